@@ -1,0 +1,105 @@
+# LangFlix Publisher — build, run, test.
+#
+#   make            build everything (release flags)
+#   make run        start the local stack (PostgreSQL, nginx, app, worker, emulator)
+#   make stop       stop it
+#   make test       sanitizer build + unit and integration tests
+#   make install    install binaries, templates and static files (PREFIX, DESTDIR)
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BUILD     ?= build
+SANITIZE  ?= 0
+
+PKGS      := fcgi libcurl json-c openssl libpq libavformat libavutil
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+             -pthread -Ilib $(shell pkg-config --cflags $(PKGS))
+LDLIBS    += $(shell pkg-config --libs $(PKGS)) -pthread -lm
+DEPFLAGS   = -MMD -MP
+
+ifeq ($(SANITIZE),1)
+CFLAGS    += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS   += -fsanitize=address,undefined
+endif
+
+LIB_SRC   := $(wildcard lib/*.c)
+APP_SRC   := $(wildcard cgi-bin/*.c)
+WORKER_SRC:= $(wildcard worker/*.c)
+CLI_SRC   := $(wildcard cli/*.c)
+EMU_SRC   := $(wildcard emulator/*.c)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+ITEST_SRC := $(wildcard tests/integration/test_*.c)
+TSUP_SRC  := $(wildcard tests/support/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIBA      := $(BUILD)/liblangflix.a
+APP       := $(BUILD)/langflix.fcgi
+WORKER    := $(BUILD)/langflix-worker
+CLI       := $(BUILD)/langflix
+EMU       := $(BUILD)/tiktok-emulator.fcgi
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+ITEST_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(ITEST_SRC))
+PROGRAMS  := $(APP) $(WORKER) $(CLI) $(if $(EMU_SRC),$(EMU))
+
+.PHONY: all run stop test unit-tests test-bins install clean bench fuzz
+all: $(PROGRAMS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(LIBA): $(call obj,$(LIB_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(APP): $(call obj,$(APP_SRC)) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(WORKER): $(call obj,$(WORKER_SRC)) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(CLI): $(call obj,$(CLI_SRC)) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(EMU): $(call obj,$(EMU_SRC)) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+$(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(call obj,$(TSUP_SRC)) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+test-bins: $(PROGRAMS) $(UNIT_BIN) $(ITEST_BIN)
+
+# The test build lives in its own folder with the sanitizers on.
+test:
+	$(MAKE) BUILD=build/test SANITIZE=1 test-bins
+	BUILD=build/test tests/run.sh
+
+unit-tests:
+	$(MAKE) BUILD=build/test SANITIZE=1 test-bins
+	BUILD=build/test tests/run.sh unit
+
+run:
+	scripts/stack.sh start
+
+stop:
+	scripts/stack.sh stop
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+	    $(DESTDIR)$(PREFIX)/share/langflix/templates/partials \
+	    $(DESTDIR)$(PREFIX)/share/langflix/static $(DESTDIR)$(PREFIX)/share/langflix/sql
+	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/langflix
+	install -m 755 $(APP) $(WORKER) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 644 templates/*.mustache $(DESTDIR)$(PREFIX)/share/langflix/templates/
+	install -m 644 templates/partials/*.mustache $(DESTDIR)$(PREFIX)/share/langflix/templates/partials/
+	install -m 644 static/* $(DESTDIR)$(PREFIX)/share/langflix/static/
+	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/langflix/sql/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

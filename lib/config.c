@@ -1,0 +1,258 @@
+#include "config.h"
+#include "buf.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+
+enum ctype { C_STR, C_INT, C_BOOL, C_KEY32, C_LEVEL };
+
+struct setting {
+	const char *name;
+	enum ctype type;
+	size_t off;
+	int64_t min, max;      /* for C_INT; string length bounds for C_STR */
+	const char *def;
+	int secret;
+};
+
+#define O(f) offsetof(struct config, f)
+
+static const struct setting settings[] = {
+	{ "listen",               C_STR,   O(listen),               0, 1024, "var/run/app.sock", 0 },
+	{ "database_url",         C_STR,   O(database_url),         1, 4096, "postgresql:///langflix", 1 },
+	{ "threads",              C_INT,   O(threads),              1, 256,  "8", 0 },
+	{ "media_root",           C_STR,   O(media_root),           1, 4096, "var/media", 0 },
+	{ "templates_dir",        C_STR,   O(templates_dir),        1, 4096, "templates", 0 },
+	{ "secret_key",           C_KEY32, 0,                       0, 0,    NULL, 1 },
+	{ "tiktok_client_key",    C_STR,   O(tiktok_client_key),    0, 256,  "", 0 },
+	{ "tiktok_client_secret", C_STR,   O(tiktok_client_secret), 0, 256,  "", 1 },
+	{ "tiktok_redirect_uri",  C_STR,   O(tiktok_redirect_uri),  0, 511,  "", 0 },
+	{ "tiktok_auth_url",      C_STR,   O(tiktok_auth_url),      1, 1024, "https://www.tiktok.com/v2/auth/authorize/", 0 },
+	{ "tiktok_api_base",      C_STR,   O(tiktok_api_base),      1, 1024, "https://open.tiktokapis.com", 0 },
+	{ "tiktok_pkce",          C_BOOL,  O(tiktok_pkce),          0, 1,    "true", 0 },
+	{ "log_level",            C_LEVEL, O(log_level),            0, 0,    "info", 0 },
+	{ "max_body_bytes",       C_INT,   O(max_body_bytes),       1024, 64 << 20, "1048576", 0 },
+	{ "session_ttl_sec",      C_INT,   O(session_ttl_sec),      60, 90 * 86400, "1209600", 0 },
+	{ "login_max_failures",   C_INT,   O(login_max_failures),   1, 1000, "5", 0 },
+	{ "login_window_sec",     C_INT,   O(login_window_sec),     1, 86400, "900", 0 },
+	{ "trust_remote_user",    C_BOOL,  O(trust_remote_user),    0, 1,    "false", 0 },
+	{ "worker_slots",         C_INT,   O(worker_slots),         1, 64,   "2", 0 },
+	{ "worker_poll_ms",       C_INT,   O(worker_poll_ms),       50, 600000, "5000", 0 },
+	{ "page_size",            C_INT,   O(page_size),            1, 500,  "50", 0 },
+};
+
+static int decode_hex32(const char *s, unsigned char out[32])
+{
+	for (int i = 0; i < 32; i++) {
+		unsigned int v;
+		if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]) ||
+		    sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+int config_parse_key32(const char *s, unsigned char out[32])
+{
+	size_t n = strlen(s);
+	unsigned char tmp[48];
+
+	if (n == 64)
+		return decode_hex32(s, out);
+	if (n == 44 && s[43] == '=' && s[42] != '=') {
+		if (EVP_DecodeBlock(tmp, (const unsigned char *)s, 44) != 33)
+			return -1;
+		memcpy(out, tmp, 32);
+		return 0;
+	}
+	return -1;
+}
+
+static int set_value(struct config *c, const struct setting *st, const char *val,
+		     char *why, size_t whylen)
+{
+	void *field = (char *)c + st->off;
+	int64_t v;
+
+	switch (st->type) {
+	case C_STR: {
+		size_t n = strlen(val);
+		if ((int64_t)n < st->min || (int64_t)n > st->max) {
+			snprintf(why, whylen, "%s must be %lld..%lld characters long", st->name,
+				 (long long)st->min, (long long)st->max);
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(val);
+		return 0;
+	}
+	case C_INT:
+		if (parse_int64(val, st->min, st->max, &v) < 0) {
+			snprintf(why, whylen, "%s must be an integer in %lld..%lld", st->name,
+				 (long long)st->min, (long long)st->max);
+			return -1;
+		}
+		*(int64_t *)field = v;
+		return 0;
+	case C_BOOL:
+		if (!strcmp(val, "true") || !strcmp(val, "yes") || !strcmp(val, "on") || !strcmp(val, "1"))
+			*(int64_t *)field = 1;
+		else if (!strcmp(val, "false") || !strcmp(val, "no") || !strcmp(val, "off") || !strcmp(val, "0"))
+			*(int64_t *)field = 0;
+		else {
+			snprintf(why, whylen, "%s must be true or false", st->name);
+			return -1;
+		}
+		return 0;
+	case C_KEY32:
+		if (config_parse_key32(val, c->secret_key) < 0) {
+			snprintf(why, whylen, "%s must be 32 bytes as 64 hex digits or 44 base64 characters",
+				 st->name);
+			return -1;
+		}
+		c->secret_key_set = 1;
+		return 0;
+	case C_LEVEL:
+		if (strcmp(val, "debug") && strcmp(val, "info") && strcmp(val, "warn") && strcmp(val, "error")) {
+			snprintf(why, whylen, "%s must be debug, info, warn or error", st->name);
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(val);
+		return 0;
+	}
+	return -1;
+}
+
+static const struct setting *find_setting(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(settings); i++)
+		if (strcmp(settings[i].name, name) == 0)
+			return &settings[i];
+	return NULL;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int load_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char line[8192], why[256];
+	int lineno = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s, *eq, *key, *val;
+		const struct setting *st;
+
+		lineno++;
+		s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
+			goto fail;
+		}
+		*eq = '\0';
+		key = trim(s);
+		val = trim(eq + 1);
+		if (strlen(val) >= 2 && val[0] == '"' && val[strlen(val) - 1] == '"') {
+			val[strlen(val) - 1] = '\0';
+			val++;
+		}
+		st = find_setting(key);
+		if (!st) {
+			snprintf(err, errlen, "%s:%d: unknown key '%s'", path, lineno, key);
+			goto fail;
+		}
+		if (set_value(c, st, val, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+			goto fail;
+		}
+	}
+	fclose(f);
+	return 0;
+fail:
+	fclose(f);
+	return -1;
+}
+
+static void env_name(const char *key, char *out, size_t n)
+{
+	size_t o = (size_t)snprintf(out, n, "LANGFLIX_");
+	for (; *key && o + 1 < n; key++)
+		out[o++] = (char)toupper((unsigned char)*key);
+	out[o] = '\0';
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	char why[256], name[64];
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < ARRAY_LEN(settings); i++)
+		if (settings[i].def && set_value(c, &settings[i], settings[i].def, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "built-in default: %s", why);
+			return -1;
+		}
+	if (path && load_file(c, path, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_LEN(settings); i++) {
+		const char *v;
+		env_name(settings[i].name, name, sizeof(name));
+		v = getenv(name);
+		if (v && set_value(c, &settings[i], v, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "environment %s: %s", name, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void config_free(struct config *c)
+{
+	for (size_t i = 0; i < ARRAY_LEN(settings); i++)
+		if (settings[i].type == C_STR || settings[i].type == C_LEVEL) {
+			char **p = (char **)((char *)c + settings[i].off);
+			free(*p);
+			*p = NULL;
+		}
+	memset(c->secret_key, 0, sizeof(c->secret_key));
+}
+
+void config_dump(const struct config *c, struct buf *out)
+{
+	for (size_t i = 0; i < ARRAY_LEN(settings); i++) {
+		const struct setting *st = &settings[i];
+		const void *field = (const char *)c + st->off;
+
+		buf_printf(out, "%s = ", st->name);
+		if (st->secret && (st->type != C_STR || **(char *const *)field))
+			buf_puts(out, st->type == C_KEY32 && !c->secret_key_set ? "(unset)" : "(secret)");
+		else if (st->type == C_INT || st->type == C_BOOL)
+			buf_printf(out, "%lld", (long long)*(const int64_t *)field);
+		else
+			buf_puts(out, *(char *const *)field);
+		buf_putc(out, '\n');
+	}
+}

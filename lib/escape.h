@@ -1,0 +1,18 @@
+/* escape.h — escaping by output context, one function per context. */
+#ifndef LF_ESCAPE_H
+#define LF_ESCAPE_H
+
+#include <stddef.h>
+#include "buf.h"
+
+/* HTML text and attribute values: & < > " ' ` = are escaped. */
+void html_escape(struct buf *out, const char *s, size_t n);
+/* application/x-www-form-urlencoded / query component (RFC 3986 unreserved kept). */
+void url_encode(struct buf *out, const char *s);
+/* Percent-decoding in place; plus_space turns '+' into ' ' (forms).
+ * Returns the new length, or -1 on a malformed escape or an embedded NUL. */
+long url_decode(char *s, size_t n, int plus_space);
+/* JSON string body (no quotes). */
+void json_escape(struct buf *out, const char *s);
+
+#endif

@@ -1,0 +1,23 @@
+/* util.h — allocation that never returns NULL, and small helpers. */
+#ifndef LF_UTIL_H
+#define LF_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Current wall-clock and monotonic time. */
+int64_t now_unix(void);
+double now_mono(void);
+
+/* Strict decimal parsing of a whole string into [min,max]. 0 or -1. */
+int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
