@@ -1,0 +1,17 @@
+/* commands.h — the subcommands of the `langflix` admin command.
+ * Each returns the process exit status (0 ok, 1 failure, 2 usage). */
+#ifndef LF_COMMANDS_H
+#define LF_COMMANDS_H
+
+#include "config.h"
+
+/* Commands that need configuration get it loaded already. */
+int cmd_migrate(struct config *cfg, int argc, char **argv);
+int cmd_user(struct config *cfg, int argc, char **argv);
+int cmd_import(struct config *cfg, int argc, char **argv);
+int cmd_jobs(struct config *cfg, int argc, char **argv);
+int cmd_config(struct config *cfg, int argc, char **argv);
+/* `render` needs no configuration. */
+int cmd_render(int argc, char **argv);
+
+#endif

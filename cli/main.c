@@ -1,0 +1,76 @@
+/* langflix — the admin command.
+ *
+ *   langflix [-c FILE] migrate [--dir DIR]
+ *   langflix [-c FILE] user add NAME        (password from stdin or a prompt)
+ *   langflix [-c FILE] import DIR
+ *   langflix [-c FILE] jobs
+ *   langflix [-c FILE] config               (effective settings, secrets masked)
+ *   langflix render TEMPLATE [--partials DIR] < context.json
+ */
+#include "commands.h"
+#include "config.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct command {
+	const char *name;
+	int (*run)(struct config *cfg, int argc, char **argv);
+	const char *usage;
+};
+
+static const struct command commands[] = {
+	{ "migrate", cmd_migrate, "migrate [--dir DIR]     apply the SQL migrations in order" },
+	{ "user",    cmd_user,    "user add NAME           create a user (password on stdin)" },
+	{ "import",  cmd_import,  "import DIR              scan DIR for videos and upsert them" },
+	{ "jobs",    cmd_jobs,    "jobs                    list the upload queue" },
+	{ "config",  cmd_config,  "config                  print the effective configuration" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: langflix [-c CONFIG] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+	fprintf(f, "  render TEMPLATE [--partials DIR] < context.json\n"
+		   "                          render a Mustache template with a JSON context\n"
+		   "\nCONFIG defaults to $LANGFLIX_CONFIG; LANGFLIX_<KEY> variables override it.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *cfgpath = getenv("LANGFLIX_CONFIG");
+	struct config cfg;
+	char err[512];
+	int i = 1, rc;
+
+	if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
+		cfgpath = argv[i + 1];
+		i += 2;
+	}
+	if (i >= argc || !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		usage(i >= argc ? stderr : stdout);
+		return i >= argc ? 2 : 0;
+	}
+	if (strcmp(argv[i], "render") == 0)
+		return cmd_render(argc - i, argv + i);
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+		enum log_level lvl;
+		if (strcmp(argv[i], commands[k].name) != 0)
+			continue;
+		if (config_load(&cfg, cfgpath && *cfgpath ? cfgpath : NULL, err, sizeof(err)) < 0) {
+			fprintf(stderr, "langflix: %s\n", err);
+			return 1;
+		}
+		if (log_parse_level(cfg.log_level, &lvl) == 0)
+			log_set_level(lvl);
+		rc = commands[k].run(&cfg, argc - i, argv + i);
+		config_free(&cfg);
+		return rc;
+	}
+	fprintf(stderr, "langflix: unknown command '%s'\n", argv[i]);
+	usage(stderr);
+	return 2;
+}
