@@ -9,16 +9,12 @@
 #include <string.h>
 #include <openssl/evp.h>
 
-enum ctype { C_STR, C_INT, C_BOOL, C_KEY32, C_LEVEL };
-
-struct setting {
-	const char *name;
-	enum ctype type;
-	size_t off;
-	int64_t min, max;      /* for C_INT; string length bounds for C_STR */
-	const char *def;
-	int secret;
-};
+#define C_STR CONFIG_STR
+#define C_INT CONFIG_INT
+#define C_BOOL CONFIG_BOOL
+#define C_KEY32 CONFIG_KEY32
+#define C_LEVEL CONFIG_LEVEL
+#define setting config_setting
 
 #define O(f) offsetof(struct config, f)
 
@@ -28,7 +24,7 @@ static const struct setting settings[] = {
 	{ "threads",              C_INT,   O(threads),              1, 256,  "8", 0 },
 	{ "media_root",           C_STR,   O(media_root),           1, 4096, "var/media", 0 },
 	{ "templates_dir",        C_STR,   O(templates_dir),        1, 4096, "templates", 0 },
-	{ "secret_key",           C_KEY32, 0,                       0, 0,    NULL, 1 },
+	{ "secret_key",           C_KEY32, O(secret_key),                     0, 0,    NULL, 1 },
 	{ "tiktok_client_key",    C_STR,   O(tiktok_client_key),    0, 256,  "", 0 },
 	{ "tiktok_client_secret", C_STR,   O(tiktok_client_secret), 0, 256,  "", 1 },
 	{ "tiktok_redirect_uri",  C_STR,   O(tiktok_redirect_uri),  0, 511,  "", 0 },
@@ -74,10 +70,10 @@ int config_parse_key32(const char *s, unsigned char out[32])
 	return -1;
 }
 
-static int set_value(struct config *c, const struct setting *st, const char *val,
+static int set_value(void *base, const struct setting *st, const char *val,
 		     char *why, size_t whylen)
 {
-	void *field = (char *)c + st->off;
+	void *field = (char *)base + st->off;
 	int64_t v;
 
 	switch (st->type) {
@@ -111,12 +107,12 @@ static int set_value(struct config *c, const struct setting *st, const char *val
 		}
 		return 0;
 	case C_KEY32:
-		if (config_parse_key32(val, c->secret_key) < 0) {
+		if (config_parse_key32(val, ((struct config_key32 *)field)->bytes) < 0) {
 			snprintf(why, whylen, "%s must be 32 bytes as 64 hex digits or 44 base64 characters",
 				 st->name);
 			return -1;
 		}
-		c->secret_key_set = 1;
+		((struct config_key32 *)field)->set = 1;
 		return 0;
 	case C_LEVEL:
 		if (strcmp(val, "debug") && strcmp(val, "info") && strcmp(val, "warn") && strcmp(val, "error")) {
@@ -130,11 +126,11 @@ static int set_value(struct config *c, const struct setting *st, const char *val
 	return -1;
 }
 
-static const struct setting *find_setting(const char *name)
+static const struct setting *find_setting(const struct setting *t, size_t n, const char *name)
 {
-	for (size_t i = 0; i < ARRAY_LEN(settings); i++)
-		if (strcmp(settings[i].name, name) == 0)
-			return &settings[i];
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i].name, name) == 0)
+			return &t[i];
 	return NULL;
 }
 
@@ -150,7 +146,8 @@ static char *trim(char *s)
 	return s;
 }
 
-static int load_file(struct config *c, const char *path, char *err, size_t errlen)
+static int load_file(const struct setting *t, size_t nt, void *base, const char *path,
+		     char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char line[8192], why[256];
@@ -180,12 +177,12 @@ static int load_file(struct config *c, const char *path, char *err, size_t errle
 			val[strlen(val) - 1] = '\0';
 			val++;
 		}
-		st = find_setting(key);
+		st = find_setting(t, nt, key);
 		if (!st) {
 			snprintf(err, errlen, "%s:%d: unknown key '%s'", path, lineno, key);
 			goto fail;
 		}
-		if (set_value(c, st, val, why, sizeof(why)) < 0) {
+		if (set_value(base, st, val, why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
 			goto fail;
 		}
@@ -197,31 +194,31 @@ fail:
 	return -1;
 }
 
-static void env_name(const char *key, char *out, size_t n)
+static void env_name(const char *prefix, const char *key, char *out, size_t n)
 {
-	size_t o = (size_t)snprintf(out, n, "LANGFLIX_");
+	size_t o = (size_t)snprintf(out, n, "%s", prefix);
 	for (; *key && o + 1 < n; key++)
 		out[o++] = (char)toupper((unsigned char)*key);
 	out[o] = '\0';
 }
 
-int config_load(struct config *c, const char *path, char *err, size_t errlen)
+int config_load_table(const struct setting *t, size_t n, void *base, const char *path,
+		      const char *env_prefix, char *err, size_t errlen)
 {
-	char why[256], name[64];
+	char why[256], name[96];
 
-	memset(c, 0, sizeof(*c));
-	for (size_t i = 0; i < ARRAY_LEN(settings); i++)
-		if (settings[i].def && set_value(c, &settings[i], settings[i].def, why, sizeof(why)) < 0) {
+	for (size_t i = 0; i < n; i++)
+		if (t[i].def && set_value(base, &t[i], t[i].def, why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "built-in default: %s", why);
 			return -1;
 		}
-	if (path && load_file(c, path, err, errlen) < 0)
+	if (path && load_file(t, n, base, path, err, errlen) < 0)
 		return -1;
-	for (size_t i = 0; i < ARRAY_LEN(settings); i++) {
+	for (size_t i = 0; i < n; i++) {
 		const char *v;
-		env_name(settings[i].name, name, sizeof(name));
+		env_name(env_prefix, t[i].name, name, sizeof(name));
 		v = getenv(name);
-		if (v && set_value(c, &settings[i], v, why, sizeof(why)) < 0) {
+		if (v && set_value(base, &t[i], v, why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "environment %s: %s", name, why);
 			return -1;
 		}
@@ -229,30 +226,50 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-void config_free(struct config *c)
+void config_free_table(const struct setting *t, size_t n, void *base)
 {
-	for (size_t i = 0; i < ARRAY_LEN(settings); i++)
-		if (settings[i].type == C_STR || settings[i].type == C_LEVEL) {
-			char **p = (char **)((char *)c + settings[i].off);
-			free(*p);
-			*p = NULL;
+	for (size_t i = 0; i < n; i++) {
+		void *field = (char *)base + t[i].off;
+		if (t[i].type == C_STR || t[i].type == C_LEVEL) {
+			free(*(char **)field);
+			*(char **)field = NULL;
+		} else if (t[i].type == C_KEY32) {
+			memset(field, 0, sizeof(struct config_key32));
 		}
-	memset(c->secret_key, 0, sizeof(c->secret_key));
+	}
 }
 
-void config_dump(const struct config *c, struct buf *out)
+void config_dump_table(const struct setting *t, size_t n, const void *base, struct buf *out)
 {
-	for (size_t i = 0; i < ARRAY_LEN(settings); i++) {
-		const struct setting *st = &settings[i];
-		const void *field = (const char *)c + st->off;
+	for (size_t i = 0; i < n; i++) {
+		const struct setting *st = &t[i];
+		const void *field = (const char *)base + st->off;
 
 		buf_printf(out, "%s = ", st->name);
-		if (st->secret && (st->type != C_STR || **(char *const *)field))
-			buf_puts(out, st->type == C_KEY32 && !c->secret_key_set ? "(unset)" : "(secret)");
+		if (st->type == C_KEY32)
+			buf_puts(out, ((const struct config_key32 *)field)->set ? "(secret)" : "(unset)");
+		else if (st->secret && **(char *const *)field)
+			buf_puts(out, "(secret)");
 		else if (st->type == C_INT || st->type == C_BOOL)
 			buf_printf(out, "%lld", (long long)*(const int64_t *)field);
 		else
 			buf_puts(out, *(char *const *)field);
 		buf_putc(out, '\n');
 	}
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	return config_load_table(settings, ARRAY_LEN(settings), c, path, "LANGFLIX_", err, errlen);
+}
+
+void config_free(struct config *c)
+{
+	config_free_table(settings, ARRAY_LEN(settings), c);
+}
+
+void config_dump(const struct config *c, struct buf *out)
+{
+	config_dump_table(settings, ARRAY_LEN(settings), c, out);
 }

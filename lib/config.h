@@ -7,14 +7,43 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct buf;
+
+/* A 32-byte key given as 64 hex digits or 44 base64 characters. */
+struct config_key32 {
+	unsigned char bytes[32];
+	int set;
+};
+
+/* The generic, table-driven loader: any program describes its settings
+ * as rows bound to offsets in its own struct (see the table in config.c
+ * for the app's, emulator/ for the emulator's). */
+enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_BOOL, CONFIG_KEY32, CONFIG_LEVEL };
+
+struct config_setting {
+	const char *name;
+	enum config_type type;
+	size_t off;            /* offset in the program's struct */
+	int64_t min, max;      /* value bounds (INT, BOOL) or length bounds (STR) */
+	const char *def;       /* default, NULL for none */
+	int secret;            /* masked by config_dump_table */
+};
+
+/* Defaults, then the file (when path is not NULL), then environment
+ * variables named env_prefix + upper-case key. "file:line: why" on error. */
+int config_load_table(const struct config_setting *t, size_t n, void *base, const char *path,
+		      const char *env_prefix, char *err, size_t errlen);
+void config_free_table(const struct config_setting *t, size_t n, void *base);
+void config_dump_table(const struct config_setting *t, size_t n, const void *base, struct buf *out);
+
+/* The app's settings (used by langflix.fcgi, langflix-worker, langflix). */
 struct config {
 	char *listen;              /* unix socket path, host:port, or "" for fd 0 */
 	char *database_url;
 	int64_t threads;
 	char *media_root;
 	char *templates_dir;
-	unsigned char secret_key[32];
-	int secret_key_set;
+	struct config_key32 secret_key;
 	char *tiktok_client_key;
 	char *tiktok_client_secret;
 	char *tiktok_redirect_uri;
@@ -39,7 +68,6 @@ void config_free(struct config *c);
 /* Parse 32 bytes given as 64 hex chars or base64 (44 chars). 0 or -1. */
 int config_parse_key32(const char *s, unsigned char out[32]);
 /* Print every key with its value, secrets masked (for `langflix config`). */
-struct buf;
 void config_dump(const struct config *c, struct buf *out);
 
 #endif
