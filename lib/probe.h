@@ -1,0 +1,30 @@
+/* probe.h — what libavformat says about a video file.
+ *
+ * Safe to call from several threads at once: the only shared state is
+ * libavformat's log level, set once. */
+#ifndef LF_PROBE_H
+#define LF_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct probe_result {
+	int64_t size_bytes;      /* from stat(), 0 when unknown */
+	int64_t duration_ms;     /* 0 when unknown */
+	int width;               /* pixels, 0 when unknown */
+	int height;
+	double fps;              /* avg_frame_rate, else r_frame_rate; 0 when unknown */
+	char video_codec[32];    /* "h264", "hevc", "vp8", "vp9", ... or "unknown" */
+	char container[16];      /* "mp4", "mov", "webm", "matroska", ... */
+};
+
+/* Probe the first video stream of a file. Returns 0, or -1 with a
+ * readable reason in err (e.g. "not a recognised media file"). */
+int probe_file(const char *path, struct probe_result *out, char *err, size_t errlen);
+
+/* Container name from libavformat's format name, the MP4/QuickTime major
+ * brand (may be NULL) and the file name. Exposed for tests. */
+void probe_container_name(const char *format_name, const char *major_brand,
+			  const char *path, char *out, size_t outlen);
+
+#endif
