@@ -1,0 +1,74 @@
+/* app.h — what every page handler of langflix.fcgi shares. */
+#ifndef LF_APP_H
+#define LF_APP_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+#include "server.h"
+#include "template.h"
+
+/* Route flags, enforced centrally in dispatch.c before a handler runs. */
+enum {
+	R_LOGIN = 1 << 0,   /* needs a logged-in user; otherwise 303 to /login */
+	R_CSRF  = 1 << 1,   /* POST must carry the session's CSRF token */
+	R_NODB  = 1 << 2,   /* works without the database (static answers) */
+};
+
+/* Process-wide, read-only after start-up. */
+struct app {
+	struct config cfg;
+	struct tmpl_set *templates;
+};
+extern struct app app;
+
+/* Per-thread: one database connection. */
+struct thread_state {
+	struct db db;
+};
+
+/* Per-request, in the request arena. */
+struct page {
+	struct db *db;
+	int64_t user_id;             /* 0 when anonymous */
+	const char *user_name;
+	const char *session_hash;    /* sha256 of the cookie value */
+	const char *csrf;            /* the session's CSRF token */
+};
+
+static inline struct page *page_of(struct request *req) { return req->ctx; }
+
+/* dispatch.c */
+void app_handle(struct request *req);
+extern const struct route app_routes[];
+extern const size_t app_nroutes;
+
+/* render.c — pages from templates. ctx is consumed (json_object_put). */
+int render_page(struct request *req, int status, const char *tmpl, struct json_object *ctx);
+/* A complete error page in plain words; never includes secrets. */
+int render_error(struct request *req, int status, const char *title, const char *detail);
+void redirect(struct request *req, int status, const char *location);
+/* Base context every page gets: user, csrf, flash. */
+struct json_object *page_context(struct request *req, const char *title);
+
+/* session.c */
+int session_load(struct request *req);
+int session_create(struct request *req, int64_t user_id);
+void session_destroy(struct request *req);
+int csrf_check(struct request *req);
+
+/* Handlers (one file per page group). */
+int page_login_form(struct request *req);
+int page_login_submit(struct request *req);
+int page_logout(struct request *req);
+int page_dashboard(struct request *req);
+int page_video(struct request *req);
+int page_video_file(struct request *req);
+int page_healthz(struct request *req);
+
+/* Helpers for reading request values. */
+int64_t param_id(struct request *req, const char *name);  /* -1 when not a positive id */
+
+#endif

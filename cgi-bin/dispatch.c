@@ -1,0 +1,155 @@
+/* dispatch.c — the one route table, and the checks every request passes
+ * before its handler runs: route (404/405), database (503), session,
+ * login (R_LOGIN), body limits and CSRF (R_CSRF). */
+#include "app.h"
+#include "escape.h"
+#include "log.h"
+#include "util.h"
+
+#include <string.h>
+
+const struct route app_routes[] = {
+	{ "GET",  "/",                    page_dashboard,    R_LOGIN,          "dashboard" },
+	{ "GET",  "/login",               page_login_form,   0,                "login_form" },
+	{ "POST", "/login",               page_login_submit, R_CSRF,           "login" },
+	{ "POST", "/logout",              page_logout,       R_LOGIN | R_CSRF, "logout" },
+	{ "GET",  "/videos/{id}/tiktok",  page_video,        R_LOGIN,          "composer" },
+	{ "GET",  "/videos/{id}/file",    page_video_file,   R_LOGIN,          "video_file" },
+	{ "GET",  "/healthz",             page_healthz,      R_NODB,           "healthz" },
+};
+const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);
+
+static void security_headers(struct request *req)
+{
+	req_header(req, "Content-Security-Policy: default-src 'self'; img-src 'self' data: https: http:; "
+			"media-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; "
+			"base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+	req_header(req, "X-Content-Type-Options: nosniff");
+	req_header(req, "X-Frame-Options: DENY");
+	req_header(req, "Referrer-Policy: same-origin");
+	req_header(req, "Permissions-Policy: camera=(), microphone=(), geolocation=()");
+	req_header(req, "Cache-Control: no-store");
+	if (req->https)
+		req_header(req, "Strict-Transport-Security: max-age=31536000");
+}
+
+/* A login redirect for GET keeps where the user wanted to go. */
+static void redirect_to_login(struct request *req)
+{
+	struct buf loc = BUF_INIT;
+
+	buf_puts(&loc, "/login");
+	if (!strcmp(req->method, "GET") && strcmp(req->path, "/") != 0) {
+		struct buf next = BUF_INIT;
+		buf_puts(&next, req->path);
+		if (*req->query_string) {
+			buf_putc(&next, '?');
+			buf_puts(&next, req->query_string);
+		}
+		buf_puts(&loc, "?next=");
+		url_encode(&loc, buf_cstr(&next));
+		buf_free(&next);
+	}
+	redirect(req, 303, buf_cstr(&loc));
+	buf_free(&loc);
+}
+
+static int check_post_body(struct request *req)
+{
+	int rc = req_parse_form(req, (size_t)app.cfg.max_body_bytes);
+
+	switch (rc) {
+	case 0:
+		return 0;
+	case 413:
+		render_error(req, 413, "That request is too large",
+			     "The form you sent is larger than this site accepts.");
+		return -1;
+	case 415:
+		render_error(req, 415, "Unsupported form encoding",
+			     "Forms must be sent as application/x-www-form-urlencoded.");
+		return -1;
+	default:
+		render_error(req, 400, "That request could not be read",
+			     "The form data was malformed. Reload the page and try again.");
+		return -1;
+	}
+}
+
+static int database_down(struct request *req)
+{
+	return render_error(req, 503, "The database is not reachable",
+			    "LangFlix Publisher cannot reach its database right now. Nothing was "
+			    "changed. Please try again in a moment.");
+}
+
+void app_handle(struct request *req)
+{
+	struct thread_state *ts = req->thread_ctx;
+	struct page *pg = arena_alloc(&req->arena, sizeof(*pg));
+	const struct route *rt = NULL;
+	int rc;
+
+	req->ctx = pg;
+	pg->db = &ts->db;
+	security_headers(req);
+
+	rc = router_match(app_routes, app_nroutes, req, &rt);
+	if (rc == 404) {
+		render_error(req, 404, "Page not found", "There is no page at this address.");
+		return;
+	}
+	if (rc == 405) {
+		render_error(req, 405, "Method not allowed", "This page does not accept that kind of request.");
+		return;
+	}
+	req->route = rt;
+
+	if (!(rt->flags & R_NODB)) {
+		if (db_ensure(pg->db) < 0) {
+			database_down(req);
+			return;
+		}
+		if (session_load(req) < 0) {
+			database_down(req);
+			return;
+		}
+	}
+	if ((rt->flags & R_LOGIN) && !pg->user_id) {
+		redirect_to_login(req);
+		return;
+	}
+	if (!strcmp(req->method, "POST")) {
+		if (check_post_body(req) < 0)
+			return;
+		if ((rt->flags & R_CSRF) && !csrf_check(req)) {
+			log_warn("event=csrf_refused route=%s", rt->name);
+			render_error(req, 403, "This form has expired",
+				     "The security token of the form did not match your session. "
+				     "Go back, reload the page and submit it again.");
+			return;
+		}
+	}
+	if (rt->handler(req) < 0) {
+		/* the handler left no answer: tell the user what kind of failure */
+		buf_reset(&req->out);
+		if (!(rt->flags & R_NODB) && db_ensure(pg->db) < 0)
+			database_down(req);
+		else
+			render_error(req, 500, "Something went wrong",
+				     "The request could not be completed. It has been logged; "
+				     "please try again.");
+	}
+}
+
+int64_t param_id(struct request *req, const char *name)
+{
+	const char *s = kv_get(&req->params, name);
+	int64_t v;
+
+	if (!s)
+		s = kv_get(&req->query, name);
+	if (!s || parse_int64(s, 1, INT64_MAX, &v) < 0)
+		return -1;
+	return v;
+}

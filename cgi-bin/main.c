@@ -1,0 +1,80 @@
+/* langflix.fcgi — the web app: dashboard, login, composer, OAuth callback.
+ *
+ *   langflix.fcgi [-c CONFIG]
+ *
+ * Listens on the configured FastCGI socket (or fd 0 when `listen` is empty,
+ * as spawn-fcgi and systemd socket activation hand it over). */
+#include "app.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct app app;
+
+static void *thread_init(int index)
+{
+	struct thread_state *ts = xcalloc(1, sizeof(*ts));
+
+	(void)index;
+	db_init(&ts->db, app.cfg.database_url);
+	db_ensure(&ts->db); /* failure is fine: each request retries */
+	return ts;
+}
+
+static void thread_fini(void *p)
+{
+	struct thread_state *ts = p;
+
+	db_close(&ts->db);
+	free(ts);
+}
+
+static void after_request(struct request *req, double seconds)
+{
+	log_info("event=request method=%s path=%s route=%s status=%d ms=%.2f", req->method,
+		 log_quote(req->path), req->route ? req->route->name : "-", req->status,
+		 seconds * 1000.0);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cfgpath = getenv("LANGFLIX_CONFIG");
+	struct server_opts opts;
+	enum log_level lvl;
+	char err[512];
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
+			cfgpath = argv[++i];
+		} else {
+			fprintf(stderr, "usage: langflix.fcgi [-c CONFIG]\n");
+			return 2;
+		}
+	}
+	if (config_load(&app.cfg, cfgpath && *cfgpath ? cfgpath : NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "langflix.fcgi: %s\n", err);
+		return 1;
+	}
+	if (log_parse_level(app.cfg.log_level, &lvl) == 0)
+		log_set_level(lvl);
+	app.templates = tmpl_set_load(app.cfg.templates_dir, err, sizeof(err));
+	if (!app.templates) {
+		fprintf(stderr, "langflix.fcgi: templates: %s\n", err);
+		return 1;
+	}
+	memset(&opts, 0, sizeof(opts));
+	opts.listen = app.cfg.listen;
+	opts.threads = (int)app.cfg.threads;
+	opts.thread_init = thread_init;
+	opts.thread_fini = thread_fini;
+	opts.handle = app_handle;
+	opts.after = after_request;
+	rc = server_run(&opts);
+	tmpl_set_free(app.templates);
+	config_free(&app.cfg);
+	return rc < 0 ? 1 : 0;
+}

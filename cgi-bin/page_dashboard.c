@@ -1,0 +1,259 @@
+/* page_dashboard.c — GET /: the video library with search, filters and
+ * pagination, each video with its LangFlix data, TikTok readiness and
+ * TikTok state. */
+#include "app.h"
+#include "escape.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One query: the page of videos, each with its latest job, and the total
+ * number of matches (window count) for the pager. $1 search pattern
+ * ('' for none), $2 filter, $3 limit, $4 offset. */
+static struct db_stmt q_library = { "dashboard_library",
+	"SELECT v.id, v.path, v.size_bytes, v.duration_ms, v.width, v.height, v.fps,"
+	"       v.video_codec, v.container, v.expression, v.expression_translation, v.title,"
+	"       v.title_translation, array_to_json(v.keywords)::text, v.language, v.learn_language,"
+	"       v.show_name, v.episode, v.ready, v.not_ready_reason, v.missing,"
+	"       j.state, j.post_url, j.fail_reason, count(*) OVER () "
+	"FROM videos v "
+	"LEFT JOIN LATERAL (SELECT state, post_url, fail_reason FROM upload_jobs "
+	"                   WHERE video_id = v.id ORDER BY created_at DESC LIMIT 1) j ON true "
+	"WHERE ($1 = '' OR v.title ILIKE $1 OR v.title_translation ILIKE $1"
+	"       OR v.expression ILIKE $1 OR v.expression_translation ILIKE $1"
+	"       OR v.show_name ILIKE $1 OR v.path ILIKE $1"
+	"       OR array_to_string(v.keywords, ' ') ILIKE $1)"
+	"  AND CASE $2"
+	"        WHEN 'ready' THEN v.ready AND NOT v.missing"
+	"        WHEN 'not_ready' THEN NOT v.ready OR v.missing"
+	"        WHEN 'posted' THEN j.state IN ('published', 'inboxed')"
+	"        WHEN 'failed' THEN j.state = 'failed'"
+	"        ELSE true END "
+	"ORDER BY v.id DESC LIMIT $3 OFFSET $4" };
+
+static struct db_stmt q_library_total = { "dashboard_total",
+	"SELECT count(*), count(*) FILTER (WHERE ready AND NOT missing) FROM videos" };
+
+static const char *const filters[] = { "all", "ready", "not_ready", "posted", "failed" };
+static const char *const filter_labels[] = { "All", "Ready", "Not ready", "Posted", "Failed" };
+
+static const char *job_state_label(const char *state)
+{
+	static const char *const map[][2] = {
+		{ "queued", "Queued" },         { "uploading", "Uploading" },
+		{ "processing", "Processing on TikTok" }, { "published", "Posted" },
+		{ "inboxed", "Sent to TikTok inbox" },    { "failed", "Failed" },
+		{ "cancelled", "Cancelled" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(map); i++)
+		if (!strcmp(state, map[i][0]))
+			return map[i][1];
+	return state;
+}
+
+/* ILIKE pattern for a search term, with % _ \ taken literally. */
+static const char *search_pattern(struct request *req, const char *q)
+{
+	struct buf b = BUF_INIT;
+	const char *out;
+
+	if (!q || !*q)
+		return "";
+	buf_putc(&b, '%');
+	for (; *q; q++) {
+		if (*q == '%' || *q == '_' || *q == '\\')
+			buf_putc(&b, '\\');
+		buf_putc(&b, *q);
+	}
+	buf_putc(&b, '%');
+	out = arena_strdup(&req->arena, buf_cstr(&b));
+	buf_free(&b);
+	return out;
+}
+
+static void add_str(struct json_object *o, const char *key, const char *val)
+{
+	if (val && *val)
+		json_object_object_add(o, key, json_object_new_string(val));
+}
+
+static void format_size(char *out, size_t n, long long bytes)
+{
+	if (bytes >= 1000LL * 1000 * 1000)
+		snprintf(out, n, "%.2f GB", (double)bytes / 1e9);
+	else if (bytes >= 1000LL * 1000)
+		snprintf(out, n, "%.1f MB", (double)bytes / 1e6);
+	else
+		snprintf(out, n, "%.0f kB", (double)bytes / 1e3);
+}
+
+static void format_duration(char *out, size_t n, long long ms)
+{
+	long long s = (ms + 500) / 1000;
+
+	snprintf(out, n, "%lld:%02lld", s / 60, s % 60);
+}
+
+static struct json_object *video_row(PGresult *r, int i)
+{
+	struct json_object *v = json_object_new_object(), *kw;
+	char tmp[64];
+	const char *s;
+
+	json_object_object_add(v, "id", json_object_new_int64(db_ll(r, i, 0)));
+	add_str(v, "path", db_val(r, i, 1));
+	format_size(tmp, sizeof(tmp), db_ll(r, i, 2));
+	add_str(v, "size", tmp);
+	if (db_val(r, i, 3)) {
+		format_duration(tmp, sizeof(tmp), db_ll(r, i, 3));
+		add_str(v, "duration", tmp);
+	}
+	if (db_val(r, i, 4) && db_val(r, i, 5)) {
+		snprintf(tmp, sizeof(tmp), "%lld×%lld", db_ll(r, i, 4), db_ll(r, i, 5));
+		add_str(v, "resolution", tmp);
+	}
+	if ((s = db_val(r, i, 6))) {
+		snprintf(tmp, sizeof(tmp), "%.4g fps", strtod(s, NULL));
+		add_str(v, "fps", tmp);
+	}
+	add_str(v, "codec", db_val(r, i, 7));
+	add_str(v, "container", db_val(r, i, 8));
+	add_str(v, "expression", db_val(r, i, 9));
+	add_str(v, "expression_translation", db_val(r, i, 10));
+	add_str(v, "title", db_val(r, i, 11));
+	add_str(v, "title_translation", db_val(r, i, 12));
+	kw = json_tokener_parse(db_val(r, i, 13) ? db_val(r, i, 13) : "[]");
+	if (kw && json_object_is_type(kw, json_type_array) && json_object_array_length(kw) > 0) {
+		json_object_object_add(v, "keywords", kw);
+		json_object_object_add(v, "has_keywords", json_object_new_boolean(1));
+	} else
+		json_object_put(kw);
+	add_str(v, "language", db_val(r, i, 14));
+	add_str(v, "learn_language", db_val(r, i, 15));
+	add_str(v, "show_name", db_val(r, i, 16));
+	add_str(v, "episode", db_val(r, i, 17));
+	json_object_object_add(v, "ready", json_object_new_boolean(!strcmp(db_val(r, i, 18), "t")));
+	add_str(v, "not_ready_reason", db_val(r, i, 19));
+	json_object_object_add(v, "missing", json_object_new_boolean(!strcmp(db_val(r, i, 20), "t")));
+	if ((s = db_val(r, i, 21))) {
+		struct json_object *job = json_object_new_object();
+		add_str(job, "state", s);
+		add_str(job, "label", job_state_label(s));
+		add_str(job, "post_url", db_val(r, i, 22));
+		add_str(job, "fail_reason", db_val(r, i, 23));
+		json_object_object_add(v, "job", job);
+	}
+	return v;
+}
+
+static void add_filters(struct json_object *ctx, const char *current, const char *q)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < ARRAY_LEN(filters); i++) {
+		struct json_object *f = json_object_new_object();
+		struct buf href = BUF_INIT;
+		buf_puts(&href, "/?filter=");
+		buf_puts(&href, filters[i]);
+		if (q && *q) {
+			buf_puts(&href, "&q=");
+			url_encode(&href, q);
+		}
+		json_object_object_add(f, "label", json_object_new_string(filter_labels[i]));
+		json_object_object_add(f, "href", json_object_new_string(buf_cstr(&href)));
+		json_object_object_add(f, "value", json_object_new_string(filters[i]));
+		json_object_object_add(f, "current", json_object_new_boolean(!strcmp(current, filters[i])));
+		json_object_array_add(arr, f);
+		buf_free(&href);
+	}
+	json_object_object_add(ctx, "filters", arr);
+}
+
+static struct json_object *page_link(const char *filter, const char *q, long long page)
+{
+	struct buf href = BUF_INIT;
+	struct json_object *s;
+
+	buf_printf(&href, "/?filter=%s&page=%lld", filter, page);
+	if (q && *q) {
+		buf_puts(&href, "&q=");
+		url_encode(&href, q);
+	}
+	s = json_object_new_string(buf_cstr(&href));
+	buf_free(&href);
+	return s;
+}
+
+static void add_pager(struct json_object *ctx, const char *filter, const char *q, long long page,
+		      long long pages)
+{
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "page", json_object_new_int64(page));
+	json_object_object_add(p, "pages", json_object_new_int64(pages));
+	if (page > 1)
+		json_object_object_add(p, "prev", page_link(filter, q, page - 1));
+	if (page < pages)
+		json_object_object_add(p, "next", page_link(filter, q, page + 1));
+	json_object_object_add(ctx, "pager", p);
+}
+
+static const char *valid_filter(const char *f)
+{
+	for (size_t i = 0; f && i < ARRAY_LEN(filters); i++)
+		if (!strcmp(f, filters[i]))
+			return filters[i];
+	return "all";
+}
+
+int page_dashboard(struct request *req)
+{
+	struct page *pg = page_of(req);
+	const char *q = kv_get(&req->query, "q");
+	const char *filter = valid_filter(kv_get(&req->query, "filter"));
+	int64_t page = 1, size = app.cfg.page_size, matches = 0;
+	struct json_object *ctx, *videos;
+	char lim[24], off[24];
+	PGresult *r, *t;
+	int n;
+
+	if (q && strlen(q) > 200)
+		q = NULL;
+	if (kv_get(&req->query, "page") && parse_int64(kv_get(&req->query, "page"), 1, 1000000, &page) < 0)
+		page = 1;
+	snprintf(lim, sizeof(lim), "%lld", (long long)size);
+	snprintf(off, sizeof(off), "%lld", (long long)((page - 1) * size));
+	r = db_run(pg->db, &q_library, 4,
+		   (const char *[]){ search_pattern(req, q), filter, lim, off });
+	if (!r)
+		return -1;
+	t = db_run(pg->db, &q_library_total, 0, NULL);
+	if (!t) {
+		PQclear(r);
+		return -1;
+	}
+	ctx = page_context(req, "Library");
+	videos = json_object_new_array();
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++)
+		json_object_array_add(videos, video_row(r, i));
+	if (n > 0)
+		matches = db_ll(r, 0, 24);
+	json_object_object_add(ctx, "videos", videos);
+	json_object_object_add(ctx, "has_videos", json_object_new_boolean(n > 0));
+	json_object_object_add(ctx, "library_empty", json_object_new_boolean(db_ll(t, 0, 0) == 0));
+	json_object_object_add(ctx, "library_total", json_object_new_int64(db_ll(t, 0, 0)));
+	json_object_object_add(ctx, "library_ready", json_object_new_int64(db_ll(t, 0, 1)));
+	json_object_object_add(ctx, "matches", json_object_new_int64(matches));
+	json_object_object_add(ctx, "q", json_object_new_string(q ? q : ""));
+	json_object_object_add(ctx, "filter", json_object_new_string(filter));
+	add_filters(ctx, filter, q);
+	if (matches > size)
+		add_pager(ctx, filter, q, page, (matches + size - 1) / size);
+	PQclear(r);
+	PQclear(t);
+	return render_page(req, 200, "dashboard", ctx);
+}

@@ -1,0 +1,143 @@
+/* page_video.c — one video: its TikTok page and its file (served by nginx). */
+#include "app.h"
+#include "escape.h"
+#include "log.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static struct db_stmt q_video = { "video_by_id",
+	"SELECT id, path, title, title_translation, expression, expression_translation,"
+	"       ready, not_ready_reason, missing, container FROM videos WHERE id = $1" };
+
+static PGresult *load_video(struct request *req, int64_t id)
+{
+	char sid[24];
+
+	snprintf(sid, sizeof(sid), "%lld", (long long)id);
+	return db_run(page_of(req)->db, &q_video, 1, (const char *[]){ sid });
+}
+
+static int not_found(struct request *req)
+{
+	return render_error(req, 404, "Video not found",
+			    "There is no video with this number in the library.");
+}
+
+int page_video(struct request *req)
+{
+	int64_t id = param_id(req, "id");
+	struct json_object *ctx, *v;
+	PGresult *r;
+
+	if (id < 0)
+		return not_found(req);
+	r = load_video(req, id);
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return not_found(req);
+	}
+	ctx = page_context(req, "Upload to TikTok");
+	v = json_object_new_object();
+	json_object_object_add(v, "id", json_object_new_int64(id));
+	json_object_object_add(v, "path", json_object_new_string(db_val(r, 0, 1)));
+	for (int c = 2; c <= 5; c++)
+		if (db_val(r, 0, c))
+			json_object_object_add(v, PQfname(r, c), json_object_new_string(db_val(r, 0, c)));
+	json_object_object_add(v, "ready", json_object_new_boolean(!strcmp(db_val(r, 0, 6), "t")));
+	if (db_val(r, 0, 7))
+		json_object_object_add(v, "not_ready_reason", json_object_new_string(db_val(r, 0, 7)));
+	json_object_object_add(v, "missing", json_object_new_boolean(!strcmp(db_val(r, 0, 8), "t")));
+	json_object_object_add(ctx, "video", v);
+	PQclear(r);
+	return render_page(req, 200, "video", ctx);
+}
+
+static const char *mime_for(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (dot && !strcasecmp(dot, ".webm"))
+		return "video/webm";
+	if (dot && !strcasecmp(dot, ".mov"))
+		return "video/quicktime";
+	return "video/mp4";
+}
+
+/* The stored path is relative to media_root; it must still resolve inside
+ * it (no "..", no symlink out) before nginx is told to serve it. */
+static int inside_media_root(const char *rel)
+{
+	char root[PATH_MAX], full[PATH_MAX], *joined;
+	size_t n;
+	int ok;
+
+	if (!realpath(app.cfg.media_root, root))
+		return 0;
+	if (asprintf(&joined, "%s/%s", root, rel) < 0)
+		return 0;
+	ok = realpath(joined, full) != NULL;
+	free(joined);
+	n = strlen(root);
+	return ok && strncmp(full, root, n) == 0 && full[n] == '/';
+}
+
+int page_video_file(struct request *req)
+{
+	int64_t id = param_id(req, "id");
+	struct buf loc = BUF_INIT;
+	const char *path, *p;
+	PGresult *r;
+
+	if (id < 0)
+		return not_found(req);
+	r = load_video(req, id);
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0 || !strcmp(db_val(r, 0, 8), "t")) {
+		PQclear(r);
+		return render_error(req, 404, "Video file not found",
+				    "The file of this video is missing from the media folder.");
+	}
+	path = db_val(r, 0, 1);
+	if (!inside_media_root(path)) {
+		log_warn("event=media_path_refused video_id=%lld", (long long)id);
+		PQclear(r);
+		return render_error(req, 404, "Video file not found",
+				    "The file of this video is not inside the media folder.");
+	}
+	/* each segment percent-encoded, the slashes kept */
+	buf_puts(&loc, "/_media/");
+	for (p = path; *p;) {
+		size_t seg = strcspn(p, "/");
+		char *part = arena_strndup(&req->arena, p, seg);
+		url_encode(&loc, part);
+		p += seg;
+		if (*p == '/') {
+			buf_putc(&loc, '/');
+			p++;
+		}
+	}
+	req->status = 200;
+	req_header(req, "Content-Type: %s", mime_for(path));
+	req_header(req, "X-Accel-Redirect: %s", buf_cstr(&loc));
+	buf_free(&loc);
+	PQclear(r);
+	return 0;
+}
+
+int page_healthz(struct request *req)
+{
+	struct thread_state *ts = req->thread_ctx;
+	static struct db_stmt q_ping = { "healthz_ping", "SELECT 1" };
+	int ok = db_exec(&ts->db, &q_ping, 0, NULL) == 0;
+
+	req->status = ok ? 200 : 503;
+	req_header(req, "Content-Type: text/plain; charset=utf-8");
+	buf_puts(&req->out, ok ? "ok\n" : "database unreachable\n");
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* render.c — pages from templates, error pages and redirects. */
+#include "app.h"
+#include "log.h"
+
+#include <string.h>
+
+struct json_object *page_context(struct request *req, const char *title)
+{
+	struct page *pg = page_of(req);
+	struct json_object *ctx = json_object_new_object();
+
+	json_object_object_add(ctx, "title", json_object_new_string(title));
+	json_object_object_add(ctx, "request_id", json_object_new_string(req->id));
+	if (pg && pg->user_id) {
+		struct json_object *u = json_object_new_object();
+		json_object_object_add(u, "name", json_object_new_string(pg->user_name));
+		json_object_object_add(ctx, "user", u);
+	}
+	if (pg && pg->csrf)
+		json_object_object_add(ctx, "csrf", json_object_new_string(pg->csrf));
+	return ctx;
+}
+
+int render_page(struct request *req, int status, const char *name, struct json_object *ctx)
+{
+	const struct tmpl *t = tmpl_set_get(app.templates, name);
+	int rc = -1;
+
+	if (!t) {
+		log_error("event=template_missing name=%s", name);
+		goto out;
+	}
+	buf_reset(&req->out);
+	if (tmpl_render(t, app.templates, ctx, &req->out) < 0) {
+		log_error("event=template_failed name=%s", name);
+		buf_reset(&req->out);
+		goto out;
+	}
+	req->status = status;
+	req_header(req, "Content-Type: text/html; charset=utf-8");
+	rc = 0;
+out:
+	json_object_put(ctx);
+	return rc;
+}
+
+int render_error(struct request *req, int status, const char *title, const char *detail)
+{
+	struct json_object *ctx = page_context(req, title);
+
+	json_object_object_add(ctx, "status", json_object_new_int(status));
+	json_object_object_add(ctx, "detail", json_object_new_string(detail));
+	if (render_page(req, status, "error", ctx) < 0) {
+		/* the templates themselves failed: plain text, still honest */
+		req->status = status;
+		buf_reset(&req->out);
+		buf_printf(&req->out, "%s\n%s\n", title, detail);
+		req_header(req, "Content-Type: text/plain; charset=utf-8");
+	}
+	return 0;
+}
+
+void redirect(struct request *req, int status, const char *location)
+{
+	/* a header value never carries a line break, whatever built it */
+	if (strpbrk(location, "\r\n"))
+		location = "/";
+	req->status = status;
+	req_header(req, "Location: %s", location);
+	buf_reset(&req->out);
+}

@@ -1,0 +1,155 @@
+/* session.c — dashboard sessions and CSRF tokens.
+ *
+ * The cookie carries 256 random bits; the database stores only their
+ * SHA-256, so a leaked sessions table opens no session. Each session has
+ * its own CSRF token. Before login, a separate random cookie (lf_pre)
+ * doubles as the login form's CSRF token (login CSRF protection). */
+#include "app.h"
+#include "crypto.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SESSION_COOKIE "lf_session"
+#define PRE_COOKIE "lf_pre"
+
+static struct db_stmt q_session_by_hash = { "session_by_hash",
+	"SELECT s.user_id, u.name, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id "
+	"WHERE s.id_hash = $1 AND s.expires_at > now()" };
+static struct db_stmt q_session_insert = { "session_insert",
+	"INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at) "
+	"VALUES ($1, $2, $3, now() + make_interval(secs => $4::bigint))" };
+static struct db_stmt q_session_delete = { "session_delete",
+	"DELETE FROM sessions WHERE id_hash = $1" };
+static struct db_stmt q_session_prune = { "session_prune",
+	"DELETE FROM sessions WHERE user_id = $1 AND expires_at < now()" };
+static struct db_stmt q_user_by_name = { "user_id_by_name",
+	"SELECT id FROM users WHERE name = $1" };
+
+static int valid_token(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n != 64)
+		return 0;
+	return strspn(s, "0123456789abcdef") == n;
+}
+
+static void set_cookie(struct request *req, const char *name, const char *value, long max_age)
+{
+	req_header(req, "Set-Cookie: %s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s", name,
+		   value, max_age, req->https ? "; Secure" : "");
+}
+
+/* Trust REMOTE_USER (single sign-on in front of nginx) when configured:
+ * the named user gets a session of their own on first sight. */
+static int session_from_remote_user(struct request *req)
+{
+	struct page *pg = page_of(req);
+	PGresult *r;
+	int64_t id;
+
+	r = db_run(pg->db, &q_user_by_name, 1, (const char *[]){ req->remote_user });
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		log_warn("event=remote_user_unknown user=%s", log_quote(req->remote_user));
+		return 0;
+	}
+	id = db_ll(r, 0, 0);
+	PQclear(r);
+	return session_create(req, id);
+}
+
+int session_load(struct request *req)
+{
+	struct page *pg = page_of(req);
+	const char *cookie = kv_get(&req->cookies, SESSION_COOKIE);
+	char hash[65];
+	PGresult *r;
+
+	if (valid_token(cookie)) {
+		crypto_sha256_hex(cookie, strlen(cookie), hash);
+		r = db_run(pg->db, &q_session_by_hash, 1, (const char *[]){ hash });
+		if (!r)
+			return -1;
+		if (PQntuples(r) == 1) {
+			pg->user_id = db_ll(r, 0, 0);
+			pg->user_name = arena_strdup(&req->arena, db_val(r, 0, 1));
+			pg->csrf = arena_strdup(&req->arena, db_val(r, 0, 2));
+			pg->session_hash = arena_strdup(&req->arena, hash);
+		}
+		PQclear(r);
+	}
+	if (pg->user_id && app.cfg.trust_remote_user && req->remote_user &&
+	    strcmp(req->remote_user, pg->user_name) != 0) {
+		/* the single sign-on user changed: the old session is not theirs */
+		session_destroy(req);
+	}
+	if (!pg->user_id && app.cfg.trust_remote_user && req->remote_user && *req->remote_user)
+		return session_from_remote_user(req);
+	if (!pg->user_id) {
+		/* anonymous: the pre-session token protects the login form */
+		const char *pre = kv_get(&req->cookies, PRE_COOKIE);
+		if (valid_token(pre)) {
+			pg->csrf = pre;
+		} else {
+			char *fresh = arena_alloc(&req->arena, 65);
+			if (crypto_random_hex(fresh, 32) < 0)
+				return -1;
+			pg->csrf = fresh;
+			set_cookie(req, PRE_COOKIE, fresh, 3600);
+		}
+	}
+	return 0;
+}
+
+int session_create(struct request *req, int64_t user_id)
+{
+	struct page *pg = page_of(req);
+	char token[65], hash[65], csrf[65], uid[24], ttl[24];
+
+	/* a new identifier at every login: a planted cookie never becomes a
+	 * logged-in session (session fixation) */
+	if (pg->session_hash)
+		session_destroy(req);
+	if (crypto_random_hex(token, 32) < 0 || crypto_random_hex(csrf, 32) < 0)
+		return -1;
+	crypto_sha256_hex(token, strlen(token), hash);
+	snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
+	snprintf(ttl, sizeof(ttl), "%lld", (long long)app.cfg.session_ttl_sec);
+	if (db_exec(pg->db, &q_session_insert, 4, (const char *[]){ hash, uid, csrf, ttl }) < 0)
+		return -1;
+	db_exec(pg->db, &q_session_prune, 1, (const char *[]){ uid });
+	set_cookie(req, SESSION_COOKIE, token, (long)app.cfg.session_ttl_sec);
+	set_cookie(req, PRE_COOKIE, "", 0);
+	pg->user_id = user_id;
+	pg->csrf = arena_strdup(&req->arena, csrf);
+	pg->session_hash = arena_strdup(&req->arena, hash);
+	return 0;
+}
+
+void session_destroy(struct request *req)
+{
+	struct page *pg = page_of(req);
+
+	if (pg->session_hash)
+		db_exec(pg->db, &q_session_delete, 1, (const char *[]){ pg->session_hash });
+	set_cookie(req, SESSION_COOKIE, "", 0);
+	pg->user_id = 0;
+	pg->user_name = NULL;
+	pg->session_hash = NULL;
+	pg->csrf = NULL;
+}
+
+int csrf_check(struct request *req)
+{
+	struct page *pg = page_of(req);
+	const char *sent = kv_get(&req->form, "csrf");
+
+	if (!pg->csrf || !sent || !*sent)
+		return 0;
+	return crypto_str_equal(sent, pg->csrf);
+}
