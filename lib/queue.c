@@ -1,0 +1,111 @@
+#include "queue.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static struct db_stmt q_claim = { "queue_claim",
+	"UPDATE upload_jobs SET locked_by = $1,"
+	"       locked_until = now() + make_interval(secs => $2::int),"
+	"       attempts = attempts + 1, updated_at = now() "
+	"WHERE id = (SELECT id FROM upload_jobs"
+	"            WHERE state IN ('queued', 'uploading', 'processing') AND run_at <= now()"
+	"              AND (locked_until IS NULL OR locked_until < now())"
+	"            ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+	"RETURNING id, video_id, coalesce(account_id, 0), state, mode, attempts, max_attempts,"
+	"          coalesce(publish_id, ''), bytes_sent, bytes_total" };
+static struct db_stmt q_extend = { "queue_extend",
+	"UPDATE upload_jobs SET locked_until = now() + make_interval(secs => $3::int) "
+	"WHERE id = $1 AND locked_by = $2" };
+static struct db_stmt q_release = { "queue_release",
+	"UPDATE upload_jobs SET locked_by = NULL, locked_until = NULL,"
+	"       run_at = now() + make_interval(secs => $3::int), updated_at = now() "
+	"WHERE id = $1 AND locked_by = $2" };
+static struct db_stmt q_finish = { "queue_finish",
+	"UPDATE upload_jobs SET state = $3, fail_reason = coalesce($4, fail_reason),"
+	"       locked_by = NULL, locked_until = NULL, finished_at = now(), updated_at = now() "
+	"WHERE id = $1 AND locked_by = $2" };
+static struct db_stmt q_event = { "queue_event",
+	"INSERT INTO job_events (job_id, kind, message) VALUES ($1, $2, $3)" };
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+int queue_claim(struct db *db, const char *worker_id, int lease_sec, struct job *out)
+{
+	char lease[16];
+	PGresult *r;
+
+	snprintf(lease, sizeof(lease), "%d", lease_sec);
+	r = db_run(db, &q_claim, 2, (const char *[]){ worker_id, lease });
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return 0;
+	}
+	memset(out, 0, sizeof(*out));
+	out->id = db_ll(r, 0, 0);
+	out->video_id = db_ll(r, 0, 1);
+	out->account_id = db_ll(r, 0, 2);
+	copy(out->state, sizeof(out->state), db_val(r, 0, 3));
+	copy(out->mode, sizeof(out->mode), db_val(r, 0, 4));
+	out->attempts = (int)db_ll(r, 0, 5);
+	out->max_attempts = (int)db_ll(r, 0, 6);
+	copy(out->publish_id, sizeof(out->publish_id), db_val(r, 0, 7));
+	out->bytes_sent = db_ll(r, 0, 8);
+	out->bytes_total = db_ll(r, 0, 9);
+	PQclear(r);
+	return 1;
+}
+
+static int affected_one(PGresult *r)
+{
+	int ok = r && strcmp(PQcmdTuples(r), "1") == 0;
+
+	if (r)
+		PQclear(r);
+	return ok ? 0 : -1;
+}
+
+int queue_extend(struct db *db, int64_t job_id, const char *worker_id, int lease_sec)
+{
+	char id[24], lease[16];
+
+	snprintf(id, sizeof(id), "%lld", (long long)job_id);
+	snprintf(lease, sizeof(lease), "%d", lease_sec);
+	return affected_one(db_run(db, &q_extend, 3, (const char *[]){ id, worker_id, lease }));
+}
+
+int queue_release(struct db *db, int64_t job_id, const char *worker_id, int delay_sec)
+{
+	char id[24], delay[16];
+
+	snprintf(id, sizeof(id), "%lld", (long long)job_id);
+	snprintf(delay, sizeof(delay), "%d", delay_sec);
+	return affected_one(db_run(db, &q_release, 3, (const char *[]){ id, worker_id, delay }));
+}
+
+int queue_finish(struct db *db, int64_t job_id, const char *worker_id, const char *state,
+		 const char *reason)
+{
+	char id[24];
+
+	snprintf(id, sizeof(id), "%lld", (long long)job_id);
+	return affected_one(db_run(db, &q_finish, 4, (const char *[]){ id, worker_id, state, reason }));
+}
+
+int queue_event(struct db *db, int64_t job_id, const char *kind, const char *message)
+{
+	char id[24];
+
+	snprintf(id, sizeof(id), "%lld", (long long)job_id);
+	return db_exec(db, &q_event, 3, (const char *[]){ id, kind, message ? message : "" });
+}
+
+int queue_notify(struct db *db)
+{
+	return db_simple(db, "NOTIFY " QUEUE_CHANNEL);
+}
