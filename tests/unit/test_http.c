@@ -1,0 +1,173 @@
+/* Unit tests: request parsing (lib/http.c) and escaping (lib/escape.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "escape.h"
+#include "http.h"
+
+static struct arena A;
+
+static int setup(void **state) { (void)state; arena_init(&A); return 0; }
+static int teardown(void **state) { (void)state; arena_free(&A); return 0; }
+
+static void form_basic(void **state)
+{
+	struct kvlist l;
+	const char *s = "name=J%C3%BCrgen+Smith&empty=&flag&a=1&a=2";
+
+	(void)state;
+	assert_int_equal(http_parse_urlencoded(&A, s, strlen(s), &l), 0);
+	assert_int_equal(l.n, 5);
+	assert_string_equal(kv_get(&l, "name"), "J\xc3\xbcrgen Smith");
+	assert_string_equal(kv_get(&l, "empty"), "");
+	assert_string_equal(kv_get(&l, "flag"), "");
+	assert_string_equal(kv_get(&l, "a"), "1");
+	assert_null(kv_get(&l, "missing"));
+}
+
+static void form_code_with_specials(void **state)
+{
+	/* TikTok codes contain * and ! which arrive percent-encoded */
+	struct kvlist l;
+	const char *s = "code=abc%2A%21def&state=x";
+
+	(void)state;
+	assert_int_equal(http_parse_urlencoded(&A, s, strlen(s), &l), 0);
+	assert_string_equal(kv_get(&l, "code"), "abc*!def");
+}
+
+static void form_malformed(void **state)
+{
+	struct kvlist l;
+
+	(void)state;
+	assert_int_equal(http_parse_urlencoded(&A, "a=%zz", 5, &l), -1);
+	assert_int_equal(http_parse_urlencoded(&A, "a=%4", 4, &l), -1);
+	assert_int_equal(http_parse_urlencoded(&A, "a=%", 3, &l), -1);
+	assert_int_equal(http_parse_urlencoded(&A, "a=%00", 5, &l), -1);
+	/* empty pairs are skipped, not errors */
+	assert_int_equal(http_parse_urlencoded(&A, "&&a=1&", 6, &l), 0);
+	assert_int_equal(l.n, 1);
+}
+
+static void form_too_many_fields(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct kvlist l;
+
+	(void)state;
+	for (int i = 0; i < HTTP_MAX_FIELDS; i++)
+		buf_printf(&b, "k%d=v&", i);
+	assert_int_equal(http_parse_urlencoded(&A, b.data, b.len, &l), 0);
+	assert_int_equal(l.n, HTTP_MAX_FIELDS);
+	buf_puts(&b, "one=more");
+	assert_int_equal(http_parse_urlencoded(&A, b.data, b.len, &l), -1);
+	buf_free(&b);
+}
+
+static void cookies(void **state)
+{
+	struct kvlist l;
+
+	(void)state;
+	assert_int_equal(http_parse_cookies(&A, "a=1; lf_session=abc ;  b=\"q\"; bare; c=", &l), 0);
+	assert_string_equal(kv_get(&l, "a"), "1");
+	assert_string_equal(kv_get(&l, "lf_session"), "abc");
+	assert_string_equal(kv_get(&l, "b"), "q");
+	assert_string_equal(kv_get(&l, "c"), "");
+	assert_null(kv_get(&l, "bare"));
+	assert_int_equal(http_parse_cookies(&A, NULL, &l), 0);
+	assert_int_equal(l.n, 0);
+}
+
+static void path_match(void **state)
+{
+	struct kvlist p;
+
+	(void)state;
+	assert_int_equal(http_match_path(&A, "/videos/{id}/tiktok", "/videos/42/tiktok", &p), 1);
+	assert_string_equal(kv_get(&p, "id"), "42");
+	assert_int_equal(http_match_path(&A, "/videos/{id}/tiktok", "/videos//tiktok", &p), 0);
+	assert_int_equal(http_match_path(&A, "/videos/{id}/tiktok", "/videos/1/2/tiktok", &p), 0);
+	assert_int_equal(http_match_path(&A, "/videos/{id}/tiktok", "/videos/1/tiktok/", &p), 0);
+	assert_int_equal(http_match_path(&A, "/", "/", &p), 1);
+	assert_int_equal(http_match_path(&A, "/", "/x", &p), 0);
+	assert_int_equal(http_match_path(&A, "/a/{x}/b/{y}", "/a/1/b/zz", &p), 1);
+	assert_string_equal(kv_get(&p, "y"), "zz");
+}
+
+static void content_range(void **state)
+{
+	long long f, l, t;
+
+	(void)state;
+	assert_int_equal(http_parse_content_range("bytes 0-9999/50000123", &f, &l, &t), 0);
+	assert_true(f == 0 && l == 9999 && t == 50000123);
+	assert_int_equal(http_parse_content_range("bytes 40000000-50000122/50000123", &f, &l, &t), 0);
+	assert_int_equal(http_parse_content_range("bytes 10-9/100", &f, &l, &t), -1);
+	assert_int_equal(http_parse_content_range("bytes 0-100/100", &f, &l, &t), -1);
+	assert_int_equal(http_parse_content_range("bytes 0-1/2 ", &f, &l, &t), -1);
+	assert_int_equal(http_parse_content_range("items 0-1/2", &f, &l, &t), -1);
+	assert_int_equal(http_parse_content_range("bytes -1-2/3", &f, &l, &t), -1);
+	assert_int_equal(http_parse_content_range(NULL, &f, &l, &t), -1);
+}
+
+static void escaping(void **state)
+{
+	struct buf b = BUF_INIT;
+	const char *x = "<b>\"Tom & Jerry's\"</b>=`";
+	char dec[] = "a%20b+c%2Fd";
+
+	(void)state;
+	html_escape(&b, x, strlen(x));
+	assert_string_equal(b.data, "&lt;b&gt;&quot;Tom &amp; Jerry&#39;s&quot;&lt;/b&gt;&#61;&#96;");
+	buf_reset(&b);
+	url_encode(&b, "a b/c?d=é*!");
+	assert_string_equal(b.data, "a%20b%2Fc%3Fd%3D%C3%A9%2A%21");
+	assert_int_equal(url_decode(dec, strlen(dec), 1), 7);
+	assert_string_equal(dec, "a b c/d");
+	buf_reset(&b);
+	json_escape(&b, "q\"\\\n\x01");
+	assert_string_equal(b.data, "q\\\"\\\\\\n\\u0001");
+	buf_free(&b);
+}
+
+static void arena_reuse(void **state)
+{
+	struct arena a;
+	char *big;
+
+	(void)state;
+	arena_init(&a);
+	for (int i = 0; i < 1000; i++)
+		assert_non_null(arena_strdup(&a, "some request data"));
+	big = arena_alloc(&a, 100000);
+	memset(big, 'x', 100000);
+	assert_string_equal(arena_printf(&a, "%d-%s", 7, "x"), "7-x");
+	arena_reset(&a);
+	assert_int_equal(a.used_total, 0);
+	assert_non_null(arena_alloc(&a, 10));
+	arena_free(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(form_basic),
+		cmocka_unit_test(form_code_with_specials),
+		cmocka_unit_test(form_malformed),
+		cmocka_unit_test(form_too_many_fields),
+		cmocka_unit_test(cookies),
+		cmocka_unit_test(path_match),
+		cmocka_unit_test(content_range),
+		cmocka_unit_test(escaping),
+		cmocka_unit_test(arena_reuse),
+	};
+	return cmocka_run_group_tests_name("http", tests, setup, teardown);
+}
