@@ -1,0 +1,41 @@
+/* library.h — `langflix import DIR`: walk a folder under the media root,
+ * probe every .mp4/.mov/.webm, read its LangFlix sidecar, judge TikTok
+ * readiness, and upsert a `videos` row keyed by the path relative to the
+ * media root. */
+#ifndef LF_LIBRARY_H
+#define LF_LIBRARY_H
+
+#include <stdio.h>
+
+#include "db.h"
+
+struct import_stats {
+	int added;       /* new rows */
+	int updated;     /* rows whose file, metadata or readiness changed */
+	int unchanged;   /* same size and mtime, same sidecar: nothing to do */
+	int skipped;     /* refused or failed (outside the root, database error...) */
+	int missing;     /* rows under DIR whose file is gone, now marked missing */
+	int ready;       /* of added + updated + unchanged: ready for TikTok */
+	int not_ready;   /* ... and not ready (a broken video counts here) */
+	int warnings;    /* sidecar problems, very short videos */
+};
+
+/* Import every video under dir, which must resolve (realpath) inside
+ * media_root. One line per file goes to report (may be NULL):
+ *   added|updated|unchanged PATH (ready|not ready: REASON)
+ *   skipped PATH: REASON
+ *   warning PATH: TEXT
+ *   missing PATH
+ * A file that fails to probe is recorded as not ready with the reason.
+ * Returns 0 when the import ran (even with skipped files), -1 when the
+ * media root, dir or database is unusable (an "error: ..." line says why). */
+int library_import(struct db *db, const char *media_root, const char *dir,
+		   struct import_stats *st, FILE *report);
+
+/* 1 for a file name ending in .mp4, .mov or .webm (any case). */
+int library_is_video_name(const char *name);
+
+/* 1 when real (an absolute, resolved path) is root itself or inside it. */
+int library_path_under(const char *root, const char *real);
+
+#endif
