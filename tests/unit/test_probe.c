@@ -49,7 +49,12 @@ static int setup(void **state)
 		   "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -f mov", "clip.mov") ||
 	    ffmpeg("-f lavfi -i testsrc2=size=368x368:rate=24:duration=1 "
 		   "-c:v libvpx -deadline realtime -b:v 200k", "clip.webm") ||
-	    ffmpeg("-f lavfi -i sine=frequency=440:duration=1 -c:a aac", "audio.mp4")) {
+	    ffmpeg("-f lavfi -i sine=frequency=440:duration=1 -c:a aac", "audio.mp4") ||
+	    /* audio as the first stream, 23.976 fps HEVC second */
+	    ffmpeg("-f lavfi -i testsrc2=size=480x360:rate=24000/1001:duration=1 "
+		   "-f lavfi -i sine=frequency=440:duration=1 -map 1:a -map 0:v "
+		   "-c:v libx265 -preset ultrafast -x265-params log-level=none -pix_fmt yuv420p "
+		   "-c:a aac -tag:v hvc1", "hevc.mp4")) {
 		fprintf(stderr, "test_probe: ffmpeg could not make the test videos\n");
 		return -1;
 	}
@@ -127,6 +132,22 @@ static void test_webm(void **state)
 	assert_string_equal(r.video_codec, "vp8");
 	assert_string_equal(r.container, "webm");
 	assert_in_range(r.duration_ms, 950, 1050);
+}
+
+static void test_hevc_after_audio(void **state)
+{
+	struct probe_result r;
+	char p[256], err[256] = "";
+
+	(void)state;
+	path_in_tmp(p, sizeof(p), "hevc.mp4");
+	if (probe_file(p, &r, err, sizeof(err)) != 0)
+		fail_msg("probe failed: %s", err);
+	assert_int_equal(r.width, 480);
+	assert_int_equal(r.height, 360);
+	assert_true(r.fps > 23.975 && r.fps < 23.977);
+	assert_string_equal(r.video_codec, "hevc");
+	assert_string_equal(r.container, "mp4");
 }
 
 static void test_text_file_named_mp4(void **state)
@@ -252,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_mp4),
 		cmocka_unit_test(test_mov),
 		cmocka_unit_test(test_webm),
+		cmocka_unit_test(test_hevc_after_audio),
 		cmocka_unit_test(test_text_file_named_mp4),
 		cmocka_unit_test(test_empty_and_missing_files),
 		cmocka_unit_test(test_audio_only),
