@@ -83,7 +83,7 @@ unit-tests:
 	BUILD=build/test tests/run.sh unit
 
 run:
-	scripts/stack.sh start
+	scripts/stack.sh run
 
 stop:
 	scripts/stack.sh stop
