@@ -6,9 +6,11 @@
 
 #include <libavcodec/codec_id.h>
 #include <libavformat/avformat.h>
+#include <libavutil/display.h>
 #include <libavutil/log.h>
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,6 +96,24 @@ static double rational_value(AVRational r)
 	return (r.num > 0 && r.den > 0) ? (double)r.num / (double)r.den : 0.0;
 }
 
+/* Phones store portrait video as landscape frames plus a display matrix
+ * saying "rotate by 90"; a quarter turn swaps the sides people see. */
+static int quarter_turned(const AVStream *st)
+{
+	size_t size = 0;
+	const uint8_t *m = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
+	double deg;
+	long turns;
+
+	if (!m || size < 9 * sizeof(int32_t))
+		return 0;
+	deg = av_display_rotation_get((const int32_t *)(const void *)m);
+	if (deg != deg)   /* NaN: a degenerate matrix */
+		return 0;
+	turns = lround(deg / 90.0);
+	return (turns % 2) != 0;
+}
+
 static int64_t duration_ms_of(const AVFormatContext *fmt, const AVStream *st)
 {
 	if (fmt->duration > 0 && fmt->duration != AV_NOPTS_VALUE)
@@ -164,6 +184,10 @@ int probe_file(const char *path, struct probe_result *out, char *err, size_t err
 	st = fmt->streams[idx];
 	out->width = st->codecpar->width;
 	out->height = st->codecpar->height;
+	if (quarter_turned(st)) {
+		out->width = st->codecpar->height;
+		out->height = st->codecpar->width;
+	}
 	out->fps = rational_value(st->avg_frame_rate);
 	if (out->fps <= 0.0)
 		out->fps = rational_value(st->r_frame_rate);

@@ -11,8 +11,8 @@
 struct probe_result {
 	int64_t size_bytes;      /* from stat(), 0 when unknown */
 	int64_t duration_ms;     /* 0 when unknown */
-	int width;               /* pixels, 0 when unknown */
-	int height;
+	int width;               /* pixels as displayed (a 90° rotation tag swaps */
+	int height;              /* the coded sides); 0 when unknown */
 	double fps;              /* avg_frame_rate, else r_frame_rate; 0 when unknown */
 	char video_codec[32];    /* "h264", "hevc", "vp8", "vp9", ... or "unknown" */
 	char container[16];      /* "mp4", "mov", "webm", "matroska", ... */

@@ -33,6 +33,8 @@ static int ffmpeg(const char *args, const char *name)
 
 static int setup(void **state)
 {
+	char src[256], args[400];
+
 	(void)state;
 	if (system("command -v ffmpeg >/dev/null 2>&1") != 0) {
 		fprintf(stderr, "test_probe: ffmpeg is not installed; it is a test dependency "
@@ -54,7 +56,16 @@ static int setup(void **state)
 	    ffmpeg("-f lavfi -i testsrc2=size=480x360:rate=24000/1001:duration=1 "
 		   "-f lavfi -i sine=frequency=440:duration=1 -map 1:a -map 0:v "
 		   "-c:v libx265 -preset ultrafast -x265-params log-level=none -pix_fmt yuv420p "
-		   "-c:a aac -tag:v hvc1", "hevc.mp4")) {
+		   "-c:a aac -tag:v hvc1", "hevc.mp4") ||
+	    ffmpeg("-f lavfi -i testsrc2=size=640x360:rate=30:duration=1 "
+		   "-c:v libx264 -preset ultrafast -pix_fmt yuv420p", "landscape.mp4")) {
+		fprintf(stderr, "test_probe: ffmpeg could not make the test videos\n");
+		return -1;
+	}
+	/* the same frames tagged "display rotated by 90°", as phones record */
+	path_in_tmp(src, sizeof(src), "landscape.mp4");
+	snprintf(args, sizeof(args), "-i '%s' -c copy -metadata:s:v:0 rotate=90", src);
+	if (ffmpeg(args, "rotated.mp4")) {
 		fprintf(stderr, "test_probe: ffmpeg could not make the test videos\n");
 		return -1;
 	}
@@ -150,6 +161,23 @@ static void test_hevc_after_audio(void **state)
 	assert_true(r.fps > 23.975 && r.fps < 23.977);
 	assert_string_equal(r.video_codec, "hevc");
 	assert_string_equal(r.container, "mp4");
+}
+
+static void test_rotation_swaps_sides(void **state)
+{
+	struct probe_result r;
+	char p[256], err[256] = "";
+
+	(void)state;
+	path_in_tmp(p, sizeof(p), "landscape.mp4");
+	assert_int_equal(probe_file(p, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.width, 640);
+	assert_int_equal(r.height, 360);
+	path_in_tmp(p, sizeof(p), "rotated.mp4");
+	if (probe_file(p, &r, err, sizeof(err)) != 0)
+		fail_msg("probe failed: %s", err);
+	assert_int_equal(r.width, 360);
+	assert_int_equal(r.height, 640);
 }
 
 static void test_text_file_named_mp4(void **state)
@@ -276,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_mov),
 		cmocka_unit_test(test_webm),
 		cmocka_unit_test(test_hevc_after_audio),
+		cmocka_unit_test(test_rotation_swaps_sides),
 		cmocka_unit_test(test_text_file_named_mp4),
 		cmocka_unit_test(test_empty_and_missing_files),
 		cmocka_unit_test(test_audio_only),
