@@ -58,6 +58,13 @@ static const struct tcase cases[] = {
 	{ "interp: negative and large numbers", "{{a}} {{b}} {{c}} {{d}}",
 	  "{'a':-42,'b':9223372036854775807,'c':0.1,'d':1e300}", { NULL },
 	  "-42 9223372036854775807 0.1 1e+300" },
+	{ "interp: integer edges", "{{a}} {{b}} {{c}} {{d}}",
+	  "{'a':-9223372036854775808,'b':18446744073709551615,'c':0,'d':-1}", { NULL },
+	  "-9223372036854775808 18446744073709551615 0 -1" },
+	{ "interp: doubles", "{{a}} {{b}} {{c}} {{d}} {{e}} {{f}} {{g}} {{h}}",
+	  "{'a':3.0,'b':-7.0,'c':-0.0,'d':1e15,'e':999999999999999.0,'f':0.30000000000000004,"
+	  "'g':-2.5e-7,'h':29.97}", { NULL },
+	  "3 -7 -0 1e+15 999999999999999 0.30000000000000004 -2.5e-07 29.97" },
 	{ "interp: basic null", "I ({{cannot}}) be seen!", "{'cannot':null}", { NULL },
 	  "I () be seen!" },
 	{ "interp: triple null", "I ({{{cannot}}}) be seen!", "{'cannot':null}", { NULL },
@@ -176,6 +183,8 @@ static const struct tcase cases[] = {
 	  "{'list':['&','\\'','<','>']}", { NULL }, "\"(&)(\")(<)(>)\"" },
 	{ "section: implicit iterator ampersand", "\"{{#list}}({{&.}}){{/list}}\"",
 	  "{'list':['&','\\'','<','>']}", { NULL }, "\"(&)(\")(<)(>)\"" },
+	{ "section: implicit iterator root-level", "\"{{#.}}({{value}}){{/.}}\"",
+	  "[{'value':'a'},{'value':'b'}]", { NULL }, "\"(a)(b)\"" },
 	{ "section: dotted names truthy", "\"{{#a.b.c}}Here{{/a.b.c}}\" == \"Here\"",
 	  "{'a':{'b':{'c':true}}}", { NULL }, "\"Here\" == \"Here\"" },
 	{ "section: dotted names falsey", "\"{{#a.b.c}}Here{{/a.b.c}}\" == \"\"",
@@ -320,6 +329,14 @@ static const struct tcase cases[] = {
 	  "{'a':true}", { "p", "{{#a}}\nx\n{{/a}}\ny\n", NULL }, "  x\n  y\n" },
 	{ "partial: indentation before a tag that renders nothing", "  {{>p}}\n", "{'v':''}",
 	  { "p", "{{v}}|\n{{#no}}x{{/no}}|\n", NULL }, "  |\n  |\n" },
+	{ "partial: CRLF lines are indented", "  {{>p}}\r\n|", "{}", { "p", "a\r\nb\r\n", NULL },
+	  "  a\r\n  b\r\n|" },
+	{ "partial: indentation before an inline comment", "  {{>p}}\n", "{}",
+	  { "p", "{{! c }}x\n", NULL }, "  x\n" },
+	{ "partial: indentation before an inline close tag", "  {{>p}}\n", "{'a':[1,2]}",
+	  { "p", "{{#a}}x\n{{/a}}y\n", NULL }, "  x\n  x\n  y\n" },
+	{ "partial: inline partial in an indented partial is not indented", "  {{>p}}\n", "{}",
+	  { "p", "<{{>q}}>\n", "q", "1\n2", NULL }, "  <1\n2>\n" },
 	{ "partial: list rows", "<ul>\n{{#rows}}\n  {{>row}}\n{{/rows}}\n</ul>\n",
 	  "{'rows':[{'t':'a<b'},{'t':'c'}]}", { "row", "<li>{{t}}</li>\n", NULL },
 	  "<ul>\n  <li>a&lt;b</li>\n  <li>c</li>\n</ul>\n" },
@@ -625,6 +642,50 @@ static void test_set_add_duplicate(void **state)
 	tmpl_set_free(set);
 }
 
+/* ------------------------------------------------------- random input */
+
+/* Templates made of Mustache's own punctuation either parse or fail with a
+ * "name:line:" message, and whatever parses renders (under the sanitizers
+ * in the test build, so a stray read or write fails the run). */
+static void test_random_templates(void **state)
+{
+	static const char alphabet[] = "{{}}#^/!>&=.ab \n\r|<%";
+	struct json_object *ctx = parse_data("{'a':[{'b':1},{'b':'<'}],'b':true,'.':2}");
+	struct tmpl_set *set = tmpl_set_new();
+	struct buf out = BUF_INIT;
+	uint32_t seed = 12345;
+	char src[48], err[256];
+	int parsed = 0;
+
+	(void)state;
+	assert_int_equal(tmpl_set_add(set, "a", "[{{b}}{{>a}}]", 13, err, sizeof(err)), 0);
+	for (int i = 0; i < 30000; i++) {
+		size_t n;
+		struct tmpl *t;
+
+		seed = seed * 1103515245u + 12345u;
+		n = (seed >> 16) % sizeof(src);
+		for (size_t k = 0; k < n; k++) {
+			seed = seed * 1103515245u + 12345u;
+			src[k] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		t = tmpl_parse(src, n, "r", err, sizeof(err));
+		if (!t) {
+			assert_memory_equal(err, "r:", 2);
+			continue;
+		}
+		parsed++;
+		buf_reset(&out);
+		(void)tmpl_render(t, set, ctx, &out);
+		assert_int_equal(strlen(buf_cstr(&out)), out.len);
+		tmpl_free(t);
+	}
+	assert_true(parsed > 1000);
+	buf_free(&out);
+	tmpl_set_free(set);
+	json_object_put(ctx);
+}
+
 /* ------------------------------------------------------------- threads */
 
 struct shared {
@@ -691,6 +752,7 @@ int main(void)
 		cmocka_unit_test(test_null_partial_set_and_null_context),
 		cmocka_unit_test(test_set_load),
 		cmocka_unit_test(test_set_add_duplicate),
+		cmocka_unit_test(test_random_templates),
 		cmocka_unit_test(test_threads_share_template_and_context),
 	};
 	size_t ncases = sizeof(cases) / sizeof(cases[0]), nfixed = sizeof(fixed) / sizeof(fixed[0]);
