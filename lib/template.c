@@ -401,7 +401,8 @@ struct tmpl *tmpl_parse(const char *src, size_t len, const char *name, char *err
 	arena_init(&t->mem);
 	t->name = xstrdup(name ? name : "template");
 	t->src = xmalloc(len + 1);
-	memcpy(t->src, src, len);
+	if (len)
+		memcpy(t->src, src, len);
 	t->src[len] = '\0';
 
 	p->t = t;
