@@ -135,6 +135,7 @@ static void averr(char *err, size_t errlen, const char *what, int code)
 int probe_file(const char *path, struct probe_result *out, char *err, size_t errlen)
 {
 	AVFormatContext *fmt = NULL;
+	AVDictionary *opts = NULL;
 	const AVDictionaryEntry *brand;
 	const AVStream *st;
 	struct stat sb;
@@ -158,7 +159,13 @@ int probe_file(const char *path, struct probe_result *out, char *err, size_t err
 	}
 	out->size_bytes = (int64_t)sb.st_size;
 
-	r = avformat_open_input(&fmt, path, NULL, NULL);
+	/* Only plain local files in the containers TikTok takes: no playlist,
+	 * concat or network demuxers that a crafted ".mp4" could invoke to
+	 * read other files or URLs. */
+	av_dict_set(&opts, "protocol_whitelist", "file", 0);
+	av_dict_set(&opts, "format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm", 0);
+	r = avformat_open_input(&fmt, path, NULL, &opts);
+	av_dict_free(&opts);
 	if (r < 0) {
 		averr(err, errlen, "not a recognised media file", r);
 		return -1;

@@ -58,7 +58,9 @@ static int setup(void **state)
 		   "-c:v libx265 -preset ultrafast -x265-params log-level=none -pix_fmt yuv420p "
 		   "-c:a aac -tag:v hvc1", "hevc.mp4") ||
 	    ffmpeg("-f lavfi -i testsrc2=size=640x360:rate=30:duration=1 "
-		   "-c:v libx264 -preset ultrafast -pix_fmt yuv420p", "landscape.mp4")) {
+		   "-c:v libx264 -preset ultrafast -pix_fmt yuv420p", "landscape.mp4") ||
+	    ffmpeg("-f lavfi -i testsrc2=size=400x400:rate=30:duration=1 -c:v mpeg4 -f avi",
+		   "avi.mp4")) {
 		fprintf(stderr, "test_probe: ffmpeg could not make the test videos\n");
 		return -1;
 	}
@@ -192,6 +194,23 @@ static void test_text_file_named_mp4(void **state)
 	assert_non_null(strstr(err, "not a recognised media file"));
 }
 
+static void test_other_demuxers_are_refused(void **state)
+{
+	struct probe_result r;
+	char p[256], err[256] = "";
+
+	(void)state;
+	/* a playlist dressed as an MP4 must not make libavformat open files */
+	write_file("playlist.mp4", "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nclip.mp4\n#EXT-X-ENDLIST\n");
+	path_in_tmp(p, sizeof(p), "playlist.mp4");
+	assert_int_equal(probe_file(p, &r, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a recognised media file"));
+	/* an AVI named .mp4 is not one of TikTok's containers */
+	path_in_tmp(p, sizeof(p), "avi.mp4");
+	assert_int_equal(probe_file(p, &r, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a recognised media file"));
+}
+
 static void test_empty_and_missing_files(void **state)
 {
 	struct probe_result r;
@@ -306,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_hevc_after_audio),
 		cmocka_unit_test(test_rotation_swaps_sides),
 		cmocka_unit_test(test_text_file_named_mp4),
+		cmocka_unit_test(test_other_demuxers_are_refused),
 		cmocka_unit_test(test_empty_and_missing_files),
 		cmocka_unit_test(test_audio_only),
 		cmocka_unit_test(test_truncated_file),
