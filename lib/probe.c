@@ -204,6 +204,11 @@ int probe_file(const char *path, struct probe_result *out, char *err, size_t err
 	brand = av_dict_get(fmt->metadata, "major_brand", NULL, 0);
 	probe_container_name(fmt->iformat->name, brand ? brand->value : NULL, path,
 			     out->container, sizeof(out->container));
+	/* WebM is Matroska restricted to VP8/VP9/AV1; anything else in a
+	 * ".webm" is really a Matroska file */
+	if (strcmp(out->container, "webm") == 0 && strcmp(out->video_codec, "vp8") != 0 &&
+	    strcmp(out->video_codec, "vp9") != 0 && strcmp(out->video_codec, "av1") != 0)
+		snprintf(out->container, sizeof(out->container), "matroska");
 	rc = 0;
 out:
 	avformat_close_input(&fmt);

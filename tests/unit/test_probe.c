@@ -60,7 +60,9 @@ static int setup(void **state)
 	    ffmpeg("-f lavfi -i testsrc2=size=640x360:rate=30:duration=1 "
 		   "-c:v libx264 -preset ultrafast -pix_fmt yuv420p", "landscape.mp4") ||
 	    ffmpeg("-f lavfi -i testsrc2=size=400x400:rate=30:duration=1 -c:v mpeg4 -f avi",
-		   "avi.mp4")) {
+		   "avi.mp4") ||
+	    ffmpeg("-f lavfi -i testsrc2=size=400x400:rate=30:duration=1 "
+		   "-c:v libx264 -preset ultrafast -f matroska", "h264.webm")) {
 		fprintf(stderr, "test_probe: ffmpeg could not make the test videos\n");
 		return -1;
 	}
@@ -180,6 +182,19 @@ static void test_rotation_swaps_sides(void **state)
 		fail_msg("probe failed: %s", err);
 	assert_int_equal(r.width, 360);
 	assert_int_equal(r.height, 640);
+}
+
+static void test_h264_in_webm_is_matroska(void **state)
+{
+	struct probe_result r;
+	char p[256], err[256] = "";
+
+	(void)state;
+	path_in_tmp(p, sizeof(p), "h264.webm");
+	if (probe_file(p, &r, err, sizeof(err)) != 0)
+		fail_msg("probe failed: %s", err);
+	assert_string_equal(r.video_codec, "h264");
+	assert_string_equal(r.container, "matroska");
 }
 
 static void test_text_file_named_mp4(void **state)
@@ -324,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_webm),
 		cmocka_unit_test(test_hevc_after_audio),
 		cmocka_unit_test(test_rotation_swaps_sides),
+		cmocka_unit_test(test_h264_in_webm_is_matroska),
 		cmocka_unit_test(test_text_file_named_mp4),
 		cmocka_unit_test(test_other_demuxers_are_refused),
 		cmocka_unit_test(test_empty_and_missing_files),
