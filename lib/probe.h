@@ -18,8 +18,10 @@ struct probe_result {
 	char container[16];      /* "mp4", "mov", "webm", "matroska", ... */
 };
 
-/* Probe the first video stream of a file. Returns 0, or -1 with a
- * readable reason in err (e.g. "not a recognised media file"). */
+/* Probe the first video stream of a local file. Only the MP4/QuickTime and
+ * Matroska/WebM demuxers are allowed, over the file protocol alone.
+ * Returns 0, or -1 with a readable reason in err (e.g. "not a recognised
+ * media file (Invalid data found when processing input)", "no video stream"). */
 int probe_file(const char *path, struct probe_result *out, char *err, size_t errlen);
 
 /* Container name from libavformat's format name, the MP4/QuickTime major
