@@ -67,6 +67,8 @@ $(EMU): $(call obj,$(EMU_SRC)) $(LIBA)
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+# Integration tests and their support library include tests/support/testlib.h.
+$(BUILD)/tests/integration/%.o $(BUILD)/tests/support/%.o: CFLAGS += -Itests/support
 $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(call obj,$(TSUP_SRC)) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka

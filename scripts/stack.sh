@@ -331,7 +331,7 @@ pg_start()
 	rm -f "$PG_SOCK/.s.PGSQL.$PG_PORT" "$PG_SOCK/.s.PGSQL.$PG_PORT.lock" 2>/dev/null || true
 	pg_as "$PG_BIN/pg_ctl" start -w -t 60 -D "$PGDATA" -l "$PG_HOME/postgres.log" >/dev/null ||
 		{ tail -n 20 "$PG_HOME/postgres.log" >&2 || true; die "PostgreSQL did not start"; }
-	pg_isready -q -h "$PG_SOCK" -p "$PG_PORT" -t 30 || die "PostgreSQL does not answer"
+	pg_isready -q -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres -t 30 || die "PostgreSQL does not answer"
 	stack_log "postgres started"
 }
 

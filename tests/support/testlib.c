@@ -1,0 +1,403 @@
+/* testlib.c — HTTP client, shell, environment and database helpers for the
+ * integration tests. See testlib.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "testlib.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+struct tclient {
+	CURL *curl;
+	char *base;
+	char *host;      /* host of base, for cookies set by tc_set_cookie */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* Copies handed out by tresp_header, freed with the response. */
+struct tresp_cache {
+	char *value;
+	struct tresp_cache *next;
+};
+
+/* ---- environment and shell ---------------------------------------------- */
+
+const char *t_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	if (!v || !*v)
+		fail_msg("environment variable %s is not set: run the integration tests "
+			 "through tests/run.sh (or eval \"$(scripts/stack.sh env)\")", name);
+	return v;
+}
+
+int t_sh(const char *fmt, ...)
+{
+	struct buf cmd = BUF_INIT;
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	buf_vprintf(&cmd, fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	st = system(cmd.data);
+	buf_free(&cmd);
+	if (st == -1)
+		return -1;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return -1;
+}
+
+/* ---- responses -------------------------------------------------------------- */
+
+void tresp_init(struct tresp *r)
+{
+	r->status = 0;
+	buf_init(&r->headers);
+	buf_init(&r->body);
+	r->cache = NULL;
+}
+
+void tresp_free(struct tresp *r)
+{
+	struct tresp_cache *c = r->cache, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		free(c->value);
+		free(c);
+	}
+	buf_free(&r->headers);
+	buf_free(&r->body);
+	r->cache = NULL;
+	r->status = 0;
+}
+
+/* Header lines live in r->headers as "Name: value\r\n". The copy handed out
+ * is hung off the (const) response through its cache pointer. */
+static const char *find_header(const struct tresp *r, const char *name, const char *needle)
+{
+	size_t nlen = strlen(name);
+	const char *p = r->headers.data;
+	struct tresp_cache *node;
+
+	if (!p)
+		return NULL;
+	while (*p) {
+		const char *eol = strchr(p, '\n'), *v, *e;
+		if (!eol)
+			eol = p + strlen(p);
+		if ((size_t)(eol - p) > nlen && strncasecmp(p, name, nlen) == 0 && p[nlen] == ':') {
+			v = p + nlen + 1;
+			e = eol;
+			while (v < e && (*v == ' ' || *v == '\t'))
+				v++;
+			while (e > v && isspace((unsigned char)e[-1]))
+				e--;
+			node = xmalloc(sizeof(*node));
+			node->value = xstrndup(v, (size_t)(e - v));
+			node->next = r->cache;
+			((struct tresp *)r)->cache = node;
+			if (!needle || strstr(node->value, needle))
+				return node->value;
+		}
+		p = *eol ? eol + 1 : eol;
+	}
+	return NULL;
+}
+
+const char *tresp_header(const struct tresp *r, const char *name)
+{
+	return find_header(r, name, NULL);
+}
+
+const char *tresp_header_containing(const struct tresp *r, const char *name, const char *needle)
+{
+	return find_header(r, name, needle);
+}
+
+/* ---- the client --------------------------------------------------------------- */
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+	buf_append(arg, data, size * n);
+	return size * n;
+}
+
+/* Keep only the header block of the last response: interim responses
+ * (100 Continue) start with their own status line. */
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct buf *h = arg;
+
+	if (size * n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+		buf_reset(h);
+	buf_append(h, data, size * n);
+	return size * n;
+}
+
+static char *host_of(const char *url)
+{
+	const char *p = strstr(url, "://"), *e;
+
+	p = p ? p + 3 : url;
+	e = p + strcspn(p, ":/");
+	return xstrndup(p, (size_t)(e - p));
+}
+
+struct tclient *tc_new_base(const char *base_url)
+{
+	struct tclient *c = xcalloc(1, sizeof(*c));
+	size_t n;
+
+	c->curl = curl_easy_init();
+	assert_non_null(c->curl);
+	c->base = xstrdup(base_url);
+	n = strlen(c->base);
+	if (n && c->base[n - 1] == '/')
+		c->base[n - 1] = '\0';
+	c->host = host_of(c->base);
+	/* An empty file name switches the cookie engine on, in memory only. */
+	curl_easy_setopt(c->curl, CURLOPT_COOKIEFILE, "");
+	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
+	return c;
+}
+
+struct tclient *tc_new(void)
+{
+	return tc_new_base(t_env("LF_BASE_URL"));
+}
+
+void tc_free(struct tclient *c)
+{
+	if (!c)
+		return;
+	curl_easy_cleanup(c->curl);
+	free(c->base);
+	free(c->host);
+	free(c);
+}
+
+int tc_request(struct tclient *c, const char *method, const char *path,
+	       const char *const *headers, const void *body, size_t len, struct tresp *out)
+{
+	struct curl_slist *hl = NULL;
+	struct buf url = BUF_INIT;
+	CURLcode rc;
+
+	tresp_init(out);
+	buf_printf(&url, "%s%s", c->base, path);
+	/* The handle is reused: put every per-request option back first. */
+	curl_easy_setopt(c->curl, CURLOPT_URL, url.data);
+	curl_easy_setopt(c->curl, CURLOPT_NOBODY, 0L);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &out->body);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &out->headers);
+	if (strcmp(method, "HEAD") == 0) {
+		curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L);
+	} else {
+		if (body) {
+			curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+			curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+		}
+		if (strcmp(method, "GET") != 0 && !(strcmp(method, "POST") == 0 && body))
+			curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
+	}
+	/* No "Expect: 100-continue" round trip for bodies. */
+	hl = curl_slist_append(hl, "Expect:");
+	for (size_t i = 0; headers && headers[i]; i++)
+		hl = curl_slist_append(hl, headers[i]);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hl);
+	c->errbuf[0] = '\0';
+	rc = curl_easy_perform(c->curl);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_slist_free_all(hl);
+	buf_append(&out->body, "", 0);
+	buf_append(&out->headers, "", 0);
+	if (rc != CURLE_OK) {
+		fprintf(stderr, "testlib: %s %s: %s\n", method, url.data,
+			c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+		buf_free(&url);
+		return -1;
+	}
+	buf_free(&url);
+	return 0;
+}
+
+int tc_get(struct tclient *c, const char *path, struct tresp *out)
+{
+	return tc_request(c, "GET", path, NULL, NULL, 0, out);
+}
+
+int tc_post_form(struct tclient *c, const char *path, const char *form, struct tresp *out)
+{
+	static const char *const hdr[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+
+	return tc_request(c, "POST", path, hdr, form, strlen(form), out);
+}
+
+/* ---- cookies --------------------------------------------------------------------- */
+
+void tc_set_cookie(struct tclient *c, const char *name_value)
+{
+	struct buf line = BUF_INIT;
+
+	/* Set-Cookie syntax with an explicit domain (curl's cookie engine takes it) */
+	buf_printf(&line, "Set-Cookie: %s; Path=/; Domain=%s", name_value, c->host);
+	curl_easy_setopt(c->curl, CURLOPT_COOKIELIST, line.data);
+	buf_free(&line);
+}
+
+char *tc_cookie(struct tclient *c, const char *name)
+{
+	struct curl_slist *list = NULL, *it;
+	char *value = NULL;
+
+	if (curl_easy_getinfo(c->curl, CURLINFO_COOKIELIST, &list) != CURLE_OK)
+		return NULL;
+	/* Netscape format: domain, tailmatch, path, secure, expires, name, value */
+	for (it = list; it && !value; it = it->next) {
+		const char *f = it->data;
+		for (int i = 0; i < 5 && f; i++) {
+			f = strchr(f, '\t');
+			if (f)
+				f++;
+		}
+		if (!f)
+			continue;
+		size_t nlen = strlen(name);
+		if (strncmp(f, name, nlen) == 0 && f[nlen] == '\t')
+			value = xstrdup(f + nlen + 1);
+	}
+	curl_slist_free_all(list);
+	return value;
+}
+
+void tc_clear_cookies(struct tclient *c)
+{
+	curl_easy_setopt(c->curl, CURLOPT_COOKIELIST, "ALL");
+}
+
+/* ---- pages ------------------------------------------------------------------------ */
+
+/* Finds the tag holding name="csrf" and returns its value="..." attribute. */
+char *tc_extract_csrf(const char *html)
+{
+	const char *p = html, *tag, *end, *v, *q;
+
+	while (html && (p = strstr(p, "name=\"csrf\"")) != NULL) {
+		tag = p;
+		while (tag > html && *tag != '<')
+			tag--;
+		end = strchr(p, '>');
+		if (*tag == '<' && end) {
+			for (v = tag; (v = strstr(v, "value=\"")) != NULL && v < end; v += 7) {
+				if (v > tag && !isspace((unsigned char)v[-1]))
+					continue;   /* e.g. data-value= */
+				q = strchr(v + 7, '"');
+				if (q && q < end)
+					return xstrndup(v + 7, (size_t)(q - v - 7));
+			}
+		}
+		p += 11;
+	}
+	return NULL;
+}
+
+/* ---- database ----------------------------------------------------------------------- */
+
+PGconn *t_db(void)
+{
+	PGconn *db = PQconnectdb(t_env("LF_DB_URL"));
+
+	if (PQstatus(db) != CONNECTION_OK) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(db));
+		PQfinish(db);
+		fail_msg("cannot connect to LF_DB_URL: %s", msg);
+	}
+	return db;
+}
+
+char *t_db_value(PGconn *db, const char *sql, int nparams, const char *const *params)
+{
+	PGresult *res = PQexecParams(db, sql, nparams, NULL, params, NULL, NULL, 0);
+	char *v = NULL;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(res));
+		PQclear(res);
+		fail_msg("SQL failed: %s: %s", sql, msg);
+	}
+	if (PQntuples(res) > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0))
+		v = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+/* ---- waiting and users ------------------------------------------------------------------ */
+
+int t_wait_http(const char *path, long want_status, int timeout_ms)
+{
+	struct tclient *c = tc_new();
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	int waited = 0, ok = 0;
+
+	for (;;) {
+		struct tresp r;
+		if (tc_get(c, path, &r) == 0 && r.status == want_status)
+			ok = 1;
+		tresp_free(&r);
+		if (ok || waited >= timeout_ms)
+			break;
+		nanosleep(&pause, NULL);
+		waited += 100;
+	}
+	tc_free(c);
+	return ok ? 0 : -1;
+}
+
+int t_user_add(const char *name, const char *password)
+{
+	struct buf cmd = BUF_INIT;
+	FILE *p;
+	int st;
+
+	buf_printf(&cmd, "'%s/langflix' -c '%s' user add '%s' >/dev/null", t_env("LF_BIN"),
+		   t_env("LF_CONFIG"), name);
+	p = popen(cmd.data, "w");
+	buf_free(&cmd);
+	if (!p)
+		return -1;
+	fprintf(p, "%s\n", password);
+	st = pclose(p);
+	return st == 0 ? 0 : -1;
+}

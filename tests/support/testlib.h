@@ -1,0 +1,91 @@
+/* testlib.h — helpers for the integration tests (cmocka + libcurl + libpq).
+ *
+ * The tests run against the stack that tests/run.sh starts; it exports:
+ *   LF_BASE_URL  http://127.0.0.1:PORT of the site (nginx)
+ *   LF_EMU_URL   http://127.0.0.1:PORT of the TikTok emulator
+ *   LF_VAR       the stack's state folder (temporary)
+ *   LF_CONFIG    the app's configuration file;  LF_EMU_CONFIG the emulator's
+ *   LF_ROOT      the repository (absolute);     LF_BIN the binaries (absolute)
+ *   LF_STACK     scripts/stack.sh (absolute): `$LF_STACK pg-stop` / `pg-start`
+ *   LF_DB_URL    libpq conninfo of the app's database (psql "$LF_DB_URL" works)
+ *   LF_MEDIA     the media root
+ *
+ * Include after <setjmp.h>, <stdarg.h>, <stddef.h>, <stdint.h> and <cmocka.h>,
+ * as cmocka requires. Functions that can "fail the test" call cmocka's fail
+ * machinery, so call them from a test, setup or teardown function only. */
+#ifndef LF_TESTLIB_H
+#define LF_TESTLIB_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+struct tresp_cache;
+
+/* One HTTP response. tc_get/tc_post_form/tc_request initialise it (any
+ * previous content is NOT freed: call tresp_free first when reusing).
+ * body.data is never NULL after a request and always NUL-terminated.
+ * headers holds the raw header block of the final response. */
+struct tresp {
+	long status;
+	struct buf headers;
+	struct buf body;
+	struct tresp_cache *cache;   /* values handed out by tresp_header */
+};
+
+/* A browser-like client: one curl handle, an in-memory cookie jar, never
+ * follows redirects (a 303 comes back as a 303). */
+struct tclient;
+
+struct tclient *tc_new(void);          /* base URL from LF_BASE_URL */
+struct tclient *tc_new_base(const char *base_url);   /* e.g. LF_EMU_URL */
+void tc_free(struct tclient *c);
+
+/* All return 0 when an HTTP response arrived (whatever its status) and -1 on a
+ * transport error (message printed). path is appended to the base URL. */
+int tc_get(struct tclient *c, const char *path, struct tresp *out);
+/* POST application/x-www-form-urlencoded; form is sent as given. */
+int tc_post_form(struct tclient *c, const char *path, const char *form, struct tresp *out);
+/* Any method. headers: NULL or a NULL-terminated list of "Name: value".
+ * body: NULL for none (len ignored), else len bytes. "HEAD" fetches no body. */
+int tc_request(struct tclient *c, const char *method, const char *path,
+	       const char *const *headers, const void *body, size_t len, struct tresp *out);
+
+/* Put "name=value" into the client's jar for the stack's host. */
+void tc_set_cookie(struct tclient *c, const char *name_value);
+/* The value of cookie `name` in the jar (malloc'd, caller frees) or NULL. */
+char *tc_cookie(struct tclient *c, const char *name);
+/* Forget every cookie. */
+void tc_clear_cookies(struct tclient *c);
+
+/* The value of the first header `name` (case-insensitive), trimmed, or NULL.
+ * The string belongs to the response: valid until tresp_free. */
+const char *tresp_header(const struct tresp *r, const char *name);
+/* The first header `name` whose value contains needle (e.g. the Set-Cookie
+ * for one cookie among several), same lifetime rules; NULL when none. */
+const char *tresp_header_containing(const struct tresp *r, const char *name, const char *needle);
+void tresp_init(struct tresp *r);
+void tresp_free(struct tresp *r);      /* safe to call twice */
+
+/* The value of <input ... name="csrf" ... value="..."> in html (malloc'd,
+ * caller frees) or NULL when there is none. */
+char *tc_extract_csrf(const char *html);
+
+/* Run a shell command (printf-style) with system(); returns its exit status,
+ * 128+N when killed by signal N, -1 when it could not run. */
+int t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The environment variable, or the test fails with a clear message. */
+const char *t_env(const char *name);
+/* A connection to LF_DB_URL; fails the test when it cannot connect.
+ * The caller closes it with PQfinish. */
+PGconn *t_db(void);
+/* First column of the first row of a parameterised query (malloc'd) or NULL
+ * when there is no row; fails the test on an SQL error. */
+char *t_db_value(PGconn *db, const char *sql, int nparams, const char *const *params);
+/* Poll GET path until it answers want_status: 0 when it did, -1 on timeout. */
+int t_wait_http(const char *path, long want_status, int timeout_ms);
+/* Create a dashboard user through `langflix user add` (password on stdin). */
+int t_user_add(const char *name, const char *password);
+
+#endif
