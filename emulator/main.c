@@ -1,0 +1,394 @@
+/* main.c — the TikTok emulator: configuration, the route table, the
+ * response helpers, fault injection and the server loop.
+ *
+ * An emulator of TikTok's OAuth v2 + Content Posting API + upload URLs for
+ * development and tests (shared/tiktok-api.md is the specification). It is
+ * not TikTok. See emulator/README.md. */
+#include "emu.h"
+#include "config.h"
+#include "crypto.h"
+#include "escape.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+
+#define O(f) offsetof(struct emu_config, f)
+
+static const struct config_setting settings[] = {
+	{ "listen",                    CONFIG_STR,   O(listen),                    0, 1024, "var/run/emulator.sock", 0 },
+	{ "threads",                   CONFIG_INT,   O(threads),                   1, 64, "8", 0 },
+	{ "client_key",                CONFIG_STR,   O(client_key),                1, 256, "langflix-emulator-key", 0 },
+	{ "client_secret",             CONFIG_STR,   O(client_secret),             1, 256, "langflix-emulator-secret", 1 },
+	{ "redirect_uris",             CONFIG_STR,   O(redirect_uris),             1, 5120, "http://127.0.0.1:8080/auth/tiktok/callback", 0 },
+	{ "public_base_url",           CONFIG_STR,   O(public_base_url),           1, 200, "http://127.0.0.1:8081", 0 },
+	{ "access_ttl_sec",            CONFIG_INT,   O(access_ttl_sec),            1, 31536000, "7200", 0 },
+	{ "refresh_ttl_sec",           CONFIG_INT,   O(refresh_ttl_sec),           1, 31536000, "15552000", 0 },
+	{ "code_ttl_sec",              CONFIG_INT,   O(code_ttl_sec),              1, 3600, "300", 0 },
+	{ "upload_url_ttl_sec",        CONFIG_INT,   O(upload_url_ttl_sec),        1, 86400, "3600", 0 },
+	{ "processing_delay_ms",       CONFIG_INT,   O(processing_delay_ms),       0, 3600000, "1500", 0 },
+	{ "webhook_url",               CONFIG_STR,   O(webhook_url),               0, 1000, "", 0 },
+	{ "webhook_retries",           CONFIG_INT,   O(webhook_retries),           0, 10, "3", 0 },
+	{ "log_level",                 CONFIG_LEVEL, O(log_level),                 0, 0, "info", 0 },
+	{ "profiles_file",             CONFIG_STR,   O(profiles_file),             0, 4096, "", 0 },
+	{ "data_dir",                  CONFIG_STR,   O(data_dir),                  0, 4096, "", 0 },
+	{ "unaudited_client",          CONFIG_BOOL,  O(unaudited_client),          0, 1, "false", 0 },
+	{ "rate_init_per_min",         CONFIG_INT,   O(rate_init_per_min),         1, 1000000, "6", 0 },
+	{ "rate_creator_info_per_min", CONFIG_INT,   O(rate_creator_info_per_min), 1, 1000000, "20", 0 },
+	{ "rate_status_per_min",       CONFIG_INT,   O(rate_status_per_min),       1, 1000000, "30", 0 },
+	{ "rate_user_info_per_min",    CONFIG_INT,   O(rate_user_info_per_min),    1, 1000000, "600", 0 },
+	{ "rate_window_sec",           CONFIG_INT,   O(rate_window_sec),           1, 3600, "60", 0 },
+	{ "max_pending_inbox",         CONFIG_INT,   O(max_pending_inbox),         0, 1000, "5", 0 },
+	{ "fail_reason",               CONFIG_STR,   O(fail_reason),               0, 63, "", 0 },
+	{ "auto_approve_account",      CONFIG_STR,   O(auto_approve_account),      0, 127, "", 0 },
+};
+
+static struct emu_config cfg;
+
+enum { R_API = 1, R_LOCAL = 2, R_NOLOG = 4 };
+
+static int handle_index(struct request *req)
+{
+	reply_text(req, 200, "text/html; charset=utf-8",
+		   "<!doctype html><meta charset=utf-8><title>TikTok emulator</title>"
+		   "<h1>TikTok emulator</h1><p>An emulator of TikTok's OAuth and Content Posting "
+		   "API for development and tests. This is <strong>not</strong> TikTok.</p>"
+		   "<p>Control endpoints: <code>/_emulator/state</code>, <code>/_emulator/reset</code>, "
+		   "<code>/_emulator/faults</code>, <code>/_emulator/config</code>.</p>\n");
+	return 0;
+}
+
+static int handle_healthz(struct request *req)
+{
+	reply_text(req, 200, "text/plain", "ok\n");
+	return 0;
+}
+
+static const struct route routes[] = {
+	{ "GET",  "/",                                      handle_index,              R_NOLOG, "index" },
+	{ "GET",  "/healthz",                               handle_healthz,            R_NOLOG, "healthz" },
+	{ "GET",  "/v2/auth/authorize/",                    handle_authorize,          0, "authorize" },
+	{ "POST", "/v2/auth/authorize/decide",              handle_authorize_decide,   0, "authorize_decide" },
+	{ "POST", "/v2/oauth/token/",                       handle_token,              R_API, "token" },
+	{ "POST", "/v2/oauth/revoke/",                      handle_revoke,             R_API, "revoke" },
+	{ "GET",  "/v2/user/info/",                         handle_user_info,          R_API, "user_info" },
+	{ "POST", "/v2/post/publish/creator_info/query/",   handle_creator_info,       R_API, "creator_info" },
+	{ "POST", "/v2/post/publish/video/init/",           handle_video_init,         R_API, "video_init" },
+	{ "POST", "/v2/post/publish/inbox/video/init/",     handle_inbox_init,         R_API, "inbox_init" },
+	{ "POST", "/v2/post/publish/status/fetch/",         handle_status_fetch,       R_API, "status_fetch" },
+	{ "POST", "/v2/post/publish/cancel/",               handle_cancel,             R_API, "cancel" },
+	{ "PUT",  "/upload/{id}",                           handle_upload_put,         R_API, "upload" },
+	{ "GET",  "/avatar/{file}",                         handle_avatar,             R_NOLOG, "avatar" },
+	{ "GET",  "/_emulator/state",                       handle_ctl_state,          R_LOCAL | R_NOLOG, "ctl_state" },
+	{ "POST", "/_emulator/reset",                       handle_ctl_reset,          R_LOCAL | R_NOLOG, "ctl_reset" },
+	{ "POST", "/_emulator/faults",                      handle_ctl_faults,         R_LOCAL | R_NOLOG, "ctl_faults" },
+	{ "POST", "/_emulator/revoke",                      handle_ctl_revoke,         R_LOCAL | R_NOLOG, "ctl_revoke" },
+	{ "GET",  "/_emulator/config",                      handle_ctl_config_get,     R_LOCAL | R_NOLOG, "ctl_config_get" },
+	{ "POST", "/_emulator/config",                      handle_ctl_config_set,     R_LOCAL | R_NOLOG, "ctl_config_set" },
+	{ "POST", "/_emulator/inbox/publish",               handle_ctl_inbox_publish,  R_LOCAL | R_NOLOG, "ctl_inbox_publish" },
+	{ "POST", "/_emulator/expire_tokens",               handle_ctl_expire_tokens,  R_LOCAL | R_NOLOG, "ctl_expire_tokens" },
+};
+
+/* ---- response helpers ---- */
+
+struct emu_req *ereq(struct request *req)
+{
+	return req->ctx;
+}
+
+void make_log_id(char out[64])
+{
+	char hex[20];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	crypto_random_hex(hex, 9);
+	for (char *p = hex; *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	/* TikTok's log ids: a UTC timestamp followed by hex */
+	snprintf(out, 64, "%04d%02d%02d%02d%02d%02d%s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec, hex);
+}
+
+void reply_text(struct request *req, int status, const char *ctype, const char *text)
+{
+	req->status = status;
+	req_header(req, "Content-Type: %s", ctype);
+	buf_reset(&req->out);
+	buf_puts(&req->out, text);
+}
+
+void reply_json(struct request *req, int status, struct json_object *obj)
+{
+	req->status = status;
+	req_header(req, "Content-Type: application/json; charset=UTF-8");
+	req_header(req, "Cache-Control: no-store");
+	buf_reset(&req->out);
+	buf_puts(&req->out, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(obj);
+}
+
+void reply_envelope(struct request *req, int status, struct json_object *data, const char *code,
+		    const char *fmt, ...)
+{
+	struct json_object *root = json_object_new_object(), *err = json_object_new_object();
+	char msg[512], log_id[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	make_log_id(log_id);
+	json_object_object_add(root, "data", data ? data : json_object_new_object());
+	json_object_object_add(err, "code", json_object_new_string(code));
+	json_object_object_add(err, "message", json_object_new_string(msg));
+	json_object_object_add(err, "log_id", json_object_new_string(log_id));
+	json_object_object_add(root, "error", err);
+	if (strcmp(code, "ok") != 0)
+		ereq(req)->error_code = arena_strdup(&req->arena, code);
+	reply_json(req, status, root);
+}
+
+void reply_oauth_error(struct request *req, int status, const char *error, const char *desc)
+{
+	struct json_object *root = json_object_new_object();
+	char log_id[64];
+
+	make_log_id(log_id);
+	json_object_object_add(root, "error", json_object_new_string(error));
+	json_object_object_add(root, "error_description", json_object_new_string(desc));
+	json_object_object_add(root, "log_id", json_object_new_string(log_id));
+	ereq(req)->error_code = arena_strdup(&req->arena, error);
+	reply_json(req, status, root);
+}
+
+int is_loopback(struct request *req)
+{
+	return !strcmp(req->remote_addr, "127.0.0.1") || !strcmp(req->remote_addr, "::1");
+}
+
+static int json_content_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	return ct && !strncasecmp(ct, "application/json", n) && (ct[n] == '\0' || ct[n] == ';' ||
+								 ct[n] == ' ');
+}
+
+struct json_object *read_json_body(struct request *req, int empty_ok)
+{
+	struct json_tokener *tok;
+	struct json_object *o = NULL;
+	int rc;
+
+	if (!json_content_type(req->content_type)) {
+		violation(req, "wrong_content_type", "Content-Type %s; TikTok wants application/json; charset=UTF-8",
+			  req->content_type ? req->content_type : "(none)");
+		reply_envelope(req, 400, NULL, "invalid_params",
+			       "Content-Type must be application/json; charset=UTF-8");
+		return NULL;
+	}
+	rc = req_read_body(req, 1 << 20);
+	if (rc != 0) {
+		reply_envelope(req, rc == 413 ? 413 : 400, NULL, "invalid_params", "The request body is too large");
+		return NULL;
+	}
+	if (req->body_len == 0 || strspn(req->body, " \t\r\n") == req->body_len) {
+		if (empty_ok)
+			return json_object_new_object();
+		violation(req, "empty_body", "a JSON body is required");
+		reply_envelope(req, 400, NULL, "invalid_params", "The request body is empty");
+		return NULL;
+	}
+	tok = json_tokener_new();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+	if (o && json_tokener_get_error(tok) == json_tokener_success) {
+		size_t end = json_tokener_get_parse_end(tok);
+		if (strspn(req->body + end, " \t\r\n") != req->body_len - end) {
+			json_object_put(o);
+			o = NULL;
+		}
+	} else if (o) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		violation(req, "invalid_json", "the body is not one JSON object (strict, UTF-8)");
+		reply_envelope(req, 400, NULL, "invalid_params", "The request body is not valid JSON");
+		return NULL;
+	}
+	return o;
+}
+
+/* ---- faults ---- */
+
+struct fault_plan {
+	int64_t slow_ms;
+	int drop, err5xx, err429, truncate;
+};
+
+static void plan_faults(struct fault_plan *fp)
+{
+	memset(fp, 0, sizeof(*fp));
+	pthread_mutex_lock(&G.mu);
+	/* always four draws per API call, so the sequence depends on the seed
+	 * and the order of calls only */
+	fp->drop = fault_draw() < G.faults.rate_drop;
+	fp->err5xx = fault_draw() < G.faults.rate_5xx;
+	fp->err429 = fault_draw() < G.faults.rate_429;
+	fp->truncate = fault_draw() < G.faults.rate_truncated;
+	fp->slow_ms = G.faults.slow_ms;
+	pthread_mutex_unlock(&G.mu);
+}
+
+static void drain_body(struct request *req)
+{
+	char tmp[65536];
+
+	while (req_read(req, tmp, sizeof(tmp)) > 0)
+		;
+}
+
+/* 1 when a fault answered the request instead of the handler. */
+static int inject_before(struct request *req, const struct fault_plan *fp)
+{
+	if (fp->slow_ms > 0)
+		usleep((useconds_t)(fp->slow_ms * 1000));
+	if (fp->drop) {
+		/* FastCGI cannot drop nginx's client connection. Sending no
+		 * response at all makes nginx answer 502 Bad Gateway itself,
+		 * which is what a client sees when TikTok's edge drops. */
+		drain_body(req);
+		ereq(req)->error_code = "fault_drop";
+		req->status = 502;
+		buf_reset(&req->headers);
+		buf_reset(&req->out);
+		req->sent = 1;
+		return 1;
+	}
+	if (fp->err5xx) {
+		drain_body(req);
+		reply_envelope(req, 500, NULL, "internal_error", "Injected fault: internal error");
+		return 1;
+	}
+	if (fp->err429) {
+		drain_body(req);
+		reply_envelope(req, 429, NULL, "rate_limit_exceeded", "Injected fault: rate limit exceeded");
+		return 1;
+	}
+	return 0;
+}
+
+static void inject_after(struct request *req, const struct fault_plan *fp)
+{
+	if (fp->truncate && req->out.len > 1) {
+		/* a valid HTTP response whose JSON body stops half way */
+		req->out.len /= 2;
+		req->out.data[req->out.len] = '\0';
+	}
+}
+
+static void handle(struct request *req)
+{
+	struct emu_req *er = arena_alloc(&req->arena, sizeof(*er));
+	const struct route *rt = NULL;
+	struct fault_plan fp;
+	int rc;
+
+	req->ctx = er;
+	rc = router_match(routes, ARRAY_LEN(routes), req, &rt);
+	if (rc == 404 || rc == 405) {
+		reply_envelope(req, rc, NULL, rc == 404 ? "not_found" : "method_not_allowed",
+			       rc == 404 ? "No such endpoint on the TikTok emulator" : "Method not allowed");
+		call_record(req);
+		return;
+	}
+	if ((rt->flags & R_LOCAL) && !is_loopback(req)) {
+		reply_text(req, 403, "text/plain", "control endpoints answer loopback clients only\n");
+		return;
+	}
+	er->api = (rt->flags & R_API) != 0;
+	if (er->api) {
+		plan_faults(&fp);
+		if (!inject_before(req, &fp))
+			rt->handler(req);
+		inject_after(req, &fp);
+	} else {
+		rt->handler(req);
+	}
+	if (!(rt->flags & R_NOLOG))
+		call_record(req);
+}
+
+static void after(struct request *req, double seconds)
+{
+	struct emu_req *er = req->ctx;
+
+	log_info("event=request method=%s path=%s status=%d error=%s ms=%.1f", req->method,
+		 log_quote(req->path), req->status, er && er->error_code ? er->error_code : "-",
+		 seconds * 1000);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: tiktok-emulator.fcgi [-c CONFIG_FILE]\n"
+			"  TIKTOK_EMU_<KEY> environment variables override the file.\n"
+			"  This is an emulator of TikTok for development and tests, not TikTok.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = getenv("TIKTOK_EMU_CONFIG_FILE");
+	char err[512];
+	enum log_level lvl;
+	struct server_opts opts;
+	int opt, rc;
+
+	while ((opt = getopt(argc, argv, "c:h")) != -1) {
+		if (opt == 'c')
+			path = optarg;
+		else {
+			usage();
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (config_load_table(settings, ARRAY_LEN(settings), &cfg, path && *path ? path : NULL,
+			      "TIKTOK_EMU_", err, sizeof(err)) < 0) {
+		fprintf(stderr, "tiktok-emulator: %s\n", err);
+		return 2;
+	}
+	if (log_parse_level(cfg.log_level, &lvl) == 0)
+		log_set_level(lvl);
+	if (*cfg.data_dir && mkdir(cfg.data_dir, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "tiktok-emulator: data_dir %s: %s\n", cfg.data_dir, strerror(errno));
+		return 2;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	state_init(&cfg);
+	webhook_start();
+	memset(&opts, 0, sizeof(opts));
+	opts.listen = cfg.listen;
+	opts.threads = (int)cfg.threads;
+	opts.handle = handle;
+	opts.after = after;
+	rc = server_run(&opts);
+	webhook_stop();
+	curl_global_cleanup();
+	config_free_table(settings, ARRAY_LEN(settings), &cfg);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,314 @@
+/* state.c — the emulator's in-memory store: tokens, codes, posts, the
+ * call log, protocol violations, rate-limit windows, the fault RNG. */
+#include "emu.h"
+#include "crypto.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct emu G = { .mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+void runtime_from_config(struct emu_runtime *rt, const struct emu_config *c)
+{
+	memset(rt, 0, sizeof(*rt));
+	rt->access_ttl_sec = c->access_ttl_sec;
+	rt->refresh_ttl_sec = c->refresh_ttl_sec;
+	rt->code_ttl_sec = c->code_ttl_sec;
+	rt->upload_url_ttl_sec = c->upload_url_ttl_sec;
+	rt->processing_delay_ms = c->processing_delay_ms;
+	rt->unaudited = c->unaudited_client;
+	rt->rate_init = c->rate_init_per_min;
+	rt->rate_creator_info = c->rate_creator_info_per_min;
+	rt->rate_status = c->rate_status_per_min;
+	rt->rate_user_info = c->rate_user_info_per_min;
+	rt->rate_window_sec = c->rate_window_sec;
+	rt->max_pending_inbox = c->max_pending_inbox;
+	copy(rt->webhook_url, sizeof(rt->webhook_url), c->webhook_url);
+	copy(rt->fail_reason, sizeof(rt->fail_reason), c->fail_reason);
+	copy(rt->auto_approve, sizeof(rt->auto_approve), c->auto_approve_account);
+}
+
+static void load_profiles_locked(void)
+{
+	char err[256];
+
+	if (G.cfg->profiles_file && *G.cfg->profiles_file) {
+		if (profiles_load_file(G.cfg->profiles_file, G.profiles, &G.n_profiles, err,
+				       sizeof(err)) == 0)
+			return;
+		log_error("event=profiles_load_failed why=%s", log_quote(err));
+	}
+	profiles_builtin(G.profiles, &G.n_profiles);
+}
+
+void state_init(const struct emu_config *cfg)
+{
+	G.cfg = cfg;
+	runtime_from_config(&G.rt, cfg);
+	memset(&G.faults, 0, sizeof(G.faults));
+	G.faults.seed = G.faults.rng = 1;
+	G.next_family = 1;
+	load_profiles_locked();
+}
+
+static void clear_logs(void)
+{
+	for (size_t i = 0; i < G.buckets.n; i++)
+		free(G.buckets.v[i].times);
+	G.codes.n = G.tokens.n = G.calls.n = G.violations.n = G.notices.n = 0;
+	G.deliveries.n = G.buckets.n = 0;
+	G.dropped_calls = 0;
+}
+
+void state_reset(void)
+{
+	pthread_mutex_lock(&G.mu);
+	for (size_t i = 0; i < G.posts.n; i++) {
+		struct post *p = G.posts.v[i];
+		/* a PUT still streaming into it frees it when done */
+		if (p->refs > 0)
+			p->orphan = 1;
+		else
+			post_free(p);
+	}
+	G.posts.n = 0;
+	clear_logs();
+	runtime_from_config(&G.rt, G.cfg);
+	memset(&G.faults, 0, sizeof(G.faults));
+	G.faults.seed = G.faults.rng = 1;
+	load_profiles_locked();
+	pthread_mutex_unlock(&G.mu);
+}
+
+static void add_line(struct request *req, struct logvec *vec, const char *kind, const char *fmt,
+		     va_list ap)
+{
+	struct logline l;
+
+	memset(&l, 0, sizeof(l));
+	copy(l.kind, sizeof(l.kind), kind);
+	vsnprintf(l.detail, sizeof(l.detail), fmt, ap);
+	if (req) {
+		copy(l.method, sizeof(l.method), req->method);
+		copy(l.path, sizeof(l.path), req->path);
+	}
+	l.time_ms = now_ms();
+	pthread_mutex_lock(&G.mu);
+	if (vec->n < EMU_LOG_CAP)
+		VEC_PUSH(*vec, l);
+	pthread_mutex_unlock(&G.mu);
+}
+
+void violation(struct request *req, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_line(req, &G.violations, kind, fmt, ap);
+	va_end(ap);
+	log_warn("event=protocol_violation kind=%s path=%s", kind, log_quote(req ? req->path : "-"));
+}
+
+void notice(struct request *req, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_line(req, &G.notices, kind, fmt, ap);
+	va_end(ap);
+}
+
+void call_record(struct request *req)
+{
+	struct logline l;
+	struct emu_req *er = req->ctx;
+
+	memset(&l, 0, sizeof(l));
+	copy(l.method, sizeof(l.method), req->method);
+	copy(l.path, sizeof(l.path), req->path);
+	copy(l.kind, sizeof(l.kind), er && er->error_code ? er->error_code : "");
+	l.status = req->status;
+	l.time_ms = now_ms();
+	pthread_mutex_lock(&G.mu);
+	if (G.calls.n < EMU_LOG_CAP)
+		VEC_PUSH(G.calls, l);
+	else
+		G.dropped_calls++;
+	pthread_mutex_unlock(&G.mu);
+}
+
+/* Sliding window: at most limit accepted calls per token and kind within
+ * the last window_sec seconds. Refused calls do not count. */
+int rate_allow(const char *token, int kind, int64_t limit, int64_t window_sec)
+{
+	struct bucket *b = NULL;
+	double now = now_mono(), from = now - (double)window_sec;
+	size_t keep = 0;
+
+	for (size_t i = 0; i < G.buckets.n; i++)
+		if (G.buckets.v[i].kind == kind && !strcmp(G.buckets.v[i].token, token)) {
+			b = &G.buckets.v[i];
+			break;
+		}
+	if (!b) {
+		struct bucket nb;
+		memset(&nb, 0, sizeof(nb));
+		copy(nb.token, sizeof(nb.token), token);
+		nb.kind = kind;
+		VEC_PUSH(G.buckets, nb);
+		b = &G.buckets.v[G.buckets.n - 1];
+	}
+	for (size_t i = 0; i < b->n; i++)
+		if (b->times[i] > from)
+			b->times[keep++] = b->times[i];
+	b->n = keep;
+	if ((int64_t)b->n >= limit)
+		return 0;
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 8;
+		b->times = xrealloc(b->times, b->cap * sizeof(double));
+	}
+	b->times[b->n++] = now;
+	return 1;
+}
+
+struct token *token_find(const char *value)
+{
+	for (size_t i = 0; i < G.tokens.n; i++)
+		if (!strcmp(G.tokens.v[i].value, value))
+			return &G.tokens.v[i];
+	return NULL;
+}
+
+struct code *code_find(const char *value)
+{
+	for (size_t i = 0; i < G.codes.n; i++)
+		if (!strcmp(G.codes.v[i].code, value))
+			return &G.codes.v[i];
+	return NULL;
+}
+
+struct post *post_find(const char *publish_id)
+{
+	for (size_t i = 0; i < G.posts.n; i++)
+		if (!strcmp(G.posts.v[i]->publish_id, publish_id))
+			return G.posts.v[i];
+	return NULL;
+}
+
+struct post *post_find_upload(const char *upload_id)
+{
+	for (size_t i = 0; i < G.posts.n; i++)
+		if (!strcmp(G.posts.v[i]->upload_id, upload_id))
+			return G.posts.v[i];
+	return NULL;
+}
+
+void post_release(struct post *p)
+{
+	pthread_mutex_lock(&G.mu);
+	p->refs--;
+	if (p->refs == 0 && p->orphan)
+		post_free(p);
+	pthread_mutex_unlock(&G.mu);
+}
+
+static const char *publish_type(const struct post *p)
+{
+	/* the docs name only INBOX_SHARE; DIRECT_POST is what validators accept */
+	return p->inbox ? "INBOX_SHARE" : "DIRECT_POST";
+}
+
+static void random_post_id(char out[24])
+{
+	unsigned char r[8];
+	uint64_t v;
+
+	crypto_random(r, sizeof(r));
+	memcpy(&v, r, sizeof(v));
+	/* 19 digits starting with 7, like TikTok's video ids; fits int64 */
+	snprintf(out, 24, "7%018llu", (unsigned long long)(v % 1000000000000000000ULL));
+}
+
+static void finish_processing(struct post *p)
+{
+	struct json_object *c;
+
+	if (p->planned_failure[0]) {
+		copy(p->status, sizeof(p->status), "FAILED");
+		copy(p->fail_reason, sizeof(p->fail_reason), p->planned_failure);
+		c = json_object_new_object();
+		json_object_object_add(c, "publish_id", json_object_new_string(p->publish_id));
+		json_object_object_add(c, "reason", json_object_new_string(p->fail_reason));
+		json_object_object_add(c, "publish_type", json_object_new_string(publish_type(p)));
+		webhook_queue_locked("post.publish.failed", p->open_id, p->publish_id, c);
+		return;
+	}
+	if (p->inbox) {
+		copy(p->status, sizeof(p->status), "SEND_TO_USER_INBOX");
+		c = json_object_new_object();
+		json_object_object_add(c, "publish_id", json_object_new_string(p->publish_id));
+		json_object_object_add(c, "publish_type", json_object_new_string("INBOX_SHARE"));
+		webhook_queue_locked("post.publish.inbox_delivered", p->open_id, p->publish_id, c);
+		return;
+	}
+	copy(p->status, sizeof(p->status), "PUBLISH_COMPLETE");
+	c = json_object_new_object();
+	json_object_object_add(c, "publish_id", json_object_new_string(p->publish_id));
+	json_object_object_add(c, "publish_type", json_object_new_string("DIRECT_POST"));
+	webhook_queue_locked("post.publish.complete", p->open_id, p->publish_id, c);
+	/* only public posts get a post id (and the publicly_available event) */
+	if (!strcmp(p->privacy, "PUBLIC_TO_EVERYONE")) {
+		random_post_id(p->post_id);
+		c = json_object_new_object();
+		json_object_object_add(c, "publish_id", json_object_new_string(p->publish_id));
+		json_object_object_add(c, "post_id", json_object_new_int64(strtoll(p->post_id, NULL, 10)));
+		json_object_object_add(c, "publish_type", json_object_new_string("DIRECT_POST"));
+		webhook_queue_locked("post.publish.publicly_available", p->open_id, p->publish_id, c);
+	}
+}
+
+void posts_tick(void)
+{
+	double now = now_mono();
+
+	for (size_t i = 0; i < G.posts.n; i++) {
+		struct post *p = G.posts.v[i];
+		if (p->process_due > 0 && now >= p->process_due &&
+		    !strcmp(p->status, "PROCESSING_UPLOAD")) {
+			p->process_due = 0;
+			finish_processing(p);
+			log_info("event=post_processed publish_id=%s status=%s", log_quote(p->publish_id),
+				 p->status);
+		}
+	}
+}
+
+/* splitmix64: tiny, good enough, and fully determined by the seed. */
+double fault_draw(void)
+{
+	uint64_t z = (G.faults.rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return (double)(z >> 11) / 9007199254740992.0;
+}
