@@ -9,6 +9,7 @@
 #   scripts/stack.sh pg-stop    stop only PostgreSQL (tests: the app must answer 503)
 #   scripts/stack.sh pg-start   start it again
 #   scripts/stack.sh env        shell `export` lines describing the stack (tests)
+#   scripts/stack.sh demo-password   give the demo user a new generated password
 #   scripts/stack.sh example [--check]
 #                               regenerate nginx.conf.example (or check it is current)
 #
@@ -331,7 +332,7 @@ pg_start()
 	rm -f "$PG_SOCK/.s.PGSQL.$PG_PORT" "$PG_SOCK/.s.PGSQL.$PG_PORT.lock" 2>/dev/null || true
 	pg_as "$PG_BIN/pg_ctl" start -w -t 60 -D "$PGDATA" -l "$PG_HOME/postgres.log" >/dev/null ||
 		{ tail -n 20 "$PG_HOME/postgres.log" >&2 || true; die "PostgreSQL did not start"; }
-	pg_isready -q -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres -t 30 || die "PostgreSQL does not answer"
+	"$PG_BIN/pg_isready" -q -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres -t 30 || die "PostgreSQL does not answer"
 	stack_log "postgres started"
 }
 
@@ -348,7 +349,7 @@ pg_stop()
 
 psql_admin() # psql as the cluster's superuser on the private socket
 {
-	psql "host=$PG_SOCK port=$PG_PORT dbname=postgres user=postgres" \
+	"$PG_BIN/psql" "host=$PG_SOCK port=$PG_PORT dbname=postgres user=postgres" \
 		-X -v ON_ERROR_STOP=1 -qtA "$@"
 }
 
@@ -559,14 +560,10 @@ migrate_and_seed()
 demo_user()
 {
 	local exists pw
-	exists=$(psql "$(db_url)" -X -qtA -c "SELECT 1 FROM users WHERE name = 'demo'" 2>/dev/null || true)
+	exists=$("$PG_BIN/psql" "$(db_url)" -X -qtA -c "SELECT 1 FROM users WHERE name = 'demo'" 2>/dev/null || true)
 	if [ -n "$exists" ]; then
 		DEMO_LOGIN="user demo (the password was printed at the first start)"
-		if "$BIN/langflix" 2>&1 | grep -q 'user passwd'; then
-			DEMO_RESET="printf 'NEW-PASSWORD\\n' | $BIN/langflix -c $CONF user passwd demo"
-		else
-			DEMO_RESET="psql '$(db_url)' -c \"DELETE FROM users WHERE name = 'demo'\" && make run"
-		fi
+		DEMO_RESET="scripts/stack.sh demo-password"
 		return 0
 	fi
 	pw=$(random_hex 9)
@@ -574,6 +571,18 @@ demo_user()
 		{ tail -n 5 "$LOG/user.log" >&2; die "could not create the demo user"; }
 	DEMO_LOGIN="user demo, password $pw  (shown once; it is stored only as an scrypt hash)"
 	DEMO_RESET=""
+}
+
+# A new generated password for the demo user (the stack must be running).
+cmd_demo_password()
+{
+	local pw
+	pg_paths
+	need_binary langflix
+	pw=$(random_hex 9)
+	printf '%s\n' "$pw" | cli user passwd demo >>"$LOG/user.log" 2>&1 ||
+		{ tail -n 5 "$LOG/user.log" >&2; die "could not set the password (is the stack running?)"; }
+	echo "  login: user demo, password $pw"
 }
 
 demo_videos()
@@ -610,6 +619,8 @@ start_services()
 	else
 		say "no $BIN/tiktok-emulator.fcgi: the emulator is not started"
 	fi
+	# A running nginx re-reads the configuration just written.
+	alive "$(svc_sup_pid nginx)" && kill -HUP "$(svc_pid nginx)" 2>/dev/null
 	svc_start nginx nginx -p "$VAR" -c "$VAR/nginx.conf" -e "$LOG/nginx-error.log" -g 'daemon off;'
 }
 
@@ -645,6 +656,15 @@ wait_ready()
 	fi
 }
 
+# Unix socket paths are limited to 107 bytes.
+check_socket_paths()
+{
+	local p
+	for p in "$APP_SOCKET" "$EMU_SOCKET" "$PG_SOCK/.s.PGSQL.$PG_PORT"; do
+		[ ${#p} -le 100 ] || die "socket path too long for a unix socket: $p (use a shorter LF_VAR)"
+	done
+}
+
 cmd_start()
 {
 	DEMO_LOGIN="" DEMO_RESET=""
@@ -653,6 +673,7 @@ cmd_start()
 	build
 	ensure_secrets
 	pg_init
+	check_socket_paths
 	save_state
 	write_app_config
 	write_emulator_config
@@ -785,6 +806,7 @@ main()
 		pg_start
 		;;
 	example) cmd_example "$@" ;;
+	demo-password) cmd_demo_password ;;
 	_supervise) supervise_main "$@" ;;
 	*)
 		sed -n '2,/^set -euo/p' "$SELF" | sed '$d; s/^# \{0,1\}//'
