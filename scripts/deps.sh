@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # deps.sh — the one list of Debian packages LangFlix needs, sourced by
 # scripts/stack.sh (make run) and .ci/run. Keep the list here and nowhere else.
 #

@@ -418,7 +418,7 @@ supervise_main()
 
 svc_start() # NAME CMD... — no-op when already running
 {
-	local name=$1 i
+	local name=$1
 	shift
 	if alive "$(svc_sup_pid "$name")"; then
 		say "$name already running"
@@ -426,7 +426,7 @@ svc_start() # NAME CMD... — no-op when already running
 	fi
 	rm -f "$RUN/$name.pid" "$RUN/$name.supervisor.pid"
 	LF_VAR=$VAR setsid "$SELF" _supervise "$name" "$@" </dev/null >>"$LOG/stack.log" 2>&1 &
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		[ -s "$RUN/$name.pid" ] && break
 		sleep 0.1
 	done
@@ -436,7 +436,7 @@ svc_start() # NAME CMD... — no-op when already running
 
 svc_stop()
 {
-	local name=$1 sup child i
+	local name=$1 sup child
 	sup=$(svc_sup_pid "$name")
 	child=$(svc_pid "$name")
 	if ! alive "$sup" && ! alive "$child"; then
@@ -448,7 +448,7 @@ svc_stop()
 	else
 		kill -TERM "$child" 2>/dev/null || true
 	fi
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		alive "$sup" || alive "$child" || break
 		sleep 0.1
 	done
@@ -628,9 +628,9 @@ http_status() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$1" 2>/dev/null || 
 
 wait_ready()
 {
-	local i code=000 url="http://127.0.0.1:$PORT/"
+	local code=000 url="http://127.0.0.1:$PORT/"
 	# The sanitizer build starts slowly: give it half a minute.
-	for i in $(seq 1 300); do
+	for _ in $(seq 1 300); do
 		code=$(http_status "$url")
 		case "$code" in
 		2?? | 3?? | 4??) break ;;
@@ -647,7 +647,7 @@ wait_ready()
 		;;
 	esac
 	if [ -x "$BIN/tiktok-emulator.fcgi" ]; then
-		for i in $(seq 1 100); do
+		for _ in $(seq 1 100); do
 			code=$(http_status "http://127.0.0.1:$EMU_PORT/")
 			[ "$code" != 000 ] && [ "$code" != 502 ] && break
 			sleep 0.1

@@ -205,12 +205,12 @@ run_integration()
 	chmod 755 "$STACK_VAR"
 	trap on_exit EXIT
 	trap 'on_exit; exit 130' INT TERM
-	port=$(free_port) && emu_port=$(free_port "$port") || {
+	if ! port=$(free_port) || ! emu_port=$(free_port "$port"); then
 		echo "no free port found"
 		failed=$((failed + ${#bins[@]}))
 		note_failure "integration: no free port"
 		return
-	}
+	fi
 	echo "=== starting the test stack in $STACK_VAR (site :$port, emulator :$emu_port)"
 	STACK_UP=1
 	if ! LF_VAR=$STACK_VAR LF_PORT=$port LF_EMU_PORT=$emu_port LF_BIN=$ABS_BUILD \
