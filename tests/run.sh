@@ -158,7 +158,10 @@ scan_stack_logs()
 		[ -f "$f" ] || continue
 		if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
 			echo "=== sanitizer report in $f"
-			grep -E -A 25 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" | head -n 60
+			# each report from its first line to its SUMMARY, the first two only
+			awk '/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/ { on = 1; n++ }
+			     on && n <= 2 { print }
+			     /^SUMMARY: / { on = 0 }' "$f" | head -n 80
 			failed=$((failed + 1))
 			note_failure "sanitizer report in $(basename "$f")"
 		fi

@@ -1,7 +1,8 @@
 /* The stack itself: nginx serves static files with caching and security
  * headers, keeps the media location internal, hides its version; the
- * stack's PostgreSQL answers and can be stopped and started again; the
- * committed nginx.conf.example matches its templates. */
+ * stack's PostgreSQL answers and can be stopped and started again; a killed
+ * app is restarted by its supervisor; the committed nginx.conf.example
+ * matches its templates. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 
@@ -186,6 +188,46 @@ static void pg_stop_and_start(void **state)
 	assert_true(can_connect());
 }
 
+static long read_pid(const char *name)
+{
+	struct buf path = BUF_INIT;
+	long pid = 0;
+	FILE *f;
+
+	buf_printf(&path, "%s/run/%s.pid", t_env("LF_VAR"), name);
+	f = fopen(path.data, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	buf_free(&path);
+	return pid;
+}
+
+/* The supervisor brings a killed app back, and the site answers again. */
+static void killed_app_is_restarted(void **state)
+{
+	long old_pid = 0, new_pid = 0;
+
+	(void)state;
+	/* the site answers, so an app process is up (not between restarts) */
+	assert_int_equal(t_wait_http("/login", 200, 20000), 0);
+	old_pid = read_pid("app");
+	assert_true(old_pid > 0);
+	assert_int_equal(t_sh("kill -KILL %ld", old_pid), 0);
+	for (int i = 0; i < 100; i++) {
+		new_pid = read_pid("app");
+		if (new_pid > 0 && new_pid != old_pid)
+			break;
+		usleep(100 * 1000);
+	}
+	assert_true(new_pid > 0 && new_pid != old_pid);
+	assert_int_equal(t_wait_http("/login", 200, 20000), 0);
+	assert_int_equal(t_sh("grep -q 'app exited (status 137); restarting' '%s/log/stack.log'",
+			      t_env("LF_VAR")), 0);
+}
+
 static void nginx_example_matches_its_templates(void **state)
 {
 	(void)state;
@@ -200,6 +242,7 @@ int main(void)
 		cmocka_unit_test(oversized_body_is_refused_by_nginx),
 		cmocka_unit_test(database_answers),
 		cmocka_unit_test(pg_stop_and_start),
+		cmocka_unit_test(killed_app_is_restarted),
 		cmocka_unit_test(nginx_example_matches_its_templates),
 	};
 
