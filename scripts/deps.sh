@@ -14,7 +14,7 @@ libcurl4-openssl-dev libjson-c-dev libssl-dev libpq-dev
 libavformat-dev libavcodec-dev libavutil-dev
 libcmocka-dev
 postgresql-15 postgresql-client-15
-nginx ffmpeg curl ca-certificates openssl procps
+nginx ffmpeg curl ca-certificates openssl
 wrk valgrind clang"
 
 deps_missing()
