@@ -1,0 +1,262 @@
+/* The TikTok emulator's upload URL and processing (tiktok-api.md §2.4,
+ * §2.7): chunks in order with 206/201 and Content-Range, the SHA-256 of
+ * what arrived, 416/400/403/404, then PUBLISH_COMPLETE, SEND_TO_USER_INBOX
+ * or FAILED. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "testlib.h"
+#include "emu_test.h"
+
+static struct emu_ctx E;
+
+static int setup(void **state)
+{
+	(void)state;
+	emu_open(&E);
+	emu_ctl(&E, "/_emulator/faults", "{\"processing_delay_ms\":200}");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	emu_close(&E);
+	return 0;
+}
+
+/* Upload size bytes with the plan; every chunk checked. */
+static void upload_all(const char *up, const unsigned char *data, long long size, long long chunk,
+		       long long count)
+{
+	char range[128], want[128];
+
+	for (long long i = 0; i < count; i++) {
+		long long first = i * chunk, last = i == count - 1 ? size - 1 : first + chunk - 1;
+		long st = emu_put(&E, up, "video/mp4", first, last, size, data + first,
+				  (size_t)(last - first + 1), range, sizeof(range));
+		assert_int_equal(st, i == count - 1 ? 201 : 206);
+		snprintf(want, sizeof(want), "bytes 0-%lld/%lld", last, size);
+		assert_string_equal(range, want);
+	}
+}
+
+static void doc_example_uploads_in_five_chunks_and_publishes(void **state)
+{
+	const long long size = 50000123, chunk = 10000000;
+	unsigned char *data = emu_bytes((size_t)size, 1);
+	char tok[200], pid[96], up[256], sha[65];
+	struct json_object *o, *s, *p, *ids;
+
+	(void)state;
+	crypto_sha256_hex(data, (size_t)size, sha);
+	emu_token(&E, "lena.public", EMU_ALL_SCOPES, tok, sizeof(tok));
+	assert_int_equal(emu_init(&E, tok, 0, "PUBLIC_TO_EVERYONE", size, chunk, 5, pid, up), 200);
+	upload_all(up, data, size, chunk, 5);
+
+	o = emu_wait_status(&E, tok, pid);
+	assert_string_equal(emu_str(o, "data.status"), "PUBLISH_COMPLETE");
+	assert_int_equal(json_object_get_int64(emu_get(o, "data.uploaded_bytes")), size);
+	ids = emu_get(o, "data.publicaly_available_post_id");
+	assert_int_equal(json_object_array_length(ids), 1);
+	/* a 19-digit id, as a JSON integer */
+	assert_true(json_object_is_type(json_object_array_get_idx(ids, 0), json_type_int));
+	assert_int_equal(strlen(json_object_get_string(json_object_array_get_idx(ids, 0))), 19);
+	assert_null(emu_get(o, "data.fail_reason"));
+	json_object_put(o);
+
+	s = emu_state(&E);
+	p = emu_state_post(s, pid);
+	assert_string_equal(emu_str(p, "sha256"), sha);
+	assert_int_equal(json_object_get_int64(emu_get(p, "bytes")), size);
+	assert_int_equal(json_object_get_int(emu_get(p, "chunks_received")), 5);
+	assert_string_equal(emu_str(p, "mode"), "DIRECT_POST");
+	assert_string_equal(emu_str(p, "privacy_level"), "PUBLIC_TO_EVERYONE");
+	assert_string_equal(emu_str(p, "title"), "a title #test");
+	assert_string_equal(emu_str(p, "content_type"), "video/mp4");
+	json_object_put(s);
+	emu_assert_no_violations(&E);
+	free(data);
+}
+
+static void single_chunk_non_public_and_inbox(void **state)
+{
+	unsigned char *data = emu_bytes(3000000, 2);
+	char tok[200], pid[96], up[256], range[128];
+	struct json_object *o;
+
+	(void)state;
+	emu_token(&E, "max.private", EMU_ALL_SCOPES, tok, sizeof(tok));
+	/* non-public direct post: complete, but no public post id */
+	assert_int_equal(emu_init(&E, tok, 0, "FOLLOWER_OF_CREATOR", 3000000, 3000000, 1, pid, up), 200);
+	assert_int_equal(emu_put(&E, up, "video/quicktime", 0, 2999999, 3000000, data, 3000000, range,
+				 sizeof(range)), 201);
+	assert_string_equal(range, "bytes 0-2999999/3000000");
+	o = emu_wait_status(&E, tok, pid);
+	assert_string_equal(emu_str(o, "data.status"), "PUBLISH_COMPLETE");
+	assert_int_equal(json_object_array_length(emu_get(o, "data.publicaly_available_post_id")), 0);
+	json_object_put(o);
+
+	/* inbox: SEND_TO_USER_INBOX; the user finishing it → PUBLISH_COMPLETE */
+	assert_int_equal(emu_init(&E, tok, 1, NULL, 3000000, 3000000, 1, pid, up), 200);
+	assert_int_equal(emu_put(&E, up, "video/webm", 0, 2999999, 3000000, data, 3000000, NULL, 0), 201);
+	o = emu_wait_status(&E, tok, pid);
+	assert_string_equal(emu_str(o, "data.status"), "SEND_TO_USER_INBOX");
+	json_object_put(o);
+	{
+		char body[200];
+		snprintf(body, sizeof(body), "{\"publish_id\":\"%s\"}", pid);
+		emu_ctl(&E, "/_emulator/inbox/publish", body);
+	}
+	o = emu_status(&E, tok, pid, &(long){ 0 });
+	assert_string_equal(emu_str(o, "data.status"), "PUBLISH_COMPLETE");
+	assert_int_equal(json_object_array_length(emu_get(o, "data.publicaly_available_post_id")), 1);
+	json_object_put(o);
+	emu_assert_no_violations(&E);
+	free(data);
+}
+
+static void wrong_ranges_get_416_with_what_is_held(void **state)
+{
+	const long long size = 12000000, chunk = 6000000;
+	unsigned char *data = emu_bytes((size_t)size, 3);
+	char tok[200], pid[96], up[256], range[128], sha[65];
+	struct json_object *s;
+
+	(void)state;
+	crypto_sha256_hex(data, (size_t)size, sha);
+	emu_token(&E, "lena.public", EMU_ALL_SCOPES, tok, sizeof(tok));
+	assert_int_equal(emu_init(&E, tok, 0, "SELF_ONLY", size, chunk, 2, pid, up), 200);
+	/* the second chunk first: nothing held yet */
+	assert_int_equal(emu_put(&E, up, "video/mp4", 6000000, 11999999, size, data + 6000000, 6000000,
+				 range, sizeof(range)), 416);
+	assert_string_equal(range, "bytes */12000000");
+	/* a chunk of the wrong size */
+	assert_int_equal(emu_put(&E, up, "video/mp4", 0, 4999999, size, data, 5000000, range, sizeof(range)), 416);
+	/* a wrong total */
+	assert_int_equal(emu_put(&E, up, "video/mp4", 0, 5999999, size + 1, data, 6000000, range, sizeof(range)), 416);
+	assert_int_equal(emu_put(&E, up, "video/mp4", 0, 5999999, size, data, 6000000, range, sizeof(range)), 206);
+	/* the first chunk again */
+	assert_int_equal(emu_put(&E, up, "video/mp4", 0, 5999999, size, data, 6000000, range, sizeof(range)), 416);
+	assert_string_equal(range, "bytes 0-5999999/12000000");
+	assert_int_equal(emu_violations(&E, "wrong_range"), 4);
+	/* the refused chunks did not disturb the hash */
+	assert_int_equal(emu_put(&E, up, "video/mp4", 6000000, 11999999, size, data + 6000000, 6000000,
+				 range, sizeof(range)), 201);
+	s = emu_state(&E);
+	assert_string_equal(emu_str(emu_state_post(s, pid), "sha256"), sha);
+	json_object_put(s);
+	/* after completion, any PUT is out of range */
+	assert_int_equal(emu_put(&E, up, "video/mp4", 6000000, 11999999, size, data + 6000000, 6000000,
+				 range, sizeof(range)), 416);
+	free(data);
+}
+
+static void malformed_puts_get_400(void **state)
+{
+	unsigned char *data = emu_bytes(2000, 4);
+	char tok[200], pid[96], up[256];
+	const char *no_range[] = { "Content-Type: video/mp4", NULL };
+	const char *no_type[] = { "Content-Type:", "Content-Range: bytes 0-1999/2000", NULL };
+	const char *bad_len[] = { "Content-Type: video/mp4", "Content-Range: bytes 0-1999/2000", NULL };
+	struct tresp r;
+
+	(void)state;
+	emu_token(&E, "lena.public", EMU_ALL_SCOPES, tok, sizeof(tok));
+	assert_int_equal(emu_init(&E, tok, 0, "SELF_ONLY", 2000, 2000, 1, pid, up), 200);
+	assert_int_equal(emu_put(&E, up, "application/octet-stream", 0, 1999, 2000, data, 2000, NULL, 0), 400);
+	assert_int_equal(emu_violations(&E, "wrong_content_type"), 1);
+	assert_int_equal(tc_request(E.c, "PUT", up, no_range, data, 2000, &r), 0);
+	assert_int_equal(r.status, 400);
+	tresp_free(&r);
+	assert_int_equal(emu_violations(&E, "bad_content_range"), 1);
+	assert_int_equal(tc_request(E.c, "PUT", up, no_type, data, 2000, &r), 0);
+	assert_int_equal(r.status, 400);
+	tresp_free(&r);
+	/* Content-Length (1999 bytes sent) does not match the range */
+	assert_int_equal(tc_request(E.c, "PUT", up, bad_len, data, 1999, &r), 0);
+	assert_int_equal(r.status, 400);
+	tresp_free(&r);
+	assert_int_equal(emu_violations(&E, "content_length_mismatch"), 1);
+	/* the upload is untouched and still takes the right chunk */
+	assert_int_equal(emu_put(&E, up, "video/mp4", 0, 1999, 2000, data, 2000, NULL, 0), 201);
+	free(data);
+}
+
+static void unknown_expired_and_truncated_urls(void **state)
+{
+	unsigned char *data = emu_bytes(2000, 5);
+	char tok[200], pid[96], up[256], cut[256];
+
+	(void)state;
+	emu_token(&E, "lena.public", EMU_ALL_SCOPES, tok, sizeof(tok));
+	assert_int_equal(emu_put(&E, "/upload/0123456789abcdef0123456789abcdef?upload_token=x", "video/mp4", 0,
+				 1999, 2000, data, 2000, NULL, 0), 404);
+	/* the whole URL must be used, query string included */
+	assert_int_equal(emu_init(&E, tok, 0, "SELF_ONLY", 2000, 2000, 1, pid, up), 200);
+	snprintf(cut, sizeof(cut), "%.*s", (int)(strchr(up, '?') - up), up);
+	assert_int_equal(emu_put(&E, cut, "video/mp4", 0, 1999, 2000, data, 2000, NULL, 0), 403);
+	assert_int_equal(emu_violations(&E, "upload_url_query_dropped"), 1);
+	/* an upload URL that expires early */
+	emu_ctl(&E, "/_emulator/faults", "{\"upload_url_ttl_sec\":1}");
+	assert_int_equal(emu_init(&E, tok, 0, "SELF_ONLY", 2000, 2000, 1, pid, up), 200);
+	sleep(2);
+	assert_int_equal(emu_put(&E, up, "video/mp4", 0, 1999, 2000, data, 2000, NULL, 0), 403);
+	free(data);
+}
+
+static void processing_failures(void **state)
+{
+	unsigned char *data = emu_bytes(2000, 6);
+	char tok[200], bad[200], pid[96], up[256];
+	struct json_object *o;
+
+	(void)state;
+	/* the profile whose media checks fail */
+	emu_token(&E, "bad.framerate", EMU_ALL_SCOPES, bad, sizeof(bad));
+	assert_int_equal(emu_init(&E, bad, 0, "SELF_ONLY", 2000, 2000, 1, pid, up), 200);
+	assert_int_equal(emu_put(&E, up, "video/mp4", 0, 1999, 2000, data, 2000, NULL, 0), 201);
+	o = emu_wait_status(&E, bad, pid);
+	assert_string_equal(emu_str(o, "data.status"), "FAILED");
+	assert_string_equal(emu_str(o, "data.fail_reason"), "frame_rate_check_failed");
+	json_object_put(o);
+	/* the fault knob, for any account */
+	emu_ctl(&E, "/_emulator/faults", "{\"fail_reason\":\"picture_size_check_failed\"}");
+	emu_token(&E, "lena.public", EMU_ALL_SCOPES, tok, sizeof(tok));
+	assert_int_equal(emu_init(&E, tok, 0, "PUBLIC_TO_EVERYONE", 2000, 2000, 1, pid, up), 200);
+	assert_int_equal(emu_put(&E, up, "video/mp4", 0, 1999, 2000, data, 2000, NULL, 0), 201);
+	o = emu_wait_status(&E, tok, pid);
+	assert_string_equal(emu_str(o, "data.status"), "FAILED");
+	assert_string_equal(emu_str(o, "data.fail_reason"), "picture_size_check_failed");
+	assert_int_equal(json_object_array_length(emu_get(o, "data.publicaly_available_post_id")), 0);
+	json_object_put(o);
+	/* the user revokes while an upload is in flight: auth_removed */
+	emu_ctl(&E, "/_emulator/faults", "{\"fail_reason\":\"\"}");
+	emu_token(&E, "max.private", EMU_ALL_SCOPES, tok, sizeof(tok));
+	assert_int_equal(emu_init(&E, tok, 0, "SELF_ONLY", 2000, 2000, 1, pid, up), 200);
+	emu_ctl(&E, "/_emulator/revoke", "{\"open_id\":\"" EMU_PRIVATE "\"}");
+	{
+		struct json_object *s = emu_state(&E);
+		struct json_object *p = emu_state_post(s, pid);
+		assert_string_equal(emu_str(p, "status"), "FAILED");
+		assert_string_equal(emu_str(p, "fail_reason"), "auth_removed");
+		json_object_put(s);
+	}
+	free(data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(doc_example_uploads_in_five_chunks_and_publishes, setup, teardown),
+		cmocka_unit_test_setup_teardown(single_chunk_non_public_and_inbox, setup, teardown),
+		cmocka_unit_test_setup_teardown(wrong_ranges_get_416_with_what_is_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(malformed_puts_get_400, setup, teardown),
+		cmocka_unit_test_setup_teardown(unknown_expired_and_truncated_urls, setup, teardown),
+		cmocka_unit_test_setup_teardown(processing_failures, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
