@@ -15,6 +15,7 @@ enum {
 	R_LOGIN = 1 << 0,   /* needs a logged-in user; otherwise 303 to /login */
 	R_CSRF  = 1 << 1,   /* POST must carry the session's CSRF token */
 	R_NODB  = 1 << 2,   /* works without the database (static answers) */
+	R_NOREFERRER = 1 << 3, /* Referrer-Policy: no-referrer (URLs carrying codes) */
 };
 
 /* Process-wide, read-only after start-up. */
@@ -67,6 +68,14 @@ int page_dashboard(struct request *req);
 int page_video(struct request *req);
 int page_video_file(struct request *req);
 int page_healthz(struct request *req);
+int page_oauth_start(struct request *req);
+int page_oauth_callback(struct request *req);
+int page_account_disconnect(struct request *req);
+
+/* page_accounts.c — the user's TikTok accounts as a JSON array for a page
+ * (all but disconnected ones, or only connected ones); NULL on a database
+ * failure. */
+struct json_object *accounts_for_page(struct request *req, int only_connected, int *count);
 
 /* Helpers for reading request values. */
 int64_t param_id(struct request *req, const char *name);  /* -1 when not a positive id */

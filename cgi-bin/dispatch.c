@@ -16,17 +16,22 @@ const struct route app_routes[] = {
 	{ "GET",  "/videos/{id}/tiktok",  page_video,        R_LOGIN,          "composer" },
 	{ "GET",  "/videos/{id}/file",    page_video_file,   R_LOGIN,          "video_file" },
 	{ "GET",  "/healthz",             page_healthz,      R_NODB,           "healthz" },
+	{ "GET",  "/auth/tiktok/start",   page_oauth_start,  R_LOGIN,          "oauth_start" },
+	/* no R_LOGIN: a lost session gets a clear page, not a login redirect
+	 * that would carry TikTok's code along in ?next= */
+	{ "GET",  "/auth/tiktok/callback", page_oauth_callback, R_NOREFERRER,  "oauth_callback" },
+	{ "POST", "/accounts/{id}/disconnect", page_account_disconnect, R_LOGIN | R_CSRF, "account_disconnect" },
 };
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);
 
-static void security_headers(struct request *req)
+static void security_headers(struct request *req, unsigned flags)
 {
 	req_header(req, "Content-Security-Policy: default-src 'self'; img-src 'self' data: https: http:; "
 			"media-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; "
 			"base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
 	req_header(req, "X-Content-Type-Options: nosniff");
 	req_header(req, "X-Frame-Options: DENY");
-	req_header(req, "Referrer-Policy: same-origin");
+	req_header(req, "Referrer-Policy: %s", (flags & R_NOREFERRER) ? "no-referrer" : "same-origin");
 	req_header(req, "Permissions-Policy: camera=(), microphone=(), geolocation=()");
 	req_header(req, "Cache-Control: no-store");
 	if (req->https)
@@ -92,9 +97,9 @@ void app_handle(struct request *req)
 
 	req->ctx = pg;
 	pg->db = &ts->db;
-	security_headers(req);
 
 	rc = router_match(app_routes, app_nroutes, req, &rt);
+	security_headers(req, rc == 0 ? rt->flags : 0);
 	if (rc == 404) {
 		render_error(req, 404, "Page not found", "There is no page at this address.");
 		return;

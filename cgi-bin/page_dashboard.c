@@ -215,10 +215,10 @@ int page_dashboard(struct request *req)
 	const char *q = kv_get(&req->query, "q");
 	const char *filter = valid_filter(kv_get(&req->query, "filter"));
 	int64_t page = 1, size = app.cfg.page_size, matches = 0;
-	struct json_object *ctx, *videos;
+	struct json_object *ctx, *videos, *accounts;
 	char lim[24], off[24];
 	PGresult *r, *t;
-	int n;
+	int n, naccounts = 0;
 
 	if (q && strlen(q) > 200)
 		q = NULL;
@@ -235,7 +235,15 @@ int page_dashboard(struct request *req)
 		PQclear(r);
 		return -1;
 	}
+	accounts = accounts_for_page(req, 0, &naccounts);
+	if (!accounts) {
+		PQclear(r);
+		PQclear(t);
+		return -1;
+	}
 	ctx = page_context(req, "Library");
+	json_object_object_add(ctx, "accounts", accounts);
+	json_object_object_add(ctx, "has_accounts", json_object_new_boolean(naccounts > 0));
 	videos = json_object_new_array();
 	n = PQntuples(r);
 	for (int i = 0; i < n; i++)

@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,7 +30,8 @@ static int not_found(struct request *req)
 int page_video(struct request *req)
 {
 	int64_t id = param_id(req, "id");
-	struct json_object *ctx, *v;
+	struct json_object *ctx, *v, *accounts;
+	int naccounts = 0;
 	PGresult *r;
 
 	if (id < 0)
@@ -41,7 +43,23 @@ int page_video(struct request *req)
 		PQclear(r);
 		return not_found(req);
 	}
+	accounts = accounts_for_page(req, 1, &naccounts);
+	if (!accounts) {
+		PQclear(r);
+		return -1;
+	}
+	if (naccounts == 0) {
+		/* connect first; TikTok's redirect brings the user back here */
+		char loc[64];
+		snprintf(loc, sizeof(loc), "/auth/tiktok/start?video=%lld", (long long)id);
+		json_object_put(accounts);
+		PQclear(r);
+		redirect(req, 303, loc);
+		return 0;
+	}
 	ctx = page_context(req, "Upload to TikTok");
+	json_object_object_add(ctx, "accounts", accounts);
+	json_object_object_add(ctx, "several_accounts", json_object_new_boolean(naccounts > 1));
 	v = json_object_new_object();
 	json_object_object_add(v, "id", json_object_new_int64(id));
 	json_object_object_add(v, "path", json_object_new_string(db_val(r, 0, 1)));

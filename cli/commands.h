@@ -11,6 +11,7 @@ int cmd_user(struct config *cfg, int argc, char **argv);
 int cmd_import(struct config *cfg, int argc, char **argv);
 int cmd_jobs(struct config *cfg, int argc, char **argv);
 int cmd_config(struct config *cfg, int argc, char **argv);
+int cmd_rekey(struct config *cfg, int argc, char **argv);
 /* `render` needs no configuration. */
 int cmd_render(int argc, char **argv);
 

@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "import",  cmd_import,  "import DIR              scan DIR for videos and upsert them" },
 	{ "jobs",    cmd_jobs,    "jobs                    list the upload queue" },
 	{ "config",  cmd_config,  "config                  print the effective configuration" },
+	{ "rekey",   cmd_rekey,   "rekey                   re-seal all TikTok tokens under a new key (stdin)" },
 };
 
 static void usage(FILE *f)

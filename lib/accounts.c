@@ -1,0 +1,438 @@
+/* accounts.c — connected TikTok accounts: sealed token storage, the one
+ * refresh path, disconnect, rekey. See accounts.h. */
+#include "accounts.h"
+#include "crypto.h"
+#include "log.h"
+#include "queue.h"
+#include "util.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TIKTOK_TIMEOUT_SEC 30
+
+static struct db_stmt q_upsert = { "accounts_upsert",
+	"INSERT INTO tiktok_accounts (user_id, open_id, display_name, username, avatar_url, scopes,"
+	"                             status, status_reason) "
+	"VALUES ($1, $2, $3, $4, $5, $6, 'connected', NULL) "
+	"ON CONFLICT (user_id, open_id) DO UPDATE SET display_name = EXCLUDED.display_name,"
+	"    username = EXCLUDED.username, avatar_url = EXCLUDED.avatar_url, scopes = EXCLUDED.scopes,"
+	"    status = 'connected', status_reason = NULL, updated_at = now() "
+	"RETURNING id" };
+/* Expiries from TikTok's relative lifetimes, on the database's clock. */
+static struct db_stmt q_set_tokens = { "accounts_set_tokens",
+	"UPDATE tiktok_accounts SET access_token_sealed = $2, refresh_token_sealed = $3,"
+	"    access_expires_at = now() + make_interval(secs => $4::bigint),"
+	"    refresh_expires_at = now() + make_interval(secs => $5::bigint),"
+	"    scopes = CASE WHEN $6 = '' THEN scopes ELSE $6 END, updated_at = now() "
+	"WHERE id = $1" };
+/* The row lock that makes refreshes single-flight per account. */
+static struct db_stmt q_lock = { "accounts_lock",
+	"SELECT status, access_token_sealed, refresh_token_sealed,"
+	"       coalesce(access_expires_at > now() + make_interval(secs => $2::int), false),"
+	"       coalesce(refresh_expires_at > now(), false) "
+	"FROM tiktok_accounts WHERE id = $1 FOR UPDATE" };
+static struct db_stmt q_mark_reconnect = { "accounts_mark_reconnect",
+	"UPDATE tiktok_accounts SET status = 'needs_reconnect', status_reason = $2, updated_at = now() "
+	"WHERE id = $1 AND status = 'connected'" };
+static struct db_stmt q_owned = { "accounts_owned",
+	"SELECT status, access_token_sealed, coalesce(access_expires_at > now(), false),"
+	"       coalesce(nullif(display_name, ''), open_id) "
+	"FROM tiktok_accounts WHERE id = $1 AND user_id = $2" };
+static struct db_stmt q_forget = { "accounts_forget",
+	"UPDATE tiktok_accounts SET access_token_sealed = NULL, refresh_token_sealed = NULL,"
+	"    access_expires_at = NULL, refresh_expires_at = NULL, status = 'disconnected',"
+	"    status_reason = 'Disconnected by the user.', updated_at = now() "
+	"WHERE id = $1 AND user_id = $2" };
+static struct db_stmt q_fail_queued = { "accounts_fail_queued",
+	"UPDATE upload_jobs SET state = 'failed', fail_reason = $2, locked_by = NULL,"
+	"    locked_until = NULL, finished_at = now(), updated_at = now() "
+	"WHERE account_id = $1 AND state = 'queued' RETURNING id" };
+static struct db_stmt q_sealed_all = { "accounts_sealed_all",
+	"SELECT id, access_token_sealed, refresh_token_sealed FROM tiktok_accounts "
+	"WHERE access_token_sealed IS NOT NULL OR refresh_token_sealed IS NOT NULL "
+	"ORDER BY id FOR UPDATE" };
+static struct db_stmt q_reseal = { "accounts_reseal",
+	"UPDATE tiktok_accounts SET access_token_sealed = $2, refresh_token_sealed = $3 WHERE id = $1" };
+
+void accounts_client(const struct config *cfg, struct tiktok_client *out)
+{
+	out->api_base = cfg->tiktok_api_base;
+	out->client_key = cfg->tiktok_client_key;
+	out->client_secret = cfg->tiktok_client_secret;
+	out->redirect_uri = cfg->tiktok_redirect_uri;
+	out->timeout_sec = TIKTOK_TIMEOUT_SEC;
+}
+
+void accounts_wipe(struct buf *token)
+{
+	if (token->data)
+		OPENSSL_cleanse(token->data, token->cap);
+	buf_free(token);
+}
+
+/* The associated data that binds a sealed token to its row. */
+static void account_ad(int64_t id, char *out, size_t n)
+{
+	snprintf(out, n, "tiktok_account:%lld", (long long)id);
+}
+
+static int seal(const unsigned char key[32], int64_t id, const char *plain, struct buf *out)
+{
+	char ad[48];
+
+	account_ad(id, ad, sizeof(ad));
+	return crypto_seal(key, ad, plain, out);
+}
+
+static int unseal(const unsigned char key[32], int64_t id, const char *sealed, struct buf *out)
+{
+	char ad[48];
+
+	if (!sealed)
+		return -1;
+	account_ad(id, ad, sizeof(ad));
+	return crypto_open(key, ad, sealed, out);
+}
+
+static void rollback(struct db *db)
+{
+	db_simple(db, "ROLLBACK");
+}
+
+/* Seal both tokens of tok for account id and write them with their expiries. */
+static int write_tokens(struct db *db, const struct config *cfg, int64_t id,
+			const struct tiktok_token *tok, const char *scopes)
+{
+	struct buf a = BUF_INIT, r = BUF_INIT;
+	char sid[24], exp[24], rexp[24];
+	int rc = -1;
+
+	if (!cfg->secret_key.set) {
+		log_error("event=secret_key_missing why=%s", log_quote("tokens cannot be sealed"));
+		goto out;
+	}
+	if (seal(cfg->secret_key.bytes, id, tok->access_token, &a) < 0 ||
+	    seal(cfg->secret_key.bytes, id, tok->refresh_token, &r) < 0)
+		goto out;
+	snprintf(sid, sizeof(sid), "%lld", (long long)id);
+	snprintf(exp, sizeof(exp), "%lld", (long long)tok->expires_in);
+	snprintf(rexp, sizeof(rexp), "%lld", (long long)tok->refresh_expires_in);
+	rc = db_exec(db, &q_set_tokens, 6,
+		     (const char *[]){ sid, buf_cstr(&a), buf_cstr(&r), exp, rexp, scopes ? scopes : "" });
+out:
+	buf_free(&a);
+	buf_free(&r);
+	return rc;
+}
+
+int accounts_store(struct db *db, const struct config *cfg, int64_t user_id,
+		   const struct tiktok_token *tok, const struct tiktok_user *user,
+		   const char *granted_scopes, int64_t *account_id)
+{
+	const char *scopes = tok->scope[0] ? tok->scope : (granted_scopes ? granted_scopes : "");
+	char uid[24];
+	PGresult *r;
+	int64_t id;
+
+	snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
+	if (db_simple(db, "BEGIN") < 0)
+		return -1;
+	r = db_run(db, &q_upsert, 6,
+		   (const char *[]){ uid, tok->open_id, user->display_name,
+				     user->username[0] ? user->username : NULL,
+				     user->avatar_url[0] ? user->avatar_url : NULL, scopes });
+	if (!r || PQntuples(r) != 1) {
+		if (r)
+			PQclear(r);
+		goto fail;
+	}
+	id = db_ll(r, 0, 0);
+	PQclear(r);
+	if (write_tokens(db, cfg, id, tok, scopes) < 0)
+		goto fail;
+	if (db_simple(db, "COMMIT") < 0)
+		return -1;
+	*account_id = id;
+	log_info("event=tiktok_account_stored account_id=%lld user_id=%lld", (long long)id,
+		 (long long)user_id);
+	return 0;
+fail:
+	rollback(db);
+	return -1;
+}
+
+int accounts_mark_reconnect(struct db *db, int64_t account_id, const char *reason)
+{
+	char sid[24];
+
+	snprintf(sid, sizeof(sid), "%lld", (long long)account_id);
+	log_warn("event=tiktok_account_needs_reconnect account_id=%lld reason=%s",
+		 (long long)account_id, log_quote(reason));
+	return db_exec(db, &q_mark_reconnect, 2, (const char *[]){ sid, reason });
+}
+
+/* Refresh under the row lock (the transaction is open): on success the
+ * rotated pair is written before the caller commits. */
+static int refresh_locked(struct db *db, const struct config *cfg, int64_t id,
+			  const char *sealed_refresh, struct buf *out)
+{
+	struct tiktok_client c;
+	struct tiktok_result res;
+	struct tiktok_token tok;
+	struct buf rt = BUF_INIT;
+	char why[400];
+	int rc = ACC_ERROR;
+
+	memset(&tok, 0, sizeof(tok));
+	tiktok_result_init(&res);
+	if (unseal(cfg->secret_key.bytes, id, sealed_refresh, &rt) < 0) {
+		/* a wrong secret_key (rekey half done?) is not the user's fault:
+		 * leave the account alone and fail this attempt */
+		log_error("event=token_unseal_failed account_id=%lld", (long long)id);
+		goto out;
+	}
+	accounts_client(cfg, &c);
+	if (tiktok_refresh(&c, buf_cstr(&rt), &tok, &res) < 0) {
+		tiktok_result_describe(&res, why, sizeof(why));
+		log_warn("event=tiktok_refresh_failed account_id=%lld error=%s log_id=%s",
+			 (long long)id, log_quote(res.error), log_quote(res.log_id));
+		if (tiktok_grant_dead(&res)) {
+			if (accounts_mark_reconnect(db, id, "TikTok no longer accepts this account's "
+				"authorization (the refresh token expired or was revoked). Reconnect it.") == 0)
+				rc = ACC_RECONNECT;
+		}
+		goto out;
+	}
+	if (write_tokens(db, cfg, id, &tok, tok.scope) < 0)
+		goto out;
+	buf_puts(out, tok.access_token);
+	log_info("event=tiktok_refresh_ok account_id=%lld log_id=%s", (long long)id, log_quote(res.log_id));
+	rc = ACC_OK;
+out:
+	tiktok_token_clear(&tok);
+	accounts_wipe(&rt);
+	tiktok_result_free(&res);
+	return rc;
+}
+
+int accounts_access_token(struct db *db, const struct config *cfg, int64_t account_id,
+			  struct buf *out)
+{
+	char sid[24], margin[16];
+	PGresult *r = NULL;
+	int rc = ACC_ERROR;
+
+	snprintf(sid, sizeof(sid), "%lld", (long long)account_id);
+	snprintf(margin, sizeof(margin), "%d", ACCOUNTS_REFRESH_MARGIN_SEC);
+	buf_reset(out);
+	if (!cfg->secret_key.set)
+		return ACC_ERROR;
+	if (db_simple(db, "BEGIN") < 0)
+		return ACC_ERROR;
+	r = db_run(db, &q_lock, 2, (const char *[]){ sid, margin });
+	if (!r)
+		goto rollback;
+	if (PQntuples(r) == 0) {
+		rc = ACC_NOT_FOUND;
+		goto rollback;
+	}
+	if (strcmp(db_val(r, 0, 0), "connected") != 0 || !db_val(r, 0, 2)) {
+		rc = ACC_RECONNECT;
+		goto rollback;
+	}
+	if (!strcmp(db_val(r, 0, 3), "t")) {
+		/* still fresh: the common case, no call to TikTok */
+		if (unseal(cfg->secret_key.bytes, account_id, db_val(r, 0, 1), out) < 0) {
+			log_error("event=token_unseal_failed account_id=%lld", (long long)account_id);
+			goto rollback;
+		}
+	} else if (strcmp(db_val(r, 0, 4), "t") != 0) {
+		if (accounts_mark_reconnect(db, account_id, "The account's TikTok authorization "
+					    "expired. Reconnect it.") < 0)
+			goto rollback;
+		rc = ACC_RECONNECT;
+		goto commit;
+	} else {
+		rc = refresh_locked(db, cfg, account_id, db_val(r, 0, 2), out);
+		if (rc == ACC_ERROR)
+			goto rollback;
+		if (rc == ACC_RECONNECT)
+			goto commit;
+	}
+	rc = ACC_OK;
+commit:
+	PQclear(r);
+	if (db_simple(db, "COMMIT") < 0) {
+		accounts_wipe(out);
+		return ACC_ERROR;
+	}
+	return rc;
+rollback:
+	if (r)
+		PQclear(r);
+	rollback(db);
+	accounts_wipe(out);
+	return rc;
+}
+
+/* Revoke at TikTok with a valid access token, if one can be had. */
+static int revoke_account(struct db *db, const struct config *cfg, int64_t id, PGresult *row)
+{
+	struct tiktok_client c;
+	struct tiktok_result res;
+	struct buf tok = BUF_INIT;
+	int ok = 0;
+
+	if (!strcmp(db_val(row, 0, 0), "connected")) {
+		if (accounts_access_token(db, cfg, id, &tok) != ACC_OK)
+			buf_reset(&tok);
+	} else if (db_val(row, 0, 1) && !strcmp(db_val(row, 0, 2), "t")) {
+		/* needs reconnect, but the access token still works: use it */
+		if (unseal(cfg->secret_key.bytes, id, db_val(row, 0, 1), &tok) < 0)
+			buf_reset(&tok);
+	}
+	if (!tok.len) {
+		log_warn("event=tiktok_revoke_skipped account_id=%lld why=%s", (long long)id,
+			 log_quote("no valid access token"));
+		accounts_wipe(&tok);
+		return 0;
+	}
+	tiktok_result_init(&res);
+	accounts_client(cfg, &c);
+	if (tiktok_revoke(&c, buf_cstr(&tok), &res) == 0) {
+		ok = 1;
+		log_info("event=tiktok_revoke_ok account_id=%lld log_id=%s", (long long)id,
+			 log_quote(res.log_id));
+	} else {
+		log_warn("event=tiktok_revoke_failed account_id=%lld error=%s log_id=%s", (long long)id,
+			 log_quote(res.error), log_quote(res.log_id));
+	}
+	tiktok_result_free(&res);
+	accounts_wipe(&tok);
+	return ok;
+}
+
+int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id,
+			int64_t account_id, int *revoked)
+{
+	char sid[24], uid[24];
+	struct buf reason = BUF_INIT;
+	PGresult *r, *jobs;
+	int n;
+
+	*revoked = 0;
+	snprintf(sid, sizeof(sid), "%lld", (long long)account_id);
+	snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
+	r = db_run(db, &q_owned, 2, (const char *[]){ sid, uid });
+	if (!r)
+		return ACC_ERROR;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return ACC_NOT_FOUND;
+	}
+	if (cfg->secret_key.set)
+		*revoked = revoke_account(db, cfg, account_id, r);
+	buf_printf(&reason, "The TikTok account %s was disconnected before this upload started. "
+		   "Connect it again, then post the video anew.", db_val(r, 0, 3));
+	PQclear(r);
+
+	if (db_simple(db, "BEGIN") < 0)
+		goto fail_nobegin;
+	if (db_exec(db, &q_forget, 2, (const char *[]){ sid, uid }) < 0)
+		goto fail;
+	jobs = db_run(db, &q_fail_queued, 2, (const char *[]){ sid, buf_cstr(&reason) });
+	if (!jobs)
+		goto fail;
+	n = PQntuples(jobs);
+	for (int i = 0; i < n; i++)
+		if (queue_event(db, db_ll(jobs, i, 0), "failed", buf_cstr(&reason)) < 0) {
+			PQclear(jobs);
+			goto fail;
+		}
+	PQclear(jobs);
+	if (db_simple(db, "COMMIT") < 0)
+		goto fail_nobegin;
+	log_info("event=tiktok_account_disconnected account_id=%lld revoked=%d jobs_failed=%d",
+		 (long long)account_id, *revoked, n);
+	buf_free(&reason);
+	return ACC_OK;
+fail:
+	rollback(db);
+fail_nobegin:
+	buf_free(&reason);
+	return ACC_ERROR;
+}
+
+/* Re-seal one sealed value (NULL stays NULL) into out; out is "" for NULL. */
+static int reseal_one(const unsigned char old_key[32], const unsigned char new_key[32], int64_t id,
+		      const char *sealed, struct buf *out)
+{
+	struct buf plain = BUF_INIT;
+	int rc = -1;
+
+	buf_reset(out);
+	if (!sealed)
+		return 0;
+	if (unseal(old_key, id, sealed, &plain) < 0)
+		goto out;
+	rc = seal(new_key, id, buf_cstr(&plain), out);
+out:
+	accounts_wipe(&plain);
+	return rc;
+}
+
+int accounts_rekey(struct db *db, const unsigned char old_key[32], const unsigned char new_key[32],
+		   int *count, char *err, size_t errlen)
+{
+	struct buf a = BUF_INIT, rf = BUF_INIT;
+	PGresult *r = NULL;
+	int n, rc = -1;
+
+	*count = 0;
+	if (db_simple(db, "BEGIN") < 0) {
+		snprintf(err, errlen, "database: %s", db->err);
+		return -1;
+	}
+	r = db_run(db, &q_sealed_all, 0, NULL);
+	if (!r) {
+		snprintf(err, errlen, "database: %s", db->err);
+		goto out;
+	}
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		int64_t id = db_ll(r, i, 0);
+		char sid[24];
+		if (reseal_one(old_key, new_key, id, db_val(r, i, 1), &a) < 0 ||
+		    reseal_one(old_key, new_key, id, db_val(r, i, 2), &rf) < 0) {
+			snprintf(err, errlen, "the tokens of account %lld do not open with the current "
+				 "secret_key; nothing was changed", (long long)id);
+			goto out;
+		}
+		snprintf(sid, sizeof(sid), "%lld", (long long)id);
+		if (db_exec(db, &q_reseal, 3,
+			    (const char *[]){ sid, db_val(r, i, 1) ? buf_cstr(&a) : NULL,
+					      db_val(r, i, 2) ? buf_cstr(&rf) : NULL }) < 0) {
+			snprintf(err, errlen, "database: %s", db->err);
+			goto out;
+		}
+	}
+	if (db_simple(db, "COMMIT") < 0) {
+		snprintf(err, errlen, "database: %s", db->err);
+		PQclear(r);
+		buf_free(&a);
+		buf_free(&rf);
+		return -1;
+	}
+	*count = n;
+	rc = 0;
+out:
+	if (rc < 0)
+		rollback(db);
+	if (r)
+		PQclear(r);
+	buf_free(&a);
+	buf_free(&rf);
+	return rc;
+}

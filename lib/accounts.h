@@ -1,0 +1,69 @@
+/* accounts.h — connected TikTok accounts and their tokens, shared by the
+ * app, the worker and the admin command.
+ *
+ * Tokens reach the database only sealed (AES-256-GCM under secret_key,
+ * a random nonce each time, the associated data "tiktok_account:<id>" so a
+ * sealed token copied to another row does not open). Expiry times are
+ * absolute, computed by PostgreSQL from TikTok's expires_in and
+ * refresh_expires_in at the moment the answer arrived.
+ *
+ * accounts_access_token() is THE way to get a usable access token: it
+ * refreshes when less than ACCOUNTS_REFRESH_MARGIN_SEC remain, holding the
+ * account's row lock (SELECT ... FOR UPDATE) across the refresh call and
+ * persisting the rotated refresh token in the same transaction, so two
+ * callers (web app threads, workers) never spend one refresh token twice. */
+#ifndef LF_ACCOUNTS_H
+#define LF_ACCOUNTS_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "tiktok.h"
+
+#define ACCOUNTS_REFRESH_MARGIN_SEC 600
+
+enum {
+	ACC_OK = 0,
+	ACC_ERROR = -1,              /* temporary: database, network, TikTok 5xx; try later */
+	ACC_RECONNECT = -2,          /* the account must be connected again (dead refresh
+				      * token, disconnected, no tokens) */
+	ACC_NOT_FOUND = -3,
+};
+
+/* The TikTok client settings from configuration. */
+void accounts_client(const struct config *cfg, struct tiktok_client *out);
+
+/* Store a fresh connection for dashboard user user_id: upsert by
+ * (user_id, open_id) with the profile and granted scopes, tokens sealed,
+ * status connected — all in one transaction. 0 (and *account_id) or -1. */
+int accounts_store(struct db *db, const struct config *cfg, int64_t user_id,
+		   const struct tiktok_token *tok, const struct tiktok_user *user,
+		   const char *granted_scopes, int64_t *account_id);
+
+/* A valid access token of the account into out (the caller wipes it with
+ * accounts_wipe). ACC_OK, ACC_ERROR, ACC_RECONNECT or ACC_NOT_FOUND. A
+ * dead refresh token marks the account needs_reconnect. */
+int accounts_access_token(struct db *db, const struct config *cfg, int64_t account_id,
+			  struct buf *out);
+void accounts_wipe(struct buf *token);
+
+/* Mark an account needs_reconnect with a reason the user can read
+ * (e.g. the worker on scope_not_authorized or authorization.removed). */
+int accounts_mark_reconnect(struct db *db, int64_t account_id, const char *reason);
+
+/* Disconnect an account of user_id: revoke the access token at TikTok
+ * (refreshing first if needed), then — whatever TikTok said — forget the
+ * sealed tokens, mark it disconnected and fail its queued jobs with a clear
+ * reason, in one transaction. *revoked says whether TikTok confirmed.
+ * ACC_OK, ACC_ERROR or ACC_NOT_FOUND (not this user's). */
+int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id,
+			int64_t account_id, int *revoked);
+
+/* Re-seal every stored token from old_key to new_key in one transaction.
+ * 0 and *count accounts, or -1 with err (nothing changed). */
+int accounts_rekey(struct db *db, const unsigned char old_key[32], const unsigned char new_key[32],
+		   int *count, char *err, size_t errlen);
+
+#endif
