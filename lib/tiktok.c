@@ -332,12 +332,19 @@ void tiktok_token_clear(struct tiktok_token *t)
 	OPENSSL_cleanse(t, sizeof(*t));
 }
 
+/* A string field into dst. Absent or null is fine unless required; any
+ * other type is a malformed answer. */
 static int take_string(struct json_object *o, const char *key, char *dst, size_t n, int required)
 {
 	const char *s = string_field(o, key);
+	struct json_object *v;
 
-	if (!s)
-		return required ? -1 : (dst[0] = '\0', 0);
+	dst[0] = '\0';
+	if (!s) {
+		if (json_object_object_get_ex(o, key, &v) && v != NULL)
+			return -1;
+		return required ? -1 : 0;
+	}
 	if (strlen(s) >= n || (required && !*s))
 		return -1;
 	memcpy(dst, s, strlen(s) + 1);
