@@ -303,6 +303,17 @@ static void inject_after(struct request *req, const struct fault_plan *fp)
 	}
 }
 
+/* Logged here, before the response is sent: server.c's after() hook runs
+ * once libfcgi has freed the request's parameters (path, method). */
+static void access_log(struct request *req)
+{
+	struct emu_req *er = req->ctx;
+
+	log_info("event=request method=%s path=%s status=%d error=%s ms=%.1f", req->method,
+		 log_quote(req->path), req->status, er && er->error_code ? er->error_code : "-",
+		 (now_mono() - req->started) * 1000);
+}
+
 static void handle(struct request *req)
 {
 	struct emu_req *er = arena_alloc(&req->arena, sizeof(*er));
@@ -316,6 +327,7 @@ static void handle(struct request *req)
 		reply_envelope(req, rc, NULL, rc == 404 ? "not_found" : "method_not_allowed",
 			       rc == 404 ? "No such endpoint on the TikTok emulator" : "Method not allowed");
 		call_record(req);
+		access_log(req);
 		return;
 	}
 	if ((rt->flags & R_LOCAL) && !is_loopback(req)) {
@@ -333,15 +345,7 @@ static void handle(struct request *req)
 	}
 	if (!(rt->flags & R_NOLOG))
 		call_record(req);
-}
-
-static void after(struct request *req, double seconds)
-{
-	struct emu_req *er = req->ctx;
-
-	log_info("event=request method=%s path=%s status=%d error=%s ms=%.1f", req->method,
-		 log_quote(req->path), req->status, er && er->error_code ? er->error_code : "-",
-		 seconds * 1000);
+	access_log(req);
 }
 
 static void usage(void)
@@ -385,7 +389,6 @@ int main(int argc, char **argv)
 	opts.listen = cfg.listen;
 	opts.threads = (int)cfg.threads;
 	opts.handle = handle;
-	opts.after = after;
 	rc = server_run(&opts);
 	webhook_stop();
 	curl_global_cleanup();
