@@ -60,7 +60,7 @@ sum_of() # sed expression capturing a number per matching line, file
 
 run_cmocka() # NAME BINARY
 {
-	local name=$1 bin=$2 out rc p f
+	local name=$1 bin=$2 out rc p f e
 	echo "=== $name"
 	if [ ! -x "$bin" ]; then
 		echo "$bin is not built"
@@ -73,6 +73,10 @@ run_cmocka() # NAME BINARY
 	rc=${PIPESTATUS[0]}
 	p=$(sum_of 's/^\[  PASSED  \] \([0-9][0-9]*\) test(s)\..*/\1/p' "$out")
 	f=$(sum_of 's/^\[  FAILED  \] \([0-9][0-9]*\) test(s), listed below:.*/\1/p' "$out")
+	# Tests whose setup or teardown failed are reported as "[  ERROR   ] NAME"
+	# and are not in the FAILED count ("[  ERROR   ] --- ..." lines are messages).
+	e=$(grep -cE '^\[  ERROR   \] [^-]' "$out")
+	f=$((f + e))
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
@@ -85,7 +89,8 @@ run_cmocka() # NAME BINARY
 			note_failure "$name: $line"
 		done < <(awk '/^\[  FAILED  \] [0-9]+ test\(s\), listed below:/ { list = 1; next }
 			      list && /^\[  FAILED  \] / { sub(/^\[  FAILED  \] /, ""); print; next }
-			      { list = 0 }' "$out")
+			      { list = 0 }
+			      /^\[  ERROR   \] [^-]/ { sub(/^\[  ERROR   \] /, ""); print $0 " (setup/teardown error)" }' "$out")
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
