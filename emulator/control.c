@@ -131,6 +131,7 @@ int handle_ctl_state(struct request *req)
 	for (size_t i = 0; i < G.deliveries.n; i++) {
 		const struct delivery *d = &G.deliveries.v[i];
 		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "seq", json_object_new_int64(d->seq));
 		json_object_object_add(o, "event", json_object_new_string(d->event));
 		json_object_object_add(o, "open_id", json_object_new_string(d->open_id));
 		json_object_object_add(o, "publish_id", json_object_new_string(d->publish_id));

@@ -144,6 +144,7 @@ struct logline {
 };
 
 struct delivery {
+	int64_t seq;
 	char event[48];
 	char open_id[64];
 	char publish_id[96];
@@ -183,6 +184,7 @@ struct emu {
 	VEC(struct delivery) deliveries;
 	VEC(struct bucket) buckets;
 	int64_t next_family;
+	int64_t next_delivery;
 	int64_t dropped_calls;
 	int stopping;
 };

@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 
 struct event {
+	int64_t seq;                 /* its line in G.deliveries */
 	char event[48];
 	char open_id[64];
 	char publish_id[96];
@@ -31,19 +32,31 @@ static struct event *head, *tail;   /* guarded by G.mu */
 static pthread_t thread;
 static int started;
 
-static void record(const struct event *e, int http_status, int attempts)
+/* Every event is listed at once (http_status 0, attempts 0) and updated
+ * when its delivery ends (G.mu held). */
+static void record(struct event *e)
 {
 	struct delivery d;
 
 	memset(&d, 0, sizeof(d));
+	d.seq = e->seq = ++G.next_delivery;
 	snprintf(d.event, sizeof(d.event), "%s", e->event);
 	snprintf(d.open_id, sizeof(d.open_id), "%s", e->open_id);
 	snprintf(d.publish_id, sizeof(d.publish_id), "%s", e->publish_id);
-	d.http_status = http_status;
-	d.attempts = attempts;
 	d.time = now_unix();
 	if (G.deliveries.n < EMU_LOG_CAP)
 		VEC_PUSH(G.deliveries, d);
+}
+
+static void record_result(const struct event *e, int http_status, int attempts)
+{
+	/* a reset in between removed the line: nothing to update */
+	for (size_t i = 0; i < G.deliveries.n; i++)
+		if (G.deliveries.v[i].seq == e->seq) {
+			G.deliveries.v[i].http_status = http_status;
+			G.deliveries.v[i].attempts = attempts;
+			return;
+		}
 }
 
 void webhook_queue_locked(const char *event, const char *open_id, const char *publish_id,
@@ -66,9 +79,9 @@ void webhook_queue_locked(const char *event, const char *open_id, const char *pu
 	e->body = xstrdup(json_object_to_json_string_ext(env, flags));
 	json_object_put(env);
 	json_object_put(content);
+	record(e);
 	if (!G.rt.webhook_url[0]) {
 		/* no receiver configured: the event still shows in /_emulator/state */
-		record(e, 0, 0);
 		free(e->body);
 		free(e);
 		return;
@@ -135,7 +148,7 @@ static void deliver(struct event *e, const char *url, int retries)
 		attempt = retries + 1;
 	log_info("event=webhook_delivered name=%s status=%ld attempts=%d", e->event, status, attempt);
 	pthread_mutex_lock(&G.mu);
-	record(e, (int)status, attempt);
+	record_result(e, (int)status, attempt);
 	pthread_mutex_unlock(&G.mu);
 }
 
