@@ -192,10 +192,15 @@ int handle_upload_put(struct request *req)
 		vkind = "parallel_put";
 		snprintf(vdetail, sizeof(vdetail), "a PUT arrived while another chunk was still streaming");
 		status = 416;
-	} else if (strcmp(p->status, "PROCESSING_UPLOAD") != 0 || p->received == p->video_size) {
+	} else if (p->received == p->video_size) {
 		vkind = "wrong_range";
 		snprintf(vdetail, sizeof(vdetail), "a PUT after the upload was complete");
 		status = 416;
+	} else if (strcmp(p->status, "PROCESSING_UPLOAD") != 0) {
+		/* failed before the bytes were all there (auth_removed): dead URL */
+		pthread_mutex_unlock(&G.mu);
+		upload_error(req, 403, "upload_url_invalid", "The upload task is no longer active.");
+		return 0;
 	} else {
 		status = check_headers(req, p, &pp, &vkind, vdetail, sizeof(vdetail));
 	}

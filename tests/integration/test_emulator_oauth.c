@@ -407,6 +407,48 @@ static void expired_access_token_is_invalid(void **state)
 	emu_assert_no_violations(&E);
 }
 
+static void expire_tokens_drives_the_refresh_path(void **state)
+{
+	char *code = emu_code(&E, "lena.public", EMU_ALL_SCOPES, NULL);
+	long status;
+	struct json_object *t = emu_exchange(&E, code, NULL, &status), *o;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(status, 200);
+	emu_ctl(&E, "/_emulator/expire_tokens", "{\"open_id\":\"" EMU_PUBLIC "\",\"kind\":\"access\"}");
+	o = emu_api(&E, "/v2/post/publish/creator_info/query/", emu_str(t, "access_token"), NULL, &status);
+	assert_int_equal(status, 401);
+	assert_string_equal(emu_str(o, "error.code"), "access_token_invalid");
+	json_object_put(o);
+	/* the refresh token still works and gives a working access token */
+	emu_form(&b, "client_key", E.client_key);
+	emu_form(&b, "client_secret", E.client_secret);
+	emu_form(&b, "grant_type", "refresh_token");
+	emu_form(&b, "refresh_token", emu_str(t, "refresh_token"));
+	json_object_put(t);
+	t = emu_token_call(&E, b.data, &status);
+	assert_int_equal(status, 200);
+	o = emu_api(&E, "/v2/post/publish/creator_info/query/", emu_str(t, "access_token"), NULL, &status);
+	assert_int_equal(status, 200);
+	json_object_put(o);
+	/* an expired refresh token: invalid_grant (re-consent), not a violation */
+	emu_ctl(&E, "/_emulator/expire_tokens", "{\"kind\":\"refresh\"}");
+	buf_reset(&b);
+	emu_form(&b, "client_key", E.client_key);
+	emu_form(&b, "client_secret", E.client_secret);
+	emu_form(&b, "grant_type", "refresh_token");
+	emu_form(&b, "refresh_token", emu_str(t, "refresh_token"));
+	json_object_put(t);
+	t = emu_token_call(&E, b.data, &status);
+	assert_int_equal(status, 400);
+	assert_string_equal(emu_str(t, "error"), "invalid_grant");
+	json_object_put(t);
+	emu_assert_no_violations(&E);
+	buf_free(&b);
+	free(code);
+}
+
 static void revoke_kills_tokens(void **state)
 {
 	char token[200];
@@ -533,6 +575,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pkce_hex_challenge_is_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(refresh_rotates_strictly, setup, teardown),
 		cmocka_unit_test_setup_teardown(expired_access_token_is_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(expire_tokens_drives_the_refresh_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(revoke_kills_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(user_info_returns_requested_fields_within_scope, setup, teardown),
 		cmocka_unit_test_setup_teardown(auto_approve_skips_the_consent_page, setup, teardown),

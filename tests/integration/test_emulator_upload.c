@@ -245,6 +245,8 @@ static void processing_failures(void **state)
 		assert_string_equal(emu_str(p, "fail_reason"), "auth_removed");
 		json_object_put(s);
 	}
+	/* its upload URL is dead */
+	assert_int_equal(emu_put(&E, up, "video/mp4", 0, 1999, 2000, data, 2000, NULL, 0), 403);
 	free(data);
 }
 
