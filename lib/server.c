@@ -249,9 +249,10 @@ static void *thread_main(void *p)
 		parse_request(req);
 		o->handle(req);
 		send_response(req);
-		FCGX_Finish_r(&req->fx);
+		/* before Finish: the request's strings live in libfcgi's params */
 		if (o->after)
 			o->after(req, now_mono() - t0);
+		FCGX_Finish_r(&req->fx);
 		log_set_request_id(NULL);
 	}
 	if (o->thread_fini)
