@@ -386,6 +386,23 @@ static void rate_limits_answer_429_and_are_recorded(void **state)
 	assert_int_equal(st, 200);
 	json_object_put(o);
 	assert_int_equal(emu_violations(&E, "rate_limit_exceeded"), 3);
+	/* user/info has its own (600/min by default) */
+	emu_ctl(&E, "/_emulator/config", "{\"rate_user_info_per_min\":1}");
+	{
+		char auth[300];
+		const char *h[] = { auth, NULL };
+		struct tresp r;
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", other);
+		assert_int_equal(tc_request(E.c, "GET", "/v2/user/info/?fields=open_id", h, NULL, 0, &r), 0);
+		assert_int_equal(r.status, 200);
+		tresp_free(&r);
+		assert_int_equal(tc_request(E.c, "GET", "/v2/user/info/?fields=open_id", h, NULL, 0, &r), 0);
+		assert_int_equal(r.status, 429);
+		o = emu_parse(&r);
+		assert_string_equal(emu_str(o, "error.code"), "rate_limit_exceeded");
+		json_object_put(o);
+		tresp_free(&r);
+	}
 }
 
 static void status_and_cancel_check_the_publish_id(void **state)

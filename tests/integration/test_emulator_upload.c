@@ -11,6 +11,10 @@
 #include "testlib.h"
 #include "emu_test.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 static struct emu_ctx E;
 
 static int setup(void **state)
@@ -250,6 +254,65 @@ static void processing_failures(void **state)
 	free(data);
 }
 
+/* A raw connection to the emulator's nginx, for a PUT sent in two halves. */
+static int connect_emu(void)
+{
+	struct sockaddr_in a;
+	const char *colon = strrchr(E.base, ':');
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0 && colon);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)atoi(colon + 1));
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+static void send_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = send(fd, c, n, 0);
+		assert_true(w > 0);
+		c += w;
+		n -= (size_t)w;
+	}
+}
+
+static void parallel_put_is_refused(void **state)
+{
+	const long long size = 12000000, chunk = 6000000;
+	unsigned char *data = emu_bytes((size_t)size, 7);
+	char tok[200], pid[96], up[256], head[512], resp[512] = "";
+	int fd;
+	ssize_t got;
+
+	(void)state;
+	emu_token(&E, "lena.public", EMU_ALL_SCOPES, tok, sizeof(tok));
+	assert_int_equal(emu_init(&E, tok, 0, "SELF_ONLY", size, chunk, 2, pid, up), 200);
+	/* chunk 1, first half only: the emulator is now streaming it */
+	fd = connect_emu();
+	snprintf(head, sizeof(head), "PUT %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: video/mp4\r\n"
+		 "Content-Length: 6000000\r\nContent-Range: bytes 0-5999999/12000000\r\nConnection: close\r\n\r\n", up);
+	send_all(fd, head, strlen(head));
+	send_all(fd, data, 3000000);
+	usleep(500000);
+	/* a second PUT meanwhile: chunks are sequential */
+	assert_int_equal(emu_put(&E, up, "video/mp4", 0, 5999999, size, data, 6000000, NULL, 0), 416);
+	assert_int_equal(emu_violations(&E, "parallel_put"), 1);
+	/* the first one completes normally */
+	send_all(fd, data + 3000000, 3000000);
+	got = recv(fd, resp, sizeof(resp) - 1, MSG_WAITALL);
+	assert_true(got > 12);
+	assert_true(strncmp(resp, "HTTP/1.1 206", 12) == 0);
+	close(fd);
+	assert_int_equal(emu_put(&E, up, "video/mp4", 6000000, 11999999, size, data + 6000000, 6000000, NULL, 0), 201);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +322,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(malformed_puts_get_400, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_expired_and_truncated_urls, setup, teardown),
 		cmocka_unit_test_setup_teardown(processing_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(parallel_put_is_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
