@@ -182,7 +182,6 @@ static int refresh_locked(struct db *db, const struct config *cfg, int64_t id,
 	struct tiktok_result res;
 	struct tiktok_token tok;
 	struct buf rt = BUF_INIT;
-	char why[400];
 	int rc = ACC_ERROR;
 
 	memset(&tok, 0, sizeof(tok));
@@ -195,7 +194,6 @@ static int refresh_locked(struct db *db, const struct config *cfg, int64_t id,
 	}
 	accounts_client(cfg, &c);
 	if (tiktok_refresh(&c, buf_cstr(&rt), &tok, &res) < 0) {
-		tiktok_result_describe(&res, why, sizeof(why));
 		log_warn("event=tiktok_refresh_failed account_id=%lld error=%s log_id=%s",
 			 (long long)id, log_quote(res.error), log_quote(res.log_id));
 		if (tiktok_grant_dead(&res)) {

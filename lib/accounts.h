@@ -44,7 +44,9 @@ int accounts_store(struct db *db, const struct config *cfg, int64_t user_id,
 
 /* A valid access token of the account into out (the caller wipes it with
  * accounts_wipe). ACC_OK, ACC_ERROR, ACC_RECONNECT or ACC_NOT_FOUND. A
- * dead refresh token marks the account needs_reconnect. */
+ * dead refresh token marks the account needs_reconnect. Runs its own
+ * transaction, so db must not be inside one; a refresh holds the row lock
+ * for at most the TikTok call's timeout (30 s). */
 int accounts_access_token(struct db *db, const struct config *cfg, int64_t account_id,
 			  struct buf *out);
 void accounts_wipe(struct buf *token);
