@@ -208,7 +208,12 @@ int tiktok_call(const char *method, const char *url, const char *bearer,
 	else
 		out->json = parse_json(sink.b.data, sink.b.len);
 	if (!out->json) {
-		out->outcome = TT_MALFORMED;
+		/* a gateway's error page (5xx, not JSON) means TikTok was not
+		 * reached; anything else that is not JSON is a broken answer */
+		out->outcome = out->http_status >= 500 ? TT_NETWORK : TT_MALFORMED;
+		if (out->outcome == TT_NETWORK)
+			snprintf(out->message, sizeof(out->message), "HTTP %ld without a TikTok answer",
+				 out->http_status);
 		goto done;
 	}
 	tiktok_parse_error(out->json, out);

@@ -30,7 +30,8 @@ struct tiktok_client {
 /* How a call ended. */
 enum tiktok_outcome {
 	TT_OK = 0,
-	TT_NETWORK,                  /* no answer: DNS, connect, timeout, reset */
+	TT_NETWORK,                  /* no answer from TikTok: DNS, connect, timeout, reset,
+				      * or a gateway's 5xx error page instead of JSON */
 	TT_MALFORMED,                /* an answer that is not the JSON TikTok sends */
 	TT_API,                      /* TikTok answered with an error (error below) */
 };
@@ -54,7 +55,7 @@ const char *tiktok_result_describe(const struct tiktok_result *r, char *out, siz
  * an access token; content_type NULL when there is no body. Fills *out
  * (outcome, status, parsed JSON, error fields via tiktok_parse_error).
  * Returns 0 when a JSON answer arrived (whatever its status), -1 when not
- * (TT_NETWORK or TT_MALFORMED). Connect timeout 10 s, total timeout_sec. */
+ * (TT_NETWORK or TT_MALFORMED); http_status is kept either way. Connect timeout 10 s, total timeout_sec. */
 int tiktok_call(const char *method, const char *url, const char *bearer,
 		const char *content_type, const char *body, long timeout_sec,
 		struct tiktok_result *out);

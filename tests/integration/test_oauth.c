@@ -727,6 +727,64 @@ static void pkce_off_and_tiktok_error(void **state)
 	user_free(&u);
 }
 
+static void emu_faults(const char *json)
+{
+	struct tclient *e = tc_new_base(t_env("LF_EMU_URL"));
+	struct tresp r;
+
+	assert_int_equal(tc_request(e, "POST", "/_emulator/faults",
+				    (const char *const[]){ "Content-Type: application/json", NULL },
+				    json, strlen(json), &r), 0);
+	assert_int_equal(r.status, 200);
+	tresp_free(&r);
+	tc_free(e);
+}
+
+static int faults_off(void **state)
+{
+	(void)state;
+	emu_faults("{\"truncated_json\":0,\"rate_drop\":0,\"rate_5xx\":0}");
+	return 0;
+}
+
+/* The token endpoint answers with broken JSON, then not at all (nginx's
+ * 502 page): each gives its own clear page, and nothing is stored. */
+static void broken_answers_fail_cleanly(void **state)
+{
+	struct user u;
+	struct consent cs = { 0, "authorize", NULL, "" };
+	long long video = video_new();
+	struct tresp r;
+	char *auth, *cb;
+
+	(void)state;
+	user_new(&u);
+	auth = begin(&u, video);
+	cb = consent(auth, &cs);
+	emu_faults("{\"truncated_json\":1}");
+	callback(&u, cb, &r);
+	assert_int_equal(r.status, 502);
+	assert_non_null(strstr(r.body.data, "answer could not be read"));
+	tresp_free(&r);
+	assert_int_equal(accounts_of(&u), 0);
+	free(auth);
+	free(cb);
+
+	emu_faults("{\"truncated_json\":0,\"rate_drop\":1}");
+	auth = begin(&u, video);
+	cb = consent(auth, &cs);
+	callback(&u, cb, &r);
+	assert_int_equal(r.status, 502);
+	assert_non_null(strstr(r.body.data, "TikTok could not be reached"));
+	tresp_free(&r);
+	assert_int_equal(accounts_of(&u), 0);
+	assert_int_equal(db_count("SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
+				  (const char *[]){ u.id }), 0);
+	free(auth);
+	free(cb);
+	user_free(&u);
+}
+
 static void missing_scopes_connect_with_note(void **state)
 {
 	struct user u;
@@ -1157,6 +1215,7 @@ int main(void)
 		cmocka_unit_test(reused_state_refused),
 		cmocka_unit_test(other_session_refused),
 		cmocka_unit_test(pkce_off_and_tiktok_error),
+		cmocka_unit_test_teardown(broken_answers_fail_cleanly, faults_off),
 		cmocka_unit_test(missing_scopes_connect_with_note),
 		cmocka_unit_test(refresh_rotates_once_under_concurrency),
 		cmocka_unit_test(dead_refresh_token_needs_reconnect),
