@@ -90,6 +90,10 @@ run:
 stop:
 	scripts/stack.sh stop
 
+# Figures, never pass/fail: the app beside nginx serving the same bytes.
+bench: all
+	scripts/bench.sh
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
 	    $(DESTDIR)$(PREFIX)/share/langflix/templates/partials \

@@ -10,32 +10,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One query: the page of videos, each with its latest job, and the total
- * number of matches (window count) for the pager. $1 search pattern
- * ('' for none), $2 filter, $3 limit, $4 offset. */
+/* The filters, one SQL condition used by both statements below:
+ * $1 search pattern ('' for none), $2 filter name. */
+#define LIBRARY_WHERE_COND \
+	"($1 = '' OR v.title ILIKE $1 OR v.title_translation ILIKE $1" \
+	"       OR v.expression ILIKE $1 OR v.expression_translation ILIKE $1" \
+	"       OR v.show_name ILIKE $1 OR v.path ILIKE $1" \
+	"       OR array_to_string(v.keywords, ' ') ILIKE $1)" \
+	"  AND CASE $2" \
+	"        WHEN 'ready' THEN v.ready AND NOT v.missing" \
+	"        WHEN 'not_ready' THEN NOT v.ready OR v.missing" \
+	"        WHEN 'posted' THEN coalesce(v.tiktok_state IN ('published', 'inboxed'), false)" \
+	"        WHEN 'failed' THEN coalesce(v.tiktok_state = 'failed', false)" \
+	"        ELSE true END "
+
+/* One page of videos with their latest job (videos.last_job_id is kept
+ * current by a trigger, sql/005); $3 limit, $4 offset. */
 static struct db_stmt q_library = { "dashboard_library",
 	"SELECT v.id, v.path, v.size_bytes, v.duration_ms, v.width, v.height, v.fps,"
 	"       v.video_codec, v.container, v.expression, v.expression_translation, v.title,"
 	"       v.title_translation, array_to_json(v.keywords)::text, v.language, v.learn_language,"
 	"       v.show_name, v.episode, v.ready, v.not_ready_reason, v.missing,"
-	"       j.state, j.post_url, j.fail_reason, count(*) OVER () "
-	"FROM videos v "
-	"LEFT JOIN LATERAL (SELECT state, post_url, fail_reason FROM upload_jobs "
-	"                   WHERE video_id = v.id ORDER BY created_at DESC LIMIT 1) j ON true "
-	"WHERE ($1 = '' OR v.title ILIKE $1 OR v.title_translation ILIKE $1"
-	"       OR v.expression ILIKE $1 OR v.expression_translation ILIKE $1"
-	"       OR v.show_name ILIKE $1 OR v.path ILIKE $1"
-	"       OR array_to_string(v.keywords, ' ') ILIKE $1)"
-	"  AND CASE $2"
-	"        WHEN 'ready' THEN v.ready AND NOT v.missing"
-	"        WHEN 'not_ready' THEN NOT v.ready OR v.missing"
-	"        WHEN 'posted' THEN j.state IN ('published', 'inboxed')"
-	"        WHEN 'failed' THEN j.state = 'failed'"
-	"        ELSE true END "
+	"       j.state, j.post_url, j.fail_reason, j.id "
+	"FROM videos v LEFT JOIN upload_jobs j ON j.id = v.last_job_id "
+	"WHERE " LIBRARY_WHERE_COND
 	"ORDER BY v.id DESC LIMIT $3 OFFSET $4" };
 
-static struct db_stmt q_library_total = { "dashboard_total",
-	"SELECT count(*), count(*) FILTER (WHERE ready AND NOT missing) FROM videos" };
+/* The pager's and the header's numbers in one scan of videos. */
+static struct db_stmt q_library_counts = { "dashboard_counts",
+	"SELECT count(*) FILTER (WHERE " LIBRARY_WHERE_COND "), count(*),"
+	"       count(*) FILTER (WHERE v.ready AND NOT v.missing) FROM videos v" };
 
 static const char *const filters[] = { "all", "ready", "not_ready", "posted", "failed" };
 static const char *const filter_labels[] = { "All", "Ready", "Not ready", "Posted", "Failed" };
@@ -230,11 +234,12 @@ int page_dashboard(struct request *req)
 		   (const char *[]){ search_pattern(req, q), filter, lim, off });
 	if (!r)
 		return -1;
-	t = db_run(pg->db, &q_library_total, 0, NULL);
+	t = db_run(pg->db, &q_library_counts, 2, (const char *[]){ search_pattern(req, q), filter });
 	if (!t) {
 		PQclear(r);
 		return -1;
 	}
+	matches = db_ll(t, 0, 0);
 	accounts = accounts_for_page(req, 0, &naccounts);
 	if (!accounts) {
 		PQclear(r);
@@ -248,13 +253,11 @@ int page_dashboard(struct request *req)
 	n = PQntuples(r);
 	for (int i = 0; i < n; i++)
 		json_object_array_add(videos, video_row(r, i));
-	if (n > 0)
-		matches = db_ll(r, 0, 24);
 	json_object_object_add(ctx, "videos", videos);
 	json_object_object_add(ctx, "has_videos", json_object_new_boolean(n > 0));
-	json_object_object_add(ctx, "library_empty", json_object_new_boolean(db_ll(t, 0, 0) == 0));
-	json_object_object_add(ctx, "library_total", json_object_new_int64(db_ll(t, 0, 0)));
-	json_object_object_add(ctx, "library_ready", json_object_new_int64(db_ll(t, 0, 1)));
+	json_object_object_add(ctx, "library_empty", json_object_new_boolean(db_ll(t, 0, 1) == 0));
+	json_object_object_add(ctx, "library_total", json_object_new_int64(db_ll(t, 0, 1)));
+	json_object_object_add(ctx, "library_ready", json_object_new_int64(db_ll(t, 0, 2)));
 	json_object_object_add(ctx, "matches", json_object_new_int64(matches));
 	json_object_object_add(ctx, "q", json_object_new_string(q ? q : ""));
 	json_object_object_add(ctx, "filter", json_object_new_string(filter));

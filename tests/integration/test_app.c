@@ -378,6 +378,48 @@ static void dashboard_lists_imported_videos_escaped(void **state)
 	tc_free(c);
 }
 
+static void dashboard_shows_the_latest_job_state(void **state)
+{
+	struct tclient *c = tc_new();
+	PGconn *db = t_db();
+	struct tresp r;
+	char name[64], *vid, *uid;
+
+	(void)state;
+	make_video("jobs", "posted.mp4", "720x1280", 30, "Posted clip zebra");
+	assert_int_equal(t_sh("%s/langflix -c %s import %s/jobs >/dev/null", t_env("LF_BIN"),
+			      t_env("LF_CONFIG"), t_env("LF_MEDIA")), 0);
+	new_user(name, sizeof(name));
+	vid = t_db_value(db, "SELECT id FROM videos WHERE path = 'jobs/posted.mp4'", 0, NULL);
+	uid = t_db_value(db, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ name });
+	assert_non_null(vid);
+	/* an older failed job, then a newer published one: the newer one shows */
+	free(t_db_value(db, "INSERT INTO upload_jobs (submission_id, user_id, video_id, state, fail_reason)"
+			    " VALUES (md5(random()::text), $1, $2, 'failed', 'old failure') RETURNING id",
+			2, (const char *[]){ uid, vid }));
+	free(t_db_value(db, "INSERT INTO upload_jobs (submission_id, user_id, video_id, state)"
+			    " VALUES (md5(random()::text), $1, $2, 'processing') RETURNING id",
+			2, (const char *[]){ uid, vid }));
+	free(t_db_value(db, "UPDATE upload_jobs SET state = 'published',"
+			    " post_url = 'https://www.tiktok.com/@demo/video/7300000000000000001'"
+			    " WHERE video_id = $1 AND state = 'processing' RETURNING id",
+			1, (const char *[]){ vid }));
+	login(c, name);
+	get_ok(c, "/?filter=posted&q=zebra", &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body.data, "Posted clip zebra"));
+	assert_non_null(strstr(r.body.data, "https://www.tiktok.com/@demo/video/7300000000000000001"));
+	assert_null(strstr(r.body.data, "old failure"));
+	tresp_free(&r);
+	get_ok(c, "/?filter=failed&q=zebra", &r);
+	assert_null(strstr(r.body.data, "Posted clip zebra"));
+	tresp_free(&r);
+	free(vid);
+	free(uid);
+	PQfinish(db);
+	tc_free(c);
+}
+
 static void video_file_is_served_by_nginx(void **state)
 {
 	struct tclient *c = tc_new();
@@ -460,6 +502,7 @@ int main(void)
 		cmocka_unit_test(oversized_body_is_413),
 		cmocka_unit_test(login_is_throttled),
 		cmocka_unit_test(dashboard_lists_imported_videos_escaped),
+		cmocka_unit_test(dashboard_shows_the_latest_job_state),
 		cmocka_unit_test(video_file_is_served_by_nginx),
 		cmocka_unit_test(database_down_gives_503_then_recovers),
 	};
