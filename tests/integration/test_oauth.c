@@ -804,7 +804,38 @@ static void missing_scopes_connect_with_note(void **state)
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body.data, cs.nickname));
 	assert_non_null(strstr(r.body.data, "did not allow direct posting (video.publish)"));
+	assert_null(strstr(r.body.data, "name=\"account_id\""));
 	tresp_free(&r);
+
+	/* a second TikTok account through "Connect another": the composer lets
+	 * the user choose between the two */
+	{
+		struct consent cs2 = { 3, "authorize", NULL, "" };
+		char start[64], *auth, *cb;
+		snprintf(start, sizeof(start), "/auth/tiktok/start?video=%lld", video);
+		assert_int_equal(tc_get(u.c, start, &r), 0);
+		assert_int_equal(r.status, 302);
+		auth = xstrdup(strip_base(tresp_header(&r, "Location"), t_env("LF_EMU_URL")));
+		tresp_free(&r);
+		cb = consent(auth, &cs2);
+		callback(&u, cb, &r);
+		assert_int_equal(r.status, 303);
+		tresp_free(&r);
+		assert_int_equal(accounts_of(&u), 2);
+		assert_int_equal(tc_get(u.c, path, &r), 0);
+		assert_int_equal(r.status, 200);
+		assert_non_null(strstr(r.body.data, cs.nickname));
+		assert_non_null(strstr(r.body.data, cs2.nickname));
+		assert_non_null(strstr(r.body.data, "Choose the TikTok account"));
+		{
+			const char *p1 = strstr(r.body.data, "name=\"account_id\"");
+			assert_non_null(p1);
+			assert_non_null(strstr(p1 + 1, "name=\"account_id\""));
+		}
+		tresp_free(&r);
+		free(auth);
+		free(cb);
+	}
 	user_free(&u);
 }
 
