@@ -132,9 +132,9 @@ build()
 	fi
 	say "building ($rel)"
 	if [ "$rel" = build/test ]; then
-		make -C "$ROOT" -s BUILD=build/test SANITIZE=1 test-bins
+		make -C "$ROOT" -s BUILD=build/test SANITIZE=1 test-bins || die "the build failed"
 	else
-		make -C "$ROOT" -s BUILD="$rel"
+		make -C "$ROOT" -s BUILD="$rel" || die "the build failed"
 	fi
 }
 
@@ -765,7 +765,9 @@ cmd_run()
 		exit 0
 	}
 	trap finish INT TERM
-	if ! (cmd_start); then
+	# A separate process, not a subshell: bash ignores `set -e` inside a
+	# command whose status is tested, and start must stop at the first error.
+	if ! "$SELF" start; then
 		cmd_stop
 		exit 1
 	fi
