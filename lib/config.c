@@ -39,6 +39,9 @@ static const struct setting settings[] = {
 	{ "trust_remote_user",    C_BOOL,  O(trust_remote_user),    0, 1,    "false", 0 },
 	{ "worker_slots",         C_INT,   O(worker_slots),         1, 64,   "2", 0 },
 	{ "worker_poll_ms",       C_INT,   O(worker_poll_ms),       50, 600000, "5000", 0 },
+	{ "worker_lease_sec",     C_INT,   O(worker_lease_sec),     10, 3600, "60", 0 },
+	{ "worker_status_poll_sec", C_INT, O(worker_status_poll_sec), 1, 300, "3", 0 },
+	{ "tiktok_rate_window_sec", C_INT, O(tiktok_rate_window_sec), 1, 3600, "60", 0 },
 	{ "page_size",            C_INT,   O(page_size),            1, 500,  "50", 0 },
 };
 

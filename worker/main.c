@@ -1,20 +1,21 @@
-/* langflix-worker — pulls upload jobs from the PostgreSQL queue.
+/* langflix-worker — pulls upload jobs from the PostgreSQL queue and posts
+ * them to TikTok.
  *
  *   langflix-worker [-c CONFIG]
  *
- * worker_slots threads, each with its own database connection, LISTEN on
- * the queue channel and claim due jobs with one SKIP LOCKED statement; a
- * poll every worker_poll_ms catches a lost notification. SIGTERM/SIGINT
- * stop claiming; the slot finishes its current step and the process exits.
- *
- * The upload itself is not built yet (the posting issue fills it in): a
- * claimed job is recorded and ended as failed with a reason that says so,
- * so nothing waits forever on work that cannot happen. */
+ * worker_slots threads, each with its own database connection and curl
+ * handle, LISTEN on the queue channel and claim due jobs with one SKIP
+ * LOCKED statement (a lease of worker_lease_sec, extended while a transfer
+ * runs); a poll every worker_poll_ms catches a lost notification.
+ * SIGTERM/SIGINT stop claiming; a slot ends or releases its current step
+ * (a chunk in flight gets a few seconds to finish) and the process exits.
+ * The per-job state machine is in job.c, the chunk transfer in upload.c. */
 #include "config.h"
 #include "db.h"
 #include "log.h"
 #include "queue.h"
 #include "util.h"
+#include "worker.h"
 
 #include <poll.h>
 #include <pthread.h>
@@ -24,23 +25,29 @@
 #include <string.h>
 #include <unistd.h>
 
-#define LEASE_SEC 60
-
 static struct config cfg;
 static volatile sig_atomic_t stopping;
-
-struct slot {
-	int index;
-	pthread_t tid;
-	struct db db;
-	char worker_id[128];
-	int listening;
-};
+static double stop_at;              /* now_mono() when the stop was noticed */
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stopping = 1;
+}
+
+int worker_stopping(void)
+{
+	return stopping != 0;
+}
+
+double worker_stopping_for(void)
+{
+	if (!stopping)
+		return 0;
+	/* the handler only sets the flag; the first reader stamps the time */
+	if (stop_at == 0)
+		stop_at = now_mono();
+	return now_mono() - stop_at;
 }
 
 static int start_listening(struct slot *s)
@@ -86,24 +93,14 @@ static void wait_for_work(struct slot *s)
 	}
 }
 
-static void process_job(struct slot *s, const struct job *job)
-{
-	log_info("event=job_claimed job=%lld video=%lld state=%s mode=%s attempt=%d", (long long)job->id,
-		 (long long)job->video_id, job->state, job->mode, job->attempts);
-	queue_event(&s->db, job->id, "claimed", "A worker picked up the job.");
-	queue_event(&s->db, job->id, "failed",
-		    "This build of LangFlix Publisher cannot upload to TikTok yet.");
-	if (queue_finish(&s->db, job->id, s->worker_id, "failed",
-			 "Uploading to TikTok is not available in this build yet.") < 0)
-		log_warn("event=job_lease_lost job=%lld", (long long)job->id);
-}
-
 static void *slot_main(void *p)
 {
 	struct slot *s = p;
 
 	db_init(&s->db, cfg.database_url);
-	while (!stopping) {
+	s->cfg = &cfg;
+	s->curl = curl_easy_init();
+	while (!stopping && s->curl) {
 		struct job job;
 		int rc;
 
@@ -112,11 +109,15 @@ static void *slot_main(void *p)
 			usleep(500 * 1000);
 			continue;
 		}
-		while (!stopping && (rc = queue_claim(&s->db, s->worker_id, LEASE_SEC, &job)) == 1)
-			process_job(s, &job);
+		while (!stopping && (rc = queue_claim(&s->db, s->worker_id, (int)cfg.worker_lease_sec, &job)) == 1)
+			job_run(s, &job);
 		if (!stopping)
 			wait_for_work(s);
 	}
+	if (s->curl)
+		curl_easy_cleanup(s->curl);
+	else
+		log_error("event=worker_slot_failed slot=%d why=%s", s->index, log_quote("no curl handle"));
 	db_close(&s->db);
 	return NULL;
 }
@@ -148,6 +149,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	curl_global_init(CURL_GLOBAL_DEFAULT);   /* before any thread starts */
 	gethostname(host, sizeof(host) - 1);
 	slots = xcalloc((size_t)cfg.worker_slots, sizeof(*slots));
 	log_info("event=worker_start slots=%lld", (long long)cfg.worker_slots);
@@ -160,6 +162,7 @@ int main(int argc, char **argv)
 		pthread_join(slots[i].tid, NULL);
 	log_info("event=worker_stop");
 	free(slots);
+	curl_global_cleanup();
 	config_free(&cfg);
 	return 0;
 }

@@ -1,0 +1,117 @@
+/* tiktok_post.h — the Content Posting calls the worker makes
+ * (tiktok-api.md §2.2–§2.4, §2.7): Direct Post init, inbox init, one
+ * chunk PUT streamed from a file, status fetch. The JSON calls run on
+ * tiktok_call() (lib/tiktok.h); the PUT uses a caller-owned curl handle,
+ * so an upload slot reuses its connection across chunks.
+ *
+ * Memory does not grow with the file: a chunk is read by pread() straight
+ * into libcurl's own upload buffer (a fixed size), with the exact
+ * Content-Length and Content-Range of the chunk.
+ *
+ * Builders and parsers are pure functions (unit-tested on documented
+ * answers). Nothing here logs a token. */
+#ifndef LF_TIKTOK_POST_H
+#define LF_TIKTOK_POST_H
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "tiktok.h"
+
+/* post_info of a Direct Post (§2.2); every boolean is sent explicitly. */
+struct tiktok_post_info {
+	const char *privacy_level;
+	const char *title;            /* may be "" */
+	int disable_comment, disable_duet, disable_stitch;
+	int brand_content_toggle, brand_organic_toggle;
+	int is_aigc;
+	int64_t cover_timestamp_ms;   /* < 0: not sent (TikTok uses the first frame) */
+};
+
+/* source_info for FILE_UPLOAD with a plan from chunk_plan_make(). */
+struct tiktok_source {
+	int64_t video_size, chunk_size, chunk_count;
+};
+
+struct tiktok_init {
+	char publish_id[72];          /* ≤ 64 characters per the docs */
+	char upload_url[1024];        /* ≤ 256 per the docs; use it whole */
+};
+
+/* The init request body: with post_info for a Direct Post, source_info
+ * only for an inbox draft (post == NULL). */
+void tiktok_init_body(const struct tiktok_post_info *post, const struct tiktok_source *src,
+		      struct buf *out);
+/* {"data":{"publish_id","upload_url"},"error":{"code":"ok"}} → 0, else -1
+ * (missing, empty, too long or wrongly typed fields). */
+int tiktok_parse_init(struct json_object *body, struct tiktok_init *out);
+
+/* POST /v2/post/publish/video/init/ (post != NULL) or
+ * /v2/post/publish/inbox/video/init/ (post == NULL). 0 with *out filled,
+ * or -1 with res saying why (classify it with tiktok_errors.h). */
+int tiktok_post_init(const struct tiktok_client *c, const char *access_token,
+		     const struct tiktok_post_info *post, const struct tiktok_source *src,
+		     struct tiktok_init *out, struct tiktok_result *res);
+
+#define TT_POST_IDS_MAX 4
+
+struct tiktok_status {
+	char status[32];              /* PROCESSING_UPLOAD, PUBLISH_COMPLETE, ... */
+	char fail_reason[64];         /* when FAILED */
+	int n_post_ids;               /* publicaly_available_post_id (may be 0) */
+	char post_ids[TT_POST_IDS_MAX][24];   /* kept as decimal strings, never doubles */
+	int64_t uploaded_bytes;       /* -1 when absent */
+};
+
+/* The status/fetch answer → 0, or -1 when the envelope is not ok or a
+ * field has the wrong type. Ids beyond TT_POST_IDS_MAX are ignored. */
+int tiktok_parse_status(struct json_object *body, struct tiktok_status *out);
+/* POST /v2/post/publish/status/fetch/ {"publish_id": ...}. */
+int tiktok_status_fetch(const struct tiktok_client *c, const char *access_token,
+			const char *publish_id, struct tiktok_status *out,
+			struct tiktok_result *res);
+
+/* ---- the chunk PUT ---- */
+
+/* "bytes 0-N/T" (what TikTok holds: N+1 bytes) or "bytes * /T" (nothing,
+ * without the space) → *held and *total. 0, or -1 when it is neither. */
+int tiktok_parse_held_range(const char *value, int64_t *held, int64_t *total);
+
+/* Called during a PUT with the bytes of this chunk sent so far; return
+ * non-zero to abort the transfer (the chunk then counts as not sent). */
+typedef int (*tiktok_progress_fn)(void *arg, int64_t chunk_bytes_sent);
+
+struct tiktok_put {
+	/* in */
+	const char *upload_url;
+	int fd;                       /* the video, opened read-only */
+	const char *content_type;     /* video/mp4, video/quicktime, video/webm */
+	int64_t first, last, total;   /* this chunk: bytes first..last (inclusive) of total */
+	tiktok_progress_fn progress;  /* may be NULL */
+	void *progress_arg;
+	/* out */
+	long http_status;             /* 0 when no answer */
+	int aborted;                  /* the progress callback stopped it */
+	int file_error;               /* the file could not be read (shrank?) */
+	char error[160];              /* curl's words, or TikTok's error.code when answered */
+	int has_range;                /* a Content-Range came back: */
+	int64_t held, held_total;     /*   TikTok holds bytes 0..held-1 of held_total */
+	int64_t bytes_read;           /* bytes taken from the file for this PUT */
+};
+
+/* PUT one chunk with Content-Type, Content-Length = last-first+1 and
+ * Content-Range: bytes first-last/total, the body read from fd at offset
+ * first. Returns 0 when an HTTP answer arrived (any status), -1 when not
+ * (network, a short file, aborted). The handle is reset and reused. */
+int tiktok_put_chunk(CURL *curl, struct tiktok_put *p);
+
+/* The Content-Range header value for a chunk (pure). */
+void tiktok_content_range(int64_t first, int64_t last, int64_t total, char *out, size_t n);
+
+/* The Content-Type for a video file name (.mp4/.mov/.webm, any case);
+ * video/mp4 when unknown. */
+const char *tiktok_video_content_type(const char *path);
+
+#endif

@@ -1,0 +1,838 @@
+/* job.c — one claimed upload job, advanced as far as it can go without
+ * waiting, then finished or given back (design.md, the job state machine):
+ *
+ *   queued ──(token, creator_info, limits, init: publish_id committed)──▶ uploading
+ *   uploading ──(chunks; bytes_sent after each)──▶ processing
+ *   processing ──(status/fetch, rescheduled; no thread sleeps)──▶ published | inboxed | failed
+ *
+ * A job that already has a publish_id (a worker died, the lease ran out,
+ * or it is polling) asks TikTok for that publish's status before anything
+ * else; a second init happens only when the upload URL is dead and TikTok
+ * confirms nothing was posted. Every TikTok error goes through the one
+ * table in lib/tiktok_errors.h. Every call to a limited endpoint takes its
+ * slot in the database first (lib/ratelimit.h); a wait gives the job back
+ * with a delay and does not count as an attempt. */
+#include "worker.h"
+
+#include "accounts.h"
+#include "chunkplan.h"
+#include "library.h"
+#include "log.h"
+#include "ratelimit.h"
+#include "tiktok_creator.h"
+#include "tiktok_errors.h"
+#include "tiktok_post.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define POST_DAILY_LIMIT       15         /* "typically around 15/day" per creator */
+#define POST_DAILY_WINDOW_SEC  86400
+#define MAX_REINITS            2          /* new upload URLs after dead ones */
+#define PROCESSING_GIVE_UP_SEC (6 * 3600)
+#define RETRY_BASE_SEC         2
+#define RETRY_MAX_SEC          300
+
+static struct db_stmt q_load = { "worker_job_load",
+	"SELECT j.state, j.title, coalesce(j.privacy_level, ''), j.disable_comment, j.disable_duet,"
+	"       j.disable_stitch, j.brand_organic, j.brand_content, j.is_aigc,"
+	"       coalesce(j.cover_timestamp_ms, -1), coalesce(j.upload_url, ''),"
+	"       coalesce(j.chunk_size, 0), coalesce(j.chunk_count, 0), coalesce(j.tiktok_status, ''),"
+	"       j.status_polls, j.reinits, coalesce(j.creator_username, a.username, ''), v.path,"
+	"       coalesce(v.duration_ms, 0),"
+	"       coalesce(extract(epoch FROM now() - j.processing_since)::bigint, 0) "
+	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id"
+	"     LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
+	"WHERE j.id = $1 AND j.locked_by = $2" };
+/* A release that may give the claim's attempt back (waits are not failures). */
+static struct db_stmt q_release = { "worker_job_release",
+	"UPDATE upload_jobs SET locked_by = NULL, locked_until = NULL,"
+	"       run_at = now() + make_interval(secs => $3::int),"
+	"       attempts = greatest(attempts - $4::int, 0), updated_at = now() "
+	"WHERE id = $1 AND locked_by = $2" };
+static struct db_stmt q_end = { "worker_job_end",
+	"UPDATE upload_jobs SET state = $3, tiktok_status = coalesce($4, tiktok_status),"
+	"       fail_reason = $5, post_id = $6, post_url = $7, locked_by = NULL,"
+	"       locked_until = NULL, finished_at = now(), updated_at = now() "
+	"WHERE id = $1 AND locked_by = $2" };
+/* publish_id, upload_url and the plan, at once, right after init. */
+static struct db_stmt q_initialised = { "worker_job_initialised",
+	"UPDATE upload_jobs SET state = 'uploading', publish_id = $3, upload_url = $4,"
+	"       chunk_size = $5, chunk_count = $6, bytes_sent = 0, tiktok_status = 'PROCESSING_UPLOAD',"
+	"       creator_username = nullif($7, ''), status_polls = 0, processing_since = NULL,"
+	"       locked_until = now() + make_interval(secs => $8::int), updated_at = now() "
+	"WHERE id = $1 AND locked_by = $2" };
+static struct db_stmt q_bytes = { "worker_job_bytes",
+	"UPDATE upload_jobs SET bytes_sent = $3,"
+	"       locked_until = now() + make_interval(secs => $4::int), updated_at = now() "
+	"WHERE id = $1 AND locked_by = $2" };
+static struct db_stmt q_processing = { "worker_job_processing",
+	"UPDATE upload_jobs SET state = 'processing', bytes_sent = bytes_total,"
+	"       processing_since = coalesce(processing_since, now()), status_polls = 0,"
+	"       updated_at = now() "
+	"WHERE id = $1 AND locked_by = $2" };
+static struct db_stmt q_polled = { "worker_job_polled",
+	"UPDATE upload_jobs SET tiktok_status = $3, status_polls = status_polls + 1, updated_at = now() "
+	"WHERE id = $1 AND locked_by = $2" };
+/* Forget a dead upload (TikTok confirmed nothing was posted) so the next
+ * claim initialises anew. */
+static struct db_stmt q_reinit = { "worker_job_reinit",
+	"UPDATE upload_jobs SET publish_id = NULL, upload_url = NULL, chunk_size = NULL,"
+	"       chunk_count = NULL, bytes_sent = 0, tiktok_status = NULL, reinits = reinits + 1,"
+	"       updated_at = now() "
+	"WHERE id = $1 AND locked_by = $2" };
+/* Make accounts_access_token() refresh: TikTok refused the token before
+ * its recorded expiry (revoked and re-granted, rotated elsewhere...). */
+static struct db_stmt q_stale_token = { "worker_token_stale",
+	"UPDATE tiktok_accounts SET access_expires_at = now() "
+	"WHERE id = $1 AND status = 'connected'" };
+
+static char *dup_or_empty(const char *s)
+{
+	return xstrdup(s ? s : "");
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+static int is_true(const char *v)
+{
+	return v && !strcmp(v, "t");
+}
+
+/* ---- the row ---- */
+
+static int load(struct jobctx *j)
+{
+	PGresult *r = db_run(&j->s->db, &q_load, 2, (const char *[]){ j->id, j->s->worker_id });
+
+	if (!r)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		j->lease_lost = 1;
+		return -1;
+	}
+	copy(j->state, sizeof(j->state), db_val(r, 0, 0));
+	j->title = dup_or_empty(db_val(r, 0, 1));
+	copy(j->privacy, sizeof(j->privacy), db_val(r, 0, 2));
+	j->disable_comment = is_true(db_val(r, 0, 3));
+	j->disable_duet = is_true(db_val(r, 0, 4));
+	j->disable_stitch = is_true(db_val(r, 0, 5));
+	j->brand_organic = is_true(db_val(r, 0, 6));
+	j->brand_content = is_true(db_val(r, 0, 7));
+	j->is_aigc = is_true(db_val(r, 0, 8));
+	j->cover_ms = db_ll(r, 0, 9);
+	j->upload_url = dup_or_empty(db_val(r, 0, 10));
+	j->chunk_size = db_ll(r, 0, 11);
+	j->chunk_count = db_ll(r, 0, 12);
+	copy(j->tiktok_status, sizeof(j->tiktok_status), db_val(r, 0, 13));
+	j->status_polls = (int)db_ll(r, 0, 14);
+	j->reinits = (int)db_ll(r, 0, 15);
+	copy(j->username, sizeof(j->username), db_val(r, 0, 16));
+	j->video_path = dup_or_empty(db_val(r, 0, 17));
+	j->duration_ms = db_ll(r, 0, 18);
+	j->processing_sec = db_ll(r, 0, 19);
+	PQclear(r);
+	return 0;
+}
+
+/* ---- ending a claim ---- */
+
+int job_event(struct jobctx *j, const char *kind, const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	rc = queue_event(&j->s->db, j->q.id, kind, buf_cstr(&msg));
+	buf_free(&msg);
+	return rc;
+}
+
+static int affected_one(PGresult *r)
+{
+	int ok = r && strcmp(PQcmdTuples(r), "1") == 0;
+
+	if (r)
+		PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* Run a guarded UPDATE (WHERE id AND locked_by); a miss means the lease
+ * was lost, and from then on this claim writes nothing. */
+static int guarded(struct jobctx *j, const struct db_stmt *st, int n, const char *const *params)
+{
+	if (j->lease_lost)
+		return -1;
+	if (affected_one(db_run(&j->s->db, st, n, params)) < 0) {
+		j->lease_lost = 1;
+		log_warn("event=job_lease_lost job=%lld stmt=%s", (long long)j->q.id, st->name);
+		return -1;
+	}
+	return 0;
+}
+
+int job_release(struct jobctx *j, int delay_sec, int refund)
+{
+	char delay[16], ref[4];
+
+	snprintf(delay, sizeof(delay), "%d", delay_sec < 0 ? 0 : delay_sec);
+	snprintf(ref, sizeof(ref), "%d", refund ? 1 : 0);
+	if (guarded(j, &q_release, 4, (const char *[]){ j->id, j->s->worker_id, delay, ref }) == 0)
+		log_info("event=job_released job=%lld delay_sec=%d refund=%d", (long long)j->q.id,
+			 delay_sec, refund);
+	return STEP_END;
+}
+
+static int end_job(struct jobctx *j, const char *state, const char *tiktok_status,
+		   const char *reason, const char *post_id, const char *post_url)
+{
+	if (guarded(j, &q_end, 7,
+		    (const char *[]){ j->id, j->s->worker_id, state, tiktok_status, reason, post_id,
+				      post_url }) == 0)
+		log_info("event=job_end job=%lld state=%s tiktok_status=%s", (long long)j->q.id, state,
+			 log_quote(tiktok_status));
+	return STEP_END;
+}
+
+int job_fail(struct jobctx *j, const char *tiktok_status, const char *reason)
+{
+	if (j->lease_lost)
+		return STEP_END;
+	job_event(j, "failed", "%s", reason);
+	log_warn("event=job_failed job=%lld reason=%s", (long long)j->q.id, log_quote(reason));
+	return end_job(j, "failed", tiktok_status, reason, NULL, NULL);
+}
+
+static int backoff_sec(int attempts)
+{
+	int d = RETRY_BASE_SEC;
+
+	for (int i = 1; i < attempts && d < RETRY_MAX_SEC; i++)
+		d *= 2;
+	return d > RETRY_MAX_SEC ? RETRY_MAX_SEC : d;
+}
+
+int job_retry(struct jobctx *j, const char *reason)
+{
+	struct buf why = BUF_INIT;
+	int delay;
+
+	if (j->lease_lost)
+		return STEP_END;
+	if (j->q.attempts >= j->q.max_attempts) {
+		buf_printf(&why, "LangFlix tried %d times and gave up. The last problem: %s Post the "
+			   "video again later.", j->q.attempts, reason);
+		job_fail(j, NULL, buf_cstr(&why));
+		buf_free(&why);
+		return STEP_END;
+	}
+	delay = backoff_sec(j->q.attempts);
+	job_event(j, "retry", "%s Next try in %d seconds (try %d of %d).", reason, delay,
+		  j->q.attempts + 1, j->q.max_attempts);
+	buf_free(&why);
+	return job_release(j, delay, 0);
+}
+
+int job_extend(struct jobctx *j, int force)
+{
+	double now = now_mono(), every = (double)j->cfg->worker_lease_sec / 4.0;
+
+	if (j->lease_lost)
+		return -1;
+	if (every > 5.0)
+		every = 5.0;
+	if (!force && now - j->last_extend < every)
+		return 0;
+	if (queue_extend(&j->s->db, j->q.id, j->s->worker_id, (int)j->cfg->worker_lease_sec) < 0) {
+		j->lease_lost = 1;
+		log_warn("event=job_lease_lost job=%lld", (long long)j->q.id);
+		return -1;
+	}
+	j->last_extend = now;
+	return 0;
+}
+
+int job_commit_bytes(struct jobctx *j, int64_t bytes)
+{
+	char b[24], lease[16];
+
+	snprintf(b, sizeof(b), "%lld", (long long)bytes);
+	snprintf(lease, sizeof(lease), "%lld", (long long)j->cfg->worker_lease_sec);
+	if (guarded(j, &q_bytes, 4, (const char *[]){ j->id, j->s->worker_id, b, lease }) < 0)
+		return -1;
+	j->q.bytes_sent = bytes;
+	j->last_extend = now_mono();
+	return 0;
+}
+
+/* ---- errors ---- */
+
+/* Act on a failed TikTok call (not REFRESH, which the call sites handle). */
+static int on_api_error(struct jobctx *j, const char *what, const struct tiktok_result *res)
+{
+	const char *reason;
+	char desc[400];
+	enum tt_action a = tiktok_error_classify(res, &reason);
+
+	tiktok_result_describe(res, desc, sizeof(desc));
+	log_warn("event=tiktok_call_failed job=%lld call=%s action=%s error=%s log_id=%s", (long long)j->q.id,
+		 what, tiktok_action_name(a), log_quote(desc), log_quote(res->log_id));
+	switch (a) {
+	case TTA_RATE_LIMIT: {
+		int wait = (int)(j->cfg->tiktok_rate_window_sec / 6);
+		job_event(j, "retry", "TikTok asked LangFlix to slow down (%s); waiting %d seconds.", what,
+			  wait < 1 ? 1 : wait);
+		return job_release(j, wait < 1 ? 1 : wait, 1);
+	}
+	case TTA_RECONNECT:
+		accounts_mark_reconnect(&j->s->db, j->q.account_id, reason);
+		return job_fail(j, NULL, reason);
+	case TTA_PERMANENT:
+		return job_fail(j, NULL, reason);
+	case TTA_REFRESH:   /* a second refusal right after a refresh */
+	case TTA_RETRY:
+	case TTA_OK:
+		break;
+	}
+	return job_retry(j, reason);
+}
+
+/* ---- token ---- */
+
+static int get_token(struct jobctx *j)
+{
+	int rc = accounts_access_token(&j->s->db, j->cfg, j->q.account_id, &j->token);
+
+	switch (rc) {
+	case ACC_OK:
+		return STEP_GO;
+	case ACC_RECONNECT:
+		return job_fail(j, NULL, "The TikTok account must be reconnected before LangFlix can post "
+			       "to it (its authorization expired or was removed). Reconnect the account, "
+			       "then post the video again.");
+	case ACC_NOT_FOUND:
+		return job_fail(j, NULL, "The TikTok account of this upload no longer exists. Connect it "
+			       "again, then post the video again.");
+	default:
+		return job_retry(j, "LangFlix could not get the account's TikTok access (TikTok or the "
+				 "database did not answer).");
+	}
+}
+
+/* TikTok refused the token before its recorded expiry: refresh once. */
+static int refresh_once(struct jobctx *j)
+{
+	char acc[24];
+
+	if (j->refreshed)
+		return -1;
+	j->refreshed = 1;
+	snprintf(acc, sizeof(acc), "%lld", (long long)j->q.account_id);
+	if (db_exec(&j->s->db, &q_stale_token, 1, (const char *[]){ acc }) < 0)
+		return -1;
+	accounts_wipe(&j->token);
+	if (accounts_access_token(&j->s->db, j->cfg, j->q.account_id, &j->token) != ACC_OK)
+		return -1;
+	job_event(j, "token_refreshed", "TikTok asked for a fresh access token; LangFlix renewed it.");
+	return 0;
+}
+
+/* ---- rate limits ---- */
+
+/* Take one call of endpoint. STEP_GO when taken; otherwise the job is
+ * given back until a slot frees up (no attempt used). The window has one
+ * second of margin: our clock and TikTok's see each call a moment apart. */
+static int take_limit(struct jobctx *j, const char *endpoint, int limit)
+{
+	int wait = 0, rc;
+
+	rc = ratelimit_take(&j->s->db, j->q.account_id, endpoint, limit,
+			    (int)j->cfg->tiktok_rate_window_sec + 1, &wait);
+	if (rc == 1)
+		return STEP_GO;
+	if (rc < 0)
+		return job_retry(j, "The database did not answer.");
+	job_event(j, "retry", "Waiting %d seconds to stay inside TikTok's limit of %d %s calls "
+		  "a minute for this account.", wait, limit, endpoint);
+	return job_release(j, wait, 1);
+}
+
+/* ---- the video file ---- */
+
+int job_open_video(struct jobctx *j, int *fd)
+{
+	char root[PATH_MAX], real[PATH_MAX];
+	struct buf path = BUF_INIT;
+	struct stat st;
+	int f = -1;
+
+	*fd = -1;
+	buf_printf(&path, "%s/%s", j->cfg->media_root, j->video_path);
+	if (!realpath(j->cfg->media_root, root) || !realpath(buf_cstr(&path), real) ||
+	    !library_path_under(root, real) || (f = open(real, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(f, &st) < 0 || !S_ISREG(st.st_mode) || (int64_t)st.st_size != j->q.bytes_total) {
+		log_warn("event=job_file_check_failed job=%lld path=%s size=%lld expected=%lld errno=%d",
+			 (long long)j->q.id, log_quote(j->video_path),
+			 f >= 0 ? (long long)st.st_size : -1LL, (long long)j->q.bytes_total, errno);
+		if (f >= 0)
+			close(f);
+		buf_free(&path);
+		return job_fail(j, NULL, "The video file changed or is missing since the post was "
+				"requested. Import the video again, then post it again.");
+	}
+	buf_free(&path);
+	*fd = f;
+	return STEP_GO;
+}
+
+static int check_video(struct jobctx *j)
+{
+	int fd;
+
+	if (job_open_video(j, &fd) != STEP_GO)
+		return STEP_END;
+	close(fd);
+	return STEP_GO;
+}
+
+/* ---- creator_info, just before init (direct posts) ---- */
+
+static int check_creator(struct jobctx *j)
+{
+	struct tiktok_creator cr;
+	struct tiktok_result res;
+	int rc;
+
+	if (take_limit(j, "creator_info", RL_CREATOR_INFO_PER_MIN) != STEP_GO)
+		return STEP_END;
+	tiktok_result_init(&res);
+	rc = tiktok_creator_info(&j->client, buf_cstr(&j->token), &cr, &res);
+	if (rc == TT_CREATOR_FAILED && tiktok_error_classify(&res, NULL) == TTA_REFRESH &&
+	    refresh_once(j) == 0) {
+		if (take_limit(j, "creator_info", RL_CREATOR_INFO_PER_MIN) != STEP_GO) {
+			tiktok_result_free(&res);
+			return STEP_END;
+		}
+		rc = tiktok_creator_info(&j->client, buf_cstr(&j->token), &cr, &res);
+	}
+	if (rc == TT_CREATOR_CANNOT_POST) {
+		rc = job_fail(j, NULL, tiktok_creator_cannot_post_text(res.error));
+		tiktok_result_free(&res);
+		return rc;
+	}
+	if (rc != TT_CREATOR_OK) {
+		rc = on_api_error(j, "creator_info", &res);
+		tiktok_result_free(&res);
+		return rc;
+	}
+	tiktok_result_free(&res);
+	copy(j->username, sizeof(j->username), cr.username);
+	if (!tiktok_creator_has_privacy(&cr, j->privacy))
+		return job_fail(j, NULL, "The chosen privacy setting is no longer offered for this TikTok "
+				"account (its settings changed). Open the post form again and choose who "
+				"can see the video.");
+	if (cr.max_duration_sec > 0 && j->duration_ms > (int64_t)cr.max_duration_sec * 1000) {
+		char why[300];
+		snprintf(why, sizeof(why), "The video is %lld seconds long, but this TikTok account can "
+			 "post at most %d seconds. Shorten the video, then post it again.",
+			 (long long)((j->duration_ms + 999) / 1000), cr.max_duration_sec);
+		return job_fail(j, NULL, why);
+	}
+	/* TikTok forces these on anyway when the creator turned them off */
+	j->disable_comment |= cr.comment_disabled;
+	j->disable_duet |= cr.duet_disabled;
+	j->disable_stitch |= cr.stitch_disabled;
+	job_event(j, "creator_info", "TikTok confirmed @%s can post (%s).", cr.username,
+		  tiktok_privacy_label(j->privacy));
+	return STEP_GO;
+}
+
+/* ---- init ---- */
+
+static int direct(const struct jobctx *j)
+{
+	return strcmp(j->q.mode, "inbox") != 0;
+}
+
+static int commit_init(struct jobctx *j, const struct tiktok_init *in, const struct tiktok_source *src)
+{
+	char cs[24], cc[24], lease[16];
+
+	snprintf(cs, sizeof(cs), "%lld", (long long)src->chunk_size);
+	snprintf(cc, sizeof(cc), "%lld", (long long)src->chunk_count);
+	snprintf(lease, sizeof(lease), "%lld", (long long)j->cfg->worker_lease_sec);
+	if (db_simple(&j->s->db, "BEGIN") < 0)
+		return -1;
+	if (guarded(j, &q_initialised, 8,
+		    (const char *[]){ j->id, j->s->worker_id, in->publish_id, in->upload_url, cs, cc,
+				      j->username, lease }) < 0 ||
+	    job_event(j, "init", "TikTok accepted the upload (%s) in %lld part%s.",
+		      direct(j) ? "direct post" : "inbox draft", (long long)src->chunk_count,
+		      src->chunk_count == 1 ? "" : "s") < 0) {
+		db_simple(&j->s->db, "ROLLBACK");
+		return -1;
+	}
+	if (db_simple(&j->s->db, "COMMIT") < 0)
+		return -1;
+	free(j->upload_url);
+	j->upload_url = xstrdup(in->upload_url);
+	j->chunk_size = src->chunk_size;
+	j->chunk_count = src->chunk_count;
+	copy(j->q.publish_id, sizeof(j->q.publish_id), in->publish_id);
+	j->last_extend = now_mono();
+	return 0;
+}
+
+static int do_init(struct jobctx *j)
+{
+	struct tiktok_post_info post = {
+		.privacy_level = j->privacy, .title = j->title,
+		.disable_comment = j->disable_comment, .disable_duet = j->disable_duet,
+		.disable_stitch = j->disable_stitch, .brand_content_toggle = j->brand_content,
+		.brand_organic_toggle = j->brand_organic, .is_aigc = j->is_aigc,
+		.cover_timestamp_ms = j->cover_ms,
+	};
+	struct tiktok_source src = { .video_size = j->q.bytes_total };
+	struct tiktok_init in;
+	struct tiktok_result res;
+	int rc, wait = 0;
+
+	if (chunk_plan_make(src.video_size, &src.chunk_size, &src.chunk_count) < 0)
+		return job_fail(j, NULL, "The video is too large for TikTok (at most 4 GB). Export a "
+				"smaller file, then post it again.");
+	if (take_limit(j, "init", RL_INIT_PER_MIN) != STEP_GO)
+		return STEP_END;
+	if (direct(j)) {
+		rc = ratelimit_take(&j->s->db, j->q.account_id, "post_daily", POST_DAILY_LIMIT,
+				    POST_DAILY_WINDOW_SEC, &wait);
+		if (rc < 0)
+			return job_retry(j, "The database did not answer.");
+		if (rc == 0)
+			return job_fail(j, NULL, tiktok_error_lookup("spam_risk_too_many_posts")->reason);
+	}
+	tiktok_result_init(&res);
+	log_info("event=tiktok_init job=%lld mode=%s video_size=%lld chunk_size=%lld chunk_count=%lld",
+		 (long long)j->q.id, j->q.mode, (long long)src.video_size, (long long)src.chunk_size,
+		 (long long)src.chunk_count);
+	rc = tiktok_post_init(&j->client, buf_cstr(&j->token), direct(j) ? &post : NULL, &src, &in, &res);
+	if (rc < 0 && tiktok_error_classify(&res, NULL) == TTA_REFRESH && refresh_once(j) == 0) {
+		if (take_limit(j, "init", RL_INIT_PER_MIN) != STEP_GO) {
+			tiktok_result_free(&res);
+			return STEP_END;
+		}
+		rc = tiktok_post_init(&j->client, buf_cstr(&j->token), direct(j) ? &post : NULL, &src,
+				      &in, &res);
+	}
+	if (rc < 0) {
+		rc = on_api_error(j, "init", &res);
+		tiktok_result_free(&res);
+		return rc;
+	}
+	log_info("event=tiktok_init_ok job=%lld publish_id=%s log_id=%s", (long long)j->q.id,
+		 log_quote(in.publish_id), log_quote(res.log_id));
+	tiktok_result_free(&res);
+	if (commit_init(j, &in, &src) < 0) {
+		/* the publish exists at TikTok but is not recorded: an upload
+		 * nobody finishes is never posted, so a later init is safe */
+		log_error("event=job_init_not_recorded job=%lld publish_id=%s", (long long)j->q.id,
+			  log_quote(in.publish_id));
+		return j->lease_lost ? STEP_END : job_retry(j, "The database did not answer.");
+	}
+	return STEP_GO;
+}
+
+/* ---- status ---- */
+
+static int poll_delay(const struct jobctx *j)
+{
+	int first = (int)j->cfg->worker_status_poll_sec;
+
+	if (j->status_polls < 5)
+		return first;
+	if (j->status_polls < 20)
+		return first < 10 ? 10 : first;
+	return first < 30 ? 30 : first;
+}
+
+/* The post's address: the video when TikTok gave its public id, else the
+ * profile (the post may still be under review or private). */
+static void post_url(const struct jobctx *j, const struct tiktok_status *st, struct buf *out)
+{
+	if (!j->username[0])
+		return;
+	if (st->n_post_ids > 0)
+		buf_printf(out, "https://www.tiktok.com/@%s/video/%s", j->username, st->post_ids[0]);
+	else
+		buf_printf(out, "https://www.tiktok.com/@%s", j->username);
+}
+
+/* A terminal status: published, inboxed or failed. */
+static int on_terminal(struct jobctx *j, const struct tiktok_status *st)
+{
+	if (!strcmp(st->status, "PUBLISH_COMPLETE")) {
+		struct buf url = BUF_INIT;
+		post_url(j, st, &url);
+		if (st->n_post_ids > 0)
+			job_event(j, "published", "Published on TikTok: %s", url.len ? buf_cstr(&url) : st->post_ids[0]);
+		else
+			job_event(j, "published", "TikTok published the video. It may still be under review "
+				  "or visible only to some viewers, so there is no public link yet%s%s.",
+				  url.len ? "; see the profile: " : "", buf_cstr(&url));
+		end_job(j, "published", st->status, NULL, st->n_post_ids > 0 ? st->post_ids[0] : NULL,
+			url.len ? buf_cstr(&url) : NULL);
+		buf_free(&url);
+		return STEP_END;
+	}
+	if (!strcmp(st->status, "SEND_TO_USER_INBOX")) {
+		job_event(j, "inboxed", "The video is in the TikTok inbox of the account. Open the TikTok "
+			  "app, tap the notification and finish the post there.");
+		return end_job(j, "inboxed", st->status, NULL, NULL, NULL);
+	}
+	/* FAILED */
+	{
+		int retryable = 0;
+		const char *why = tiktok_fail_reason_text(st->fail_reason, &retryable);
+		log_warn("event=tiktok_publish_failed job=%lld fail_reason=%s", (long long)j->q.id,
+			 log_quote(st->fail_reason));
+		if (!strcmp(st->fail_reason, "auth_removed"))
+			accounts_mark_reconnect(&j->s->db, j->q.account_id, why);
+		return job_fail(j, "FAILED", why);
+	}
+}
+
+static int is_terminal(const char *status)
+{
+	return !strcmp(status, "PUBLISH_COMPLETE") || !strcmp(status, "SEND_TO_USER_INBOX") ||
+	       !strcmp(status, "FAILED");
+}
+
+enum { STATUS_OK = 0, STATUS_UNKNOWN_PUBLISH = 1 };
+
+/* status/fetch for the job's publish (rate-limited, one refresh on 401).
+ * STATUS_OK with *st, STATUS_UNKNOWN_PUBLISH when TikTok does not know the
+ * publish (nothing can be posted from it), or STEP_END (-1 here). */
+static int fetch_status(struct jobctx *j, struct tiktok_status *st)
+{
+	struct tiktok_result res;
+	int rc;
+
+	if (take_limit(j, "status", RL_STATUS_PER_MIN) != STEP_GO)
+		return -1;
+	tiktok_result_init(&res);
+	rc = tiktok_status_fetch(&j->client, buf_cstr(&j->token), j->q.publish_id, st, &res);
+	if (rc < 0 && tiktok_error_classify(&res, NULL) == TTA_REFRESH && refresh_once(j) == 0) {
+		if (take_limit(j, "status", RL_STATUS_PER_MIN) != STEP_GO) {
+			tiktok_result_free(&res);
+			return -1;
+		}
+		rc = tiktok_status_fetch(&j->client, buf_cstr(&j->token), j->q.publish_id, st, &res);
+	}
+	if (rc == 0) {
+		tiktok_result_free(&res);
+		return STATUS_OK;
+	}
+	if (res.outcome == TT_API && !strcmp(res.error, "invalid_publish_id")) {
+		tiktok_result_free(&res);
+		return STATUS_UNKNOWN_PUBLISH;
+	}
+	on_api_error(j, "status", &res);
+	tiktok_result_free(&res);
+	return -1;
+}
+
+/* Record a non-terminal status; an event only when it changed. */
+static int record_status(struct jobctx *j, const struct tiktok_status *st)
+{
+	if (guarded(j, &q_polled, 3, (const char *[]){ j->id, j->s->worker_id, st->status }) < 0)
+		return -1;
+	if (strcmp(j->tiktok_status, st->status) != 0)
+		job_event(j, "status", "TikTok status: %s.", st->status);
+	copy(j->tiktok_status, sizeof(j->tiktok_status), st->status);
+	j->status_polls++;
+	return 0;
+}
+
+static int poll_processing(struct jobctx *j)
+{
+	struct tiktok_status st;
+	int rc = fetch_status(j, &st);
+
+	if (rc < 0)
+		return STEP_END;
+	if (rc == STATUS_UNKNOWN_PUBLISH)
+		return job_fail(j, NULL, tiktok_error_lookup("invalid_publish_id")->reason);
+	if (is_terminal(st.status))
+		return on_terminal(j, &st);
+	if (record_status(j, &st) < 0)
+		return STEP_END;
+	if (j->processing_sec > PROCESSING_GIVE_UP_SEC)
+		return job_fail(j, st.status, "TikTok has been processing the video for more than 6 hours. "
+				"Check the TikTok app: the post may still appear there. LangFlix stopped "
+				"following it.");
+	return job_release(j, poll_delay(j), 1);
+}
+
+int job_upload_complete(struct jobctx *j)
+{
+	if (guarded(j, &q_processing, 2, (const char *[]){ j->id, j->s->worker_id }) < 0)
+		return STEP_END;
+	j->status_polls = 0;
+	job_event(j, "upload_complete", "All %lld bytes reached TikTok; TikTok is processing the video.",
+		  (long long)j->q.bytes_total);
+	return job_release(j, (int)j->cfg->worker_status_poll_sec, 1);
+}
+
+/* Forget the dead upload so the next claim initialises anew. */
+static int reinit(struct jobctx *j, const char *why)
+{
+	if (j->reinits >= MAX_REINITS)
+		return job_fail(j, NULL, "TikTok's upload link stopped working several times before "
+				"the video was complete. Nothing was posted. Post the video again later.");
+	if (guarded(j, &q_reinit, 2, (const char *[]){ j->id, j->s->worker_id }) < 0)
+		return STEP_END;
+	job_event(j, "reinit", "%s Nothing was posted; LangFlix starts the upload again.", why);
+	return job_release(j, 0, 0);
+}
+
+int job_url_dead(struct jobctx *j, long http_status)
+{
+	struct tiktok_status st;
+	int rc;
+
+	log_warn("event=upload_url_dead job=%lld http_status=%ld", (long long)j->q.id, http_status);
+	/* before any new init: does TikTok already have this publish? */
+	rc = fetch_status(j, &st);
+	if (rc < 0)
+		return STEP_END;
+	if (rc == STATUS_UNKNOWN_PUBLISH)
+		return reinit(j, "TikTok no longer knows the upload.");
+	if (is_terminal(st.status)) {
+		if (!strcmp(st.status, "FAILED") && st.uploaded_bytes >= 0 &&
+		    st.uploaded_bytes < j->q.bytes_total && !strcmp(st.fail_reason, "internal"))
+			return reinit(j, "TikTok dropped the unfinished upload.");
+		return on_terminal(j, &st);
+	}
+	if (st.uploaded_bytes >= j->q.bytes_total) {
+		/* everything arrived (the 201 was lost): never upload twice */
+		record_status(j, &st);
+		return job_upload_complete(j);
+	}
+	return reinit(j, http_status == 404 ? "TikTok no longer knows the upload link."
+					    : "TikTok's upload link expired before all parts were sent.");
+}
+
+/* ---- the claim ---- */
+
+/* A job with a publish: status first, then continue where TikTok stands. */
+static int resume(struct jobctx *j)
+{
+	struct tiktok_status st;
+	int64_t from = j->q.bytes_sent;
+	int rc = fetch_status(j, &st);
+
+	if (rc < 0)
+		return STEP_END;
+	if (rc == STATUS_UNKNOWN_PUBLISH) {
+		if (!strcmp(j->state, "processing"))
+			return job_fail(j, NULL, tiktok_error_lookup("invalid_publish_id")->reason);
+		return reinit(j, "TikTok no longer knows the upload.");
+	}
+	if (is_terminal(st.status))
+		return on_terminal(j, &st);
+	if (!strcmp(j->state, "processing") || st.uploaded_bytes >= j->q.bytes_total) {
+		if (record_status(j, &st) < 0)
+			return STEP_END;
+		if (strcmp(j->state, "processing") != 0)
+			return job_upload_complete(j);
+		if (j->processing_sec > PROCESSING_GIVE_UP_SEC)
+			return poll_processing(j);
+		return job_release(j, poll_delay(j), 1);
+	}
+	/* uploading: TikTok's count wins over ours (a chunk may have been
+	 * accepted just before the previous worker died) */
+	if (st.uploaded_bytes >= 0 && st.uploaded_bytes != from) {
+		job_event(j, "resumed", "TikTok holds %lld of %lld bytes; continuing from there.",
+			  (long long)st.uploaded_bytes, (long long)j->q.bytes_total);
+		from = st.uploaded_bytes;
+		if (job_commit_bytes(j, from) < 0)
+			return STEP_END;
+	} else {
+		job_event(j, "resumed", "Continuing the upload from byte %lld of %lld.", (long long)from,
+			  (long long)j->q.bytes_total);
+	}
+	return upload_transfer(j, from);
+}
+
+static int start(struct jobctx *j)
+{
+	if (check_video(j) != STEP_GO)
+		return STEP_END;
+	if (direct(j) && check_creator(j) != STEP_GO)
+		return STEP_END;
+	if (do_init(j) != STEP_GO)
+		return STEP_END;
+	return upload_transfer(j, 0);
+}
+
+static void run(struct jobctx *j)
+{
+	if (load(j) < 0) {
+		if (!j->lease_lost)
+			job_release(j, 5, 0);
+		return;
+	}
+	if (j->q.account_id == 0) {
+		job_fail(j, NULL, "The TikTok account of this upload was removed. Connect it again, then "
+			 "post the video again.");
+		return;
+	}
+	if (!j->q.publish_id[0])
+		job_event(j, "claimed", j->q.attempts > 1 ? "A worker picked up the job again (try %d)."
+			  : "A worker picked up the job.", j->q.attempts);
+	if (get_token(j) != STEP_GO)
+		return;
+	if (j->q.publish_id[0]) {
+		if (!strcmp(j->state, "processing") && strcmp(j->tiktok_status, "") != 0) {
+			poll_processing(j);
+			return;
+		}
+		resume(j);
+		return;
+	}
+	start(j);
+}
+
+void job_run(struct slot *s, const struct job *claimed)
+{
+	struct jobctx j;
+
+	memset(&j, 0, sizeof(j));
+	j.s = s;
+	j.cfg = s->cfg;
+	j.q = *claimed;
+	j.last_extend = now_mono();
+	snprintf(j.id, sizeof(j.id), "%lld", (long long)claimed->id);
+	accounts_client(s->cfg, &j.client);
+	log_info("event=job_claimed job=%lld state=%s mode=%s attempt=%d/%d publish=%d", (long long)j.q.id,
+		 j.q.state, j.q.mode, j.q.attempts, j.q.max_attempts, j.q.publish_id[0] != 0);
+	run(&j);
+	accounts_wipe(&j.token);
+	free(j.title);
+	free(j.upload_url);
+	free(j.video_path);
+}
