@@ -65,12 +65,18 @@ int page_login_form(struct request *req);
 int page_login_submit(struct request *req);
 int page_logout(struct request *req);
 int page_dashboard(struct request *req);
-int page_video(struct request *req);
+int page_composer(struct request *req);
+int page_composer_submit(struct request *req);
 int page_video_file(struct request *req);
 int page_healthz(struct request *req);
 int page_oauth_start(struct request *req);
 int page_oauth_callback(struct request *req);
 int page_account_disconnect(struct request *req);
+int page_jobs(struct request *req);
+int page_job(struct request *req);
+int page_job_api(struct request *req);
+int page_job_retry(struct request *req);
+int page_job_cancel(struct request *req);
 
 /* page_accounts.c — the user's TikTok accounts as a JSON array for a page
  * (all but disconnected ones, or only connected ones); NULL on a database

@@ -1,4 +1,5 @@
-/* page_video.c — one video: its TikTok page and its file (served by nginx). */
+/* page_video.c — one video's file (served by nginx); its TikTok composer
+ * is page_composer.c. */
 #include "app.h"
 #include "escape.h"
 #include "log.h"
@@ -25,54 +26,6 @@ static int not_found(struct request *req)
 {
 	return render_error(req, 404, "Video not found",
 			    "There is no video with this number in the library.");
-}
-
-int page_video(struct request *req)
-{
-	int64_t id = param_id(req, "id");
-	struct json_object *ctx, *v, *accounts;
-	int naccounts = 0;
-	PGresult *r;
-
-	if (id < 0)
-		return not_found(req);
-	r = load_video(req, id);
-	if (!r)
-		return -1;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return not_found(req);
-	}
-	accounts = accounts_for_page(req, 1, &naccounts);
-	if (!accounts) {
-		PQclear(r);
-		return -1;
-	}
-	if (naccounts == 0) {
-		/* connect first; TikTok's redirect brings the user back here */
-		char loc[64];
-		snprintf(loc, sizeof(loc), "/auth/tiktok/start?video=%lld", (long long)id);
-		json_object_put(accounts);
-		PQclear(r);
-		redirect(req, 303, loc);
-		return 0;
-	}
-	ctx = page_context(req, "Upload to TikTok");
-	json_object_object_add(ctx, "accounts", accounts);
-	json_object_object_add(ctx, "several_accounts", json_object_new_boolean(naccounts > 1));
-	v = json_object_new_object();
-	json_object_object_add(v, "id", json_object_new_int64(id));
-	json_object_object_add(v, "path", json_object_new_string(db_val(r, 0, 1)));
-	for (int c = 2; c <= 5; c++)
-		if (db_val(r, 0, c))
-			json_object_object_add(v, PQfname(r, c), json_object_new_string(db_val(r, 0, c)));
-	json_object_object_add(v, "ready", json_object_new_boolean(!strcmp(db_val(r, 0, 6), "t")));
-	if (db_val(r, 0, 7))
-		json_object_object_add(v, "not_ready_reason", json_object_new_string(db_val(r, 0, 7)));
-	json_object_object_add(v, "missing", json_object_new_boolean(!strcmp(db_val(r, 0, 8), "t")));
-	json_object_object_add(ctx, "video", v);
-	PQclear(r);
-	return render_page(req, 200, "video", ctx);
 }
 
 static const char *mime_for(const char *path)

@@ -1,0 +1,825 @@
+/* page_composer.c — GET/POST /videos/{id}/tiktok: the post composer.
+ *
+ * It follows TikTok's content sharing guidelines point by point
+ * (tiktok-api.md §3): creator_info on every render (rate-limited in the
+ * database), the creator's avatar and nickname, a stop when TikTok says
+ * the creator cannot post, a preview, pre-flight file checks, an editable
+ * prefilled caption counted in UTF-16 units, privacy with no default,
+ * interactions off by default and greyed when disabled, the commercial
+ * content disclosure with its prompts and consent texts, and the inbox
+ * mode. The page works without JavaScript; static/composer.js only makes
+ * the rules interactive. Every rule is enforced again on POST by
+ * lib/post_rules (a 422 re-renders the form with the user's values and
+ * each problem in words).
+ *
+ * POST makes at most one job per form: the form carries a random
+ * submission id, UNIQUE in upload_jobs, so a double click or a resubmit
+ * lands on the job the first one made. */
+#include "accounts.h"
+#include "app.h"
+#include "caption.h"
+#include "crypto.h"
+#include "log.h"
+#include "post_rules.h"
+#include "queue.h"
+#include "ratelimit.h"
+#include "tiktok_creator.h"
+#include "util.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define POST_DAILY_CAP 15     /* "typically around 15/day" (tiktok-api.md §2.8) */
+#define MUSIC_URL "https://www.tiktok.com/legal/page/global/music-usage-confirmation/en"
+#define BRANDED_URL "https://www.tiktok.com/legal/page/global/bc-policy/en"
+
+static struct db_stmt q_video = { "composer_video",
+	"SELECT id, path, title, title_translation, expression, expression_translation,"
+	"       array_to_json(keywords)::text, ready, not_ready_reason, missing,"
+	"       coalesce(duration_ms, 0), size_bytes, width, height, fps, video_codec, container "
+	"FROM videos WHERE id = $1" };
+
+static struct db_stmt q_job_by_submission = { "composer_job_by_submission",
+	"SELECT id, user_id FROM upload_jobs WHERE submission_id = $1" };
+
+static struct db_stmt q_previous = { "composer_previous_jobs",
+	"SELECT id, state, post_url FROM upload_jobs "
+	"WHERE video_id = $1 AND account_id = $2 "
+	"  AND state IN ('queued', 'uploading', 'processing', 'published', 'inboxed') "
+	"ORDER BY (state IN ('published', 'inboxed')) DESC, id DESC LIMIT 1" };
+
+static struct db_stmt q_insert_job = { "composer_insert_job",
+	"INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, mode, title,"
+	"    privacy_level, disable_comment, disable_duet, disable_stitch, brand_organic,"
+	"    brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at) "
+	"VALUES ($1, $2, $3, $4, $5, $6, nullif($7, ''), $8, $9, $10, $11, $12, $13,"
+	"    nullif($14, '')::integer, $15, 'queued', now()) RETURNING id" };
+
+static struct db_stmt q_insert_event = { "composer_insert_event",
+	"INSERT INTO job_events (job_id, kind, message) VALUES ($1, 'queued', $2)" };
+
+/* Everything the page knows while it is built. */
+struct composer {
+	int64_t video_id;
+	PGresult *video;
+	char file_path[PATH_MAX];
+	int64_t file_size;           /* -1 when the file is not there */
+
+	struct json_object *accounts;
+	int naccounts;
+	struct json_object *account; /* the chosen one (inside accounts) */
+	int64_t account_id;
+	unsigned scopes;
+
+	struct tiktok_creator creator;
+	int have_creator;
+	int cannot_post;
+	const char *cannot_post_text;
+	char problem[512];           /* why creator info is unavailable ("" when it is) */
+	int reconnect;               /* the account must be connected again */
+	int retry_after;             /* seconds, when our creator_info budget is spent */
+
+	struct post_facts facts;
+};
+
+static void composer_free(struct composer *c)
+{
+	if (c->video)
+		PQclear(c->video);
+	if (c->accounts)
+		json_object_put(c->accounts);
+}
+
+static int not_found(struct request *req)
+{
+	return render_error(req, 404, "Video not found",
+			    "There is no video with this number in the library.");
+}
+
+static int64_t json_int(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+static int obj_bool(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+static const char *json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+/* The video row, and whether its file is really there (its size is what
+ * the job will send). 0, 1 when there is no such video, -1 on error. */
+static int load_video(struct request *req, struct composer *c)
+{
+	char sid[24], root[PATH_MAX];
+	struct stat st;
+
+	snprintf(sid, sizeof(sid), "%lld", (long long)c->video_id);
+	c->video = db_run(page_of(req)->db, &q_video, 1, (const char *[]){ sid });
+	if (!c->video)
+		return -1;
+	if (PQntuples(c->video) == 0)
+		return 1;
+	c->file_size = -1;
+	if (realpath(app.cfg.media_root, root) &&
+	    snprintf(c->file_path, sizeof(c->file_path), "%s/%s", root, db_val(c->video, 0, 1)) <
+		    (int)sizeof(c->file_path) &&
+	    stat(c->file_path, &st) == 0 && S_ISREG(st.st_mode))
+		c->file_size = st.st_size;
+	c->facts.video_missing = c->file_size < 0 || !strcmp(db_val(c->video, 0, 9), "t");
+	c->facts.video_ready = !strcmp(db_val(c->video, 0, 7), "t");
+	c->facts.not_ready_reason = db_val(c->video, 0, 8);
+	c->facts.duration_ms = db_ll(c->video, 0, 10);
+	return 0;
+}
+
+/* The user's connected accounts; the chosen one is `wanted` when it is
+ * among them, else the first. */
+static int choose_account(struct request *req, struct composer *c, int64_t wanted)
+{
+	c->accounts = accounts_for_page(req, 1, &c->naccounts);
+	if (!c->accounts)
+		return -1;
+	for (int i = 0; i < c->naccounts; i++) {
+		struct json_object *a = json_object_array_get_idx(c->accounts, (size_t)i);
+		if (!c->account || json_int(a, "id") == wanted)
+			c->account = a;
+	}
+	if (!c->account)
+		return 0;
+	c->account_id = json_int(c->account, "id");
+	json_object_object_add(c->account, "selected", json_object_new_boolean(1));
+	if (obj_bool(c->account, "can_direct"))
+		c->scopes |= TT_SCOPE_VIDEO_PUBLISH;
+	if (obj_bool(c->account, "can_inbox"))
+		c->scopes |= TT_SCOPE_VIDEO_UPLOAD;
+	c->facts.scopes = c->scopes;
+	return 0;
+}
+
+/* A creator_info failure in words (not "cannot post": that is its own case). */
+static void creator_problem(struct composer *c, const struct tiktok_result *res)
+{
+	if (res->outcome == TT_API && (!strcmp(res->error, "access_token_invalid") ||
+				       !strcmp(res->error, "scope_not_authorized"))) {
+		c->reconnect = 1;
+		snprintf(c->problem, sizeof(c->problem),
+			 "TikTok no longer accepts this account's permission to post. "
+			 "Connect the account again, then come back to this page.");
+	} else if (res->outcome == TT_API && res->http_status == 429) {
+		snprintf(c->problem, sizeof(c->problem),
+			 "TikTok asks us to slow down: its limit of account checks per minute was reached. "
+			 "Wait a minute, then reload this page.");
+	} else {
+		snprintf(c->problem, sizeof(c->problem),
+			 "TikTok could not be asked about this account just now (%s). "
+			 "Nothing was sent. Reload this page in a moment.",
+			 res->outcome == TT_NETWORK ? "no answer" :
+			 res->outcome == TT_MALFORMED ? "an answer we could not read" : "an error on TikTok's side");
+	}
+}
+
+/* creator_info for the chosen account: fresh on every render (guideline
+ * 1), inside our share of TikTok's 20 calls a minute. Accounts without
+ * video.publish cannot ask (the call needs that scope): they post to the
+ * inbox, where TikTok's app shows the creator the settings. */
+static int fetch_creator(struct request *req, struct composer *c)
+{
+	struct page *pg = page_of(req);
+	struct tiktok_client client;
+	struct tiktok_result res;
+	struct buf token = BUF_INIT;
+	int rc, wait = 0;
+
+	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH))
+		return 0;
+	rc = accounts_access_token(pg->db, &app.cfg, c->account_id, &token);
+	if (rc == ACC_RECONNECT || rc == ACC_NOT_FOUND) {
+		c->reconnect = 1;
+		snprintf(c->problem, sizeof(c->problem),
+			 "This TikTok account has to be connected again before it can post "
+			 "(TikTok no longer accepts its sign-in).");
+		goto out;
+	}
+	if (rc != ACC_OK) {
+		snprintf(c->problem, sizeof(c->problem),
+			 "TikTok could not be reached to renew this account's access. Reload this page in a moment.");
+		goto out;
+	}
+	rc = ratelimit_take(pg->db, c->account_id, "creator_info", RL_CREATOR_INFO_PER_MIN, 60, &wait);
+	if (rc < 0) {
+		accounts_wipe(&token);
+		return -1;
+	}
+	if (rc == 0) {
+		c->retry_after = wait > 0 ? wait : 1;
+		snprintf(c->problem, sizeof(c->problem),
+			 "This page asked TikTok about this account %d times in the last minute, TikTok's limit. "
+			 "Wait %d seconds, then reload the page.", RL_CREATOR_INFO_PER_MIN, c->retry_after);
+		goto out;
+	}
+	accounts_client(&app.cfg, &client);
+	tiktok_result_init(&res);
+	rc = tiktok_creator_info(&client, buf_cstr(&token), &c->creator, &res);
+	log_info("event=creator_info account_id=%lld http=%ld code=%s log_id=%s", (long long)c->account_id,
+		 res.http_status, log_quote(res.error), log_quote(res.log_id));
+	if (rc == TT_CREATOR_OK) {
+		c->have_creator = 1;
+		c->facts.creator = &c->creator;
+	} else if (rc == TT_CREATOR_CANNOT_POST) {
+		c->cannot_post = 1;
+		c->cannot_post_text = tiktok_creator_cannot_post_text(res.error);
+		c->facts.cannot_post = 1;
+		c->facts.cannot_post_text = c->cannot_post_text;
+	} else {
+		creator_problem(c, &res);
+	}
+	tiktok_result_free(&res);
+out:
+	accounts_wipe(&token);
+	return 0;
+}
+
+/* ---- the page ---- */
+
+static void add_str(struct json_object *o, const char *key, const char *val)
+{
+	if (val && *val)
+		json_object_object_add(o, key, json_object_new_string(val));
+}
+
+static void add_bool(struct json_object *o, const char *key, int val)
+{
+	json_object_object_add(o, key, json_object_new_boolean(val));
+}
+
+/* The prefilled caption from the video's LangFlix metadata. */
+static char *prefill_caption(struct composer *c)
+{
+	struct json_object *kw = json_tokener_parse(db_val(c->video, 0, 6) ? db_val(c->video, 0, 6) : "[]");
+	const char *words[64];
+	struct caption_meta m = { db_val(c->video, 0, 2), db_val(c->video, 0, 3), db_val(c->video, 0, 4),
+				  db_val(c->video, 0, 5), words, 0 };
+	struct buf out = BUF_INIT;
+
+	if (kw && json_object_is_type(kw, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(kw) && m.nkeywords < 64; i++) {
+			struct json_object *w = json_object_array_get_idx(kw, i);
+			if (w && json_object_is_type(w, json_type_string))
+				words[m.nkeywords++] = json_object_get_string(w);
+		}
+	caption_prefill(&m, &out);
+	if (kw)
+		json_object_put(kw);
+	return buf_detach(&out);
+}
+
+static void video_context(struct composer *c, struct json_object *ctx)
+{
+	struct json_object *v = json_object_new_object();
+	PGresult *r = c->video;
+	char size[32];
+
+	json_object_object_add(v, "id", json_object_new_int64(c->video_id));
+	add_str(v, "path", db_val(r, 0, 1));
+	add_str(v, "title", db_val(r, 0, 2));
+	add_str(v, "title_translation", db_val(r, 0, 3));
+	add_str(v, "expression", db_val(r, 0, 4));
+	add_str(v, "expression_translation", db_val(r, 0, 5));
+	add_bool(v, "missing", c->facts.video_missing);
+	if (c->facts.duration_ms > 0) {
+		char d[32];
+		snprintf(d, sizeof(d), "%.1f s", (double)c->facts.duration_ms / 1000.0);
+		add_str(v, "duration", d);
+		json_object_object_add(v, "duration_ms", json_object_new_int64(c->facts.duration_ms));
+		json_object_object_add(v, "cover_max", json_object_new_int64(c->facts.duration_ms - 1));
+	}
+	if (c->file_size >= 0) {
+		snprintf(size, sizeof(size), "%.1f MB", (double)c->file_size / 1e6);
+		add_str(v, "size", size);
+	}
+	if (db_val(r, 0, 12) && db_val(r, 0, 13)) {
+		char dim[48];
+		snprintf(dim, sizeof(dim), "%s×%s", db_val(r, 0, 12), db_val(r, 0, 13));
+		add_str(v, "dimensions", dim);
+	}
+	add_str(v, "codec", db_val(r, 0, 15));
+	add_str(v, "container", db_val(r, 0, 16));
+	json_object_object_add(ctx, "video", v);
+}
+
+/* What the form shows: the user's values on a re-render, else the
+ * guideline defaults (nothing chosen, everything off). */
+struct form_values {
+	const char *submission_id;
+	const char *title;
+	const char *privacy;
+	const char *mode;
+	const char *cover_ms;
+	int allow_comment, allow_duet, allow_stitch;
+	int commercial, brand_organic, brand_content, is_aigc;
+};
+
+static int checked(struct request *req, const char *name)
+{
+	const char *v = kv_get(&req->form, name);
+	return v && *v && strcmp(v, "0") != 0;
+}
+
+static void form_from_request(struct request *req, struct form_values *f)
+{
+	f->submission_id = kv_get(&req->form, "submission_id");
+	f->title = kv_get(&req->form, "title");
+	f->privacy = kv_get(&req->form, "privacy");
+	f->mode = kv_get(&req->form, "mode");
+	f->cover_ms = kv_get(&req->form, "cover_ms");
+	f->allow_comment = checked(req, "allow_comment");
+	f->allow_duet = checked(req, "allow_duet");
+	f->allow_stitch = checked(req, "allow_stitch");
+	f->commercial = checked(req, "commercial");
+	f->brand_organic = checked(req, "brand_organic");
+	f->brand_content = checked(req, "brand_content");
+	f->is_aigc = checked(req, "is_aigc");
+}
+
+static struct json_object *privacy_options(struct composer *c, const struct form_values *f)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (int i = 0; i < c->creator.n_privacy; i++) {
+		struct json_object *o = json_object_new_object();
+		const char *lvl = c->creator.privacy[i];
+		int self = !strcmp(lvl, "SELF_ONLY");
+
+		add_str(o, "value", lvl);
+		add_str(o, "label", tiktok_privacy_label(lvl));
+		add_bool(o, "selected", f->privacy && !strcmp(f->privacy, lvl));
+		add_bool(o, "self_only", self);
+		/* guideline 3(b): with branded content chosen, "Only me" is off */
+		add_bool(o, "disabled", self && f->commercial && f->brand_content);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static void interaction(struct json_object *form, const char *name, const char *label,
+			int allowed, int disabled_by_creator)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_str(o, "name", name);
+	add_str(o, "label", label);
+	add_bool(o, "checked", allowed && !disabled_by_creator);
+	add_bool(o, "disabled", disabled_by_creator);
+	json_object_array_add(form, o);
+}
+
+static void warnings_context(struct request *req, struct composer *c, struct json_object *ctx)
+{
+	struct json_object *w = json_object_new_array();
+	char vid[24], aid[24], msg[512];
+	PGresult *r;
+
+	snprintf(vid, sizeof(vid), "%lld", (long long)c->video_id);
+	snprintf(aid, sizeof(aid), "%lld", (long long)c->account_id);
+	r = db_run(page_of(req)->db, &q_previous, 2, (const char *[]){ vid, aid });
+	if (r && PQntuples(r) > 0) {
+		const char *state = db_val(r, 0, 1);
+		struct json_object *o = json_object_new_object();
+		if (!strcmp(state, "published") || !strcmp(state, "inboxed"))
+			snprintf(msg, sizeof(msg), "This video was already %s this account (job %s). "
+				 "Posting it again makes a second, separate post.",
+				 !strcmp(state, "published") ? "posted to" : "sent to the TikTok inbox of",
+				 db_val(r, 0, 0));
+		else
+			snprintf(msg, sizeof(msg), "A post of this video to this account is already in progress "
+				 "(job %s). Posting again makes a second post.", db_val(r, 0, 0));
+		add_str(o, "text", msg);
+		add_str(o, "job_id", db_val(r, 0, 0));
+		json_object_array_add(w, o);
+	}
+	if (r)
+		PQclear(r);
+	if (c->have_creator && tiktok_creator_posts_private(&c->creator)) {
+		struct json_object *o = json_object_new_object();
+		if (c->creator.n_privacy == 1 && !strcmp(c->creator.privacy[0], "SELF_ONLY"))
+			add_str(o, "text", "TikTok offers only \"Only me\" for this account: this app is not yet "
+				"audited by TikTok (or the account is restricted), so the post will be private.");
+		else
+			add_str(o, "text", "This TikTok account is private, so the post will be private too: "
+				"only followers or friends can see it, never everyone.");
+		json_object_array_add(w, o);
+	}
+	if (json_object_array_length(w))
+		json_object_object_add(ctx, "warnings", w);
+	else
+		json_object_put(w);
+}
+
+static void quota_context(struct request *req, struct composer *c, struct json_object *ctx)
+{
+	struct db *db = page_of(req)->db;
+	int day = ratelimit_used(db, c->account_id, "post_daily", 86400);
+	int minute = ratelimit_used(db, c->account_id, "init", 60);
+	struct json_object *q = json_object_new_object();
+
+	if (day < 0 || minute < 0) {
+		json_object_put(q);
+		return;
+	}
+	json_object_object_add(q, "day_used", json_object_new_int(day));
+	json_object_object_add(q, "day_cap", json_object_new_int(POST_DAILY_CAP));
+	json_object_object_add(q, "day_left", json_object_new_int(day < POST_DAILY_CAP ? POST_DAILY_CAP - day : 0));
+	json_object_object_add(q, "minute_used", json_object_new_int(minute));
+	json_object_object_add(q, "minute_cap", json_object_new_int(RL_INIT_PER_MIN));
+	json_object_object_add(ctx, "quota", q);
+}
+
+/* The whole page: status 200 (GET) or 422 (POST refused, with errors). */
+static int render_composer(struct request *req, struct composer *c, const struct form_values *f,
+			   const struct post_violations *errors, int status)
+{
+	struct json_object *ctx = page_context(req, "Post to TikTok"), *form, *inter, *pre, *errs;
+	struct post_violations preflight = { 0 };
+	int direct_possible = !!(c->scopes & TT_SCOPE_VIDEO_PUBLISH);
+	int inbox_possible = !!(c->scopes & TT_SCOPE_VIDEO_UPLOAD);
+	int direct = f->mode ? !strcmp(f->mode, "direct") : direct_possible;
+	int can_post, show_form, button_shown;
+	char *caption = NULL;
+
+	video_context(c, ctx);
+	json_object_object_add(ctx, "accounts", json_object_get(c->accounts));
+	add_bool(ctx, "several_accounts", c->naccounts > 1);
+	json_object_object_add(ctx, "account", json_object_get(c->account));
+	if (c->have_creator) {
+		struct json_object *cr = json_object_new_object();
+		add_str(cr, "nickname", c->creator.nickname);
+		add_str(cr, "username", c->creator.username);
+		if (!strncmp(c->creator.avatar_url, "https://", 8) || !strncmp(c->creator.avatar_url, "http://", 7))
+			add_str(cr, "avatar_url", c->creator.avatar_url);
+		if (c->creator.max_duration_sec > 0)
+			json_object_object_add(cr, "max_duration_sec", json_object_new_int(c->creator.max_duration_sec));
+		json_object_object_add(ctx, "creator", cr);
+	}
+	if (c->cannot_post)
+		add_str(ctx, "cannot_post", c->cannot_post_text);
+	add_str(ctx, "problem", c->problem);
+	add_bool(ctx, "reconnect", c->reconnect);
+	if (c->retry_after)
+		json_object_object_add(ctx, "retry_after", json_object_new_int(c->retry_after));
+
+	/* pre-flight: the file and the creator, before any byte moves */
+	post_rules_preflight(&c->facts, direct, &preflight);
+	pre = json_object_new_array();
+	for (int i = 0; i < preflight.n; i++)
+		if (strcmp(preflight.v[i].field, "account") != 0)   /* cannot_post shown on its own */
+			json_object_array_add(pre, json_object_new_string(preflight.v[i].text));
+	add_bool(ctx, "has_preflight", json_object_array_length(pre) > 0);
+	json_object_object_add(ctx, "preflight_failures", pre);
+
+	if (errors && errors->n) {
+		errs = json_object_new_array();
+		for (int i = 0; i < errors->n; i++) {
+			struct json_object *e = json_object_new_object();
+			add_str(e, "field", errors->v[i].field);
+			add_str(e, "text", errors->v[i].text);
+			json_object_array_add(errs, e);
+		}
+		json_object_object_add(ctx, "errors", errs);
+	}
+	add_bool(ctx, "has_errors", errors && errors->n > 0);
+
+	/* Post is offered only when TikTok said the creator can post (direct)
+	 * or the account can use the inbox, and the pre-flight passed */
+	show_form = c->have_creator || (!direct_possible && inbox_possible);
+	button_shown = show_form && !c->cannot_post && !c->problem[0];
+	can_post = button_shown && preflight.n == 0;
+	add_bool(ctx, "show_form", show_form);
+	add_bool(ctx, "button_shown", button_shown);
+	add_bool(ctx, "can_post", can_post);
+
+	form = json_object_new_object();
+	add_str(form, "submission_id", f->submission_id);
+	if (!f->title)
+		caption = prefill_caption(c);
+	/* always set, even empty: a missing key would fall through to the page title */
+	json_object_object_add(form, "title", json_object_new_string(f->title ? f->title : caption));
+	{
+		const char *t = f->title ? f->title : caption;
+		long units = caption_utf16_len(t, strlen(t));
+		json_object_object_add(form, "title_units", json_object_new_int64(units < 0 ? 0 : units));
+	}
+	free(caption);
+	json_object_object_add(form, "title_max", json_object_new_int(CAPTION_MAX_UTF16));
+	add_bool(form, "direct_possible", direct_possible && c->have_creator);
+	add_bool(form, "inbox_possible", inbox_possible);
+	add_bool(form, "inbox_only", inbox_possible && !(direct_possible && c->have_creator));
+	add_bool(form, "direct", direct && direct_possible && c->have_creator);
+	add_bool(form, "inbox", !(direct && direct_possible && c->have_creator));
+	add_bool(form, "no_privacy", !f->privacy || !*f->privacy);
+	if (c->have_creator) {
+		json_object_object_add(form, "privacy_options", privacy_options(c, f));
+		inter = json_object_new_array();
+		interaction(inter, "allow_comment", "Comment", f->allow_comment, c->creator.comment_disabled);
+		interaction(inter, "allow_duet", "Duet", f->allow_duet, c->creator.duet_disabled);
+		interaction(inter, "allow_stitch", "Stitch", f->allow_stitch, c->creator.stitch_disabled);
+		json_object_object_add(form, "interactions", inter);
+		add_bool(form, "some_disabled",
+			 c->creator.comment_disabled || c->creator.duet_disabled || c->creator.stitch_disabled);
+	}
+	add_bool(form, "commercial", f->commercial);
+	add_bool(form, "brand_organic", f->commercial && f->brand_organic);
+	add_bool(form, "brand_content", f->commercial && f->brand_content);
+	/* prompts only after a selection; "Paid partnership" wins when both */
+	add_bool(form, "prompt_paid", f->commercial && f->brand_content);
+	add_bool(form, "prompt_promo", f->commercial && f->brand_organic && !f->brand_content);
+	add_bool(form, "branded_blocked", f->privacy && !strcmp(f->privacy, "SELF_ONLY"));
+	add_bool(form, "disclose_missing", f->commercial && !f->brand_organic && !f->brand_content);
+	add_bool(form, "consent_branded", f->commercial && f->brand_content);
+	add_bool(form, "is_aigc", f->is_aigc);
+	add_str(form, "cover_ms", f->cover_ms);
+	add_str(ctx, "music_url", MUSIC_URL);
+	add_str(ctx, "branded_url", BRANDED_URL);
+	add_str(ctx, "disclose_text", POST_RULES_DISCLOSE_TEXT);
+	add_str(ctx, "branded_private_text", POST_RULES_BRANDED_PRIVATE_TEXT);
+	json_object_object_add(ctx, "form", form);
+
+	warnings_context(req, c, ctx);
+	quota_context(req, c, ctx);
+	return render_page(req, status, "composer", ctx);
+}
+
+/* Load video, accounts and creator for a request. 0 ready, 1 answered
+ * already (404, redirect), -1 error. */
+static int prepare(struct request *req, struct composer *c, int64_t wanted_account)
+{
+	int rc;
+
+	c->video_id = param_id(req, "id");
+	if (c->video_id < 0) {
+		not_found(req);
+		return 1;
+	}
+	rc = load_video(req, c);
+	if (rc < 0)
+		return -1;
+	if (rc > 0) {
+		not_found(req);
+		return 1;
+	}
+	if (choose_account(req, c, wanted_account) < 0)
+		return -1;
+	if (!c->account) {
+		/* connect first; TikTok's redirect brings the user back here */
+		char loc[64];
+		snprintf(loc, sizeof(loc), "/auth/tiktok/start?video=%lld", (long long)c->video_id);
+		redirect(req, 303, loc);
+		return 1;
+	}
+	return fetch_creator(req, c);
+}
+
+int page_composer(struct request *req)
+{
+	struct composer c = { 0 };
+	struct form_values f = { 0 };
+	char sid[65];
+	int rc;
+
+	rc = prepare(req, &c, param_id(req, "account_id"));
+	if (rc != 0) {
+		composer_free(&c);
+		return rc < 0 ? -1 : 0;
+	}
+	/* a fresh one-time id for this form */
+	if (crypto_random_hex(sid, 16) < 0) {
+		composer_free(&c);
+		return -1;
+	}
+	f.submission_id = sid;
+	rc = render_composer(req, &c, &f, NULL, 200);
+	composer_free(&c);
+	return rc;
+}
+
+/* ---- POST: enforce, enqueue ---- */
+
+static int valid_submission_id(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n >= 32 && n <= 64 && strspn(s, "0123456789abcdef") == n;
+}
+
+/* When this submission already made a job: 1 and the 303 sent (or a 409
+ * for another user's id), 0 when not, -1 on error. */
+static int existing_submission(struct request *req, const char *submission_id)
+{
+	struct page *pg = page_of(req);
+	PGresult *r = db_run(pg->db, &q_job_by_submission, 1, (const char *[]){ submission_id });
+	char loc[48];
+
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return 0;
+	}
+	if (db_ll(r, 0, 1) != pg->user_id) {
+		PQclear(r);
+		render_error(req, 409, "This form was already used",
+			     "Reload the composer and submit it again.");
+		return 1;
+	}
+	snprintf(loc, sizeof(loc), "/jobs/%lld", db_ll(r, 0, 0));
+	PQclear(r);
+	log_info("event=composer_resubmit job_id=%s", loc + 6);
+	redirect(req, 303, loc);
+	return 1;
+}
+
+/* The first event's words: what the user asked for. */
+static void queued_message(struct composer *c, const struct post_settings *s,
+			   const struct post_decision *d, struct buf *out)
+{
+	const char *who = c->have_creator ? c->creator.nickname : json_str(c->account, "name");
+
+	if (d->direct)
+		buf_printf(out, "Queued: direct post to %s, visible to \"%s\".", who ? who : "the account",
+			   tiktok_privacy_label(s->privacy));
+	else
+		buf_printf(out, "Queued: send to the TikTok inbox of %s as a draft.", who ? who : "the account");
+	if (d->forced_comment || d->forced_duet || d->forced_stitch)
+		buf_printf(out, " %s%s%s stay off: the creator turned them off on TikTok.",
+			   d->forced_comment ? "Comments " : "", d->forced_duet ? "Duet " : "",
+			   d->forced_stitch ? "Stitch " : "");
+}
+
+static const char *tf(int v)
+{
+	return v ? "true" : "false";
+}
+
+/* Job and first event in one transaction. 0 and *job_id; 1 when the
+ * submission id was taken meanwhile (a parallel double submit); -1. */
+static int enqueue(struct request *req, struct composer *c, const struct post_settings *s,
+		   const struct post_decision *d, int64_t *job_id)
+{
+	struct page *pg = page_of(req);
+	char uid[24], vid[24], aid[24], cover[24], total[24], jid[24];
+	struct buf msg = BUF_INIT;
+	PGresult *r = NULL;
+	int rc = -1;
+
+	snprintf(uid, sizeof(uid), "%lld", (long long)pg->user_id);
+	snprintf(vid, sizeof(vid), "%lld", (long long)c->video_id);
+	snprintf(aid, sizeof(aid), "%lld", (long long)c->account_id);
+	snprintf(total, sizeof(total), "%lld", (long long)c->file_size);
+	cover[0] = '\0';
+	if (d->direct && d->cover_ms >= 0)
+		snprintf(cover, sizeof(cover), "%lld", (long long)d->cover_ms);
+	queued_message(c, s, d, &msg);
+
+	if (db_simple(pg->db, "BEGIN") < 0)
+		goto out;
+	r = db_run(pg->db, &q_insert_job, 15, (const char *[]){
+		kv_get(&req->form, "submission_id"), uid, vid, aid, d->direct ? "direct" : "inbox", s->title ? s->title : "",
+		d->direct ? s->privacy : "", tf(d->disable_comment), tf(d->disable_duet),
+		tf(d->disable_stitch), tf(d->brand_organic), tf(d->brand_content), tf(d->is_aigc),
+		cover, total });
+	if (!r) {
+		int dup = !strcmp(db_sqlstate(pg->db), "23505");
+		db_simple(pg->db, "ROLLBACK");
+		rc = dup ? 1 : -1;
+		goto out;
+	}
+	*job_id = db_ll(r, 0, 0);
+	snprintf(jid, sizeof(jid), "%lld", (long long)*job_id);
+	if (db_exec(pg->db, &q_insert_event, 2, (const char *[]){ jid, buf_cstr(&msg) }) < 0 ||
+	    db_simple(pg->db, "COMMIT") < 0) {
+		db_simple(pg->db, "ROLLBACK");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (r)
+		PQclear(r);
+	buf_free(&msg);
+	return rc;
+}
+
+/* Browsers send a textarea's line breaks as CRLF; the counter in the page
+ * (and TikTok's app) count one unit per line break, so store LF. */
+static const char *normalise_newlines(struct request *req, const char *s)
+{
+	char *out, *o;
+
+	if (!s || !strchr(s, '\r'))
+		return s;
+	out = o = arena_alloc(&req->arena, strlen(s) + 1);
+	for (; *s; s++) {
+		if (*s == '\r') {
+			*o++ = '\n';
+			if (s[1] == '\n')
+				s++;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+int page_composer_submit(struct request *req)
+{
+	struct page *pg = page_of(req);
+	struct composer c = { 0 };
+	struct form_values f = { 0 };
+	struct post_settings s;
+	struct post_decision d;
+	struct post_violations errors = { 0 };
+	int64_t job_id = 0;
+	char loc[48];
+	int rc;
+
+	form_from_request(req, &f);
+	f.title = normalise_newlines(req, f.title);
+	if (!valid_submission_id(f.submission_id)) {
+		return render_error(req, 400, "This form is incomplete",
+				    "The form did not carry its one-time id. Reload the composer and try again.");
+	}
+	rc = existing_submission(req, f.submission_id);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+
+	rc = prepare(req, &c, param_id(req, "account"));
+	if (rc != 0) {
+		composer_free(&c);
+		return rc < 0 ? -1 : 0;
+	}
+	if (json_int(c.account, "id") != param_id(req, "account")) {
+		errors.n = 1;
+		errors.v[0].field = "account";
+		snprintf(errors.v[0].text, sizeof(errors.v[0].text),
+			 "Choose one of your connected TikTok accounts to post to.");
+	}
+
+	memset(&s, 0, sizeof(s));
+	s.mode = f.mode;
+	s.title = f.title;
+	s.privacy = f.privacy;
+	s.allow_comment = f.allow_comment;
+	s.allow_duet = f.allow_duet;
+	s.allow_stitch = f.allow_stitch;
+	s.commercial = f.commercial;
+	s.brand_organic = f.brand_organic;
+	s.brand_content = f.brand_content;
+	s.is_aigc = f.is_aigc;
+	s.cover_ms = f.cover_ms;
+	post_rules_check(&s, &c.facts, &d, &errors);
+	if (c.problem[0] && errors.n < POST_RULES_MAX) {
+		errors.v[errors.n].field = "account";
+		snprintf(errors.v[errors.n].text, sizeof(errors.v[0].text), "%s", c.problem);
+		errors.n++;
+	}
+	if (errors.n) {
+		log_info("event=composer_refused video_id=%lld account_id=%lld problems=%d first=%s",
+			 (long long)c.video_id, (long long)c.account_id, errors.n, log_quote(errors.v[0].field));
+		rc = render_composer(req, &c, &f, &errors, 422);
+		composer_free(&c);
+		return rc;
+	}
+
+	rc = enqueue(req, &c, &s, &d, &job_id);
+	if (rc == 1) {
+		/* the same form, submitted twice at once: the other request won */
+		composer_free(&c);
+		rc = existing_submission(req, f.submission_id);
+		return rc == 1 ? 0 : -1;
+	}
+	if (rc < 0) {
+		composer_free(&c);
+		return -1;
+	}
+	if (queue_notify(pg->db) < 0)
+		log_warn("event=queue_notify_failed job_id=%lld", (long long)job_id);  /* workers poll too */
+	log_info("event=job_queued job_id=%lld video_id=%lld account_id=%lld mode=%s", (long long)job_id,
+		 (long long)c.video_id, (long long)c.account_id, d.direct ? "direct" : "inbox");
+	snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)job_id);
+	redirect(req, 303, loc);
+	composer_free(&c);
+	return 0;
+}
