@@ -617,6 +617,15 @@ int page_composer(struct request *req)
 
 /* ---- POST: enforce, enqueue ---- */
 
+/* The account chosen in the form (a hidden field), -1 when absent or bad. */
+static int64_t form_account(struct request *req)
+{
+	const char *s = kv_get(&req->form, "account");
+	int64_t v;
+
+	return s && parse_int64(s, 1, INT64_MAX, &v) == 0 ? v : -1;
+}
+
 static int valid_submission_id(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -765,12 +774,12 @@ int page_composer_submit(struct request *req)
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 
-	rc = prepare(req, &c, param_id(req, "account"));
+	rc = prepare(req, &c, form_account(req));
 	if (rc != 0) {
 		composer_free(&c);
 		return rc < 0 ? -1 : 0;
 	}
-	if (json_int(c.account, "id") != param_id(req, "account")) {
+	if (json_int(c.account, "id") != form_account(req)) {
 		errors.n = 1;
 		errors.v[0].field = "account";
 		snprintf(errors.v[0].text, sizeof(errors.v[0].text),
