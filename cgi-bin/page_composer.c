@@ -671,10 +671,22 @@ static void queued_message(struct composer *c, const struct post_settings *s,
 			   tiktok_privacy_label(s->privacy));
 	else
 		buf_printf(out, "Queued: send to the TikTok inbox of %s as a draft.", who ? who : "the account");
-	if (d->forced_comment || d->forced_duet || d->forced_stitch)
-		buf_printf(out, " %s%s%s stay off: the creator turned them off on TikTok.",
-			   d->forced_comment ? "Comments " : "", d->forced_duet ? "Duet " : "",
-			   d->forced_stitch ? "Stitch " : "");
+	if (d->forced_comment || d->forced_duet || d->forced_stitch) {
+		const char *names[3];
+		int n = 0;
+
+		if (d->forced_comment)
+			names[n++] = "Comments";
+		if (d->forced_duet)
+			names[n++] = "Duet";
+		if (d->forced_stitch)
+			names[n++] = "Stitch";
+		buf_putc(out, ' ');
+		for (int i = 0; i < n; i++)
+			buf_printf(out, "%s%s", i == 0 ? "" : i == n - 1 ? " and " : ", ", names[i]);
+		buf_printf(out, " %s off: the creator turned %s off in TikTok.", n > 1 ? "stay" : "stays",
+			   n > 1 ? "them" : "it");
+	}
 }
 
 static const char *tf(int v)

@@ -1,0 +1,914 @@
+/* Integration tests: the composer and the job pages (issue 6, app side)
+ * through nginx, the app, PostgreSQL and the TikTok emulator. Each test
+ * logs in a fresh dashboard user and connects one of the emulator's
+ * creator profiles through the app's own Connect flow (start → the
+ * emulator's consent form → our callback), then drives the composer as a
+ * browser would: GET the form, POST it back with changes.
+ *
+ * The stack's worker runs too and may pick up the jobs made here; these
+ * tests assert only what the app does (the worker has its own tests). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "testlib.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "escape.h"
+#include "util.h"
+
+#define PASSWORD "composer-test-password"
+
+static PGconn *dbc;
+static int seq;
+
+static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xprintf(const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return buf_detach(&b);
+}
+
+static char *db1(const char *sql, int n, const char *const *params)
+{
+	return t_db_value(dbc, sql, n, params);
+}
+
+static long long db_num(const char *sql, int n, const char *const *params)
+{
+	char *v = db1(sql, n, params);
+	long long x = v ? atoll(v) : -1;
+
+	free(v);
+	return x;
+}
+
+/* ---- actors ---- */
+
+struct actor {
+	char name[64];
+	char id[24];
+	char account[24];            /* our tiktok_accounts.id */
+	struct tclient *c;
+};
+
+static void login(struct actor *a)
+{
+	struct tresp r;
+	char *csrf, *body;
+
+	assert_int_equal(tc_get(a->c, "/login", &r), 0);
+	csrf = tc_extract_csrf(r.body.data);
+	assert_non_null(csrf);
+	tresp_free(&r);
+	body = xprintf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, a->name);
+	assert_int_equal(tc_post_form(a->c, "/login", body, &r), 0);
+	assert_int_equal(r.status, 303);
+	tresp_free(&r);
+	free(body);
+	free(csrf);
+}
+
+/* A logged-in user; with `profile` (emulator username) also a connected
+ * TikTok account, granted `scopes` (NULL: all that the app asks for). */
+static void actor_new(struct actor *a, const char *profile, const char *scopes)
+{
+	char *id, start[64], *form;
+	const char *loc, *q;
+	struct tclient *emu;
+	struct tresp r;
+	struct buf b = BUF_INIT;
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "comp%d_%d", (int)getpid(), ++seq);
+	assert_int_equal(t_user_add(a->name, PASSWORD), 0);
+	id = db1("SELECT id FROM users WHERE name = $1", 1, (const char *[]){ a->name });
+	assert_non_null(id);
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	free(id);
+	a->c = tc_new();
+	login(a);
+	if (!profile)
+		return;
+
+	/* Connect, as the browser does: our start → TikTok's consent → callback */
+	snprintf(start, sizeof(start), "/auth/tiktok/start");
+	assert_int_equal(tc_get(a->c, start, &r), 0);
+	assert_int_equal(r.status, 302);
+	loc = tresp_header(&r, "Location");
+	assert_non_null(loc);
+	q = strchr(loc, '?');
+	assert_non_null(q);
+	/* the consent form posts the authorize parameters back, plus the choice */
+	buf_puts(&b, q + 1);
+	buf_puts(&b, "&decision=authorize&emulator_account=");
+	url_encode(&b, profile);
+	if (scopes) {
+		buf_puts(&b, "&grant_scopes=");
+		url_encode(&b, scopes);
+	}
+	tresp_free(&r);
+	emu = tc_new_base(t_env("LF_EMU_URL"));
+	assert_int_equal(tc_post_form(emu, "/v2/auth/authorize/decide", buf_cstr(&b), &r), 0);
+	assert_int_equal(r.status, 302);
+	loc = tresp_header(&r, "Location");
+	assert_non_null(loc);
+	form = xstrdup(strstr(loc, "/auth/tiktok/callback"));
+	tresp_free(&r);
+	tc_free(emu);
+	buf_free(&b);
+	assert_int_equal(tc_get(a->c, form, &r), 0);
+	assert_int_equal(r.status, 303);
+	tresp_free(&r);
+	free(form);
+	id = db1("SELECT max(id) FROM tiktok_accounts WHERE user_id = $1 AND status = 'connected'", 1,
+		 (const char *[]){ a->id });
+	assert_non_null(id);
+	snprintf(a->account, sizeof(a->account), "%s", id);
+	free(id);
+}
+
+static void actor_free(struct actor *a)
+{
+	tc_free(a->c);
+}
+
+/* A video with a real file of `bytes` bytes in the media folder. */
+static long long video_new(const char *title, long long duration_ms)
+{
+	char rel[128], *path, *id, size[24], dur[24];
+	FILE *f;
+	long long v;
+	const int bytes = 4096;
+
+	snprintf(rel, sizeof(rel), "composer-test/%d-%d.mp4", (int)getpid(), ++seq);
+	assert_int_equal(t_sh("mkdir -p '%s/composer-test'", t_env("LF_MEDIA")), 0);
+	path = xprintf("%s/%s", t_env("LF_MEDIA"), rel);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	for (int i = 0; i < bytes; i++)
+		fputc(i & 0xff, f);
+	fclose(f);
+	free(path);
+	snprintf(size, sizeof(size), "%d", bytes);
+	snprintf(dur, sizeof(dur), "%lld", duration_ms);
+	id = db1("INSERT INTO videos (path, size_bytes, mtime, title, title_translation, expression,"
+		 " expression_translation, keywords, duration_ms, width, height, fps, video_codec,"
+		 " container, ready) VALUES ($1, $2, 0, $3, 'Traducción del título', 'break the ice',"
+		 " 'romper el hielo', '{small talk,business English}', $4, 720, 1280, 30, 'h264', 'mp4', true)"
+		 " RETURNING id", 4, (const char *[]){ rel, size, title, dur });
+	assert_non_null(id);
+	v = atoll(id);
+	free(id);
+	return v;
+}
+
+/* ---- the form ---- */
+
+/* The value of the hidden input `name` in html (malloc'd) or NULL. */
+static char *hidden(const char *html, const char *name)
+{
+	char *needle = xprintf("name=\"%s\" value=\"", name);
+	const char *p = strstr(html, needle), *e;
+	char *v = NULL;
+
+	if (p) {
+		p += strlen(needle);
+		e = strchr(p, '"');
+		v = xstrndup(p, (size_t)(e - p));
+	}
+	free(needle);
+	return v;
+}
+
+struct composer_form {
+	char *csrf, *submission_id, *account;
+	long long video;
+};
+
+static void form_get(struct actor *a, long long video, struct composer_form *f, struct tresp *r)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok", video);
+	assert_int_equal(tc_get(a->c, path, r), 0);
+	assert_int_equal(r->status, 200);
+	f->video = video;
+	f->csrf = hidden(r->body.data, "csrf");
+	f->submission_id = hidden(r->body.data, "submission_id");
+	f->account = hidden(r->body.data, "account");
+}
+
+static void form_free(struct composer_form *f)
+{
+	free(f->csrf);
+	free(f->submission_id);
+	free(f->account);
+}
+
+/* POST the form with the given extra fields ("privacy=...&mode=..."). */
+static void form_post(struct actor *a, const struct composer_form *f, const char *fields, struct tresp *r)
+{
+	char path[64], *body;
+
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok", f->video);
+	body = xprintf("csrf=%s&submission_id=%s&account=%s&%s", f->csrf, f->submission_id, f->account, fields);
+	assert_int_equal(tc_post_form(a->c, path, body, r), 0);
+	free(body);
+}
+
+static long long jobs_of(struct actor *a)
+{
+	return db_num("SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a->id });
+}
+
+/* The job id from a 303 to /jobs/{id}. */
+static long long job_from_redirect(const struct tresp *r)
+{
+	const char *loc = tresp_header(r, "Location");
+
+	assert_int_equal(r->status, 303);
+	assert_non_null(loc);
+	assert_int_equal(strncmp(loc, "/jobs/", 6), 0);
+	return atoll(loc + 6);
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("expected to find \"%s\"", needle);
+}
+
+static void assert_lacks(const char *hay, const char *needle)
+{
+	if (strstr(hay, needle))
+		fail_msg("did not expect \"%s\"", needle);
+}
+
+/* The <select id="privacy"> ... </select> part (malloc'd). */
+static char *privacy_select(const char *html)
+{
+	const char *p = strstr(html, "<select id=\"privacy\""), *e;
+
+	assert_non_null(p);
+	e = strstr(p, "</select>");
+	assert_non_null(e);
+	return xstrndup(p, (size_t)(e - p));
+}
+
+/* ---- tests ---- */
+
+static void composer_follows_guidelines_on_render(void **state)
+{
+	struct actor a;
+	struct composer_form f;
+	struct tresp r;
+	long long video = video_new("Guidelines clip", 30000);
+	char *sel;
+
+	(void)state;
+	actor_new(&a, "lena.public", NULL);
+	form_get(&a, video, &f, &r);
+	/* creator_info's nickname and handle, the preview, the prefilled caption */
+	assert_contains(r.body.data, "Lena (public)");
+	assert_contains(r.body.data, "@lena.public");
+	assert_contains(r.body.data, "/avatar/");
+	{
+		char *v = xprintf("<video src=\"/videos/%lld/file\"", video);
+		assert_contains(r.body.data, v);
+		free(v);
+	}
+	assert_contains(r.body.data, "Traducción del título\n\n#smalltalk #businessEnglish</textarea>");
+	assert_contains(r.body.data, "<span id=\"title-count\">50</span> / 2200");
+	/* privacy: the creator's options, human labels, no default */
+	sel = privacy_select(r.body.data);
+	assert_contains(sel, "<option value=\"\" disabled selected>Choose who can see this post</option>");
+	assert_contains(sel, "<option value=\"PUBLIC_TO_EVERYONE\">Everyone</option>");
+	assert_contains(sel, "<option value=\"MUTUAL_FOLLOW_FRIENDS\">Friends</option>");
+	assert_contains(sel, ">Only me</option>");
+	assert_lacks(sel, "FOLLOWER_OF_CREATOR");
+	assert_int_equal(strstr(strstr(sel, "selected") + 1, "selected") == NULL, 1);   /* only the placeholder */
+	free(sel);
+	/* interactions, disclosure, AI label: all off; nothing greyed */
+	assert_contains(r.body.data, "name=\"allow_comment\" value=\"1\">");
+	assert_contains(r.body.data, "name=\"allow_duet\" value=\"1\">");
+	assert_contains(r.body.data, "name=\"allow_stitch\" value=\"1\">");
+	assert_contains(r.body.data, "id=\"commercial\" name=\"commercial\" value=\"1\">");
+	assert_contains(r.body.data, "id=\"brand_organic\" name=\"brand_organic\" value=\"1\">");
+	assert_contains(r.body.data, "id=\"brand_content\" name=\"brand_content\" value=\"1\">");
+	assert_contains(r.body.data, "name=\"is_aigc\" value=\"1\">");
+	assert_lacks(r.body.data, "greyed");
+	/* the texts of the guidelines, the consent link, the notices */
+	assert_contains(r.body.data, "Your photo/video will be labeled as 'Promotional content'");
+	assert_contains(r.body.data, "Your photo/video will be labeled as 'Paid partnership'");
+	assert_contains(r.body.data, "You need to indicate if your content promotes yourself, a third party, or both.");
+	assert_contains(r.body.data, "By posting, you agree to TikTok's <a href=\"https://www.tiktok.com/legal/page/global/music-usage-confirmation/en\"");
+	assert_contains(r.body.data, "Branded Content Policy</a>");
+	assert_contains(r.body.data, "a few minutes");
+	assert_contains(r.body.data, "Send to TikTok inbox as a draft");
+	assert_contains(r.body.data, "id=\"post-button\">Post</button>");
+	assert_contains(r.body.data, "<script src=\"/static/composer.js\" defer></script>");
+	assert_lacks(r.body.data, "will be private");
+	assert_int_equal(strlen(f.submission_id), 32);
+	assert_string_equal(f.account, a.account);
+	tresp_free(&r);
+	/* creator_info was asked (and counted) on each render */
+	assert_int_equal(db_num("SELECT count(*) FROM tiktok_calls WHERE account_id = $1 AND endpoint = 'creator_info'",
+				1, (const char *[]){ a.account }), 1);
+	/* a new form, a new one-time id */
+	{
+		struct composer_form g;
+		form_get(&a, video, &g, &r);
+		assert_string_not_equal(g.submission_id, f.submission_id);
+		form_free(&g);
+		tresp_free(&r);
+	}
+	form_free(&f);
+	actor_free(&a);
+}
+
+static void private_profile_greys_interactions(void **state)
+{
+	struct actor a;
+	struct composer_form f;
+	struct tresp r;
+	long long video = video_new("Private clip", 30000);
+	char *sel;
+
+	(void)state;
+	actor_new(&a, "max.private", NULL);
+	form_get(&a, video, &f, &r);
+	assert_contains(r.body.data, "@max.private");
+	assert_contains(r.body.data, "name=\"allow_comment\" value=\"1\">");
+	assert_contains(r.body.data, "name=\"allow_duet\" value=\"1\" disabled aria-disabled=\"true\">");
+	assert_contains(r.body.data, "name=\"allow_stitch\" value=\"1\" disabled aria-disabled=\"true\">");
+	assert_contains(r.body.data, "turned off in this creator's TikTok settings");
+	assert_contains(r.body.data, "the post will be private too");
+	sel = privacy_select(r.body.data);
+	assert_contains(sel, "<option value=\"FOLLOWER_OF_CREATOR\">Followers</option>");
+	assert_lacks(sel, "PUBLIC_TO_EVERYONE");
+	free(sel);
+	tresp_free(&r);
+
+	/* asking for duet and stitch anyway: accepted, but forced off */
+	form_post(&a, &f, "mode=direct&title=x&privacy=FOLLOWER_OF_CREATOR&allow_comment=1&allow_duet=1&allow_stitch=1", &r);
+	{
+		long long job = job_from_redirect(&r);
+		char jid[24];
+		snprintf(jid, sizeof(jid), "%lld", job);
+		assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE id = $1 AND NOT disable_comment"
+					" AND disable_duet AND disable_stitch AND privacy_level = 'FOLLOWER_OF_CREATOR'",
+					1, (const char *[]){ jid }), 1);
+		{
+			char *m = db1("SELECT message FROM job_events WHERE job_id = $1 AND kind = 'queued'", 1,
+				      (const char *[]){ jid });
+			assert_non_null(m);
+			assert_contains(m, "Duet and Stitch stay off");
+			free(m);
+		}
+	}
+	tresp_free(&r);
+	form_free(&f);
+	actor_free(&a);
+}
+
+static void cannot_post_profile_has_no_post_button(void **state)
+{
+	struct actor a;
+	struct tresp r;
+	char path[64];
+	long long video = video_new("Capped clip", 30000);
+
+	(void)state;
+	actor_new(&a, "capped.creator", NULL);
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok", video);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_contains(r.body.data, "This account cannot post right now.");
+	assert_contains(r.body.data, "limit of posts for today");
+	assert_lacks(r.body.data, "id=\"post-button\"");
+	tresp_free(&r);
+	actor_free(&a);
+}
+
+static void rules_enforced_on_post(void **state)
+{
+	struct actor a;
+	struct composer_form f;
+	struct tresp r;
+	long long video = video_new("Rules clip", 30000);
+	struct buf longcap = BUF_INIT;
+
+	(void)state;
+	actor_new(&a, "lena.public", NULL);
+	form_get(&a, video, &f, &r);
+	tresp_free(&r);
+
+	/* no privacy: refused, nothing queued, the user's values kept */
+	form_post(&a, &f, "mode=direct&title=Keep+me+%F0%9F%98%80&allow_comment=1", &r);
+	assert_int_equal(r.status, 422);
+	assert_contains(r.body.data, "Choose who can see this post: TikTok requires an explicit choice.");
+	assert_contains(r.body.data, ">Keep me \xF0\x9F\x98\x80</textarea>");
+	assert_contains(r.body.data, "<span id=\"title-count\">10</span>");
+	assert_contains(r.body.data, "name=\"allow_comment\" value=\"1\" checked>");
+	assert_contains(r.body.data, "<option value=\"\" disabled selected>");
+	tresp_free(&r);
+	/* a privacy level this creator does not offer */
+	form_post(&a, &f, "mode=direct&title=x&privacy=FOLLOWER_OF_CREATOR", &r);
+	assert_int_equal(r.status, 422);
+	assert_contains(r.body.data, "not one this TikTok account offers");
+	tresp_free(&r);
+	/* branded content + Only me, in that order or the other */
+	form_post(&a, &f, "mode=direct&title=x&privacy=SELF_ONLY&commercial=1&brand_content=1", &r);
+	assert_int_equal(r.status, 422);
+	assert_contains(r.body.data, "Branded content visibility cannot be set to private.");
+	tresp_free(&r);
+	/* disclosure on, nothing chosen */
+	form_post(&a, &f, "mode=direct&title=x&privacy=PUBLIC_TO_EVERYONE&commercial=1", &r);
+	assert_int_equal(r.status, 422);
+	assert_contains(r.body.data, "You need to indicate if your content promotes yourself, a third party, or both.");
+	assert_contains(r.body.data, "id=\"commercial\" name=\"commercial\" value=\"1\" checked>");
+	tresp_free(&r);
+	/* a caption over 2200 UTF-16 units: 1101 emoji = 2202 */
+	buf_puts(&longcap, "mode=direct&privacy=PUBLIC_TO_EVERYONE&title=");
+	for (int i = 0; i < 1101; i++)
+		buf_puts(&longcap, "%F0%9F%98%80");
+	form_post(&a, &f, buf_cstr(&longcap), &r);
+	assert_int_equal(r.status, 422);
+	assert_contains(r.body.data, "2202");
+	tresp_free(&r);
+	/* a cover frame past the end */
+	form_post(&a, &f, "mode=direct&title=x&privacy=PUBLIC_TO_EVERYONE&cover_ms=30000", &r);
+	assert_int_equal(r.status, 422);
+	assert_contains(r.body.data, "past the end of the video");
+	tresp_free(&r);
+	/* an unknown mode */
+	form_post(&a, &f, "mode=later&title=x&privacy=PUBLIC_TO_EVERYONE", &r);
+	assert_int_equal(r.status, 422);
+	tresp_free(&r);
+	assert_int_equal(jobs_of(&a), 0);
+
+	/* and now right: the same one-time id still makes its one job */
+	form_post(&a, &f, "mode=direct&title=ok&privacy=SELF_ONLY&commercial=1&brand_organic=1", &r);
+	job_from_redirect(&r);
+	tresp_free(&r);
+	assert_int_equal(jobs_of(&a), 1);
+	buf_free(&longcap);
+	form_free(&f);
+	actor_free(&a);
+}
+
+static void valid_post_queues_one_job(void **state)
+{
+	struct actor a;
+	struct composer_form f;
+	struct tresp r, r2;
+	long long video = video_new("Valid clip", 30000), job;
+	char jid[24], vid[24];
+	const char *loc1;
+
+	(void)state;
+	actor_new(&a, "lena.public", NULL);
+	form_get(&a, video, &f, &r);
+	tresp_free(&r);
+	form_post(&a, &f, "mode=direct&title=Line+one%0D%0ALine+two&privacy=MUTUAL_FOLLOW_FRIENDS&allow_stitch=1"
+		  "&commercial=1&brand_organic=1&brand_content=1&is_aigc=1&cover_ms=1500", &r);
+	job = job_from_redirect(&r);
+	loc1 = tresp_header(&r, "Location");
+	/* a double click: the same one-time id lands on the same job */
+	form_post(&a, &f, "mode=direct&title=Line+one%0D%0ALine+two&privacy=MUTUAL_FOLLOW_FRIENDS", &r2);
+	assert_int_equal(r2.status, 303);
+	assert_string_equal(tresp_header(&r2, "Location"), loc1);
+	tresp_free(&r2);
+	tresp_free(&r);
+	assert_int_equal(jobs_of(&a), 1);
+	assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE submission_id = $1", 1,
+				(const char *[]){ f.submission_id }), 1);
+
+	snprintf(jid, sizeof(jid), "%lld", job);
+	snprintf(vid, sizeof(vid), "%lld", video);
+	assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE id = $1 AND video_id = $2 AND account_id = $3"
+				" AND user_id = $4 AND mode = 'direct' AND title = E'Line one\\nLine two'"
+				" AND privacy_level = 'MUTUAL_FOLLOW_FRIENDS' AND disable_comment AND disable_duet"
+				" AND NOT disable_stitch AND brand_organic AND brand_content AND is_aigc"
+				" AND cover_timestamp_ms = 1500 AND bytes_total = 4096 AND attempts >= 0",
+				4, (const char *[]){ jid, vid, a.account, a.id }), 1);
+	/* the first event says what was asked; the worker may already be on it */
+	{
+		char *k = db1("SELECT kind FROM job_events WHERE job_id = $1 ORDER BY id LIMIT 1", 1,
+			      (const char *[]){ jid });
+		assert_string_equal(k, "queued");
+		free(k);
+	}
+	assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE id = $1 AND state IN"
+				" ('queued','uploading','processing','published','failed')", 1,
+				(const char *[]){ jid }), 1);
+
+	/* the job page: progress bar, timeline, no Cancel once a worker has it or Retry while running */
+	{
+		char path[48];
+		snprintf(path, sizeof(path), "/jobs/%lld", job);
+		assert_int_equal(tc_get(a.c, path, &r), 0);
+		assert_int_equal(r.status, 200);
+		assert_contains(r.body.data, "<progress id=\"job-progress\"");
+		assert_contains(r.body.data, "event-queued");
+		assert_contains(r.body.data, "Queued: direct post to Lena (public), visible to &quot;Friends&quot;.");
+		assert_contains(r.body.data, "<script src=\"/static/progress.js\" defer></script>");
+		assert_lacks(r.body.data, "/retry\"");
+		tresp_free(&r);
+	}
+	/* the composer now warns about the earlier post (or the one in progress) */
+	form_free(&f);
+	form_get(&a, video, &f, &r);
+	assert_true(strstr(r.body.data, "already in progress") || strstr(r.body.data, "already posted to"));
+	tresp_free(&r);
+	form_free(&f);
+	actor_free(&a);
+}
+
+static void api_json_shape(void **state)
+{
+	static const char *const keys[] = { "id", "state", "mode", "bytes_sent", "bytes_total", "chunk_size",
+		"chunk_count", "chunk_index", "tiktok_status", "fail_reason", "publish_id", "post_url",
+		"updated_at", "events" };
+	struct actor a, b;
+	struct composer_form f;
+	struct tresp r;
+	struct json_object *o, *v, *ev;
+	long long video = video_new("API clip", 30000), job;
+	char path[64];
+
+	(void)state;
+	actor_new(&a, "lena.public", NULL);
+	form_get(&a, video, &f, &r);
+	tresp_free(&r);
+	form_post(&a, &f, "mode=direct&title=api&privacy=SELF_ONLY", &r);
+	job = job_from_redirect(&r);
+	tresp_free(&r);
+
+	snprintf(path, sizeof(path), "/api/jobs/%lld", job);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_contains(tresp_header(&r, "Content-Type"), "application/json");
+	o = json_tokener_parse(r.body.data);
+	assert_non_null(o);
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		if (!json_object_object_get_ex(o, keys[i], &v))
+			fail_msg("key %s missing", keys[i]);
+	json_object_object_get_ex(o, "id", &v);
+	assert_int_equal(json_object_get_int64(v), job);
+	json_object_object_get_ex(o, "mode", &v);
+	assert_string_equal(json_object_get_string(v), "direct");
+	json_object_object_get_ex(o, "bytes_total", &v);
+	assert_true(json_object_is_type(v, json_type_int));
+	assert_int_equal(json_object_get_int64(v), 4096);
+	json_object_object_get_ex(o, "updated_at", &v);
+	assert_int_equal(strlen(json_object_get_string(v)), 20);            /* 2026-01-01T00:00:00Z */
+	json_object_object_get_ex(o, "events", &ev);
+	assert_true(json_object_is_type(ev, json_type_array));
+	assert_true(json_object_array_length(ev) >= 1);
+	v = json_object_array_get_idx(ev, 0);
+	{
+		struct json_object *k;
+		assert_true(json_object_object_get_ex(v, "at", &k));
+		assert_true(json_object_object_get_ex(v, "kind", &k));
+		assert_string_equal(json_object_get_string(k), "queued");
+		assert_true(json_object_object_get_ex(v, "message", &k));
+	}
+	json_object_put(o);
+	tresp_free(&r);
+
+	/* another user: the job does not exist for them */
+	actor_new(&b, NULL, NULL);
+	assert_int_equal(tc_get(b.c, path, &r), 0);
+	assert_int_equal(r.status, 404);
+	tresp_free(&r);
+	snprintf(path, sizeof(path), "/jobs/%lld", job);
+	assert_int_equal(tc_get(b.c, path, &r), 0);
+	assert_int_equal(r.status, 404);
+	tresp_free(&r);
+	/* nor can they act on it */
+	{
+		struct tresp h;
+		char *csrf, *body;
+		assert_int_equal(tc_get(b.c, "/jobs", &h), 0);
+		assert_int_equal(h.status, 200);
+		csrf = tc_extract_csrf(h.body.data);
+		assert_non_null(csrf);
+		tresp_free(&h);
+		body = xprintf("csrf=%s", csrf);
+		snprintf(path, sizeof(path), "/jobs/%lld/cancel", job);
+		assert_int_equal(tc_post_form(b.c, path, body, &r), 0);
+		assert_int_equal(r.status, 404);
+		tresp_free(&r);
+		snprintf(path, sizeof(path), "/jobs/%lld/retry", job);
+		assert_int_equal(tc_post_form(b.c, path, body, &r), 0);
+		assert_int_equal(r.status, 404);
+		tresp_free(&r);
+		free(body);
+		free(csrf);
+	}
+	form_free(&f);
+	actor_free(&a);
+	actor_free(&b);
+}
+
+/* A job row made directly (not due for an hour, so no worker takes it). */
+static long long job_insert(struct actor *a, long long video, const char *state, const char *extra_sql)
+{
+	char vid[24], *sid = xprintf("test-%d-%d-%s", (int)getpid(), ++seq, state), *id, *sql;
+	long long job;
+
+	snprintf(vid, sizeof(vid), "%lld", video);
+	sql = xprintf("INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, mode, title,"
+		      " privacy_level, state, run_at, bytes_total, fail_reason %s) VALUES ($1, $2, $3, $4, 'direct',"
+		      " 'inserted', 'SELF_ONLY', $5, now() + interval '1 hour', 4096,"
+		      " CASE WHEN $5 = 'failed' THEN 'TikTok had a temporary problem. Try again.' END %s) RETURNING id",
+		      extra_sql ? ", publish_id, bytes_sent, tiktok_status" : "",
+		      extra_sql ? extra_sql : "");
+	id = db1(sql, 5, (const char *[]){ sid, a->id, vid, a->account[0] ? a->account : NULL, state });
+	assert_non_null(id);
+	job = atoll(id);
+	free(id);
+	free(sql);
+	free(sid);
+	return job;
+}
+
+static char *page_csrf(struct actor *a)
+{
+	struct tresp r;
+	char *csrf;
+
+	assert_int_equal(tc_get(a->c, "/jobs", &r), 0);
+	csrf = tc_extract_csrf(r.body.data);
+	assert_non_null(csrf);
+	tresp_free(&r);
+	return csrf;
+}
+
+static void cancel_only_queued_and_unclaimed(void **state)
+{
+	struct actor a;
+	struct tresp r;
+	long long video = video_new("Cancel clip", 30000), job, locked;
+	char path[64], jid[24], *csrf, *body;
+
+	(void)state;
+	actor_new(&a, "lena.public", NULL);
+	job = job_insert(&a, video, "queued", NULL);
+	snprintf(jid, sizeof(jid), "%lld", job);
+	snprintf(path, sizeof(path), "/jobs/%lld", job);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_contains(r.body.data, "/cancel\"");
+	assert_contains(r.body.data, "Waiting to try again at");
+	tresp_free(&r);
+
+	csrf = page_csrf(&a);
+	body = xprintf("csrf=%s", csrf);
+	snprintf(path, sizeof(path), "/jobs/%lld/cancel", job);
+	/* CSRF first */
+	assert_int_equal(tc_post_form(a.c, path, "csrf=forged", &r), 0);
+	assert_int_equal(r.status, 403);
+	tresp_free(&r);
+	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
+	assert_int_equal(r.status, 303);
+	tresp_free(&r);
+	assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'cancelled'"
+				" AND finished_at IS NOT NULL", 1, (const char *[]){ jid }), 1);
+	assert_int_equal(db_num("SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'cancelled'", 1,
+				(const char *[]){ jid }), 1);
+	/* twice: nothing more to cancel */
+	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
+	assert_int_equal(r.status, 409);
+	tresp_free(&r);
+	/* a queued job a worker holds is not cancelled */
+	locked = job_insert(&a, video, "queued", NULL);
+	snprintf(jid, sizeof(jid), "%lld", locked);
+	free(db1("UPDATE upload_jobs SET locked_by = 'w', locked_until = now() + interval '5 minutes'"
+		 " WHERE id = $1 RETURNING id", 1, (const char *[]){ jid }));
+	snprintf(path, sizeof(path), "/jobs/%lld/cancel", locked);
+	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
+	assert_int_equal(r.status, 409);
+	tresp_free(&r);
+	assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'queued'", 1,
+				(const char *[]){ jid }), 1);
+	free(db1("UPDATE upload_jobs SET state = 'cancelled', locked_until = NULL WHERE id = $1 RETURNING id", 1,
+		 (const char *[]){ jid }));
+
+	/* the history filter shows the cancelled ones */
+	assert_int_equal(tc_get(a.c, "/jobs?state=cancelled", &r), 0);
+	assert_int_equal(r.status, 200);
+	{
+		char *link = xprintf("<a href=\"/jobs/%lld\">", job);
+		assert_contains(r.body.data, link);
+		free(link);
+	}
+	assert_contains(r.body.data, "class=\"current\" aria-current=\"page\">Cancelled</a>");
+	tresp_free(&r);
+	assert_int_equal(tc_get(a.c, "/jobs?state=published", &r), 0);
+	assert_contains(r.body.data, "No uploads here yet");
+	tresp_free(&r);
+	free(body);
+	free(csrf);
+	actor_free(&a);
+}
+
+static void retry_makes_one_new_job_when_safe(void **state)
+{
+	struct actor a;
+	struct tresp r;
+	long long video = video_new("Retry clip", 30000), job, sent, newjob;
+	char path[64], jid[24], *csrf, *body;
+
+	(void)state;
+	actor_new(&a, "lena.public", NULL);
+	job = job_insert(&a, video, "failed", NULL);
+	snprintf(path, sizeof(path), "/jobs/%lld", job);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	assert_contains(r.body.data, "TikTok had a temporary problem. Try again.");
+	assert_contains(r.body.data, "/retry\"");
+	assert_lacks(r.body.data, "/cancel\"");
+	tresp_free(&r);
+
+	csrf = page_csrf(&a);
+	body = xprintf("csrf=%s", csrf);
+	snprintf(path, sizeof(path), "/jobs/%lld/retry", job);
+	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
+	newjob = job_from_redirect(&r);
+	assert_true(newjob != job);
+	tresp_free(&r);
+	/* a second click lands on the same retry */
+	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
+	assert_int_equal(job_from_redirect(&r), newjob);
+	tresp_free(&r);
+	snprintf(jid, sizeof(jid), "%lld", job);
+	assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE retry_of = $1 AND privacy_level = 'SELF_ONLY'"
+				" AND title = 'inserted'", 1, (const char *[]){ jid }), 1);
+	assert_int_equal(db_num("SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'retry'", 1,
+				(const char *[]){ jid }), 1);
+
+	/* the whole file reached TikTok: a retry could post twice, so none */
+	sent = job_insert(&a, video, "failed", ", 'v_pub_file~x', 4096, 'FAILED'");
+	snprintf(path, sizeof(path), "/jobs/%lld", sent);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	assert_lacks(r.body.data, "/retry\"");
+	assert_contains(r.body.data, "could post it twice");
+	tresp_free(&r);
+	snprintf(path, sizeof(path), "/jobs/%lld/retry", sent);
+	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
+	assert_int_equal(r.status, 409);
+	tresp_free(&r);
+	free(body);
+	free(csrf);
+	actor_free(&a);
+}
+
+static void inbox_only_account(void **state)
+{
+	struct actor a;
+	struct composer_form f;
+	struct tresp r;
+	long long video = video_new("Inbox clip", 30000), job;
+	char jid[24];
+
+	(void)state;
+	actor_new(&a, "lena.public", "user.info.basic,video.upload");
+	form_get(&a, video, &f, &r);
+	assert_contains(r.body.data, "allowed only uploads to its TikTok inbox");
+	assert_contains(r.body.data, "open the TikTok app to finish the post");
+	assert_lacks(r.body.data, "<select id=\"privacy\"");
+	assert_contains(r.body.data, "id=\"post-button\">Post</button>");
+	tresp_free(&r);
+	/* no creator_info without video.publish */
+	assert_int_equal(db_num("SELECT count(*) FROM tiktok_calls WHERE account_id = $1", 1,
+				(const char *[]){ a.account }), 0);
+	/* direct is refused for this account */
+	form_post(&a, &f, "mode=direct&title=x&privacy=SELF_ONLY", &r);
+	assert_int_equal(r.status, 422);
+	assert_contains(r.body.data, "did not allow direct posting");
+	tresp_free(&r);
+	form_post(&a, &f, "mode=inbox&title=draft", &r);
+	job = job_from_redirect(&r);
+	tresp_free(&r);
+	snprintf(jid, sizeof(jid), "%lld", job);
+	assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE id = $1 AND mode = 'inbox'"
+				" AND privacy_level IS NULL AND title = 'draft'", 1, (const char *[]){ jid }), 1);
+	form_free(&f);
+	actor_free(&a);
+}
+
+static void csrf_refused_on_composer(void **state)
+{
+	struct actor a;
+	struct composer_form f;
+	struct tresp r;
+	long long video = video_new("CSRF clip", 30000);
+	char path[64], *body;
+
+	(void)state;
+	actor_new(&a, "lena.public", NULL);
+	form_get(&a, video, &f, &r);
+	tresp_free(&r);
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok", video);
+	body = xprintf("csrf=%064d&submission_id=%s&account=%s&mode=direct&privacy=SELF_ONLY&title=x", 0,
+		       f.submission_id, f.account);
+	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
+	assert_int_equal(r.status, 403);
+	tresp_free(&r);
+	free(body);
+	body = xprintf("submission_id=%s&account=%s&mode=direct&privacy=SELF_ONLY&title=x", f.submission_id, f.account);
+	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
+	assert_int_equal(r.status, 403);
+	tresp_free(&r);
+	free(body);
+	assert_int_equal(jobs_of(&a), 0);
+	/* a forged one-time id is refused too */
+	body = xprintf("csrf=%s&submission_id=nothex&account=%s&mode=direct&privacy=SELF_ONLY&title=x", f.csrf, f.account);
+	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
+	assert_int_equal(r.status, 400);
+	tresp_free(&r);
+	free(body);
+	assert_int_equal(jobs_of(&a), 0);
+	form_free(&f);
+	actor_free(&a);
+}
+
+static void markup_is_escaped(void **state)
+{
+	struct actor a;
+	struct composer_form f;
+	struct tresp r;
+	long long video = video_new("<script>alert('v')</script> & \"co\"", 30000), job;
+	char path[48];
+
+	(void)state;
+	actor_new(&a, "lena.public", NULL);
+	form_get(&a, video, &f, &r);
+	assert_lacks(r.body.data, "<script>alert");
+	assert_contains(r.body.data, "&lt;script&gt;alert(");
+	tresp_free(&r);
+	form_post(&a, &f, "mode=direct&privacy=SELF_ONLY&title=%3Cscript%3Ealert(2)%3C%2Fscript%3E%22%3E%3Cimg+src%3Dx%3E", &r);
+	job = job_from_redirect(&r);
+	tresp_free(&r);
+	snprintf(path, sizeof(path), "/jobs/%lld", job);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_lacks(r.body.data, "<script>alert");
+	assert_lacks(r.body.data, "<img src=x>");
+	assert_contains(r.body.data, "&lt;script&gt;alert(2)&lt;");
+	assert_contains(r.body.data, "&lt;script&gt;alert(");
+	tresp_free(&r);
+	/* and in the history list */
+	assert_int_equal(tc_get(a.c, "/jobs", &r), 0);
+	assert_lacks(r.body.data, "<script>alert");
+	tresp_free(&r);
+	form_free(&f);
+	actor_free(&a);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	dbc = t_db();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	PQfinish(dbc);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(composer_follows_guidelines_on_render),
+		cmocka_unit_test(private_profile_greys_interactions),
+		cmocka_unit_test(cannot_post_profile_has_no_post_button),
+		cmocka_unit_test(rules_enforced_on_post),
+		cmocka_unit_test(valid_post_queues_one_job),
+		cmocka_unit_test(api_json_shape),
+		cmocka_unit_test(cancel_only_queued_and_unclaimed),
+		cmocka_unit_test(retry_makes_one_new_job_when_safe),
+		cmocka_unit_test(inbox_only_account),
+		cmocka_unit_test(csrf_refused_on_composer),
+		cmocka_unit_test(markup_is_escaped),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
