@@ -148,6 +148,7 @@ static struct json_object *video_row(PGresult *r, int i)
 		add_str(job, "label", job_state_label(s));
 		add_str(job, "post_url", db_val(r, i, 22));
 		add_str(job, "fail_reason", db_val(r, i, 23));
+		add_str(job, "id", db_val(r, i, 24));   /* the job page: progress, timeline, outcome */
 		json_object_object_add(v, "job", job);
 	}
 	return v;
