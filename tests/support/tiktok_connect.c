@@ -1,0 +1,132 @@
+/* tiktok_connect.c — see tiktok_connect.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tiktok_connect.h"
+#include "testlib.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accounts.h"
+#include "db.h"
+#include "escape.h"
+#include "tiktok.h"
+
+static struct config cfg;
+static int cfg_loaded;
+static int seq;
+
+const struct config *tconn_config(void)
+{
+	char err[512];
+
+	if (!cfg_loaded) {
+		if (config_load(&cfg, t_env("LF_CONFIG"), err, sizeof(err)) < 0)
+			fail_msg("config: %s", err);
+		cfg_loaded = 1;
+	}
+	return &cfg;
+}
+
+static void form(struct buf *b, const char *k, const char *v)
+{
+	if (b->len)
+		buf_putc(b, '&');
+	buf_puts(b, k);
+	buf_putc(b, '=');
+	url_encode(b, v);
+}
+
+/* The code in a redirect Location (URL-decoded, malloc'd). */
+static char *code_of(const char *location)
+{
+	const char *p = strstr(location, "?code=");
+	char *code;
+	long n;
+
+	if (!p)
+		p = strstr(location, "&code=");
+	if (!p)
+		fail_msg("no code in %s", location);
+	p += 6;
+	code = strndup(p, strcspn(p, "&"));
+	n = url_decode(code, strlen(code), 1);
+	assert_true(n >= 0);
+	code[n] = '\0';
+	return code;
+}
+
+static char *authorize(const struct config *c, const char *open_id, const char *scopes)
+{
+	struct tclient *emu = tc_new_base(t_env("LF_EMU_URL"));
+	struct buf b = BUF_INIT;
+	struct tresp r;
+	const char *loc;
+	char *code;
+
+	form(&b, "client_key", c->tiktok_client_key);
+	form(&b, "response_type", "code");
+	form(&b, "scope", scopes);
+	form(&b, "redirect_uri", c->tiktok_redirect_uri);
+	form(&b, "state", "worker-test-state");
+	form(&b, "emulator_account", open_id);
+	form(&b, "decision", "authorize");
+	assert_int_equal(tc_post_form(emu, "/v2/auth/authorize/decide", buf_cstr(&b), &r), 0);
+	if (r.status != 302)
+		fail_msg("authorize %s -> %ld %.300s", open_id, r.status, r.body.data);
+	loc = tresp_header(&r, "Location");
+	assert_non_null(loc);
+	code = code_of(loc);
+	tresp_free(&r);
+	buf_free(&b);
+	tc_free(emu);
+	return code;
+}
+
+void tconn_connect(const char *open_id, const char *scopes, struct tconn *out)
+{
+	const struct config *c = tconn_config();
+	struct tiktok_client client;
+	struct tiktok_result res;
+	struct tiktok_token tok;
+	struct tiktok_user user;
+	struct db db;
+	char name[64], hash[8] = "x", *code, *uid;
+	int64_t account = 0;
+	PGconn *pg = t_db();
+
+	memset(out, 0, sizeof(*out));
+	snprintf(name, sizeof(name), "wk%d_%d", (int)getpid(), ++seq);
+	/* the user never logs in: no password hash is needed */
+	uid = t_db_value(pg, "INSERT INTO users (name, password_hash) VALUES ($1, $2) RETURNING id", 2,
+			 (const char *[]){ name, hash });
+	assert_non_null(uid);
+	out->user_id = atoll(uid);
+	free(uid);
+	PQfinish(pg);
+
+	code = authorize(c, open_id, scopes);
+	accounts_client(c, &client);
+	tiktok_result_init(&res);
+	if (tiktok_exchange_code(&client, code, NULL, &tok, &res) < 0) {
+		char why[400];
+		fail_msg("code exchange: %s", tiktok_result_describe(&res, why, sizeof(why)));
+	}
+	free(code);
+	memset(&user, 0, sizeof(user));
+	snprintf(user.display_name, sizeof(user.display_name), "Worker test %s", open_id);
+	db_init(&db, t_env("LF_DB_URL"));
+	assert_int_equal(db_ensure(&db), 0);
+	assert_int_equal(accounts_store(&db, c, out->user_id, &tok, &user, tok.scope, &account), 0);
+	db_close(&db);
+	tiktok_token_clear(&tok);
+	tiktok_result_free(&res);
+	out->account_id = account;
+	snprintf(out->open_id, sizeof(out->open_id), "%s", open_id);
+}
