@@ -493,7 +493,8 @@ static void happy_path_lands_on_composer(void **state)
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body.data, cs.nickname));
 	assert_non_null(strstr(r.body.data, "OAuth test clip"));
-	assert_non_null(strstr(r.body.data, "Posting is not available in this build yet"));
+	assert_non_null(strstr(r.body.data, "Post to TikTok"));
+	assert_non_null(strstr(r.body.data, "id=\"post-button\""));
 	tresp_free(&r);
 	/* the dashboard lists it: avatar, nickname, connected, disconnect form */
 	assert_int_equal(tc_get(u.c, "/", &r), 0);
