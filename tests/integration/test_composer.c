@@ -280,11 +280,11 @@ static void composer_follows_guidelines_on_render(void **state)
 	char *sel;
 
 	(void)state;
-	actor_new(&a, "lena.public", NULL);
+	actor_new(&a, "composer.public", NULL);
 	form_get(&a, video, &f, &r);
 	/* creator_info's nickname and handle, the preview, the prefilled caption */
-	assert_contains(r.body.data, "Lena (public)");
-	assert_contains(r.body.data, "@lena.public");
+	assert_contains(r.body.data, "Cora (composer)");
+	assert_contains(r.body.data, "@composer.public");
 	assert_contains(r.body.data, "/avatar/");
 	{
 		char *v = xprintf("<video src=\"/videos/%lld/file\"", video);
@@ -349,9 +349,9 @@ static void private_profile_greys_interactions(void **state)
 	char *sel;
 
 	(void)state;
-	actor_new(&a, "max.private", NULL);
+	actor_new(&a, "composer.private", NULL);
 	form_get(&a, video, &f, &r);
-	assert_contains(r.body.data, "@max.private");
+	assert_contains(r.body.data, "@composer.private");
 	assert_contains(r.body.data, "name=\"allow_comment\" value=\"1\">");
 	assert_contains(r.body.data, "name=\"allow_duet\" value=\"1\" disabled aria-disabled=\"true\">");
 	assert_contains(r.body.data, "name=\"allow_stitch\" value=\"1\" disabled aria-disabled=\"true\">");
@@ -413,7 +413,7 @@ static void rules_enforced_on_post(void **state)
 	struct buf longcap = BUF_INIT;
 
 	(void)state;
-	actor_new(&a, "lena.public", NULL);
+	actor_new(&a, "composer.public", NULL);
 	form_get(&a, video, &f, &r);
 	tresp_free(&r);
 
@@ -481,7 +481,7 @@ static void valid_post_queues_one_job(void **state)
 	const char *loc1;
 
 	(void)state;
-	actor_new(&a, "lena.public", NULL);
+	actor_new(&a, "composer.public", NULL);
 	form_get(&a, video, &f, &r);
 	tresp_free(&r);
 	form_post(&a, &f, "mode=direct&title=Line+one%0D%0ALine+two&privacy=MUTUAL_FOLLOW_FRIENDS&allow_stitch=1"
@@ -525,7 +525,7 @@ static void valid_post_queues_one_job(void **state)
 		assert_int_equal(r.status, 200);
 		assert_contains(r.body.data, "<progress id=\"job-progress\"");
 		assert_contains(r.body.data, "event-queued");
-		assert_contains(r.body.data, "Queued: direct post to Lena (public), visible to &quot;Friends&quot;.");
+		assert_contains(r.body.data, "Queued: direct post to Cora (composer), visible to &quot;Friends&quot;.");
 		assert_contains(r.body.data, "<script src=\"/static/progress.js\" defer></script>");
 		assert_lacks(r.body.data, "/retry\"");
 		tresp_free(&r);
@@ -552,7 +552,7 @@ static void api_json_shape(void **state)
 	char path[64];
 
 	(void)state;
-	actor_new(&a, "lena.public", NULL);
+	actor_new(&a, "composer.public", NULL);
 	form_get(&a, video, &f, &r);
 	tresp_free(&r);
 	form_post(&a, &f, "mode=direct&title=api&privacy=SELF_ONLY", &r);
@@ -668,7 +668,7 @@ static void cancel_only_queued_and_unclaimed(void **state)
 	char path[64], jid[24], *csrf, *body;
 
 	(void)state;
-	actor_new(&a, "lena.public", NULL);
+	actor_new(&a, "composer.public", NULL);
 	job = job_insert(&a, video, "queued", NULL);
 	snprintf(jid, sizeof(jid), "%lld", job);
 	snprintf(path, sizeof(path), "/jobs/%lld", job);
@@ -736,7 +736,7 @@ static void retry_makes_one_new_job_when_safe(void **state)
 	char path[64], jid[24], *csrf, *body;
 
 	(void)state;
-	actor_new(&a, "lena.public", NULL);
+	actor_new(&a, "composer.public", NULL);
 	job = job_insert(&a, video, "failed", NULL);
 	snprintf(path, sizeof(path), "/jobs/%lld", job);
 	assert_int_equal(tc_get(a.c, path, &r), 0);
@@ -787,7 +787,7 @@ static void inbox_only_account(void **state)
 	char jid[24];
 
 	(void)state;
-	actor_new(&a, "lena.public", "user.info.basic,video.upload");
+	actor_new(&a, "composer.public", "user.info.basic,video.upload");
 	form_get(&a, video, &f, &r);
 	assert_contains(r.body.data, "allowed only uploads to its TikTok inbox");
 	assert_contains(r.body.data, "open the TikTok app to finish the post");
@@ -821,7 +821,7 @@ static void csrf_refused_on_composer(void **state)
 	char path[64], *body;
 
 	(void)state;
-	actor_new(&a, "lena.public", NULL);
+	actor_new(&a, "composer.public", NULL);
 	form_get(&a, video, &f, &r);
 	tresp_free(&r);
 	snprintf(path, sizeof(path), "/videos/%lld/tiktok", video);
@@ -857,7 +857,7 @@ static void markup_is_escaped(void **state)
 	char path[48];
 
 	(void)state;
-	actor_new(&a, "lena.public", NULL);
+	actor_new(&a, "composer.public", NULL);
 	form_get(&a, video, &f, &r);
 	assert_lacks(r.body.data, "<script>alert");
 	assert_contains(r.body.data, "&lt;script&gt;alert(");
@@ -881,10 +881,108 @@ static void markup_is_escaped(void **state)
 	actor_free(&a);
 }
 
+static void preflight_and_quota_block_post(void **state)
+{
+	struct actor a;
+	struct composer_form f;
+	struct tresp r;
+	long long too_long = video_new("Long clip", 200000), bad = video_new("Bad clip", 30000);
+	char vid[24], path[64];
+
+	(void)state;
+	actor_new(&a, "composer.private", NULL);     /* at most 180 s */
+	/* longer than the creator may post: said in words, Post disabled, POST refused */
+	form_get(&a, too_long, &f, &r);
+	assert_contains(r.body.data, "This video cannot be sent to TikTok as it is:");
+	assert_contains(r.body.data, "This video is 3 min 20 s long, but this TikTok account can post videos of at most 3 min.");
+	assert_contains(r.body.data, "id=\"post-button\" disabled>Post</button>");
+	assert_contains(r.body.data, "data-preflight=\"1\"");
+	tresp_free(&r);
+	form_post(&a, &f, "mode=direct&title=x&privacy=SELF_ONLY", &r);
+	assert_int_equal(r.status, 422);
+	tresp_free(&r);
+	form_free(&f);
+	/* a file TikTok would refuse, and then a file that is gone */
+	snprintf(vid, sizeof(vid), "%lld", bad);
+	free(db1("UPDATE videos SET ready = false, not_ready_reason = 'frame rate 12 fps is below 23 fps'"
+		 " WHERE id = $1 RETURNING id", 1, (const char *[]){ vid }));
+	form_get(&a, bad, &f, &r);
+	assert_contains(r.body.data, "TikTok would not accept this file as it is: frame rate 12 fps is below 23 fps.");
+	assert_contains(r.body.data, "id=\"post-button\" disabled>Post</button>");
+	tresp_free(&r);
+	form_free(&f);
+	{
+		char *rel = db1("SELECT path FROM videos WHERE id = $1", 1, (const char *[]){ vid });
+		char *full = xprintf("%s/%s", t_env("LF_MEDIA"), rel);
+		assert_int_equal(unlink(full), 0);
+		free(full);
+		free(rel);
+	}
+	form_get(&a, bad, &f, &r);
+	assert_contains(r.body.data, "The video file is missing from the media folder");
+	tresp_free(&r);
+	form_free(&f);
+	assert_int_equal(jobs_of(&a), 0);
+
+	/* our share of creator_info calls spent: say so, offer a reload, no Post */
+	free(db1("INSERT INTO tiktok_calls (account_id, endpoint) SELECT $1, 'creator_info'"
+		 " FROM generate_series(1, 20) RETURNING account_id", 1, (const char *[]){ a.account }));
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok", too_long);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_contains(r.body.data, "times in the last minute, TikTok&#39;s limit. Wait");
+	assert_contains(r.body.data, ">Reload</a>");
+	assert_lacks(r.body.data, "id=\"post-button\"");
+	tresp_free(&r);
+	actor_free(&a);
+}
+
+/* Two creators of our own in the emulator, beside its built-in ones, with
+ * a daily post cap no test run reaches: the stack's worker posts the jobs
+ * made here, and other tests post as the built-in creators (15 a day). */
+static void emulator_profiles(void)
+{
+	static const char *const mine[] = {
+		"{\"open_id\":\"c0c0c0c0-0000-4000-8000-00000000c001\",\"username\":\"composer.public\","
+		"\"display_name\":\"Cora (composer)\",\"private\":false,\"max_video_post_duration_sec\":600,"
+		"\"daily_post_cap\":100000}",
+		"{\"open_id\":\"c0c0c0c0-0000-4000-8000-00000000c002\",\"username\":\"composer.private\","
+		"\"display_name\":\"Piet (composer)\",\"private\":true,\"max_video_post_duration_sec\":180,"
+		"\"daily_post_cap\":100000}",
+	};
+	struct tclient *e = tc_new_base(t_env("LF_EMU_URL"));
+	struct json_object *cfg, *profiles, *body;
+	const char *hdr[] = { "Content-Type: application/json", NULL };
+	const char *js;
+	struct tresp r;
+
+	assert_int_equal(tc_get(e, "/_emulator/config", &r), 0);
+	assert_int_equal(r.status, 200);
+	cfg = json_tokener_parse(r.body.data);
+	tresp_free(&r);
+	assert_non_null(cfg);
+	assert_true(json_object_object_get_ex(cfg, "profiles", &profiles));
+	if (!strstr(json_object_to_json_string(profiles), "composer.public")) {
+		for (size_t i = 0; i < ARRAY_LEN(mine); i++)
+			json_object_array_add(profiles, json_tokener_parse(mine[i]));
+		body = json_object_new_object();
+		json_object_object_add(body, "profiles", json_object_get(profiles));
+		js = json_object_to_json_string(body);
+		assert_int_equal(tc_request(e, "POST", "/_emulator/config", hdr, js, strlen(js), &r), 0);
+		if (r.status != 200)
+			fail_msg("emulator config: %ld %s", r.status, r.body.data);
+		tresp_free(&r);
+		json_object_put(body);
+	}
+	json_object_put(cfg);
+	tc_free(e);
+}
+
 static int setup(void **state)
 {
 	(void)state;
 	dbc = t_db();
+	emulator_profiles();
 	return 0;
 }
 
@@ -909,6 +1007,7 @@ int main(void)
 		cmocka_unit_test(inbox_only_account),
 		cmocka_unit_test(csrf_refused_on_composer),
 		cmocka_unit_test(markup_is_escaped),
+		cmocka_unit_test(preflight_and_quota_block_post),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
