@@ -219,7 +219,9 @@ static int fetch_creator(struct request *req, struct composer *c)
 			 "TikTok could not be reached to renew this account's access. Reload this page in a moment.");
 		goto out;
 	}
-	rc = ratelimit_take(pg->db, c->account_id, "creator_info", RL_CREATOR_INFO_PER_MIN, 60, &wait);
+	/* the same window as the worker's (configurable so tests can shorten it) */
+	rc = ratelimit_take(pg->db, c->account_id, "creator_info", RL_CREATOR_INFO_PER_MIN,
+			    (int)app.cfg.tiktok_rate_window_sec, &wait);
 	if (rc < 0) {
 		accounts_wipe(&token);
 		return -1;
@@ -433,7 +435,7 @@ static void quota_context(struct request *req, struct composer *c, struct json_o
 {
 	struct db *db = page_of(req)->db;
 	int day = ratelimit_used(db, c->account_id, "post_daily", 86400);
-	int minute = ratelimit_used(db, c->account_id, "init", 60);
+	int minute = ratelimit_used(db, c->account_id, "init", (int)app.cfg.tiktok_rate_window_sec);
 	struct json_object *q = json_object_new_object();
 
 	if (day < 0 || minute < 0) {
