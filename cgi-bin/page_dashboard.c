@@ -31,7 +31,7 @@ static struct db_stmt q_library = { "dashboard_library",
 	"       v.video_codec, v.container, v.expression, v.expression_translation, v.title,"
 	"       v.title_translation, array_to_json(v.keywords)::text, v.language, v.learn_language,"
 	"       v.show_name, v.episode, v.ready, v.not_ready_reason, v.missing,"
-	"       j.state, j.post_url, j.fail_reason, j.id "
+	"       j.state, j.post_url, j.fail_reason, j.id, j.user_id "
 	"FROM videos v LEFT JOIN upload_jobs j ON j.id = v.last_job_id "
 	"WHERE " LIBRARY_WHERE_COND
 	"ORDER BY v.id DESC LIMIT $3 OFFSET $4" };
@@ -101,7 +101,7 @@ static void format_duration(char *out, size_t n, long long ms)
 	snprintf(out, n, "%lld:%02lld", s / 60, s % 60);
 }
 
-static struct json_object *video_row(PGresult *r, int i)
+static struct json_object *video_row(PGresult *r, int i, int64_t user_id)
 {
 	struct json_object *v = json_object_new_object(), *kw;
 	char tmp[64];
@@ -149,6 +149,8 @@ static struct json_object *video_row(PGresult *r, int i)
 		add_str(job, "post_url", db_val(r, i, 22));
 		add_str(job, "fail_reason", db_val(r, i, 23));
 		add_str(job, "id", db_val(r, i, 24));   /* the job page: progress, timeline, outcome */
+		/* the library is shared, job pages are their owner's: link only those */
+		json_object_object_add(job, "mine", json_object_new_boolean(db_ll(r, i, 25) == user_id));
 		json_object_object_add(v, "job", job);
 	}
 	return v;
@@ -253,7 +255,7 @@ int page_dashboard(struct request *req)
 	videos = json_object_new_array();
 	n = PQntuples(r);
 	for (int i = 0; i < n; i++)
-		json_object_array_add(videos, video_row(r, i));
+		json_object_array_add(videos, video_row(r, i, pg->user_id));
 	json_object_object_add(ctx, "videos", videos);
 	json_object_object_add(ctx, "has_videos", json_object_new_boolean(n > 0));
 	json_object_object_add(ctx, "library_empty", json_object_new_boolean(db_ll(t, 0, 1) == 0));

@@ -383,7 +383,7 @@ static void dashboard_shows_the_latest_job_state(void **state)
 	struct tclient *c = tc_new();
 	PGconn *db = t_db();
 	struct tresp r;
-	char name[64], *vid, *uid;
+	char name[64], other[64], link[64], *vid, *uid, *jid;
 
 	(void)state;
 	make_video("jobs", "posted.mp4", "720x1280", 30, "Posted clip zebra");
@@ -400,22 +400,36 @@ static void dashboard_shows_the_latest_job_state(void **state)
 	free(t_db_value(db, "INSERT INTO upload_jobs (submission_id, user_id, video_id, state)"
 			    " VALUES (md5(random()::text), $1, $2, 'processing') RETURNING id",
 			2, (const char *[]){ uid, vid }));
-	free(t_db_value(db, "UPDATE upload_jobs SET state = 'published',"
-			    " post_url = 'https://www.tiktok.com/@demo/video/7300000000000000001'"
-			    " WHERE video_id = $1 AND state = 'processing' RETURNING id",
-			1, (const char *[]){ vid }));
+	jid = t_db_value(db, "UPDATE upload_jobs SET state = 'published',"
+			 " post_url = 'https://www.tiktok.com/@demo/video/7300000000000000001'"
+			 " WHERE video_id = $1 AND state = 'processing' RETURNING id",
+			 1, (const char *[]){ vid });
+	snprintf(link, sizeof(link), "href=\"/jobs/%s\"", jid);
 	login(c, name);
 	get_ok(c, "/?filter=posted&q=zebra", &r);
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body.data, "Posted clip zebra"));
 	assert_non_null(strstr(r.body.data, "https://www.tiktok.com/@demo/video/7300000000000000001"));
 	assert_null(strstr(r.body.data, "old failure"));
+	assert_non_null(strstr(r.body.data, link));          /* the owner gets the job page */
 	tresp_free(&r);
+	{
+		/* another user sees the state, but no link to a page that is not theirs */
+		struct tclient *o = tc_new();
+		new_user(other, sizeof(other));
+		login(o, other);
+		get_ok(o, "/?filter=posted&q=zebra", &r);
+		assert_non_null(strstr(r.body.data, "Posted clip zebra"));
+		assert_null(strstr(r.body.data, link));
+		tresp_free(&r);
+		tc_free(o);
+	}
 	get_ok(c, "/?filter=failed&q=zebra", &r);
 	assert_null(strstr(r.body.data, "Posted clip zebra"));
 	tresp_free(&r);
 	free(vid);
 	free(uid);
+	free(jid);
 	PQfinish(db);
 	tc_free(c);
 }
