@@ -16,6 +16,7 @@ enum {
 	R_CSRF  = 1 << 1,   /* POST must carry the session's CSRF token */
 	R_NODB  = 1 << 2,   /* works without the database (static answers) */
 	R_NOREFERRER = 1 << 3, /* Referrer-Policy: no-referrer (URLs carrying codes) */
+	R_RAWBODY = 1 << 4,  /* POST body read raw by the handler (req_read_body), not as a form */
 };
 
 /* Process-wide, read-only after start-up. */
@@ -77,6 +78,8 @@ int page_job(struct request *req);
 int page_job_api(struct request *req);
 int page_job_retry(struct request *req);
 int page_job_cancel(struct request *req);
+int page_webhook_tiktok(struct request *req);   /* page_webhook.c */
+int page_metrics(struct request *req);          /* page_ops.c, with page_healthz */
 
 /* page_accounts.c — the user's TikTok accounts as a JSON array for a page
  * (all but disconnected ones, or only connected ones); NULL on a database

@@ -1,6 +1,7 @@
 /* dispatch.c — the one route table, and the checks every request passes
  * before its handler runs: route (404/405), database (503), session,
- * login (R_LOGIN), body limits and CSRF (R_CSRF). */
+ * login (R_LOGIN), body limits and CSRF (R_CSRF). Routes with R_RAWBODY
+ * read their body themselves (req_read_body) instead of as a form. */
 #include "app.h"
 #include "escape.h"
 #include "log.h"
@@ -22,6 +23,11 @@ const struct route app_routes[] = {
 	{ "POST", "/jobs/{id}/cancel",    page_job_cancel,   R_LOGIN | R_CSRF, "job_cancel" },
 	{ "GET",  "/videos/{id}/file",    page_video_file,   R_LOGIN,          "video_file" },
 	{ "GET",  "/healthz",             page_healthz,      R_NODB,           "healthz" },
+	/* the metrics page reads the database itself, so it answers without it */
+	{ "GET",  "/metrics",             page_metrics,      R_NODB,           "metrics" },
+	/* TikTok's webhooks: no login, no CSRF; the signature over the raw
+	 * body is the authentication (page_webhook.c) */
+	{ "POST", "/webhooks/tiktok",     page_webhook_tiktok, R_RAWBODY,      "webhook_tiktok" },
 	{ "GET",  "/auth/tiktok/start",   page_oauth_start,  R_LOGIN,          "oauth_start" },
 	/* no R_LOGIN: a lost session gets a clear page, not a login redirect
 	 * that would carry TikTok's code along in ?next= */
@@ -130,7 +136,7 @@ void app_handle(struct request *req)
 		redirect_to_login(req);
 		return;
 	}
-	if (!strcmp(req->method, "POST")) {
+	if (!strcmp(req->method, "POST") && !(rt->flags & R_RAWBODY)) {
 		if (check_post_body(req) < 0)
 			return;
 		if ((rt->flags & R_CSRF) && !csrf_check(req)) {

@@ -6,6 +6,7 @@
  * as spawn-fcgi and systemd socket activation hand it over). */
 #include "app.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -37,6 +38,7 @@ static void after_request(struct request *req, double seconds)
 	log_info("event=request method=%s path=%s route=%s status=%d ms=%.2f", req->method,
 		 log_quote(req->path), req->route ? req->route->name : "-", req->status,
 		 seconds * 1000.0);
+	metrics_request(req->route ? req->route->name : "unmatched", req->status, seconds);
 }
 
 int main(int argc, char **argv)

@@ -1,5 +1,5 @@
 /* page_video.c — one video's file (served by nginx); its TikTok composer
- * is page_composer.c. */
+ * is page_composer.c. (GET /healthz lives in page_ops.c.) */
 #include "app.h"
 #include "escape.h"
 #include "log.h"
@@ -98,17 +98,5 @@ int page_video_file(struct request *req)
 	req_header(req, "X-Accel-Redirect: %s", buf_cstr(&loc));
 	buf_free(&loc);
 	PQclear(r);
-	return 0;
-}
-
-int page_healthz(struct request *req)
-{
-	struct thread_state *ts = req->thread_ctx;
-	static struct db_stmt q_ping = { "healthz_ping", "SELECT 1" };
-	int ok = db_exec(&ts->db, &q_ping, 0, NULL) == 0;
-
-	req->status = ok ? 200 : 503;
-	req_header(req, "Content-Type: text/plain; charset=utf-8");
-	buf_puts(&req->out, ok ? "ok\n" : "database unreachable\n");
 	return 0;
 }

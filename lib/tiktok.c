@@ -1,6 +1,7 @@
 /* tiktok.c — the TikTok HTTP client: one request core over libcurl, the
  * OAuth calls and user info (tiktok-api.md §1). See tiktok.h. */
 #include "tiktok.h"
+#include "metrics.h"
 #include "crypto.h"
 #include "escape.h"
 #include "util.h"
@@ -237,6 +238,7 @@ done:
 	if (sink.b.data)
 		OPENSSL_cleanse(sink.b.data, sink.b.cap);   /* token answers pass through here */
 	buf_free(&sink.b);
+	metrics_tiktok_call(url, body, out);            /* calls by endpoint and code */
 	return rc;
 }
 

@@ -1,0 +1,123 @@
+/* page_ops.c — what operators and their tools poll:
+ *
+ *   GET /healthz   200 "ok" when the database answers, 503 otherwise (for
+ *                  load balancers and systemd/monitoring checks)
+ *   GET /metrics   Prometheus text format 0.0.4: this app process's
+ *                  counters (lib/metrics.h) plus gauges read from the
+ *                  database at scrape time (jobs by state, bytes, worker
+ *                  leases, accounts). Access is restricted by nginx (see
+ *                  scripts/nginx/langflix-site.conf: loopback and an allow
+ *                  list); the numbers hold no user data.
+ *
+ * Both run without the central database check (R_NODB) so they can say
+ * that the database is down instead of showing the 503 page. */
+#include "app.h"
+#include "log.h"
+#include "metrics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct db_stmt q_ping = { "ops_ping", "SELECT 1" };
+static struct db_stmt q_jobs = { "ops_jobs_by_state",
+	"SELECT s.state, count(j.id), coalesce(sum(j.bytes_sent), 0) "
+	"FROM unnest(ARRAY['queued','uploading','processing','published','inboxed','failed',"
+	"                  'cancelled']) AS s(state) "
+	"LEFT JOIN upload_jobs j ON j.state = s.state GROUP BY s.state ORDER BY s.state" };
+/* worker_id is host:pid:slot; a live lease is a busy slot */
+static struct db_stmt q_leases = { "ops_worker_leases",
+	"SELECT split_part(locked_by, ':', 1) || ':' || split_part(locked_by, ':', 2), count(*) "
+	"FROM upload_jobs WHERE locked_until > now() AND locked_by IS NOT NULL "
+	"GROUP BY 1 ORDER BY 1" };
+static struct db_stmt q_due = { "ops_queue_oldest_due",
+	"SELECT coalesce(extract(epoch FROM now() - min(run_at)), 0) FROM upload_jobs "
+	"WHERE state IN ('queued', 'uploading', 'processing') AND run_at <= now() "
+	"  AND (locked_until IS NULL OR locked_until < now())" };
+static struct db_stmt q_accounts = { "ops_accounts_by_status",
+	"SELECT s.status, count(a.id) "
+	"FROM unnest(ARRAY['connected','needs_reconnect','disconnected']) AS s(status) "
+	"LEFT JOIN tiktok_accounts a ON a.status = s.status GROUP BY s.status ORDER BY s.status" };
+
+static int database_ok(struct db *db)
+{
+	return db_ensure(db) == 0 && db_exec(db, &q_ping, 0, NULL) == 0;
+}
+
+int page_healthz(struct request *req)
+{
+	struct thread_state *ts = req->thread_ctx;
+	int ok = database_ok(&ts->db);
+
+	req->status = ok ? 200 : 503;
+	req_header(req, "Content-Type: text/plain; charset=utf-8");
+	buf_puts(&req->out, ok ? "ok\n" : "database unreachable\n");
+	return 0;
+}
+
+/* Gauges from the database; 0 when every query answered, -1 otherwise
+ * (what was written stays: each block is complete or absent). */
+static int database_gauges(struct db *db, struct buf *out)
+{
+	struct buf part = BUF_INIT;
+	PGresult *r;
+	int rc = -1;
+
+	if (!(r = db_run(db, &q_jobs, 0, NULL)))
+		goto out;
+	metrics_text_header(&part, "langflix_jobs", "gauge", "Upload jobs in the queue table, by state.");
+	for (int i = 0; i < PQntuples(r); i++)
+		metrics_text_sample(&part, "langflix_jobs", "state", db_val(r, i, 0), (double)db_ll(r, i, 1));
+	metrics_text_header(&part, "langflix_job_bytes_sent", "gauge",
+			    "Bytes TikTok has accepted for the jobs in the queue table, by job state.");
+	for (int i = 0; i < PQntuples(r); i++)
+		metrics_text_sample(&part, "langflix_job_bytes_sent", "state", db_val(r, i, 0),
+				    (double)db_ll(r, i, 2));
+	PQclear(r);
+
+	if (!(r = db_run(db, &q_leases, 0, NULL)))
+		goto out;
+	metrics_text_header(&part, "langflix_worker_leases", "gauge",
+			    "Jobs a worker process holds a live lease on (its busy slots), by host:pid.");
+	for (int i = 0; i < PQntuples(r); i++)
+		metrics_text_sample(&part, "langflix_worker_leases", "worker", db_val(r, i, 0),
+				    (double)db_ll(r, i, 1));
+	PQclear(r);
+
+	if (!(r = db_run(db, &q_due, 0, NULL)))
+		goto out;
+	metrics_text_header(&part, "langflix_queue_oldest_due_seconds", "gauge",
+			    "How long the oldest due, unclaimed job has been waiting (0 when none).");
+	metrics_text_sample(&part, "langflix_queue_oldest_due_seconds", NULL, NULL,
+			    PQntuples(r) ? strtod(db_val(r, 0, 0) ? db_val(r, 0, 0) : "0", NULL) : 0);
+	PQclear(r);
+
+	if (!(r = db_run(db, &q_accounts, 0, NULL)))
+		goto out;
+	metrics_text_header(&part, "langflix_tiktok_accounts", "gauge", "TikTok accounts by status.");
+	for (int i = 0; i < PQntuples(r); i++)
+		metrics_text_sample(&part, "langflix_tiktok_accounts", "status", db_val(r, i, 0),
+				    (double)db_ll(r, i, 1));
+	PQclear(r);
+	buf_append(out, part.data ? part.data : "", part.len);
+	rc = 0;
+out:
+	buf_free(&part);
+	return rc;
+}
+
+int page_metrics(struct request *req)
+{
+	struct thread_state *ts = req->thread_ctx;
+	int up = database_ok(&ts->db);
+
+	if (up && database_gauges(&ts->db, &req->out) < 0)
+		up = 0;
+	metrics_text_header(&req->out, "langflix_database_up", "gauge",
+			    "1 when this app process reached the database during this scrape.");
+	metrics_text_sample(&req->out, "langflix_database_up", NULL, NULL, up);
+	metrics_render(&req->out);
+	req->status = 200;
+	req_header(req, "Content-Type: text/plain; version=0.0.4; charset=utf-8");
+	return 0;
+}

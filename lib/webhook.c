@@ -1,0 +1,544 @@
+/* webhook.c — TikTok webhook events: parsing (pure) and their effect on
+ * jobs and accounts. See webhook.h. */
+#include "webhook.h"
+
+#include "accounts.h"
+#include "crypto.h"
+#include "log.h"
+#include "tiktok_errors.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- parsing ---- */
+
+static const struct {
+	const char *name;
+	enum webhook_kind kind;
+} kinds[] = {
+	{ "post.publish.complete", WH_PUBLISH_COMPLETE },
+	{ "post.publish.failed", WH_PUBLISH_FAILED },
+	{ "post.publish.inbox_delivered", WH_INBOX_DELIVERED },
+	{ "post.publish.publicly_available", WH_PUBLICLY_AVAILABLE },
+	/* TikTok's own spelling; the event name must match exactly */
+	{ "post.publish.no_longer_publicaly_available", WH_NO_LONGER_PUBLIC },
+	{ "authorization.removed", WH_AUTH_REMOVED },
+};
+
+enum webhook_kind webhook_kind_of(const char *event)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (event && !strcmp(event, kinds[i].name))
+			return kinds[i].kind;
+	return WH_UNKNOWN;
+}
+
+static void set_err(char *err, size_t errlen, const char *msg)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s", msg);
+}
+
+/* Exactly one JSON value in s (surrounding whitespace allowed). */
+static struct json_object *parse_whole(const char *s, size_t n)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	size_t end;
+
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n == 0 || n > (size_t)1 << 30 || memchr(s, '\0', n))
+		return NULL;
+	tok = json_tokener_new();
+	if (!tok)
+		return NULL;
+	o = json_tokener_parse_ex(tok, s, (int)n);
+	end = json_tokener_get_parse_end(tok);
+	if (!o || json_tokener_get_error(tok) != json_tokener_success || end != n) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/* A string member copied into dst; 0, 1 when absent (dst ""), -1 when of
+ * another type or too long. */
+static int take_str(struct json_object *o, const char *key, char *dst, size_t n)
+{
+	struct json_object *v;
+	const char *s;
+
+	dst[0] = '\0';
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return 1;
+	if (!json_object_is_type(v, json_type_string))
+		return -1;
+	s = json_object_get_string(v);
+	if (strlen(s) >= n)
+		return -1;
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* A post id sent as a JSON number or as a string of digits (both occur). */
+static int take_post_id(struct json_object *o, char *dst, size_t n)
+{
+	struct json_object *v;
+	const char *s;
+
+	dst[0] = '\0';
+	if (!json_object_object_get_ex(o, "post_id", &v) || !v)
+		return -1;
+	if (json_object_is_type(v, json_type_int)) {
+		/* json-c keeps integers beyond int64 as uint64; both print exactly */
+		s = json_object_get_string(v);
+	} else if (json_object_is_type(v, json_type_string)) {
+		s = json_object_get_string(v);
+	} else {
+		return -1;  /* a double has lost digits already */
+	}
+	if (!all_digits(s) || strlen(s) >= n)
+		return -1;
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+/* The content member: a string holding a JSON object (the documented
+ * shape), or an object. A new reference, or NULL. */
+static struct json_object *content_of(struct json_object *env)
+{
+	struct json_object *c;
+
+	if (!json_object_object_get_ex(env, "content", &c) || !c)
+		return NULL;
+	if (json_object_is_type(c, json_type_object))
+		return json_object_get(c);
+	if (json_object_is_type(c, json_type_string)) {
+		struct json_object *inner = parse_whole(json_object_get_string(c),
+							(size_t)json_object_get_string_len(c));
+		if (inner && json_object_is_type(inner, json_type_object))
+			return inner;
+		json_object_put(inner);
+	}
+	return NULL;
+}
+
+static int parse_content(struct json_object *c, struct webhook_event *out, char *err, size_t errlen)
+{
+	struct json_object *v;
+
+	if (out->kind == WH_AUTH_REMOVED) {
+		out->auth_reason = -1;
+		if (json_object_object_get_ex(c, "reason", &v) && v &&
+		    json_object_is_type(v, json_type_int)) {
+			int64_t r = json_object_get_int64(v);
+			out->auth_reason = r >= 0 && r <= 1000 ? (int)r : -1;
+		}
+		return 0;
+	}
+	if (out->kind == WH_UNKNOWN)
+		return 0;
+	/* post.publish.*: publish_id is what the event is about */
+	if (take_str(c, "publish_id", out->publish_id, sizeof(out->publish_id)) != 0 ||
+	    !out->publish_id[0]) {
+		set_err(err, errlen, "content has no publish_id string");
+		return -1;
+	}
+	if (take_str(c, "publish_type", out->publish_type, sizeof(out->publish_type)) < 0) {
+		set_err(err, errlen, "content.publish_type is not a short string");
+		return -1;
+	}
+	if (out->kind == WH_PUBLISH_FAILED &&
+	    take_str(c, "reason", out->reason, sizeof(out->reason)) < 0) {
+		set_err(err, errlen, "content.reason is not a short string");
+		return -1;
+	}
+	if ((out->kind == WH_PUBLICLY_AVAILABLE || out->kind == WH_NO_LONGER_PUBLIC) &&
+	    take_post_id(c, out->post_id, sizeof(out->post_id)) < 0) {
+		set_err(err, errlen, "content has no numeric post_id");
+		return -1;
+	}
+	return 0;
+}
+
+int webhook_parse(const char *body, size_t len, struct webhook_event *out, char *err, size_t errlen)
+{
+	struct json_object *env = NULL, *content = NULL, *v;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->auth_reason = -1;
+	set_err(err, errlen, "");
+	if (!body || !(env = parse_whole(body, len)) || !json_object_is_type(env, json_type_object)) {
+		set_err(err, errlen, "the body is not a JSON object");
+		goto out;
+	}
+	if (take_str(env, "event", out->event, sizeof(out->event)) != 0 || !out->event[0]) {
+		set_err(err, errlen, "no event name");
+		goto out;
+	}
+	if (take_str(env, "client_key", out->client_key, sizeof(out->client_key)) < 0 ||
+	    take_str(env, "user_openid", out->user_openid, sizeof(out->user_openid)) < 0) {
+		set_err(err, errlen, "client_key or user_openid is not a short string");
+		goto out;
+	}
+	if (json_object_object_get_ex(env, "create_time", &v) && v) {
+		if (!json_object_is_type(v, json_type_int)) {
+			set_err(err, errlen, "create_time is not an integer");
+			goto out;
+		}
+		out->create_time = json_object_get_int64(v);
+	}
+	out->kind = webhook_kind_of(out->event);
+	if (out->kind == WH_AUTH_REMOVED && !out->user_openid[0]) {
+		set_err(err, errlen, "authorization.removed without user_openid");
+		goto out;
+	}
+	content = content_of(env);
+	if (!content) {
+		if (out->kind == WH_UNKNOWN) {   /* not ours: keep it, act on nothing */
+			rc = 0;
+			goto out;
+		}
+		set_err(err, errlen, "content is not a JSON object (or a string holding one)");
+		goto out;
+	}
+	rc = parse_content(content, out, err, errlen);
+out:
+	json_object_put(content);
+	json_object_put(env);
+	return rc;
+}
+
+const char *webhook_auth_reason_text(int reason)
+{
+	switch (reason) {
+	case 1: return "the account holder disconnected LangFlix in TikTok";
+	case 2: return "the TikTok account was deleted";
+	case 3: return "the account holder's age changed";
+	case 4: return "the TikTok account was banned";
+	case 5: return "the app's access was revoked by the developer";
+	default: return "TikTok gave no reason";
+	}
+}
+
+static int url_safe_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+int webhook_post_url(const char *username, const char *post_id, struct buf *out)
+{
+	if (!username || !post_id || !url_safe_name(username) || !all_digits(post_id))
+		return -1;
+	buf_printf(out, "https://www.tiktok.com/@%s/video/%s", username, post_id);
+	return 0;
+}
+
+/* ---- the database side ---- */
+
+#define NON_TERMINAL "('queued', 'uploading', 'processing')"
+/* The creator's @handle: what creator_info said before init, else the
+ * account's username (only present with user.info.profile). */
+#define USERNAME_OF_J \
+	"coalesce(nullif(j.creator_username, ''), " \
+	"(SELECT nullif(a.username, '') FROM tiktok_accounts a WHERE a.id = j.account_id))"
+
+static struct db_stmt q_store = { "webhook_store",
+	"INSERT INTO webhook_events (body_sha256, event, user_openid, publish_id, create_time, body) "
+	"VALUES ($1, $2, nullif($3, ''), nullif($4, ''), $5::bigint, $6::jsonb) "
+	"ON CONFLICT (body_sha256) DO NOTHING RETURNING id" };
+static struct db_stmt q_result = { "webhook_result",
+	"UPDATE webhook_events SET result = $2, job_id = $3::bigint, account_id = $4::bigint "
+	"WHERE id = $1" };
+/* The job moves to a final state only from a non-terminal one (and to
+ * published from inboxed: the user posted the draft). The event row is
+ * written by the same statement, so it exists exactly when the row moved. */
+static struct db_stmt q_finish = { "webhook_finish_job",
+	"WITH done AS ("
+	" UPDATE upload_jobs j SET state = $2, tiktok_status = coalesce($3, j.tiktok_status),"
+	"        fail_reason = CASE WHEN $2 = 'failed' THEN coalesce($4, j.fail_reason) END,"
+	"        post_id = coalesce($5, j.post_id),"
+	"        post_url = coalesce($6, j.post_url, CASE WHEN $2 = 'published' THEN"
+	"                   'https://www.tiktok.com/@' || " USERNAME_OF_J " END),"
+	"        locked_by = NULL, locked_until = NULL, finished_at = now(), updated_at = now()"
+	"  WHERE j.publish_id = $1"
+	"    AND (j.state IN " NON_TERMINAL " OR ($2 = 'published' AND j.state = 'inboxed'))"
+	"  RETURNING j.id) "
+	"INSERT INTO job_events (job_id, kind, message) SELECT id, $2::text, $7::text FROM done RETURNING job_id" };
+static struct db_stmt q_public = { "webhook_public",
+	"WITH done AS ("
+	" UPDATE upload_jobs j SET post_id = $2,"
+	"        post_url = coalesce('https://www.tiktok.com/@' || " USERNAME_OF_J
+	"                            || '/video/' || $2, j.post_url),"
+	"        state = 'published', tiktok_status = 'PUBLISH_COMPLETE', no_longer_public_at = NULL,"
+	"        locked_by = NULL, locked_until = NULL, finished_at = coalesce(j.finished_at, now()),"
+	"        updated_at = now()"
+	"  WHERE j.publish_id = $1"
+	"    AND j.state IN ('queued', 'uploading', 'processing', 'published', 'inboxed')"
+	"    AND (j.state <> 'published' OR j.post_id IS DISTINCT FROM $2"
+	"         OR j.no_longer_public_at IS NOT NULL)"
+	"  RETURNING j.id, j.post_url) "
+	"INSERT INTO job_events (job_id, kind, message)"
+	" SELECT id, 'public', 'The post is public on TikTok: ' || coalesce(post_url, 'post ' || $2) || '.'"
+	" FROM done RETURNING job_id" };
+static struct db_stmt q_not_public = { "webhook_not_public",
+	"WITH done AS ("
+	" UPDATE upload_jobs SET no_longer_public_at = now(), updated_at = now()"
+	"  WHERE publish_id = $1 AND state = 'published' AND no_longer_public_at IS NULL"
+	"  RETURNING id) "
+	"INSERT INTO job_events (job_id, kind, message)"
+	" SELECT id, 'not_public', 'TikTok reports that the post is no longer public: the creator "
+	"made it private or deleted it, or TikTok took it down. Check it in the TikTok app.'"
+	" FROM done RETURNING job_id" };
+static struct db_stmt q_job_by_publish = { "webhook_job_by_publish",
+	"SELECT id FROM upload_jobs WHERE publish_id = $1 ORDER BY id DESC LIMIT 1" };
+static struct db_stmt q_accounts_by_openid = { "webhook_accounts_by_openid",
+	"SELECT id, coalesce(nullif(display_name, ''), nullif(username, ''), open_id), "
+	"       status = 'connected' "
+	"FROM tiktok_accounts WHERE open_id = $1 ORDER BY id FOR UPDATE" };
+static struct db_stmt q_fail_queued = { "webhook_fail_queued",
+	"WITH f AS ("
+	" UPDATE upload_jobs SET state = 'failed', fail_reason = $2, locked_by = NULL,"
+	"        locked_until = NULL, finished_at = now(), updated_at = now()"
+	"  WHERE account_id = $1 AND state = 'queued' RETURNING id) "
+	"INSERT INTO job_events (job_id, kind, message) SELECT id, 'failed', $2 FROM f RETURNING job_id" };
+
+int webhook_finish_job(struct db *db, const char *publish_id, const char *state,
+		       const char *tiktok_status, const char *fail_reason, const char *post_id,
+		       const char *post_url, const char *message, int64_t *job_id)
+{
+	PGresult *r = db_run(db, &q_finish, 7,
+			     (const char *[]){ publish_id, state, tiktok_status, fail_reason, post_id,
+					       post_url, message ? message : "" });
+	int n;
+
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	if (n > 0 && job_id)
+		*job_id = db_ll(r, 0, 0);
+	PQclear(r);
+	return n > 0 ? 1 : 0;
+}
+
+/* The event changed nothing: is there a job with that publish (already
+ * in that state, or finished otherwise) or none at all? */
+static int classify_miss(struct db *db, const char *publish_id, int64_t *job_id,
+			 const char **result)
+{
+	PGresult *r = db_run(db, &q_job_by_publish, 1, (const char *[]){ publish_id });
+
+	if (!r)
+		return -1;
+	*result = PQntuples(r) > 0 ? WH_RESULT_UNCHANGED : WH_RESULT_UNMATCHED;
+	if (PQntuples(r) > 0)
+		*job_id = db_ll(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+/* A job statement returning the changed job ids (none when nothing moved). */
+static int job_stmt(struct db *db, const struct db_stmt *st, int n, const char *const *params,
+		    const char *publish_id, int64_t *job_id, const char **result)
+{
+	PGresult *r = db_run(db, st, n, params);
+
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return classify_miss(db, publish_id, job_id, result);
+	}
+	*job_id = db_ll(r, 0, 0);
+	*result = WH_RESULT_APPLIED;
+	PQclear(r);
+	return 0;
+}
+
+static int finish_result(struct db *db, const struct webhook_event *ev, const char *state,
+			 const char *status, const char *reason, const char *message,
+			 int64_t *job_id, const char **result)
+{
+	int rc = webhook_finish_job(db, ev->publish_id, state, status, reason, NULL, NULL, message,
+				    job_id);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return classify_miss(db, ev->publish_id, job_id, result);
+	*result = WH_RESULT_APPLIED;
+	return 0;
+}
+
+static int apply_failed(struct db *db, const struct webhook_event *ev, int64_t *job_id,
+			const char **result)
+{
+	const char *why = tiktok_fail_reason_text(ev->reason, NULL);
+	static struct db_stmt q_account_of = { "webhook_account_of_job",
+		"SELECT coalesce(account_id, 0) FROM upload_jobs WHERE id = $1" };
+
+	if (finish_result(db, ev, "failed", "FAILED", why, why, job_id, result) < 0)
+		return -1;
+	/* TikTok's auth_removed: the account must be connected again */
+	if (!strcmp(*result, WH_RESULT_APPLIED) && !strcmp(ev->reason, "auth_removed")) {
+		char sid[24];
+		PGresult *r;
+		snprintf(sid, sizeof(sid), "%lld", (long long)*job_id);
+		r = db_run(db, &q_account_of, 1, (const char *[]){ sid });
+		if (!r)
+			return -1;
+		if (PQntuples(r) > 0 && db_ll(r, 0, 0) > 0 &&
+		    accounts_mark_reconnect(db, db_ll(r, 0, 0), why) < 0) {
+			PQclear(r);
+			return -1;
+		}
+		PQclear(r);
+	}
+	return 0;
+}
+
+static int apply_complete(struct db *db, const struct webhook_event *ev, int64_t *job_id,
+			  const char **result)
+{
+	const char *msg = !strcmp(ev->publish_type, "INBOX_SHARE")
+		? "The video was posted from the TikTok inbox draft (TikTok notified LangFlix)."
+		: "TikTok published the video (TikTok notified LangFlix).";
+
+	return finish_result(db, ev, "published", "PUBLISH_COMPLETE", NULL, msg, job_id, result);
+}
+
+static int apply_auth_removed(struct db *db, const struct webhook_event *ev, int64_t *account_id,
+			      const char **result)
+{
+	PGresult *r = db_run(db, &q_accounts_by_openid, 1, (const char *[]){ ev->user_openid });
+	const char *why = webhook_auth_reason_text(ev->auth_reason);
+	int n, changed = 0;
+
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		int64_t id = db_ll(r, i, 0);
+		struct buf acc = BUF_INIT, job = BUF_INIT;
+		PGresult *f;
+		char sid[24];
+
+		*account_id = id;
+		if (strcmp(db_val(r, i, 2), "t") != 0)
+			continue;   /* already disconnected or waiting for a reconnect */
+		buf_printf(&acc, "TikTok withdrew LangFlix's access to %s (%s). Connect the account "
+			   "again to post with it.", db_val(r, i, 1), why);
+		buf_printf(&job, "TikTok withdrew LangFlix's access to the account %s (%s) before this "
+			   "upload started. Connect the account again, then post the video anew.",
+			   db_val(r, i, 1), why);
+		snprintf(sid, sizeof(sid), "%lld", (long long)id);
+		f = accounts_mark_reconnect(db, id, buf_cstr(&acc)) < 0 ? NULL
+			: db_run(db, &q_fail_queued, 2, (const char *[]){ sid, buf_cstr(&job) });
+		buf_free(&acc);
+		buf_free(&job);
+		if (!f) {
+			PQclear(r);
+			return -1;
+		}
+		log_info("event=webhook_authorization_removed account_id=%lld reason=%d jobs_failed=%d",
+			 (long long)id, ev->auth_reason, PQntuples(f));
+		PQclear(f);
+		changed = 1;
+	}
+	PQclear(r);
+	*result = changed ? WH_RESULT_APPLIED : n > 0 ? WH_RESULT_UNCHANGED : WH_RESULT_UNMATCHED;
+	return 0;
+}
+
+static int apply(struct db *db, const struct webhook_event *ev, int64_t *job_id,
+		 int64_t *account_id, const char **result)
+{
+	switch (ev->kind) {
+	case WH_PUBLISH_COMPLETE:
+		return apply_complete(db, ev, job_id, result);
+	case WH_PUBLISH_FAILED:
+		return apply_failed(db, ev, job_id, result);
+	case WH_INBOX_DELIVERED:
+		return finish_result(db, ev, "inboxed", "SEND_TO_USER_INBOX", NULL,
+				     "The video is in the TikTok inbox of the account. Open the TikTok "
+				     "app, tap the notification and finish the post there.",
+				     job_id, result);
+	case WH_PUBLICLY_AVAILABLE:
+		return job_stmt(db, &q_public, 2, (const char *[]){ ev->publish_id, ev->post_id },
+				ev->publish_id, job_id, result);
+	case WH_NO_LONGER_PUBLIC:
+		return job_stmt(db, &q_not_public, 1, (const char *[]){ ev->publish_id },
+				ev->publish_id, job_id, result);
+	case WH_AUTH_REMOVED:
+		return apply_auth_removed(db, ev, account_id, result);
+	case WH_UNKNOWN:
+		break;
+	}
+	*result = WH_RESULT_IGNORED;
+	return 0;
+}
+
+int webhook_store_apply(struct db *db, const char *body, size_t len,
+			const struct webhook_event *ev, const char **result)
+{
+	char sha[65], ct[24], sid[24], jid[24], aid[24];
+	char *text = NULL;
+	int64_t job_id = 0, account_id = 0;
+	PGresult *r;
+
+	*result = WH_RESULT_IGNORED;
+	crypto_sha256_hex(body, len, sha);
+	snprintf(ct, sizeof(ct), "%lld", (long long)ev->create_time);
+	text = xstrndup(body, len);
+	if (db_simple(db, "BEGIN") < 0) {
+		free(text);
+		return -1;
+	}
+	r = db_run(db, &q_store, 6,
+		   (const char *[]){ sha, ev->event, ev->user_openid, ev->publish_id,
+				     ev->create_time ? ct : NULL, text });
+	free(text);
+	if (!r)
+		goto fail;
+	if (PQntuples(r) == 0) {
+		/* TikTok's retry of a delivery already stored: nothing to do */
+		PQclear(r);
+		*result = WH_RESULT_DUPLICATE;
+		return db_simple(db, "COMMIT");
+	}
+	snprintf(sid, sizeof(sid), "%s", db_val(r, 0, 0));
+	PQclear(r);
+	if (apply(db, ev, &job_id, &account_id, result) < 0)
+		goto fail;
+	snprintf(jid, sizeof(jid), "%lld", (long long)job_id);
+	snprintf(aid, sizeof(aid), "%lld", (long long)account_id);
+	if (db_exec(db, &q_result, 4,
+		    (const char *[]){ sid, *result, job_id ? jid : NULL, account_id ? aid : NULL }) < 0)
+		goto fail;
+	return db_simple(db, "COMMIT");
+fail:
+	db_simple(db, "ROLLBACK");
+	return -1;
+}
