@@ -48,7 +48,8 @@ static struct db_stmt q_load = { "worker_job_load",
 	"       coalesce(j.chunk_size, 0), coalesce(j.chunk_count, 0), coalesce(j.tiktok_status, ''),"
 	"       j.status_polls, j.reinits, coalesce(j.creator_username, a.username, ''), v.path,"
 	"       coalesce(v.duration_ms, 0),"
-	"       coalesce(extract(epoch FROM now() - j.processing_since)::bigint, 0) "
+	"       coalesce(extract(epoch FROM now() - j.processing_since)::bigint, 0),"
+	"       coalesce(a.scopes, '') "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id"
 	"     LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
 	"WHERE j.id = $1 AND j.locked_by = $2" };
@@ -143,6 +144,7 @@ static int load(struct jobctx *j)
 	j->video_path = dup_or_empty(db_val(r, 0, 17));
 	j->duration_ms = db_ll(r, 0, 18);
 	j->processing_sec = db_ll(r, 0, 19);
+	j->scopes = tiktok_scopes_parse(db_val(r, 0, 20));
 	PQclear(r);
 	return 0;
 }
@@ -314,13 +316,11 @@ static int on_api_error(struct jobctx *j, const char *what, const struct tiktok_
 
 /* ---- token ---- */
 
-static int get_token(struct jobctx *j)
+/* End the job for an accounts_access_token() failure. STEP_END. */
+static int get_token_failed(struct jobctx *j, int rc)
 {
-	int rc = accounts_access_token(&j->s->db, j->cfg, j->q.account_id, &j->token);
-
+	j->ended = 1;
 	switch (rc) {
-	case ACC_OK:
-		return STEP_GO;
 	case ACC_RECONNECT:
 		return job_fail(j, NULL, "The TikTok account must be reconnected before LangFlix can post "
 			       "to it (its authorization expired or was removed). Reconnect the account, "
@@ -334,10 +334,21 @@ static int get_token(struct jobctx *j)
 	}
 }
 
-/* TikTok refused the token before its recorded expiry: refresh once. */
+static int get_token(struct jobctx *j)
+{
+	int rc = accounts_access_token(&j->s->db, j->cfg, j->q.account_id, &j->token);
+
+	return rc == ACC_OK ? STEP_GO : get_token_failed(j, rc);
+}
+
+/* TikTok refused the token before its recorded expiry: refresh once.
+ * 0 with a new token; -1 when that did not work (the caller treats the
+ * refusal as any other error), or when the account must be reconnected —
+ * then the job has already ended (j->ended). */
 static int refresh_once(struct jobctx *j)
 {
 	char acc[24];
+	int rc;
 
 	if (j->refreshed)
 		return -1;
@@ -346,7 +357,12 @@ static int refresh_once(struct jobctx *j)
 	if (db_exec(&j->s->db, &q_stale_token, 1, (const char *[]){ acc }) < 0)
 		return -1;
 	accounts_wipe(&j->token);
-	if (accounts_access_token(&j->s->db, j->cfg, j->q.account_id, &j->token) != ACC_OK)
+	rc = accounts_access_token(&j->s->db, j->cfg, j->q.account_id, &j->token);
+	if (rc == ACC_RECONNECT || rc == ACC_NOT_FOUND) {
+		get_token_failed(j, rc);
+		return -1;
+	}
+	if (rc != ACC_OK)
 		return -1;
 	job_event(j, "token_refreshed", "TikTok asked for a fresh access token; LangFlix renewed it.");
 	return 0;
@@ -429,6 +445,10 @@ static int check_creator(struct jobctx *j)
 			return STEP_END;
 		}
 		rc = tiktok_creator_info(&j->client, buf_cstr(&j->token), &cr, &res);
+	}
+	if (j->ended) {
+		tiktok_result_free(&res);
+		return STEP_END;
 	}
 	if (rc == TT_CREATOR_CANNOT_POST) {
 		rc = job_fail(j, NULL, tiktok_creator_cannot_post_text(res.error));
@@ -538,6 +558,10 @@ static int do_init(struct jobctx *j)
 		rc = tiktok_post_init(&j->client, buf_cstr(&j->token), direct(j) ? &post : NULL, &src,
 				      &in, &res);
 	}
+	if (rc < 0 && j->ended) {
+		tiktok_result_free(&res);
+		return STEP_END;
+	}
 	if (rc < 0) {
 		rc = on_api_error(j, "init", &res);
 		tiktok_result_free(&res);
@@ -645,6 +669,10 @@ static int fetch_status(struct jobctx *j, struct tiktok_status *st)
 	if (rc == 0) {
 		tiktok_result_free(&res);
 		return STATUS_OK;
+	}
+	if (j->ended) {
+		tiktok_result_free(&res);
+		return -1;
 	}
 	if (res.outcome == TT_API && !strcmp(res.error, "invalid_publish_id")) {
 		tiktok_result_free(&res);
@@ -778,9 +806,24 @@ static int resume(struct jobctx *j)
 	return upload_transfer(j, from);
 }
 
+/* Calling TikTok without the scope is refused (and a protocol violation):
+ * say what is missing instead. */
+static int check_scopes(struct jobctx *j)
+{
+	if (direct(j) && !(j->scopes & TT_SCOPE_VIDEO_PUBLISH))
+		return job_fail(j, NULL, "This TikTok account did not allow LangFlix to post directly "
+				"(video.publish). Reconnect the account and allow posting, or send the "
+				"video to the TikTok inbox instead.");
+	if (!direct(j) && !(j->scopes & TT_SCOPE_VIDEO_UPLOAD))
+		return job_fail(j, NULL, "This TikTok account did not allow LangFlix to send drafts "
+				"(video.upload). Reconnect the account and allow drafts, or post the video "
+				"directly instead.");
+	return STEP_GO;
+}
+
 static int start(struct jobctx *j)
 {
-	if (check_video(j) != STEP_GO)
+	if (check_scopes(j) != STEP_GO || check_video(j) != STEP_GO)
 		return STEP_END;
 	if (direct(j) && check_creator(j) != STEP_GO)
 		return STEP_END;

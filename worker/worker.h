@@ -54,11 +54,13 @@ struct jobctx {
 	char *video_path;            /* relative to media_root */
 	int64_t duration_ms;
 	int64_t processing_sec;      /* seconds since the last byte was accepted */
+	unsigned scopes;             /* the account's granted scopes (TT_SCOPE_*) */
 	/* the call */
 	struct tiktok_client client;
 	struct buf token;
 	int refreshed;               /* the one forced refresh of this claim was used */
 	int lease_lost;              /* stop touching the row */
+	int ended;                   /* the claim already ended (failed/released) */
 	double last_extend;          /* now_mono() of the last lease extension */
 };
 

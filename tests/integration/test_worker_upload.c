@@ -350,5 +350,8 @@ int main(void)
 		cmocka_unit_test(throughput_against_curl),
 	};
 
+	/* WT_ONLY=name runs one test (while working on it) */
+	if (getenv("WT_ONLY"))
+		cmocka_set_test_filter(getenv("WT_ONLY"));
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -220,7 +220,7 @@ static inline long long wt_enqueue(PGconn *db, const struct tconn *acc, long lon
 			"e AS (INSERT INTO job_events (job_id, kind, message) "
 			"  SELECT id, 'queued', 'Queued by a test.' FROM j) "
 			"SELECT id FROM j",
-			11, (const char *[]){ sub, uid, aid, vid, j->mode ? j->mode : "direct",
+			11, (const char *[]){ sub, uid, vid, aid, j->mode ? j->mode : "direct",
 					      j->title ? j->title : "", j->privacy,
 					      j->allow_comment ? "false" : "true", total, cover, maxa });
 	assert_non_null(id);
