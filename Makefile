@@ -109,3 +109,37 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- fuzzing (tests/fuzz, clang libFuzzer) ---------------------------------
+#   make fuzz              build every tests/fuzz/fuzz_*.c, run each FUZZ_SECONDS (60)
+#   make fuzz-ci           the same, 10 s each
+#   make fuzz-bins         build only
+# lib/*.c is compiled again by clang with the fuzzer's coverage and ASan+UBSan
+# into build/fuzz/ (its own archive, never mixed with the gcc objects). Seeds
+# come from tests/fuzz/corpus/NAME/; crashes land in build/fuzz/artifacts/.
+FUZZ_CC      ?= clang
+FUZZ_DIR     := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -pthread -Ilib \
+                $(shell pkg-config --cflags $(PKGS)) \
+                -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRC))
+FUZZ_LIBA    := $(FUZZ_DIR)/liblangflix.a
+
+$(FUZZ_DIR)/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+$(FUZZ_LIBA): $(patsubst lib/%.c,$(FUZZ_DIR)/lib/%.o,$(LIB_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBA)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBA) $(LDLIBS)
+
+.PHONY: fuzz-bins fuzz-ci
+fuzz-bins: $(FUZZ_BIN)
+fuzz: fuzz-bins
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+fuzz-ci: fuzz-bins
+	FUZZ_SECONDS=10 tests/fuzz/run.sh
+-include $(wildcard $(FUZZ_DIR)/lib/*.d)
