@@ -1,6 +1,13 @@
-/* langflix jobs — the upload queue, newest first. */
+/* langflix jobs — the upload queue, newest first, with filters:
+ *
+ *   langflix jobs [--state STATE] [--account ID] [--video ID]
+ *                 [--since WHEN] [--limit N]
+ *
+ * WHEN is a time PostgreSQL understands ("2026-09-01", "2026-09-01 12:00+02")
+ * or an age: 30m, 12h, 7d. The filters combine (AND). */
 #include "commands.h"
 #include "db.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -8,26 +15,113 @@
 static struct db_stmt q_jobs = { "jobs_list",
 	"SELECT j.id, j.state, j.mode, v.path, coalesce(a.display_name, '-'), j.attempts,"
 	"       j.bytes_sent, j.bytes_total, coalesce(j.tiktok_status, '-'),"
-	"       to_char(j.created_at, 'YYYY-MM-DD HH24:MI:SS'), coalesce(j.fail_reason, '') "
+	"       to_char(j.created_at, 'YYYY-MM-DD HH24:MI:SS'), coalesce(j.fail_reason, ''),"
+	"       coalesce(j.post_url, '') "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
-	"WHERE ($1 = '' OR j.state = $1) ORDER BY j.id DESC LIMIT 200" };
+	"WHERE ($1 = '' OR j.state = $1)"
+	"  AND ($2::bigint IS NULL OR j.account_id = $2::bigint)"
+	"  AND ($3::bigint IS NULL OR j.video_id = $3::bigint)"
+	"  AND ($4::timestamptz IS NULL OR j.created_at >= $4::timestamptz)"
+	"  AND ($5::interval IS NULL OR j.created_at >= now() - $5::interval) "
+	"ORDER BY j.id DESC LIMIT $6::int" };
+
+static const char *const states[] = { "queued", "uploading", "processing", "published", "inboxed",
+				      "failed", "cancelled" };
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: langflix jobs [--state STATE] [--account ID] [--video ID] "
+		"[--since WHEN] [--limit N]\n"
+		"  STATE: queued uploading processing published inboxed failed cancelled\n"
+		"  WHEN:  a date/time (2026-09-01) or an age (30m, 12h, 7d)\n");
+	return 2;
+}
+
+static int known_state(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_LEN(states); i++)
+		if (!strcmp(s, states[i]))
+			return 1;
+	return 0;
+}
+
+/* "7d" → "7 days" (also m, h); 0, or -1 when it is not an age. */
+static int parse_age(const char *s, char *out, size_t n)
+{
+	size_t len = strlen(s);
+	char num[24];
+	int64_t v;
+	const char *unit;
+
+	if (len < 2 || len >= sizeof(num))
+		return -1;
+	switch (s[len - 1]) {
+	case 'm': unit = "minutes"; break;
+	case 'h': unit = "hours"; break;
+	case 'd': unit = "days"; break;
+	default: return -1;
+	}
+	memcpy(num, s, len - 1);
+	num[len - 1] = '\0';
+	if (parse_int64(num, 0, 100000000, &v) < 0)
+		return -1;
+	snprintf(out, n, "%lld %s", (long long)v, unit);
+	return 0;
+}
+
+static int id_arg(const char *s, const char **out)
+{
+	int64_t v;
+
+	if (parse_int64(s, 1, INT64_MAX, &v) < 0)
+		return -1;
+	*out = s;
+	return 0;
+}
 
 int cmd_jobs(struct config *cfg, int argc, char **argv)
 {
-	const char *state = "";
+	const char *state = "", *account = NULL, *video = NULL, *since = NULL, *age = NULL;
+	const char *limit = "200";
+	char agebuf[48];
+	int64_t lim;
 	struct db db;
 	PGresult *r;
 	int rc = 1;
 
-	if (argc == 3 && !strcmp(argv[1], "--state"))
-		state = argv[2];
-	else if (argc != 1) {
-		fprintf(stderr, "usage: langflix jobs [--state STATE]\n");
-		return 2;
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!val)
+			return usage();
+		i++;
+		if (!strcmp(opt, "--state")) {
+			if (!known_state(val)) {
+				fprintf(stderr, "langflix: unknown state '%s'\n", val);
+				return usage();
+			}
+			state = val;
+		} else if (!strcmp(opt, "--account")) {
+			if (id_arg(val, &account) < 0)
+				return usage();
+		} else if (!strcmp(opt, "--video")) {
+			if (id_arg(val, &video) < 0)
+				return usage();
+		} else if (!strcmp(opt, "--since")) {
+			if (parse_age(val, agebuf, sizeof(agebuf)) == 0)
+				age = agebuf;
+			else
+				since = val;
+		} else if (!strcmp(opt, "--limit")) {
+			if (parse_int64(val, 1, 100000, &lim) < 0)
+				return usage();
+			limit = val;
+		} else {
+			return usage();
+		}
 	}
 	db_init(&db, cfg->database_url);
-	r = db_run(&db, &q_jobs, 1, (const char *[]){ state });
+	r = db_run(&db, &q_jobs, 6, (const char *[]){ state, account, video, since, age, limit });
 	if (!r) {
 		fprintf(stderr, "langflix: cannot read the queue: %s\n", db.err);
 		goto out;
@@ -38,12 +132,14 @@ int cmd_jobs(struct config *cfg, int argc, char **argv)
 		printf("%-6s %-10s %-6s %-9s %-19s %-20s %s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
 		       PQgetvalue(r, i, 2), PQgetvalue(r, i, 5), PQgetvalue(r, i, 9), PQgetvalue(r, i, 4),
 		       PQgetvalue(r, i, 3));
+		if (*PQgetvalue(r, i, 11))
+			printf("  %s", PQgetvalue(r, i, 11));
 		if (*PQgetvalue(r, i, 10))
 			printf("  (%s)", PQgetvalue(r, i, 10));
 		putchar('\n');
 	}
 	if (PQntuples(r) == 0)
-		printf("(the queue is empty)\n");
+		printf("(no jobs match)\n");
 	PQclear(r);
 	rc = 0;
 out:

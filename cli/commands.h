@@ -12,6 +12,10 @@ int cmd_import(struct config *cfg, int argc, char **argv);
 int cmd_jobs(struct config *cfg, int argc, char **argv);
 int cmd_config(struct config *cfg, int argc, char **argv);
 int cmd_rekey(struct config *cfg, int argc, char **argv);
+int cmd_retry(struct config *cfg, int argc, char **argv);
+int cmd_cancel(struct config *cfg, int argc, char **argv);
+int cmd_accounts(struct config *cfg, int argc, char **argv);
+int cmd_prune(struct config *cfg, int argc, char **argv);
 /* `render` needs no configuration. */
 int cmd_render(int argc, char **argv);
 

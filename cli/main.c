@@ -3,7 +3,8 @@
  *   langflix [-c FILE] migrate [--dir DIR]
  *   langflix [-c FILE] user add NAME        (password from stdin or a prompt)
  *   langflix [-c FILE] import DIR
- *   langflix [-c FILE] jobs
+ *   langflix [-c FILE] jobs [--state S] [--account ID] [--video ID] [--since WHEN] [--limit N]
+ *   langflix [-c FILE] retry ID | cancel ID | accounts | prune --days N [--dry-run]
  *   langflix [-c FILE] config               (effective settings, secrets masked)
  *   langflix render TEMPLATE [--partials DIR] < context.json
  */
@@ -25,7 +26,13 @@ static const struct command commands[] = {
 	{ "migrate", cmd_migrate, "migrate [--dir DIR]     apply the SQL migrations in order" },
 	{ "user",    cmd_user,    "user add NAME           create a user (password on stdin)" },
 	{ "import",  cmd_import,  "import DIR              scan DIR for videos and upsert them" },
-	{ "jobs",    cmd_jobs,    "jobs                    list the upload queue" },
+	{ "jobs",    cmd_jobs,    "jobs [--state S] [--account ID] [--video ID] [--since WHEN] [--limit N]\n"
+	  "                          list the upload queue (WHEN: 2026-09-01, 12h, 7d)" },
+	{ "retry",   cmd_retry,   "retry ID                queue a failed job again (as a new job)" },
+	{ "cancel",  cmd_cancel,  "cancel ID               cancel a queued job no worker holds" },
+	{ "accounts", cmd_accounts, "accounts                list TikTok accounts, status and token expiry" },
+	{ "prune",   cmd_prune,   "prune --days N [--dry-run]\n"
+	  "                          delete finished jobs, old webhook events, expired sessions" },
 	{ "config",  cmd_config,  "config                  print the effective configuration" },
 	{ "rekey",   cmd_rekey,   "rekey                   re-seal all TikTok tokens under a new key (stdin)" },
 };
