@@ -1,0 +1,586 @@
+/* Integration tests: operations (issue 5) — GET /healthz with the database
+ * up, down and back; GET /metrics' format and its values after a scripted
+ * run (requests by route and status, webhook results, TikTok calls, jobs by
+ * state, database_up); and the admin command's jobs filters, retry,
+ * cancel, accounts and prune against the stack's database. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "testlib.h"
+#include "tiktok_connect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "crypto.h"
+#include "tiktok_sig.h"
+#include "util.h"
+
+#define PASSWORD "ops-test-password"
+
+static PGconn *dbc;
+static char tag[17];
+static int seq;
+
+static char *q1(const char *sql, int n, const char *const *params)
+{
+	return t_db_value(dbc, sql, n, params);
+}
+
+static long long qn(const char *sql, int n, const char *const *params)
+{
+	char *v = q1(sql, n, params);
+	long long x = v ? atoll(v) : -1;
+
+	free(v);
+	return x;
+}
+
+static int setup_all(void **state)
+{
+	(void)state;
+	dbc = t_db();
+	assert_int_equal(crypto_random_hex(tag, 8), 0);
+	return 0;
+}
+
+static int teardown_all(void **state)
+{
+	(void)state;
+	PQfinish(dbc);
+	return 0;
+}
+
+/* ---- metrics text ---- */
+
+static char *scrape(void)
+{
+	struct tclient *c = tc_new();
+	struct tresp r;
+	char *text;
+
+	assert_int_equal(tc_get(c, "/metrics", &r), 0);
+	assert_int_equal(r.status, 200);
+	text = xstrdup(r.body.data);
+	tresp_free(&r);
+	tc_free(c);
+	return text;
+}
+
+/* The value of the sample whose "name{labels}" is exactly series; 0 when
+ * the series is absent (a counter that never moved). */
+static double sample(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+	const char *p = text;
+
+	while ((p = strstr(p, series))) {
+		if ((p == text || p[-1] == '\n') && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+		p += n;
+	}
+	return 0;
+}
+
+static void metrics_are_prometheus_text(void **state)
+{
+	struct tclient *c = tc_new();
+	struct tresp r;
+	const char *names[] = {
+		"langflix_http_requests_total counter", "langflix_http_request_duration_seconds histogram",
+		"langflix_tiktok_calls_total counter", "langflix_token_refreshes_total counter",
+		"langflix_webhook_events_total counter", "langflix_upload_bytes_total counter",
+		"langflix_worker_slots_busy gauge", "langflix_jobs gauge", "langflix_job_bytes_sent gauge",
+		"langflix_worker_leases gauge", "langflix_database_up gauge",
+		"langflix_queue_oldest_due_seconds gauge", "langflix_tiktok_accounts gauge",
+	};
+
+	(void)state;
+	assert_int_equal(tc_get(c, "/metrics", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(tresp_header(&r, "Content-Type"));
+	assert_non_null(strstr(tresp_header(&r, "Content-Type"), "text/plain; version=0.0.4"));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char line[128], name[96];
+		snprintf(line, sizeof(line), "# TYPE %s\n", names[i]);
+		if (!strstr(r.body.data, line))
+			fail_msg("missing %s", line);
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(names[i], " "), names[i]);
+		snprintf(line, sizeof(line), "# HELP %s ", name);
+		assert_non_null(strstr(r.body.data, line));
+	}
+	assert_true(sample(r.body.data, "langflix_database_up") == 1);
+	/* every state is listed, even at zero */
+	assert_non_null(strstr(r.body.data, "\nlangflix_jobs{state=\"cancelled\"} "));
+	assert_non_null(strstr(r.body.data, "\nlangflix_jobs{state=\"uploading\"} "));
+	tresp_free(&r);
+	tc_free(c);
+}
+
+static void post_webhook(const char *body, const char *secret, long want)
+{
+	struct tclient *c = tc_new();
+	char sig[160], hdr[200];
+	const char *headers[] = { "Content-Type: application/json", hdr, NULL };
+	struct tresp r;
+
+	tiktok_signature_header(secret, now_unix(), body, strlen(body), sig, sizeof(sig));
+	snprintf(hdr, sizeof(hdr), "TikTok-Signature: %s", sig);
+	tresp_init(&r);
+	assert_int_equal(tc_request(c, "POST", "/webhooks/tiktok", headers, body, strlen(body), &r), 0);
+	assert_int_equal(r.status, want);
+	tresp_free(&r);
+	tc_free(c);
+}
+
+/* A dashboard user that can log in, with a connected emulator account. */
+static struct tclient *logged_in_with_account(struct tconn *tc)
+{
+	struct tclient *c = tc_new();
+	char name[64], uid[24], *csrf, *body;
+	struct tresp r;
+
+	snprintf(name, sizeof(name), "ops-%s-%d", tag, ++seq);
+	assert_int_equal(t_user_add(name, PASSWORD), 0);
+	tconn_connect("5f0c2a8e-1b7d-4c3e-9a61-000000000001", "user.info.basic,video.publish,video.upload", tc);
+	/* move the account to the user that can log in */
+	snprintf(uid, sizeof(uid), "%lld", tc->user_id);
+	PQclear(PQexecParams(dbc, "UPDATE users SET password_hash = (SELECT password_hash FROM users "
+			     "WHERE name = $2) WHERE id = $1", 2, NULL, (const char *[]){ uid, name },
+			     NULL, NULL, 0));
+	{
+		char *n = q1("SELECT name FROM users WHERE id = $1", 1, (const char *[]){ uid });
+		snprintf(name, sizeof(name), "%s", n);
+		free(n);
+	}
+	assert_int_equal(tc_get(c, "/login", &r), 0);
+	csrf = tc_extract_csrf(r.body.data);
+	tresp_free(&r);
+	assert_non_null(csrf);
+	{
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "csrf=%s&name=%s&password=%s&next=%%2F", csrf, name, PASSWORD);
+		body = buf_detach(&b);
+	}
+	assert_int_equal(tc_post_form(c, "/login", body, &r), 0);
+	assert_int_equal(r.status, 303);
+	tresp_free(&r);
+	free(body);
+	free(csrf);
+	return c;
+}
+
+static void metrics_count_a_scripted_run(void **state)
+{
+	char *before, *after, *body;
+	struct tclient *c = tc_new();
+	struct tconn acc;
+	struct tclient *user;
+	struct tresp r;
+	char aid[24], path[96], sub[64], uid[24], vid[24];
+	const int N = 7;
+
+	(void)state;
+	before = scrape();
+	/* N login pages, one unknown page */
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(tc_get(c, "/login", &r), 0);
+		assert_int_equal(r.status, 200);
+		tresp_free(&r);
+	}
+	assert_int_equal(tc_get(c, "/no-such-page", &r), 0);
+	assert_int_equal(r.status, 404);
+	tresp_free(&r);
+	/* webhooks: one forged, one ignored (an event this site does not act on) */
+	body = xstrdup("{\"event\":\"portability.download.ready\",\"content\":\"{}\",\"n\":\"");
+	{
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "%s%s\"}", body, tag);
+		free(body);
+		body = buf_detach(&b);
+	}
+	post_webhook(body, "forged-secret", 401);
+	post_webhook(body, tconn_config()->tiktok_client_secret, 200);
+	free(body);
+	/* a TikTok call made by the app: disconnecting revokes the token */
+	user = logged_in_with_account(&acc);
+	{
+		char *csrf, form[160];
+		assert_int_equal(tc_get(user, "/", &r), 0);
+		csrf = tc_extract_csrf(r.body.data);
+		tresp_free(&r);
+		assert_non_null(csrf);
+		snprintf(form, sizeof(form), "csrf=%s", csrf);
+		snprintf(path, sizeof(path), "/accounts/%lld/disconnect", acc.account_id);
+		assert_int_equal(tc_post_form(user, path, form, &r), 0);
+		assert_int_equal(r.status, 200);   /* the "disconnected" page */
+		tresp_free(&r);
+		free(csrf);
+	}
+	/* a cancelled job appears in the jobs gauge */
+	snprintf(path, sizeof(path), "ops/%s.mp4", tag);
+	snprintf(sub, sizeof(sub), "ops-%s", tag);
+	snprintf(uid, sizeof(uid), "%lld", acc.user_id);
+	snprintf(aid, sizeof(aid), "%lld", acc.account_id);
+	{
+		char *v = q1("INSERT INTO videos (path, size_bytes, mtime) VALUES ($1, 1, 0) RETURNING id", 1,
+			     (const char *[]){ path });
+		snprintf(vid, sizeof(vid), "%s", v);
+		free(v);
+	}
+	free(q1("INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, state, finished_at) "
+		"VALUES ($1, $2, $3, $4, 'cancelled', now()) RETURNING id", 4,
+		(const char *[]){ sub, uid, vid, aid }));
+
+	after = scrape();
+	assert_true(sample(after, "langflix_http_requests_total{route=\"login_form\",status=\"200\"}") -
+		    sample(before, "langflix_http_requests_total{route=\"login_form\",status=\"200\"}") >= N);
+	/* exactly N from this test unless another client hit /login meanwhile:
+	 * the tests run one at a time, so exact */
+	assert_true(sample(after, "langflix_http_requests_total{route=\"login_form\",status=\"200\"}") -
+		    sample(before, "langflix_http_requests_total{route=\"login_form\",status=\"200\"}") ==
+		    N + 1 /* the login page fetched by logged_in_with_account */);
+	assert_true(sample(after, "langflix_http_requests_total{route=\"unmatched\",status=\"404\"}") -
+		    sample(before, "langflix_http_requests_total{route=\"unmatched\",status=\"404\"}") == 1);
+	assert_true(sample(after, "langflix_http_request_duration_seconds_count{route=\"login_form\"}") -
+		    sample(before, "langflix_http_request_duration_seconds_count{route=\"login_form\"}") == N + 1);
+	assert_true(sample(after, "langflix_webhook_events_total{result=\"bad_signature\"}") -
+		    sample(before, "langflix_webhook_events_total{result=\"bad_signature\"}") == 1);
+	assert_true(sample(after, "langflix_webhook_events_total{result=\"ignored\"}") -
+		    sample(before, "langflix_webhook_events_total{result=\"ignored\"}") == 1);
+	assert_true(sample(after, "langflix_tiktok_calls_total{endpoint=\"oauth/revoke\",code=\"ok\"}") -
+		    sample(before, "langflix_tiktok_calls_total{endpoint=\"oauth/revoke\",code=\"ok\"}") == 1);
+	assert_true(sample(after, "langflix_jobs{state=\"cancelled\"}") -
+		    sample(before, "langflix_jobs{state=\"cancelled\"}") == 1);
+	assert_true(sample(after, "langflix_http_requests_total{route=\"metrics\",status=\"200\"}") >= 1);
+	free(before);
+	free(after);
+	tc_free(user);
+	tc_free(c);
+}
+
+static void healthz_follows_the_database(void **state)
+{
+	struct tclient *c = tc_new();
+	struct tresp r;
+	char *m;
+
+	(void)state;
+	assert_int_equal(tc_get(c, "/healthz", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body.data, "ok\n");
+	tresp_free(&r);
+
+	assert_int_equal(t_sh("'%s' pg-stop >/dev/null 2>&1", t_env("LF_STACK")), 0);
+	assert_int_equal(tc_get(c, "/healthz", &r), 0);
+	assert_int_equal(r.status, 503);
+	assert_string_equal(r.body.data, "database unreachable\n");
+	tresp_free(&r);
+	/* metrics still answer, and say so */
+	assert_int_equal(tc_get(c, "/metrics", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_true(sample(r.body.data, "langflix_database_up") == 0);
+	assert_null(strstr(r.body.data, "langflix_jobs{"));
+	assert_non_null(strstr(r.body.data, "langflix_http_requests_total{route=\"healthz\",status=\"503\"} "));
+	tresp_free(&r);
+
+	assert_int_equal(t_sh("'%s' pg-start >/dev/null 2>&1", t_env("LF_STACK")), 0);
+	assert_int_equal(t_wait_http("/healthz", 200, 15000), 0);
+	m = scrape();
+	assert_true(sample(m, "langflix_database_up") == 1);
+	free(m);
+	tc_free(c);
+	/* the test's own connection died with the server */
+	PQfinish(dbc);
+	dbc = t_db();
+}
+
+/* ---- the admin command ---- */
+
+/* Run `langflix ARGS` and capture stdout+stderr; the exit status. */
+static int cli(char **out, const char *args)
+{
+	char path[256];
+	FILE *f;
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/cli-out-%d.txt", t_env("LF_VAR"), (int)getpid());
+	rc = t_sh("'%s/langflix' -c '%s' %s >'%s' 2>&1", t_env("LF_BIN"), t_env("LF_CONFIG"), args, path);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	unlink(path);
+	*out = buf_detach(&b);
+	if (!*out)
+		*out = xstrdup("");
+	return rc;
+}
+
+struct fixture {
+	char uid[24], vid[24], vid2[24], aid[24];
+};
+
+static void make_fixture(struct fixture *fx)
+{
+	char name[64], path[96], oid[64], *v;
+
+	snprintf(name, sizeof(name), "cli-%s-%d", tag, ++seq);
+	v = q1("INSERT INTO users (name, password_hash) VALUES ($1, 'x') RETURNING id", 1,
+	       (const char *[]){ name });
+	snprintf(fx->uid, sizeof(fx->uid), "%s", v);
+	free(v);
+	snprintf(path, sizeof(path), "cli/%s-%d-a.mp4", tag, seq);
+	v = q1("INSERT INTO videos (path, size_bytes, mtime, ready) VALUES ($1, 10, 0, true) RETURNING id",
+	       1, (const char *[]){ path });
+	snprintf(fx->vid, sizeof(fx->vid), "%s", v);
+	free(v);
+	snprintf(path, sizeof(path), "cli/%s-%d-b.mp4", tag, seq);
+	v = q1("INSERT INTO videos (path, size_bytes, mtime, ready) VALUES ($1, 10, 0, true) RETURNING id",
+	       1, (const char *[]){ path });
+	snprintf(fx->vid2, sizeof(fx->vid2), "%s", v);
+	free(v);
+	snprintf(oid, sizeof(oid), "cli-oid-%s-%d", tag, seq);
+	v = q1("INSERT INTO tiktok_accounts (user_id, open_id, display_name, scopes) "
+	       "VALUES ($1, $2, 'CLI Account', 'user.info.basic,video.publish') RETURNING id", 2,
+	       (const char *[]){ fx->uid, oid });
+	snprintf(fx->aid, sizeof(fx->aid), "%s", v);
+	free(v);
+}
+
+/* A job; extra SQL assignments after the defaults. Its id as text (malloc'd). */
+static char *make_job(const struct fixture *fx, const char *video, const char *state,
+		      const char *finished_ago, const char *publish_id, const char *tiktok_status)
+{
+	char sub[64];
+
+	snprintf(sub, sizeof(sub), "cli-%s-%d", tag, ++seq);
+	/* run_at ahead: the stack's worker leaves these rows alone */
+	return q1("INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, state,"
+		  "  privacy_level, bytes_total, run_at, publish_id, tiktok_status, finished_at, fail_reason) "
+		  "VALUES ($1, $2, $3, $4, $5, 'SELF_ONLY', 10, now() + interval '1 hour',"
+		  "  nullif($6, ''), nullif($7, ''),"
+		  "  CASE WHEN $8 = '' THEN NULL ELSE now() - $8::interval END,"
+		  "  CASE WHEN $5 = 'failed' THEN 'TikTok had a temporary problem.' END) RETURNING id", 8,
+		  (const char *[]){ sub, fx->uid, video, fx->aid, state, publish_id ? publish_id : "",
+				    tiktok_status ? tiktok_status : "", finished_ago ? finished_ago : "" });
+}
+
+static int has_job_line(const char *out, const char *id)
+{
+	char needle[32];
+	const char *p = out;
+
+	snprintf(needle, sizeof(needle), "%s ", id);
+	while ((p = strstr(p, needle))) {
+		if (p == out || p[-1] == '\n')
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+static void cli_jobs_filters(void **state)
+{
+	struct fixture fx;
+	char *a, *b, *c, *out, args[160];
+
+	(void)state;
+	make_fixture(&fx);
+	a = make_job(&fx, fx.vid, "failed", "1 hour", NULL, NULL);
+	b = make_job(&fx, fx.vid2, "cancelled", "1 hour", NULL, NULL);
+	c = make_job(&fx, fx.vid2, "failed", "1 hour", NULL, NULL);
+	PQclear(PQexecParams(dbc, "UPDATE upload_jobs SET created_at = now() - interval '10 days' "
+			     "WHERE id = $1", 1, NULL, (const char *[]){ c }, NULL, NULL, 0));
+
+	snprintf(args, sizeof(args), "jobs --account %s", fx.aid);
+	assert_int_equal(cli(&out, args), 0);
+	assert_true(has_job_line(out, a) && has_job_line(out, b) && has_job_line(out, c));
+	free(out);
+	snprintf(args, sizeof(args), "jobs --account %s --state failed", fx.aid);
+	assert_int_equal(cli(&out, args), 0);
+	assert_true(has_job_line(out, a) && !has_job_line(out, b) && has_job_line(out, c));
+	free(out);
+	snprintf(args, sizeof(args), "jobs --video %s --account %s", fx.vid2, fx.aid);
+	assert_int_equal(cli(&out, args), 0);
+	assert_true(!has_job_line(out, a) && has_job_line(out, b) && has_job_line(out, c));
+	free(out);
+	snprintf(args, sizeof(args), "jobs --account %s --since 7d", fx.aid);
+	assert_int_equal(cli(&out, args), 0);
+	assert_true(has_job_line(out, a) && has_job_line(out, b) && !has_job_line(out, c));
+	free(out);
+	snprintf(args, sizeof(args), "jobs --account %s --since 2000-01-01 --limit 1", fx.aid);
+	assert_int_equal(cli(&out, args), 0);
+	assert_true(!has_job_line(out, a) && has_job_line(out, b) == 0 && has_job_line(out, c));
+	free(out);
+	assert_int_equal(cli(&out, "jobs --state nonsense"), 2);
+	free(out);
+	assert_int_equal(cli(&out, "jobs --account x"), 2);
+	free(out);
+	free(a);
+	free(b);
+	free(c);
+}
+
+static void cli_retry_and_cancel(void **state)
+{
+	struct fixture fx;
+	char *failed, *reached, *queued, *done, *out, args[96], *v;
+
+	(void)state;
+	make_fixture(&fx);
+	failed = make_job(&fx, fx.vid, "failed", "1 hour", NULL, NULL);
+	reached = make_job(&fx, fx.vid, "failed", "1 hour", "v_pub_x", "PROCESSING_UPLOAD");
+	queued = make_job(&fx, fx.vid, "queued", NULL, NULL, NULL);
+	done = make_job(&fx, fx.vid, "published", "1 hour", NULL, NULL);
+
+	/* retry: a new queued job pointing at the failed one */
+	snprintf(args, sizeof(args), "retry %s", failed);
+	assert_int_equal(cli(&out, args), 0);
+	assert_non_null(strstr(out, "queued again as job "));
+	free(out);
+	/* (the stack's worker may already have picked the new job up, so its
+	 * state is not asserted here; its first event is) */
+	assert_int_equal(qn("SELECT count(*) FROM upload_jobs r JOIN job_events e ON e.job_id = r.id "
+			    "AND e.kind = 'queued' WHERE r.retry_of = $1 AND r.video_id = $2::bigint", 2,
+			    (const char *[]){ failed, fx.vid }), 1);
+	assert_int_equal(qn("SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'retry'", 1,
+			    (const char *[]){ failed }), 1);
+	/* twice: refused, names the retry */
+	assert_int_equal(cli(&out, args), 1);
+	assert_non_null(strstr(out, "already retried"));
+	free(out);
+	/* TikTok got the file: a retry could post twice */
+	snprintf(args, sizeof(args), "retry %s", reached);
+	assert_int_equal(cli(&out, args), 1);
+	assert_non_null(strstr(out, "post it twice"));
+	free(out);
+	snprintf(args, sizeof(args), "retry %s", done);
+	assert_int_equal(cli(&out, args), 1);
+	assert_non_null(strstr(out, "only a failed job"));
+	free(out);
+	assert_int_equal(cli(&out, "retry 999999999"), 1);
+	free(out);
+	assert_int_equal(cli(&out, "retry abc"), 2);
+	free(out);
+
+	/* cancel: a queued job no worker holds */
+	snprintf(args, sizeof(args), "cancel %s", queued);
+	assert_int_equal(cli(&out, args), 0);
+	free(out);
+	v = q1("SELECT state FROM upload_jobs WHERE id = $1", 1, (const char *[]){ queued });
+	assert_string_equal(v, "cancelled");
+	free(v);
+	assert_int_equal(qn("SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'cancelled'", 1,
+			    (const char *[]){ queued }), 1);
+	/* not again, and not a finished job */
+	assert_int_equal(cli(&out, args), 1);
+	assert_non_null(strstr(out, "only queued jobs"));
+	free(out);
+	/* a queued job a worker holds */
+	free(queued);
+	queued = make_job(&fx, fx.vid, "queued", NULL, NULL, NULL);
+	PQclear(PQexecParams(dbc, "UPDATE upload_jobs SET locked_by = 'h:1:0', locked_until = now() + "
+			     "interval '1 minute' WHERE id = $1", 1, NULL, (const char *[]){ queued }, NULL,
+			     NULL, 0));
+	snprintf(args, sizeof(args), "cancel %s", queued);
+	assert_int_equal(cli(&out, args), 1);
+	assert_non_null(strstr(out, "working on it"));
+	free(out);
+	PQclear(PQexecParams(dbc, "UPDATE upload_jobs SET state = 'cancelled', locked_by = NULL, "
+			     "locked_until = NULL WHERE id = $1", 1, NULL, (const char *[]){ queued }, NULL,
+			     NULL, 0));
+	free(failed);
+	free(reached);
+	free(queued);
+	free(done);
+}
+
+static void cli_accounts_lists_status_without_tokens(void **state)
+{
+	struct fixture fx;
+	char *out;
+
+	(void)state;
+	make_fixture(&fx);
+	PQclear(PQexecParams(dbc, "UPDATE tiktok_accounts SET status = 'needs_reconnect', status_reason = "
+			     "'TikTok withdrew access.', access_token_sealed = 'SEALED-SECRET' WHERE id = $1",
+			     1, NULL, (const char *[]){ fx.aid }, NULL, NULL, 0));
+	assert_int_equal(cli(&out, "accounts"), 0);
+	assert_non_null(strstr(out, "needs_reconnect"));
+	assert_non_null(strstr(out, "TikTok withdrew access."));
+	assert_non_null(strstr(out, "CLI Account"));
+	assert_null(strstr(out, "SEALED-SECRET"));
+	free(out);
+}
+
+static void cli_prune_deletes_only_old_finished_rows(void **state)
+{
+	struct fixture fx;
+	char *old_done, *new_done, *old_running, *out, sha[65], *v;
+
+	(void)state;
+	make_fixture(&fx);
+	old_done = make_job(&fx, fx.vid, "published", "40 days", NULL, NULL);
+	new_done = make_job(&fx, fx.vid, "failed", "1 day", NULL, NULL);
+	old_running = make_job(&fx, fx.vid, "processing", NULL, NULL, NULL);
+	PQclear(PQexecParams(dbc, "UPDATE upload_jobs SET created_at = now() - interval '50 days',"
+			     " updated_at = now() - interval '50 days' WHERE id = $1", 1, NULL,
+			     (const char *[]){ old_running }, NULL, NULL, 0));
+	PQclear(PQexecParams(dbc, "INSERT INTO job_events (job_id, kind, message) VALUES ($1, 'published', 'x')",
+			     1, NULL, (const char *[]){ old_done }, NULL, NULL, 0));
+	crypto_sha256_hex(tag, strlen(tag), sha);
+	PQclear(PQexecParams(dbc, "INSERT INTO webhook_events (body_sha256, event, body, received_at) "
+			     "VALUES ($1, 'x', '{}', now() - interval '40 days')", 1, NULL,
+			     (const char *[]){ sha }, NULL, NULL, 0));
+
+	assert_int_equal(cli(&out, "prune --days 30 --dry-run"), 0);
+	assert_non_null(strstr(out, "would prune"));
+	free(out);
+	assert_int_equal(qn("SELECT count(*) FROM upload_jobs WHERE id = $1", 1, (const char *[]){ old_done }), 1);
+
+	assert_int_equal(cli(&out, "prune --days 30"), 0);
+	assert_non_null(strstr(out, "pruned older than 30 days"));
+	free(out);
+	assert_int_equal(qn("SELECT count(*) FROM upload_jobs WHERE id = $1", 1, (const char *[]){ old_done }), 0);
+	assert_int_equal(qn("SELECT count(*) FROM job_events WHERE job_id = $1", 1, (const char *[]){ old_done }), 0);
+	assert_int_equal(qn("SELECT count(*) FROM upload_jobs WHERE id = $1", 1, (const char *[]){ new_done }), 1);
+	assert_int_equal(qn("SELECT count(*) FROM upload_jobs WHERE id = $1", 1, (const char *[]){ old_running }), 1);
+	assert_int_equal(qn("SELECT count(*) FROM webhook_events WHERE body_sha256 = $1", 1, (const char *[]){ sha }), 0);
+	v = q1("SELECT state FROM upload_jobs WHERE id = $1", 1, (const char *[]){ old_running });
+	assert_string_equal(v, "processing");
+	free(v);
+	PQclear(PQexecParams(dbc, "UPDATE upload_jobs SET state = 'cancelled' WHERE id = $1", 1, NULL,
+			     (const char *[]){ old_running }, NULL, NULL, 0));
+	assert_int_equal(cli(&out, "prune"), 2);
+	free(out);
+	assert_int_equal(cli(&out, "prune --days 0"), 2);
+	free(out);
+	free(old_done);
+	free(new_done);
+	free(old_running);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(metrics_are_prometheus_text),
+		cmocka_unit_test(metrics_count_a_scripted_run),
+		cmocka_unit_test(cli_jobs_filters),
+		cmocka_unit_test(cli_retry_and_cancel),
+		cmocka_unit_test(cli_accounts_lists_status_without_tokens),
+		cmocka_unit_test(cli_prune_deletes_only_old_finished_rows),
+		cmocka_unit_test(healthz_follows_the_database),
+	};
+	return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}
