@@ -44,7 +44,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 ITEST_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(ITEST_SRC))
 PROGRAMS  := $(APP) $(WORKER) $(CLI) $(if $(EMU_SRC),$(EMU))
 
-.PHONY: all run stop test unit-tests test-bins install clean bench fuzz
+.PHONY: all run stop test unit-tests test-bins install clean bench soak fuzz
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -90,9 +90,19 @@ run:
 stop:
 	scripts/stack.sh stop
 
-# Figures, never pass/fail: the app beside nginx serving the same bytes.
-bench: all
-	scripts/bench.sh
+# ---- bench and soak (scripts/bench.sh, scripts/soak.sh) --------------------
+# bench: figures, never pass/fail (dashboard vs nginx static, worker upload
+# vs curl -T, queue throughput and claim latency) on a release-build stack.
+# soak: the long reliability runs (release build; minutes, not CI).
+BENCH_WORKER := $(BUILD)/bench/bench_worker
+$(BUILD)/scripts/bench/%.o: CFLAGS += -Itests/support
+$(BENCH_WORKER): $(BUILD)/scripts/bench/bench_worker.o $(call obj,$(TSUP_SRC)) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+bench: all $(BENCH_WORKER)
+	BENCH_WORKER=$(abspath $(BENCH_WORKER)) scripts/bench.sh
+soak: all $(BUILD)/tests/test_reliability
+	LF_BIN=$(abspath $(BUILD)) scripts/soak.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
