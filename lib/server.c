@@ -281,12 +281,32 @@ void server_stop(void)
 		shutdown(listen_fd, SHUT_RDWR);
 }
 
+/* systemd socket activation passes the socket as fd 3 (SD_LISTEN_FDS_START)
+ * with LISTEN_PID = our pid and LISTEN_FDS = 1; spawn-fcgi and inetd-style
+ * activation (systemd's StandardInput=socket) pass it as fd 0. */
+static int inherited_listener(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int64_t p, n;
+
+	if (pid && fds && parse_int64(pid, 1, INT64_MAX, &p) == 0 && p == (int64_t)getpid() &&
+	    parse_int64(fds, 1, 64, &n) == 0) {
+		if (n != 1)
+			log_warn("event=listen_fds_extra count=%lld using=3", (long long)n);
+		unsetenv("LISTEN_PID");     /* not for child processes */
+		unsetenv("LISTEN_FDS");
+		unsetenv("LISTEN_FDNAMES");
+		return 3;
+	}
+	return 0;
+}
+
 static int open_listener(const char *listen, int backlog)
 {
 	int fd;
 
 	if (!listen || !*listen)
-		return 0; /* inherited from spawn-fcgi or systemd on fd 0 */
+		return inherited_listener();
 	if (listen[0] == '/' || listen[0] == '.') {
 		unlink(listen); /* a stale socket from a previous run */
 		fd = FCGX_OpenSocket(listen, backlog);
@@ -317,7 +337,8 @@ int server_run(const struct server_opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	log_info("event=server_start listen=%s threads=%d", log_quote(o->listen && *o->listen ? o->listen : "fd0"),
+	log_info("event=server_start listen=%s threads=%d",
+		 log_quote(o->listen && *o->listen ? o->listen : listen_fd == 3 ? "systemd-fd3" : "fd0"),
 		 o->threads);
 	threads = xcalloc((size_t)o->threads, sizeof(*threads));
 	for (int i = 0; i < o->threads; i++) {

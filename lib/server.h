@@ -85,7 +85,9 @@ int router_match(const struct route *routes, size_t n, struct request *req,
 		 const struct route **out);
 
 struct server_opts {
-	const char *listen;          /* unix socket path, ":port"/"host:port", or "" for fd 0 */
+	const char *listen;          /* unix socket path, ":port"/"host:port", or "" for an inherited
+	                              * socket: fd 3 under systemd socket activation (LISTEN_FDS),
+	                              * else fd 0 (spawn-fcgi) */
 	int threads;
 	int backlog;
 	void *(*thread_init)(int index);      /* returns thread_ctx; NULL is fine */
