@@ -16,7 +16,6 @@
 
 #include "accounts.h"
 #include "chunkplan.h"
-#include "library.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "tiktok_creator.h"
@@ -390,6 +389,18 @@ static int take_limit(struct jobctx *j, const char *endpoint, int limit)
 
 /* ---- the video file ---- */
 
+/* 1 when real (resolved) is inside root (resolved). Kept here rather than
+ * taken from library.h, which would pull the video prober (libavformat and
+ * its dependencies) into the worker's memory for nothing. */
+static int path_under(const char *root, const char *real)
+{
+	size_t n = strlen(root);
+
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	return strncmp(root, real, n) == 0 && (real[n] == '/' || (n == 1 && root[0] == '/'));
+}
+
 int job_open_video(struct jobctx *j, int *fd)
 {
 	char root[PATH_MAX], real[PATH_MAX];
@@ -400,7 +411,7 @@ int job_open_video(struct jobctx *j, int *fd)
 	*fd = -1;
 	buf_printf(&path, "%s/%s", j->cfg->media_root, j->video_path);
 	if (!realpath(j->cfg->media_root, root) || !realpath(buf_cstr(&path), real) ||
-	    !library_path_under(root, real) || (f = open(real, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    !path_under(root, real) || (f = open(real, O_RDONLY | O_CLOEXEC)) < 0 ||
 	    fstat(f, &st) < 0 || !S_ISREG(st.st_mode) || (int64_t)st.st_size != j->q.bytes_total) {
 		log_warn("event=job_file_check_failed job=%lld path=%s size=%lld expected=%lld errno=%d",
 			 (long long)j->q.id, log_quote(j->video_path),
@@ -775,21 +786,15 @@ static int resume(struct jobctx *j)
 
 	if (rc < 0)
 		return STEP_END;
-	if (rc == STATUS_UNKNOWN_PUBLISH) {
-		if (!strcmp(j->state, "processing"))
-			return job_fail(j, NULL, tiktok_error_lookup("invalid_publish_id")->reason);
+	if (rc == STATUS_UNKNOWN_PUBLISH)
 		return reinit(j, "TikTok no longer knows the upload.");
-	}
 	if (is_terminal(st.status))
 		return on_terminal(j, &st);
-	if (!strcmp(j->state, "processing") || st.uploaded_bytes >= j->q.bytes_total) {
+	if (st.uploaded_bytes >= j->q.bytes_total) {
+		/* every byte arrived before the previous worker could record it */
 		if (record_status(j, &st) < 0)
 			return STEP_END;
-		if (strcmp(j->state, "processing") != 0)
-			return job_upload_complete(j);
-		if (j->processing_sec > PROCESSING_GIVE_UP_SEC)
-			return poll_processing(j);
-		return job_release(j, poll_delay(j), 1);
+		return job_upload_complete(j);
 	}
 	/* uploading: TikTok's count wins over ours (a chunk may have been
 	 * accepted just before the previous worker died) */
@@ -850,11 +855,11 @@ static void run(struct jobctx *j)
 	if (get_token(j) != STEP_GO)
 		return;
 	if (j->q.publish_id[0]) {
-		if (!strcmp(j->state, "processing") && strcmp(j->tiktok_status, "") != 0) {
+		/* the status first, before anything else, for every publish */
+		if (!strcmp(j->state, "processing"))
 			poll_processing(j);
-			return;
-		}
-		resume(j);
+		else
+			resume(j);
 		return;
 	}
 	start(j);

@@ -272,23 +272,32 @@ static double curl_put_seconds(const struct tconn *acc, const char *rel, long lo
 	return secs;
 }
 
+/* The worker's own time for the PUT, from its log line
+ * "event=chunk_put job=N ... ms=T" in $LF_VAR/log/worker.log. */
+static double logged_put_seconds(long long job)
+{
+	char cmd[1024];
+	double ms = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "grep -h 'event=chunk_put job=%lld ' '%s/log/worker.log' | "
+		 "sed -n 's/.* ms=\\([0-9.]*\\) .*/\\1/p' | tail -n 1", job, t_env("LF_VAR"));
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (fscanf(p, "%lf", &ms) != 1)
+		ms = -1;
+	pclose(p);
+	assert_true(ms > 0);
+	return ms / 1000.0;
+}
+
 static double worker_put_seconds(const struct tconn *acc, long long video, long long size)
 {
 	struct wt_job j = { .mode = "inbox", .bytes_total = size };
-	char id[24], *v;
-	double secs;
 	long long job = wt_enqueue(dbc, acc, video, &j);
 
 	wt_assert_state(dbc, job, "inboxed", 120);
-	/* the PUT's duration as the worker logged it is not in the DB; the
-	 * time between the init and the chunk events brackets the PUT */
-	snprintf(id, sizeof(id), "%lld", job);
-	v = t_db_value(dbc, "SELECT extract(epoch FROM max(at) FILTER (WHERE kind = 'chunk')"
-			    " - min(at) FILTER (WHERE kind = 'init')) FROM job_events WHERE job_id = $1",
-		       1, (const char *[]){ id });
-	secs = atof(v);
-	free(v);
-	return secs;
+	return logged_put_seconds(job);
 }
 
 static void throughput_against_curl(void **state)
@@ -302,11 +311,12 @@ static void throughput_against_curl(void **state)
 
 	(void)state;
 	fresh_emulator();
+	emu_ctl(&emu, "/_emulator/config", "{\"max_pending_inbox\":10}");
 	tconn_connect(WT_PRIVATE, "user.info.basic,video.upload", &acc);
 	wt_file(size, rel, sizeof(rel));
 	video = wt_video(dbc, rel, size, 20000);
 	w = wt_worker_start(worker_env);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		double ws = worker_put_seconds(&acc, video, size), cs = curl_put_seconds(&acc, rel, size);
 		if (ws < wbest)
 			wbest = ws;
@@ -314,7 +324,7 @@ static void throughput_against_curl(void **state)
 			cbest = cs;
 	}
 	wt_worker_stop(w);
-	print_message("throughput, one 60 MB PUT through nginx to the emulator (best of 2): worker %.1f MB/s "
+	print_message("throughput, one 60 MB PUT through nginx to the emulator (best of 3): worker %.1f MB/s "
 		      "(%.3f s), curl -T %.1f MB/s (%.3f s), ratio %.2f\n", 60.0 / wbest, wbest, 60.0 / cbest,
 		      cbest, cbest / wbest);
 	emu_assert_no_violations(&emu);
