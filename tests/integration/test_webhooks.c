@@ -17,6 +17,8 @@
 
 #include "testlib.h"
 #include "tiktok_connect.h"
+#include "emu_test.h"
+#include "worker_test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -684,6 +686,52 @@ static void webhook_during_a_worker_lease_takes_the_lease_away(void **state)
 	free(body);
 }
 
+/* The real thing: the stack's worker uploads and polls while the emulator
+ * sends its signed webhooks to the app, both reporting the same end.
+ * Whatever arrives first, the job ends published once, with the post's
+ * address, and every delivery was stored. */
+static void worker_and_webhooks_report_the_same_end(void **state)
+{
+	struct emu_ctx emu;
+	struct tconn acc;
+	struct wt_job j = { .privacy = "PUBLIC_TO_EVERYONE", .title = "webhook race", .bytes_total = 200000 };
+	char rel[256], cfg[512], jid[24], *v, *pub;
+	long long job;
+
+	(void)state;
+	emu_open(&emu);
+	snprintf(cfg, sizeof(cfg), "{\"webhook_url\":\"%s/webhooks/tiktok\",\"processing_delay_ms\":200}",
+		 t_env("LF_BASE_URL"));
+	emu_ctl(&emu, "/_emulator/config", cfg);
+	tconn_connect("5f0c2a8e-1b7d-4c3e-9a61-000000000001", "user.info.basic,video.publish,video.upload",
+		      &acc);
+	wt_file(j.bytes_total, rel, sizeof(rel));
+	job = wt_enqueue(dbc, &acc, wt_video(dbc, rel, j.bytes_total, 10000), &j);
+	wt_assert_state(dbc, job, "published", 120);
+	pub = wt_col(dbc, job, "publish_id");
+	/* the emulator sends complete and publicly_available; wait for both */
+	for (int i = 0; i < 100 &&
+	     qn("SELECT count(*) FROM webhook_events WHERE publish_id = $1", 1, (const char *[]){ pub }) < 2; i++)
+		usleep(100 * 1000);
+	assert_int_equal(qn("SELECT count(*) FROM webhook_events WHERE publish_id = $1 AND event IN "
+			    "('post.publish.complete', 'post.publish.publicly_available')", 1,
+			    (const char *[]){ pub }), 2);
+	usleep(1500 * 1000);   /* a poll that was under way has ended by now */
+	assert_job(job, "state", "published");
+	v = wt_col(dbc, job, "post_url");
+	assert_non_null(strstr(v, "https://www.tiktok.com/@lena.public/video/"));
+	free(v);
+	snprintf(jid, sizeof(jid), "%lld", job);
+	if (events_of(job, "published") != 1) {
+		char *t = wt_timeline(dbc, job);
+		fail_msg("the job was reported published %lld times:\n%s", events_of(job, "published"), t);
+	}
+	free(pub);
+	wt_file_remove(rel);
+	emu_ctl(&emu, "/_emulator/reset", "{}");
+	emu_close(&emu);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -702,6 +750,7 @@ int main(void)
 		cmocka_unit_test(webhook_first_then_poll_changes_nothing),
 		cmocka_unit_test(poll_first_then_webhook_changes_nothing),
 		cmocka_unit_test(webhook_during_a_worker_lease_takes_the_lease_away),
+		cmocka_unit_test(worker_and_webhooks_report_the_same_end),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
