@@ -48,9 +48,9 @@ for name in "${names[@]}"; do
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-	cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1 | cut -d' ' -f2)
-	corp=$(grep -oE 'corp: [0-9]+' "$log" | tail -n 1 | cut -d' ' -f2)
-	if [ "$rc" -eq 0 ] && ! grep -qE '^==[0-9]+==ERROR|runtime error:|SUMMARY: libFuzzer' "$log"; then
+	cov=$(grep -aoE 'cov: [0-9]+' "$log" | tail -n 1 | cut -d' ' -f2)
+	corp=$(grep -aoE 'corp: [0-9]+' "$log" | tail -n 1 | cut -d' ' -f2)
+	if [ "$rc" -eq 0 ] && ! grep -aqE '^==[0-9]+==ERROR|runtime error:|SUMMARY: libFuzzer' "$log"; then
 		result=ok
 		passed=$((passed + 1))
 	else
@@ -60,7 +60,7 @@ for name in "${names[@]}"; do
 	printf '%-20s %10s %8s %8s %7s  %s\n' "$name" "${runs:-?}" "${rate:-?}" "${cov:-?}" \
 		"${corp:-?}" "$result"
 	if [ "$result" != ok ]; then
-		grep -E 'ERROR|runtime error|invariant|SUMMARY|Test unit written' "$log" | head -n 8 |
+		grep -aE 'ERROR|runtime error|invariant|SUMMARY|Test unit written' "$log" | head -n 8 |
 			sed 's/^/    /'
 	fi
 done
