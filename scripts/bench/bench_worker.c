@@ -357,6 +357,8 @@ static void queue_videos(int n)
 }
 
 static int run_seq;
+static char cpu_lines[4096];
+static int cpu_lines_n;
 
 /* Enqueue n inbox jobs in one transaction with their 'queued' events and
  * one NOTIFY; returns the run's submission prefix in tag. */
@@ -415,18 +417,67 @@ static void stop_workers(pid_t *w, int procs)
 		wt_worker_stop(w[i]);
 }
 
+/* CPU seconds used so far by the stack's processes, by program
+ * (/proc/PID/stat utime+stime of the live processes; PostgreSQL backends
+ * live as long as the connections of the workers they serve). */
+enum { CPU_PG, CPU_WORKER, CPU_EMU, CPU_NGINX, CPU_APP, CPU_N };
+static const char *const cpu_names[CPU_N] = { "postgres", "worker", "emulator", "nginx", "app" };
+
+static void cpu_sample(double *out)
+{
+	static const char *const comm[CPU_N] = { "postgres", "langflix-worker", "tiktok-emulato", "nginx",
+						 "langflix.fcgi" };
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *p = popen("cat /proc/[0-9]*/stat 2>/dev/null", "r");
+	char line[2048];
+
+	memset(out, 0, sizeof(double) * CPU_N);
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p)) {
+		char *open = strchr(line, '('), *close = strrchr(line, ')');
+		unsigned long ut = 0, st = 0;
+		if (!open || !close)
+			continue;
+		/* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+		if (sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+			continue;
+		for (int i = 0; i < CPU_N; i++)
+			if (!strncmp(open + 1, comm[i], strlen(comm[i])))
+				out[i] += (double)(ut + st) / (double)hz;
+	}
+	pclose(p);
+}
+
+/* Forget a run's jobs and the rate-limit log, so every run starts from a
+ * queue of the same size (as `langflix prune` keeps it). */
+static void queue_cleanup(const char *tag)
+{
+	char pat[80];
+
+	snprintf(pat, sizeof(pat), "%s-%%", tag);
+	free(sql1("WITH d AS (DELETE FROM upload_jobs WHERE submission_id LIKE $1 RETURNING 1)"
+		  " SELECT count(*) FROM d", 1, (const char *[]){ pat }));
+	free(sql1("WITH d AS (DELETE FROM tiktok_calls RETURNING 1) SELECT count(*) FROM d", 0, NULL));
+	exec_ok("VACUUM ANALYZE upload_jobs");
+	exec_ok("VACUUM ANALYZE job_events");
+	exec_ok("VACUUM ANALYZE tiktok_calls");
+}
+
 static void queue_run(struct qaccounts *q, int n, int procs, int slots, int poll_ms)
 {
 	char tag[64], pat[80], label[80];
-	double t0, whole, phase1, p50, p99;
+	double t0, wall, whole, phase1, p50, p99, cpu0[CPU_N], cpu1[CPU_N];
 	int done = 0, failed;
 	pid_t w[8];
 
 	start_workers(w, procs, slots, poll_ms);
+	cpu_sample(cpu0);
 	t0 = now_mono();
 	enqueue_bulk(q, n, tag, sizeof(tag));
 	while ((done = count_where(tag, "finished_at IS NOT NULL")) < n && now_mono() - t0 < 600)
 		usleep(100 * 1000);
+	wall = now_mono() - t0;
+	cpu_sample(cpu1);
 	stop_workers(w, procs);
 	assert_int_equal(done, n);
 	failed = count_where(tag, "state <> 'inboxed'");
@@ -449,6 +500,18 @@ static void queue_run(struct qaccounts *q, int n, int procs, int slots, int poll
 		 poll_ms ? (poll_ms == 100 ? "0.1 s" : "?") : "5 s");
 	out("%-30s %6d %9.0f %9.0f %9.2f %9.2f %7d\n", label, n, whole, phase1, p50, p99, failed);
 	print_message("%s: %d jobs, %.0f jobs/s whole, %.0f first claims/s\n", label, n, whole, phase1);
+	{
+		char cpu[256];
+		int len = 0;
+		for (int i = 0; i < CPU_N; i++)
+			len += snprintf(cpu + len, sizeof(cpu) - (size_t)len, "%s %s %.2f", i ? "," : "",
+					cpu_names[i], (cpu1[i] - cpu0[i]) * 1000.0 / n);
+		cpu_lines_n += snprintf(cpu_lines + cpu_lines_n, sizeof(cpu_lines) - (size_t)cpu_lines_n,
+					"  %-28s %s; %.0f%% of 2 cores busy\n", label, cpu,
+					100.0 * ((cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1]) + (cpu1[2] - cpu0[2]) +
+						 (cpu1[3] - cpu0[3]) + (cpu1[4] - cpu0[4])) / (2.0 * wall));
+	}
+	queue_cleanup(tag);
 	sleep(2);   /* the per-account rate windows of this run close */
 }
 
@@ -519,6 +582,7 @@ static void queue(void **state)
 	queue_run(&q, n, 1, 4, 0);
 	queue_run(&q, n, 1, 1, 100);
 	queue_run(&q, n, 4, 1, 100);
+	out("CPU ms per job (from enqueue to the last terminal state):\n%s", cpu_lines);
 	out("(end2end: jobs / (last terminal state - the enqueue transaction); init+PUT: jobs / (last\n"
 	    " upload_complete - enqueue), the first claim of each job; a job is claimed again for its\n"
 	    " status poll worker_status_poll_sec = 1 s later, and a slot with nothing due sleeps until a\n"
