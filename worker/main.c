@@ -130,6 +130,11 @@ int main(int argc, char **argv)
 	enum log_level lvl;
 	char err[512], host[64] = "host";
 
+	/* first, so a stop that arrives during start-up is a clean exit too */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
 			cfgpath = argv[++i];
@@ -144,10 +149,6 @@ int main(int argc, char **argv)
 	}
 	if (log_parse_level(cfg.log_level, &lvl) == 0)
 		log_set_level(lvl);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);   /* before any thread starts */
 	gethostname(host, sizeof(host) - 1);

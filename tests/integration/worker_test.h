@@ -47,9 +47,16 @@ static inline pid_t wt_read_pid(const char *file)
 	return (pid_t)pid;
 }
 
-/* Pause the stack's worker so only the test's own workers claim jobs. */
+static pid_t wt_stack_supervisor;
+
+/* Pause the stack's worker so only the test's own workers claim jobs: its
+ * supervisor first (so it cannot start a new one, e.g. while it waits to
+ * restart a worker another test killed), then the worker itself. */
 static inline void wt_pause_stack_worker(void)
 {
+	wt_stack_supervisor = wt_read_pid("worker.supervisor.pid");
+	if (wt_stack_supervisor > 0 && kill(wt_stack_supervisor, SIGSTOP) < 0)
+		wt_stack_supervisor = 0;
 	wt_stack_worker = wt_read_pid("worker.pid");
 	if (wt_stack_worker > 0 && kill(wt_stack_worker, SIGSTOP) < 0)
 		wt_stack_worker = 0;
@@ -59,7 +66,27 @@ static inline void wt_resume_stack_worker(void)
 {
 	if (wt_stack_worker > 0)
 		kill(wt_stack_worker, SIGCONT);
-	wt_stack_worker = 0;
+	if (wt_stack_supervisor > 0)
+		kill(wt_stack_supervisor, SIGCONT);
+	wt_stack_worker = wt_stack_supervisor = 0;
+}
+
+/* 1 when the process has a SIGTERM handler (SigCgt in /proc/PID/status). */
+static inline int wt_catches_sigterm(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long mask = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SigCgt: %llx", &mask) == 1)
+			break;
+	fclose(f);
+	return (mask >> (SIGTERM - 1)) & 1;
 }
 
 /* Start langflix-worker (LF_WORKER_BIN, else $LF_BIN/langflix-worker) with
@@ -90,6 +117,9 @@ static inline pid_t wt_worker_start(const char *const *env)
 		execl(wb && *wb ? wb : bin, "langflix-worker", "-c", t_env("LF_CONFIG"), (char *)NULL);
 		_exit(127);
 	}
+	/* ready once it catches SIGTERM (a stop before that would kill it) */
+	for (int i = 0; i < 500 && !wt_catches_sigterm(pid); i++)
+		usleep(10 * 1000);
 	return pid;
 }
 
