@@ -7,16 +7,16 @@
 static const struct tt_error_info table[] = {
 	/* transient */
 	{ "internal_error", TTA_RETRY,
-	  "TikTok had a temporary problem. LangFlix will try again by itself." },
+	  "TikTok had a temporary problem." },
 	{ "internal", TTA_RETRY,
 	  "TikTok had an internal problem while processing the video. Post it again; "
 	  "it usually works on a second try." },
 	{ "rate_limit_exceeded", TTA_RATE_LIMIT,
-	  "TikTok asked us to slow down. LangFlix waits and tries again by itself." },
+	  "TikTok asked LangFlix to slow down." },
 
 	/* token and account */
 	{ "access_token_invalid", TTA_REFRESH,
-	  "TikTok did not accept the account's access. LangFlix renews it and tries again." },
+	  "TikTok did not accept the account's access token." },
 	{ "scope_not_authorized", TTA_RECONNECT,
 	  "The TikTok account did not give LangFlix permission to post. Reconnect the account "
 	  "and allow posting, then post the video again." },
@@ -76,7 +76,7 @@ static const struct tt_error_info table[] = {
 	  "TikTok flagged this post as risky and did not publish it. Check the video and "
 	  "caption in the TikTok app before trying again." },
 	{ "video_pull_failed", TTA_RETRY,
-	  "TikTok could not download the video. LangFlix will try again." },
+	  "TikTok could not download the video. Post it again." },
 	{ "publish_cancelled", TTA_PERMANENT,
 	  "The post was cancelled." },
 	{ "app_version_check_failed", TTA_PERMANENT,
@@ -85,7 +85,7 @@ static const struct tt_error_info table[] = {
 };
 
 static const char *generic_retry =
-	"TikTok could not be reached or had a temporary problem. LangFlix will try again by itself.";
+	"TikTok could not be reached or had a temporary problem.";
 static const char *generic_permanent =
 	"TikTok refused the post. Check the post's settings and try again; if it keeps failing, "
 	"report it with the time of the attempt.";

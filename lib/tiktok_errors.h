@@ -5,7 +5,9 @@
  * The same table covers the API error codes (error.code in the envelope)
  * and the fail_reason values of status/fetch, because TikTok uses several
  * names in both places (spam_risk_too_many_posts, auth_removed, ...).
- * Shared by the worker (decisions) and the composer (messages). */
+ * Shared by the worker (decisions) and the composer (messages). The
+ * sentences of transient errors say what happened only; the caller adds
+ * what happens next ("Next try in 8 seconds", "gave up after 8 tries"). */
 #ifndef LF_TIKTOK_ERRORS_H
 #define LF_TIKTOK_ERRORS_H
 

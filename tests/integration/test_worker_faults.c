@@ -218,6 +218,35 @@ static void expired_upload_url_reinits_once(void **state)
 	wt_file_remove(u.rel);
 }
 
+static void attempts_are_bounded_and_the_end_is_explicit(void **state)
+{
+	struct upload u = { 0 };
+	char *why, *att;
+	pid_t w;
+
+	(void)state;
+	fresh_emulator();
+	tconn_connect(WT_PUBLIC, WT_SCOPES, &u.acc);
+	/* TikTok answers every call with 500 */
+	emu_ctl(&emu, "/_emulator/faults", "{\"seed\":3,\"rate_5xx\":1}");
+	enqueue(&u, WT_PUBLIC, WT_SCOPES, 1000 * 1000,
+		&(struct wt_job){ .privacy = "SELF_ONLY", .max_attempts = 3 });
+	w = wt_worker_start(worker_env);
+	wt_assert_state(dbc, u.job, "failed", 60);
+	wt_worker_stop(w);
+	emu_ctl(&emu, "/_emulator/faults", "{\"rate_5xx\":0}");
+	why = wt_col(dbc, u.job, "fail_reason");
+	att = wt_col(dbc, u.job, "attempts");
+	print_message("  %s\n", why);
+	assert_non_null(strstr(why, "tried 3 times and gave up"));
+	assert_int_equal(atoi(att), 3);
+	assert_int_equal(wt_events(dbc, u.job, "retry", "Next try"), 2);
+	assert_int_equal(wt_emu_posts(&emu, WT_PUBLIC, NULL), 0);
+	free(why);
+	free(att);
+	wt_file_remove(u.rel);
+}
+
 static void refused_token_is_refreshed_once(void **state)
 {
 	struct upload u = { 0 };
@@ -423,6 +452,7 @@ int main(void)
 		cmocka_unit_test(sigterm_gives_the_job_back_at_once),
 		cmocka_unit_test(survives_5xx_429_and_drops),
 		cmocka_unit_test(expired_upload_url_reinits_once),
+		cmocka_unit_test(attempts_are_bounded_and_the_end_is_explicit),
 		cmocka_unit_test(refused_token_is_refreshed_once),
 		cmocka_unit_test(rate_limits_hold_for_many_jobs),
 		cmocka_unit_test(permanent_errors_in_plain_words),
