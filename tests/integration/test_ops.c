@@ -571,6 +571,50 @@ static void cli_prune_deletes_only_old_finished_rows(void **state)
 	free(old_running);
 }
 
+/* Socket activation: systemd passes the listening socket as fd 3 with
+ * LISTEN_PID/LISTEN_FDS (contrib/langflix-app.socket). systemd's own
+ * systemd-socket-activate does exactly that; the app, configured with an
+ * empty `listen`, must answer on it. */
+static void app_takes_the_socket_from_systemd(void **state)
+{
+	const char *var = t_env("LF_VAR");
+	char conf[512], sock[512], out[512], pidf[512], logf[512], buf[4096];
+	FILE *f;
+	size_t n;
+	int ok = 0;
+
+	(void)state;
+	if (access("/usr/bin/systemd-socket-activate", X_OK) != 0 || access("/usr/bin/cgi-fcgi", X_OK) != 0) {
+		print_message("systemd-socket-activate or cgi-fcgi missing: not tested here\n");
+		skip();
+	}
+	snprintf(conf, sizeof(conf), "%s/socket-activation.conf", var);
+	snprintf(sock, sizeof(sock), "%s/sa.sock", var);
+	snprintf(out, sizeof(out), "%s/sa.out", var);
+	snprintf(pidf, sizeof(pidf), "%s/sa.pid", var);
+	snprintf(logf, sizeof(logf), "%s/sa.log", var);
+	assert_int_equal(t_sh("grep -v '^ *listen *=' '%s' > '%s' && echo 'listen =' >> '%s' && "
+			      "echo 'threads = 2' >> '%s'", t_env("LF_CONFIG"), conf, conf, conf), 0);
+	assert_int_equal(t_sh("rm -f '%s'; systemd-socket-activate -l '%s' '%s/langflix.fcgi' -c '%s' "
+			      ">'%s' 2>&1 & echo $! > '%s'", sock, sock, t_env("LF_BIN"), conf, logf, pidf), 0);
+	for (int i = 0; i < 50 && !ok; i++) {
+		usleep(100 * 1000);
+		ok = t_sh("REQUEST_METHOD=GET REQUEST_URI=/healthz DOCUMENT_URI=/healthz QUERY_STRING= "
+			  "timeout 5 cgi-fcgi -bind -connect '%s' > '%s' 2>/dev/null && grep -q '^ok' '%s'",
+			  sock, out, out) == 0;
+	}
+	f = fopen(out, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	t_sh("kill $(cat '%s') 2>/dev/null; sleep 0.5", pidf);
+	if (!ok)
+		fail_msg("no answer over the activated socket: %s", buf);
+	assert_non_null(strstr(buf, "Status: 200"));
+	assert_int_equal(t_sh("grep -q 'listen=\"systemd-fd3\"' '%s'", logf), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -580,6 +624,7 @@ int main(void)
 		cmocka_unit_test(cli_retry_and_cancel),
 		cmocka_unit_test(cli_accounts_lists_status_without_tokens),
 		cmocka_unit_test(cli_prune_deletes_only_old_finished_rows),
+		cmocka_unit_test(app_takes_the_socket_from_systemd),
 		cmocka_unit_test(healthz_follows_the_database),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
