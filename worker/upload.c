@@ -133,6 +133,14 @@ int upload_transfer(struct jobctx *j, int64_t from)
 				goto out;
 			}
 			act = tiktok_upload_classify(put.http_status);
+			/* some clients saw 200 for an accepted part (Postiz accepts
+			 * it): what TikTok says it holds decides */
+			if (put.http_status == 200 && put.has_range && put.held_total == total)
+				act = put.held == total ? TTU_COMPLETE : TTU_RESYNC;
+			/* an accepted part, but TikTok holds something else: believe it */
+			if ((act == TTU_ACCEPTED || act == TTU_COMPLETE) && put.has_range &&
+			    put.held_total == total && put.held != last + 1)
+				act = TTU_RESYNC;
 			log_info("event=chunk_put job=%lld chunk=%lld/%lld first=%lld last=%lld status=%ld "
 				 "ms=%.0f error=%s", (long long)j->q.id, (long long)idx + 1,
 				 (long long)j->chunk_count, (long long)first, (long long)last,
