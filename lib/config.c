@@ -41,6 +41,7 @@ static const struct setting settings[] = {
 	{ "worker_poll_ms",       C_INT,   O(worker_poll_ms),       50, 600000, "5000", 0 },
 	{ "worker_lease_sec",     C_INT,   O(worker_lease_sec),     10, 3600, "60", 0 },
 	{ "worker_status_poll_sec", C_INT, O(worker_status_poll_sec), 1, 300, "3", 0 },
+	{ "worker_metrics_file",  C_STR,   O(worker_metrics_file),  0, 4096, "", 0 },
 	{ "tiktok_rate_window_sec", C_INT, O(tiktok_rate_window_sec), 1, 3600, "60", 0 },
 	{ "page_size",            C_INT,   O(page_size),            1, 500,  "50", 0 },
 };

@@ -58,6 +58,7 @@ struct config {
 	int64_t trust_remote_user;
 	int64_t worker_slots;
 	int64_t worker_poll_ms;
+	char *worker_metrics_file;   /* Prometheus text the worker rewrites every 5 s; "" = none */
 	int64_t worker_lease_sec;       /* a claimed job's lease, extended while it runs */
 	int64_t worker_status_poll_sec; /* first status/fetch interval while TikTok processes */
 	int64_t tiktok_rate_window_sec; /* TikTok's per-minute limits' window (tests shorten it) */

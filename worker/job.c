@@ -58,11 +58,16 @@ static struct db_stmt q_release = { "worker_job_release",
 	"       run_at = now() + make_interval(secs => $3::int),"
 	"       attempts = greatest(attempts - $4::int, 0), updated_at = now() "
 	"WHERE id = $1 AND locked_by = $2" };
+/* The end and its timeline entry in one statement: when a webhook ended the
+ * job first (it clears the lease) nothing is written, not even the event. */
 static struct db_stmt q_end = { "worker_job_end",
-	"UPDATE upload_jobs SET state = $3, tiktok_status = coalesce($4, tiktok_status),"
-	"       fail_reason = $5, post_id = $6, post_url = $7, locked_by = NULL,"
-	"       locked_until = NULL, finished_at = now(), updated_at = now() "
-	"WHERE id = $1 AND locked_by = $2" };
+	"WITH ended AS ("
+	" UPDATE upload_jobs SET state = $3, tiktok_status = coalesce($4, tiktok_status),"
+	"        fail_reason = $5, post_id = $6, post_url = $7, locked_by = NULL,"
+	"        locked_until = NULL, finished_at = now(), updated_at = now()"
+	" WHERE id = $1 AND locked_by = $2 AND state IN ('queued', 'uploading', 'processing')"
+	" RETURNING id) "
+	"INSERT INTO job_events (job_id, kind, message) SELECT id, $8, $9 FROM ended" };
 /* publish_id, upload_url and the plan, at once, right after init. */
 static struct db_stmt q_initialised = { "worker_job_initialised",
 	"UPDATE upload_jobs SET state = 'uploading', publish_id = $3, upload_url = $4,"
@@ -199,12 +204,15 @@ int job_release(struct jobctx *j, int delay_sec, int refund)
 	return STEP_END;
 }
 
+/* End the job in a terminal state with its last timeline entry (kind,
+ * message); the entry is written only when this claim really ended it. */
 static int end_job(struct jobctx *j, const char *state, const char *tiktok_status,
-		   const char *reason, const char *post_id, const char *post_url)
+		   const char *reason, const char *post_id, const char *post_url, const char *kind,
+		   const char *message)
 {
-	if (guarded(j, &q_end, 7,
+	if (guarded(j, &q_end, 9,
 		    (const char *[]){ j->id, j->s->worker_id, state, tiktok_status, reason, post_id,
-				      post_url }) == 0)
+				      post_url, kind, message }) == 0)
 		log_info("event=job_end job=%lld state=%s tiktok_status=%s", (long long)j->q.id, state,
 			 log_quote(tiktok_status));
 	return STEP_END;
@@ -214,9 +222,8 @@ int job_fail(struct jobctx *j, const char *tiktok_status, const char *reason)
 {
 	if (j->lease_lost)
 		return STEP_END;
-	job_event(j, "failed", "%s", reason);
 	log_warn("event=job_failed job=%lld reason=%s", (long long)j->q.id, log_quote(reason));
-	return end_job(j, "failed", tiktok_status, reason, NULL, NULL);
+	return end_job(j, "failed", tiktok_status, reason, NULL, NULL, "failed", reason);
 }
 
 static int backoff_sec(int attempts)
@@ -620,23 +627,24 @@ static void post_url(const struct jobctx *j, const struct tiktok_status *st, str
 static int on_terminal(struct jobctx *j, const struct tiktok_status *st)
 {
 	if (!strcmp(st->status, "PUBLISH_COMPLETE")) {
-		struct buf url = BUF_INIT;
+		struct buf url = BUF_INIT, msg = BUF_INIT;
 		post_url(j, st, &url);
 		if (st->n_post_ids > 0)
-			job_event(j, "published", "Published on TikTok: %s", url.len ? buf_cstr(&url) : st->post_ids[0]);
+			buf_printf(&msg, "Published on TikTok: %s", url.len ? buf_cstr(&url) : st->post_ids[0]);
 		else
-			job_event(j, "published", "TikTok published the video. It may still be under review "
-				  "or visible only to some viewers, so there is no public link yet%s%s.",
-				  url.len ? "; see the profile: " : "", buf_cstr(&url));
+			buf_printf(&msg, "TikTok published the video. It may still be under review "
+				   "or visible only to some viewers, so there is no public link yet%s%s.",
+				   url.len ? "; see the profile: " : "", buf_cstr(&url));
 		end_job(j, "published", st->status, NULL, st->n_post_ids > 0 ? st->post_ids[0] : NULL,
-			url.len ? buf_cstr(&url) : NULL);
+			url.len ? buf_cstr(&url) : NULL, "published", buf_cstr(&msg));
 		buf_free(&url);
+		buf_free(&msg);
 		return STEP_END;
 	}
 	if (!strcmp(st->status, "SEND_TO_USER_INBOX")) {
-		job_event(j, "inboxed", "The video is in the TikTok inbox of the account. Open the TikTok "
-			  "app, tap the notification and finish the post there.");
-		return end_job(j, "inboxed", st->status, NULL, NULL, NULL);
+		return end_job(j, "inboxed", st->status, NULL, NULL, NULL, "inboxed",
+			       "The video is in the TikTok inbox of the account. Open the TikTok "
+			       "app, tap the notification and finish the post there.");
 	}
 	/* FAILED */
 	{

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "queue.h"
 #include "util.h"
 #include "worker.h"
@@ -109,8 +110,11 @@ static void *slot_main(void *p)
 			usleep(500 * 1000);
 			continue;
 		}
-		while (!stopping && (rc = queue_claim(&s->db, s->worker_id, (int)cfg.worker_lease_sec, &job)) == 1)
+		while (!stopping && (rc = queue_claim(&s->db, s->worker_id, (int)cfg.worker_lease_sec, &job)) == 1) {
+			metrics_slot_busy(1);
 			job_run(s, &job);
+			metrics_slot_busy(-1);
+		}
 		if (!stopping)
 			wait_for_work(s);
 	}
@@ -149,6 +153,9 @@ int main(int argc, char **argv)
 	}
 	if (log_parse_level(cfg.log_level, &lvl) == 0)
 		log_set_level(lvl);
+	metrics_slots_total((int)cfg.worker_slots);
+	if (*cfg.worker_metrics_file && metrics_file_start(cfg.worker_metrics_file, 5) < 0)
+		log_warn("event=worker_metrics_file_failed path=%s", log_quote(cfg.worker_metrics_file));
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);   /* before any thread starts */
 	gethostname(host, sizeof(host) - 1);

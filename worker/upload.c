@@ -18,6 +18,7 @@
 
 #include "chunkplan.h"
 #include "log.h"
+#include "metrics.h"
 #include "tiktok_errors.h"
 #include "tiktok_post.h"
 #include "util.h"
@@ -160,6 +161,7 @@ int upload_transfer(struct jobctx *j, int64_t from)
 		case TTU_COMPLETE:
 			if (job_commit_bytes(j, last + 1) < 0)
 				goto out;
+			metrics_upload_bytes(last + 1 - from);
 			mb(last + 1, a, sizeof(a));
 			mb(total, b, sizeof(b));
 			job_event(j, "chunk", "Sent part %lld of %lld (%s of %s).", (long long)idx + 1,
