@@ -407,9 +407,10 @@ int handle_ctl_config_set(struct request *req)
 			goto bad;
 		continue;
 bad:
+		/* key lives inside b: report before letting go of it */
+		ctl_error(req, "unknown key or bad value: %s", key);
 		free(prof);
 		json_object_put(b);
-		ctl_error(req, "unknown key or bad value: %s", key);
 		return 0;
 	}
 	pthread_mutex_lock(&G.mu);
