@@ -44,6 +44,7 @@ static const char *mime_for(const char *path)
 static int inside_media_root(const char *rel)
 {
 	char root[PATH_MAX], full[PATH_MAX], *joined;
+	struct stat st;
 	size_t n;
 	int ok;
 
@@ -54,7 +55,10 @@ static int inside_media_root(const char *rel)
 	ok = realpath(joined, full) != NULL;
 	free(joined);
 	n = strlen(root);
-	return ok && strncmp(full, root, n) == 0 && full[n] == '/';
+	if (!ok || strncmp(full, root, n) != 0 || full[n] != '/')
+		return 0;
+	/* a regular file only: nginx would answer a folder with a redirect */
+	return stat(full, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 int page_video_file(struct request *req)
