@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "testlib.h"
+#include "tiktok_connect.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -950,32 +951,8 @@ static void emulator_profiles(void)
 		"\"display_name\":\"Piet (composer)\",\"private\":true,\"max_video_post_duration_sec\":180,"
 		"\"daily_post_cap\":100000}",
 	};
-	struct tclient *e = tc_new_base(t_env("LF_EMU_URL"));
-	struct json_object *cfg, *profiles, *body;
-	const char *hdr[] = { "Content-Type: application/json", NULL };
-	const char *js;
-	struct tresp r;
 
-	assert_int_equal(tc_get(e, "/_emulator/config", &r), 0);
-	assert_int_equal(r.status, 200);
-	cfg = json_tokener_parse(r.body.data);
-	tresp_free(&r);
-	assert_non_null(cfg);
-	assert_true(json_object_object_get_ex(cfg, "profiles", &profiles));
-	if (!strstr(json_object_to_json_string(profiles), "composer.public")) {
-		for (size_t i = 0; i < ARRAY_LEN(mine); i++)
-			json_object_array_add(profiles, json_tokener_parse(mine[i]));
-		body = json_object_new_object();
-		json_object_object_add(body, "profiles", json_object_get(profiles));
-		js = json_object_to_json_string(body);
-		assert_int_equal(tc_request(e, "POST", "/_emulator/config", hdr, js, strlen(js), &r), 0);
-		if (r.status != 200)
-			fail_msg("emulator config: %ld %s", r.status, r.body.data);
-		tresp_free(&r);
-		json_object_put(body);
-	}
-	json_object_put(cfg);
-	tc_free(e);
+	tconn_emulator_profiles(mine, ARRAY_LEN(mine));
 }
 
 static int setup(void **state)

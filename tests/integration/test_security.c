@@ -1218,31 +1218,8 @@ static void emulator_profile(void)
 	static const char mine[] =
 		"{\"open_id\":\"5ec5ec00-0000-4000-8000-00000000sec1\",\"username\":\"" PROFILE "\","
 		"\"display_name\":\"Sec (security)\",\"private\":false,\"daily_post_cap\":100000}";
-	struct tclient *e = tc_new_base(t_env("LF_EMU_URL"));
-	struct json_object *cfg, *profiles, *body;
-	const char *hdr[] = { "Content-Type: application/json", NULL };
-	const char *js;
-	struct tresp r;
 
-	assert_int_equal(tc_get(e, "/_emulator/config", &r), 0);
-	assert_int_equal(r.status, 200);
-	cfg = json_tokener_parse(r.body.data);
-	tresp_free(&r);
-	assert_non_null(cfg);
-	assert_true(json_object_object_get_ex(cfg, "profiles", &profiles));
-	if (!strstr(json_object_to_json_string(profiles), PROFILE)) {
-		json_object_array_add(profiles, json_tokener_parse(mine));
-		body = json_object_new_object();
-		json_object_object_add(body, "profiles", json_object_get(profiles));
-		js = json_object_to_json_string(body);
-		assert_int_equal(tc_request(e, "POST", "/_emulator/config", hdr, js, strlen(js), &r), 0);
-		if (r.status != 200)
-			fail_msg("emulator config: %ld %s", r.status, r.body.data);
-		tresp_free(&r);
-		json_object_put(body);
-	}
-	json_object_put(cfg);
-	tc_free(e);
+	tconn_emulator_profiles((const char *const[]){ mine }, 1);
 }
 
 static int setup(void **state)

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "accounts.h"
 #include "db.h"
 #include "escape.h"
@@ -129,4 +131,51 @@ void tconn_connect(const char *open_id, const char *scopes, struct tconn *out)
 	tiktok_result_free(&res);
 	out->account_id = account;
 	snprintf(out->open_id, sizeof(out->open_id), "%s", open_id);
+}
+
+void tconn_emulator_profiles(const char *const *profiles, size_t n)
+{
+	struct tclient *e = tc_new_base(t_env("LF_EMU_URL"));
+	struct json_object *conf, *have, *body, *add = json_object_new_array();
+	const char *hdr[] = { "Content-Type: application/json", NULL };
+	const char *js;
+	struct tresp r;
+
+	assert_int_equal(tc_get(e, "/_emulator/config", &r), 0);
+	assert_int_equal(r.status, 200);
+	conf = json_tokener_parse(r.body.data);
+	tresp_free(&r);
+	assert_non_null(conf);
+	assert_true(json_object_object_get_ex(conf, "profiles", &have));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_tokener_parse(profiles[i]), *u;
+		int present = 0;
+		assert_non_null(p);
+		assert_true(json_object_object_get_ex(p, "username", &u));
+		for (size_t k = 0; k < json_object_array_length(have); k++) {
+			struct json_object *hu;
+			if (json_object_object_get_ex(json_object_array_get_idx(have, k), "username", &hu) &&
+			    !strcmp(json_object_get_string(hu), json_object_get_string(u)))
+				present = 1;
+		}
+		if (present)
+			json_object_put(p);
+		else
+			json_object_array_add(add, p);
+	}
+	if (json_object_array_length(add) > 0) {
+		for (size_t i = 0; i < json_object_array_length(add); i++)
+			json_object_array_add(have, json_object_get(json_object_array_get_idx(add, i)));
+		body = json_object_new_object();
+		json_object_object_add(body, "profiles", json_object_get(have));
+		js = json_object_to_json_string(body);
+		assert_int_equal(tc_request(e, "POST", "/_emulator/config", hdr, js, strlen(js), &r), 0);
+		if (r.status != 200)
+			fail_msg("emulator config: %ld %s", r.status, r.body.data);
+		tresp_free(&r);
+		json_object_put(body);
+	}
+	json_object_put(add);
+	json_object_put(conf);
+	tc_free(e);
 }

@@ -9,6 +9,8 @@
 #ifndef LF_TIKTOK_CONNECT_H
 #define LF_TIKTOK_CONNECT_H
 
+#include <stddef.h>
+
 #include "config.h"
 
 struct tconn {
@@ -22,5 +24,10 @@ const struct config *tconn_config(void);
 /* A new dashboard user with the emulator profile open_id connected with
  * scopes (comma-separated, e.g. "user.info.basic,video.publish,video.upload"). */
 void tconn_connect(const char *open_id, const char *scopes, struct tconn *out);
+
+/* Add creator profiles (JSON objects, each with a unique "username") to
+ * the running emulator beside its built-in ones, unless they are there
+ * already (from an earlier test binary of the same run). */
+void tconn_emulator_profiles(const char *const *profiles, size_t n);
 
 #endif
