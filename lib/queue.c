@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct db_stmt q_claim = { "queue_claim",
@@ -27,6 +28,11 @@ static struct db_stmt q_finish = { "queue_finish",
 	"WHERE id = $1 AND locked_by = $2" };
 static struct db_stmt q_event = { "queue_event",
 	"INSERT INTO job_events (job_id, kind, message) VALUES ($1, $2, $3)" };
+
+static struct db_stmt q_next_due = { "queue_next_due",
+	"SELECT greatest(extract(epoch FROM min(greatest(run_at, coalesce(locked_until, run_at)))"
+	"                                    - now()), 0) "
+	"FROM upload_jobs WHERE state IN ('queued', 'uploading', 'processing')" };
 
 static void copy(char *dst, size_t n, const char *src)
 {
@@ -103,6 +109,19 @@ int queue_event(struct db *db, int64_t job_id, const char *kind, const char *mes
 
 	snprintf(id, sizeof(id), "%lld", (long long)job_id);
 	return db_exec(db, &q_event, 3, (const char *[]){ id, kind, message ? message : "" });
+}
+
+double queue_next_due(struct db *db)
+{
+	PGresult *r = db_run(db, &q_next_due, 0, NULL);
+	double secs = -1;
+
+	if (!r)
+		return -1;
+	if (db_val(r, 0, 0))
+		secs = strtod(db_val(r, 0, 0), NULL);
+	PQclear(r);
+	return secs;
 }
 
 int queue_notify(struct db *db)

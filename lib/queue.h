@@ -33,6 +33,11 @@ int queue_finish(struct db *db, int64_t job_id, const char *worker_id, const cha
 		 const char *reason);
 /* Append to the job's history. */
 int queue_event(struct db *db, int64_t job_id, const char *kind, const char *message);
+/* Seconds until the next runnable job becomes claimable (due, and its
+ * lease free): 0 when one is claimable now, -1 when none is waiting or
+ * on error. Lets an idle worker sleep exactly until a rescheduled job
+ * (a status poll, a backoff) is due instead of a whole poll interval. */
+double queue_next_due(struct db *db);
 /* Wake the workers (NOTIFY), e.g. right after an enqueue commits. */
 int queue_notify(struct db *db);
 

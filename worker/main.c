@@ -62,11 +62,20 @@ static int start_listening(struct slot *s)
 	return 0;
 }
 
-/* Sleep until a notification arrives, the poll interval passes, or a stop
- * is asked for (checked every 200 ms so shutdown takes well under a second). */
+/* Sleep until a notification arrives, the next rescheduled job is due,
+ * the poll interval passes, or a stop is asked for (checked every 200 ms so
+ * shutdown takes well under a second). */
 static void wait_for_work(struct slot *s)
 {
-	double until = now_mono() + (double)cfg.worker_poll_ms / 1000.0;
+	double wait = (double)cfg.worker_poll_ms / 1000.0;
+	double due = s->listening ? queue_next_due(&s->db) : -1;
+	double until;
+
+	/* a hair after it is due, and never a busy loop: a due job can be
+	 * skipped for a moment while another transaction holds its row */
+	if (due >= 0 && due < wait)
+		wait = due < 0.05 ? 0.05 : due + 0.01;
+	until = now_mono() + wait;
 
 	while (!stopping && now_mono() < until) {
 		struct pollfd pfd;

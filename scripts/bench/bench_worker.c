@@ -585,8 +585,8 @@ static void queue(void **state)
 	out("CPU ms per job (from enqueue to the last terminal state):\n%s", cpu_lines);
 	out("(end2end: jobs / (last terminal state - the enqueue transaction); init+PUT: jobs / (last\n"
 	    " upload_complete - enqueue), the first claim of each job; a job is claimed again for its\n"
-	    " status poll worker_status_poll_sec = 1 s later, and a slot with nothing due sleeps until a\n"
-	    " NOTIFY or worker_poll_ms (default 5 s) - nobody NOTIFYs when a delayed job comes due;\n"
+	    " status poll worker_status_poll_sec = 1 s later; an idle slot sleeps until a NOTIFY, the\n"
+	    " next job's due time or worker_poll_ms, whichever comes first;\n"
 	    " target: >= 500 jobs/s with 4 workers)\n");
 	out("\nenqueue-to-claim: one job at a time every 20 ms into idle workers (INSERT+NOTIFY\n"
 	    "transaction start → the job's 'claimed' event, PostgreSQL's clock)\n");
