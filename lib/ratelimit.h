@@ -17,8 +17,9 @@
  * taken in the last window_sec seconds. Returns 1 (taken: go ahead and
  * call), 0 (not now: *wait_sec says when a slot frees up), -1 on a
  * database error. Serialised per account with an advisory lock, so two
- * callers never both take the last slot. Must not run inside a caller's
- * open transaction. */
+ * callers never both take the last slot. One round trip (the SQL function
+ * ratelimit_take, sql/007); inside a caller's open transaction the
+ * account's lock is held until that transaction ends. */
 int ratelimit_take(struct db *db, int64_t account_id, const char *endpoint, int limit,
 		   int window_sec, int *wait_sec);
 /* How many calls of endpoint were taken in the last window_sec seconds
