@@ -20,6 +20,7 @@
 #include "caption.h"
 #include "crypto.h"
 #include "log.h"
+#include "mediapath.h"
 #include "post_rules.h"
 #include "queue.h"
 #include "ratelimit.h"
@@ -124,7 +125,7 @@ static const char *json_str(struct json_object *o, const char *key)
  * the job will send). 0, 1 when there is no such video, -1 on error. */
 static int load_video(struct request *req, struct composer *c)
 {
-	char sid[24], root[PATH_MAX];
+	char sid[24];
 	struct stat st;
 
 	snprintf(sid, sizeof(sid), "%lld", (long long)c->video_id);
@@ -134,10 +135,8 @@ static int load_video(struct request *req, struct composer *c)
 	if (PQntuples(c->video) == 0)
 		return 1;
 	c->file_size = -1;
-	if (realpath(app.cfg.media_root, root) &&
-	    snprintf(c->file_path, sizeof(c->file_path), "%s/%s", root, db_val(c->video, 0, 1)) <
-		    (int)sizeof(c->file_path) &&
-	    stat(c->file_path, &st) == 0 && S_ISREG(st.st_mode))
+	if (media_resolve(app.cfg.media_root, db_val(c->video, 0, 1), c->file_path) == 0 &&
+	    stat(c->file_path, &st) == 0)
 		c->file_size = st.st_size;
 	c->facts.video_missing = c->file_size < 0 || !strcmp(db_val(c->video, 0, 9), "t");
 	c->facts.video_ready = !strcmp(db_val(c->video, 0, 7), "t");

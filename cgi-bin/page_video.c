@@ -3,6 +3,7 @@
 #include "app.h"
 #include "escape.h"
 #include "log.h"
+#include "mediapath.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -39,31 +40,10 @@ static const char *mime_for(const char *path)
 	return "video/mp4";
 }
 
-/* The stored path is relative to media_root; it must still resolve inside
- * it (no "..", no symlink out) before nginx is told to serve it. */
-static int inside_media_root(const char *rel)
-{
-	char root[PATH_MAX], full[PATH_MAX], *joined;
-	struct stat st;
-	size_t n;
-	int ok;
-
-	if (!realpath(app.cfg.media_root, root))
-		return 0;
-	if (asprintf(&joined, "%s/%s", root, rel) < 0)
-		return 0;
-	ok = realpath(joined, full) != NULL;
-	free(joined);
-	n = strlen(root);
-	if (!ok || strncmp(full, root, n) != 0 || full[n] != '/')
-		return 0;
-	/* a regular file only: nginx would answer a folder with a redirect */
-	return stat(full, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 int page_video_file(struct request *req)
 {
 	int64_t id = param_id(req, "id");
+	char resolved[PATH_MAX];
 	struct buf loc = BUF_INIT;
 	const char *path, *p;
 	PGresult *r;
@@ -79,7 +59,7 @@ int page_video_file(struct request *req)
 				    "The file of this video is missing from the media folder.");
 	}
 	path = db_val(r, 0, 1);
-	if (!inside_media_root(path)) {
+	if (media_resolve(app.cfg.media_root, path, resolved) < 0) {
 		log_warn("event=media_path_refused video_id=%lld", (long long)id);
 		PQclear(r);
 		return render_error(req, 404, "Video file not found",

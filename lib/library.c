@@ -10,6 +10,7 @@
  * its sidecar is re-read (cheap) so metadata edits still land. The upsert
  * only writes when something differs, which is how "unchanged" is known. */
 #include "library.h"
+#include "mediapath.h"
 #include "buf.h"
 #include "escape.h"
 #include "probe.h"
@@ -110,15 +111,6 @@ int library_is_video_name(const char *name)
 			return 1;
 	}
 	return 0;
-}
-
-int library_path_under(const char *root, const char *real)
-{
-	size_t n = strlen(root);
-
-	if (n == 1 && root[0] == '/')
-		return real[0] == '/';
-	return strncmp(real, root, n) == 0 && (real[n] == '\0' || real[n] == '/');
 }
 
 /* The path relative to the root ("" for the root itself). */
@@ -261,7 +253,7 @@ static void read_sidecar(struct walk *w, const char *real, struct sidecar *sc, s
 	memset(sc, 0, sizeof(*sc));
 	if (!sidecar_find(real, path, sizeof(path)))
 		return;
-	if (!realpath(path, resolved) || !library_path_under(w->root, resolved))
+	if (!realpath(path, resolved) || !media_path_under(w->root, resolved))
 		buf_puts(note, "sidecar is outside the media root or unreadable, ignored");
 	else if (sidecar_load(resolved, sc, &warns, err, sizeof(err)) < 0)
 		buf_printf(note, "sidecar %s; imported without metadata", err);
@@ -401,7 +393,7 @@ static void visit_file(struct walk *w, const char *path)
 		w->st->skipped++;
 		return;
 	}
-	if (!library_path_under(w->root, real)) {
+	if (!media_path_under(w->root, real)) {
 		say(w, "skipped", shown, ": it leads outside the media root");
 		w->st->skipped++;
 		return;
@@ -503,7 +495,7 @@ static void visit_links(struct walk *w)
 		qsort(w->seen, w->nseen, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < w->nlinks && !w->db_down; i++) {
 		int dup = 0;
-		if (realpath(w->links[i], real) && library_path_under(w->root, real)) {
+		if (realpath(w->links[i], real) && media_path_under(w->root, real)) {
 			const char *rel = relative(w, real);
 			dup = bsearch(&rel, w->seen, nsorted, sizeof(char *), cmp_str) != NULL;
 			for (size_t k = nsorted; k < w->nseen && !dup; k++)
@@ -579,7 +571,7 @@ int library_import(struct db *db, const char *media_root, const char *dir,
 			    media_root && *media_root ? media_root : "(not set)");
 	if (!realpath(dir, real_dir) || stat(real_dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
 		return fail(report, "%s is not a folder", dir);
-	if (!library_path_under(root, real_dir))
+	if (!media_path_under(root, real_dir))
 		return fail(report, "%s is outside the media root %s", dir, root);
 	if (db_exec(db, &q_check, 0, NULL) < 0)
 		return fail(report, "the videos table is not usable (%s); run `langflix migrate`",

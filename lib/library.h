@@ -35,7 +35,5 @@ int library_import(struct db *db, const char *media_root, const char *dir,
 /* 1 for a file name ending in .mp4, .mov or .webm (any case). */
 int library_is_video_name(const char *name);
 
-/* 1 when real (an absolute, resolved path) is root itself or inside it. */
-int library_path_under(const char *root, const char *real);
 
 #endif

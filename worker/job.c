@@ -17,6 +17,7 @@
 #include "accounts.h"
 #include "chunkplan.h"
 #include "log.h"
+#include "mediapath.h"
 #include "ratelimit.h"
 #include "tiktok_creator.h"
 #include "tiktok_errors.h"
@@ -396,40 +397,24 @@ static int take_limit(struct jobctx *j, const char *endpoint, int limit)
 
 /* ---- the video file ---- */
 
-/* 1 when real (resolved) is inside root (resolved). Kept here rather than
- * taken from library.h, which would pull the video prober (libavformat and
- * its dependencies) into the worker's memory for nothing. */
-static int path_under(const char *root, const char *real)
-{
-	size_t n = strlen(root);
-
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	return strncmp(root, real, n) == 0 && (real[n] == '/' || (n == 1 && root[0] == '/'));
-}
-
 int job_open_video(struct jobctx *j, int *fd)
 {
-	char root[PATH_MAX], real[PATH_MAX];
-	struct buf path = BUF_INIT;
+	char real[PATH_MAX];
 	struct stat st;
 	int f = -1;
 
 	*fd = -1;
-	buf_printf(&path, "%s/%s", j->cfg->media_root, j->video_path);
-	if (!realpath(j->cfg->media_root, root) || !realpath(buf_cstr(&path), real) ||
-	    !path_under(root, real) || (f = open(real, O_RDONLY | O_CLOEXEC)) < 0 ||
+	if (media_resolve(j->cfg->media_root, j->video_path, real) < 0 ||
+	    (f = open(real, O_RDONLY | O_CLOEXEC)) < 0 ||
 	    fstat(f, &st) < 0 || !S_ISREG(st.st_mode) || (int64_t)st.st_size != j->q.bytes_total) {
 		log_warn("event=job_file_check_failed job=%lld path=%s size=%lld expected=%lld errno=%d",
 			 (long long)j->q.id, log_quote(j->video_path),
 			 f >= 0 ? (long long)st.st_size : -1LL, (long long)j->q.bytes_total, errno);
 		if (f >= 0)
 			close(f);
-		buf_free(&path);
 		return job_fail(j, NULL, "The video file changed or is missing since the post was "
 				"requested. Import the video again, then post it again.");
 	}
-	buf_free(&path);
 	*fd = f;
 	return STEP_GO;
 }
