@@ -31,32 +31,6 @@
 static PGconn *dbc;
 static int seq;
 
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xprintf(const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	return buf_detach(&b);
-}
-
-static char *db1(const char *sql, int n, const char *const *params)
-{
-	return t_db_value(dbc, sql, n, params);
-}
-
-static long long db_num(const char *sql, int n, const char *const *params)
-{
-	char *v = db1(sql, n, params);
-	long long x = v ? atoll(v) : -1;
-
-	free(v);
-	return x;
-}
-
 /* ---- actors ---- */
 
 struct actor {
@@ -75,7 +49,7 @@ static void login(struct actor *a)
 	csrf = tc_extract_csrf(r.body.data);
 	assert_non_null(csrf);
 	tresp_free(&r);
-	body = xprintf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, a->name);
+	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, a->name);
 	assert_int_equal(tc_post_form(a->c, "/login", body, &r), 0);
 	assert_int_equal(r.status, 303);
 	tresp_free(&r);
@@ -96,7 +70,7 @@ static void actor_new(struct actor *a, const char *profile, const char *scopes)
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "comp%d_%d", (int)getpid(), ++seq);
 	assert_int_equal(t_user_add(a->name, PASSWORD), 0);
-	id = db1("SELECT id FROM users WHERE name = $1", 1, (const char *[]){ a->name });
+	id = t_db_value(dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ a->name });
 	assert_non_null(id);
 	snprintf(a->id, sizeof(a->id), "%s", id);
 	free(id);
@@ -135,7 +109,7 @@ static void actor_new(struct actor *a, const char *profile, const char *scopes)
 	assert_int_equal(r.status, 303);
 	tresp_free(&r);
 	free(form);
-	id = db1("SELECT max(id) FROM tiktok_accounts WHERE user_id = $1 AND status = 'connected'", 1,
+	id = t_db_value(dbc, "SELECT max(id) FROM tiktok_accounts WHERE user_id = $1 AND status = 'connected'", 1,
 		 (const char *[]){ a->id });
 	assert_non_null(id);
 	snprintf(a->account, sizeof(a->account), "%s", id);
@@ -157,7 +131,7 @@ static long long video_new(const char *title, long long duration_ms)
 
 	snprintf(rel, sizeof(rel), "composer-test/%d-%d.mp4", (int)getpid(), ++seq);
 	assert_int_equal(t_sh("mkdir -p '%s/composer-test'", t_env("LF_MEDIA")), 0);
-	path = xprintf("%s/%s", t_env("LF_MEDIA"), rel);
+	path = t_printf("%s/%s", t_env("LF_MEDIA"), rel);
 	f = fopen(path, "wb");
 	assert_non_null(f);
 	for (int i = 0; i < bytes; i++)
@@ -166,7 +140,7 @@ static long long video_new(const char *title, long long duration_ms)
 	free(path);
 	snprintf(size, sizeof(size), "%d", bytes);
 	snprintf(dur, sizeof(dur), "%lld", duration_ms);
-	id = db1("INSERT INTO videos (path, size_bytes, mtime, title, title_translation, expression,"
+	id = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, title_translation, expression,"
 		 " expression_translation, keywords, duration_ms, width, height, fps, video_codec,"
 		 " container, ready) VALUES ($1, $2, 0, $3, 'Traducción del título', 'break the ice',"
 		 " 'romper el hielo', '{small talk,business English}', $4, 720, 1280, 30, 'h264', 'mp4', true)"
@@ -182,7 +156,7 @@ static long long video_new(const char *title, long long duration_ms)
 /* The value of the hidden input `name` in html (malloc'd) or NULL. */
 static char *hidden(const char *html, const char *name)
 {
-	char *needle = xprintf("name=\"%s\" value=\"", name);
+	char *needle = t_printf("name=\"%s\" value=\"", name);
 	const char *p = strstr(html, needle), *e;
 	char *v = NULL;
 
@@ -226,14 +200,14 @@ static void form_post(struct actor *a, const struct composer_form *f, const char
 	char path[64], *body;
 
 	snprintf(path, sizeof(path), "/videos/%lld/tiktok", f->video);
-	body = xprintf("csrf=%s&submission_id=%s&account=%s&%s", f->csrf, f->submission_id, f->account, fields);
+	body = t_printf("csrf=%s&submission_id=%s&account=%s&%s", f->csrf, f->submission_id, f->account, fields);
 	assert_int_equal(tc_post_form(a->c, path, body, r), 0);
 	free(body);
 }
 
 static long long jobs_of(struct actor *a)
 {
-	return db_num("SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a->id });
+	return t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a->id });
 }
 
 /* The job id from a 303 to /jobs/{id}. */
@@ -245,18 +219,6 @@ static long long job_from_redirect(const struct tresp *r)
 	assert_non_null(loc);
 	assert_int_equal(strncmp(loc, "/jobs/", 6), 0);
 	return atoll(loc + 6);
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("expected to find \"%s\"", needle);
-}
-
-static void assert_lacks(const char *hay, const char *needle)
-{
-	if (strstr(hay, needle))
-		fail_msg("did not expect \"%s\"", needle);
 }
 
 /* The <select id="privacy"> ... </select> part (malloc'd). */
@@ -284,50 +246,50 @@ static void composer_follows_guidelines_on_render(void **state)
 	actor_new(&a, "composer.public", NULL);
 	form_get(&a, video, &f, &r);
 	/* creator_info's nickname and handle, the preview, the prefilled caption */
-	assert_contains(r.body.data, "Cora (composer)");
-	assert_contains(r.body.data, "@composer.public");
-	assert_contains(r.body.data, "/avatar/");
+	t_contains(r.body.data, "Cora (composer)");
+	t_contains(r.body.data, "@composer.public");
+	t_contains(r.body.data, "/avatar/");
 	{
-		char *v = xprintf("<video src=\"/videos/%lld/file\"", video);
-		assert_contains(r.body.data, v);
+		char *v = t_printf("<video src=\"/videos/%lld/file\"", video);
+		t_contains(r.body.data, v);
 		free(v);
 	}
-	assert_contains(r.body.data, "Traducción del título\n\n#smalltalk #businessEnglish</textarea>");
-	assert_contains(r.body.data, "<span id=\"title-count\">50</span> / 2200");
+	t_contains(r.body.data, "Traducción del título\n\n#smalltalk #businessEnglish</textarea>");
+	t_contains(r.body.data, "<span id=\"title-count\">50</span> / 2200");
 	/* privacy: the creator's options, human labels, no default */
 	sel = privacy_select(r.body.data);
-	assert_contains(sel, "<option value=\"\" disabled selected>Choose who can see this post</option>");
-	assert_contains(sel, "<option value=\"PUBLIC_TO_EVERYONE\">Everyone</option>");
-	assert_contains(sel, "<option value=\"MUTUAL_FOLLOW_FRIENDS\">Friends</option>");
-	assert_contains(sel, ">Only me</option>");
-	assert_lacks(sel, "FOLLOWER_OF_CREATOR");
+	t_contains(sel, "<option value=\"\" disabled selected>Choose who can see this post</option>");
+	t_contains(sel, "<option value=\"PUBLIC_TO_EVERYONE\">Everyone</option>");
+	t_contains(sel, "<option value=\"MUTUAL_FOLLOW_FRIENDS\">Friends</option>");
+	t_contains(sel, ">Only me</option>");
+	t_lacks(sel, "FOLLOWER_OF_CREATOR");
 	assert_int_equal(strstr(strstr(sel, "selected") + 1, "selected") == NULL, 1);   /* only the placeholder */
 	free(sel);
 	/* interactions, disclosure, AI label: all off; nothing greyed */
-	assert_contains(r.body.data, "name=\"allow_comment\" value=\"1\">");
-	assert_contains(r.body.data, "name=\"allow_duet\" value=\"1\">");
-	assert_contains(r.body.data, "name=\"allow_stitch\" value=\"1\">");
-	assert_contains(r.body.data, "id=\"commercial\" name=\"commercial\" value=\"1\">");
-	assert_contains(r.body.data, "id=\"brand_organic\" name=\"brand_organic\" value=\"1\">");
-	assert_contains(r.body.data, "id=\"brand_content\" name=\"brand_content\" value=\"1\">");
-	assert_contains(r.body.data, "name=\"is_aigc\" value=\"1\">");
-	assert_lacks(r.body.data, "greyed");
+	t_contains(r.body.data, "name=\"allow_comment\" value=\"1\">");
+	t_contains(r.body.data, "name=\"allow_duet\" value=\"1\">");
+	t_contains(r.body.data, "name=\"allow_stitch\" value=\"1\">");
+	t_contains(r.body.data, "id=\"commercial\" name=\"commercial\" value=\"1\">");
+	t_contains(r.body.data, "id=\"brand_organic\" name=\"brand_organic\" value=\"1\">");
+	t_contains(r.body.data, "id=\"brand_content\" name=\"brand_content\" value=\"1\">");
+	t_contains(r.body.data, "name=\"is_aigc\" value=\"1\">");
+	t_lacks(r.body.data, "greyed");
 	/* the texts of the guidelines, the consent link, the notices */
-	assert_contains(r.body.data, "Your photo/video will be labeled as 'Promotional content'");
-	assert_contains(r.body.data, "Your photo/video will be labeled as 'Paid partnership'");
-	assert_contains(r.body.data, "You need to indicate if your content promotes yourself, a third party, or both.");
-	assert_contains(r.body.data, "By posting, you agree to TikTok's <a href=\"https://www.tiktok.com/legal/page/global/music-usage-confirmation/en\"");
-	assert_contains(r.body.data, "Branded Content Policy</a>");
-	assert_contains(r.body.data, "a few minutes");
-	assert_contains(r.body.data, "Send to TikTok inbox as a draft");
-	assert_contains(r.body.data, "id=\"post-button\">Post</button>");
-	assert_contains(r.body.data, "<script src=\"/static/composer.js\" defer></script>");
-	assert_lacks(r.body.data, "will be private");
+	t_contains(r.body.data, "Your photo/video will be labeled as 'Promotional content'");
+	t_contains(r.body.data, "Your photo/video will be labeled as 'Paid partnership'");
+	t_contains(r.body.data, "You need to indicate if your content promotes yourself, a third party, or both.");
+	t_contains(r.body.data, "By posting, you agree to TikTok's <a href=\"https://www.tiktok.com/legal/page/global/music-usage-confirmation/en\"");
+	t_contains(r.body.data, "Branded Content Policy</a>");
+	t_contains(r.body.data, "a few minutes");
+	t_contains(r.body.data, "Send to TikTok inbox as a draft");
+	t_contains(r.body.data, "id=\"post-button\">Post</button>");
+	t_contains(r.body.data, "<script src=\"/static/composer.js\" defer></script>");
+	t_lacks(r.body.data, "will be private");
 	assert_int_equal(strlen(f.submission_id), 32);
 	assert_string_equal(f.account, a.account);
 	tresp_free(&r);
 	/* creator_info was asked (and counted) on each render */
-	assert_int_equal(db_num("SELECT count(*) FROM tiktok_calls WHERE account_id = $1 AND endpoint = 'creator_info'",
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_calls WHERE account_id = $1 AND endpoint = 'creator_info'",
 				1, (const char *[]){ a.account }), 1);
 	/* a new form, a new one-time id */
 	{
@@ -352,15 +314,15 @@ static void private_profile_greys_interactions(void **state)
 	(void)state;
 	actor_new(&a, "composer.private", NULL);
 	form_get(&a, video, &f, &r);
-	assert_contains(r.body.data, "@composer.private");
-	assert_contains(r.body.data, "name=\"allow_comment\" value=\"1\">");
-	assert_contains(r.body.data, "name=\"allow_duet\" value=\"1\" disabled aria-disabled=\"true\">");
-	assert_contains(r.body.data, "name=\"allow_stitch\" value=\"1\" disabled aria-disabled=\"true\">");
-	assert_contains(r.body.data, "turned off in this creator's TikTok settings");
-	assert_contains(r.body.data, "the post will be private too");
+	t_contains(r.body.data, "@composer.private");
+	t_contains(r.body.data, "name=\"allow_comment\" value=\"1\">");
+	t_contains(r.body.data, "name=\"allow_duet\" value=\"1\" disabled aria-disabled=\"true\">");
+	t_contains(r.body.data, "name=\"allow_stitch\" value=\"1\" disabled aria-disabled=\"true\">");
+	t_contains(r.body.data, "turned off in this creator's TikTok settings");
+	t_contains(r.body.data, "the post will be private too");
 	sel = privacy_select(r.body.data);
-	assert_contains(sel, "<option value=\"FOLLOWER_OF_CREATOR\">Followers</option>");
-	assert_lacks(sel, "PUBLIC_TO_EVERYONE");
+	t_contains(sel, "<option value=\"FOLLOWER_OF_CREATOR\">Followers</option>");
+	t_lacks(sel, "PUBLIC_TO_EVERYONE");
 	free(sel);
 	tresp_free(&r);
 
@@ -370,14 +332,14 @@ static void private_profile_greys_interactions(void **state)
 		long long job = job_from_redirect(&r);
 		char jid[24];
 		snprintf(jid, sizeof(jid), "%lld", job);
-		assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE id = $1 AND NOT disable_comment"
+		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND NOT disable_comment"
 					" AND disable_duet AND disable_stitch AND privacy_level = 'FOLLOWER_OF_CREATOR'",
 					1, (const char *[]){ jid }), 1);
 		{
-			char *m = db1("SELECT message FROM job_events WHERE job_id = $1 AND kind = 'queued'", 1,
+			char *m = t_db_value(dbc, "SELECT message FROM job_events WHERE job_id = $1 AND kind = 'queued'", 1,
 				      (const char *[]){ jid });
 			assert_non_null(m);
-			assert_contains(m, "Duet and Stitch stay off");
+			t_contains(m, "Duet and Stitch stay off");
 			free(m);
 		}
 	}
@@ -398,9 +360,9 @@ static void cannot_post_profile_has_no_post_button(void **state)
 	snprintf(path, sizeof(path), "/videos/%lld/tiktok", video);
 	assert_int_equal(tc_get(a.c, path, &r), 0);
 	assert_int_equal(r.status, 200);
-	assert_contains(r.body.data, "This account cannot post right now.");
-	assert_contains(r.body.data, "limit of posts for today");
-	assert_lacks(r.body.data, "id=\"post-button\"");
+	t_contains(r.body.data, "This account cannot post right now.");
+	t_contains(r.body.data, "limit of posts for today");
+	t_lacks(r.body.data, "id=\"post-button\"");
 	tresp_free(&r);
 	actor_free(&a);
 }
@@ -421,27 +383,27 @@ static void rules_enforced_on_post(void **state)
 	/* no privacy: refused, nothing queued, the user's values kept */
 	form_post(&a, &f, "mode=direct&title=Keep+me+%F0%9F%98%80&allow_comment=1", &r);
 	assert_int_equal(r.status, 422);
-	assert_contains(r.body.data, "Choose who can see this post: TikTok requires an explicit choice.");
-	assert_contains(r.body.data, ">Keep me \xF0\x9F\x98\x80</textarea>");
-	assert_contains(r.body.data, "<span id=\"title-count\">10</span>");
-	assert_contains(r.body.data, "name=\"allow_comment\" value=\"1\" checked>");
-	assert_contains(r.body.data, "<option value=\"\" disabled selected>");
+	t_contains(r.body.data, "Choose who can see this post: TikTok requires an explicit choice.");
+	t_contains(r.body.data, ">Keep me \xF0\x9F\x98\x80</textarea>");
+	t_contains(r.body.data, "<span id=\"title-count\">10</span>");
+	t_contains(r.body.data, "name=\"allow_comment\" value=\"1\" checked>");
+	t_contains(r.body.data, "<option value=\"\" disabled selected>");
 	tresp_free(&r);
 	/* a privacy level this creator does not offer */
 	form_post(&a, &f, "mode=direct&title=x&privacy=FOLLOWER_OF_CREATOR", &r);
 	assert_int_equal(r.status, 422);
-	assert_contains(r.body.data, "not one this TikTok account offers");
+	t_contains(r.body.data, "not one this TikTok account offers");
 	tresp_free(&r);
 	/* branded content + Only me, in that order or the other */
 	form_post(&a, &f, "mode=direct&title=x&privacy=SELF_ONLY&commercial=1&brand_content=1", &r);
 	assert_int_equal(r.status, 422);
-	assert_contains(r.body.data, "Branded content visibility cannot be set to private.");
+	t_contains(r.body.data, "Branded content visibility cannot be set to private.");
 	tresp_free(&r);
 	/* disclosure on, nothing chosen */
 	form_post(&a, &f, "mode=direct&title=x&privacy=PUBLIC_TO_EVERYONE&commercial=1", &r);
 	assert_int_equal(r.status, 422);
-	assert_contains(r.body.data, "You need to indicate if your content promotes yourself, a third party, or both.");
-	assert_contains(r.body.data, "id=\"commercial\" name=\"commercial\" value=\"1\" checked>");
+	t_contains(r.body.data, "You need to indicate if your content promotes yourself, a third party, or both.");
+	t_contains(r.body.data, "id=\"commercial\" name=\"commercial\" value=\"1\" checked>");
 	tresp_free(&r);
 	/* a caption over 2200 UTF-16 units: 1101 emoji = 2202 */
 	buf_puts(&longcap, "mode=direct&privacy=PUBLIC_TO_EVERYONE&title=");
@@ -449,12 +411,12 @@ static void rules_enforced_on_post(void **state)
 		buf_puts(&longcap, "%F0%9F%98%80");
 	form_post(&a, &f, buf_cstr(&longcap), &r);
 	assert_int_equal(r.status, 422);
-	assert_contains(r.body.data, "2202");
+	t_contains(r.body.data, "2202");
 	tresp_free(&r);
 	/* a cover frame past the end */
 	form_post(&a, &f, "mode=direct&title=x&privacy=PUBLIC_TO_EVERYONE&cover_ms=30000", &r);
 	assert_int_equal(r.status, 422);
-	assert_contains(r.body.data, "past the end of the video");
+	t_contains(r.body.data, "past the end of the video");
 	tresp_free(&r);
 	/* an unknown mode */
 	form_post(&a, &f, "mode=later&title=x&privacy=PUBLIC_TO_EVERYONE", &r);
@@ -496,12 +458,12 @@ static void valid_post_queues_one_job(void **state)
 	tresp_free(&r2);
 	tresp_free(&r);
 	assert_int_equal(jobs_of(&a), 1);
-	assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE submission_id = $1", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE submission_id = $1", 1,
 				(const char *[]){ f.submission_id }), 1);
 
 	snprintf(jid, sizeof(jid), "%lld", job);
 	snprintf(vid, sizeof(vid), "%lld", video);
-	assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE id = $1 AND video_id = $2 AND account_id = $3"
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND video_id = $2 AND account_id = $3"
 				" AND user_id = $4 AND mode = 'direct' AND title = E'Line one\\nLine two'"
 				" AND privacy_level = 'MUTUAL_FOLLOW_FRIENDS' AND disable_comment AND disable_duet"
 				" AND NOT disable_stitch AND brand_organic AND brand_content AND is_aigc"
@@ -509,12 +471,12 @@ static void valid_post_queues_one_job(void **state)
 				4, (const char *[]){ jid, vid, a.account, a.id }), 1);
 	/* the first event says what was asked; the worker may already be on it */
 	{
-		char *k = db1("SELECT kind FROM job_events WHERE job_id = $1 ORDER BY id LIMIT 1", 1,
+		char *k = t_db_value(dbc, "SELECT kind FROM job_events WHERE job_id = $1 ORDER BY id LIMIT 1", 1,
 			      (const char *[]){ jid });
 		assert_string_equal(k, "queued");
 		free(k);
 	}
-	assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE id = $1 AND state IN"
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state IN"
 				" ('queued','uploading','processing','published','failed')", 1,
 				(const char *[]){ jid }), 1);
 
@@ -524,11 +486,11 @@ static void valid_post_queues_one_job(void **state)
 		snprintf(path, sizeof(path), "/jobs/%lld", job);
 		assert_int_equal(tc_get(a.c, path, &r), 0);
 		assert_int_equal(r.status, 200);
-		assert_contains(r.body.data, "<progress id=\"job-progress\"");
-		assert_contains(r.body.data, "event-queued");
-		assert_contains(r.body.data, "Queued: direct post to Cora (composer), visible to &quot;Friends&quot;.");
-		assert_contains(r.body.data, "<script src=\"/static/progress.js\" defer></script>");
-		assert_lacks(r.body.data, "/retry\"");
+		t_contains(r.body.data, "<progress id=\"job-progress\"");
+		t_contains(r.body.data, "event-queued");
+		t_contains(r.body.data, "Queued: direct post to Cora (composer), visible to &quot;Friends&quot;.");
+		t_contains(r.body.data, "<script src=\"/static/progress.js\" defer></script>");
+		t_lacks(r.body.data, "/retry\"");
 		tresp_free(&r);
 	}
 	/* the composer now warns about the earlier post (or the one in progress) */
@@ -563,7 +525,7 @@ static void api_json_shape(void **state)
 	snprintf(path, sizeof(path), "/api/jobs/%lld", job);
 	assert_int_equal(tc_get(a.c, path, &r), 0);
 	assert_int_equal(r.status, 200);
-	assert_contains(tresp_header(&r, "Content-Type"), "application/json");
+	t_contains(tresp_header(&r, "Content-Type"), "application/json");
 	o = json_tokener_parse(r.body.data);
 	assert_non_null(o);
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
@@ -610,7 +572,7 @@ static void api_json_shape(void **state)
 		csrf = tc_extract_csrf(h.body.data);
 		assert_non_null(csrf);
 		tresp_free(&h);
-		body = xprintf("csrf=%s", csrf);
+		body = t_printf("csrf=%s", csrf);
 		snprintf(path, sizeof(path), "/jobs/%lld/cancel", job);
 		assert_int_equal(tc_post_form(b.c, path, body, &r), 0);
 		assert_int_equal(r.status, 404);
@@ -630,17 +592,17 @@ static void api_json_shape(void **state)
 /* A job row made directly (not due for an hour, so no worker takes it). */
 static long long job_insert(struct actor *a, long long video, const char *state, const char *extra_sql)
 {
-	char vid[24], *sid = xprintf("test-%d-%d-%s", (int)getpid(), ++seq, state), *id, *sql;
+	char vid[24], *sid = t_printf("test-%d-%d-%s", (int)getpid(), ++seq, state), *id, *sql;
 	long long job;
 
 	snprintf(vid, sizeof(vid), "%lld", video);
-	sql = xprintf("INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, mode, title,"
+	sql = t_printf("INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, mode, title,"
 		      " privacy_level, state, run_at, bytes_total, fail_reason %s) VALUES ($1, $2, $3, $4, 'direct',"
 		      " 'inserted', 'SELF_ONLY', $5, now() + interval '1 hour', 4096,"
 		      " CASE WHEN $5 = 'failed' THEN 'TikTok had a temporary problem. Try again.' END %s) RETURNING id",
 		      extra_sql ? ", publish_id, bytes_sent, tiktok_status" : "",
 		      extra_sql ? extra_sql : "");
-	id = db1(sql, 5, (const char *[]){ sid, a->id, vid, a->account[0] ? a->account : NULL, state });
+	id = t_db_value(dbc, sql, 5, (const char *[]){ sid, a->id, vid, a->account[0] ? a->account : NULL, state });
 	assert_non_null(id);
 	job = atoll(id);
 	free(id);
@@ -675,12 +637,12 @@ static void cancel_only_queued_and_unclaimed(void **state)
 	snprintf(path, sizeof(path), "/jobs/%lld", job);
 	assert_int_equal(tc_get(a.c, path, &r), 0);
 	assert_int_equal(r.status, 200);
-	assert_contains(r.body.data, "/cancel\"");
-	assert_contains(r.body.data, "Waiting to try again at");
+	t_contains(r.body.data, "/cancel\"");
+	t_contains(r.body.data, "Waiting to try again at");
 	tresp_free(&r);
 
 	csrf = page_csrf(&a);
-	body = xprintf("csrf=%s", csrf);
+	body = t_printf("csrf=%s", csrf);
 	snprintf(path, sizeof(path), "/jobs/%lld/cancel", job);
 	/* CSRF first */
 	assert_int_equal(tc_post_form(a.c, path, "csrf=forged", &r), 0);
@@ -689,9 +651,9 @@ static void cancel_only_queued_and_unclaimed(void **state)
 	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
 	assert_int_equal(r.status, 303);
 	tresp_free(&r);
-	assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'cancelled'"
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'cancelled'"
 				" AND finished_at IS NOT NULL", 1, (const char *[]){ jid }), 1);
-	assert_int_equal(db_num("SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'cancelled'", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'cancelled'", 1,
 				(const char *[]){ jid }), 1);
 	/* twice: nothing more to cancel */
 	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
@@ -700,29 +662,29 @@ static void cancel_only_queued_and_unclaimed(void **state)
 	/* a queued job a worker holds is not cancelled */
 	locked = job_insert(&a, video, "queued", NULL);
 	snprintf(jid, sizeof(jid), "%lld", locked);
-	free(db1("UPDATE upload_jobs SET locked_by = 'w', locked_until = now() + interval '5 minutes'"
+	free(t_db_value(dbc, "UPDATE upload_jobs SET locked_by = 'w', locked_until = now() + interval '5 minutes'"
 		 " WHERE id = $1 RETURNING id", 1, (const char *[]){ jid }));
 	snprintf(path, sizeof(path), "/jobs/%lld/cancel", locked);
 	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
 	assert_int_equal(r.status, 409);
 	tresp_free(&r);
-	assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'queued'", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'queued'", 1,
 				(const char *[]){ jid }), 1);
-	free(db1("UPDATE upload_jobs SET state = 'cancelled', locked_until = NULL WHERE id = $1 RETURNING id", 1,
+	free(t_db_value(dbc, "UPDATE upload_jobs SET state = 'cancelled', locked_until = NULL WHERE id = $1 RETURNING id", 1,
 		 (const char *[]){ jid }));
 
 	/* the history filter shows the cancelled ones */
 	assert_int_equal(tc_get(a.c, "/jobs?state=cancelled", &r), 0);
 	assert_int_equal(r.status, 200);
 	{
-		char *link = xprintf("<a href=\"/jobs/%lld\">", job);
-		assert_contains(r.body.data, link);
+		char *link = t_printf("<a href=\"/jobs/%lld\">", job);
+		t_contains(r.body.data, link);
 		free(link);
 	}
-	assert_contains(r.body.data, "class=\"current\" aria-current=\"page\">Cancelled</a>");
+	t_contains(r.body.data, "class=\"current\" aria-current=\"page\">Cancelled</a>");
 	tresp_free(&r);
 	assert_int_equal(tc_get(a.c, "/jobs?state=published", &r), 0);
-	assert_contains(r.body.data, "No uploads here yet");
+	t_contains(r.body.data, "No uploads here yet");
 	tresp_free(&r);
 	free(body);
 	free(csrf);
@@ -741,13 +703,13 @@ static void retry_makes_one_new_job_when_safe(void **state)
 	job = job_insert(&a, video, "failed", NULL);
 	snprintf(path, sizeof(path), "/jobs/%lld", job);
 	assert_int_equal(tc_get(a.c, path, &r), 0);
-	assert_contains(r.body.data, "TikTok had a temporary problem. Try again.");
-	assert_contains(r.body.data, "/retry\"");
-	assert_lacks(r.body.data, "/cancel\"");
+	t_contains(r.body.data, "TikTok had a temporary problem. Try again.");
+	t_contains(r.body.data, "/retry\"");
+	t_lacks(r.body.data, "/cancel\"");
 	tresp_free(&r);
 
 	csrf = page_csrf(&a);
-	body = xprintf("csrf=%s", csrf);
+	body = t_printf("csrf=%s", csrf);
 	snprintf(path, sizeof(path), "/jobs/%lld/retry", job);
 	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
 	newjob = job_from_redirect(&r);
@@ -758,17 +720,17 @@ static void retry_makes_one_new_job_when_safe(void **state)
 	assert_int_equal(job_from_redirect(&r), newjob);
 	tresp_free(&r);
 	snprintf(jid, sizeof(jid), "%lld", job);
-	assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE retry_of = $1 AND privacy_level = 'SELF_ONLY'"
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE retry_of = $1 AND privacy_level = 'SELF_ONLY'"
 				" AND title = 'inserted'", 1, (const char *[]){ jid }), 1);
-	assert_int_equal(db_num("SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'retry'", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'retry'", 1,
 				(const char *[]){ jid }), 1);
 
 	/* the whole file reached TikTok: a retry could post twice, so none */
 	sent = job_insert(&a, video, "failed", ", 'v_pub_file~x', 4096, 'FAILED'");
 	snprintf(path, sizeof(path), "/jobs/%lld", sent);
 	assert_int_equal(tc_get(a.c, path, &r), 0);
-	assert_lacks(r.body.data, "/retry\"");
-	assert_contains(r.body.data, "could post it twice");
+	t_lacks(r.body.data, "/retry\"");
+	t_contains(r.body.data, "could post it twice");
 	tresp_free(&r);
 	snprintf(path, sizeof(path), "/jobs/%lld/retry", sent);
 	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
@@ -790,24 +752,24 @@ static void inbox_only_account(void **state)
 	(void)state;
 	actor_new(&a, "composer.public", "user.info.basic,video.upload");
 	form_get(&a, video, &f, &r);
-	assert_contains(r.body.data, "allowed only uploads to its TikTok inbox");
-	assert_contains(r.body.data, "open the TikTok app to finish the post");
-	assert_lacks(r.body.data, "<select id=\"privacy\"");
-	assert_contains(r.body.data, "id=\"post-button\">Post</button>");
+	t_contains(r.body.data, "allowed only uploads to its TikTok inbox");
+	t_contains(r.body.data, "open the TikTok app to finish the post");
+	t_lacks(r.body.data, "<select id=\"privacy\"");
+	t_contains(r.body.data, "id=\"post-button\">Post</button>");
 	tresp_free(&r);
 	/* no creator_info without video.publish */
-	assert_int_equal(db_num("SELECT count(*) FROM tiktok_calls WHERE account_id = $1", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_calls WHERE account_id = $1", 1,
 				(const char *[]){ a.account }), 0);
 	/* direct is refused for this account */
 	form_post(&a, &f, "mode=direct&title=x&privacy=SELF_ONLY", &r);
 	assert_int_equal(r.status, 422);
-	assert_contains(r.body.data, "did not allow direct posting");
+	t_contains(r.body.data, "did not allow direct posting");
 	tresp_free(&r);
 	form_post(&a, &f, "mode=inbox&title=draft", &r);
 	job = job_from_redirect(&r);
 	tresp_free(&r);
 	snprintf(jid, sizeof(jid), "%lld", job);
-	assert_int_equal(db_num("SELECT count(*) FROM upload_jobs WHERE id = $1 AND mode = 'inbox'"
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND mode = 'inbox'"
 				" AND privacy_level IS NULL AND title = 'draft'", 1, (const char *[]){ jid }), 1);
 	form_free(&f);
 	actor_free(&a);
@@ -826,20 +788,20 @@ static void csrf_refused_on_composer(void **state)
 	form_get(&a, video, &f, &r);
 	tresp_free(&r);
 	snprintf(path, sizeof(path), "/videos/%lld/tiktok", video);
-	body = xprintf("csrf=%064d&submission_id=%s&account=%s&mode=direct&privacy=SELF_ONLY&title=x", 0,
+	body = t_printf("csrf=%064d&submission_id=%s&account=%s&mode=direct&privacy=SELF_ONLY&title=x", 0,
 		       f.submission_id, f.account);
 	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
 	assert_int_equal(r.status, 403);
 	tresp_free(&r);
 	free(body);
-	body = xprintf("submission_id=%s&account=%s&mode=direct&privacy=SELF_ONLY&title=x", f.submission_id, f.account);
+	body = t_printf("submission_id=%s&account=%s&mode=direct&privacy=SELF_ONLY&title=x", f.submission_id, f.account);
 	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
 	assert_int_equal(r.status, 403);
 	tresp_free(&r);
 	free(body);
 	assert_int_equal(jobs_of(&a), 0);
 	/* a forged one-time id is refused too */
-	body = xprintf("csrf=%s&submission_id=nothex&account=%s&mode=direct&privacy=SELF_ONLY&title=x", f.csrf, f.account);
+	body = t_printf("csrf=%s&submission_id=nothex&account=%s&mode=direct&privacy=SELF_ONLY&title=x", f.csrf, f.account);
 	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
 	assert_int_equal(r.status, 400);
 	tresp_free(&r);
@@ -860,8 +822,8 @@ static void markup_is_escaped(void **state)
 	(void)state;
 	actor_new(&a, "composer.public", NULL);
 	form_get(&a, video, &f, &r);
-	assert_lacks(r.body.data, "<script>alert");
-	assert_contains(r.body.data, "&lt;script&gt;alert(");
+	t_lacks(r.body.data, "<script>alert");
+	t_contains(r.body.data, "&lt;script&gt;alert(");
 	tresp_free(&r);
 	form_post(&a, &f, "mode=direct&privacy=SELF_ONLY&title=%3Cscript%3Ealert(2)%3C%2Fscript%3E%22%3E%3Cimg+src%3Dx%3E", &r);
 	job = job_from_redirect(&r);
@@ -869,14 +831,14 @@ static void markup_is_escaped(void **state)
 	snprintf(path, sizeof(path), "/jobs/%lld", job);
 	assert_int_equal(tc_get(a.c, path, &r), 0);
 	assert_int_equal(r.status, 200);
-	assert_lacks(r.body.data, "<script>alert");
-	assert_lacks(r.body.data, "<img src=x>");
-	assert_contains(r.body.data, "&lt;script&gt;alert(2)&lt;");
-	assert_contains(r.body.data, "&lt;script&gt;alert(");
+	t_lacks(r.body.data, "<script>alert");
+	t_lacks(r.body.data, "<img src=x>");
+	t_contains(r.body.data, "&lt;script&gt;alert(2)&lt;");
+	t_contains(r.body.data, "&lt;script&gt;alert(");
 	tresp_free(&r);
 	/* and in the history list */
 	assert_int_equal(tc_get(a.c, "/jobs", &r), 0);
-	assert_lacks(r.body.data, "<script>alert");
+	t_lacks(r.body.data, "<script>alert");
 	tresp_free(&r);
 	form_free(&f);
 	actor_free(&a);
@@ -894,10 +856,10 @@ static void preflight_and_quota_block_post(void **state)
 	actor_new(&a, "composer.private", NULL);     /* at most 180 s */
 	/* longer than the creator may post: said in words, Post disabled, POST refused */
 	form_get(&a, too_long, &f, &r);
-	assert_contains(r.body.data, "This video cannot be sent to TikTok as it is:");
-	assert_contains(r.body.data, "This video is 3 min 20 s long, but this TikTok account can post videos of at most 3 min.");
-	assert_contains(r.body.data, "id=\"post-button\" disabled>Post</button>");
-	assert_contains(r.body.data, "data-preflight=\"1\"");
+	t_contains(r.body.data, "This video cannot be sent to TikTok as it is:");
+	t_contains(r.body.data, "This video is 3 min 20 s long, but this TikTok account can post videos of at most 3 min.");
+	t_contains(r.body.data, "id=\"post-button\" disabled>Post</button>");
+	t_contains(r.body.data, "data-preflight=\"1\"");
 	tresp_free(&r);
 	form_post(&a, &f, "mode=direct&title=x&privacy=SELF_ONLY", &r);
 	assert_int_equal(r.status, 422);
@@ -905,35 +867,35 @@ static void preflight_and_quota_block_post(void **state)
 	form_free(&f);
 	/* a file TikTok would refuse, and then a file that is gone */
 	snprintf(vid, sizeof(vid), "%lld", bad);
-	free(db1("UPDATE videos SET ready = false, not_ready_reason = 'frame rate 12 fps is below 23 fps'"
+	free(t_db_value(dbc, "UPDATE videos SET ready = false, not_ready_reason = 'frame rate 12 fps is below 23 fps'"
 		 " WHERE id = $1 RETURNING id", 1, (const char *[]){ vid }));
 	form_get(&a, bad, &f, &r);
-	assert_contains(r.body.data, "TikTok would not accept this file as it is: frame rate 12 fps is below 23 fps.");
-	assert_contains(r.body.data, "id=\"post-button\" disabled>Post</button>");
+	t_contains(r.body.data, "TikTok would not accept this file as it is: frame rate 12 fps is below 23 fps.");
+	t_contains(r.body.data, "id=\"post-button\" disabled>Post</button>");
 	tresp_free(&r);
 	form_free(&f);
 	{
-		char *rel = db1("SELECT path FROM videos WHERE id = $1", 1, (const char *[]){ vid });
-		char *full = xprintf("%s/%s", t_env("LF_MEDIA"), rel);
+		char *rel = t_db_value(dbc, "SELECT path FROM videos WHERE id = $1", 1, (const char *[]){ vid });
+		char *full = t_printf("%s/%s", t_env("LF_MEDIA"), rel);
 		assert_int_equal(unlink(full), 0);
 		free(full);
 		free(rel);
 	}
 	form_get(&a, bad, &f, &r);
-	assert_contains(r.body.data, "The video file is missing from the media folder");
+	t_contains(r.body.data, "The video file is missing from the media folder");
 	tresp_free(&r);
 	form_free(&f);
 	assert_int_equal(jobs_of(&a), 0);
 
 	/* our share of creator_info calls spent: say so, offer a reload, no Post */
-	free(db1("INSERT INTO tiktok_calls (account_id, endpoint) SELECT $1, 'creator_info'"
+	free(t_db_value(dbc, "INSERT INTO tiktok_calls (account_id, endpoint) SELECT $1, 'creator_info'"
 		 " FROM generate_series(1, 20) RETURNING account_id", 1, (const char *[]){ a.account }));
 	snprintf(path, sizeof(path), "/videos/%lld/tiktok", too_long);
 	assert_int_equal(tc_get(a.c, path, &r), 0);
 	assert_int_equal(r.status, 200);
-	assert_contains(r.body.data, "times in the last minute, TikTok&#39;s limit. Wait");
-	assert_contains(r.body.data, ">Reload</a>");
-	assert_lacks(r.body.data, "id=\"post-button\"");
+	t_contains(r.body.data, "times in the last minute, TikTok&#39;s limit. Wait");
+	t_contains(r.body.data, ">Reload</a>");
+	t_lacks(r.body.data, "id=\"post-button\"");
 	tresp_free(&r);
 	actor_free(&a);
 }

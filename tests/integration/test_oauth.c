@@ -48,18 +48,6 @@ static void remember_secret(const char *s)
 
 /* ---- small helpers ---- */
 
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xprintf(const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	return buf_detach(&b);
-}
-
 /* The value of query parameter key in url, decoded (malloc'd) or NULL. */
 static char *query_param(const char *url, const char *key)
 {
@@ -142,20 +130,6 @@ static char *attr_value(const char *tag, const char *attr)
 
 static PGconn *dbc;
 
-static char *db1(const char *sql, int n, const char *const *params)
-{
-	return t_db_value(dbc, sql, n, params);
-}
-
-static long long db_count(const char *sql, int n, const char *const *params)
-{
-	char *v = db1(sql, n, params);
-	long long x = v ? atoll(v) : -1;
-
-	free(v);
-	return x;
-}
-
 /* ---- the actors: a logged-in dashboard user, the emulator ---- */
 
 struct user {
@@ -174,7 +148,7 @@ static void login(struct tclient *c, const char *name)
 	csrf = tc_extract_csrf(r.body.data);
 	assert_non_null(csrf);
 	tresp_free(&r);
-	body = xprintf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, name);
+	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, name);
 	assert_int_equal(tc_post_form(c, "/login", body, &r), 0);
 	assert_int_equal(r.status, 303);
 	tresp_free(&r);
@@ -188,7 +162,7 @@ static void user_new(struct user *u)
 
 	snprintf(u->name, sizeof(u->name), "oauth%d_%d", (int)getpid(), ++seq);
 	assert_int_equal(t_user_add(u->name, PASSWORD), 0);
-	id = db1("SELECT id FROM users WHERE name = $1", 1, (const char *[]){ u->name });
+	id = t_db_value(dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ u->name });
 	assert_non_null(id);
 	snprintf(u->id, sizeof(u->id), "%s", id);
 	free(id);
@@ -207,7 +181,7 @@ static long long video_new(void)
 	long long v;
 
 	snprintf(path, sizeof(path), "oauth-test/%d-%d.mp4", (int)getpid(), ++seq);
-	id = db1("INSERT INTO videos (path, size_bytes, mtime, title, ready) "
+	id = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
 		 "VALUES ($1, 1000, 0, 'OAuth test clip', true) RETURNING id", 1,
 		 (const char *[]){ path });
 	assert_non_null(id);
@@ -302,7 +276,7 @@ static char *begin(struct user *u, long long video)
 	v = query_param(loc, "response_type");
 	assert_string_equal(v, "code");
 	free(v);
-	ruri = xprintf("%s/auth/tiktok/callback", t_env("LF_BASE_URL"));
+	ruri = t_printf("%s/auth/tiktok/callback", t_env("LF_BASE_URL"));
 	v = query_param(loc, "redirect_uri");
 	assert_string_equal(v, ruri);
 	free(v);
@@ -413,7 +387,7 @@ static void callback(struct user *u, const char *cb, struct tresp *r)
 
 static long long accounts_of(struct user *u)
 {
-	return db_count("SELECT count(*) FROM tiktok_accounts WHERE user_id = $1 AND status <> 'disconnected'",
+	return t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1 AND status <> 'disconnected'",
 			1, (const char *[]){ u->id });
 }
 
@@ -433,7 +407,7 @@ static long long connect_through(struct user *u, long long video, struct consent
 	tresp_free(&r);
 	free(auth);
 	free(cb);
-	id = db1("SELECT max(id) FROM tiktok_accounts WHERE user_id = $1 AND status = 'connected'", 1,
+	id = t_db_value(dbc, "SELECT max(id) FROM tiktok_accounts WHERE user_id = $1 AND status = 'connected'", 1,
 		 (const char *[]){ u->id });
 	assert_non_null(id);
 	account = atoll(id);
@@ -458,7 +432,7 @@ static void happy_path_lands_on_composer(void **state)
 	/* PKCE (on by default): the challenge is the hex SHA-256 of the verifier kept server-side */
 	challenge = query_param(auth, "code_challenge");
 	assert_non_null(challenge);
-	verifier = db1("SELECT code_verifier FROM oauth_states WHERE user_id = $1", 1,
+	verifier = t_db_value(dbc, "SELECT code_verifier FROM oauth_states WHERE user_id = $1", 1,
 		       (const char *[]){ u.id });
 	assert_non_null(verifier);
 	assert_true(strlen(verifier) >= 43 && strlen(verifier) <= 128);
@@ -472,10 +446,10 @@ static void happy_path_lands_on_composer(void **state)
 	/* the state is stored hashed only */
 	{
 		char *st = query_param(auth, "state");
-		assert_int_equal(db_count("SELECT count(*) FROM oauth_states WHERE state_hash = $1", 1,
+		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM oauth_states WHERE state_hash = $1", 1,
 					  (const char *[]){ st }), 0);
 		crypto_sha256_hex(st, strlen(st), hex);
-		assert_int_equal(db_count("SELECT count(*) FROM oauth_states WHERE state_hash = $1 "
+		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM oauth_states WHERE state_hash = $1 "
 					  "AND used_at IS NULL AND expires_at > now() + interval '9 minutes' "
 					  "AND expires_at <= now() + interval '10 minutes'", 1,
 					  (const char *[]){ hex }), 1);
@@ -507,7 +481,7 @@ static void happy_path_lands_on_composer(void **state)
 
 	account = accounts_of(&u);
 	assert_int_equal(account, 1);
-	assert_int_equal(db_count("SELECT count(*) FROM tiktok_accounts WHERE user_id = $1 AND "
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1 AND "
 				  "scopes = 'user.info.basic,video.publish,video.upload' AND "
 				  "access_expires_at > now() + interval '1 hour' AND "
 				  "refresh_expires_at > now() + interval '30 days' AND "
@@ -561,7 +535,7 @@ static void forged_state_refused(void **state)
 	(void)state;
 	user_new(&u);
 	assert_int_equal(crypto_random_hex(st, 32), 0);
-	path = xprintf("/auth/tiktok/callback?code=forged%%2A%%21code&scopes=user.info.basic&state=%s", st);
+	path = t_printf("/auth/tiktok/callback?code=forged%%2A%%21code&scopes=user.info.basic&state=%s", st);
 	callback(&u, path, &r);
 	assert_int_equal(r.status, 400);
 	assert_non_null(strstr(r.body.data, "not valid"));
@@ -593,7 +567,7 @@ static void expired_state_refused(void **state)
 	auth = begin(&u, video);
 	st = query_param(auth, "state");
 	crypto_sha256_hex(st, strlen(st), hex);
-	free(db1("UPDATE oauth_states SET expires_at = now() - interval '1 second' "
+	free(t_db_value(dbc, "UPDATE oauth_states SET expires_at = now() - interval '1 second' "
 		 "WHERE state_hash = $1 RETURNING 1", 1, (const char *[]){ hex }));
 	cb = consent(auth, &cs);
 	calls = token_calls();
@@ -693,7 +667,7 @@ static void pkce_off_and_tiktok_error(void **state)
 	auth = begin(&u, video);
 	st = query_param(auth, "state");
 	crypto_sha256_hex(st, strlen(st), hex);
-	free(db1("UPDATE oauth_states SET code_verifier = NULL WHERE state_hash = $1 RETURNING 1", 1,
+	free(t_db_value(dbc, "UPDATE oauth_states SET code_verifier = NULL WHERE state_hash = $1 RETURNING 1", 1,
 		 (const char *[]){ hex }));
 	/* with the challenge still in the request: TikTok wants a verifier */
 	cb = consent(auth, &cs);
@@ -711,7 +685,7 @@ static void pkce_off_and_tiktok_error(void **state)
 	auth = begin(&u, video);
 	st = query_param(auth, "state");
 	crypto_sha256_hex(st, strlen(st), hex);
-	free(db1("UPDATE oauth_states SET code_verifier = NULL WHERE state_hash = $1 RETURNING 1", 1,
+	free(t_db_value(dbc, "UPDATE oauth_states SET code_verifier = NULL WHERE state_hash = $1 RETURNING 1", 1,
 		 (const char *[]){ hex }));
 	q = strstr(auth, "&code_challenge=");
 	assert_non_null(q);
@@ -779,7 +753,7 @@ static void broken_answers_fail_cleanly(void **state)
 	assert_non_null(strstr(r.body.data, "TikTok could not be reached"));
 	tresp_free(&r);
 	assert_int_equal(accounts_of(&u), 0);
-	assert_int_equal(db_count("SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
 				  (const char *[]){ u.id }), 0);
 	free(auth);
 	free(cb);
@@ -797,7 +771,7 @@ static void missing_scopes_connect_with_note(void **state)
 	(void)state;
 	user_new(&u);
 	connect_through(&u, video, &cs);
-	assert_int_equal(db_count("SELECT count(*) FROM tiktok_accounts WHERE user_id = $1 "
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1 "
 				  "AND scopes = 'user.info.basic,video.upload'", 1,
 				  (const char *[]){ u.id }), 1);
 	snprintf(path, sizeof(path), "/videos/%lld/tiktok", video);
@@ -888,8 +862,8 @@ static char *open_sealed(long long account, const char *column)
 	struct buf plain = BUF_INIT;
 
 	snprintf(sid, sizeof(sid), "%lld", account);
-	sql = xprintf("SELECT %s FROM tiktok_accounts WHERE id = $1", column);
-	sealed = db1(sql, 1, (const char *[]){ sid });
+	sql = t_printf("SELECT %s FROM tiktok_accounts WHERE id = $1", column);
+	sealed = t_db_value(dbc, sql, 1, (const char *[]){ sid });
 	free(sql);
 	assert_non_null(sealed);
 	snprintf(ad, sizeof(ad), "tiktok_account:%lld", account);
@@ -936,7 +910,7 @@ static void refresh_rotates_once_under_concurrency(void **state)
 	}
 
 	/* nine minutes left (< 10): two refreshers at once */
-	free(db1("UPDATE tiktok_accounts SET access_expires_at = now() + interval '9 minutes' "
+	free(t_db_value(dbc, "UPDATE tiktok_accounts SET access_expires_at = now() + interval '9 minutes' "
 		 "WHERE id = $1 RETURNING 1", 1, (const char *[]){ sid }));
 	dead_before = violations("dead_refresh_token_reused");
 	all_before = violations(NULL);
@@ -963,7 +937,7 @@ static void refresh_rotates_once_under_concurrency(void **state)
 	new_refresh = open_sealed(account, "refresh_token_sealed");
 	assert_string_not_equal(new_refresh, old_refresh);
 	remember_secret(new_refresh);
-	assert_int_equal(db_count("SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND "
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND "
 				  "status = 'connected' AND access_expires_at > now() + interval '1 hour'",
 				  1, (const char *[]){ sid }), 1);
 	/* TikTok saw no dead refresh token, nor anything else wrong */
@@ -1001,17 +975,17 @@ static void dead_refresh_token_needs_reconnect(void **state)
 	user_new(&u);
 	account = connect_through(&u, video, &cs);
 	snprintf(sid, sizeof(sid), "%lld", account);
-	open_id = db1("SELECT open_id FROM tiktok_accounts WHERE id = $1", 1, (const char *[]){ sid });
+	open_id = t_db_value(dbc, "SELECT open_id FROM tiktok_accounts WHERE id = $1", 1, (const char *[]){ sid });
 	/* the user removes the app on TikTok's side, and the access token runs out */
 	e = tc_new_base(t_env("LF_EMU_URL"));
-	body = xprintf("{\"open_id\":\"%s\"}", open_id);
+	body = t_printf("{\"open_id\":\"%s\"}", open_id);
 	assert_int_equal(tc_request(e, "POST", "/_emulator/revoke",
 				    (const char *const[]){ "Content-Type: application/json", NULL },
 				    body, strlen(body), &r), 0);
 	assert_int_equal(r.status, 200);
 	tresp_free(&r);
 	tc_free(e);
-	free(db1("UPDATE tiktok_accounts SET access_expires_at = now() WHERE id = $1 RETURNING 1", 1,
+	free(t_db_value(dbc, "UPDATE tiktok_accounts SET access_expires_at = now() WHERE id = $1 RETURNING 1", 1,
 		 (const char *[]){ sid }));
 
 	db_init(&db, t_env("LF_DB_URL"));
@@ -1024,7 +998,7 @@ static void dead_refresh_token_needs_reconnect(void **state)
 		assert_int_equal(token_calls(), calls);
 	}
 	db_close(&db);
-	assert_int_equal(db_count("SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND "
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND "
 				  "status = 'needs_reconnect' AND status_reason <> ''", 1,
 				  (const char *[]){ sid }), 1);
 	/* the dashboard says so and offers Reconnect */
@@ -1039,7 +1013,7 @@ static void dead_refresh_token_needs_reconnect(void **state)
 	tresp_free(&r);
 	/* reconnecting the same TikTok account brings the same row back */
 	assert_int_equal(connect_through(&u, video, &cs), account);
-	assert_int_equal(db_count("SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND "
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND "
 				  "status = 'connected' AND status_reason IS NULL", 1,
 				  (const char *[]){ sid }), 1);
 	free(open_id);
@@ -1080,7 +1054,7 @@ static void disconnect_revokes_and_fails_queued_jobs(void **state)
 	snprintf(sid, sizeof(sid), "%lld", account);
 	snprintf(vid, sizeof(vid), "%lld", video);
 	/* a queued upload of this account, due later (so no worker claims it now) */
-	job = db1("INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, run_at) "
+	job = t_db_value(dbc, "INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, run_at) "
 		  "VALUES (md5(random()::text), $1, $2, $3, now() + interval '1 hour') RETURNING id",
 		  3, (const char *[]){ u.id, vid, sid });
 	assert_non_null(job);
@@ -1098,7 +1072,7 @@ static void disconnect_revokes_and_fails_queued_jobs(void **state)
 		assert_int_equal(tc_get(stranger.c, "/", &d), 0);
 		sc = tc_extract_csrf(d.body.data);
 		assert_non_null(sc);
-		body = xprintf("csrf=%s", sc);
+		body = t_printf("csrf=%s", sc);
 		assert_int_equal(tc_post_form(stranger.c, path, body, &r), 0);
 		assert_int_equal(r.status, 404);
 		tresp_free(&r);
@@ -1106,14 +1080,14 @@ static void disconnect_revokes_and_fails_queued_jobs(void **state)
 		free(body);
 		free(sc);
 	}
-	assert_int_equal(db_count("SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND status = 'connected' "
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND status = 'connected' "
 				  "AND access_token_sealed IS NOT NULL", 1, (const char *[]){ sid }), 1);
 
 	st = emu_state();
 	revokes = emu_count(st, "calls", "path", "/v2/oauth/revoke/", NULL);
 	json_object_put(st);
 	csrf = disconnect_csrf(&u, account);
-	body = xprintf("csrf=%s", csrf);
+	body = t_printf("csrf=%s", csrf);
 	assert_int_equal(tc_post_form(u.c, path, body, &r), 0);
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body.data, "TikTok confirmed"));
@@ -1124,14 +1098,14 @@ static void disconnect_revokes_and_fails_queued_jobs(void **state)
 	assert_int_equal(emu_count(st, "calls", "path", "/v2/oauth/revoke/", NULL), revokes + 1);
 	json_object_put(st);
 	/* the tokens are gone, the account is disconnected */
-	assert_int_equal(db_count("SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND status = 'disconnected' "
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND status = 'disconnected' "
 				  "AND access_token_sealed IS NULL AND refresh_token_sealed IS NULL "
 				  "AND access_expires_at IS NULL", 1, (const char *[]){ sid }), 1);
 	/* the queued job failed with a reason, and its history says so */
-	assert_int_equal(db_count("SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'failed' "
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'failed' "
 				  "AND fail_reason LIKE '%disconnected%' AND finished_at IS NOT NULL", 1,
 				  (const char *[]){ job }), 1);
-	assert_int_equal(db_count("SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'failed' "
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'failed' "
 				  "AND message LIKE '%disconnected%'", 1, (const char *[]){ job }), 1);
 	/* gone from the dashboard */
 	assert_int_equal(tc_get(u.c, "/", &r), 0);
@@ -1156,13 +1130,13 @@ static void rekey_reseals_everything(void **state)
 
 	(void)state;
 	load_config();
-	id = db1("SELECT min(id) FROM tiktok_accounts WHERE access_token_sealed IS NOT NULL", 0, NULL);
+	id = t_db_value(dbc, "SELECT min(id) FROM tiktok_accounts WHERE access_token_sealed IS NOT NULL", 0, NULL);
 	assert_non_null(id);
 	assert_int_equal(crypto_random_hex(hex, 32), 0);
 	assert_int_equal(config_parse_key32(hex, newkey), 0);
 	assert_int_equal(t_sh("printf '%%s\\n' '%s' | '%s/langflix' -c '%s' rekey >/dev/null", hex,
 			      t_env("LF_BIN"), t_env("LF_CONFIG")), 0);
-	sealed = db1("SELECT access_token_sealed FROM tiktok_accounts WHERE id = $1", 1,
+	sealed = t_db_value(dbc, "SELECT access_token_sealed FROM tiktok_accounts WHERE id = $1", 1,
 		     (const char *[]){ id });
 	snprintf(ad, sizeof(ad), "tiktok_account:%s", id);
 	assert_int_equal(crypto_open(newkey, ad, sealed, &plain), 0);
@@ -1181,7 +1155,7 @@ static void rekey_reseals_everything(void **state)
 		assert_int_equal(t_sh("printf '%%s\\n' '%s' | LANGFLIX_SECRET_KEY='%s' '%s/langflix' -c '%s' "
 				      "rekey >/dev/null", oldhex, hex, t_env("LF_BIN"), t_env("LF_CONFIG")), 0);
 	}
-	sealed = db1("SELECT access_token_sealed FROM tiktok_accounts WHERE id = $1", 1,
+	sealed = t_db_value(dbc, "SELECT access_token_sealed FROM tiktok_accounts WHERE id = $1", 1,
 		     (const char *[]){ id });
 	buf_reset(&plain);
 	assert_int_equal(crypto_open(cfg.secret_key.bytes, ad, sealed, &plain), 0);
@@ -1198,10 +1172,10 @@ static void no_plaintext_tokens_anywhere(void **state)
 	(void)state;
 	load_config();
 	assert_true(seen.n >= 5);
-	assert_int_equal(db_count("SELECT count(*) FROM tiktok_accounts t WHERE t::text LIKE '%act.%' "
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts t WHERE t::text LIKE '%act.%' "
 				  "OR t::text LIKE '%rft.%'", 0, NULL), 0);
 	/* the whole database, dumped (outside log/) */
-	dump = xprintf("%s/oauth-test-dump.sql", t_env("LF_VAR"));
+	dump = t_printf("%s/oauth-test-dump.sql", t_env("LF_VAR"));
 	assert_int_equal(t_sh("pg_dump '%s' >'%s' 2>/dev/null", t_env("LF_DB_URL"), dump), 0);
 	assert_int_equal(t_sh("grep -q 'tiktok_accounts' '%s'", dump), 0);
 	for (int i = 0; i < seen.n; i++) {

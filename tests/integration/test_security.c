@@ -75,36 +75,10 @@ static struct buf pages = BUF_INIT;      /* every HTML body fetched here */
 static char *secrets[64];                /* values that must never leak */
 static int nsecrets;
 
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xprintf(const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	return buf_detach(&b);
-}
-
 static void remember_secret(const char *s)
 {
 	if (s && *s && nsecrets < (int)ARRAY_LEN(secrets))
 		secrets[nsecrets++] = xstrdup(s);
-}
-
-static char *db1(const char *sql, int n, const char *const *params)
-{
-	return t_db_value(dbc, sql, n, params);
-}
-
-static long long dbn(const char *sql, int n, const char *const *params)
-{
-	char *v = db1(sql, n, params);
-	long long x = v ? atoll(v) : -1;
-
-	free(v);
-	return x;
 }
 
 static char *enc(const char *s)
@@ -113,18 +87,6 @@ static char *enc(const char *s)
 
 	url_encode(&b, s);
 	return buf_detach(&b);
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("expected to find \"%s\"", needle);
-}
-
-static void assert_lacks(const char *hay, const char *needle)
-{
-	if (strstr(hay, needle))
-		fail_msg("did not expect \"%s\"", needle);
 }
 
 /* ---- requests (HTML bodies are kept for the secrets check) ---- */
@@ -177,7 +139,7 @@ static void login_as(struct tclient *c, const char *name)
 	struct tresp r;
 	char *csrf = csrf_of(c, "/login"), *body, *cookie;
 
-	body = xprintf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, name);
+	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, name);
 	post(c, "/login", body, &r);
 	assert_int_equal(r.status, 303);
 	tresp_free(&r);
@@ -196,7 +158,7 @@ static void user_new(struct actor *a)
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "sec%d_%d", (int)getpid(), ++seq);
 	assert_int_equal(t_user_add(a->name, PASSWORD), 0);
-	id = db1("SELECT id FROM users WHERE name = $1", 1, (const char *[]){ a->name });
+	id = t_db_value(dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ a->name });
 	assert_non_null(id);
 	snprintf(a->id, sizeof(a->id), "%s", id);
 	free(id);
@@ -264,7 +226,7 @@ static void actor_new(struct actor *a)
 	assert_int_equal(r.status, 303);
 	tresp_free(&r);
 	free(cb);
-	id = db1("SELECT max(id) FROM tiktok_accounts WHERE user_id = $1 AND status = 'connected'", 1,
+	id = t_db_value(dbc, "SELECT max(id) FROM tiktok_accounts WHERE user_id = $1 AND status = 'connected'", 1,
 		 (const char *[]){ a->id });
 	assert_non_null(id);
 	snprintf(a->account, sizeof(a->account), "%s", id);
@@ -285,14 +247,14 @@ static long long video_new(const char *title)
 
 	snprintf(rel, sizeof(rel), "security-test/%d-%d.mp4", (int)getpid(), ++seq);
 	assert_int_equal(t_sh("mkdir -p '%s/security-test'", t_env("LF_MEDIA")), 0);
-	path = xprintf("%s/%s", t_env("LF_MEDIA"), rel);
+	path = t_printf("%s/%s", t_env("LF_MEDIA"), rel);
 	f = fopen(path, "wb");
 	assert_non_null(f);
 	for (int i = 0; i < 4096; i++)
 		fputc(i & 0xff, f);
 	fclose(f);
 	free(path);
-	id = db1("INSERT INTO videos (path, size_bytes, mtime, title, duration_ms, width, height, fps,"
+	id = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, duration_ms, width, height, fps,"
 		 " video_codec, container, ready) VALUES ($1, 4096, 0, $2, 30000, 720, 1280, 30, 'h264',"
 		 " 'mp4', true) RETURNING id", 2, (const char *[]){ rel, title });
 	assert_non_null(id);
@@ -308,7 +270,7 @@ static long long job_new(const struct actor *a, long long video, const char *sta
 	long long j;
 
 	snprintf(vid, sizeof(vid), "%lld", video);
-	id = db1("INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, state, privacy_level,"
+	id = t_db_value(dbc, "INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, state, privacy_level,"
 		 " publish_id, run_at) VALUES (md5(random()::text), $1, $2, $3, $4, 'SELF_ONLY', $5,"
 		 " now() + interval '1 day') RETURNING id",
 		 5, (const char *[]){ a->id, vid, a->account, state, publish_id });
@@ -386,7 +348,7 @@ static void csrf_on_every_post_route(void **state)
 	foreign = csrf_of(b.c, "/");           /* a valid token, of another session */
 	own = csrf_of(a.c, "/");
 	assert_string_not_equal(foreign, own);
-	jobs_before = dbn("SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a.id });
+	jobs_before = t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a.id });
 
 	for (size_t i = 0; i < ARRAY_LEN(post_routes); i++) {
 		const char *route = post_routes[i], *brace = strstr(route, "{id}");
@@ -402,10 +364,10 @@ static void csrf_on_every_post_route(void **state)
 		else
 			snprintf(path, sizeof(path), "%s", route);
 		for (size_t t = 0; t < ARRAY_LEN(tokens); t++) {
-			char *body = tokens[t] ? xprintf("csrf=%s&name=%s&password=" PASSWORD
+			char *body = tokens[t] ? t_printf("csrf=%s&name=%s&password=" PASSWORD
 							 "&mode=direct&privacy=SELF_ONLY&title=x&account=%s",
 							 tokens[t], a.name, a.account)
-					       : xprintf("name=%s&password=" PASSWORD "&mode=direct&privacy=SELF_ONLY"
+					       : t_printf("name=%s&password=" PASSWORD "&mode=direct&privacy=SELF_ONLY"
 							 "&title=x&account=%s", a.name, a.account);
 			post(a.c, path, body, &r);
 			if (!strcmp(route, "/webhooks/tiktok")) {
@@ -422,23 +384,23 @@ static void csrf_on_every_post_route(void **state)
 	/* nothing happened: same session, same jobs, account still connected */
 	get(a.c, "/", &r);
 	assert_int_equal(r.status, 200);
-	assert_contains(r.body.data, a.name);
+	t_contains(r.body.data, a.name);
 	tresp_free(&r);
-	assert_int_equal(dbn("SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a.id }),
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a.id }),
 			 jobs_before);
-	assert_int_equal(dbn("SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'queued'", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'queued'", 1,
 			     (const char *[]){ sqj }), 1);
-	assert_int_equal(dbn("SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND status = 'connected'", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND status = 'connected'", 1,
 			     (const char *[]){ a.account }), 1);
 	/* and the real token works (the refusals above were about the token) */
 	{
-		char *body = xprintf("csrf=%s", own);
+		char *body = t_printf("csrf=%s", own);
 		snprintf(path, sizeof(path), "/jobs/%lld/cancel", queued_job);
 		post(a.c, path, body, &r);
 		assert_int_equal(r.status, 303);
 		tresp_free(&r);
 		free(body);
-		assert_int_equal(dbn("SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'cancelled'", 1,
+		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'cancelled'", 1,
 				     (const char *[]){ sqj }), 1);
 	}
 	free(foreign);
@@ -465,15 +427,15 @@ static void oauth_login_csrf_and_replay(void **state)
 	assert_int_equal(r.status, 403);
 	assert_null(tresp_header(&r, "Location"));
 	tresp_free(&r);
-	assert_int_equal(dbn("SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
 			     (const char *[]){ victim.id }), 0);
-	assert_int_equal(dbn("SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
 			     (const char *[]){ attacker.id }), 0);
 	/* the state was burnt by that attempt: the attacker cannot use it either */
 	get(attacker.c, cb, &r);
 	assert_true(r.status >= 400 && r.status < 500);
 	tresp_free(&r);
-	assert_int_equal(dbn("SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
 			     (const char *[]){ attacker.id }), 0);
 	free(cb);
 
@@ -482,7 +444,7 @@ static void oauth_login_csrf_and_replay(void **state)
 	get(attacker.c, cb, &r);
 	assert_int_equal(r.status, 303);
 	tresp_free(&r);
-	assert_int_equal(dbn("SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
 			     (const char *[]){ attacker.id }), 1);
 	get(attacker.c, cb, &r);
 	assert_true(r.status >= 400 && r.status < 500);
@@ -490,9 +452,9 @@ static void oauth_login_csrf_and_replay(void **state)
 	get(victim.c, cb, &r);
 	assert_true(r.status >= 400 && r.status < 500);
 	tresp_free(&r);
-	assert_int_equal(dbn("SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
 			     (const char *[]){ victim.id }), 0);
-	assert_int_equal(dbn("SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
 			     (const char *[]){ attacker.id }), 1);
 	free(cb);
 	actor_free(&attacker);
@@ -535,18 +497,18 @@ static void open_redirects_refused(void **state)
 		e = enc(targets[i]);
 		/* the login form's next= */
 		csrf = csrf_of(c, "/login");
-		body = xprintf("csrf=%s&name=%s&password=" PASSWORD "&next=%s", csrf, a.name, e);
+		body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%s", csrf, a.name, e);
 		post(c, "/login", body, &r);
 		assert_local_location(&r, targets[i]);
 		tresp_free(&r);
 		/* GET /login?next= when already signed in */
-		path = xprintf("/login?next=%s", e);
+		path = t_printf("/login?next=%s", e);
 		get(c, path, &r);
 		assert_local_location(&r, targets[i]);
 		tresp_free(&r);
 		free(path);
 		/* the OAuth start's video= is a number or nothing */
-		path = xprintf("/auth/tiktok/start?video=%s", e);
+		path = t_printf("/auth/tiktok/start?video=%s", e);
 		get(c, path, &r);
 		if (r.status < 400 || r.status >= 500)
 			fail_msg("%s: %ld", path, r.status);
@@ -561,17 +523,17 @@ static void open_redirects_refused(void **state)
 	/* the way to TikTok goes to the configured authorize URL with the
 	 * registered redirect_uri, whatever Host or X-Forwarded-Host says */
 	{
-		char *cookie = xprintf("Cookie: lf_session=%s", a.session);
+		char *cookie = t_printf("Cookie: lf_session=%s", a.session);
 		const char *hdrs[] = { "Host: evil.example", "X-Forwarded-Host: evil.example",
 				       "X-Forwarded-Proto: https", cookie, NULL };
-		char *start = xprintf("/auth/tiktok/start?video=%lld", video);
+		char *start = t_printf("/auth/tiktok/start?video=%lld", video);
 		const char *loc;
 		assert_int_equal(tc_request(a.c, "GET", start, hdrs, NULL, 0, &r), 0);
 		if (r.status == 302) {
 			loc = tresp_header(&r, "Location");
 			assert_non_null(loc);
 			assert_int_equal(strncmp(loc, t_env("LF_EMU_URL"), strlen(t_env("LF_EMU_URL"))), 0);
-			assert_lacks(loc, "evil.example");
+			t_lacks(loc, "evil.example");
 		} else {
 			/* nginx may refuse an unknown Host outright; that is fine too */
 			if (r.status < 400 || r.status >= 500)
@@ -618,12 +580,12 @@ static void xss_through_metadata_and_captions(void **state)
 	actor_new(&a);
 	snprintf(tag, sizeof(tag), "xss%d", (int)getpid());
 	/* a real short video, a hostile file name and a hostile sidecar */
-	dir = xprintf("%s/%s", t_env("LF_MEDIA"), tag);
+	dir = t_printf("%s/%s", t_env("LF_MEDIA"), tag);
 	assert_int_equal(t_sh("mkdir -p '%s' && ffmpeg -loglevel error -y -f lavfi -i "
 			      "testsrc2=size=720x1280:rate=30 -t 1 -c:v libx264 -preset ultrafast "
 			      "-pix_fmt yuv420p '%s/clip.mp4' && mv '%s/clip.mp4' '%s/'\\''x\"><svg onload=alert(6)>.mp4'",
 			      dir, dir, dir, dir), 0);
-	sidecar = xprintf("%s/'x\"><svg onload=alert(6)>.mp4.meta.json", dir);
+	sidecar = t_printf("%s/'x\"><svg onload=alert(6)>.mp4.meta.json", dir);
 	f = fopen(sidecar, "w");
 	assert_non_null(f);
 	fprintf(f, "{\"title\": \"%s %s %s\", \"title_translation\": \"%s%s\","
@@ -634,23 +596,23 @@ static void xss_through_metadata_and_captions(void **state)
 		XSS_ATTR, XSS_JS, XSS_SCRIPT, XSS_JS, XSS_TEXTA, "\\\"><img src=x onerror=alert(2)>", XSS_ATTR);
 	fclose(f);
 	assert_int_equal(t_sh("%s/langflix -c %s import '%s' >/dev/null", t_env("LF_BIN"), t_env("LF_CONFIG"), dir), 0);
-	vid = db1("SELECT id FROM videos WHERE title LIKE $1 || '%'", 1, (const char *[]){ tag });
+	vid = t_db_value(dbc, "SELECT id FROM videos WHERE title LIKE $1 || '%'", 1, (const char *[]){ tag });
 	assert_non_null(vid);
 	video = atoll(vid);
 
 	/* the dashboard */
-	q = xprintf("/?q=%s", tag);
+	q = t_printf("/?q=%s", tag);
 	get(a.c, q, &r);
 	assert_int_equal(r.status, 200);
-	assert_contains(r.body.data, "&lt;script&gt;alert(1)&lt;/script&gt;");   /* it is on the page */
+	t_contains(r.body.data, "&lt;script&gt;alert(1)&lt;/script&gt;");   /* it is on the page */
 	assert_no_markup(r.body.data, "dashboard");
 	tresp_free(&r);
 	free(q);
 	/* the composer, with its prefilled caption inside a textarea */
-	path = xprintf("/videos/%lld/tiktok", video);
+	path = t_printf("/videos/%lld/tiktok", video);
 	get(a.c, path, &r);
 	assert_int_equal(r.status, 200);
-	assert_contains(r.body.data, "&lt;/textarea&gt;");
+	t_contains(r.body.data, "&lt;/textarea&gt;");
 	assert_no_markup(r.body.data, "composer");
 	tresp_free(&r);
 	/* a caption of our own, posted, then on the job page and the list */
@@ -663,10 +625,10 @@ static void xss_through_metadata_and_captions(void **state)
 	assert_true(job > 0);
 	tresp_free(&r);
 	free(path);
-	path = xprintf("/jobs/%lld", job);
+	path = t_printf("/jobs/%lld", job);
 	get(a.c, path, &r);
 	assert_int_equal(r.status, 200);
-	assert_contains(r.body.data, "&lt;/textarea&gt;&lt;svg onload");
+	t_contains(r.body.data, "&lt;/textarea&gt;&lt;svg onload");
 	assert_no_markup(r.body.data, "job page");
 	tresp_free(&r);
 	free(path);
@@ -675,7 +637,7 @@ static void xss_through_metadata_and_captions(void **state)
 	assert_no_markup(r.body.data, "job list");
 	tresp_free(&r);
 	/* the JSON the progress bar reads is JSON, never sniffed as HTML */
-	path = xprintf("/api/jobs/%lld", job);
+	path = t_printf("/api/jobs/%lld", job);
 	get(a.c, path, &r);
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(tresp_header(&r, "Content-Type"), "application/json"));
@@ -732,21 +694,21 @@ static void sql_injection_everywhere(void **state)
 	struct actor a, b;
 	struct tresp r;
 	long long video = video_new("Injection clip"), users, videos, jobs;
-	char *csrf, *path, *body, *e, *vpath = xprintf("/videos/%lld/tiktok", video);
+	char *csrf, *path, *body, *e, *vpath = t_printf("/videos/%lld/tiktok", video);
 	struct cform cf;
 
 	(void)state;
 	actor_new(&a);
 	actor_new(&b);          /* the composer's: creator_info is limited to 20 a minute */
-	users = dbn("SELECT count(*) FROM users", 0, NULL);
-	videos = dbn("SELECT count(*) FROM videos", 0, NULL);
-	jobs = dbn("SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a.id });
+	users = t_db_num(dbc, "SELECT count(*) FROM users", 0, NULL);
+	videos = t_db_num(dbc, "SELECT count(*) FROM videos", 0, NULL);
+	jobs = t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a.id });
 	csrf = csrf_of(a.c, "/");
 	cform_get(&b, video, &cf);
 	for (size_t i = 0; i < ARRAY_LEN(sqli); i++) {
 		e = enc(sqli[i]);
 		for (size_t g = 0; g < ARRAY_LEN(gets); g++) {
-			path = xprintf(gets[g], e, e);
+			path = t_printf(gets[g], e, e);
 			get(a.c, path, &r);
 			assert_no_server_error(&r, path);
 			/* a number-shaped id that is not a number finds nothing */
@@ -756,16 +718,16 @@ static void sql_injection_everywhere(void **state)
 			free(path);
 		}
 		/* a search for the payload finds nothing (no OR 1=1 widening) */
-		path = xprintf("/?q=%s", e);
+		path = t_printf("/?q=%s", e);
 		get(a.c, path, &r);
 		if (strcmp(sqli[i], "_") && strcmp(sqli[i], "-1") && strcmp(sqli[i], "1'") &&
 		    strcmp(sqli[i], "1e3") && strcmp(sqli[i], "0x1"))
-			assert_contains(r.body.data, "No video matches");
+			t_contains(r.body.data, "No video matches");
 		tresp_free(&r);
 		free(path);
 		for (size_t p = 0; p < ARRAY_LEN(posts); p++) {
-			path = xprintf(posts[p], e);
-			body = xprintf("csrf=%s", csrf);
+			path = t_printf(posts[p], e);
+			body = t_printf("csrf=%s", csrf);
 			post(a.c, path, body, &r);
 			assert_no_server_error(&r, path);
 			assert_true(r.status == 404 || r.status == 400);
@@ -794,13 +756,13 @@ static void sql_injection_everywhere(void **state)
 	{
 		struct tclient *anon = tc_new();
 		char *lc = csrf_of(anon, "/login"), *e1 = enc(sqli[0]), *e2 = enc(sqli[4]);
-		body = xprintf("csrf=%s&name=%s&password=%s", lc, e1, e1);
+		body = t_printf("csrf=%s&name=%s&password=%s", lc, e1, e1);
 		post(anon, "/login", body, &r);
 		assert_no_server_error(&r, "login");
 		assert_int_equal(r.status, 401);
 		tresp_free(&r);
 		free(body);
-		body = xprintf("csrf=%s&name=%s&password=%s", lc, a.name, e2);
+		body = t_printf("csrf=%s&name=%s&password=%s", lc, a.name, e2);
 		post(anon, "/login", body, &r);
 		assert_int_equal(r.status, 401);
 		assert_null(tc_cookie(anon, "lf_session"));
@@ -820,7 +782,7 @@ static void sql_injection_everywhere(void **state)
 		assert_int_equal(r.status, 303);
 		jid = xstrdup(tresp_header(&r, "Location") + strlen("/jobs/"));
 		tresp_free(&r);
-		char *title = db1("SELECT title FROM upload_jobs WHERE id = $1", 1, (const char *[]){ jid });
+		char *title = t_db_value(dbc, "SELECT title FROM upload_jobs WHERE id = $1", 1, (const char *[]){ jid });
 		assert_string_equal(title, sqli[0]);
 		free(title);
 		free(jid);
@@ -828,12 +790,12 @@ static void sql_injection_everywhere(void **state)
 		free(e);
 	}
 	/* the database is intact and nothing was added or removed */
-	assert_int_equal(dbn("SELECT count(*) FROM users", 0, NULL), users);
-	assert_int_equal(dbn("SELECT count(*) FROM videos", 0, NULL), videos);
-	assert_int_equal(dbn("SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a.id }),
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM users", 0, NULL), users);
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM videos", 0, NULL), videos);
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a.id }),
 			 jobs);
-	assert_int_equal(dbn("SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ b.id }), 1);
-	assert_int_equal(dbn("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN"
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ b.id }), 1);
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN"
 			     " ('users', 'sessions', 'videos', 'upload_jobs', 'tiktok_accounts')", 0, NULL), 5);
 	get(a.c, "/", &r);
 	assert_int_equal(r.status, 200);
@@ -871,23 +833,23 @@ static void media_path_traversal(void **state)
 			      " ln -sf /etc/passwd '%s/security-test/passwd-link'",
 			      t_env("LF_MEDIA"), t_env("LF_MEDIA"), t_env("LF_MEDIA")), 0);
 	for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
-		char *id = db1("INSERT INTO videos (path, size_bytes, mtime, title, ready) VALUES"
+		char *id = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) VALUES"
 			       " ($1, 100, 0, 'traversal', true) RETURNING id", 1, (const char *[]){ rows[i] });
 		assert_non_null(id);
-		path = xprintf("/videos/%s/file", id);
+		path = t_printf("/videos/%s/file", id);
 		get(a.c, path, &r);
 		/* every one of them, the folder inside the media root too, is the app's 404 */
 		if (r.status != 404)
 			fail_msg("a video row with path \"%s\": %ld, not 404", rows[i], r.status);
-		assert_lacks(r.body.data, "root:x:0:0");
+		t_lacks(r.body.data, "root:x:0:0");
 		tresp_free(&r);
 		free(path);
 		free(id);
 	}
 	for (size_t i = 0; i < ARRAY_LEN(urls); i++) {
 		/* libcurl would squash the dots itself: send the path as written */
-		char *out = xprintf("%s/security-raw.out", t_env("LF_VAR"));
-		char *codefile = xprintf("%s/security-raw.code", t_env("LF_VAR"));
+		char *out = t_printf("%s/security-raw.out", t_env("LF_VAR"));
+		char *codefile = t_printf("%s/security-raw.code", t_env("LF_VAR"));
 		char code[8] = "";
 		FILE *cf;
 		long status;
@@ -906,7 +868,7 @@ static void media_path_traversal(void **state)
 		free(out);
 		free(codefile);
 	}
-	free(db1("DELETE FROM videos WHERE title = 'traversal' RETURNING 1", 0, NULL));
+	free(t_db_value(dbc, "DELETE FROM videos WHERE title = 'traversal' RETURNING 1", 0, NULL));
 	t_sh("rm -f '%s/security-test/link-out' '%s/security-test/passwd-link'", t_env("LF_MEDIA"), t_env("LF_MEDIA"));
 	actor_free(&a);
 }
@@ -927,7 +889,7 @@ static void oversized_bodies_refused(void **state)
 	snprintf(big, n, "csrf=%s&title=", csrf);
 	memset(big + strlen(big), 'a', n - strlen(big));
 	big[n] = '\0';
-	path = xprintf("/videos/%lld/tiktok", video);
+	path = t_printf("/videos/%lld/tiktok", video);
 	post(a.c, path, big, &r);
 	assert_int_equal(r.status, 413);
 	tresp_free(&r);
@@ -961,7 +923,7 @@ static void oversized_bodies_refused(void **state)
 
 static void webhook_post(struct tclient *c, const char *sig, const char *body, struct tresp *r)
 {
-	char *h = sig ? xprintf("TikTok-Signature: %s", sig) : NULL;
+	char *h = sig ? t_printf("TikTok-Signature: %s", sig) : NULL;
 	const char *hdrs[] = { "Content-Type: application/json", h ? h : "X-None: 1", NULL };
 
 	assert_int_equal(tc_request(c, "POST", "/webhooks/tiktok", hdrs, body, strlen(body), r), 0);
@@ -983,11 +945,11 @@ static void webhook_forgery_and_replay(void **state)
 	snprintf(publish_id, sizeof(publish_id), "v_pub_file~v2-sec.%d.%d", (int)getpid(), ++seq);
 	job = job_new(&a, video, "processing", publish_id);
 	snprintf(sjob, sizeof(sjob), "%lld", job);
-	body = xprintf("{\"client_key\":\"%s\",\"event\":\"post.publish.complete\",\"create_time\":%lld,"
+	body = t_printf("{\"client_key\":\"%s\",\"event\":\"post.publish.complete\",\"create_time\":%lld,"
 		       "\"user_openid\":\"x\",\"content\":\"{\\\"publish_id\\\":\\\"%s\\\","
 		       "\\\"publish_type\\\":\\\"DIRECT_POST\\\"}\"}",
 		       tconn_config()->tiktok_client_key, (long long)now, publish_id);
-	events = dbn("SELECT count(*) FROM webhook_events WHERE publish_id = $1", 1, (const char *[]){ publish_id });
+	events = t_db_num(dbc, "SELECT count(*) FROM webhook_events WHERE publish_id = $1", 1, (const char *[]){ publish_id });
 
 	/* no signature, a malformed one */
 	webhook_post(tk, NULL, body, &r);
@@ -1022,10 +984,10 @@ static void webhook_forgery_and_replay(void **state)
 	assert_int_equal(r.status, 401);
 	tresp_free(&r);
 	/* none of that touched the job or stored anything */
-	jstate = db1("SELECT state FROM upload_jobs WHERE id = $1", 1, (const char *[]){ sjob });
+	jstate = t_db_value(dbc, "SELECT state FROM upload_jobs WHERE id = $1", 1, (const char *[]){ sjob });
 	assert_string_equal(jstate, "processing");
 	free(jstate);
-	assert_int_equal(dbn("SELECT count(*) FROM webhook_events WHERE publish_id = $1", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM webhook_events WHERE publish_id = $1", 1,
 			     (const char *[]){ publish_id }), events);
 
 	/* the genuine delivery applies once; replaying it changes nothing */
@@ -1033,22 +995,22 @@ static void webhook_forgery_and_replay(void **state)
 	webhook_post(tk, sig, body, &r);
 	assert_int_equal(r.status, 200);
 	tresp_free(&r);
-	jstate = db1("SELECT state FROM upload_jobs WHERE id = $1", 1, (const char *[]){ sjob });
+	jstate = t_db_value(dbc, "SELECT state FROM upload_jobs WHERE id = $1", 1, (const char *[]){ sjob });
 	assert_string_equal(jstate, "published");
 	free(jstate);
 	{
-		long long job_events = dbn("SELECT count(*) FROM job_events WHERE job_id = $1", 1,
+		long long job_events = t_db_num(dbc, "SELECT count(*) FROM job_events WHERE job_id = $1", 1,
 					   (const char *[]){ sjob });
 		for (int i = 0; i < 3; i++) {
 			webhook_post(tk, sig, body, &r);
 			assert_int_equal(r.status, 200);
-			assert_contains(r.body.data, "duplicate");
+			t_contains(r.body.data, "duplicate");
 			tresp_free(&r);
 		}
-		assert_int_equal(dbn("SELECT count(*) FROM job_events WHERE job_id = $1", 1,
+		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM job_events WHERE job_id = $1", 1,
 				     (const char *[]){ sjob }), job_events);
 	}
-	assert_int_equal(dbn("SELECT count(*) FROM webhook_events WHERE publish_id = $1", 1,
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM webhook_events WHERE publish_id = $1", 1,
 			     (const char *[]){ publish_id }), events + 1);
 	free(body);
 	tc_free(tk);
@@ -1072,7 +1034,7 @@ static void session_fixation(void **state)
 	planted = tc_cookie(attacker.c, "lf_session");
 	assert_non_null(planted);
 	{
-		char *kv = xprintf("lf_session=%s", planted);
+		char *kv = t_printf("lf_session=%s", planted);
 		tc_set_cookie(victim.c, kv);
 		free(kv);
 	}
@@ -1080,7 +1042,7 @@ static void session_fixation(void **state)
 	 * cannot be told apart); the victim signs in as themselves */
 	{
 		char *csrf = csrf_of(victim.c, "/"), *body;
-		body = xprintf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, victim.name);
+		body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, victim.name);
 		post(victim.c, "/login", body, &r);
 		assert_int_equal(r.status, 303);
 		tresp_free(&r);
@@ -1092,7 +1054,7 @@ static void session_fixation(void **state)
 	assert_string_not_equal(after, planted);
 	get(victim.c, "/", &r);
 	assert_int_equal(r.status, 200);
-	assert_contains(r.body.data, victim.name);
+	t_contains(r.body.data, victim.name);
 	tresp_free(&r);
 	/* the planted token never opens the victim's session: it is gone */
 	get(attacker.c, "/", &r);
@@ -1102,7 +1064,7 @@ static void session_fixation(void **state)
 	/* logout ends the session on the server, not only in the browser */
 	old = tc_cookie(victim.c, "lf_session");
 	{
-		char *csrf = csrf_of(victim.c, "/"), *body = xprintf("csrf=%s", csrf);
+		char *csrf = csrf_of(victim.c, "/"), *body = t_printf("csrf=%s", csrf);
 		post(victim.c, "/logout", body, &r);
 		assert_int_equal(r.status, 303);
 		tresp_free(&r);
@@ -1111,11 +1073,11 @@ static void session_fixation(void **state)
 	}
 	{
 		struct tclient *thief = tc_new();
-		char *kv = xprintf("lf_session=%s", old);
+		char *kv = t_printf("lf_session=%s", old);
 		tc_set_cookie(thief, kv);
 		get(thief, "/", &r);
 		assert_int_equal(r.status, 303);
-		assert_contains(tresp_header(&r, "Location"), "/login");
+		t_contains(tresp_header(&r, "Location"), "/login");
 		tresp_free(&r);
 		free(kv);
 		tc_free(thief);
@@ -1174,7 +1136,7 @@ static void secrets_absent_from_logs_and_pages(void **state)
 	{
 		struct tresp r;
 		long long video = video_new("Secrets clip");
-		char *path = xprintf("/videos/%lld/tiktok", video);
+		char *path = t_printf("/videos/%lld/tiktok", video);
 		get(a.c, path, &r);
 		tresp_free(&r);
 		get(a.c, "/", &r);
@@ -1190,7 +1152,7 @@ static void secrets_absent_from_logs_and_pages(void **state)
 	assert_true(nsecrets >= 8);
 	assert_true(pages.len > 100000);     /* the pages of every test above */
 
-	pagefile = xprintf("%s/security-pages.html", t_env("LF_VAR"));
+	pagefile = t_printf("%s/security-pages.html", t_env("LF_VAR"));
 	f = fopen(pagefile, "wb");
 	assert_non_null(f);
 	fwrite(pages.data, 1, pages.len, f);

@@ -401,3 +401,35 @@ int t_user_add(const char *name, const char *password)
 	st = pclose(p);
 	return st == 0 ? 0 : -1;
 }
+
+long long t_db_num(PGconn *db, const char *sql, int nparams, const char *const *params)
+{
+	char *v = t_db_value(db, sql, nparams, params);
+	long long x = v ? atoll(v) : -1;
+
+	free(v);
+	return x;
+}
+
+char *t_printf(const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return buf_detach(&b);
+}
+
+void t_contains(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("expected to find \"%s\"", needle);
+}
+
+void t_lacks(const char *hay, const char *needle)
+{
+	if (strstr(hay, needle))
+		fail_msg("did not expect \"%s\"", needle);
+}

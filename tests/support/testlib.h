@@ -83,6 +83,14 @@ PGconn *t_db(void);
 /* First column of the first row of a parameterised query (malloc'd) or NULL
  * when there is no row; fails the test on an SQL error. */
 char *t_db_value(PGconn *db, const char *sql, int nparams, const char *const *params);
+/* The number in the first column of the first row, -1 when there is no row
+ * (fails the test on an SQL error). */
+long long t_db_num(PGconn *db, const char *sql, int nparams, const char *const *params);
+/* printf into a new string (the caller frees it). */
+char *t_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Fail the test unless hay contains needle / unless it does not. */
+void t_contains(const char *hay, const char *needle);
+void t_lacks(const char *hay, const char *needle);
 /* Poll GET path until it answers want_status: 0 when it did, -1 on timeout. */
 int t_wait_http(const char *path, long want_status, int timeout_ms);
 /* Create a dashboard user through `langflix user add` (password on stdin). */
