@@ -52,6 +52,11 @@ int render_page(struct request *req, int status, const char *tmpl, struct json_o
 /* A complete error page in plain words; never includes secrets. */
 int render_error(struct request *req, int status, const char *title, const char *detail);
 void redirect(struct request *req, int status, const char *location);
+/* Add key: val to a template context, skipping NULL and "" (so that a
+ * {{#key}} section stays closed for a missing value). */
+void ctx_add_str(struct json_object *o, const char *key, const char *val);
+/* A job state in words ("processing" → "Processing on TikTok"); page_jobs.c. */
+const char *job_state_label(const char *state);
 /* Base context every page gets: user, csrf, flash. */
 struct json_object *page_context(struct request *req, const char *title);
 

@@ -13,12 +13,6 @@ static struct db_stmt q_accounts = { "accounts_of_user",
 	"FROM tiktok_accounts WHERE user_id = $1 AND status <> 'disconnected' "
 	"AND ($2 = '' OR status = $2) ORDER BY id" };
 
-static void add_str(struct json_object *o, const char *key, const char *val)
-{
-	if (val && *val)
-		json_object_object_add(o, key, json_object_new_string(val));
-}
-
 /* Only web URLs reach an <img src>. */
 static int web_url(const char *s)
 {
@@ -33,15 +27,15 @@ static struct json_object *account_json(PGresult *r, int i)
 	int connected = !strcmp(status, "connected");
 
 	json_object_object_add(o, "id", json_object_new_int64(db_ll(r, i, 0)));
-	add_str(o, "name", name && *name ? name : db_val(r, i, 1));
-	add_str(o, "username", db_val(r, i, 3));
+	ctx_add_str(o, "name", name && *name ? name : db_val(r, i, 1));
+	ctx_add_str(o, "username", db_val(r, i, 3));
 	if (web_url(db_val(r, i, 4)))
-		add_str(o, "avatar_url", db_val(r, i, 4));
-	add_str(o, "status", status);
+		ctx_add_str(o, "avatar_url", db_val(r, i, 4));
+	ctx_add_str(o, "status", status);
 	json_object_object_add(o, "connected", json_object_new_boolean(connected));
 	json_object_object_add(o, "needs_reconnect", json_object_new_boolean(!connected));
-	add_str(o, "status_reason", db_val(r, i, 6));
-	add_str(o, "note", tiktok_scopes_note(scopes));
+	ctx_add_str(o, "status_reason", db_val(r, i, 6));
+	ctx_add_str(o, "note", tiktok_scopes_note(scopes));
 	json_object_object_add(o, "can_direct", json_object_new_boolean(!!(scopes & TT_SCOPE_VIDEO_PUBLISH)));
 	json_object_object_add(o, "can_inbox", json_object_new_boolean(!!(scopes & TT_SCOPE_VIDEO_UPLOAD)));
 	return o;

@@ -256,12 +256,6 @@ out:
 
 /* ---- the page ---- */
 
-static void add_str(struct json_object *o, const char *key, const char *val)
-{
-	if (val && *val)
-		json_object_object_add(o, key, json_object_new_string(val));
-}
-
 static void add_bool(struct json_object *o, const char *key, int val)
 {
 	json_object_object_add(o, key, json_object_new_boolean(val));
@@ -295,30 +289,30 @@ static void video_context(struct composer *c, struct json_object *ctx)
 	char size[32];
 
 	json_object_object_add(v, "id", json_object_new_int64(c->video_id));
-	add_str(v, "path", db_val(r, 0, 1));
-	add_str(v, "title", db_val(r, 0, 2));
-	add_str(v, "title_translation", db_val(r, 0, 3));
-	add_str(v, "expression", db_val(r, 0, 4));
-	add_str(v, "expression_translation", db_val(r, 0, 5));
+	ctx_add_str(v, "path", db_val(r, 0, 1));
+	ctx_add_str(v, "title", db_val(r, 0, 2));
+	ctx_add_str(v, "title_translation", db_val(r, 0, 3));
+	ctx_add_str(v, "expression", db_val(r, 0, 4));
+	ctx_add_str(v, "expression_translation", db_val(r, 0, 5));
 	add_bool(v, "missing", c->facts.video_missing);
 	if (c->facts.duration_ms > 0) {
 		char d[32];
 		snprintf(d, sizeof(d), "%.1f s", (double)c->facts.duration_ms / 1000.0);
-		add_str(v, "duration", d);
+		ctx_add_str(v, "duration", d);
 		json_object_object_add(v, "duration_ms", json_object_new_int64(c->facts.duration_ms));
 		json_object_object_add(v, "cover_max", json_object_new_int64(c->facts.duration_ms - 1));
 	}
 	if (c->file_size >= 0) {
 		snprintf(size, sizeof(size), "%.1f MB", (double)c->file_size / 1e6);
-		add_str(v, "size", size);
+		ctx_add_str(v, "size", size);
 	}
 	if (db_val(r, 0, 12) && db_val(r, 0, 13)) {
 		char dim[48];
 		snprintf(dim, sizeof(dim), "%s×%s", db_val(r, 0, 12), db_val(r, 0, 13));
-		add_str(v, "dimensions", dim);
+		ctx_add_str(v, "dimensions", dim);
 	}
-	add_str(v, "codec", db_val(r, 0, 15));
-	add_str(v, "container", db_val(r, 0, 16));
+	ctx_add_str(v, "codec", db_val(r, 0, 15));
+	ctx_add_str(v, "container", db_val(r, 0, 16));
 	json_object_object_add(ctx, "video", v);
 }
 
@@ -365,8 +359,8 @@ static struct json_object *privacy_options(struct composer *c, const struct form
 		const char *lvl = c->creator.privacy[i];
 		int self = !strcmp(lvl, "SELF_ONLY");
 
-		add_str(o, "value", lvl);
-		add_str(o, "label", tiktok_privacy_label(lvl));
+		ctx_add_str(o, "value", lvl);
+		ctx_add_str(o, "label", tiktok_privacy_label(lvl));
 		add_bool(o, "selected", f->privacy && !strcmp(f->privacy, lvl));
 		add_bool(o, "self_only", self);
 		/* guideline 3(b): with branded content chosen, "Only me" is off */
@@ -381,8 +375,8 @@ static void interaction(struct json_object *form, const char *name, const char *
 {
 	struct json_object *o = json_object_new_object();
 
-	add_str(o, "name", name);
-	add_str(o, "label", label);
+	ctx_add_str(o, "name", name);
+	ctx_add_str(o, "label", label);
 	add_bool(o, "checked", allowed && !disabled_by_creator);
 	add_bool(o, "disabled", disabled_by_creator);
 	json_object_array_add(form, o);
@@ -408,8 +402,8 @@ static void warnings_context(struct request *req, struct composer *c, struct jso
 		else
 			snprintf(msg, sizeof(msg), "A post of this video to this account is already in progress "
 				 "(job %s). Posting again makes a second post.", db_val(r, 0, 0));
-		add_str(o, "text", msg);
-		add_str(o, "job_id", db_val(r, 0, 0));
+		ctx_add_str(o, "text", msg);
+		ctx_add_str(o, "job_id", db_val(r, 0, 0));
 		json_object_array_add(w, o);
 	}
 	if (r)
@@ -417,10 +411,10 @@ static void warnings_context(struct request *req, struct composer *c, struct jso
 	if (c->have_creator && tiktok_creator_posts_private(&c->creator)) {
 		struct json_object *o = json_object_new_object();
 		if (c->creator.n_privacy == 1 && !strcmp(c->creator.privacy[0], "SELF_ONLY"))
-			add_str(o, "text", "TikTok offers only \"Only me\" for this account: this app is not yet "
+			ctx_add_str(o, "text", "TikTok offers only \"Only me\" for this account: this app is not yet "
 				"audited by TikTok (or the account is restricted), so the post will be private.");
 		else
-			add_str(o, "text", "This TikTok account is private, so the post will be private too: "
+			ctx_add_str(o, "text", "This TikTok account is private, so the post will be private too: "
 				"only followers or friends can see it, never everyone.");
 		json_object_array_add(w, o);
 	}
@@ -467,17 +461,17 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	json_object_object_add(ctx, "account", json_object_get(c->account));
 	if (c->have_creator) {
 		struct json_object *cr = json_object_new_object();
-		add_str(cr, "nickname", c->creator.nickname);
-		add_str(cr, "username", c->creator.username);
+		ctx_add_str(cr, "nickname", c->creator.nickname);
+		ctx_add_str(cr, "username", c->creator.username);
 		if (!strncmp(c->creator.avatar_url, "https://", 8) || !strncmp(c->creator.avatar_url, "http://", 7))
-			add_str(cr, "avatar_url", c->creator.avatar_url);
+			ctx_add_str(cr, "avatar_url", c->creator.avatar_url);
 		if (c->creator.max_duration_sec > 0)
 			json_object_object_add(cr, "max_duration_sec", json_object_new_int(c->creator.max_duration_sec));
 		json_object_object_add(ctx, "creator", cr);
 	}
 	if (c->cannot_post)
-		add_str(ctx, "cannot_post", c->cannot_post_text);
-	add_str(ctx, "problem", c->problem);
+		ctx_add_str(ctx, "cannot_post", c->cannot_post_text);
+	ctx_add_str(ctx, "problem", c->problem);
 	add_bool(ctx, "reconnect", c->reconnect);
 	if (c->retry_after)
 		json_object_object_add(ctx, "retry_after", json_object_new_int(c->retry_after));
@@ -495,8 +489,8 @@ static int render_composer(struct request *req, struct composer *c, const struct
 		errs = json_object_new_array();
 		for (int i = 0; i < errors->n; i++) {
 			struct json_object *e = json_object_new_object();
-			add_str(e, "field", errors->v[i].field);
-			add_str(e, "text", errors->v[i].text);
+			ctx_add_str(e, "field", errors->v[i].field);
+			ctx_add_str(e, "text", errors->v[i].text);
 			json_object_array_add(errs, e);
 		}
 		json_object_object_add(ctx, "errors", errs);
@@ -513,7 +507,7 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	add_bool(ctx, "can_post", can_post);
 
 	form = json_object_new_object();
-	add_str(form, "submission_id", f->submission_id);
+	ctx_add_str(form, "submission_id", f->submission_id);
 	if (!f->title)
 		caption = prefill_caption(c);
 	/* always set, even empty: a missing key would fall through to the page title */
@@ -551,11 +545,11 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	add_bool(form, "disclose_missing", f->commercial && !f->brand_organic && !f->brand_content);
 	add_bool(form, "consent_branded", f->commercial && f->brand_content);
 	add_bool(form, "is_aigc", f->is_aigc);
-	add_str(form, "cover_ms", f->cover_ms);
-	add_str(ctx, "music_url", MUSIC_URL);
-	add_str(ctx, "branded_url", BRANDED_URL);
-	add_str(ctx, "disclose_text", POST_RULES_DISCLOSE_TEXT);
-	add_str(ctx, "branded_private_text", POST_RULES_BRANDED_PRIVATE_TEXT);
+	ctx_add_str(form, "cover_ms", f->cover_ms);
+	ctx_add_str(ctx, "music_url", MUSIC_URL);
+	ctx_add_str(ctx, "branded_url", BRANDED_URL);
+	ctx_add_str(ctx, "disclose_text", POST_RULES_DISCLOSE_TEXT);
+	ctx_add_str(ctx, "branded_private_text", POST_RULES_BRANDED_PRIVATE_TEXT);
 	json_object_object_add(ctx, "form", form);
 
 	warnings_context(req, c, ctx);

@@ -44,20 +44,6 @@ static struct db_stmt q_library_counts = { "dashboard_counts",
 static const char *const filters[] = { "all", "ready", "not_ready", "posted", "failed" };
 static const char *const filter_labels[] = { "All", "Ready", "Not ready", "Posted", "Failed" };
 
-static const char *job_state_label(const char *state)
-{
-	static const char *const map[][2] = {
-		{ "queued", "Queued" },         { "uploading", "Uploading" },
-		{ "processing", "Processing on TikTok" }, { "published", "Posted" },
-		{ "inboxed", "Sent to TikTok inbox" },    { "failed", "Failed" },
-		{ "cancelled", "Cancelled" },
-	};
-	for (size_t i = 0; i < ARRAY_LEN(map); i++)
-		if (!strcmp(state, map[i][0]))
-			return map[i][1];
-	return state;
-}
-
 /* ILIKE pattern for a search term, with % _ \ taken literally. */
 static const char *search_pattern(struct request *req, const char *q)
 {
@@ -76,12 +62,6 @@ static const char *search_pattern(struct request *req, const char *q)
 	out = arena_strdup(&req->arena, buf_cstr(&b));
 	buf_free(&b);
 	return out;
-}
-
-static void add_str(struct json_object *o, const char *key, const char *val)
-{
-	if (val && *val)
-		json_object_object_add(o, key, json_object_new_string(val));
 }
 
 static void format_size(char *out, size_t n, long long bytes)
@@ -108,47 +88,47 @@ static struct json_object *video_row(PGresult *r, int i, int64_t user_id)
 	const char *s;
 
 	json_object_object_add(v, "id", json_object_new_int64(db_ll(r, i, 0)));
-	add_str(v, "path", db_val(r, i, 1));
+	ctx_add_str(v, "path", db_val(r, i, 1));
 	format_size(tmp, sizeof(tmp), db_ll(r, i, 2));
-	add_str(v, "size", tmp);
+	ctx_add_str(v, "size", tmp);
 	if (db_val(r, i, 3)) {
 		format_duration(tmp, sizeof(tmp), db_ll(r, i, 3));
-		add_str(v, "duration", tmp);
+		ctx_add_str(v, "duration", tmp);
 	}
 	if (db_val(r, i, 4) && db_val(r, i, 5)) {
 		snprintf(tmp, sizeof(tmp), "%lld×%lld", db_ll(r, i, 4), db_ll(r, i, 5));
-		add_str(v, "resolution", tmp);
+		ctx_add_str(v, "resolution", tmp);
 	}
 	if ((s = db_val(r, i, 6))) {
 		snprintf(tmp, sizeof(tmp), "%.4g fps", strtod(s, NULL));
-		add_str(v, "fps", tmp);
+		ctx_add_str(v, "fps", tmp);
 	}
-	add_str(v, "codec", db_val(r, i, 7));
-	add_str(v, "container", db_val(r, i, 8));
-	add_str(v, "expression", db_val(r, i, 9));
-	add_str(v, "expression_translation", db_val(r, i, 10));
-	add_str(v, "title", db_val(r, i, 11));
-	add_str(v, "title_translation", db_val(r, i, 12));
+	ctx_add_str(v, "codec", db_val(r, i, 7));
+	ctx_add_str(v, "container", db_val(r, i, 8));
+	ctx_add_str(v, "expression", db_val(r, i, 9));
+	ctx_add_str(v, "expression_translation", db_val(r, i, 10));
+	ctx_add_str(v, "title", db_val(r, i, 11));
+	ctx_add_str(v, "title_translation", db_val(r, i, 12));
 	kw = json_tokener_parse(db_val(r, i, 13) ? db_val(r, i, 13) : "[]");
 	if (kw && json_object_is_type(kw, json_type_array) && json_object_array_length(kw) > 0) {
 		json_object_object_add(v, "keywords", kw);
 		json_object_object_add(v, "has_keywords", json_object_new_boolean(1));
 	} else
 		json_object_put(kw);
-	add_str(v, "language", db_val(r, i, 14));
-	add_str(v, "learn_language", db_val(r, i, 15));
-	add_str(v, "show_name", db_val(r, i, 16));
-	add_str(v, "episode", db_val(r, i, 17));
+	ctx_add_str(v, "language", db_val(r, i, 14));
+	ctx_add_str(v, "learn_language", db_val(r, i, 15));
+	ctx_add_str(v, "show_name", db_val(r, i, 16));
+	ctx_add_str(v, "episode", db_val(r, i, 17));
 	json_object_object_add(v, "ready", json_object_new_boolean(!strcmp(db_val(r, i, 18), "t")));
-	add_str(v, "not_ready_reason", db_val(r, i, 19));
+	ctx_add_str(v, "not_ready_reason", db_val(r, i, 19));
 	json_object_object_add(v, "missing", json_object_new_boolean(!strcmp(db_val(r, i, 20), "t")));
 	if ((s = db_val(r, i, 21))) {
 		struct json_object *job = json_object_new_object();
-		add_str(job, "state", s);
-		add_str(job, "label", job_state_label(s));
-		add_str(job, "post_url", db_val(r, i, 22));
-		add_str(job, "fail_reason", db_val(r, i, 23));
-		add_str(job, "id", db_val(r, i, 24));   /* the job page: progress, timeline, outcome */
+		ctx_add_str(job, "state", s);
+		ctx_add_str(job, "label", job_state_label(s));
+		ctx_add_str(job, "post_url", db_val(r, i, 22));
+		ctx_add_str(job, "fail_reason", db_val(r, i, 23));
+		ctx_add_str(job, "id", db_val(r, i, 24));   /* the job page: progress, timeline, outcome */
 		/* the library is shared, job pages are their owner's: link only those */
 		json_object_object_add(job, "mine", json_object_new_boolean(db_ll(r, i, 25) == user_id));
 		json_object_object_add(v, "job", job);

@@ -89,7 +89,7 @@ static struct db_stmt q_retry_event = { "job_retry_event",
 static const char *const states[] = { "queued", "uploading", "processing", "published", "inboxed",
 				      "failed", "cancelled" };
 
-static const char *state_label(const char *s)
+const char *job_state_label(const char *s)
 {
 	static const char *const labels[] = { "Queued", "Uploading", "Processing on TikTok", "Posted",
 					      "Sent to TikTok inbox", "Failed", "Cancelled" };
@@ -97,12 +97,6 @@ static const char *state_label(const char *s)
 		if (!strcmp(s, states[i]))
 			return labels[i];
 	return s;
-}
-
-static void add_str(struct json_object *o, const char *key, const char *val)
-{
-	if (val && *val)
-		json_object_object_add(o, key, json_object_new_string(val));
 }
 
 static void add_bool(struct json_object *o, const char *key, int v)
@@ -232,8 +226,8 @@ static struct json_object *events_json(struct request *req, int64_t id, int for_
 	}
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct json_object *e = json_object_new_object();
-		add_str(e, "at", db_val(r, i, for_page ? 1 : 0));
-		add_str(e, "kind", db_val(r, i, 2));
+		ctx_add_str(e, "at", db_val(r, i, for_page ? 1 : 0));
+		ctx_add_str(e, "kind", db_val(r, i, 2));
 		json_object_object_add(e, "message", json_object_new_string(db_val(r, i, 3)));
 		json_object_array_add(arr, e);
 	}
@@ -275,22 +269,22 @@ int page_job(struct request *req)
 	ctx = page_context(req, "Upload job");
 	job = json_object_new_object();
 	json_object_object_add(job, "id", json_object_new_int64(id));
-	add_str(job, "state", state);
-	add_str(job, "state_label", state_label(state));
+	ctx_add_str(job, "state", state);
+	ctx_add_str(job, "state_label", job_state_label(state));
 	add_bool(job, "inbox", !strcmp(db_val(r, 0, J_MODE), "inbox"));
-	add_str(job, "video_id", db_val(r, 0, J_VIDEO_ID));
-	add_str(job, "video_title", db_val(r, 0, J_VIDEO_TITLE) ? db_val(r, 0, J_VIDEO_TITLE)
+	ctx_add_str(job, "video_id", db_val(r, 0, J_VIDEO_ID));
+	ctx_add_str(job, "video_title", db_val(r, 0, J_VIDEO_TITLE) ? db_val(r, 0, J_VIDEO_TITLE)
 								 : db_val(r, 0, J_VIDEO_PATH));
-	add_str(job, "account_name", db_val(r, 0, J_ACCOUNT_NAME));
-	add_str(job, "account_username", db_val(r, 0, J_ACCOUNT_USERNAME));
+	ctx_add_str(job, "account_name", db_val(r, 0, J_ACCOUNT_NAME));
+	ctx_add_str(job, "account_username", db_val(r, 0, J_ACCOUNT_USERNAME));
 	privacy = db_val(r, 0, J_PRIVACY);
 	if (privacy) {
-		add_str(job, "privacy_label", tiktok_privacy_label(privacy));
+		ctx_add_str(job, "privacy_label", tiktok_privacy_label(privacy));
 		add_bool(job, "private_post", strcmp(privacy, "PUBLIC_TO_EVERYONE") != 0);
 	}
-	add_str(job, "title", db_val(r, 0, J_TITLE));
-	add_str(job, "created", db_val(r, 0, J_CREATED));
-	add_str(job, "finished", db_val(r, 0, J_FINISHED));
+	ctx_add_str(job, "title", db_val(r, 0, J_TITLE));
+	ctx_add_str(job, "created", db_val(r, 0, J_CREATED));
+	ctx_add_str(job, "finished", db_val(r, 0, J_FINISHED));
 	json_object_object_add(job, "bytes_sent", json_object_new_int64(db_ll(r, 0, J_BYTES_SENT)));
 	json_object_object_add(job, "bytes_total", json_object_new_int64(db_ll(r, 0, J_BYTES_TOTAL)));
 	json_object_object_add(job, "progress_max", json_object_new_int64(db_ll(r, 0, J_BYTES_TOTAL) > 0 ?
@@ -302,19 +296,19 @@ int page_job(struct request *req)
 	json_object_object_add(job, "chunk_index", json_object_new_int64(chunk));
 	json_object_object_add(job, "chunk_count", json_object_new_int64(db_ll(r, 0, J_CHUNK_COUNT)));
 	stage_text(r, chunk, &stage);
-	add_str(job, "stage", buf_cstr(&stage));
-	add_str(job, "tiktok_status", db_val(r, 0, J_TIKTOK_STATUS));
-	add_str(job, "fail_reason", db_val(r, 0, J_FAIL_REASON));
-	add_str(job, "post_url", db_val(r, 0, J_POST_URL));
+	ctx_add_str(job, "stage", buf_cstr(&stage));
+	ctx_add_str(job, "tiktok_status", db_val(r, 0, J_TIKTOK_STATUS));
+	ctx_add_str(job, "fail_reason", db_val(r, 0, J_FAIL_REASON));
+	ctx_add_str(job, "post_url", db_val(r, 0, J_POST_URL));
 	add_bool(job, "failed", !strcmp(state, "failed"));
 	add_bool(job, "published", !strcmp(state, "published"));
 	add_bool(job, "running", !strcmp(state, "queued") || !strcmp(state, "uploading") ||
 				 !strcmp(state, "processing"));
 	add_bool(job, "can_cancel", !strcmp(state, "queued") && !is_true(db_val(r, 0, J_LOCKED)));
 	add_bool(job, "can_retry", retry_allowed(r, &why));
-	add_str(job, "retry_note", why);
-	add_str(job, "retry_id", db_val(r, 0, J_RETRY_ID));
-	add_str(job, "retry_of", db_val(r, 0, J_RETRY_OF));
+	ctx_add_str(job, "retry_note", why);
+	ctx_add_str(job, "retry_id", db_val(r, 0, J_RETRY_ID));
+	ctx_add_str(job, "retry_of", db_val(r, 0, J_RETRY_OF));
 	json_object_object_add(ctx, "job", job);
 	json_object_object_add(ctx, "events", events);
 	buf_free(&stage);
@@ -425,14 +419,14 @@ int page_jobs(struct request *req)
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct json_object *j = json_object_new_object();
 		json_object_object_add(j, "id", json_object_new_int64(db_ll(r, i, 0)));
-		add_str(j, "state", db_val(r, i, 1));
-		add_str(j, "state_label", state_label(db_val(r, i, 1)));
+		ctx_add_str(j, "state", db_val(r, i, 1));
+		ctx_add_str(j, "state_label", job_state_label(db_val(r, i, 1)));
 		add_bool(j, "inbox", !strcmp(db_val(r, i, 2), "inbox"));
-		add_str(j, "video_title", db_val(r, i, 3) ? db_val(r, i, 3) : db_val(r, i, 4));
-		add_str(j, "account_name", db_val(r, i, 5));
-		add_str(j, "created", db_val(r, i, 6));
-		add_str(j, "post_url", db_val(r, i, 7));
-		add_str(j, "fail_reason", db_val(r, i, 8));
+		ctx_add_str(j, "video_title", db_val(r, i, 3) ? db_val(r, i, 3) : db_val(r, i, 4));
+		ctx_add_str(j, "account_name", db_val(r, i, 5));
+		ctx_add_str(j, "created", db_val(r, i, 6));
+		ctx_add_str(j, "post_url", db_val(r, i, 7));
+		ctx_add_str(j, "fail_reason", db_val(r, i, 8));
 		json_object_array_add(list, j);
 	}
 	PQclear(r);
@@ -442,16 +436,16 @@ int page_jobs(struct request *req)
 	filters = json_object_new_array();
 	{
 		struct json_object *f = json_object_new_object();
-		add_str(f, "label", "All");
-		add_str(f, "href", "/jobs");
+		ctx_add_str(f, "label", "All");
+		ctx_add_str(f, "href", "/jobs");
 		add_bool(f, "current", !*state);
 		json_object_array_add(filters, f);
 	}
 	for (size_t i = 0; i < ARRAY_LEN(states); i++) {
 		struct json_object *f = json_object_new_object();
 		snprintf(href, sizeof(href), "/jobs?state=%s", states[i]);
-		add_str(f, "label", state_label(states[i]));
-		add_str(f, "href", href);
+		ctx_add_str(f, "label", job_state_label(states[i]));
+		ctx_add_str(f, "href", href);
 		add_bool(f, "current", !strcmp(state, states[i]));
 		json_object_array_add(filters, f);
 	}
@@ -460,12 +454,12 @@ int page_jobs(struct request *req)
 	if (pageno > 1) {
 		snprintf(href, sizeof(href), "/jobs?%s%s%spage=%lld", *state ? "state=" : "", state,
 			 *state ? "&" : "", (long long)pageno - 1);
-		add_str(ctx, "prev_href", href);
+		ctx_add_str(ctx, "prev_href", href);
 	}
 	if (pageno * JOBS_PAGE_SIZE < total) {
 		snprintf(href, sizeof(href), "/jobs?%s%s%spage=%lld", *state ? "state=" : "", state,
 			 *state ? "&" : "", (long long)pageno + 1);
-		add_str(ctx, "next_href", href);
+		ctx_add_str(ctx, "next_href", href);
 	}
 	json_object_object_add(ctx, "page", json_object_new_int64(pageno));
 	return render_page(req, 200, "jobs", ctx);
