@@ -18,14 +18,6 @@ static struct db_stmt q_claim = { "queue_claim",
 static struct db_stmt q_extend = { "queue_extend",
 	"UPDATE upload_jobs SET locked_until = now() + make_interval(secs => $3::int) "
 	"WHERE id = $1 AND locked_by = $2" };
-static struct db_stmt q_release = { "queue_release",
-	"UPDATE upload_jobs SET locked_by = NULL, locked_until = NULL,"
-	"       run_at = now() + make_interval(secs => $3::int), updated_at = now() "
-	"WHERE id = $1 AND locked_by = $2" };
-static struct db_stmt q_finish = { "queue_finish",
-	"UPDATE upload_jobs SET state = $3, fail_reason = coalesce($4, fail_reason),"
-	"       locked_by = NULL, locked_until = NULL, finished_at = now(), updated_at = now() "
-	"WHERE id = $1 AND locked_by = $2" };
 static struct db_stmt q_event = { "queue_event",
 	"INSERT INTO job_events (job_id, kind, message) VALUES ($1, $2, $3)" };
 
@@ -83,24 +75,6 @@ int queue_extend(struct db *db, int64_t job_id, const char *worker_id, int lease
 	snprintf(id, sizeof(id), "%lld", (long long)job_id);
 	snprintf(lease, sizeof(lease), "%d", lease_sec);
 	return affected_one(db_run(db, &q_extend, 3, (const char *[]){ id, worker_id, lease }));
-}
-
-int queue_release(struct db *db, int64_t job_id, const char *worker_id, int delay_sec)
-{
-	char id[24], delay[16];
-
-	snprintf(id, sizeof(id), "%lld", (long long)job_id);
-	snprintf(delay, sizeof(delay), "%d", delay_sec);
-	return affected_one(db_run(db, &q_release, 3, (const char *[]){ id, worker_id, delay }));
-}
-
-int queue_finish(struct db *db, int64_t job_id, const char *worker_id, const char *state,
-		 const char *reason)
-{
-	char id[24];
-
-	snprintf(id, sizeof(id), "%lld", (long long)job_id);
-	return affected_one(db_run(db, &q_finish, 4, (const char *[]){ id, worker_id, state, reason }));
 }
 
 int queue_event(struct db *db, int64_t job_id, const char *kind, const char *message)

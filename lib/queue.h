@@ -1,5 +1,6 @@
-/* queue.h — the upload_jobs table as a queue: claim with a lease, extend,
- * release, record events, wake workers. Shared by the app and the worker. */
+/* queue.h — the upload_jobs table as a queue: claim with a lease, extend it,
+ * record events, wake workers. Shared by the app and the worker; releasing
+ * and ending a job (with their timeline entries) live in worker/job.c. */
 #ifndef LF_QUEUE_H
 #define LF_QUEUE_H
 
@@ -26,11 +27,6 @@ struct job {
 int queue_claim(struct db *db, const char *worker_id, int lease_sec, struct job *out);
 /* Extend the lease while work goes on. 0, or -1 when the lease was lost. */
 int queue_extend(struct db *db, int64_t job_id, const char *worker_id, int lease_sec);
-/* Give the job back, due again after delay_sec. */
-int queue_release(struct db *db, int64_t job_id, const char *worker_id, int delay_sec);
-/* End the job in a terminal state with a reason (may be NULL). */
-int queue_finish(struct db *db, int64_t job_id, const char *worker_id, const char *state,
-		 const char *reason);
 /* Append to the job's history. */
 int queue_event(struct db *db, int64_t job_id, const char *kind, const char *message);
 /* Seconds until the next runnable job becomes claimable (due, and its
