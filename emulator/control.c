@@ -90,11 +90,14 @@ static struct json_object *post_json(const struct post *p)
 	json_object_object_add(o, "fail_reason", json_object_new_string(p->fail_reason));
 	json_object_object_add(o, "post_id", json_object_new_string(p->post_id));
 	json_object_object_add(o, "created", json_object_new_int64(p->created));
+	json_object_object_add(o, "elsewhere", json_object_new_boolean(p->elsewhere));
 	json_object_object_add(o, "upload_expires", json_object_new_int64(p->upload_expires));
 	if (p->data_path)
 		json_object_object_add(o, "data_path", json_object_new_string(p->data_path));
 	return o;
 }
+
+static struct json_object *clock_json(void);
 
 static struct json_object *faults_json(void)
 {
@@ -118,7 +121,7 @@ int handle_ctl_state(struct request *req)
 {
 	struct json_object *root = json_object_new_object(), *posts = json_object_new_array();
 	struct json_object *hooks = json_object_new_array(), *tok = json_object_new_object();
-	int64_t alive = 0, now = now_unix();
+	int64_t alive = 0, now = emu_now();
 
 	pthread_mutex_lock(&G.mu);
 	posts_tick();
@@ -149,6 +152,7 @@ int handle_ctl_state(struct request *req)
 	json_object_object_add(root, "tokens", tok);
 	json_object_object_add(root, "faults", faults_json());
 	json_object_object_add(root, "dropped_calls", json_object_new_int64(G.dropped_calls));
+	json_object_object_add(root, "clock", clock_json());
 	pthread_mutex_unlock(&G.mu);
 	reply_json(req, 200, root);
 	return 0;
@@ -485,7 +489,7 @@ int handle_ctl_expire_tokens(struct request *req)
 	struct json_object *b = ctl_body(req), *o;
 	char open_id[64] = "", kind[16] = "access";
 	int n = 0;
-	int64_t past = now_unix() - 1;
+	int64_t past = emu_now() - 1;
 
 	if (!b)
 		return 0;
@@ -508,6 +512,87 @@ int handle_ctl_expire_tokens(struct request *req)
 	pthread_mutex_unlock(&G.mu);
 	o = json_object_new_object();
 	json_object_object_add(o, "expired_tokens", json_object_new_int(n));
+	reply_json(req, 200, o);
+	return 0;
+}
+
+static struct json_object *clock_json(void)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "now_ms", json_object_new_int64(emu_now_ms()));
+	json_object_object_add(o, "offset_ms", json_object_new_int64(emu_clock_offset_ms()));
+	json_object_object_add(o, "frozen", json_object_new_boolean(emu_clock_frozen()));
+	return o;
+}
+
+/* GET /_emulator/clock */
+int handle_ctl_clock_get(struct request *req)
+{
+	reply_json(req, 200, clock_json());
+	return 0;
+}
+
+/* POST /_emulator/clock {advance_sec?, advance_ms?, freeze?} — move
+ * TikTok's clock forward (never back: a window or an expiry that has passed
+ * stays passed) and/or stop it, so counts and windows hold still while a
+ * test compares them. Reset puts it back on the wall clock. */
+int handle_ctl_clock_set(struct request *req)
+{
+	struct json_object *b = ctl_body(req);
+	double sec = 0, ms = 0, freeze = 0;
+	int rs, rm, rf;
+
+	if (!b)
+		return 0;
+	rs = num(b, "advance_sec", 0, 10.0 * 366 * 86400, &sec);
+	rm = num(b, "advance_ms", 0, 10.0 * 366 * 86400 * 1000, &ms);
+	rf = num(b, "freeze", 0, 1, &freeze);
+	json_object_object_foreach(b, key, val) {
+		(void)val;
+		if (strcmp(key, "advance_sec") && strcmp(key, "advance_ms") && strcmp(key, "freeze"))
+			rs = -1;
+	}
+	json_object_put(b);
+	if (rs < 0 || rm < 0 || rf < 0) {
+		ctl_error(req, "%s", "advance_sec / advance_ms are 0..10 years (time only moves forward); "
+			  "freeze is a boolean; nothing else");
+		return 0;
+	}
+	if (rf == 1)
+		emu_clock_freeze(freeze != 0);
+	emu_clock_advance((int64_t)(sec * 1000) + (int64_t)ms);
+	log_info("event=clock_set offset_ms=%lld frozen=%d", (long long)emu_clock_offset_ms(), emu_clock_frozen());
+	reply_json(req, 200, clock_json());
+	return 0;
+}
+
+/* POST /_emulator/posts_elsewhere {open_id, count} — the creator posts
+ * through other tools: TikTok's daily cap is shared by all of them. */
+int handle_ctl_posts_elsewhere(struct request *req)
+{
+	struct json_object *b = ctl_body(req), *o;
+	char open_id[64] = "";
+	double count = 1;
+
+	if (!b)
+		return 0;
+	if (str(b, "open_id", open_id, sizeof(open_id)) != 1 || num(b, "count", 1, 100, &count) < 0) {
+		json_object_put(b);
+		ctl_error(req, "%s", "open_id (string) is required; count is 1..100");
+		return 0;
+	}
+	json_object_put(b);
+	pthread_mutex_lock(&G.mu);
+	if (!profile_find(open_id)) {
+		pthread_mutex_unlock(&G.mu);
+		ctl_error(req, "%s", "no such profile");
+		return 0;
+	}
+	posts_elsewhere_locked(open_id, (int)count);
+	pthread_mutex_unlock(&G.mu);
+	o = json_object_new_object();
+	json_object_object_add(o, "added", json_object_new_int((int)count));
 	reply_json(req, 200, o);
 	return 0;
 }

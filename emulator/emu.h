@@ -128,6 +128,7 @@ struct post {
 	char post_id[24];
 	int64_t created, upload_expires;
 	double process_due;           /* monotonic; 0 until the last chunk */
+	int elsewhere;                /* posted by another tool (/_emulator/posts_elsewhere) */
 	int busy;                     /* a PUT is streaming into it */
 	int refs;
 	int orphan;                   /* removed by reset while referenced */
@@ -224,6 +225,18 @@ void post_release(struct post *p);          /* locks */
 void posts_tick(void);                      /* advance processing that is due */
 double fault_draw(void);                    /* next deterministic number in [0,1) */
 int64_t now_ms(void);
+/* The emulator's clock (TikTok's side): codes, tokens, upload URLs, the
+ * 24 h caps and the per-minute windows all read it. It is the wall clock
+ * plus an offset that /_emulator/clock moves forward, or a frozen instant,
+ * so tests see a day pass in a second. What the emulator sends out
+ * (webhook create_time and signature t, log ids) keeps the real time, which
+ * the receiver checks against its own clock. Lock-free. */
+int64_t emu_now(void);                      /* seconds */
+int64_t emu_now_ms(void);
+void emu_clock_advance(int64_t ms);
+void emu_clock_freeze(int on);
+int64_t emu_clock_offset_ms(void);
+int emu_clock_frozen(void);
 
 /* ---- profiles.c ---- */
 void profiles_builtin(struct profile *out, int *n);
@@ -268,6 +281,7 @@ int handle_inbox_init(struct request *req);
 int handle_status_fetch(struct request *req);
 int handle_cancel(struct request *req);
 int utf16_length(const char *s, size_t n);  /* -1 on invalid UTF-8 */
+void posts_elsewhere_locked(const char *open_id, int count);
 
 /* ---- upload.c ---- */
 int handle_upload_put(struct request *req);
@@ -282,6 +296,9 @@ int handle_ctl_config_get(struct request *req);
 int handle_ctl_config_set(struct request *req);
 int handle_ctl_inbox_publish(struct request *req);
 int handle_ctl_expire_tokens(struct request *req);
+int handle_ctl_clock_get(struct request *req);
+int handle_ctl_clock_set(struct request *req);
+int handle_ctl_posts_elsewhere(struct request *req);
 
 /* ---- webhook.c ---- */
 void webhook_start(void);

@@ -96,6 +96,9 @@ static const struct route routes[] = {
 	{ "POST", "/_emulator/config",                      handle_ctl_config_set,     R_LOCAL | R_NOLOG, "ctl_config_set" },
 	{ "POST", "/_emulator/inbox/publish",               handle_ctl_inbox_publish,  R_LOCAL | R_NOLOG, "ctl_inbox_publish" },
 	{ "POST", "/_emulator/expire_tokens",               handle_ctl_expire_tokens,  R_LOCAL | R_NOLOG, "ctl_expire_tokens" },
+	{ "GET",  "/_emulator/clock",                       handle_ctl_clock_get,      R_LOCAL | R_NOLOG, "ctl_clock_get" },
+	{ "POST", "/_emulator/clock",                       handle_ctl_clock_set,      R_LOCAL | R_NOLOG, "ctl_clock_set" },
+	{ "POST", "/_emulator/posts_elsewhere",             handle_ctl_posts_elsewhere, R_LOCAL | R_NOLOG, "ctl_posts_elsewhere" },
 };
 
 /* ---- response helpers ---- */

@@ -254,7 +254,7 @@ static void approve(struct request *req, const struct authz *a, const char *open
 	snprintf(c.redirect_uri, sizeof(c.redirect_uri), "%s", a->redirect_uri);
 	snprintf(c.challenge, sizeof(c.challenge), "%s", a->challenge ? a->challenge : "");
 	pthread_mutex_lock(&G.mu);
-	c.expires = now_unix() + G.rt.code_ttl_sec;
+	c.expires = emu_now() + G.rt.code_ttl_sec;
 	VEC_PUSH(G.codes, c);
 	pthread_mutex_unlock(&G.mu);
 	add_param(&q, "code", c.code);
@@ -428,7 +428,7 @@ static struct json_object *issue_tokens(const char *open_id, const char *scopes,
 					int64_t refresh_expires)
 {
 	struct token at, rt;
-	int64_t now = now_unix();
+	int64_t now = emu_now();
 	struct json_object *o = json_object_new_object();
 
 	memset(&at, 0, sizeof(at));
@@ -492,7 +492,7 @@ static void grant_code(struct request *req)
 		err = "invalid_grant";
 		desc = "Authorization code has been used.";
 		vkind = "reused_code";
-	} else if (now_unix() > c->expires) {
+	} else if (emu_now() > c->expires) {
 		err = "invalid_grant";
 		desc = "Authorization code is expired.";
 	} else if (strcmp(c->redirect_uri, ruri) != 0) {
@@ -516,7 +516,7 @@ static void grant_code(struct request *req)
 	if (!err) {
 		c->used = 1;
 		resp = issue_tokens(c->open_id, c->scopes, G.next_family++,
-				    now_unix() + G.rt.refresh_ttl_sec);
+				    emu_now() + G.rt.refresh_ttl_sec);
 	}
 	pthread_mutex_unlock(&G.mu);
 	if (vkind)
@@ -545,7 +545,7 @@ static void grant_refresh(struct request *req)
 		vkind = "dead_refresh_token_reused";
 	if (t && t->kind == TOK_ACCESS)
 		vkind = "access_token_used_as_refresh_token";
-	if (t && t->kind == TOK_REFRESH && t->death == TOK_ALIVE && now_unix() <= t->expires) {
+	if (t && t->kind == TOK_REFRESH && t->death == TOK_ALIVE && emu_now() <= t->expires) {
 		char open_id[64], scopes[256];
 		int64_t family = t->family, expires = t->expires;
 		/* strict rotation: the old refresh token dies now; the new one
@@ -677,7 +677,7 @@ int bearer_auth(struct request *req, const char *scope_a, const char *scope_b, s
 	}
 	pthread_mutex_lock(&G.mu);
 	t = token_find(h + 7);
-	if (t && t->kind == TOK_ACCESS && t->death == TOK_ALIVE && now_unix() < t->expires) {
+	if (t && t->kind == TOK_ACCESS && t->death == TOK_ALIVE && emu_now() < t->expires) {
 		*out = *t;
 		ok = 1;
 	}

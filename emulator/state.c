@@ -21,6 +21,57 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static _Atomic int64_t clock_offset_ms;    /* added to the wall clock */
+static _Atomic int64_t clock_frozen_ms;    /* 0: running */
+
+int64_t emu_now_ms(void)
+{
+	int64_t frozen = clock_frozen_ms;
+
+	return frozen ? frozen : now_ms() + clock_offset_ms;
+}
+
+int64_t emu_now(void)
+{
+	return emu_now_ms() / 1000;
+}
+
+void emu_clock_advance(int64_t ms)
+{
+	clock_offset_ms += ms;
+	if (clock_frozen_ms)
+		clock_frozen_ms += ms;
+}
+
+void emu_clock_freeze(int on)
+{
+	int64_t at = emu_now_ms();
+
+	if (on && !clock_frozen_ms) {
+		clock_frozen_ms = at;
+	} else if (!on && clock_frozen_ms) {
+		/* carry on from the frozen instant: time never goes back */
+		clock_offset_ms = at - now_ms();
+		clock_frozen_ms = 0;
+	}
+}
+
+int64_t emu_clock_offset_ms(void)
+{
+	return emu_now_ms() - now_ms();
+}
+
+int emu_clock_frozen(void)
+{
+	return clock_frozen_ms != 0;
+}
+
+static void clock_reset(void)
+{
+	clock_frozen_ms = 0;
+	clock_offset_ms = 0;
+}
+
 static void copy(char *dst, size_t n, const char *src)
 {
 	snprintf(dst, n, "%s", src ? src : "");
@@ -91,6 +142,7 @@ void state_reset(void)
 	}
 	G.posts.n = 0;
 	clear_logs();
+	clock_reset();
 	runtime_from_config(&G.rt, G.cfg);
 	memset(&G.faults, 0, sizeof(G.faults));
 	G.faults.seed = G.faults.rng = 1;
@@ -160,7 +212,7 @@ void call_record(struct request *req)
 int rate_allow(const char *token, int kind, int64_t limit, int64_t window_sec)
 {
 	struct bucket *b = NULL;
-	double now = now_mono(), from = now - (double)window_sec;
+	double now = (double)emu_now_ms() / 1000.0, from = now - (double)window_sec;
 	size_t keep = 0;
 
 	for (size_t i = 0; i < G.buckets.n; i++)
