@@ -135,7 +135,7 @@ static PGresult *run_text(struct db *db, const struct db_stmt *st, int n, const 
 PGresult *db_query(struct db *db, const struct db_stmt *st, int n, const struct db_param *p)
 {
 	const char *text[DB_MAX_PARAMS];
-	char nums[DB_MAX_PARAMS][24];
+	char nums[DB_MAX_PARAMS][32];
 
 	if (n < 0 || n > DB_MAX_PARAMS) {
 		db->sqlstate[0] = '\0';
@@ -150,6 +150,10 @@ PGresult *db_query(struct db *db, const struct db_stmt *st, int n, const struct 
 			break;
 		case DB_P_INT:
 			snprintf(nums[i], sizeof(nums[i]), "%" PRId64, p[i].num);
+			text[i] = nums[i];
+			break;
+		case DB_P_DOUBLE:
+			snprintf(nums[i], sizeof(nums[i]), "%.17g", p[i].real);
 			text[i] = nums[i];
 			break;
 		case DB_P_BOOL:

@@ -52,15 +52,16 @@ void db_close(struct db *db);
 int db_ensure(struct db *db);
 
 /* ---- typed parameters -------------------------------------------------
- * A parameter is SQL NULL, text, a 64-bit integer or a boolean; the layer
- * formats numbers and booleans itself, so callers never snprintf a value
+ * A parameter is SQL NULL, text, a 64-bit integer, a double or a boolean;
+ * the layer formats numbers and booleans itself, so callers never snprintf a value
  * into a string. DB_TEXT(NULL) is SQL NULL too. */
-enum db_ptype { DB_P_NULL, DB_P_TEXT, DB_P_INT, DB_P_BOOL };
+enum db_ptype { DB_P_NULL, DB_P_TEXT, DB_P_INT, DB_P_BOOL, DB_P_DOUBLE };
 
 struct db_param {
 	enum db_ptype type;
 	const char *text;
 	int64_t num;             /* DB_P_INT: the value; DB_P_BOOL: 0 or 1 */
+	double real;             /* DB_P_DOUBLE (sent with 17 significant digits) */
 };
 
 static inline struct db_param db_param_text(const char *s)
@@ -71,6 +72,10 @@ static inline struct db_param db_param_int(int64_t v)
 {
 	return (struct db_param){ .type = DB_P_INT, .num = v };
 }
+static inline struct db_param db_param_double(double v)
+{
+	return (struct db_param){ .type = DB_P_DOUBLE, .real = v };
+}
 static inline struct db_param db_param_bool(int b)
 {
 	return (struct db_param){ .type = DB_P_BOOL, .num = b != 0 };
@@ -80,6 +85,7 @@ static inline struct db_param db_param_bool(int b)
 #define DB_TEXT(s)   db_param_text(s)
 #define DB_INT(v)    db_param_int(v)
 #define DB_BOOL(b)   db_param_bool(b)
+#define DB_DOUBLE(v) db_param_double(v)
 /* The count and the array for db_query/db_command, from a list of DB_*:
  * db_query(db, &q, DB_PARAMS(DB_INT(id), DB_TEXT(name))). */
 #define DB_PARAMS(...) \

@@ -32,7 +32,7 @@ static const struct db_stmt q_pid = { "t_db_pid", "SELECT pg_backend_pid() AS pi
 static const struct db_stmt q_echo = { "t_db_echo",
 	"SELECT $1::bigint AS big, $2::text AS word, $3::boolean AS yes, $4::boolean AS no, "
 	"$5::text IS NULL AS null_is_null, $6::text IS NULL AS textnull_is_null, "
-	"NULL::text AS nothing" };
+	"NULL::text AS nothing, $7::double precision AS real" };
 
 static char *key(const char *name)
 {
@@ -91,7 +91,8 @@ static void test_typed_params_round_trip(void **state)
 
 	(void)state;
 	r = db_query(&db, &q_echo, DB_PARAMS(DB_INT(INT64_MIN), DB_TEXT("it's $1; --"),
-					      DB_BOOL(7), DB_BOOL(0), DB_NULL, DB_TEXT(NULL)));
+					      DB_BOOL(7), DB_BOOL(0), DB_NULL, DB_TEXT(NULL),
+					      DB_DOUBLE(29.97002997002997)));
 	assert_non_null(r);
 	assert_string_equal(db_get(r, 0, "big"), "-9223372036854775808");
 	assert_true(db_get_int(r, 0, "big") == INT64_MIN);
@@ -100,12 +101,14 @@ static void test_typed_params_round_trip(void **state)
 	assert_false(db_get_bool(r, 0, "no"));
 	assert_true(db_get_bool(r, 0, "null_is_null"));
 	assert_true(db_get_bool(r, 0, "textnull_is_null"));
+	assert_true(strtod(db_get(r, 0, "real"), NULL) == 29.97002997002997);   /* no digit lost */
 	PQclear(r);
 
 	r = db_query(&db, &q_echo, DB_PARAMS(DB_INT(INT64_MAX), DB_TEXT(""), DB_BOOL(1),
-					      DB_BOOL(0), DB_NULL, DB_NULL));
+					      DB_BOOL(0), DB_NULL, DB_NULL, DB_DOUBLE(-0.5)));
 	assert_non_null(r);
 	assert_true(db_get_int(r, 0, "big") == INT64_MAX);
+	assert_string_equal(db_get(r, 0, "real"), "-0.5");
 	assert_string_equal(db_get(r, 0, "word"), "");
 	PQclear(r);
 }
@@ -116,7 +119,7 @@ static void test_named_columns(void **state)
 
 	(void)state;
 	r = db_query(&db, &q_echo, DB_PARAMS(DB_INT(42), DB_TEXT("w"), DB_BOOL(1), DB_BOOL(0),
-					      DB_NULL, DB_NULL));
+					      DB_NULL, DB_NULL, DB_NULL));
 	assert_non_null(r);
 	assert_int_equal(db_col(r, "word"), 1);
 	assert_int_equal(db_col(r, "WORD"), 1);          /* unquoted names fold to lower case */
