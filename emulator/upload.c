@@ -204,6 +204,12 @@ int handle_upload_put(struct request *req)
 	} else {
 		status = check_headers(req, p, &pp, &vkind, vdetail, sizeof(vdetail));
 	}
+	/* the fault knob: TikTok refuses a correct part and says what it holds
+	 * (seen as "bytes star-slash-N" over and over); not the client's violation.
+	 * Drawn only when set, so seeded runs of the other faults keep their
+	 * sequence. */
+	if (status == 0 && G.faults.rate_416 > 0 && fault_draw() < G.faults.rate_416)
+		status = 416;
 	if (status == 0) {
 		p->busy = 1;
 		p->refs++;
