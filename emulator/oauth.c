@@ -237,13 +237,44 @@ static void add_param(struct buf *q, const char *k, const char *v)
 	url_encode(q, v);
 }
 
+static void deny(struct request *req, const struct authz *a);
+
+/* granted minus the scopes the profile refuses (its user unticks them),
+ * into out: a user may grant only some of the requested scopes (§1.1). */
+static void without_refused(const char *open_id, const char *granted, char *out, size_t n)
+{
+	const struct profile *p;
+	char refused[128] = "";
+	size_t used = 0;
+
+	pthread_mutex_lock(&G.mu);
+	p = profile_find(open_id);
+	if (p)
+		snprintf(refused, sizeof(refused), "%s", p->refuse_scopes);
+	pthread_mutex_unlock(&G.mu);
+	out[0] = '\0';
+	for (const char *s = granted; s && *s;) {
+		const char *e = strchr(s, ',');
+		char one[64];
+		snprintf(one, sizeof(one), "%.*s", (int)(e ? e - s : (long)strlen(s)), s);
+		if (!scope_has(refused, one) && used + strlen(one) + 2 < n)
+			used += (size_t)snprintf(out + used, n - used, "%s%s", used ? "," : "", one);
+		s = e ? e + 1 : NULL;
+	}
+}
+
 /* Issue a code for open_id and redirect with code, scopes, state. */
-static void approve(struct request *req, const struct authz *a, const char *open_id, const char *granted)
+static void approve(struct request *req, const struct authz *a, const char *open_id, const char *asked)
 {
 	struct code c;
-	char tok[48], tail[8];
+	char tok[48], tail[8], granted[256];
 	struct buf q = BUF_INIT;
 
+	without_refused(open_id, asked, granted, sizeof(granted));
+	if (!granted[0]) {
+		deny(req, a);
+		return;
+	}
 	memset(&c, 0, sizeof(c));
 	crypto_random_token(tok, 40);
 	crypto_random_hex(tail, 2);
@@ -794,7 +825,7 @@ int handle_user_info(struct request *req)
 		s = e ? e + 1 : NULL;
 	}
 	pthread_mutex_lock(&G.mu);
-	allowed = rate_allow(tok.value, 4, G.rt.rate_user_info, G.rt.rate_window_sec);
+	allowed = rate_allow(tok.value, RL_USER_INFO, G.rt.rate_user_info, G.rt.rate_window_sec);
 	p = profile_find(tok.open_id);
 	u = json_object_new_object();
 	for (const char *s = fields; p && s && *s;) {

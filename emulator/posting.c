@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { RL_CREATOR_INFO = 1, RL_INIT = 2, RL_STATUS = 3 };
 
 #define TITLE_MAX_UTF16 2200
 
@@ -31,13 +30,24 @@ int utf16_length(const char *s, size_t n)
 	return units;
 }
 
-static int rate_limited(struct request *req, const struct token *tok, int kind)
+static int64_t rate_limit_of(int kind)
+{
+	switch (kind) {
+	case RL_INIT: return G.rt.rate_init;
+	case RL_STATUS: return G.rt.rate_status;
+	case RL_VIDEO_QUERY:
+	case RL_VIDEO_LIST: return G.rt.rate_video;   /* each endpoint its own window */
+	default: return G.rt.rate_creator_info;
+	}
+}
+
+int rate_limited(struct request *req, const struct token *tok, int kind)
 {
 	int64_t limit;
 	int ok;
 
 	pthread_mutex_lock(&G.mu);
-	limit = kind == RL_INIT ? G.rt.rate_init : kind == RL_STATUS ? G.rt.rate_status : G.rt.rate_creator_info;
+	limit = rate_limit_of(kind);
 	ok = rate_allow(tok->value, kind, limit, G.rt.rate_window_sec);
 	pthread_mutex_unlock(&G.mu);
 	if (ok)
@@ -482,6 +492,9 @@ void posts_elsewhere_locked(const char *open_id, int count)
 		snprintf(p->privacy, sizeof(p->privacy), "PUBLIC_TO_EVERYONE");
 		snprintf(p->status, sizeof(p->status), "PUBLISH_COMPLETE");
 		p->created = emu_now();
+		p->complete_ms = emu_now_ms();
+		p->wants_id = 1;
+		post_id_arrive_locked(p);
 		VEC_PUSH(G.posts, p);
 	}
 }
@@ -534,10 +547,12 @@ int handle_status_fetch(struct request *req)
 		if (!strcmp(p->status, "FAILED"))
 			json_object_object_add(data, "fail_reason", json_object_new_string(p->fail_reason));
 		ids = json_object_new_array();
+		/* int64 in the JSON, never a double: 19 digits do not fit one */
 		if (p->post_id[0])
 			json_object_array_add(ids, json_object_new_int64(strtoll(p->post_id, NULL, 10)));
 		json_object_object_add(data, "publicaly_available_post_id", ids);
 		json_object_object_add(data, "uploaded_bytes", json_object_new_int64(p->received));
+		post_polled_locked(p);
 		pthread_mutex_unlock(&G.mu);
 		reply_envelope(req, 200, data, "ok", "%s", "");
 	} else {
