@@ -221,6 +221,20 @@ void avatar_url(const struct profile *p, const char *suffix, char *out, size_t n
 	snprintf(out, n, "%s/avatar/%s.svg%s", G.cfg->public_base_url, p->open_id, suffix);
 }
 
+/* TikTok's comma list as a JSON list (what profile_from_json reads back). */
+static struct json_object *scopes_to_json(const char *list)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (const char *s = list; s && *s;) {
+		const char *e = strchr(s, ',');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		json_object_array_add(a, json_object_new_string_len(s, (int)n));
+		s = e ? e + 1 : NULL;
+	}
+	return a;
+}
+
 struct json_object *profile_to_json(const struct profile *p)
 {
 	struct json_object *o = json_object_new_object(), *opts = json_object_new_array();
@@ -239,7 +253,7 @@ struct json_object *profile_to_json(const struct profile *p)
 	json_object_object_add(o, "daily_post_cap", json_object_new_int64(p->daily_post_cap));
 	json_object_object_add(o, "banned", json_object_new_boolean(p->banned));
 	json_object_object_add(o, "fail_reason", json_object_new_string(p->fail_reason));
-	json_object_object_add(o, "refuse_scopes", json_object_new_string(p->refuse_scopes));
+	json_object_object_add(o, "refuse_scopes", scopes_to_json(p->refuse_scopes));
 	return o;
 }
 

@@ -150,6 +150,20 @@ static void video_list_scope_is_granted_or_refused(void **state)
 	/* a user who unticks it: the redirect and the token name what was granted */
 	emu_ctl(&E, "/_emulator/config", "{\"profiles\":[{\"open_id\":\"oid-shy\",\"username\":\"shy\","
 		"\"refuse_scopes\":[\"video.list\"]}]}");
+	{
+		/* the profiles GET /_emulator/config lists can be posted back as they are */
+		struct json_object *conf, *body = json_object_new_object();
+		const char *js;
+		assert_int_equal(tc_get(E.c, "/_emulator/config", &r), 0);
+		conf = emu_parse(&r);
+		tresp_free(&r);
+		json_object_object_add(body, "profiles", json_object_get(emu_get(conf, "profiles")));
+		js = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+		t_contains(js, "\"refuse_scopes\":[\"video.list\"]");
+		emu_ctl(&E, "/_emulator/config", js);
+		json_object_put(body);
+		json_object_put(conf);
+	}
 	loc = emu_decide(&E, "shy", SCOPES_LIST, NULL, "authorize", NULL);
 	scopes = emu_query_param(loc, "scopes");
 	code = emu_query_param(loc, "code");
