@@ -22,13 +22,14 @@
 #define ROWS_SQL(where) \
 	"SELECT v.id, v.path, v.size_bytes, v.duration_ms, v.width, v.height, v.fps," \
 	"       v.video_codec, v.container, v.expression, v.expression_translation, v.title," \
-	"       v.title_translation, array_to_json(v.keywords)::text, v.language, v.learn_language," \
-	"       v.show_name, v.episode, v.ready, v.not_ready_reason, v.missing," \
-	"       j.state, j.post_url, j.fail_reason, j.id, j.user_id " \
+	"       v.title_translation, array_to_json(v.keywords)::text AS keywords_json, v.language," \
+	"       v.learn_language, v.show_name, v.episode, v.ready, v.not_ready_reason, v.missing," \
+	"       j.state AS job_state, j.post_url, j.fail_reason, j.id AS job_id," \
+	"       j.user_id AS job_user_id " \
 	"FROM videos v LEFT JOIN upload_jobs j ON j.id = v.last_job_id " \
 	"WHERE " where " ORDER BY v.id DESC LIMIT $1 OFFSET $2"
 /* The videos a search or filter matches; $1 the pattern. */
-#define COUNT_SQL(where) "SELECT count(*) FROM videos v WHERE " where
+#define COUNT_SQL(where) "SELECT count(*) AS matches FROM videos v WHERE " where
 
 /* One statement per filter, with and without a search, rather than one
  * with "$1 = '' OR ...": a generic plan of that could use no index. */
@@ -43,7 +44,7 @@ struct filter {
 	{ "dashboard_count_" name, COUNT_SQL(cond) }, \
 	{ "dashboard_count_q_" name, COUNT_SQL(SEARCH_TEXT " ILIKE $1 AND " cond) } }
 
-static struct filter filters[] = {
+static const struct filter filters[] = {
 	FILTER("all", "All", "true"),
 	FILTER("ready", "Ready", "v.ready AND NOT v.missing"),
 	FILTER("not_ready", "Not ready", "(NOT v.ready OR v.missing)"),
@@ -52,7 +53,7 @@ static struct filter filters[] = {
 };
 
 /* The library's numbers, kept by triggers (sql/013): no count per view. */
-static struct db_stmt q_library_counts = { "dashboard_counts",
+static const struct db_stmt q_library_counts = { "dashboard_counts",
 	"SELECT total, ready FROM video_counts" };
 
 /* Control characters become spaces: the search text joins its columns
@@ -107,50 +108,51 @@ static struct json_object *video_row(PGresult *r, int i, int64_t user_id)
 	char tmp[64];
 	const char *s;
 
-	json_object_object_add(v, "id", json_object_new_int64(db_ll(r, i, 0)));
-	ctx_add_str(v, "path", db_val(r, i, 1));
-	format_size(tmp, sizeof(tmp), db_ll(r, i, 2));
+	json_object_object_add(v, "id", json_object_new_int64(db_get_int(r, i, "id")));
+	ctx_add_str(v, "path", db_get(r, i, "path"));
+	format_size(tmp, sizeof(tmp), db_get_int(r, i, "size_bytes"));
 	ctx_add_str(v, "size", tmp);
-	if (db_val(r, i, 3)) {
-		format_duration(tmp, sizeof(tmp), db_ll(r, i, 3));
+	if (!db_is_null(r, i, "duration_ms")) {
+		format_duration(tmp, sizeof(tmp), db_get_int(r, i, "duration_ms"));
 		ctx_add_str(v, "duration", tmp);
 	}
-	if (db_val(r, i, 4) && db_val(r, i, 5)) {
-		snprintf(tmp, sizeof(tmp), "%lld×%lld", db_ll(r, i, 4), db_ll(r, i, 5));
+	if (!db_is_null(r, i, "width") && !db_is_null(r, i, "height")) {
+		snprintf(tmp, sizeof(tmp), "%lld×%lld", (long long)db_get_int(r, i, "width"),
+			 (long long)db_get_int(r, i, "height"));
 		ctx_add_str(v, "resolution", tmp);
 	}
-	if ((s = db_val(r, i, 6))) {
+	if ((s = db_get(r, i, "fps"))) {
 		snprintf(tmp, sizeof(tmp), "%.4g fps", strtod(s, NULL));
 		ctx_add_str(v, "fps", tmp);
 	}
-	ctx_add_str(v, "codec", db_val(r, i, 7));
-	ctx_add_str(v, "container", db_val(r, i, 8));
-	ctx_add_str(v, "expression", db_val(r, i, 9));
-	ctx_add_str(v, "expression_translation", db_val(r, i, 10));
-	ctx_add_str(v, "title", db_val(r, i, 11));
-	ctx_add_str(v, "title_translation", db_val(r, i, 12));
-	kw = json_tokener_parse(db_val(r, i, 13) ? db_val(r, i, 13) : "[]");
+	ctx_add_str(v, "codec", db_get(r, i, "video_codec"));
+	ctx_add_str(v, "container", db_get(r, i, "container"));
+	ctx_add_str(v, "expression", db_get(r, i, "expression"));
+	ctx_add_str(v, "expression_translation", db_get(r, i, "expression_translation"));
+	ctx_add_str(v, "title", db_get(r, i, "title"));
+	ctx_add_str(v, "title_translation", db_get(r, i, "title_translation"));
+	kw = json_tokener_parse(db_get(r, i, "keywords_json") ? db_get(r, i, "keywords_json") : "[]");
 	if (kw && json_object_is_type(kw, json_type_array) && json_object_array_length(kw) > 0) {
 		json_object_object_add(v, "keywords", kw);
 		json_object_object_add(v, "has_keywords", json_object_new_boolean(1));
 	} else
 		json_object_put(kw);
-	ctx_add_str(v, "language", db_val(r, i, 14));
-	ctx_add_str(v, "learn_language", db_val(r, i, 15));
-	ctx_add_str(v, "show_name", db_val(r, i, 16));
-	ctx_add_str(v, "episode", db_val(r, i, 17));
-	json_object_object_add(v, "ready", json_object_new_boolean(!strcmp(db_val(r, i, 18), "t")));
-	ctx_add_str(v, "not_ready_reason", db_val(r, i, 19));
-	json_object_object_add(v, "missing", json_object_new_boolean(!strcmp(db_val(r, i, 20), "t")));
-	if ((s = db_val(r, i, 21))) {
+	ctx_add_str(v, "language", db_get(r, i, "language"));
+	ctx_add_str(v, "learn_language", db_get(r, i, "learn_language"));
+	ctx_add_str(v, "show_name", db_get(r, i, "show_name"));
+	ctx_add_str(v, "episode", db_get(r, i, "episode"));
+	json_object_object_add(v, "ready", json_object_new_boolean(db_get_bool(r, i, "ready")));
+	ctx_add_str(v, "not_ready_reason", db_get(r, i, "not_ready_reason"));
+	json_object_object_add(v, "missing", json_object_new_boolean(db_get_bool(r, i, "missing")));
+	if ((s = db_get(r, i, "job_state"))) {
 		struct json_object *job = json_object_new_object();
 		ctx_add_str(job, "state", s);
 		ctx_add_str(job, "label", job_state_label(s));
-		ctx_add_str(job, "post_url", db_val(r, i, 22));
-		ctx_add_str(job, "fail_reason", db_val(r, i, 23));
-		ctx_add_str(job, "id", db_val(r, i, 24));   /* the job page: progress, timeline, outcome */
+		ctx_add_str(job, "post_url", db_get(r, i, "post_url"));
+		ctx_add_str(job, "fail_reason", db_get(r, i, "fail_reason"));
+		ctx_add_str(job, "id", db_get(r, i, "job_id"));   /* the job page: progress, timeline, outcome */
 		/* the library is shared, job pages are their owner's: link only those */
-		json_object_object_add(job, "mine", json_object_new_boolean(db_ll(r, i, 25) == user_id));
+		json_object_object_add(job, "mine", json_object_new_boolean(db_get_int(r, i, "job_user_id") == user_id));
 		json_object_object_add(v, "job", job);
 	}
 	return v;
@@ -230,11 +232,11 @@ static int64_t count_matches(struct page *pg, const struct filter *f, const char
 		return ready;
 	if (!*pattern && !strcmp(f->name, "not_ready"))
 		return total - ready;
-	r = *pattern ? db_run(pg->db, &f->count_search, 1, (const char *[]){ pattern })
-		     : db_run(pg->db, &f->count, 0, NULL);
+	r = *pattern ? db_query(pg->db, &f->count_search, DB_PARAMS(DB_TEXT(pattern)))
+		     : db_query(pg->db, &f->count, 0, NULL);
 	if (!r)
 		return -1;
-	n = db_ll(r, 0, 0);
+	n = db_get_int(r, 0, "matches");
 	PQclear(r);
 	return n;
 }
@@ -247,7 +249,6 @@ int page_dashboard(struct request *req)
 	const char *filter = f->name, *pattern;
 	int64_t page = 1, size = app.cfg.page_size, matches = 0, total = 0, ready = 0;
 	struct json_object *ctx, *videos, *accounts;
-	char lim[24], off[24];
 	PGresult *r, *t;
 	int n, naccounts = 0;
 
@@ -258,20 +259,19 @@ int page_dashboard(struct request *req)
 	pattern = search_pattern(req, q);
 	if (kv_get(&req->query, "page") && parse_int64(kv_get(&req->query, "page"), 1, 1000000, &page) < 0)
 		page = 1;
-	snprintf(lim, sizeof(lim), "%lld", (long long)size);
-	snprintf(off, sizeof(off), "%lld", (long long)((page - 1) * size));
-	r = *pattern ? db_run(pg->db, &f->rows_search, 3, (const char *[]){ lim, off, pattern })
-		     : db_run(pg->db, &f->rows, 2, (const char *[]){ lim, off });
+	r = *pattern ? db_query(pg->db, &f->rows_search,
+				DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size), DB_TEXT(pattern)))
+		     : db_query(pg->db, &f->rows, DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size)));
 	if (!r)
 		return -1;
-	t = db_run(pg->db, &q_library_counts, 0, NULL);
+	t = db_query(pg->db, &q_library_counts, 0, NULL);
 	if (!t) {
 		PQclear(r);
 		return -1;
 	}
 	if (PQntuples(t) == 1) {
-		total = db_ll(t, 0, 0);
-		ready = db_ll(t, 0, 1);
+		total = db_get_int(t, 0, "total");
+		ready = db_get_int(t, 0, "ready");
 	}
 	PQclear(t);
 	matches = count_matches(pg, f, pattern, total, ready);

@@ -118,22 +118,13 @@ static int run_statements(struct db *db, const struct buf *sql)
 	return rc;
 }
 
-/* One transaction; a failure is reported before the ROLLBACK, which
- * would replace the SQLSTATE the report reads. */
+/* One transaction (db_rollback keeps the failure's SQLSTATE for the report). */
 static int run_in_transaction(const struct config *cfg, struct db *db, struct buf *sql,
 			      const char *file, const char *version)
 {
-	if (db_simple(db, "BEGIN") < 0) {
-		report_failure(cfg, db, file, 0);
-		return -1;
-	}
-	if (db_simple(db, buf_cstr(sql)) < 0 ||
-	    db_exec(db, &q_record, 1, (const char *[]){ version }) < 0) {
-		report_failure(cfg, db, file, 0);
-		db_simple(db, "ROLLBACK");
-		return -1;
-	}
-	if (db_simple(db, "COMMIT") < 0) {
+	if (db_begin(db) < 0 || db_simple(db, buf_cstr(sql)) < 0 ||
+	    db_command(db, &q_record, DB_PARAMS(DB_TEXT(version))) < 0 || db_commit(db) < 0) {
+		db_rollback(db);
 		report_failure(cfg, db, file, 0);
 		return -1;
 	}
@@ -149,7 +140,7 @@ static int apply_one(const struct config *cfg, struct db *db, const char *dir, c
 
 	memcpy(version, file, 3);
 	version[3] = '\0';
-	r = db_run(db, &q_applied, 1, (const char *[]){ version });
+	r = db_query(db, &q_applied, DB_PARAMS(DB_TEXT(version)));
 	if (!r)
 		return -1;
 	if (PQntuples(r) > 0) {
@@ -165,7 +156,7 @@ static int apply_one(const struct config *cfg, struct db *db, const char *dir, c
 	outside = runs_outside_transaction(&sql);
 	if (outside) {
 		if (run_statements(db, &sql) < 0 ||
-		    db_exec(db, &q_record, 1, (const char *[]){ version }) < 0) {
+		    db_command(db, &q_record, DB_PARAMS(DB_TEXT(version))) < 0) {
 			report_failure(cfg, db, file, 1);
 			goto out;
 		}
