@@ -1,5 +1,7 @@
-/* langflix user add NAME — the password comes from standard input (one
- * line) or, on a terminal, from a prompt with echo off, typed twice. */
+/* langflix user add NAME | passwd NAME — the password comes from standard
+ * input (one line) or, on a terminal, from a prompt with echo off, typed
+ * twice. A new password ends every session of the user (whoever knew the
+ * old one may be signed in) in the same statement that stores it. */
 #include "buf.h"
 #include "commands.h"
 #include "crypto.h"
@@ -14,7 +16,9 @@
 static struct db_stmt q_user_add = { "user_add",
 	"INSERT INTO users (name, password_hash) VALUES ($1, $2)" };
 static struct db_stmt q_user_passwd = { "user_passwd",
-	"UPDATE users SET password_hash = $2 WHERE name = $1" };
+	"WITH u AS (UPDATE users SET password_hash = $2 WHERE name = $1 RETURNING id), "
+	"     s AS (DELETE FROM sessions WHERE user_id IN (SELECT id FROM u) RETURNING 1) "
+	"SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM s)" };
 
 static int read_line(const char *prompt, char *out, size_t n)
 {
@@ -85,8 +89,12 @@ int cmd_user(struct config *cfg, int argc, char **argv)
 	}
 	if (change) {
 		PGresult *r = db_run(&db, &q_user_passwd, 2, (const char *[]){ argv[2], buf_cstr(&hash) });
-		if (r && atoi(PQcmdTuples(r)) == 1) {
-			printf("password of %s changed\n", argv[2]);
+		if (!r) {
+			fprintf(stderr, "langflix: could not change the password: %s\n", db.err);
+		} else if (db_ll(r, 0, 0) == 1) {
+			long long ended = db_ll(r, 0, 1);
+			printf("password of %s changed; %lld session%s ended\n", argv[2], ended,
+			       ended == 1 ? "" : "s");
 			rc = 0;
 		} else {
 			fprintf(stderr, "langflix: no user %s\n", argv[2]);
