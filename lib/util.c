@@ -83,10 +83,14 @@ int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
 
 int process_protect_memory(void)
 {
-	struct rlimit none = { 0, 0 };
+	struct rlimit none = { 0, 0 }, now;
 	int rc = 0;
 
-	if (setrlimit(RLIMIT_CORE, &none) != 0)
+	/* already off (systemd's LimitCORE=0, whose units also forbid the
+	 * setrlimit call with SystemCallFilter=~@resources): nothing to do */
+	if (getrlimit(RLIMIT_CORE, &now) == 0 && now.rlim_cur == 0 && now.rlim_max == 0)
+		;
+	else if (setrlimit(RLIMIT_CORE, &none) != 0)
 		rc = -1;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		rc = -1;
