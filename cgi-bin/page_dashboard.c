@@ -29,17 +29,18 @@
 static struct db_stmt q_library = { "dashboard_library",
 	"SELECT v.id, v.path, v.size_bytes, v.duration_ms, v.width, v.height, v.fps,"
 	"       v.video_codec, v.container, v.expression, v.expression_translation, v.title,"
-	"       v.title_translation, array_to_json(v.keywords)::text, v.language, v.learn_language,"
-	"       v.show_name, v.episode, v.ready, v.not_ready_reason, v.missing,"
-	"       j.state, j.post_url, j.fail_reason, j.id, j.user_id "
+	"       v.title_translation, array_to_json(v.keywords)::text AS keywords_json, v.language,"
+	"       v.learn_language, v.show_name, v.episode, v.ready, v.not_ready_reason, v.missing,"
+	"       j.state AS job_state, j.post_url, j.fail_reason, j.id AS job_id,"
+	"       j.user_id AS job_user_id "
 	"FROM videos v LEFT JOIN upload_jobs j ON j.id = v.last_job_id "
 	"WHERE " LIBRARY_WHERE_COND
 	"ORDER BY v.id DESC LIMIT $3 OFFSET $4" };
 
 /* The pager's and the header's numbers in one scan of videos. */
 static struct db_stmt q_library_counts = { "dashboard_counts",
-	"SELECT count(*) FILTER (WHERE " LIBRARY_WHERE_COND "), count(*),"
-	"       count(*) FILTER (WHERE v.ready AND NOT v.missing) FROM videos v" };
+	"SELECT count(*) FILTER (WHERE " LIBRARY_WHERE_COND ") AS matches, count(*) AS total,"
+	"       count(*) FILTER (WHERE v.ready AND NOT v.missing) AS ready FROM videos v" };
 
 static const char *const filters[] = { "all", "ready", "not_ready", "posted", "failed" };
 static const char *const filter_labels[] = { "All", "Ready", "Not ready", "Posted", "Failed" };
@@ -87,50 +88,51 @@ static struct json_object *video_row(PGresult *r, int i, int64_t user_id)
 	char tmp[64];
 	const char *s;
 
-	json_object_object_add(v, "id", json_object_new_int64(db_ll(r, i, 0)));
-	ctx_add_str(v, "path", db_val(r, i, 1));
-	format_size(tmp, sizeof(tmp), db_ll(r, i, 2));
+	json_object_object_add(v, "id", json_object_new_int64(db_get_int(r, i, "id")));
+	ctx_add_str(v, "path", db_get(r, i, "path"));
+	format_size(tmp, sizeof(tmp), db_get_int(r, i, "size_bytes"));
 	ctx_add_str(v, "size", tmp);
-	if (db_val(r, i, 3)) {
-		format_duration(tmp, sizeof(tmp), db_ll(r, i, 3));
+	if (!db_is_null(r, i, "duration_ms")) {
+		format_duration(tmp, sizeof(tmp), db_get_int(r, i, "duration_ms"));
 		ctx_add_str(v, "duration", tmp);
 	}
-	if (db_val(r, i, 4) && db_val(r, i, 5)) {
-		snprintf(tmp, sizeof(tmp), "%lld×%lld", db_ll(r, i, 4), db_ll(r, i, 5));
+	if (!db_is_null(r, i, "width") && !db_is_null(r, i, "height")) {
+		snprintf(tmp, sizeof(tmp), "%lld×%lld", (long long)db_get_int(r, i, "width"),
+			 (long long)db_get_int(r, i, "height"));
 		ctx_add_str(v, "resolution", tmp);
 	}
-	if ((s = db_val(r, i, 6))) {
+	if ((s = db_get(r, i, "fps"))) {
 		snprintf(tmp, sizeof(tmp), "%.4g fps", strtod(s, NULL));
 		ctx_add_str(v, "fps", tmp);
 	}
-	ctx_add_str(v, "codec", db_val(r, i, 7));
-	ctx_add_str(v, "container", db_val(r, i, 8));
-	ctx_add_str(v, "expression", db_val(r, i, 9));
-	ctx_add_str(v, "expression_translation", db_val(r, i, 10));
-	ctx_add_str(v, "title", db_val(r, i, 11));
-	ctx_add_str(v, "title_translation", db_val(r, i, 12));
-	kw = json_tokener_parse(db_val(r, i, 13) ? db_val(r, i, 13) : "[]");
+	ctx_add_str(v, "codec", db_get(r, i, "video_codec"));
+	ctx_add_str(v, "container", db_get(r, i, "container"));
+	ctx_add_str(v, "expression", db_get(r, i, "expression"));
+	ctx_add_str(v, "expression_translation", db_get(r, i, "expression_translation"));
+	ctx_add_str(v, "title", db_get(r, i, "title"));
+	ctx_add_str(v, "title_translation", db_get(r, i, "title_translation"));
+	kw = json_tokener_parse(db_get(r, i, "keywords_json") ? db_get(r, i, "keywords_json") : "[]");
 	if (kw && json_object_is_type(kw, json_type_array) && json_object_array_length(kw) > 0) {
 		json_object_object_add(v, "keywords", kw);
 		json_object_object_add(v, "has_keywords", json_object_new_boolean(1));
 	} else
 		json_object_put(kw);
-	ctx_add_str(v, "language", db_val(r, i, 14));
-	ctx_add_str(v, "learn_language", db_val(r, i, 15));
-	ctx_add_str(v, "show_name", db_val(r, i, 16));
-	ctx_add_str(v, "episode", db_val(r, i, 17));
-	json_object_object_add(v, "ready", json_object_new_boolean(!strcmp(db_val(r, i, 18), "t")));
-	ctx_add_str(v, "not_ready_reason", db_val(r, i, 19));
-	json_object_object_add(v, "missing", json_object_new_boolean(!strcmp(db_val(r, i, 20), "t")));
-	if ((s = db_val(r, i, 21))) {
+	ctx_add_str(v, "language", db_get(r, i, "language"));
+	ctx_add_str(v, "learn_language", db_get(r, i, "learn_language"));
+	ctx_add_str(v, "show_name", db_get(r, i, "show_name"));
+	ctx_add_str(v, "episode", db_get(r, i, "episode"));
+	json_object_object_add(v, "ready", json_object_new_boolean(db_get_bool(r, i, "ready")));
+	ctx_add_str(v, "not_ready_reason", db_get(r, i, "not_ready_reason"));
+	json_object_object_add(v, "missing", json_object_new_boolean(db_get_bool(r, i, "missing")));
+	if ((s = db_get(r, i, "job_state"))) {
 		struct json_object *job = json_object_new_object();
 		ctx_add_str(job, "state", s);
 		ctx_add_str(job, "label", job_state_label(s));
-		ctx_add_str(job, "post_url", db_val(r, i, 22));
-		ctx_add_str(job, "fail_reason", db_val(r, i, 23));
-		ctx_add_str(job, "id", db_val(r, i, 24));   /* the job page: progress, timeline, outcome */
+		ctx_add_str(job, "post_url", db_get(r, i, "post_url"));
+		ctx_add_str(job, "fail_reason", db_get(r, i, "fail_reason"));
+		ctx_add_str(job, "id", db_get(r, i, "job_id"));   /* the job page: progress, timeline, outcome */
 		/* the library is shared, job pages are their owner's: link only those */
-		json_object_object_add(job, "mine", json_object_new_boolean(db_ll(r, i, 25) == user_id));
+		json_object_object_add(job, "mine", json_object_new_boolean(db_get_int(r, i, "job_user_id") == user_id));
 		json_object_object_add(v, "job", job);
 	}
 	return v;
@@ -203,7 +205,6 @@ int page_dashboard(struct request *req)
 	const char *filter = valid_filter(kv_get(&req->query, "filter"));
 	int64_t page = 1, size = app.cfg.page_size, matches = 0;
 	struct json_object *ctx, *videos, *accounts;
-	char lim[24], off[24];
 	PGresult *r, *t;
 	int n, naccounts = 0;
 
@@ -211,18 +212,17 @@ int page_dashboard(struct request *req)
 		q = NULL;
 	if (kv_get(&req->query, "page") && parse_int64(kv_get(&req->query, "page"), 1, 1000000, &page) < 0)
 		page = 1;
-	snprintf(lim, sizeof(lim), "%lld", (long long)size);
-	snprintf(off, sizeof(off), "%lld", (long long)((page - 1) * size));
-	r = db_run(pg->db, &q_library, 4,
-		   (const char *[]){ search_pattern(req, q), filter, lim, off });
+	r = db_query(pg->db, &q_library, DB_PARAMS(DB_TEXT(search_pattern(req, q)), DB_TEXT(filter),
+						   DB_INT(size), DB_INT((page - 1) * size)));
 	if (!r)
 		return -1;
-	t = db_run(pg->db, &q_library_counts, 2, (const char *[]){ search_pattern(req, q), filter });
+	t = db_query(pg->db, &q_library_counts,
+		     DB_PARAMS(DB_TEXT(search_pattern(req, q)), DB_TEXT(filter)));
 	if (!t) {
 		PQclear(r);
 		return -1;
 	}
-	matches = db_ll(t, 0, 0);
+	matches = db_get_int(t, 0, "matches");
 	accounts = accounts_for_page(req, 0, &naccounts);
 	if (!accounts) {
 		PQclear(r);
@@ -238,9 +238,9 @@ int page_dashboard(struct request *req)
 		json_object_array_add(videos, video_row(r, i, pg->user_id));
 	json_object_object_add(ctx, "videos", videos);
 	json_object_object_add(ctx, "has_videos", json_object_new_boolean(n > 0));
-	json_object_object_add(ctx, "library_empty", json_object_new_boolean(db_ll(t, 0, 1) == 0));
-	json_object_object_add(ctx, "library_total", json_object_new_int64(db_ll(t, 0, 1)));
-	json_object_object_add(ctx, "library_ready", json_object_new_int64(db_ll(t, 0, 2)));
+	json_object_object_add(ctx, "library_empty", json_object_new_boolean(db_get_int(t, 0, "total") == 0));
+	json_object_object_add(ctx, "library_total", json_object_new_int64(db_get_int(t, 0, "total")));
+	json_object_object_add(ctx, "library_ready", json_object_new_int64(db_get_int(t, 0, "ready")));
 	json_object_object_add(ctx, "matches", json_object_new_int64(matches));
 	json_object_object_add(ctx, "q", json_object_new_string(q ? q : ""));
 	json_object_object_add(ctx, "filter", json_object_new_string(filter));

@@ -64,28 +64,24 @@ int page_login_form(struct request *req)
 
 /* Take an attempt slot: 1 and *attempt set when the password may be
  * checked, 0 and *wait_sec set when throttled, -1 on a database error. */
-static int attempt_begin(struct request *req, const char *name, char *attempt, size_t n,
-			 long long *wait_sec, const char **why)
+static int attempt_begin(struct request *req, const char *name, int64_t *attempt,
+			 int64_t *wait_sec, const char **why)
 {
 	struct page *pg = page_of(req);
-	char window[24], pair_max[24], addr_max[24], name_max[24], max_delay[24];
 	PGresult *r;
 	int ok;
 
-	snprintf(window, sizeof(window), "%lld", (long long)app.cfg.login_window_sec);
-	snprintf(pair_max, sizeof(pair_max), "%lld", (long long)app.cfg.login_max_failures);
-	snprintf(addr_max, sizeof(addr_max), "%lld", 4 * (long long)app.cfg.login_max_failures);
-	snprintf(name_max, sizeof(name_max), "%lld", (long long)app.cfg.login_name_max_failures);
-	snprintf(max_delay, sizeof(max_delay), "%lld", (long long)app.cfg.login_name_max_delay_sec);
-	r = db_run(pg->db, &q_attempt_begin, 7, (const char *[]){ name, req->remote_addr, window,
-			pair_max, addr_max, name_max, max_delay });
+	r = db_query(pg->db, &q_attempt_begin,
+		     DB_PARAMS(DB_TEXT(name), DB_TEXT(req->remote_addr), DB_INT(app.cfg.login_window_sec),
+			       DB_INT(app.cfg.login_max_failures), DB_INT(4 * app.cfg.login_max_failures),
+			       DB_INT(app.cfg.login_name_max_failures),
+			       DB_INT(app.cfg.login_name_max_delay_sec)));
 	if (!r)
 		return -1;
-	ok = db_val(r, 0, 0) != NULL;
-	if (ok)
-		snprintf(attempt, n, "%s", db_val(r, 0, 0));
-	*wait_sec = db_ll(r, 0, 1);
-	*why = !strcmp(db_val(r, 0, 2) ? db_val(r, 0, 2) : "", "name") ? "name" : "address";
+	ok = !db_is_null(r, 0, "attempt");
+	*attempt = db_get_int(r, 0, "attempt");
+	*wait_sec = db_get_int(r, 0, "wait_sec");
+	*why = !strcmp(db_get_text(r, 0, "why"), "name") ? "name" : "address";
 	PQclear(r);
 	return ok;
 }
@@ -108,12 +104,11 @@ static void make_dummy(void)
 static void upgrade_hash(struct request *req, int64_t user_id, const char *old, const char *password)
 {
 	struct buf fresh = BUF_INIT;
-	char uid[24];
 
-	snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
 	if (password_hash(password, &fresh) == 0 &&
-	    db_exec(page_of(req)->db, &q_rehash, 3, (const char *[]){ uid, old, buf_cstr(&fresh) }) == 0)
-		log_info("event=password_rehashed user_id=%s", uid);
+	    db_command(page_of(req)->db, &q_rehash,
+		       DB_PARAMS(DB_INT(user_id), DB_TEXT(old), DB_TEXT(buf_cstr(&fresh)))) == 1)
+		log_info("event=password_rehashed user_id=%lld", (long long)user_id);
 	buf_free(&fresh);
 }
 
@@ -121,7 +116,8 @@ static int check_password(struct request *req, const char *name, const char *pas
 			  int64_t *user_id)
 {
 	struct page *pg = page_of(req);
-	PGresult *r = db_run(pg->db, &q_user_for_login, 1, (const char *[]){ name });
+	PGresult *r = db_query(pg->db, &q_user_for_login, DB_PARAMS(DB_TEXT(name)));
+	const char *stored;
 	int ok;
 
 	if (!r)
@@ -132,28 +128,31 @@ static int check_password(struct request *req, const char *name, const char *pas
 		password_verify(password, buf_cstr(&dummy));
 		return 0;
 	}
-	*user_id = db_ll(r, 0, 0);
-	ok = password_verify(password, db_val(r, 0, 1)) == 1;
-	if (ok && password_needs_rehash(db_val(r, 0, 1)))
-		upgrade_hash(req, *user_id, db_val(r, 0, 1), password);
+	*user_id = db_get_int(r, 0, "id");
+	stored = db_get_text(r, 0, "password_hash");
+	ok = password_verify(password, stored) == 1;
+	if (ok && password_needs_rehash(stored))
+		upgrade_hash(req, *user_id, stored, password);
 	PQclear(r);
 	return ok;
 }
 
-static int too_many_attempts(struct request *req, const char *name, long long wait_sec,
+static int too_many_attempts(struct request *req, const char *name, int64_t wait_sec,
 			     const char *why)
 {
 	char msg[160];
 
+	long long wait = (long long)wait_sec;
+
 	log_warn("event=login_throttled user=%s addr=%s rule=%s wait_sec=%lld", log_quote(name),
-		 log_quote(req->remote_addr), why, wait_sec);
-	req_header(req, "Retry-After: %lld", wait_sec);
-	if (wait_sec <= 90)
+		 log_quote(req->remote_addr), why, wait);
+	req_header(req, "Retry-After: %lld", wait);
+	if (wait <= 90)
 		snprintf(msg, sizeof(msg), "Too many failed sign-in attempts. Wait %lld seconds and try "
-			 "again.", wait_sec);
+			 "again.", wait);
 	else
 		snprintf(msg, sizeof(msg), "Too many failed sign-in attempts. Wait %lld minutes and try "
-			 "again.", (wait_sec + 59) / 60);
+			 "again.", (wait + 59) / 60);
 	return show_form(req, 429, name, msg);
 }
 
@@ -163,14 +162,12 @@ int page_login_submit(struct request *req)
 	const char *name = kv_get(&req->form, "name");
 	const char *password = kv_get(&req->form, "password");
 	const char *why = NULL;
-	char attempt[24];
-	long long wait_sec = 0;
-	int64_t user_id = 0;
+	int64_t attempt = 0, wait_sec = 0, user_id = 0;
 	int rc;
 
 	if (!name || !*name || !password || !*password || strlen(name) > 64 || strlen(password) > 1024)
 		return show_form(req, 400, name, "Enter your user name and password.");
-	rc = attempt_begin(req, name, attempt, sizeof(attempt), &wait_sec, &why);
+	rc = attempt_begin(req, name, &attempt, &wait_sec, &why);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
@@ -185,7 +182,8 @@ int page_login_submit(struct request *req)
 	}
 	if (session_create(req, user_id, name) < 0)
 		return -1;
-	db_exec(pg->db, &q_attempt_ok, 3, (const char *[]){ attempt, name, req->remote_addr });
+	db_command(pg->db, &q_attempt_ok,
+		   DB_PARAMS(DB_INT(attempt), DB_TEXT(name), DB_TEXT(req->remote_addr)));
 	log_info("event=login_ok user=%s", log_quote(name));
 	redirect(req, 303, safe_next(kv_get(&req->form, "next")));
 	return 0;

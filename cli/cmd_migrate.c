@@ -56,7 +56,7 @@ static int apply_one(struct db *db, const char *dir, const char *file)
 
 	memcpy(version, file, 3);
 	version[3] = '\0';
-	r = db_run(db, &q_applied, 1, (const char *[]){ version });
+	r = db_query(db, &q_applied, DB_PARAMS(DB_TEXT(version)));
 	if (!r)
 		return -1;
 	if (PQntuples(r) > 0) {
@@ -69,15 +69,15 @@ static int apply_one(struct db *db, const char *dir, const char *file)
 		fprintf(stderr, "langflix: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (db_simple(db, "BEGIN") < 0)
+	if (db_begin(db) < 0)
 		goto out;
 	if (db_simple(db, buf_cstr(&sql)) < 0 ||
-	    db_exec(db, &q_record, 1, (const char *[]){ version }) < 0) {
+	    db_command(db, &q_record, DB_PARAMS(DB_TEXT(version))) < 0) {
 		fprintf(stderr, "langflix: migration %s failed: %s\n", file, db->err);
-		db_simple(db, "ROLLBACK");
+		db_rollback(db);
 		goto out;
 	}
-	if (db_simple(db, "COMMIT") < 0)
+	if (db_commit(db) < 0)
 		goto out;
 	printf("applied %s\n", file);
 	rc = 1;

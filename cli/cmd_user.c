@@ -18,7 +18,7 @@ static struct db_stmt q_user_add = { "user_add",
 static struct db_stmt q_user_passwd = { "user_passwd",
 	"WITH u AS (UPDATE users SET password_hash = $2 WHERE name = $1 RETURNING id), "
 	"     s AS (DELETE FROM sessions WHERE user_id IN (SELECT id FROM u) RETURNING 1) "
-	"SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM s)" };
+	"SELECT (SELECT count(*) FROM u) AS changed, (SELECT count(*) FROM s) AS ended" };
 
 static int read_line(const char *prompt, char *out, size_t n)
 {
@@ -88,11 +88,12 @@ int cmd_user(struct config *cfg, int argc, char **argv)
 		goto out;
 	}
 	if (change) {
-		PGresult *r = db_run(&db, &q_user_passwd, 2, (const char *[]){ argv[2], buf_cstr(&hash) });
+		PGresult *r = db_query(&db, &q_user_passwd,
+				       DB_PARAMS(DB_TEXT(argv[2]), DB_TEXT(buf_cstr(&hash))));
 		if (!r) {
 			fprintf(stderr, "langflix: could not change the password: %s\n", db.err);
-		} else if (db_ll(r, 0, 0) == 1) {
-			long long ended = db_ll(r, 0, 1);
+		} else if (db_get_int(r, 0, "changed") == 1) {
+			long long ended = (long long)db_get_int(r, 0, "ended");
 			printf("password of %s changed; %lld session%s ended\n", argv[2], ended,
 			       ended == 1 ? "" : "s");
 			rc = 0;
@@ -101,7 +102,7 @@ int cmd_user(struct config *cfg, int argc, char **argv)
 		}
 		if (r)
 			PQclear(r);
-	} else if (db_exec(&db, &q_user_add, 2, (const char *[]){ argv[2], buf_cstr(&hash) }) < 0) {
+	} else if (db_command(&db, &q_user_add, DB_PARAMS(DB_TEXT(argv[2]), DB_TEXT(buf_cstr(&hash)))) < 0) {
 		if (!strcmp(db_sqlstate(&db), "23505"))
 			fprintf(stderr, "langflix: user %s already exists\n", argv[2]);
 		else

@@ -104,6 +104,7 @@ static struct json_object *faults_json(void)
 	json_object_object_add(o, "rate_5xx", json_object_new_double(G.faults.rate_5xx));
 	json_object_object_add(o, "rate_429", json_object_new_double(G.faults.rate_429));
 	json_object_object_add(o, "rate_drop", json_object_new_double(G.faults.rate_drop));
+	json_object_object_add(o, "rate_416", json_object_new_double(G.faults.rate_416));
 	json_object_object_add(o, "truncated_json", json_object_new_double(G.faults.rate_truncated));
 	json_object_object_add(o, "slow_ms", json_object_new_int64(G.faults.slow_ms));
 	json_object_object_add(o, "upload_url_ttl_sec", json_object_new_int64(G.rt.upload_url_ttl_sec));
@@ -202,7 +203,7 @@ int handle_ctl_faults(struct request *req)
 {
 	static const char *const known[] = { "seed", "rate_5xx", "rate_429", "rate_drop", "truncated_json",
 					      "slow_ms", "upload_url_ttl_sec", "fail_reason",
-					      "processing_delay_ms", "unaudited" };
+					      "processing_delay_ms", "unaudited", "rate_416" };
 	struct json_object *b = ctl_body(req), *reply;
 	struct emu_faults f;
 	struct emu_runtime rt;
@@ -228,6 +229,7 @@ int handle_ctl_faults(struct request *req)
 	bad |= num(b, "rate_5xx", 0, 1, &f.rate_5xx) < 0;
 	bad |= num(b, "rate_429", 0, 1, &f.rate_429) < 0;
 	bad |= num(b, "rate_drop", 0, 1, &f.rate_drop) < 0;
+	bad |= num(b, "rate_416", 0, 1, &f.rate_416) < 0;
 	bad |= num(b, "truncated_json", 0, 1, &f.rate_truncated) < 0;
 	if ((r = num(b, "seed", 0, 9007199254740992.0, &d)) == 1)
 		f.seed = f.rng = (uint64_t)d;

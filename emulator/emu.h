@@ -62,6 +62,7 @@ struct emu_runtime {
 struct emu_faults {
 	uint64_t seed, rng;
 	double rate_5xx, rate_429, rate_drop, rate_truncated;
+	double rate_416;             /* chunk PUTs refused with 416 and what is held */
 	int64_t slow_ms;
 };
 

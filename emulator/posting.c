@@ -1,9 +1,9 @@
 /* posting.c — Content Posting API (tiktok-api.md §2): creator_info,
  * Direct Post init, inbox (draft) init, status fetch, cancel. */
 #include "emu.h"
-#include "chunkplan.h"
 #include "crypto.h"
 #include "log.h"
+#include "rules.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -167,12 +167,12 @@ static int get_int(struct json_object *o, const char *k, int64_t *out)
 	return 0;
 }
 
-/* source_info: FILE_UPLOAD with the exact chunk rules (chunkplan.h). */
+/* source_info: FILE_UPLOAD with TikTok's chunk rules (rules.h). */
 static int parse_source(struct request *req, struct json_object *body, struct source *s)
 {
 	struct json_object *si, *src;
 	const char *source;
-	char why[CHUNK_WHY_LEN];
+	char why[TT_WHY_LEN];
 
 	if (!json_object_object_get_ex(body, "source_info", &si) || !json_object_is_type(si, json_type_object))
 		return invalid(req, "invalid_params", "source_info is required", NULL);
@@ -192,7 +192,7 @@ static int parse_source(struct request *req, struct json_object *body, struct so
 	    get_int(si, "total_chunk_count", &s->count) < 0)
 		return invalid(req, "invalid_chunk_plan", "The chunk size is invalid",
 			       "video_size, chunk_size and total_chunk_count must be integers");
-	if (!chunk_plan_valid(s->size, s->chunk, s->count, why))
+	if (tt_chunk_plan_check(s->size, s->chunk, s->count, why) < 0)
 		return invalid(req, "invalid_chunk_plan", "The chunk size is invalid", why);
 	return 0;
 }

@@ -5,10 +5,11 @@
  *
  * Envelope: {client_key, event, create_time, user_openid, content}, where
  * content is a JSON object serialised as a string. Header
- * TikTok-Signature: t=<unix>,s=<hex HMAC-SHA256(client_secret, t "." body)>. */
+ * TikTok-Signature: t=<unix>,s=<hex HMAC-SHA256(client_secret, t "." body)>,
+ * signed by the emulator's own code (rules.h), not the product's. */
 #include "emu.h"
 #include "log.h"
-#include "tiktok_sig.h"
+#include "rules.h"
 #include "util.h"
 
 #include <errno.h>
@@ -111,7 +112,7 @@ static long post_once(const char *url, const char *secret, const char *body)
 
 	if (!c)
 		return 0;
-	tiktok_signature_header(secret, now_unix(), body, strlen(body), sig, sizeof(sig));
+	tt_webhook_signature_header(secret, now_unix(), body, strlen(body), sig, sizeof(sig));
 	snprintf(line, sizeof(line), "TikTok-Signature: %s", sig);
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, line);
