@@ -25,6 +25,11 @@ CREATE TABLE login_known_addresses (
     PRIMARY KEY (name, remote_addr)
 );
 
+-- Whole seconds from now until t, at least 1 (for Retry-After).
+CREATE FUNCTION login_seconds_until(t timestamptz) RETURNS int LANGUAGE sql AS $$
+    SELECT greatest(ceil(extract(epoch FROM t - clock_timestamp()))::int, 1)
+$$;
+
 CREATE FUNCTION login_attempt_begin(p_name text, p_addr text, p_window int, p_pair_max int,
                                     p_addr_max int, p_name_max int, p_max_delay int,
                                     OUT attempt bigint, OUT wait_sec int, OUT why text)
@@ -39,29 +44,28 @@ DECLARE
     name_last timestamptz;
     delay int;
 BEGIN
-    -- class 7318463 keeps these keys apart from the other advisory locks
+    -- one name, then one address, at a time (always in this order: no
+    -- deadlock); class numbers keep the keys apart from other advisory locks
     PERFORM pg_advisory_xact_lock(7318463, hashtext(p_name));
+    PERFORM pg_advisory_xact_lock(7318464, hashtext(p_addr));
     since := clock_timestamp() - make_interval(secs => p_window);
     wait_sec := 0;
 
-    SELECT count(*), min(at) INTO pair_n, pair_oldest FROM login_failures
-     WHERE name = p_name AND remote_addr = p_addr AND at > since;
-    IF pair_n >= p_pair_max THEN
-        wait_sec := greatest(ceil(extract(epoch FROM
-                    pair_oldest + make_interval(secs => p_window) - clock_timestamp()))::int, 1);
+    -- rules 1 and 2: this address, for this name and for all names
+    SELECT count(*) FILTER (WHERE name = p_name), min(at) FILTER (WHERE name = p_name),
+           count(*), min(at)
+      INTO pair_n, pair_oldest, addr_n, addr_oldest
+      FROM login_failures WHERE remote_addr = p_addr AND at > since;
+    IF pair_n >= p_pair_max OR addr_n >= p_addr_max THEN
+        -- wait until every rule that is over lets go
+        wait_sec := login_seconds_until(make_interval(secs => p_window) + greatest(
+                        CASE WHEN pair_n >= p_pair_max THEN pair_oldest END,
+                        CASE WHEN addr_n >= p_addr_max THEN addr_oldest END));
         why := 'address';
         RETURN;
     END IF;
 
-    SELECT count(*), min(at) INTO addr_n, addr_oldest FROM login_failures
-     WHERE remote_addr = p_addr AND at > since;
-    IF addr_n >= p_addr_max THEN
-        wait_sec := greatest(ceil(extract(epoch FROM
-                    addr_oldest + make_interval(secs => p_window) - clock_timestamp()))::int, 1);
-        why := 'address';
-        RETURN;
-    END IF;
-
+    -- rule 3: this name from all addresses, unless this one is the user's
     IF NOT EXISTS (SELECT 1 FROM login_known_addresses
                     WHERE name = p_name AND remote_addr = p_addr
                       AND last_ok_at > clock_timestamp() - interval '30 days') THEN
@@ -71,8 +75,7 @@ BEGIN
             -- 2^k grows past any cap quickly: cap the exponent, then the delay
             delay := least(p_max_delay, (2 ^ least(name_n - p_name_max, 20))::int);
             IF name_last + make_interval(secs => delay) > clock_timestamp() THEN
-                wait_sec := greatest(ceil(extract(epoch FROM
-                            name_last + make_interval(secs => delay) - clock_timestamp()))::int, 1);
+                wait_sec := login_seconds_until(name_last + make_interval(secs => delay));
                 why := 'name';
                 RETURN;
             END IF;
