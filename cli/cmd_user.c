@@ -1,7 +1,8 @@
 /* langflix user add NAME | passwd NAME — the password comes from standard
  * input (one line) or, on a terminal, from a prompt with echo off, typed
  * twice. A new password ends every session of the user (whoever knew the
- * old one may be signed in) in the same statement that stores it. */
+ * old one may be signed in) in the same statement that stores it, and
+ * forgets the addresses the throttle trusted for the user. */
 #include "buf.h"
 #include "commands.h"
 #include "crypto.h"
@@ -17,7 +18,10 @@ static struct db_stmt q_user_add = { "user_add",
 	"INSERT INTO users (name, password_hash) VALUES ($1, $2)" };
 static struct db_stmt q_user_passwd = { "user_passwd",
 	"WITH u AS (UPDATE users SET password_hash = $2 WHERE name = $1 RETURNING id), "
-	"     s AS (DELETE FROM sessions WHERE user_id IN (SELECT id FROM u) RETURNING 1) "
+	"     s AS (DELETE FROM sessions WHERE user_id IN (SELECT id FROM u) RETURNING 1), "
+	/* addresses that signed in with the old password are not the user's
+	 * by proof any more (sign-in throttling exempts them) */
+	"     k AS (DELETE FROM login_known_addresses WHERE name = $1 AND EXISTS (SELECT 1 FROM u)) "
 	"SELECT (SELECT count(*) FROM u) AS changed, (SELECT count(*) FROM s) AS ended" };
 
 static int read_line(const char *prompt, char *out, size_t n)

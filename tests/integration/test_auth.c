@@ -673,6 +673,15 @@ static void password_change_ends_every_session(void **state)
 	t_contains(line, "2 sessions ended");
 	assert_int_equal(get_status(a, "/"), 303);
 	assert_int_equal(get_status(b, "/"), 303);
+	/* nor does the throttle trust the addresses that used the old one */
+	{
+		PGconn *db = t_db();
+		assert_int_equal(t_db_num(db, "SELECT count(*) FROM login_known_addresses WHERE name = $1", 1,
+					  (const char *[]){ name }), 0);
+		assert_int_equal(t_db_num(db, "SELECT count(*) FROM login_known_addresses WHERE name = $1", 1,
+					  (const char *[]){ other }), 1);
+		PQfinish(db);
+	}
 	/* someone else's session lives on */
 	assert_int_equal(get_status(o, "/"), 200);
 	tc_free(a);
