@@ -2,6 +2,9 @@
  * than hand a NULL to code that cannot do anything sensible with it. */
 #include "util.h"
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,4 +79,28 @@ int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int process_protect_memory(void)
+{
+	struct rlimit none = { 0, 0 }, now;
+	int rc = 0;
+
+	/* already off (systemd's LimitCORE=0, whose units also forbid the
+	 * setrlimit call with SystemCallFilter=~@resources): nothing to do */
+	if (getrlimit(RLIMIT_CORE, &now) == 0 && now.rlim_cur == 0 && now.rlim_max == 0)
+		;
+	else if (setrlimit(RLIMIT_CORE, &none) != 0)
+		rc = -1;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		rc = -1;
+	return rc;
+}
+
+int process_memory_protected(void)
+{
+	struct rlimit lim;
+
+	return getrlimit(RLIMIT_CORE, &lim) == 0 && lim.rlim_cur == 0 && lim.rlim_max == 0 &&
+	       prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0;
 }
