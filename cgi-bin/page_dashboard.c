@@ -10,8 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Whether the video was posted (a published or inboxed job) by anyone, or
+ * by another user than the viewer. */
+#define POSTED_WHERE(who) \
+	"EXISTS (SELECT 1 FROM upload_jobs p WHERE p.video_id = v.id" who \
+	"        AND p.state IN ('published', 'inboxed'))"
+#define POSTED_BY_ANYONE POSTED_WHERE("")
+#define POSTED_BY_OTHERS POSTED_WHERE(" AND p.user_id <> $3")
+
+/* The viewer's own latest job of the video: another user's job outcome
+ * (account, link, reason, even that it failed) is theirs alone. */
+#define VIEWERS_LATEST_JOB \
+	"(SELECT m.state, m.post_url, m.fail_reason, m.id FROM upload_jobs m" \
+	"  WHERE m.video_id = v.id AND m.user_id = $3 ORDER BY m.id DESC LIMIT 1)"
+
 /* The filters, one SQL condition used by both statements below:
- * $1 search pattern ('' for none), $2 filter name. */
+ * $1 search pattern ('' for none), $2 filter name, $3 the viewer (users.id). */
 #define LIBRARY_WHERE_COND \
 	"($1 = '' OR v.title ILIKE $1 OR v.title_translation ILIKE $1" \
 	"       OR v.expression ILIKE $1 OR v.expression_translation ILIKE $1" \
@@ -20,21 +34,21 @@
 	"  AND CASE $2" \
 	"        WHEN 'ready' THEN v.ready AND NOT v.missing" \
 	"        WHEN 'not_ready' THEN NOT v.ready OR v.missing" \
-	"        WHEN 'posted' THEN coalesce(v.tiktok_state IN ('published', 'inboxed'), false)" \
-	"        WHEN 'failed' THEN coalesce(v.tiktok_state = 'failed', false)" \
+	"        WHEN 'posted' THEN " POSTED_BY_ANYONE \
+	"        WHEN 'failed' THEN coalesce((SELECT l.state = 'failed' FROM " VIEWERS_LATEST_JOB " l), false)" \
 	"        ELSE true END "
 
-/* One page of videos with their latest job (videos.last_job_id is kept
- * current by a trigger, sql/005); $3 limit, $4 offset. */
+/* One page of videos with the viewer's latest job and whether anyone
+ * posted it; $4 limit, $5 offset. */
 static struct db_stmt q_library = { "dashboard_library",
 	"SELECT v.id, v.path, v.size_bytes, v.duration_ms, v.width, v.height, v.fps,"
 	"       v.video_codec, v.container, v.expression, v.expression_translation, v.title,"
 	"       v.title_translation, array_to_json(v.keywords)::text, v.language, v.learn_language,"
 	"       v.show_name, v.episode, v.ready, v.not_ready_reason, v.missing,"
-	"       j.state, j.post_url, j.fail_reason, j.id, j.user_id "
-	"FROM videos v LEFT JOIN upload_jobs j ON j.id = v.last_job_id "
+	"       j.state, j.post_url, j.fail_reason, j.id, " POSTED_BY_OTHERS " "
+	"FROM videos v LEFT JOIN LATERAL " VIEWERS_LATEST_JOB " j ON true "
 	"WHERE " LIBRARY_WHERE_COND
-	"ORDER BY v.id DESC LIMIT $3 OFFSET $4" };
+	"ORDER BY v.id DESC LIMIT $4 OFFSET $5" };
 
 /* The pager's and the header's numbers in one scan of videos. */
 static struct db_stmt q_library_counts = { "dashboard_counts",
@@ -81,7 +95,7 @@ static void format_duration(char *out, size_t n, long long ms)
 	snprintf(out, n, "%lld:%02lld", s / 60, s % 60);
 }
 
-static struct json_object *video_row(PGresult *r, int i, int64_t user_id)
+static struct json_object *video_row(PGresult *r, int i)
 {
 	struct json_object *v = json_object_new_object(), *kw;
 	char tmp[64];
@@ -123,16 +137,17 @@ static struct json_object *video_row(PGresult *r, int i, int64_t user_id)
 	ctx_add_str(v, "not_ready_reason", db_val(r, i, 19));
 	json_object_object_add(v, "missing", json_object_new_boolean(!strcmp(db_val(r, i, 20), "t")));
 	if ((s = db_val(r, i, 21))) {
+		/* the viewer's own job (the query returns no other's) */
 		struct json_object *job = json_object_new_object();
 		ctx_add_str(job, "state", s);
 		ctx_add_str(job, "label", job_state_label(s));
 		ctx_add_str(job, "post_url", db_val(r, i, 22));
 		ctx_add_str(job, "fail_reason", db_val(r, i, 23));
 		ctx_add_str(job, "id", db_val(r, i, 24));   /* the job page: progress, timeline, outcome */
-		/* the library is shared, job pages are their owner's: link only those */
-		json_object_object_add(job, "mine", json_object_new_boolean(db_ll(r, i, 25) == user_id));
 		json_object_object_add(v, "job", job);
 	}
+	/* the library is shared: others learn only that someone posted it */
+	json_object_object_add(v, "posted_by_other", json_object_new_boolean(!strcmp(db_val(r, i, 25), "t")));
 	return v;
 }
 
@@ -203,7 +218,7 @@ int page_dashboard(struct request *req)
 	const char *filter = valid_filter(kv_get(&req->query, "filter"));
 	int64_t page = 1, size = app.cfg.page_size, matches = 0;
 	struct json_object *ctx, *videos, *accounts;
-	char lim[24], off[24];
+	char lim[24], off[24], uid[24];
 	PGresult *r, *t;
 	int n, naccounts = 0;
 
@@ -213,11 +228,12 @@ int page_dashboard(struct request *req)
 		page = 1;
 	snprintf(lim, sizeof(lim), "%lld", (long long)size);
 	snprintf(off, sizeof(off), "%lld", (long long)((page - 1) * size));
-	r = db_run(pg->db, &q_library, 4,
-		   (const char *[]){ search_pattern(req, q), filter, lim, off });
+	snprintf(uid, sizeof(uid), "%lld", (long long)pg->user_id);
+	r = db_run(pg->db, &q_library, 5,
+		   (const char *[]){ search_pattern(req, q), filter, uid, lim, off });
 	if (!r)
 		return -1;
-	t = db_run(pg->db, &q_library_counts, 2, (const char *[]){ search_pattern(req, q), filter });
+	t = db_run(pg->db, &q_library_counts, 3, (const char *[]){ search_pattern(req, q), filter, uid });
 	if (!t) {
 		PQclear(r);
 		return -1;
@@ -235,7 +251,7 @@ int page_dashboard(struct request *req)
 	videos = json_object_new_array();
 	n = PQntuples(r);
 	for (int i = 0; i < n; i++)
-		json_object_array_add(videos, video_row(r, i, pg->user_id));
+		json_object_array_add(videos, video_row(r, i));
 	json_object_object_add(ctx, "videos", videos);
 	json_object_object_add(ctx, "has_videos", json_object_new_boolean(n > 0));
 	json_object_object_add(ctx, "library_empty", json_object_new_boolean(db_ll(t, 0, 1) == 0));
