@@ -18,7 +18,9 @@ struct config_key32 {
 /* The generic, table-driven loader: any program describes its settings
  * as rows bound to offsets in its own struct (see the table in config.c
  * for the app's, emulator/ for the emulator's). */
-enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_BOOL, CONFIG_KEY32, CONFIG_LEVEL };
+/* CONFIG_URL: a string that must be https://, or http:// to this machine
+ * (url_https_or_loopback): where secrets and videos go. */
+enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_BOOL, CONFIG_KEY32, CONFIG_LEVEL, CONFIG_URL };
 
 struct config_setting {
 	const char *name;

@@ -18,6 +18,11 @@ double now_mono(void);
 /* Strict decimal parsing of a whole string into [min,max]. 0 or -1. */
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/* Whether a URL we send secrets or the video to is safe from the network:
+ * https://, or plain http:// only to this machine (127.0.0.0/8, [::1],
+ * localhost: the emulator in the tests and the demo). */
+int url_https_or_loopback(const char *url);
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif
