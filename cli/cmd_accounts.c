@@ -3,6 +3,7 @@
  * scopes, when the tokens expire, and their jobs by state. No token is
  * ever printed (they are sealed in the database anyway). */
 #include "commands.h"
+#include "arena.h"
 #include "db.h"
 
 #include <stdio.h>
@@ -39,16 +40,21 @@ int cmd_accounts(struct config *cfg, int argc, char **argv)
 	printf("%-5s %-16s %-15s %-20s %-16s %-16s %-10s %s\n", "ID", "USER", "STATUS", "NAME",
 	       "ACCESS UNTIL", "REFRESH UNTIL", "ACTIVE/OK/FAILED", "SCOPES");
 	for (int i = 0; i < PQntuples(r); i++) {
+		struct arena a;
 		char jobs[48];
-		snprintf(jobs, sizeof(jobs), "%s/%s/%s", PQgetvalue(r, i, 10), PQgetvalue(r, i, 11),
-			 PQgetvalue(r, i, 12));
-		printf("%-5s %-16s %-15s %-20s %-16s %-16s %-16s %s\n", PQgetvalue(r, i, 0),
-		       PQgetvalue(r, i, 1), PQgetvalue(r, i, 5), PQgetvalue(r, i, 2), PQgetvalue(r, i, 8),
-		       PQgetvalue(r, i, 9), jobs, PQgetvalue(r, i, 7));
-		printf("      open_id %s, @%s", PQgetvalue(r, i, 4), PQgetvalue(r, i, 3));
+
+		/* names and reasons come from TikTok: never raw to the terminal */
+		arena_init(&a);
+#define COL(n) cli_text(&a, PQgetvalue(r, i, (n)))
+		snprintf(jobs, sizeof(jobs), "%s/%s/%s", COL(10), COL(11), COL(12));
+		printf("%-5s %-16s %-15s %-20s %-16s %-16s %-16s %s\n", COL(0), COL(1), COL(5), COL(2),
+		       COL(8), COL(9), jobs, COL(7));
+		printf("      open_id %s, @%s", COL(4), COL(3));
 		if (*PQgetvalue(r, i, 6))
-			printf(" — %s", PQgetvalue(r, i, 6));
+			printf(" — %s", COL(6));
+#undef COL
 		putchar('\n');
+		arena_free(&a);
 	}
 	if (PQntuples(r) == 0)
 		printf("(no TikTok accounts)\n");

@@ -6,6 +6,7 @@
  * WHEN is a time PostgreSQL understands ("2026-09-01", "2026-09-01 12:00+02")
  * or an age: 30m, 12h, 7d. The filters combine (AND). */
 #include "commands.h"
+#include "arena.h"
 #include "db.h"
 #include "util.h"
 
@@ -129,14 +130,20 @@ int cmd_jobs(struct config *cfg, int argc, char **argv)
 	printf("%-6s %-10s %-6s %-9s %-19s %-20s %s\n", "ID", "STATE", "MODE", "ATTEMPTS", "CREATED",
 	       "ACCOUNT", "VIDEO");
 	for (int i = 0; i < PQntuples(r); i++) {
-		printf("%-6s %-10s %-6s %-9s %-19s %-20s %s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-		       PQgetvalue(r, i, 2), PQgetvalue(r, i, 5), PQgetvalue(r, i, 9), PQgetvalue(r, i, 4),
-		       PQgetvalue(r, i, 3));
+		struct arena a;
+
+		/* account names, reasons and paths: never raw to the terminal */
+		arena_init(&a);
+#define COL(n) cli_text(&a, PQgetvalue(r, i, (n)))
+		printf("%-6s %-10s %-6s %-9s %-19s %-20s %s", COL(0), COL(1), COL(2), COL(5), COL(9),
+		       COL(4), COL(3));
 		if (*PQgetvalue(r, i, 11))
-			printf("  %s", PQgetvalue(r, i, 11));
+			printf("  %s", COL(11));
 		if (*PQgetvalue(r, i, 10))
-			printf("  (%s)", PQgetvalue(r, i, 10));
+			printf("  (%s)", COL(10));
+#undef COL
 		putchar('\n');
+		arena_free(&a);
 	}
 	if (PQntuples(r) == 0)
 		printf("(no jobs match)\n");
