@@ -9,15 +9,17 @@
 #include <stdio.h>
 
 static struct db_stmt q_accounts = { "cli_accounts",
-	"SELECT a.id, u.name, coalesce(nullif(a.display_name, ''), '-'),"
-	"       coalesce(nullif(a.username, ''), '-'), a.open_id, a.status,"
-	"       coalesce(a.status_reason, ''), a.scopes,"
-	"       coalesce(to_char(a.access_expires_at, 'YYYY-MM-DD HH24:MI'), '-'),"
-	"       coalesce(to_char(a.refresh_expires_at, 'YYYY-MM-DD'), '-'),"
+	"SELECT a.id, u.name AS user_name, coalesce(nullif(a.display_name, ''), '-') AS display_name,"
+	"       coalesce(nullif(a.username, ''), '-') AS username, a.open_id, a.status,"
+	"       a.status_reason, a.scopes,"
+	"       coalesce(to_char(a.access_expires_at, 'YYYY-MM-DD HH24:MI'), '-') AS access_until,"
+	"       coalesce(to_char(a.refresh_expires_at, 'YYYY-MM-DD'), '-') AS refresh_until,"
 	"       (SELECT count(*) FROM upload_jobs j WHERE j.account_id = a.id"
-	"          AND j.state IN ('queued', 'uploading', 'processing')),"
-	"       (SELECT count(*) FROM upload_jobs j WHERE j.account_id = a.id AND j.state = 'published'),"
-	"       (SELECT count(*) FROM upload_jobs j WHERE j.account_id = a.id AND j.state = 'failed') "
+	"          AND j.state IN ('queued', 'uploading', 'processing')) AS active,"
+	"       (SELECT count(*) FROM upload_jobs j WHERE j.account_id = a.id"
+	"          AND j.state = 'published') AS published,"
+	"       (SELECT count(*) FROM upload_jobs j WHERE j.account_id = a.id"
+	"          AND j.state = 'failed') AS failed "
 	"FROM tiktok_accounts a JOIN users u ON u.id = a.user_id ORDER BY a.id" };
 
 int cmd_accounts(struct config *cfg, int argc, char **argv)
@@ -32,7 +34,7 @@ int cmd_accounts(struct config *cfg, int argc, char **argv)
 		return 2;
 	}
 	db_init(&db, cfg->database_url);
-	r = db_run(&db, &q_accounts, 0, NULL);
+	r = db_query(&db, &q_accounts, 0, NULL);
 	if (!r) {
 		fprintf(stderr, "langflix: cannot read the accounts: %s\n", db.err);
 		goto out;
@@ -45,13 +47,14 @@ int cmd_accounts(struct config *cfg, int argc, char **argv)
 
 		/* names and reasons come from TikTok: never raw to the terminal */
 		arena_init(&a);
-#define COL(n) cli_text(&a, PQgetvalue(r, i, (n)))
-		snprintf(jobs, sizeof(jobs), "%s/%s/%s", COL(10), COL(11), COL(12));
-		printf("%-5s %-16s %-15s %-20s %-16s %-16s %-16s %s\n", COL(0), COL(1), COL(5), COL(2),
-		       COL(8), COL(9), jobs, COL(7));
-		printf("      open_id %s, @%s", COL(4), COL(3));
-		if (*PQgetvalue(r, i, 6))
-			printf(" — %s", COL(6));
+#define COL(name) cli_text(&a, db_get_text(r, i, (name)))
+		snprintf(jobs, sizeof(jobs), "%s/%s/%s", COL("active"), COL("published"), COL("failed"));
+		printf("%-5s %-16s %-15s %-20s %-16s %-16s %-16s %s\n", COL("id"), COL("user_name"),
+		       COL("status"), COL("display_name"), COL("access_until"), COL("refresh_until"), jobs,
+		       COL("scopes"));
+		printf("      open_id %s, @%s", COL("open_id"), COL("username"));
+		if (*db_get_text(r, i, "status_reason"))
+			printf(" — %s", COL("status_reason"));
 #undef COL
 		putchar('\n');
 		arena_free(&a);
