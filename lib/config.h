@@ -19,8 +19,10 @@ struct config_key32 {
  * as rows bound to offsets in its own struct (see the table in config.c
  * for the app's, emulator/ for the emulator's). */
 /* CONFIG_ADDRS: a string holding IP addresses and networks (lib/netaddr.h),
- * checked when loaded. */
-enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_BOOL, CONFIG_KEY32, CONFIG_LEVEL, CONFIG_ADDRS };
+ * checked when loaded. CONFIG_URL: a string that must be https://, or
+ * http:// to this machine (url_https_or_loopback): where secrets and videos go. */
+enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_BOOL, CONFIG_KEY32, CONFIG_LEVEL, CONFIG_ADDRS,
+		   CONFIG_URL };
 
 struct config_setting {
 	const char *name;

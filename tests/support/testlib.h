@@ -99,5 +99,9 @@ void t_lacks(const char *hay, const char *needle);
 int t_wait_http(const char *path, long want_status, int timeout_ms);
 /* Create a dashboard user through `langflix user add` (password on stdin). */
 int t_user_add(const char *name, const char *password);
+/* Restart the stack's app with settings ("key = value" lines) after the
+ * stack's own configuration, or with that configuration alone (NULL); waits
+ * until the site answers again. 0, or -1 when it did not come back. */
+int t_app_restart(const char *settings);
 
 #endif
