@@ -49,6 +49,8 @@ extern const size_t app_nroutes;
 
 /* render.c — pages from templates. ctx is consumed (json_object_put). */
 int render_page(struct request *req, int status, const char *tmpl, struct json_object *ctx);
+/* The same from a context of the page's own (template.h); ctx is not consumed. */
+int render_page_value(struct request *req, int status, const char *tmpl, const struct tmpl_value *ctx);
 /* A complete error page in plain words; never includes secrets. */
 int render_error(struct request *req, int status, const char *title, const char *detail);
 void redirect(struct request *req, int status, const char *location);
