@@ -28,8 +28,14 @@
 	"       j.user_id AS job_user_id " \
 	"FROM videos v LEFT JOIN upload_jobs j ON j.id = v.last_job_id " \
 	"WHERE " where " ORDER BY v.id DESC LIMIT $1 OFFSET $2"
-/* The videos a search or filter matches; $1 the pattern. */
-#define COUNT_SQL(where) "SELECT count(*) AS matches FROM videos v WHERE " where
+/* The videos a search or filter matches, counted up to a cap ($1 the cap,
+ * $2 the pattern): a term that every video matches would otherwise cost a
+ * recheck of every row on every view, the stall of issue 15 item 9. */
+#define COUNT_SQL(where) \
+	"SELECT count(*) AS matches FROM (SELECT 1 FROM videos v WHERE " where " LIMIT $1) s"
+#define MATCHES_COUNTED 1000     /* "More than 1000 matching" past it */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* One statement per filter, with and without a search, rather than one
  * with "$1 = '' OR ...": a generic plan of that could use no index. */
@@ -42,7 +48,7 @@ struct filter {
 	{ "dashboard_rows_" name, ROWS_SQL(cond) }, \
 	{ "dashboard_rows_q_" name, ROWS_SQL(SEARCH_TEXT " ILIKE $3 AND " cond) }, \
 	{ "dashboard_count_" name, COUNT_SQL(cond) }, \
-	{ "dashboard_count_q_" name, COUNT_SQL(SEARCH_TEXT " ILIKE $1 AND " cond) } }
+	{ "dashboard_count_q_" name, COUNT_SQL(SEARCH_TEXT " ILIKE $2 AND " cond) } }
 
 static const struct filter filters[] = {
 	FILTER("all", "All", "true"),
@@ -380,16 +386,23 @@ static struct json_object *page_link(const char *filter, const char *q, long lon
 	return s;
 }
 
+/* pages is exact, unless more: then there are more than pages pages and
+ * next is offered while this page is full. */
 static void add_pager(struct json_object *ctx, const char *filter, const char *q, long long page,
-		      long long pages)
+		      long long pages, int more, int page_full)
 {
 	struct json_object *p = json_object_new_object();
+	char text[48];
 
 	json_object_object_add(p, "page", json_object_new_int64(page));
-	json_object_object_add(p, "pages", json_object_new_int64(pages));
+	if (more) {
+		snprintf(text, sizeof(text), "more than %lld", pages);
+		json_object_object_add(p, "pages", json_object_new_string(text));
+	} else
+		json_object_object_add(p, "pages", json_object_new_int64(pages));
 	if (page > 1)
 		json_object_object_add(p, "prev", page_link(filter, q, page - 1));
-	if (page < pages)
+	if (more ? page_full : page < pages)
 		json_object_object_add(p, "next", page_link(filter, q, page + 1));
 	json_object_object_add(ctx, "pager", p);
 }
@@ -403,7 +416,8 @@ static const struct filter *valid_filter(const char *f)
 }
 
 /* How many videos the page's search and filter match: from the counts
- * table when that says it, else counted through an index. -1 on error. */
+ * table when that says it, else counted through an index up to
+ * MATCHES_COUNTED + 1. -1 on error. */
 static int64_t count_matches(struct page *pg, const struct filter *f, const char *pattern,
 			     int64_t total, int64_t ready)
 {
@@ -416,8 +430,9 @@ static int64_t count_matches(struct page *pg, const struct filter *f, const char
 		return ready;
 	if (!*pattern && !strcmp(f->name, "not_ready"))
 		return total - ready;
-	r = *pattern ? db_query(pg->db, &f->count_search, DB_PARAMS(DB_TEXT(pattern)))
-		     : db_query(pg->db, &f->count, 0, NULL);
+	r = *pattern ? db_query(pg->db, &f->count_search,
+				DB_PARAMS(DB_INT(MATCHES_COUNTED + 1), DB_TEXT(pattern)))
+		     : db_query(pg->db, &f->count, DB_PARAMS(DB_INT(MATCHES_COUNTED + 1)));
 	if (!r)
 		return -1;
 	n = db_get_int(r, 0, "matches");
@@ -474,12 +489,17 @@ int page_dashboard(struct request *req)
 	json_object_object_add(ctx, "library_empty", json_object_new_boolean(total == 0));
 	json_object_object_add(ctx, "library_total", json_object_new_int64(total));
 	json_object_object_add(ctx, "library_ready", json_object_new_int64(ready));
-	json_object_object_add(ctx, "matches", json_object_new_int64(matches));
+	if (matches > MATCHES_COUNTED)
+		json_object_object_add(ctx, "matches", json_object_new_string("More than " STR(MATCHES_COUNTED)));
+	else
+		json_object_object_add(ctx, "matches", json_object_new_int64(matches));
 	json_object_object_add(ctx, "q", json_object_new_string(q ? q : ""));
 	json_object_object_add(ctx, "filter", json_object_new_string(filter));
 	add_filters(ctx, filter, q);
-	if (matches > size)
-		add_pager(ctx, filter, q, page, (matches + size - 1) / size);
+	if (matches > MATCHES_COUNTED)
+		add_pager(ctx, filter, q, page, MATCHES_COUNTED / size, 1, n == size);
+	else if (matches > size)
+		add_pager(ctx, filter, q, page, (matches + size - 1) / size, 0, 0);
 	rows_init(&rows, req, r, pg->user_id);
 	rows.page = ctx;
 	root = tmpl_obj(&page_ops, &rows);
