@@ -177,13 +177,34 @@ static int empty_body(const struct buf *b)
 	return 1;
 }
 
-int tiktok_call(const char *method, const char *url, const char *bearer,
-		const char *content_type, const char *body, long timeout_sec,
+void tiktok_api_url(const struct tiktok_client *c, const char *endpoint, struct buf *out)
+{
+	size_t n = strlen(c->api_base);
+
+	buf_append(out, c->api_base, n && c->api_base[n - 1] == '/' ? n - 1 : n);
+	buf_printf(out, "/v2/%s/", endpoint);
+}
+
+/* The metrics' word for how a call ended: ok, network, malformed or
+ * TikTok's error code. */
+static const char *metric_code(const struct tiktok_result *res)
+{
+	switch (res->outcome) {
+	case TT_OK: return "ok";
+	case TT_NETWORK: return "network";
+	case TT_MALFORMED: return "malformed";
+	default: return res->error[0] ? res->error : "unknown";
+	}
+}
+
+int tiktok_call(const struct tiktok_client *c, const char *method, const char *endpoint,
+		const char *query, const char *bearer, const char *content_type, const char *body,
 		struct tiktok_result *out)
 {
 	struct sink sink = { BUF_INIT, 0 };
 	struct curl_slist *hdrs = NULL;
-	struct buf h = BUF_INIT;
+	struct buf h = BUF_INIT, url = BUF_INIT;
+	long timeout_sec = c->timeout_sec;
 	CURL *curl;
 	CURLcode cc;
 	int rc = -1;
@@ -206,7 +227,10 @@ int tiktok_call(const char *method, const char *url, const char *bearer,
 		copy(out->message, sizeof(out->message), "could not start an HTTP client");
 		return -1;
 	}
-	curl_easy_setopt(curl, CURLOPT_URL, url);
+	tiktok_api_url(c, endpoint, &url);
+	if (query)
+		buf_printf(&url, "?%s", query);
+	curl_easy_setopt(curl, CURLOPT_URL, buf_cstr(&url));
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);           /* threads: no SIGALRM */
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
 			 limit_ms < CONNECT_TIMEOUT_SEC * 1000L ? limit_ms : CONNECT_TIMEOUT_SEC * 1000L);
@@ -288,7 +312,8 @@ done:
 	if (sink.b.data)
 		OPENSSL_cleanse(sink.b.data, sink.b.cap);   /* token answers pass through here */
 	buf_free(&sink.b);
-	metrics_tiktok_call(url, body, out);            /* calls by endpoint and code */
+	buf_free(&url);
+	metrics_api_call(endpoint, metric_code(out));   /* calls by endpoint and code */
 	return rc;
 }
 
@@ -449,29 +474,18 @@ static void form_add(struct buf *b, const char *key, const char *val)
 	url_encode(b, val);
 }
 
-static void api_url(const struct tiktok_client *c, const char *path, struct buf *out)
-{
-	size_t n = strlen(c->api_base);
-
-	buf_append(out, c->api_base, n && c->api_base[n - 1] == '/' ? n - 1 : n);
-	buf_puts(out, path);
-}
-
 /* POST a form to an OAuth endpoint; the body holds the client secret and a
  * code or token, so it is wiped after the call. */
-static int oauth_post(const struct tiktok_client *c, const char *path, struct buf *form,
+static int oauth_post(const struct tiktok_client *c, const char *endpoint, struct buf *form,
 		      struct tiktok_result *res)
 {
-	struct buf url = BUF_INIT;
 	int rc;
 
-	api_url(c, path, &url);
-	rc = tiktok_call("POST", buf_cstr(&url), NULL, "application/x-www-form-urlencoded",
-			 buf_cstr(form), c->timeout_sec, res);
+	rc = tiktok_call(c, "POST", endpoint, NULL, NULL, "application/x-www-form-urlencoded",
+			 buf_cstr(form), res);
 	if (form->data)
 		OPENSSL_cleanse(form->data, form->cap);
 	buf_free(form);
-	buf_free(&url);
 	return rc;
 }
 
@@ -501,7 +515,7 @@ int tiktok_exchange_code(const struct tiktok_client *c, const char *code, const 
 	form_add(&form, "redirect_uri", c->redirect_uri);
 	if (verifier)
 		form_add(&form, "code_verifier", verifier);
-	if (oauth_post(c, "/v2/oauth/token/", &form, res) < 0)
+	if (oauth_post(c, "oauth/token", &form, res) < 0)
 		return -1;
 	return token_answer(res, out);
 }
@@ -510,13 +524,16 @@ int tiktok_refresh(const struct tiktok_client *c, const char *refresh_token,
 		   struct tiktok_token *out, struct tiktok_result *res)
 {
 	struct buf form = BUF_INIT;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	form_add(&form, "client_key", c->client_key);
 	form_add(&form, "client_secret", c->client_secret);
 	form_add(&form, "grant_type", "refresh_token");
 	form_add(&form, "refresh_token", refresh_token);
-	if (oauth_post(c, "/v2/oauth/token/", &form, res) < 0)
+	rc = oauth_post(c, "oauth/token", &form, res);
+	metrics_token_refresh(res->outcome == TT_OK);
+	if (rc < 0)
 		return -1;
 	return token_answer(res, out);
 }
@@ -529,7 +546,7 @@ int tiktok_revoke(const struct tiktok_client *c, const char *access_token,
 	form_add(&form, "client_key", c->client_key);
 	form_add(&form, "client_secret", c->client_secret);
 	form_add(&form, "token", access_token);
-	if (oauth_post(c, "/v2/oauth/revoke/", &form, res) < 0)
+	if (oauth_post(c, "oauth/revoke", &form, res) < 0)
 		return -1;
 	return res->outcome == TT_OK ? 0 : -1;
 }
@@ -575,14 +592,14 @@ int tiktok_parse_user(struct json_object *body, struct tiktok_user *u)
 int tiktok_user_info(const struct tiktok_client *c, const char *access_token, const char *fields,
 		     struct tiktok_user *out, struct tiktok_result *res)
 {
-	struct buf url = BUF_INIT;
+	struct buf query = BUF_INIT;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	api_url(c, "/v2/user/info/?fields=", &url);
-	url_encode(&url, fields);
-	rc = tiktok_call("GET", buf_cstr(&url), access_token, NULL, NULL, c->timeout_sec, res);
-	buf_free(&url);
+	buf_puts(&query, "fields=");
+	url_encode(&query, fields);
+	rc = tiktok_call(c, "GET", "user/info", buf_cstr(&query), access_token, NULL, NULL, res);
+	buf_free(&query);
 	if (rc < 0 || res->outcome != TT_OK)
 		return -1;
 	if (tiktok_parse_user(res->json, out) < 0) {
