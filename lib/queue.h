@@ -23,7 +23,10 @@ struct job {
 
 /* Claim one due job: the oldest runnable one whose lease is free, in one
  * statement (FOR UPDATE SKIP LOCKED), leasing it for lease_sec seconds to
- * worker_id. 1 when a job was claimed, 0 when none is due, -1 on error. */
+ * worker_id. A due job whose attempts are used up (every try crashed or
+ * hung the worker) is ended as failed with its reason instead, and the
+ * next one is tried. 1 when a job was claimed, 0 when none is due, -1 on
+ * error. */
 int queue_claim(struct db *db, const char *worker_id, int lease_sec, struct job *out);
 /* Extend the lease while work goes on. 0, or -1 when the lease was lost. */
 int queue_extend(struct db *db, int64_t job_id, const char *worker_id, int lease_sec);

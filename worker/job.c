@@ -738,7 +738,9 @@ static int reinit(struct jobctx *j, const char *why)
 	if (guarded(j, &q_reinit, 2, (const char *[]){ j->id, j->s->worker_id }) < 0)
 		return STEP_END;
 	job_event(j, "reinit", "%s Nothing was posted; LangFlix starts the upload again.", why);
-	return job_release(j, 0, 0);
+	/* the dead link is TikTok's doing and MAX_REINITS bounds it: this claim
+	 * is not a used attempt (on the last one the claim would end the job) */
+	return job_release(j, 0, 1);
 }
 
 int job_url_dead(struct jobctx *j, long http_status)

@@ -28,6 +28,10 @@
 #include <unistd.h>
 
 #define CHUNK_TRIES          4     /* sends of one chunk within one claim */
+/* 416s in a row that move nothing forward (TikTok answering "bytes
+ * star-slash-N", it holds nothing, to every part): then the job is given back
+ * with backoff, never a spin. */
+#define STALLED_RESYNCS      3
 #define STOP_GRACE_SEC       3.0   /* a chunk in flight may finish after SIGTERM */
 
 struct progress {
@@ -85,7 +89,7 @@ int upload_transfer(struct jobctx *j, int64_t from)
 	struct progress pr = { j };
 	struct tiktok_put put;
 	int64_t total = j->q.bytes_total, first, last, idx;
-	int fd = -1, rc = STEP_END;
+	int fd = -1, rc = STEP_END, stalled = 0;
 	char a[32], b[32];
 
 	if (!j->upload_url[0] || j->chunk_size <= 0 || j->chunk_count <= 0 ||
@@ -167,6 +171,7 @@ int upload_transfer(struct jobctx *j, int64_t from)
 			job_event(j, "chunk", "Sent part %lld of %lld (%s of %s).", (long long)idx + 1,
 				  (long long)j->chunk_count, a, b);
 			from = last + 1;
+			stalled = 0;
 			if (act == TTU_COMPLETE && from != total) {
 				rc = job_retry(j, "TikTok said the upload was complete before the last part.");
 				goto out;
@@ -175,6 +180,16 @@ int upload_transfer(struct jobctx *j, int64_t from)
 		case TTU_RESYNC:
 			if (!put.has_range || put.held_total != total || put.held > total) {
 				rc = job_retry(j, "TikTok refused a part without saying what it holds.");
+				goto out;
+			}
+			/* a resync that does not move past `from` is a stall */
+			stalled = put.held > from ? 0 : stalled + 1;
+			if (stalled >= STALLED_RESYNCS) {
+				char why[300];
+				snprintf(why, sizeof(why), "TikTok refused part %lld of %lld %d times in a row "
+					 "and said it holds %lld bytes.", (long long)idx + 1,
+					 (long long)j->chunk_count, stalled, (long long)put.held);
+				rc = job_retry(j, why);
 				goto out;
 			}
 			if (job_commit_bytes(j, put.held) < 0)

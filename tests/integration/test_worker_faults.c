@@ -3,8 +3,10 @@
  * resumes, exactly one post), SIGTERM (prompt exit, the job given back),
  * seeded 5xx/429/dropped answers, an upload URL that expires (one re-init,
  * one post), a refused access token (one refresh), rate limits for many
- * jobs of one account (no 429 from TikTok), and the permanent errors with
- * the user's reason in plain words. */
+ * jobs of one account (no 429 from TikTok), the permanent errors with
+ * the user's reason in plain words, a job whose every try crashed the
+ * worker (ended after its attempts, never claimed again) and an upload
+ * TikTok keeps refusing with 416 (bounded, no spin). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,9 @@
 #include "testlib.h"
 #include "emu_test.h"
 #include "worker_test.h"
+
+#include "db.h"
+#include "queue.h"
 
 static PGconn *dbc;
 static struct emu_ctx emu;
@@ -427,6 +432,87 @@ static void permanent_errors_in_plain_words(void **state)
 	emu_assert_no_violations(&emu);
 }
 
+/* ---- poisoned jobs: bounded however they fail ---- */
+
+/* A claim that never ends, as a worker that crashed (or hung) on the job
+ * leaves it: leased for 1 s, then the lease runs out. The job's id. */
+static long long crashed_claim(void)
+{
+	struct db db;
+	struct job got;
+
+	db_init(&db, t_env("LF_DB_URL"));
+	assert_int_equal(queue_claim(&db, "crashed:1:0", 1, &got), 1);
+	db_close(&db);
+	usleep(1200 * 1000);
+	return got.id;
+}
+
+static void a_job_that_kills_every_worker_ends_failed(void **state)
+{
+	struct upload u = { 0 };
+	struct db db;
+	struct job got;
+	char *why, *att;
+	pid_t w;
+
+	(void)state;
+	fresh_emulator();
+	enqueue(&u, WT_PUBLIC, WT_SCOPES, 1000 * 1000,
+		&(struct wt_job){ .privacy = "SELF_ONLY", .max_attempts = 2 });
+	/* both of its attempts crashed their worker */
+	assert_int_equal(crashed_claim(), u.job);
+	assert_int_equal(crashed_claim(), u.job);
+	w = wt_worker_start(worker_env);
+	wt_assert_state(dbc, u.job, "failed", 30);
+	wt_worker_stop(w);
+	why = wt_col(dbc, u.job, "fail_reason");
+	att = wt_col(dbc, u.job, "attempts");
+	print_message("  %s\n", why);
+	assert_non_null(strstr(why, "tried 2 times and gave up"));
+	assert_non_null(strstr(why, "Nothing was posted"));
+	assert_int_equal(atoi(att), 2);                 /* no third claim */
+	assert_int_equal(wt_events(dbc, u.job, "failed", "tried 2 times"), 1);
+	assert_int_equal(wt_emu_posts(&emu, WT_PUBLIC, NULL), 0);
+	/* and it is never handed out again */
+	db_init(&db, t_env("LF_DB_URL"));
+	assert_int_equal(queue_claim(&db, "test:1:0", 1, &got), 0);
+	db_close(&db);
+	free(why);
+	free(att);
+	wt_file_remove(u.rel);
+}
+
+/* TikTok answers every part with 416 `bytes *\/N` ("I hold nothing"): the
+ * worker resends part 1 a bounded number of times per claim, backs off,
+ * and ends the job after its attempts. */
+static void a_part_refused_forever_is_bounded(void **state)
+{
+	struct upload u = { 0 };
+	int refused;
+	char *why;
+	pid_t w;
+
+	(void)state;
+	fresh_emulator();
+	emu_ctl(&emu, "/_emulator/faults", "{\"rate_416\":1}");
+	enqueue(&u, WT_PUBLIC, WT_SCOPES, 1000 * 1000,
+		&(struct wt_job){ .privacy = "SELF_ONLY", .max_attempts = 2 });
+	w = wt_worker_start(worker_env);
+	wt_assert_state(dbc, u.job, "failed", 60);
+	wt_worker_stop(w);
+	refused = wt_emu_calls_with_status(&emu, 416);
+	emu_ctl(&emu, "/_emulator/faults", "{\"rate_416\":0}");
+	why = wt_col(dbc, u.job, "fail_reason");
+	print_message("  %d parts refused; %s\n", refused, why);
+	assert_non_null(strstr(why, "tried 2 times and gave up"));
+	assert_non_null(strstr(why, "refused part 1 of 1"));
+	assert_true(refused >= 2 && refused <= 8);     /* 3 a claim, 2 claims */
+	assert_int_equal(wt_events(dbc, u.job, "retry", "Next try"), 1);
+	free(why);
+	wt_file_remove(u.rel);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -456,6 +542,8 @@ int main(void)
 		cmocka_unit_test(refused_token_is_refreshed_once),
 		cmocka_unit_test(rate_limits_hold_for_many_jobs),
 		cmocka_unit_test(permanent_errors_in_plain_words),
+		cmocka_unit_test(a_job_that_kills_every_worker_ends_failed),
+		cmocka_unit_test(a_part_refused_forever_is_bounded),
 	};
 
 	/* WT_ONLY=name runs one test (while working on it) */
