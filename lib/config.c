@@ -231,8 +231,8 @@ static void env_name(const char *prefix, const char *key, char *out, size_t n)
 	out[o] = '\0';
 }
 
-int config_load_table(const struct setting *t, size_t n, void *base, const char *path,
-		      const char *env_prefix, char *err, size_t errlen)
+static int load_values(const struct setting *t, size_t n, void *base, const char *path,
+		       const char *env_prefix, char *err, size_t errlen)
 {
 	char why[256], name[96];
 
@@ -251,6 +251,18 @@ int config_load_table(const struct setting *t, size_t n, void *base, const char 
 			snprintf(err, errlen, "environment %s: %s", name, why);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* A refused configuration leaves nothing allocated: every program stops
+ * right after the error, and none of them frees a struct it failed to load. */
+int config_load_table(const struct setting *t, size_t n, void *base, const char *path,
+		      const char *env_prefix, char *err, size_t errlen)
+{
+	if (load_values(t, n, base, path, env_prefix, err, errlen) < 0) {
+		config_free_table(t, n, base);
+		return -1;
 	}
 	return 0;
 }

@@ -34,7 +34,8 @@ struct config_setting {
 };
 
 /* Defaults, then the file (when path is not NULL), then environment
- * variables named env_prefix + upper-case key. "file:line: why" on error. */
+ * variables named env_prefix + upper-case key. "file:line: why" on error,
+ * and then nothing stays allocated (config_free_table is not needed). */
 int config_load_table(const struct config_setting *t, size_t n, void *base, const char *path,
 		      const char *env_prefix, char *err, size_t errlen);
 void config_free_table(const struct config_setting *t, size_t n, void *base);
@@ -78,7 +79,8 @@ struct config {
 };
 
 /* Defaults, then the file (if path is not NULL), then the environment.
- * On error writes "file:line: message" into err and returns -1. */
+ * On error writes "file:line: message" into err and returns -1, with
+ * nothing left allocated. */
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
 void config_free(struct config *c);
 /* Parse 32 bytes given as 64 hex chars or base64 (44 chars). 0 or -1. */

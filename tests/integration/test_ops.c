@@ -338,25 +338,7 @@ static void pages_survive_a_database_restart(void **state)
 /* Run `langflix ARGS` and capture stdout+stderr; the exit status. */
 static int cli(char **out, const char *args)
 {
-	char path[256];
-	FILE *f;
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/cli-out-%d.txt", t_env("LF_VAR"), (int)getpid());
-	rc = t_sh("'%s/langflix' -c '%s' %s >'%s' 2>&1", t_env("LF_BIN"), t_env("LF_CONFIG"), args, path);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	unlink(path);
-	*out = buf_detach(&b);
-	if (!*out)
-		*out = xstrdup("");
-	return rc;
+	return t_sh_output(out, "'%s/langflix' -c '%s' %s", t_env("LF_BIN"), t_env("LF_CONFIG"), args);
 }
 
 struct fixture {

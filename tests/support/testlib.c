@@ -45,6 +45,18 @@ const char *t_env(const char *name)
 	return v;
 }
 
+/* A wait status from system() or pclose() as t_sh reports it. */
+static int shell_status(int st)
+{
+	if (st == -1)
+		return -1;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return -1;
+}
+
 int t_sh(const char *fmt, ...)
 {
 	struct buf cmd = BUF_INIT;
@@ -57,13 +69,33 @@ int t_sh(const char *fmt, ...)
 	fflush(stdout);
 	st = system(cmd.data);
 	buf_free(&cmd);
-	if (st == -1)
+	return shell_status(st);
+}
+
+int t_sh_output(char **out, const char *fmt, ...)
+{
+	struct buf cmd = BUF_INIT, text = BUF_INIT;
+	char chunk[4096];
+	va_list ap;
+	size_t n;
+	FILE *p;
+
+	buf_puts(&cmd, "{ ");
+	va_start(ap, fmt);
+	buf_vprintf(&cmd, fmt, ap);
+	va_end(ap);
+	buf_puts(&cmd, "\n} 2>&1");
+	fflush(stdout);
+	p = popen(cmd.data, "r");
+	buf_free(&cmd);
+	if (!p) {
+		*out = xstrdup("");
 		return -1;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		buf_append(&text, chunk, n);
+	*out = text.data ? buf_detach(&text) : xstrdup("");
+	return shell_status(pclose(p));
 }
 
 /* ---- responses -------------------------------------------------------------- */

@@ -79,6 +79,9 @@ char *tc_extract_csrf(const char *html);
 /* Run a shell command (printf-style) with system(); returns its exit status,
  * 128+N when killed by signal N, -1 when it could not run. */
 int t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, with the command's standard output and error read into *out
+ * (malloc'd, never NULL; the caller frees it). */
+int t_sh_output(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The environment variable, or the test fails with a clear message. */
 const char *t_env(const char *name);
 /* A connection to LF_DB_URL; fails the test when it cannot connect.
