@@ -57,11 +57,13 @@ int accounts_mark_reconnect(struct db *db, int64_t account_id, const char *reaso
 
 /* Disconnect an account of user_id: revoke the access token at TikTok
  * (refreshing first if needed), then — whatever TikTok said — forget the
- * sealed tokens, mark it disconnected and fail its queued jobs with a clear
- * reason, in one transaction. *revoked says whether TikTok confirmed.
- * ACC_OK, ACC_ERROR or ACC_NOT_FOUND (not this user's). */
+ * sealed tokens and mark it disconnected. *revoked says whether TikTok
+ * confirmed; *name gets the account's name for the caller's words (its
+ * queued jobs are failed by the caller, lib/jobs.h: jobs know accounts,
+ * not the other way round). ACC_OK, ACC_ERROR or ACC_NOT_FOUND (not this
+ * user's). */
 int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id,
-			int64_t account_id, int *revoked);
+			int64_t account_id, int *revoked, struct buf *name);
 
 /* Re-seal every stored token from old_key to new_key in one transaction.
  * 0 and *count accounts, or -1 with err (nothing changed). */

@@ -14,7 +14,7 @@
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
-#include "queue.h"
+#include "jobs.h"
 #include "util.h"
 #include "worker.h"
 
@@ -56,7 +56,7 @@ static int start_listening(struct slot *s)
 	if (s->listening && PQstatus(s->db.conn) == CONNECTION_OK)
 		return 0;
 	s->listening = 0;
-	if (db_ensure(&s->db) < 0 || db_simple(&s->db, "LISTEN " QUEUE_CHANNEL) < 0)
+	if (db_ensure(&s->db) < 0 || db_simple(&s->db, "LISTEN " JOBS_CHANNEL) < 0)
 		return -1;
 	s->listening = 1;
 	return 0;
@@ -68,7 +68,7 @@ static int start_listening(struct slot *s)
 static void wait_for_work(struct slot *s)
 {
 	double wait = (double)cfg.worker_poll_ms / 1000.0;
-	double due = s->listening ? queue_next_due(&s->db) : -1;
+	double due = s->listening ? jobs_next_due(&s->db) : -1;
 	double until;
 
 	/* a hair after it is due, and never a busy loop: a due job can be
@@ -119,7 +119,7 @@ static void *slot_main(void *p)
 			usleep(500 * 1000);
 			continue;
 		}
-		while (!stopping && (rc = queue_claim(&s->db, s->worker_id, (int)cfg.worker_lease_sec, &job)) == 1) {
+		while (!stopping && (rc = jobs_claim(&s->db, s->worker_id, (int)cfg.worker_lease_sec, &job)) == 1) {
 			metrics_slot_busy(1);
 			job_run(s, &job);
 			metrics_slot_busy(-1);

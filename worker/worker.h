@@ -11,7 +11,7 @@
 #include "buf.h"
 #include "config.h"
 #include "db.h"
-#include "queue.h"
+#include "jobs.h"
 #include "tiktok.h"
 
 /* An upload slot: one thread, one database connection, one curl handle
@@ -37,15 +37,14 @@ double worker_stopping_for(void);
 struct jobctx {
 	struct slot *s;
 	const struct config *cfg;
-	struct job q;                /* what queue_claim returned */
+	struct job q;                /* what jobs_claim returned */
+	struct job_claim claim;      /* this slot's claim on it (lib/jobs.h) */
 	char id[24];                 /* q.id as text, for SQL parameters */
 	/* the row */
 	char state[16];
-	char *title;
-	char privacy[40];
-	int disable_comment, disable_duet, disable_stitch;
-	int brand_organic, brand_content, is_aigc;
-	int64_t cover_ms;            /* -1 when none */
+	struct post_settings post;   /* the row's settings, as TikTok's init gets them */
+	char *title;                 /* post.title's storage */
+	char privacy[40];            /* post.privacy_level's storage */
 	char *upload_url;            /* "" before init */
 	int64_t chunk_size, chunk_count;
 	char tiktok_status[40];
