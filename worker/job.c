@@ -34,12 +34,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define POST_DAILY_LIMIT       15         /* "typically around 15/day" per creator */
-#define POST_DAILY_WINDOW_SEC  86400
-#define MAX_REINITS            2          /* new upload URLs after dead ones */
-#define PROCESSING_GIVE_UP_SEC (6 * 3600)
+/* Every figure that bounds a retry, in one place. Nothing here sleeps
+ * while it holds a claim: a wait is the job given back with a later run_at.
+ *
+ *   attempts        a claim that does not end the job counts one, except
+ *                   waits (rate limits, status polls, shutdown, re-inits);
+ *                   the bound is the row's max_attempts (8, sql/001), and a
+ *                   job whose every try crashed its worker is ended by the
+ *                   claim itself (lib/jobs.c)
+ *   backoff         RETRY_BASE_SEC doubled per attempt, at most RETRY_MAX_SEC
+ *   chunk tries     CHUNK_TRIES sends of one part within a claim, back to back
+ *                   (a dropped connection or one 5xx), then the backoff
+ *   stalled resyncs STALLED_RESYNCS 416s in a row that move nothing forward
+ *                   (TikTok answering "I hold N" to every part), then the backoff
+ *   re-inits        MAX_REINITS new upload URLs after dead ones, then failed
+ *   processing      PROCESSING_GIVE_UP_SEC of TikTok processing, then failed */
 #define RETRY_BASE_SEC         2
 #define RETRY_MAX_SEC          300
+#define CHUNK_TRIES            3
+#define STALLED_RESYNCS        3
+#define MAX_REINITS            2
+#define PROCESSING_GIVE_UP_SEC (6 * 3600)
+
+#define POST_DAILY_LIMIT       15         /* "typically around 15/day" per creator */
+#define POST_DAILY_WINDOW_SEC  86400
 
 static struct db_stmt q_load = { "worker_job_load",
 	"SELECT j.state, j.title, coalesce(j.privacy_level, ''), j.disable_comment, j.disable_duet,"
@@ -114,7 +132,9 @@ static int load(struct jobctx *j)
 
 /* ---- ending a claim ---- */
 
-int job_event(struct jobctx *j, const char *kind, const char *fmt, ...)
+static int job_event(struct jobctx *j, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int job_event(struct jobctx *j, const char *kind, const char *fmt, ...)
 {
 	struct buf msg = BUF_INIT;
 	va_list ap;
@@ -140,7 +160,7 @@ static int held(struct jobctx *j, int rc, const char *what)
 	return rc < 0 ? -1 : 0;
 }
 
-int job_release(struct jobctx *j, int delay_sec, int refund)
+static int job_release(struct jobctx *j, int delay_sec, int refund)
 {
 	if (j->lease_lost)
 		return STEP_END;
@@ -160,7 +180,7 @@ static int end_job(struct jobctx *j, const struct job_outcome *o)
 	return STEP_END;
 }
 
-int job_fail(struct jobctx *j, const char *tiktok_status, const char *reason)
+static int job_fail(struct jobctx *j, const char *tiktok_status, const char *reason)
 {
 	if (j->lease_lost)
 		return STEP_END;
@@ -178,7 +198,7 @@ static int backoff_sec(int attempts)
 	return d > RETRY_MAX_SEC ? RETRY_MAX_SEC : d;
 }
 
-int job_retry(struct jobctx *j, const char *reason)
+static int job_retry(struct jobctx *j, const char *reason)
 {
 	struct buf why = BUF_INIT;
 	int delay;
@@ -199,23 +219,7 @@ int job_retry(struct jobctx *j, const char *reason)
 	return job_release(j, delay, 0);
 }
 
-int job_extend(struct jobctx *j, int force)
-{
-	double now = now_mono(), every = (double)j->cfg->worker_lease_sec / 4.0;
-
-	if (j->lease_lost)
-		return -1;
-	if (every > 5.0)
-		every = 5.0;
-	if (!force && now - j->last_extend < every)
-		return 0;
-	if (held(j, jobs_extend(&j->claim), "extend") < 0)
-		return -1;
-	j->last_extend = now;
-	return 0;
-}
-
-int job_commit_bytes(struct jobctx *j, int64_t bytes)
+static int job_commit_bytes(struct jobctx *j, int64_t bytes)
 {
 	if (j->lease_lost || held(j, jobs_progress(&j->claim, bytes), "progress") < 0)
 		return -1;
@@ -332,7 +336,7 @@ static int take_limit(struct jobctx *j, const char *endpoint, int limit)
 
 /* ---- the video file ---- */
 
-int job_open_video(struct jobctx *j, int *fd)
+static int job_open_video(struct jobctx *j, int *fd)
 {
 	char real[PATH_MAX];
 	struct stat st;
@@ -610,7 +614,7 @@ static int poll_processing(struct jobctx *j)
 	return job_release(j, poll_delay(j), 1);
 }
 
-int job_upload_complete(struct jobctx *j)
+static int job_upload_complete(struct jobctx *j)
 {
 	if (j->lease_lost || held(j, jobs_uploaded(&j->claim), "uploaded") < 0)
 		return STEP_END;
@@ -634,7 +638,7 @@ static int reinit(struct jobctx *j, const char *why)
 	return job_release(j, 0, 1);
 }
 
-int job_url_dead(struct jobctx *j, long http_status)
+static int job_url_dead(struct jobctx *j, long http_status)
 {
 	struct tiktok_status st;
 	int rc;
@@ -659,6 +663,119 @@ int job_url_dead(struct jobctx *j, long http_status)
 	}
 	return reinit(j, http_status == 404 ? "TikTok no longer knows the upload link."
 					    : "TikTok's upload link expired before all parts were sent.");
+}
+
+/* ---- the transfer: upload.c reports, this decides ---- */
+
+static int stop_now(struct jobctx *j)
+{
+	job_event(j, "retry", "The worker is shutting down; another worker continues the upload "
+		  "from byte %lld.", (long long)j->q.bytes_sent);
+	return job_release(j, 0, 1);
+}
+
+/* A send failed tries times in a row: give the job back with backoff. */
+static int chunk_failed(struct jobctx *j, const struct transfer *t, int tries)
+{
+	char why[300];
+
+	snprintf(why, sizeof(why), "Sending part %lld of %lld to TikTok failed %d times (%s%s%ld).",
+		 (long long)t->part, (long long)t->parts, tries, t->error, t->error[0] ? ", HTTP " : "HTTP ",
+		 t->http_status);
+	return job_retry(j, why);
+}
+
+static int chunk_refused(struct jobctx *j, const struct transfer *t)
+{
+	char why[300];
+
+	snprintf(why, sizeof(why), "TikTok refused part %lld of %lld of the video (HTTP %ld%s%s). "
+		 "Post the video again; if it keeps failing, report it.", (long long)t->part,
+		 (long long)t->parts, t->http_status, t->error[0] ? ", " : "", t->error);
+	return job_fail(j, NULL, why);
+}
+
+/* TikTok holds t->held bytes: continue from there, unless it keeps saying
+ * so without anything moving forward. STEP_GO with *from, or STEP_END. */
+static int resync(struct jobctx *j, const struct transfer *t, int *stalled, int64_t *from)
+{
+	*stalled = t->held > *from ? 0 : *stalled + 1;
+	if (*stalled >= STALLED_RESYNCS) {
+		char why[300];
+		snprintf(why, sizeof(why), "TikTok refused part %lld of %lld %d times in a row and said "
+			 "it holds %lld bytes.", (long long)t->part, (long long)t->parts, *stalled,
+			 (long long)t->held);
+		return job_retry(j, why);
+	}
+	if (job_commit_bytes(j, t->held) < 0)
+		return STEP_END;
+	job_event(j, "resumed", "TikTok holds %lld of %lld bytes; continuing from there.",
+		  (long long)t->held, (long long)t->total);
+	*from = t->held;
+	return STEP_GO;
+}
+
+static int transfer_plan_ok(const struct jobctx *j)
+{
+	return j->upload_url[0] && j->chunk_size > 0 && j->chunk_count > 0 &&
+	       chunk_plan_valid(j->q.bytes_total, j->chunk_size, j->chunk_count, NULL);
+}
+
+/* Send from `from` (bytes TikTok holds) to the end, acting on each way a
+ * transfer ends. Always ends the claim (STEP_END). */
+static int transfer(struct jobctx *j, int64_t from)
+{
+	struct transfer t = { .curl = j->s->curl, .claim = &j->claim, .job_id = j->q.id,
+			      .upload_url = j->upload_url, .total = j->q.bytes_total,
+			      .chunk_size = j->chunk_size, .chunk_count = j->chunk_count,
+			      .last_extend = &j->last_extend,
+			      .content_type = tiktok_video_content_type(j->video_path) };
+	int tries = 0, stalled = 0, rc = STEP_GO;
+
+	if (!transfer_plan_ok(j))
+		return job_fail(j, NULL, "The upload's record is incomplete. Post the video again.");
+	if (job_open_video(j, &t.fd) != STEP_GO)
+		return STEP_END;
+	while (rc == STEP_GO) {
+		enum xfer_end e = upload_send(&t, from);
+
+		tries = t.sent > from ? 0 : tries;    /* progress: the tries start again */
+		stalled = t.sent > from ? 0 : stalled;
+		from = j->q.bytes_sent = t.sent;
+		switch (e) {
+		case XFER_DONE:
+			rc = job_upload_complete(j);
+			break;
+		case XFER_RESYNC:
+			rc = resync(j, &t, &stalled, &from);
+			break;
+		case XFER_RETRY:
+			rc = ++tries < CHUNK_TRIES ? STEP_GO : chunk_failed(j, &t, tries);
+			break;
+		case XFER_CONFUSED:
+			rc = job_retry(j, t.why);
+			break;
+		case XFER_URL_DEAD:
+			rc = job_url_dead(j, t.http_status);
+			break;
+		case XFER_BROKEN:
+			rc = chunk_refused(j, &t);
+			break;
+		case XFER_FILE_GONE:
+			rc = job_fail(j, NULL, "The video file changed or is missing since the post was "
+				      "requested. Import the video again, then post it again.");
+			break;
+		case XFER_STOPPED:
+			rc = stop_now(j);
+			break;
+		case XFER_LEASE_LOST:
+			held(j, -1, "transfer");
+			rc = STEP_END;
+			break;
+		}
+	}
+	close(t.fd);
+	return rc;
 }
 
 /* ---- the claim ---- */
@@ -694,7 +811,7 @@ static int resume(struct jobctx *j)
 		job_event(j, "resumed", "Continuing the upload from byte %lld of %lld.", (long long)from,
 			  (long long)j->q.bytes_total);
 	}
-	return upload_transfer(j, from);
+	return transfer(j, from);
 }
 
 /* Calling TikTok without the scope is refused (and a protocol violation):
@@ -720,7 +837,7 @@ static int start(struct jobctx *j)
 		return STEP_END;
 	if (do_init(j) != STEP_GO)
 		return STEP_END;
-	return upload_transfer(j, 0);
+	return transfer(j, 0);
 }
 
 static void run(struct jobctx *j)

@@ -236,6 +236,7 @@ static inline long long wt_enqueue(PGconn *db, const struct tconn *acc, long lon
 {
 	char sub[64];
 	int64_t id = 0;
+	int rc;
 	int direct = !j->mode || strcmp(j->mode, "inbox") != 0;
 	struct job_new n = {
 		.submission_id = sub, .user_id = acc->user_id, .video_id = video,
@@ -249,7 +250,12 @@ static inline long long wt_enqueue(PGconn *db, const struct tconn *acc, long lon
 
 	(void)db;
 	snprintf(sub, sizeof(sub), "wt-%d-%d", (int)getpid(), ++wt_seq);
-	if (jobs_enqueue(t_jobs_db(), &n, &id) != 0)
+	rc = jobs_enqueue(t_jobs_db(), &n, &id);
+	/* a database restarted under the test's connection (test_reliability):
+	 * the db layer reconnects on the next statement */
+	if (rc < 0)
+		rc = jobs_enqueue(t_jobs_db(), &n, &id);
+	if (rc != 0)
 		fail_msg("jobs_enqueue failed: %s", t_jobs_db()->err);
 	return (long long)id;
 }
