@@ -73,6 +73,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(call obj,$(TSUP_SRC)) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# The emulator's own TikTok rules (emulator/rules.c) are unit-tested apart
+# from the emulator program.
+$(BUILD)/tests/test_emulator_rules: $(BUILD)/emulator/rules.o
+
 test-bins: $(PROGRAMS) $(UNIT_BIN) $(ITEST_BIN)
 
 # The test build lives in its own folder with the sanitizers on.

@@ -52,11 +52,6 @@ int render_page(struct request *req, int status, const char *tmpl, struct json_o
 /* A complete error page in plain words; never includes secrets. */
 int render_error(struct request *req, int status, const char *title, const char *detail);
 void redirect(struct request *req, int status, const char *location);
-/* Add key: val to a template context, skipping NULL and "" (so that a
- * {{#key}} section stays closed for a missing value). */
-void ctx_add_str(struct json_object *o, const char *key, const char *val);
-/* A job state in words ("processing" → "Processing on TikTok"); page_jobs.c. */
-const char *job_state_label(const char *state);
 /* Base context every page gets: user, csrf, flash. */
 struct json_object *page_context(struct request *req, const char *title);
 
@@ -86,12 +81,20 @@ int page_job_cancel(struct request *req);
 int page_webhook_tiktok(struct request *req);   /* page_webhook.c */
 int page_metrics(struct request *req);          /* page_ops.c, with page_healthz */
 
-/* page_accounts.c — the user's TikTok accounts as a JSON array for a page
- * (all but disconnected ones, or only connected ones); NULL on a database
- * failure. */
+/* ui.c — what pages share (no page file depends on another page file). */
+/* The positive id in route parameter or query value `name`; -1 when absent
+ * or not a positive id. */
+int64_t param_id(struct request *req, const char *name);
+/* Add key: val to a template context, skipping NULL and "" (so that a
+ * {{#key}} section stays closed for a missing value). */
+void ctx_add_str(struct json_object *o, const char *key, const char *val);
+/* The job states, in the order pages list them, and each one in words
+ * ("processing" → "Processing on TikTok"; an unknown state as it is). */
+extern const char *const job_states[];
+extern const size_t job_nstates;
+const char *job_state_label(const char *state);
+/* The user's TikTok accounts as a JSON array for a page (all but
+ * disconnected ones, or only connected ones); NULL on a database failure. */
 struct json_object *accounts_for_page(struct request *req, int only_connected, int *count);
-
-/* Helpers for reading request values. */
-int64_t param_id(struct request *req, const char *name);  /* -1 when not a positive id */
 
 #endif

@@ -158,15 +158,3 @@ void app_handle(struct request *req)
 				     "please try again.");
 	}
 }
-
-int64_t param_id(struct request *req, const char *name)
-{
-	const char *s = kv_get(&req->params, name);
-	int64_t v;
-
-	if (!s)
-		s = kv_get(&req->query, name);
-	if (!s || parse_int64(s, 1, INT64_MAX, &v) < 0)
-		return -1;
-	return v;
-}

@@ -65,18 +65,6 @@ static struct db_stmt q_jobs = { "jobs_of_user",
 static struct db_stmt q_jobs_count = { "jobs_of_user_count",
 	"SELECT count(*) FROM upload_jobs WHERE user_id = $1 AND ($2 = '' OR state = $2)" };
 
-static const char *const states[] = { "queued", "uploading", "processing", "published", "inboxed",
-				      "failed", "cancelled" };
-
-const char *job_state_label(const char *s)
-{
-	static const char *const labels[] = { "Queued", "Uploading", "Processing on TikTok", "Posted",
-					      "Sent to TikTok inbox", "Failed", "Cancelled" };
-	for (size_t i = 0; i < ARRAY_LEN(states); i++)
-		if (!strcmp(s, states[i]))
-			return labels[i];
-	return s;
-}
 
 static void add_bool(struct json_object *o, const char *key, int v)
 {
@@ -333,10 +321,10 @@ int page_jobs(struct request *req)
 		state = "";
 	else {
 		size_t i;
-		for (i = 0; i < ARRAY_LEN(states); i++)
-			if (!strcmp(state, states[i]))
+		for (i = 0; i < job_nstates; i++)
+			if (!strcmp(state, job_states[i]))
 				break;
-		if (i == ARRAY_LEN(states))
+		if (i == job_nstates)
 			state = "";
 	}
 	if (p && parse_int64(p, 1, 1000000, &pageno) < 0)
@@ -380,12 +368,12 @@ int page_jobs(struct request *req)
 		add_bool(f, "current", !*state);
 		json_object_array_add(filters, f);
 	}
-	for (size_t i = 0; i < ARRAY_LEN(states); i++) {
+	for (size_t i = 0; i < job_nstates; i++) {
 		struct json_object *f = json_object_new_object();
-		snprintf(href, sizeof(href), "/jobs?state=%s", states[i]);
-		ctx_add_str(f, "label", job_state_label(states[i]));
+		snprintf(href, sizeof(href), "/jobs?state=%s", job_states[i]);
+		ctx_add_str(f, "label", job_state_label(job_states[i]));
 		ctx_add_str(f, "href", href);
-		add_bool(f, "current", !strcmp(state, states[i]));
+		add_bool(f, "current", !strcmp(state, job_states[i]));
 		json_object_array_add(filters, f);
 	}
 	json_object_object_add(ctx, "filters", filters);

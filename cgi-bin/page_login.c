@@ -16,8 +16,8 @@
 static struct db_stmt q_user_for_login = { "user_for_login",
 	"SELECT id, password_hash FROM users WHERE name = $1" };
 static struct db_stmt q_failures = { "login_failures_recent",
-	"SELECT (SELECT count(*) FROM login_failures WHERE name = $1 AND at > now() - make_interval(secs => $3::bigint)),"
-	"       (SELECT count(*) FROM login_failures WHERE remote_addr = $2 AND at > now() - make_interval(secs => $3::bigint))" };
+	"SELECT (SELECT count(*) FROM login_failures WHERE name = $1 AND at > now() - make_interval(secs => $3::bigint)) AS by_name,"
+	"       (SELECT count(*) FROM login_failures WHERE remote_addr = $2 AND at > now() - make_interval(secs => $3::bigint)) AS by_addr" };
 static struct db_stmt q_failure_add = { "login_failure_add",
 	"INSERT INTO login_failures (name, remote_addr) VALUES ($1, $2)" };
 static struct db_stmt q_failure_clear = { "login_failure_clear",
@@ -57,16 +57,15 @@ int page_login_form(struct request *req)
 static int throttled(struct request *req, const char *name)
 {
 	struct page *pg = page_of(req);
-	char window[24];
 	PGresult *r;
 	int over;
 
-	snprintf(window, sizeof(window), "%lld", (long long)app.cfg.login_window_sec);
-	r = db_run(pg->db, &q_failures, 3, (const char *[]){ name, req->remote_addr, window });
+	r = db_query(pg->db, &q_failures, DB_PARAMS(DB_TEXT(name), DB_TEXT(req->remote_addr),
+						    DB_INT(app.cfg.login_window_sec)));
 	if (!r)
 		return -1;
-	over = db_ll(r, 0, 0) >= app.cfg.login_max_failures ||
-	       db_ll(r, 0, 1) >= 4 * app.cfg.login_max_failures;
+	over = db_get_int(r, 0, "by_name") >= app.cfg.login_max_failures ||
+	       db_get_int(r, 0, "by_addr") >= 4 * app.cfg.login_max_failures;
 	PQclear(r);
 	return over;
 }
@@ -88,7 +87,7 @@ static int check_password(struct request *req, const char *name, const char *pas
 			  int64_t *user_id)
 {
 	struct page *pg = page_of(req);
-	PGresult *r = db_run(pg->db, &q_user_for_login, 1, (const char *[]){ name });
+	PGresult *r = db_query(pg->db, &q_user_for_login, DB_PARAMS(DB_TEXT(name)));
 	int ok;
 
 	if (!r)
@@ -99,8 +98,8 @@ static int check_password(struct request *req, const char *name, const char *pas
 		password_verify(password, buf_cstr(&dummy));
 		return 0;
 	}
-	*user_id = db_ll(r, 0, 0);
-	ok = password_verify(password, db_val(r, 0, 1)) == 1;
+	*user_id = db_get_int(r, 0, "id");
+	ok = password_verify(password, db_get(r, 0, "password_hash")) == 1;
 	PQclear(r);
 	return ok;
 }
@@ -127,13 +126,13 @@ int page_login_submit(struct request *req)
 	if (rc < 0)
 		return -1;
 	if (!rc) {
-		db_exec(pg->db, &q_failure_add, 2, (const char *[]){ name, req->remote_addr });
+		db_command(pg->db, &q_failure_add, DB_PARAMS(DB_TEXT(name), DB_TEXT(req->remote_addr)));
 		log_info("event=login_failed user=%s addr=%s", log_quote(name), req->remote_addr);
 		return show_form(req, 401, name, "The user name or password is not correct.");
 	}
 	if (session_create(req, user_id) < 0)
 		return -1;
-	db_exec(pg->db, &q_failure_clear, 1, (const char *[]){ name });
+	db_command(pg->db, &q_failure_clear, DB_PARAMS(DB_TEXT(name)));
 	log_info("event=login_ok user=%s", log_quote(name));
 	redirect(req, 303, safe_next(kv_get(&req->form, "next")));
 	return 0;

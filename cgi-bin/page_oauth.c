@@ -38,10 +38,11 @@ static struct db_stmt q_state_insert = { "oauth_state_insert",
 static struct db_stmt q_state_spend = { "oauth_state_spend",
 	"UPDATE oauth_states SET used_at = now() "
 	"WHERE state_hash = $1 AND used_at IS NULL AND expires_at > now() "
-	"RETURNING session_hash, user_id, coalesce(video_id, 0), code_verifier" };
+	"RETURNING session_hash, user_id, coalesce(video_id, 0) AS video_id, code_verifier" };
 /* Why a state could not be spent, for the page. */
 static struct db_stmt q_state_why = { "oauth_state_why",
-	"SELECT used_at IS NOT NULL, expires_at <= now() FROM oauth_states WHERE state_hash = $1" };
+	"SELECT used_at IS NOT NULL AS used, expires_at <= now() AS expired FROM oauth_states "
+	"WHERE state_hash = $1" };
 
 static int tiktok_configured(void)
 {
@@ -114,7 +115,6 @@ static int flow_failed(struct request *req, int status, int64_t video_id, const 
 static int start_video(struct request *req, int64_t *video_id)
 {
 	const char *s = kv_get(&req->query, "video");
-	char sid[24];
 	PGresult *r;
 	int found;
 
@@ -123,8 +123,7 @@ static int start_video(struct request *req, int64_t *video_id)
 		return 0;
 	if (parse_int64(s, 1, INT64_MAX, video_id) < 0)
 		return 1;
-	snprintf(sid, sizeof(sid), "%lld", (long long)*video_id);
-	r = db_run(page_of(req)->db, &q_video_exists, 1, (const char *[]){ sid });
+	r = db_query(page_of(req)->db, &q_video_exists, DB_PARAMS(DB_INT(*video_id)));
 	if (!r)
 		return -1;
 	found = PQntuples(r) == 1;
@@ -136,7 +135,6 @@ int page_oauth_start(struct request *req)
 {
 	struct page *pg = page_of(req);
 	char state[65], state_hash[65], verifier[VERIFIER_LEN + 1], challenge[65];
-	char uid[24], vid[24], ttl[16];
 	struct tiktok_client c;
 	struct buf url = BUF_INIT;
 	int64_t video_id;
@@ -163,13 +161,12 @@ int page_oauth_start(struct request *req)
 		verifier[VERIFIER_LEN] = '\0';
 		tiktok_pkce_challenge(verifier, challenge);
 	}
-	snprintf(uid, sizeof(uid), "%lld", (long long)pg->user_id);
-	snprintf(vid, sizeof(vid), "%lld", (long long)video_id);
-	snprintf(ttl, sizeof(ttl), "%d", STATE_TTL_SEC);
-	db_exec(pg->db, &q_state_prune, 0, NULL);   /* housekeeping; failure is harmless */
-	if (db_exec(pg->db, &q_state_insert, 6,
-		    (const char *[]){ state_hash, pg->session_hash, uid, video_id > 0 ? vid : NULL,
-				      app.cfg.tiktok_pkce ? verifier : NULL, ttl }) < 0)
+	db_command(pg->db, &q_state_prune, 0, NULL);   /* housekeeping; failure is harmless */
+	if (db_command(pg->db, &q_state_insert,
+		       DB_PARAMS(DB_TEXT(state_hash), DB_TEXT(pg->session_hash), DB_INT(pg->user_id),
+				 video_id > 0 ? DB_INT(video_id) : DB_NULL,
+				 DB_TEXT(app.cfg.tiktok_pkce ? verifier : NULL),
+				 DB_INT(STATE_TTL_SEC))) < 0)
 		return -1;
 	accounts_client(&app.cfg, &c);
 	tiktok_authorize_url(app.cfg.tiktok_auth_url, &c, state,
@@ -213,16 +210,16 @@ static int spend_state(struct request *req, const char *state, struct attempt *a
 		return flow_failed(req, 400, 0, title, detail, NULL) < 0 ? -1 : 1;
 	}
 	crypto_sha256_hex(state, strlen(state), hash);
-	r = db_run(pg->db, &q_state_spend, 1, (const char *[]){ hash });
+	r = db_query(pg->db, &q_state_spend, DB_PARAMS(DB_TEXT(hash)));
 	if (!r)
 		return -1;
 	if (PQntuples(r) == 0) {
 		const char *why = "unknown";
 		PQclear(r);
-		r = db_run(pg->db, &q_state_why, 1, (const char *[]){ hash });
+		r = db_query(pg->db, &q_state_why, DB_PARAMS(DB_TEXT(hash)));
 		if (!r)
 			return -1;
-		if (PQntuples(r) == 1 && !strcmp(db_val(r, 0, 0), "t")) {
+		if (PQntuples(r) == 1 && db_get_bool(r, 0, "used")) {
 			why = "reused";
 			title = "This TikTok sign-in link was already used";
 			detail = "Each sign-in with TikTok can be completed once. Nothing new was "
@@ -238,11 +235,12 @@ static int spend_state(struct request *req, const char *state, struct attempt *a
 		return flow_failed(req, 400, 0, title, detail, NULL) < 0 ? -1 : 1;
 	}
 	/* bound to the session that started it: compare without leaking timing */
-	same = crypto_str_equal(db_val(r, 0, 0), pg->session_hash) &&
-	       db_ll(r, 0, 1) == pg->user_id;
-	a->user_id = db_ll(r, 0, 1);
-	a->video_id = db_ll(r, 0, 2);
-	a->verifier = db_val(r, 0, 3) ? arena_strdup(&req->arena, db_val(r, 0, 3)) : NULL;
+	same = crypto_str_equal(db_get(r, 0, "session_hash"), pg->session_hash) &&
+	       db_get_int(r, 0, "user_id") == pg->user_id;
+	a->user_id = db_get_int(r, 0, "user_id");
+	a->video_id = db_get_int(r, 0, "video_id");
+	a->verifier = db_get(r, 0, "code_verifier")
+		      ? arena_strdup(&req->arena, db_get(r, 0, "code_verifier")) : NULL;
 	PQclear(r);
 	if (!same) {
 		log_warn("event=oauth_state_refused why=other_session user_id=%lld", (long long)pg->user_id);
@@ -279,6 +277,12 @@ static int tiktok_failed(struct request *req, const struct attempt *a, const cha
 		 log_quote(res->log_id));
 	switch (res->outcome) {
 	case TT_NETWORK:
+		if (res->slow) {
+			title = "TikTok is slow right now";
+			detail = "TikTok did not answer in time, so this page stopped waiting. Nothing "
+				 "was connected. Try connecting again in a moment.";
+			break;
+		}
 		title = "TikTok could not be reached";
 		detail = "The site could not reach TikTok to finish connecting your account. "
 			 "Nothing was connected. Try again in a moment.";

@@ -21,27 +21,28 @@
 
 static struct db_stmt q_ping = { "ops_ping", "SELECT 1" };
 static struct db_stmt q_jobs = { "ops_jobs_by_state",
-	"SELECT s.state, count(j.id), coalesce(sum(j.bytes_sent), 0) "
+	"SELECT s.state, count(j.id) AS jobs, coalesce(sum(j.bytes_sent), 0) AS bytes_sent "
 	"FROM unnest(ARRAY['queued','uploading','processing','published','inboxed','failed',"
 	"                  'cancelled']) AS s(state) "
 	"LEFT JOIN upload_jobs j ON j.state = s.state GROUP BY s.state ORDER BY s.state" };
 /* worker_id is host:pid:slot; a live lease is a busy slot */
 static struct db_stmt q_leases = { "ops_worker_leases",
-	"SELECT split_part(locked_by, ':', 1) || ':' || split_part(locked_by, ':', 2), count(*) "
+	"SELECT split_part(locked_by, ':', 1) || ':' || split_part(locked_by, ':', 2) AS worker,"
+	"       count(*) AS leases "
 	"FROM upload_jobs WHERE locked_until > now() AND locked_by IS NOT NULL "
 	"GROUP BY 1 ORDER BY 1" };
 static struct db_stmt q_due = { "ops_queue_oldest_due",
-	"SELECT coalesce(extract(epoch FROM now() - min(run_at)), 0) FROM upload_jobs "
+	"SELECT coalesce(extract(epoch FROM now() - min(run_at)), 0) AS waited FROM upload_jobs "
 	"WHERE state IN ('queued', 'uploading', 'processing') AND run_at <= now() "
 	"  AND (locked_until IS NULL OR locked_until < now())" };
 static struct db_stmt q_accounts = { "ops_accounts_by_status",
-	"SELECT s.status, count(a.id) "
+	"SELECT s.status, count(a.id) AS accounts "
 	"FROM unnest(ARRAY['connected','needs_reconnect','disconnected']) AS s(status) "
 	"LEFT JOIN tiktok_accounts a ON a.status = s.status GROUP BY s.status ORDER BY s.status" };
 
 static int database_ok(struct db *db)
 {
-	return db_ensure(db) == 0 && db_exec(db, &q_ping, 0, NULL) == 0;
+	return db_ensure(db) == 0 && db_command(db, &q_ping, 0, NULL) >= 0;
 }
 
 int page_healthz(struct request *req)
@@ -63,41 +64,42 @@ static int database_gauges(struct db *db, struct buf *out)
 	PGresult *r;
 	int rc = -1;
 
-	if (!(r = db_run(db, &q_jobs, 0, NULL)))
+	if (!(r = db_query(db, &q_jobs, 0, NULL)))
 		goto out;
 	metrics_text_header(&part, "langflix_jobs", "gauge", "Upload jobs in the queue table, by state.");
 	for (int i = 0; i < PQntuples(r); i++)
-		metrics_text_sample(&part, "langflix_jobs", "state", db_val(r, i, 0), (double)db_ll(r, i, 1));
+		metrics_text_sample(&part, "langflix_jobs", "state", db_get(r, i, "state"),
+				    (double)db_get_int(r, i, "jobs"));
 	metrics_text_header(&part, "langflix_job_bytes_sent", "gauge",
 			    "Bytes TikTok has accepted for the jobs in the queue table, by job state.");
 	for (int i = 0; i < PQntuples(r); i++)
-		metrics_text_sample(&part, "langflix_job_bytes_sent", "state", db_val(r, i, 0),
-				    (double)db_ll(r, i, 2));
+		metrics_text_sample(&part, "langflix_job_bytes_sent", "state", db_get(r, i, "state"),
+				    (double)db_get_int(r, i, "bytes_sent"));
 	PQclear(r);
 
-	if (!(r = db_run(db, &q_leases, 0, NULL)))
+	if (!(r = db_query(db, &q_leases, 0, NULL)))
 		goto out;
 	metrics_text_header(&part, "langflix_worker_leases", "gauge",
 			    "Jobs a worker process holds a live lease on (its busy slots), by host:pid.");
 	for (int i = 0; i < PQntuples(r); i++)
-		metrics_text_sample(&part, "langflix_worker_leases", "worker", db_val(r, i, 0),
-				    (double)db_ll(r, i, 1));
+		metrics_text_sample(&part, "langflix_worker_leases", "worker", db_get(r, i, "worker"),
+				    (double)db_get_int(r, i, "leases"));
 	PQclear(r);
 
-	if (!(r = db_run(db, &q_due, 0, NULL)))
+	if (!(r = db_query(db, &q_due, 0, NULL)))
 		goto out;
 	metrics_text_header(&part, "langflix_queue_oldest_due_seconds", "gauge",
 			    "How long the oldest due, unclaimed job has been waiting (0 when none).");
 	metrics_text_sample(&part, "langflix_queue_oldest_due_seconds", NULL, NULL,
-			    PQntuples(r) ? strtod(db_val(r, 0, 0) ? db_val(r, 0, 0) : "0", NULL) : 0);
+			    PQntuples(r) ? strtod(db_get_text(r, 0, "waited"), NULL) : 0);
 	PQclear(r);
 
-	if (!(r = db_run(db, &q_accounts, 0, NULL)))
+	if (!(r = db_query(db, &q_accounts, 0, NULL)))
 		goto out;
 	metrics_text_header(&part, "langflix_tiktok_accounts", "gauge", "TikTok accounts by status.");
 	for (int i = 0; i < PQntuples(r); i++)
-		metrics_text_sample(&part, "langflix_tiktok_accounts", "status", db_val(r, i, 0),
-				    (double)db_ll(r, i, 1));
+		metrics_text_sample(&part, "langflix_tiktok_accounts", "status", db_get(r, i, "status"),
+				    (double)db_get_int(r, i, "accounts"));
 	PQclear(r);
 	buf_append(out, part.data ? part.data : "", part.len);
 	rc = 0;

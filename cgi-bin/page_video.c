@@ -17,10 +17,7 @@ static struct db_stmt q_video = { "video_by_id",
 
 static PGresult *load_video(struct request *req, int64_t id)
 {
-	char sid[24];
-
-	snprintf(sid, sizeof(sid), "%lld", (long long)id);
-	return db_run(page_of(req)->db, &q_video, 1, (const char *[]){ sid });
+	return db_query(page_of(req)->db, &q_video, DB_PARAMS(DB_INT(id)));
 }
 
 static int not_found(struct request *req)
@@ -53,12 +50,12 @@ int page_video_file(struct request *req)
 	r = load_video(req, id);
 	if (!r)
 		return -1;
-	if (PQntuples(r) == 0 || !strcmp(db_val(r, 0, 8), "t")) {
+	if (PQntuples(r) == 0 || db_get_bool(r, 0, "missing")) {
 		PQclear(r);
 		return render_error(req, 404, "Video file not found",
 				    "The file of this video is missing from the media folder.");
 	}
-	path = db_val(r, 0, 1);
+	path = db_get(r, 0, "path");
 	if (media_resolve(app.cfg.media_root, path, resolved) < 0) {
 		log_warn("event=media_path_refused video_id=%lld", (long long)id);
 		PQclear(r);

@@ -21,12 +21,6 @@ struct json_object *page_context(struct request *req, const char *title)
 	return ctx;
 }
 
-void ctx_add_str(struct json_object *o, const char *key, const char *val)
-{
-	if (val && *val)
-		json_object_object_add(o, key, json_object_new_string(val));
-}
-
 int render_page(struct request *req, int status, const char *name, struct json_object *ctx)
 {
 	const struct tmpl *t = tmpl_set_get(app.templates, name);

@@ -50,7 +50,7 @@ static int session_from_remote_user(struct request *req)
 	PGresult *r;
 	int64_t id;
 
-	r = db_run(pg->db, &q_user_by_name, 1, (const char *[]){ req->remote_user });
+	r = db_query(pg->db, &q_user_by_name, DB_PARAMS(DB_TEXT(req->remote_user)));
 	if (!r)
 		return -1;
 	if (PQntuples(r) == 0) {
@@ -58,7 +58,7 @@ static int session_from_remote_user(struct request *req)
 		log_warn("event=remote_user_unknown user=%s", log_quote(req->remote_user));
 		return 0;
 	}
-	id = db_ll(r, 0, 0);
+	id = db_get_int(r, 0, "id");
 	PQclear(r);
 	return session_create(req, id);
 }
@@ -72,13 +72,13 @@ int session_load(struct request *req)
 
 	if (valid_token(cookie)) {
 		crypto_sha256_hex(cookie, strlen(cookie), hash);
-		r = db_run(pg->db, &q_session_by_hash, 1, (const char *[]){ hash });
+		r = db_query(pg->db, &q_session_by_hash, DB_PARAMS(DB_TEXT(hash)));
 		if (!r)
 			return -1;
 		if (PQntuples(r) == 1) {
-			pg->user_id = db_ll(r, 0, 0);
-			pg->user_name = arena_strdup(&req->arena, db_val(r, 0, 1));
-			pg->csrf = arena_strdup(&req->arena, db_val(r, 0, 2));
+			pg->user_id = db_get_int(r, 0, "user_id");
+			pg->user_name = arena_strdup(&req->arena, db_get(r, 0, "name"));
+			pg->csrf = arena_strdup(&req->arena, db_get(r, 0, "csrf_token"));
 			pg->session_hash = arena_strdup(&req->arena, hash);
 		}
 		PQclear(r);
@@ -109,7 +109,7 @@ int session_load(struct request *req)
 int session_create(struct request *req, int64_t user_id)
 {
 	struct page *pg = page_of(req);
-	char token[65], hash[65], csrf[65], uid[24], ttl[24];
+	char token[65], hash[65], csrf[65];
 
 	/* a new identifier at every login: a planted cookie never becomes a
 	 * logged-in session (session fixation) */
@@ -118,11 +118,11 @@ int session_create(struct request *req, int64_t user_id)
 	if (crypto_random_hex(token, 32) < 0 || crypto_random_hex(csrf, 32) < 0)
 		return -1;
 	crypto_sha256_hex(token, strlen(token), hash);
-	snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
-	snprintf(ttl, sizeof(ttl), "%lld", (long long)app.cfg.session_ttl_sec);
-	if (db_exec(pg->db, &q_session_insert, 4, (const char *[]){ hash, uid, csrf, ttl }) < 0)
+	if (db_command(pg->db, &q_session_insert,
+		       DB_PARAMS(DB_TEXT(hash), DB_INT(user_id), DB_TEXT(csrf),
+				 DB_INT(app.cfg.session_ttl_sec))) < 0)
 		return -1;
-	db_exec(pg->db, &q_session_prune, 1, (const char *[]){ uid });
+	db_command(pg->db, &q_session_prune, DB_PARAMS(DB_INT(user_id)));
 	set_cookie(req, SESSION_COOKIE, token, (long)app.cfg.session_ttl_sec);
 	set_cookie(req, PRE_COOKIE, "", 0);
 	pg->user_id = user_id;
@@ -136,7 +136,7 @@ void session_destroy(struct request *req)
 	struct page *pg = page_of(req);
 
 	if (pg->session_hash)
-		db_exec(pg->db, &q_session_delete, 1, (const char *[]){ pg->session_hash });
+		db_command(pg->db, &q_session_delete, DB_PARAMS(DB_TEXT(pg->session_hash)));
 	set_cookie(req, SESSION_COOKIE, "", 0);
 	pg->user_id = 0;
 	pg->user_name = NULL;

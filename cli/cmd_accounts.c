@@ -8,15 +8,17 @@
 #include <stdio.h>
 
 static struct db_stmt q_accounts = { "cli_accounts",
-	"SELECT a.id, u.name, coalesce(nullif(a.display_name, ''), '-'),"
-	"       coalesce(nullif(a.username, ''), '-'), a.open_id, a.status,"
-	"       coalesce(a.status_reason, ''), a.scopes,"
-	"       coalesce(to_char(a.access_expires_at, 'YYYY-MM-DD HH24:MI'), '-'),"
-	"       coalesce(to_char(a.refresh_expires_at, 'YYYY-MM-DD'), '-'),"
+	"SELECT a.id, u.name AS user_name, coalesce(nullif(a.display_name, ''), '-') AS display_name,"
+	"       coalesce(nullif(a.username, ''), '-') AS username, a.open_id, a.status,"
+	"       a.status_reason, a.scopes,"
+	"       coalesce(to_char(a.access_expires_at, 'YYYY-MM-DD HH24:MI'), '-') AS access_until,"
+	"       coalesce(to_char(a.refresh_expires_at, 'YYYY-MM-DD'), '-') AS refresh_until,"
 	"       (SELECT count(*) FROM upload_jobs j WHERE j.account_id = a.id"
-	"          AND j.state IN ('queued', 'uploading', 'processing')),"
-	"       (SELECT count(*) FROM upload_jobs j WHERE j.account_id = a.id AND j.state = 'published'),"
-	"       (SELECT count(*) FROM upload_jobs j WHERE j.account_id = a.id AND j.state = 'failed') "
+	"          AND j.state IN ('queued', 'uploading', 'processing')) AS active,"
+	"       (SELECT count(*) FROM upload_jobs j WHERE j.account_id = a.id"
+	"          AND j.state = 'published') AS published,"
+	"       (SELECT count(*) FROM upload_jobs j WHERE j.account_id = a.id"
+	"          AND j.state = 'failed') AS failed "
 	"FROM tiktok_accounts a JOIN users u ON u.id = a.user_id ORDER BY a.id" };
 
 int cmd_accounts(struct config *cfg, int argc, char **argv)
@@ -31,7 +33,7 @@ int cmd_accounts(struct config *cfg, int argc, char **argv)
 		return 2;
 	}
 	db_init(&db, cfg->database_url);
-	r = db_run(&db, &q_accounts, 0, NULL);
+	r = db_query(&db, &q_accounts, 0, NULL);
 	if (!r) {
 		fprintf(stderr, "langflix: cannot read the accounts: %s\n", db.err);
 		goto out;
@@ -40,14 +42,15 @@ int cmd_accounts(struct config *cfg, int argc, char **argv)
 	       "ACCESS UNTIL", "REFRESH UNTIL", "ACTIVE/OK/FAILED", "SCOPES");
 	for (int i = 0; i < PQntuples(r); i++) {
 		char jobs[48];
-		snprintf(jobs, sizeof(jobs), "%s/%s/%s", PQgetvalue(r, i, 10), PQgetvalue(r, i, 11),
-			 PQgetvalue(r, i, 12));
-		printf("%-5s %-16s %-15s %-20s %-16s %-16s %-16s %s\n", PQgetvalue(r, i, 0),
-		       PQgetvalue(r, i, 1), PQgetvalue(r, i, 5), PQgetvalue(r, i, 2), PQgetvalue(r, i, 8),
-		       PQgetvalue(r, i, 9), jobs, PQgetvalue(r, i, 7));
-		printf("      open_id %s, @%s", PQgetvalue(r, i, 4), PQgetvalue(r, i, 3));
-		if (*PQgetvalue(r, i, 6))
-			printf(" — %s", PQgetvalue(r, i, 6));
+		snprintf(jobs, sizeof(jobs), "%s/%s/%s", db_get_text(r, i, "active"),
+			 db_get_text(r, i, "published"), db_get_text(r, i, "failed"));
+		printf("%-5s %-16s %-15s %-20s %-16s %-16s %-16s %s\n", db_get_text(r, i, "id"),
+		       db_get_text(r, i, "user_name"), db_get_text(r, i, "status"),
+		       db_get_text(r, i, "display_name"), db_get_text(r, i, "access_until"),
+		       db_get_text(r, i, "refresh_until"), jobs, db_get_text(r, i, "scopes"));
+		printf("      open_id %s, @%s", db_get_text(r, i, "open_id"), db_get_text(r, i, "username"));
+		if (*db_get_text(r, i, "status_reason"))
+			printf(" — %s", db_get_text(r, i, "status_reason"));
 		putchar('\n');
 	}
 	if (PQntuples(r) == 0)

@@ -13,10 +13,8 @@
 #include <string.h>
 
 static struct db_stmt q_jobs = { "jobs_list",
-	"SELECT j.id, j.state, j.mode, v.path, coalesce(a.display_name, '-'), j.attempts,"
-	"       j.bytes_sent, j.bytes_total, coalesce(j.tiktok_status, '-'),"
-	"       to_char(j.created_at, 'YYYY-MM-DD HH24:MI:SS'), coalesce(j.fail_reason, ''),"
-	"       coalesce(j.post_url, '') "
+	"SELECT j.id, j.state, j.mode, v.path, coalesce(a.display_name, '-') AS account, j.attempts,"
+	"       to_char(j.created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, j.fail_reason, j.post_url "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
 	"WHERE ($1 = '' OR j.state = $1)"
@@ -70,22 +68,23 @@ static int parse_age(const char *s, char *out, size_t n)
 	return 0;
 }
 
-static int id_arg(const char *s, const char **out)
+/* An id option: the number, or SQL NULL when the option is absent. */
+static int id_arg(const char *s, struct db_param *out)
 {
 	int64_t v;
 
 	if (parse_int64(s, 1, INT64_MAX, &v) < 0)
 		return -1;
-	*out = s;
+	*out = DB_INT(v);
 	return 0;
 }
 
 int cmd_jobs(struct config *cfg, int argc, char **argv)
 {
-	const char *state = "", *account = NULL, *video = NULL, *since = NULL, *age = NULL;
-	const char *limit = "200";
+	const char *state = "", *since = NULL, *age = NULL;
+	struct db_param account = DB_NULL, video = DB_NULL;
 	char agebuf[48];
-	int64_t lim;
+	int64_t lim = 200;
 	struct db db;
 	PGresult *r;
 	int rc = 1;
@@ -115,13 +114,13 @@ int cmd_jobs(struct config *cfg, int argc, char **argv)
 		} else if (!strcmp(opt, "--limit")) {
 			if (parse_int64(val, 1, 100000, &lim) < 0)
 				return usage();
-			limit = val;
 		} else {
 			return usage();
 		}
 	}
 	db_init(&db, cfg->database_url);
-	r = db_run(&db, &q_jobs, 6, (const char *[]){ state, account, video, since, age, limit });
+	r = db_query(&db, &q_jobs, DB_PARAMS(DB_TEXT(state), account, video, DB_TEXT(since),
+					     DB_TEXT(age), DB_INT(lim)));
 	if (!r) {
 		fprintf(stderr, "langflix: cannot read the queue: %s\n", db.err);
 		goto out;
@@ -129,13 +128,14 @@ int cmd_jobs(struct config *cfg, int argc, char **argv)
 	printf("%-6s %-10s %-6s %-9s %-19s %-20s %s\n", "ID", "STATE", "MODE", "ATTEMPTS", "CREATED",
 	       "ACCOUNT", "VIDEO");
 	for (int i = 0; i < PQntuples(r); i++) {
-		printf("%-6s %-10s %-6s %-9s %-19s %-20s %s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-		       PQgetvalue(r, i, 2), PQgetvalue(r, i, 5), PQgetvalue(r, i, 9), PQgetvalue(r, i, 4),
-		       PQgetvalue(r, i, 3));
-		if (*PQgetvalue(r, i, 11))
-			printf("  %s", PQgetvalue(r, i, 11));
-		if (*PQgetvalue(r, i, 10))
-			printf("  (%s)", PQgetvalue(r, i, 10));
+		printf("%-6s %-10s %-6s %-9s %-19s %-20s %s", db_get_text(r, i, "id"),
+		       db_get_text(r, i, "state"), db_get_text(r, i, "mode"),
+		       db_get_text(r, i, "attempts"), db_get_text(r, i, "created"),
+		       db_get_text(r, i, "account"), db_get_text(r, i, "path"));
+		if (*db_get_text(r, i, "post_url"))
+			printf("  %s", db_get_text(r, i, "post_url"));
+		if (*db_get_text(r, i, "fail_reason"))
+			printf("  (%s)", db_get_text(r, i, "fail_reason"));
 		putchar('\n');
 	}
 	if (PQntuples(r) == 0)

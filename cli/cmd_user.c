@@ -84,16 +84,14 @@ int cmd_user(struct config *cfg, int argc, char **argv)
 		goto out;
 	}
 	if (change) {
-		PGresult *r = db_run(&db, &q_user_passwd, 2, (const char *[]){ argv[2], buf_cstr(&hash) });
-		if (r && atoi(PQcmdTuples(r)) == 1) {
+		if (db_command(&db, &q_user_passwd,
+			       DB_PARAMS(DB_TEXT(argv[2]), DB_TEXT(buf_cstr(&hash)))) == 1) {
 			printf("password of %s changed\n", argv[2]);
 			rc = 0;
 		} else {
 			fprintf(stderr, "langflix: no user %s\n", argv[2]);
 		}
-		if (r)
-			PQclear(r);
-	} else if (db_exec(&db, &q_user_add, 2, (const char *[]){ argv[2], buf_cstr(&hash) }) < 0) {
+	} else if (db_command(&db, &q_user_add, DB_PARAMS(DB_TEXT(argv[2]), DB_TEXT(buf_cstr(&hash)))) < 0) {
 		if (!strcmp(db_sqlstate(&db), "23505"))
 			fprintf(stderr, "langflix: user %s already exists\n", argv[2]);
 		else

@@ -2,8 +2,8 @@
  * one chunk per request, in order, with the planned sizes. The body is
  * streamed into SHA-256 (and optionally a file) and never held in memory. */
 #include "emu.h"
-#include "chunkplan.h"
 #include "log.h"
+#include "rules.h"
 #include "util.h"
 
 #include <errno.h>
@@ -107,7 +107,7 @@ static int check_headers(struct request *req, const struct post *p, struct put_p
 			 const char **vkind, char *vdetail, size_t vlen)
 {
 	const char *cr = req_get_header(req, "Content-Range");
-	long long f, l, t;
+	int64_t f, l, t;
 	int64_t exp_first, exp_last;
 
 	if (!media_type_ok(req->content_type)) {
@@ -121,7 +121,7 @@ static int check_headers(struct request *req, const struct post *p, struct put_p
 		snprintf(vdetail, vlen, "upload PUT without Content-Length");
 		return 400;
 	}
-	if (!cr || http_parse_content_range(cr, &f, &l, &t) < 0) {
+	if (!cr || tt_parse_content_range(cr, &f, &l, &t) < 0) {
 		*vkind = "bad_content_range";
 		snprintf(vdetail, vlen, "Content-Range %s is not 'bytes FIRST-LAST/TOTAL'", cr ? cr : "(none)");
 		return 400;
@@ -133,7 +133,7 @@ static int check_headers(struct request *req, const struct post *p, struct put_p
 	if (pp->length != l - f + 1) {
 		*vkind = "content_length_mismatch";
 		snprintf(vdetail, vlen, "Content-Length %lld but Content-Range covers %lld bytes",
-			 (long long)pp->length, l - f + 1);
+			 (long long)pp->length, (long long)(l - f + 1));
 		return 400;
 	}
 	pp->index = p->chunks_done;
@@ -143,7 +143,7 @@ static int check_headers(struct request *req, const struct post *p, struct put_p
 			 cr, (long long)p->video_size, (long long)p->received);
 		return 416;
 	}
-	chunk_plan_range(p->video_size, p->chunk_size, p->chunk_count, pp->index, &exp_first, &exp_last);
+	tt_chunk_bytes(p->video_size, p->chunk_size, p->chunk_count, pp->index, &exp_first, &exp_last);
 	if (f != exp_first || l != exp_last) {
 		*vkind = "wrong_range";
 		snprintf(vdetail, vlen, "Content-Range %s; expected bytes %lld-%lld/%lld (chunk %lld of %lld)",
@@ -181,7 +181,7 @@ int handle_upload_put(struct request *req)
 		upload_error(req, 403, "upload_url_invalid", "The upload URL is not valid.");
 		return 0;
 	}
-	if (now_unix() > p->upload_expires) {
+	if (emu_now() > p->upload_expires) {
 		pthread_mutex_unlock(&G.mu);
 		upload_error(req, 403, "upload_url_expired", "The upload URL has expired.");
 		return 0;

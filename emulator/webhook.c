@@ -5,10 +5,11 @@
  *
  * Envelope: {client_key, event, create_time, user_openid, content}, where
  * content is a JSON object serialised as a string. Header
- * TikTok-Signature: t=<unix>,s=<hex HMAC-SHA256(client_secret, t "." body)>. */
+ * TikTok-Signature: t=<unix>,s=<hex HMAC-SHA256(client_secret, t "." body)>,
+ * signed by the emulator's own code (rules.h), not the product's. */
 #include "emu.h"
 #include "log.h"
-#include "tiktok_sig.h"
+#include "rules.h"
 #include "util.h"
 
 #include <errno.h>
@@ -34,7 +35,7 @@ static int started;
 
 /* Every event is listed at once (http_status 0, attempts 0) and updated
  * when its delivery ends (G.mu held). */
-static void record(struct event *e)
+static void record(struct event *e, const char *content)
 {
 	struct delivery d;
 
@@ -43,6 +44,7 @@ static void record(struct event *e)
 	snprintf(d.event, sizeof(d.event), "%s", e->event);
 	snprintf(d.open_id, sizeof(d.open_id), "%s", e->open_id);
 	snprintf(d.publish_id, sizeof(d.publish_id), "%s", e->publish_id);
+	snprintf(d.content, sizeof(d.content), "%s", content);
 	d.time = now_unix();
 	if (G.deliveries.n < EMU_LOG_CAP)
 		VEC_PUSH(G.deliveries, d);
@@ -65,6 +67,7 @@ void webhook_queue_locked(const char *event, const char *open_id, const char *pu
 	struct json_object *env = json_object_new_object();
 	struct event *e = xcalloc(1, sizeof(*e));
 	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+	const char *inner = json_object_to_json_string_ext(content, flags);
 
 	snprintf(e->event, sizeof(e->event), "%s", event);
 	snprintf(e->open_id, sizeof(e->open_id), "%s", open_id);
@@ -75,11 +78,11 @@ void webhook_queue_locked(const char *event, const char *open_id, const char *pu
 	json_object_object_add(env, "user_openid", json_object_new_string(open_id));
 	/* content is a string holding JSON: receivers parse it twice */
 	json_object_object_add(env, "content",
-			       json_object_new_string(json_object_to_json_string_ext(content, flags)));
+			       json_object_new_string(inner));
 	e->body = xstrdup(json_object_to_json_string_ext(env, flags));
 	json_object_put(env);
+	record(e, inner);
 	json_object_put(content);
-	record(e);
 	if (!G.rt.webhook_url[0]) {
 		/* no receiver configured: the event still shows in /_emulator/state */
 		free(e->body);
@@ -111,7 +114,7 @@ static long post_once(const char *url, const char *secret, const char *body)
 
 	if (!c)
 		return 0;
-	tiktok_signature_header(secret, now_unix(), body, strlen(body), sig, sizeof(sig));
+	tt_webhook_signature_header(secret, now_unix(), body, strlen(body), sig, sizeof(sig));
 	snprintf(line, sizeof(line), "TikTok-Signature: %s", sig);
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, line);

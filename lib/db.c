@@ -2,11 +2,10 @@
 #include "log.h"
 #include "util.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static _Thread_local char last_state[6];
 
 void db_init(struct db *db, const char *url)
 {
@@ -27,21 +26,37 @@ static void forget_prepared(struct db *db)
 	db->nprepared = 0;
 }
 
+/* The first line of libpq's message: it may echo the connection string's
+ * host but never its password, and never a statement's parameters. */
+static void keep_error(struct db *db, const char *msg)
+{
+	snprintf(db->err, sizeof(db->err), "%s", msg);
+	db->err[strcspn(db->err, "\n")] = '\0';
+}
+
+static int connection_ok(const struct db *db)
+{
+	return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+}
+
 int db_ensure(struct db *db)
 {
-	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+	if (connection_ok(db))
 		return 0;
-	forget_prepared(db);
-	if (db->conn) {
-		PQreset(db->conn);
-	} else {
-		db->conn = PQconnectdb(db->url);
+	if (db->in_tx) {
+		/* The server has dropped the transaction with the connection; a
+		 * reset here would run the rest of it on its own. */
+		keep_error(db, "the database connection was lost inside a transaction");
+		log_warn("event=db_lost_in_transaction");
+		return -1;
 	}
+	forget_prepared(db);
+	if (db->conn)
+		PQreset(db->conn);
+	else
+		db->conn = PQconnectdb(db->url);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
-		/* PQerrorMessage may echo the connection string's host but never
-		 * its password; keep only the first line. */
-		snprintf(db->err, sizeof(db->err), "%s", PQerrorMessage(db->conn));
-		db->err[strcspn(db->err, "\n")] = '\0';
+		keep_error(db, PQerrorMessage(db->conn));
 		log_warn("event=db_unavailable err=%s", log_quote(db->err));
 		return -1;
 	}
@@ -61,9 +76,8 @@ static void record_failure(struct db *db, const PGresult *r, const char *what)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
-	snprintf(last_state, sizeof(last_state), "%s", state ? state : "");
-	snprintf(db->err, sizeof(db->err), "%s", PQerrorMessage(db->conn));
-	db->err[strcspn(db->err, "\n")] = '\0';
+	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state ? state : "");
+	keep_error(db, PQerrorMessage(db->conn));
 	/* unique violations and serialization failures are expected by callers */
 	if (state && (!strcmp(state, "23505") || !strcmp(state, "40001")))
 		log_debug("event=db_error stmt=%s sqlstate=%s", what, state);
@@ -74,45 +88,107 @@ static void record_failure(struct db *db, const PGresult *r, const char *what)
 		forget_prepared(db);
 }
 
+/* Keep r when it succeeded; otherwise record why, clear it, NULL. */
+static PGresult *checked(struct db *db, PGresult *r, const char *what)
+{
+	ExecStatusType s = PQresultStatus(r);
+
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
+		return r;
+	record_failure(db, r, what);
+	PQclear(r);
+	return NULL;
+}
+
 static int prepare(struct db *db, const struct db_stmt *st)
 {
 	PGresult *r;
 
 	if (db->nprepared >= DB_MAX_PREPARED)
 		return 1; /* fall back to unnamed execution */
-	r = PQprepare(db->conn, st->name, st->sql, 0, NULL);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		record_failure(db, r, st->name);
-		PQclear(r);
+	r = checked(db, PQprepare(db->conn, st->name, st->sql, 0, NULL), st->name);
+	if (!r)
 		return -1;
-	}
 	PQclear(r);
 	db->prepared[db->nprepared++] = st;
 	return 0;
 }
 
-PGresult *db_run(struct db *db, const struct db_stmt *st, int n, const char *const *params)
+/* The one path every parameterised statement takes. */
+static PGresult *run_text(struct db *db, const struct db_stmt *st, int n, const char *const *params)
 {
-	PGresult *r;
-	ExecStatusType s;
 	int p;
 
-	last_state[0] = '\0';
+	db->sqlstate[0] = '\0';
 	if (db_ensure(db) < 0)
 		return NULL;
 	p = is_prepared(db, st) ? 0 : prepare(db, st);
 	if (p < 0)
 		return NULL;
 	if (p == 0)
-		r = PQexecPrepared(db->conn, st->name, n, params, NULL, NULL, 0);
-	else
-		r = PQexecParams(db->conn, st->sql, n, NULL, params, NULL, NULL, 0);
-	s = PQresultStatus(r);
-	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
-		return r;
-	record_failure(db, r, st->name);
+		return checked(db, PQexecPrepared(db->conn, st->name, n, params, NULL, NULL, 0),
+			       st->name);
+	return checked(db, PQexecParams(db->conn, st->sql, n, NULL, params, NULL, NULL, 0),
+		       st->name);
+}
+
+PGresult *db_query(struct db *db, const struct db_stmt *st, int n, const struct db_param *p)
+{
+	const char *text[DB_MAX_PARAMS];
+	char nums[DB_MAX_PARAMS][32];
+
+	if (n < 0 || n > DB_MAX_PARAMS) {
+		db->sqlstate[0] = '\0';
+		keep_error(db, "too many statement parameters");
+		log_error("event=db_error stmt=%s err=too_many_params n=%d", st->name, n);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		switch (p[i].type) {
+		case DB_P_TEXT:
+			text[i] = p[i].text;
+			break;
+		case DB_P_INT:
+			snprintf(nums[i], sizeof(nums[i]), "%" PRId64, p[i].num);
+			text[i] = nums[i];
+			break;
+		case DB_P_DOUBLE:
+			snprintf(nums[i], sizeof(nums[i]), "%.17g", p[i].real);
+			text[i] = nums[i];
+			break;
+		case DB_P_BOOL:
+			text[i] = p[i].num ? "t" : "f";
+			break;
+		default:
+			text[i] = NULL;
+			break;
+		}
+	}
+	return run_text(db, st, n, n ? text : NULL);
+}
+
+static long long affected_rows(const PGresult *r)
+{
+	const char *n = PQcmdTuples((PGresult *)r);
+
+	return *n ? strtoll(n, NULL, 10) : 0;
+}
+
+long long db_command(struct db *db, const struct db_stmt *st, int n, const struct db_param *p)
+{
+	PGresult *r = db_query(db, st, n, p);
+	long long rows;
+
+	if (!r)
+		return -1;
+	rows = affected_rows(r);
 	PQclear(r);
-	return NULL;
+	return rows;
+}
+
+PGresult *db_run(struct db *db, const struct db_stmt *st, int n, const char *const *params)
+{
+	return run_text(db, st, n, params);
 }
 
 int db_exec(struct db *db, const struct db_stmt *st, int n, const char *const *params)
@@ -125,29 +201,147 @@ int db_exec(struct db *db, const struct db_stmt *st, int n, const char *const *p
 	return 0;
 }
 
+static PGresult *run_plain(struct db *db, const char *sql, const char *what)
+{
+	db->sqlstate[0] = '\0';
+	if (db_ensure(db) < 0)
+		return NULL;
+	return checked(db, PQexec(db->conn, sql), what);
+}
+
 int db_simple(struct db *db, const char *sql)
 {
-	PGresult *r;
-	ExecStatusType s;
+	PGresult *r = run_plain(db, sql, "simple");
 
-	last_state[0] = '\0';
-	if (db_ensure(db) < 0)
+	if (!r)
 		return -1;
-	r = PQexec(db->conn, sql);
-	s = PQresultStatus(r);
-	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
-		PQclear(r);
-		return 0;
-	}
-	record_failure(db, r, "simple");
 	PQclear(r);
-	return -1;
+	return 0;
+}
+
+/* ---- transactions ---------------------------------------------------- */
+
+int db_in_transaction(const struct db *db)
+{
+	return db->in_tx;
+}
+
+int db_begin(struct db *db)
+{
+	PGresult *r;
+
+	if (db->in_tx) {
+		db->sqlstate[0] = '\0';
+		keep_error(db, "a transaction is already open on this connection");
+		log_error("event=db_error stmt=begin err=nested_transaction");
+		return -1;
+	}
+	r = run_plain(db, "BEGIN", "begin");
+	if (!r)
+		return -1;
+	PQclear(r);
+	db->in_tx = 1;
+	return 0;
+}
+
+int db_commit(struct db *db)
+{
+	PGresult *r;
+	int committed;
+
+	if (!db->in_tx) {
+		db->sqlstate[0] = '\0';
+		keep_error(db, "commit without a transaction");
+		log_error("event=db_error stmt=commit err=no_transaction");
+		return -1;
+	}
+	r = run_plain(db, "COMMIT", "commit");
+	db->in_tx = 0;   /* committed, rolled back or lost: over in every case */
+	if (!r)
+		return -1;
+	/* COMMIT of a transaction in which a statement failed succeeds as a
+	 * command but answers ROLLBACK. */
+	committed = strcmp(PQcmdStatus(r), "COMMIT") == 0;
+	PQclear(r);
+	if (!committed) {
+		keep_error(db, "the transaction had failed and was rolled back");
+		log_warn("event=db_commit_rolled_back");
+		return -1;
+	}
+	return 0;
+}
+
+int db_rollback(struct db *db)
+{
+	char err[sizeof(db->err)], state[sizeof(db->sqlstate)];
+	PGresult *r;
+
+	if (!db->in_tx)
+		return 0;
+	db->in_tx = 0;
+	if (!connection_ok(db))
+		return 0;   /* the server dropped the transaction with the connection */
+	memcpy(err, db->err, sizeof(err));
+	memcpy(state, db->sqlstate, sizeof(state));
+	r = checked(db, PQexec(db->conn, "ROLLBACK"), "rollback");
+	if (!r)
+		return -1;
+	PQclear(r);
+	/* the caller still wants the failure that made it roll back */
+	memcpy(db->err, err, sizeof(err));
+	memcpy(db->sqlstate, state, sizeof(state));
+	return 0;
 }
 
 const char *db_sqlstate(const struct db *db)
 {
-	(void)db;
-	return last_state;
+	return db->sqlstate;
+}
+
+/* ---- reading results -------------------------------------------------- */
+
+int db_col(const PGresult *r, const char *name)
+{
+	int c = PQfnumber(r, name);
+
+	if (c < 0)
+		log_error("event=db_unknown_column col=%s", name);
+	return c;
+}
+
+const char *db_get(const PGresult *r, int row, const char *col)
+{
+	int c = db_col(r, col);
+
+	if (c < 0 || PQgetisnull(r, row, c))
+		return NULL;
+	return PQgetvalue(r, row, c);
+}
+
+const char *db_get_text(const PGresult *r, int row, const char *col)
+{
+	const char *v = db_get(r, row, col);
+
+	return v ? v : "";
+}
+
+int64_t db_get_int(const PGresult *r, int row, const char *col)
+{
+	const char *v = db_get(r, row, col);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+int db_get_bool(const PGresult *r, int row, const char *col)
+{
+	const char *v = db_get(r, row, col);
+
+	return v && v[0] == 't';
+}
+
+int db_is_null(const PGresult *r, int row, const char *col)
+{
+	return db_get(r, row, col) == NULL;
 }
 
 const char *db_val(const PGresult *r, int row, int col)

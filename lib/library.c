@@ -73,7 +73,7 @@ static struct db_stmt q_upsert = { "library_upsert",
 	"        EXCLUDED.language, EXCLUDED.learn_language, EXCLUDED.show_name,"
 	"        EXCLUDED.episode, EXCLUDED.generated_at, EXCLUDED.ready,"
 	"        EXCLUDED.not_ready_reason, false)"
-	" RETURNING (xmax = 0)" };
+	" RETURNING (xmax = 0) AS inserted" };
 
 /* Rows under the imported folder ($1, "" for the whole root) whose files
  * were not seen ($2) are missing, except under folders that could not be
@@ -219,24 +219,24 @@ static int database_lost(struct walk *w)
 static int stored_probe(struct walk *w, const char *rel, const struct stat *sb,
 			struct probe_result *p, char *perr, size_t perrlen)
 {
-	PGresult *r = db_run(w->db, &q_lookup, 1, (const char *[]){ rel });
+	PGresult *r = db_query(w->db, &q_lookup, DB_PARAMS(DB_TEXT(rel)));
 	int rc = 0;
 
 	if (!r)
 		return -1;
-	if (PQntuples(r) == 1 && db_ll(r, 0, 0) == (long long)sb->st_size &&
-	    db_ll(r, 0, 1) == (long long)sb->st_mtime) {
+	if (PQntuples(r) == 1 && db_get_int(r, 0, "size_bytes") == (int64_t)sb->st_size &&
+	    db_get_int(r, 0, "mtime") == (int64_t)sb->st_mtime) {
 		memset(p, 0, sizeof(*p));
-		p->size_bytes = db_ll(r, 0, 0);
-		p->duration_ms = db_ll(r, 0, 2);
-		p->width = (int)db_ll(r, 0, 3);
-		p->height = (int)db_ll(r, 0, 4);
-		p->fps = db_val(r, 0, 5) ? strtod(db_val(r, 0, 5), NULL) : 0.0;
+		p->size_bytes = db_get_int(r, 0, "size_bytes");
+		p->duration_ms = db_get_int(r, 0, "duration_ms");
+		p->width = (int)db_get_int(r, 0, "width");
+		p->height = (int)db_get_int(r, 0, "height");
+		p->fps = db_get(r, 0, "fps") ? strtod(db_get(r, 0, "fps"), NULL) : 0.0;
 		snprintf(p->video_codec, sizeof(p->video_codec), "%s",
-			 db_val(r, 0, 6) ? db_val(r, 0, 6) : "unknown");
+			 db_get(r, 0, "video_codec") ? db_get(r, 0, "video_codec") : "unknown");
 		snprintf(p->container, sizeof(p->container), "%s",
-			 db_val(r, 0, 7) ? db_val(r, 0, 7) : "unknown");
-		snprintf(perr, perrlen, "%s", db_val(r, 0, 8) ? db_val(r, 0, 8) : "");
+			 db_get(r, 0, "container") ? db_get(r, 0, "container") : "unknown");
+		snprintf(perr, perrlen, "%s", db_get_text(r, 0, "probe_error"));
 		rc = 1;
 	}
 	PQclear(r);
@@ -267,50 +267,43 @@ static int store(struct walk *w, const char *rel, const struct stat *sb,
 		 const struct probe_result *p, const char *probe_error,
 		 const struct sidecar *sc, const struct readiness *rd, const char *reason)
 {
-	char size[24], mtime[24], dur[24], width[16], height[16], fps[40];
 	struct buf kw = BUF_INIT;
-	const char *params[22];
+	struct db_param params[22];
 	int ok = !probe_error, rc;
 	PGresult *r;
 
-	snprintf(size, sizeof(size), "%lld", (long long)sb->st_size);
-	snprintf(mtime, sizeof(mtime), "%lld", (long long)sb->st_mtime);
-	snprintf(dur, sizeof(dur), "%lld", (long long)p->duration_ms);
-	snprintf(width, sizeof(width), "%d", p->width);
-	snprintf(height, sizeof(height), "%d", p->height);
-	snprintf(fps, sizeof(fps), "%.17g", p->fps);
 	sidecar_keywords_json(sc, &kw);
-	params[0] = rel;
-	params[1] = size;
-	params[2] = mtime;
+	params[0] = DB_TEXT(rel);
+	params[1] = DB_INT(sb->st_size);
+	params[2] = DB_INT(sb->st_mtime);
 	/* a failed probe stores NULLs, not zeros that look like measurements */
-	params[3] = ok ? dur : NULL;
-	params[4] = ok ? width : NULL;
-	params[5] = ok ? height : NULL;
-	params[6] = ok ? fps : NULL;
-	params[7] = ok ? p->video_codec : NULL;
-	params[8] = ok ? p->container : NULL;
-	params[9] = probe_error;
-	params[10] = sc->expression;
-	params[11] = sc->expression_translation;
-	params[12] = sc->title;
-	params[13] = sc->title_translation;
-	params[14] = kw.data;
-	params[15] = sc->language;
-	params[16] = sc->learn_language;
-	params[17] = sc->show_name;
-	params[18] = sc->episode;
-	params[19] = sc->generated_at;
-	params[20] = rd->ready ? "t" : "f";
-	params[21] = reason[0] ? reason : NULL;
-	r = db_run(w->db, &q_upsert, 22, params);
+	params[3] = ok ? DB_INT(p->duration_ms) : DB_NULL;
+	params[4] = ok ? DB_INT(p->width) : DB_NULL;
+	params[5] = ok ? DB_INT(p->height) : DB_NULL;
+	params[6] = ok ? DB_DOUBLE(p->fps) : DB_NULL;
+	params[7] = DB_TEXT(ok ? p->video_codec : NULL);
+	params[8] = DB_TEXT(ok ? p->container : NULL);
+	params[9] = DB_TEXT(probe_error);
+	params[10] = DB_TEXT(sc->expression);
+	params[11] = DB_TEXT(sc->expression_translation);
+	params[12] = DB_TEXT(sc->title);
+	params[13] = DB_TEXT(sc->title_translation);
+	params[14] = DB_TEXT(kw.data);
+	params[15] = DB_TEXT(sc->language);
+	params[16] = DB_TEXT(sc->learn_language);
+	params[17] = DB_TEXT(sc->show_name);
+	params[18] = DB_TEXT(sc->episode);
+	params[19] = DB_TEXT(sc->generated_at);
+	params[20] = DB_BOOL(rd->ready);
+	params[21] = DB_TEXT(reason[0] ? reason : NULL);
+	r = db_query(w->db, &q_upsert, (int)ARRAY_LEN(params), params);
 	buf_free(&kw);
 	if (!r)
 		return -1;
 	if (PQntuples(r) == 0)
 		rc = 0;
 	else
-		rc = strcmp(PQgetvalue(r, 0, 0), "t") == 0 ? 1 : 2;
+		rc = db_get_bool(r, 0, "inserted") ? 1 : 2;
 	PQclear(r);
 	return rc;
 }
@@ -528,13 +521,13 @@ static int mark_missing(struct walk *w, const char *rel_dir)
 	if (w->unreadable.len == 0)
 		buf_putc(&w->unreadable, '[');
 	buf_putc(&w->unreadable, ']');
-	r = db_run(w->db, &q_mark_missing, 3,
-		   (const char *[]){ rel_dir, seen.data, w->unreadable.data });
+	r = db_query(w->db, &q_mark_missing,
+		     DB_PARAMS(DB_TEXT(rel_dir), DB_TEXT(seen.data), DB_TEXT(w->unreadable.data)));
 	buf_free(&seen);
 	if (!r)
 		return -1;
 	for (int i = 0; i < PQntuples(r); i++)
-		say(w, "missing", PQgetvalue(r, i, 0), NULL);
+		say(w, "missing", db_get_text(r, i, "path"), NULL);
 	w->st->missing += PQntuples(r);
 	PQclear(r);
 	return 0;
@@ -573,7 +566,7 @@ int library_import(struct db *db, const char *media_root, const char *dir,
 		return fail(report, "%s is not a folder", dir);
 	if (!media_path_under(root, real_dir))
 		return fail(report, "%s is outside the media root %s", dir, root);
-	if (db_exec(db, &q_check, 0, NULL) < 0)
+	if (db_command(db, &q_check, 0, NULL) < 0)
 		return fail(report, "the videos table is not usable (%s); run `langflix migrate`",
 			    db->err);
 

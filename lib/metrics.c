@@ -1,7 +1,6 @@
 /* metrics.c — the process's metric registry. See metrics.h. */
 #include "metrics.h"
 
-#include "tiktok.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -185,45 +184,14 @@ void metrics_request(const char *route, int status, double seconds)
 	pthread_mutex_unlock(&lock);
 }
 
-/* "https://open.tiktokapis.com/v2/post/publish/status/fetch/?x" →
- * "post/publish/status/fetch"; "other" for anything else. */
-static void endpoint_of(const char *url, char *out, size_t n)
+void metrics_api_call(const char *endpoint, const char *code)
 {
-	const char *p = url ? strstr(url, "/v2/") : NULL;
-	size_t len;
-
-	if (!p) {
-		snprintf(out, n, "other");
-		return;
-	}
-	p += 4;
-	len = strcspn(p, "?#");
-	while (len && p[len - 1] == '/')
-		len--;
-	if (len == 0 || len >= n) {
-		snprintf(out, n, "other");
-		return;
-	}
-	memcpy(out, p, len);
-	out[len] = '\0';
+	metrics_add("langflix_tiktok_calls_total", endpoint, code, 1);
 }
 
-void metrics_tiktok_call(const char *url, const char *body, const struct tiktok_result *res)
+void metrics_token_refresh(int ok)
 {
-	char ep[LABEL_MAX];
-	const char *code;
-
-	endpoint_of(url, ep, sizeof(ep));
-	switch (res->outcome) {
-	case TT_OK: code = "ok"; break;
-	case TT_NETWORK: code = "network"; break;
-	case TT_MALFORMED: code = "malformed"; break;
-	default: code = res->error[0] ? res->error : "unknown"; break;
-	}
-	metrics_add("langflix_tiktok_calls_total", ep, code, 1);
-	if (!strcmp(ep, "oauth/token") && body && strstr(body, "grant_type=refresh_token"))
-		metrics_add("langflix_token_refreshes_total", res->outcome == TT_OK ? "ok" : "failed",
-			    NULL, 1);
+	metrics_add("langflix_token_refreshes_total", ok ? "ok" : "failed", NULL, 1);
 }
 
 void metrics_webhook(const char *result)

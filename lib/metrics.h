@@ -8,7 +8,8 @@
  * format node_exporter's textfile collector reads.
  *
  * Label values are bounded by construction (route names, HTTP statuses,
- * TikTok endpoint paths and error codes, fixed result words) and are
+ * endpoint names and error codes given by the callers, fixed result words)
+ * and are
  * sanitised to [A-Za-z0-9_./-] so nothing a client sends becomes a label;
  * a registry that is full drops new series and counts the drop. */
 #ifndef LF_METRICS_H
@@ -18,16 +19,14 @@
 
 #include "buf.h"
 
-struct tiktok_result;
-
 /* One finished request of the app (route name, HTTP status, seconds). */
 void metrics_request(const char *route, int status, double seconds);
-/* One TikTok API call (hook in tiktok_call): the endpoint is taken from
- * the URL path (/v2/post/publish/status/fetch/ → post/publish/status/fetch),
- * the code is "ok", "network", "malformed" or TikTok's error code. A call
- * to the token endpoint whose form says grant_type=refresh_token also
- * counts as a token refresh (ok or failed). */
-void metrics_tiktok_call(const char *url, const char *body, const struct tiktok_result *res);
+/* One call to the platform's API, as its caller names it (tiktok_call:
+ * the endpoint "post/publish/status/fetch", the code "ok", "network",
+ * "malformed" or the platform's error code). */
+void metrics_api_call(const char *endpoint, const char *code);
+/* One access token refresh, successful or not. */
+void metrics_token_refresh(int ok);
 /* One webhook delivery by result (applied, duplicate, unchanged,
  * unmatched, ignored, bad_signature, stale, malformed, error). */
 void metrics_webhook(const char *result);

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,43 @@
 #define DEFAULT_TIMEOUT_SEC 30L
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+/* tiktok_limit_waiting_calls(): written once at start-up, then read only;
+ * waiting_now counts the calls in flight. 0 = no limit (the worker). */
+static int waiting_max;
+static long waiting_deadline_ms;
+static atomic_int waiting_now;
+
+void tiktok_limit_waiting_calls(int max_at_once, long deadline_ms)
+{
+	waiting_max = max_at_once > 0 ? max_at_once : 1;
+	waiting_deadline_ms = deadline_ms > 0 ? deadline_ms : 1;
+}
+
+/* A place among the calls allowed at once: 1 taken (or no limit), 0 none free. */
+static int waiting_enter(void)
+{
+	if (!waiting_max)
+		return 1;
+	if (atomic_fetch_add(&waiting_now, 1) < waiting_max)
+		return 1;
+	atomic_fetch_sub(&waiting_now, 1);
+	return 0;
+}
+
+static void waiting_leave(void)
+{
+	if (waiting_max)
+		atomic_fetch_sub(&waiting_now, 1);
+}
+
+/* The whole call's limit in ms: the client's, cut to the deadline. */
+static long call_timeout_ms(long timeout_sec)
+{
+	long ms = (timeout_sec > 0 ? timeout_sec : DEFAULT_TIMEOUT_SEC) * 1000L;
+
+	return waiting_max && waiting_deadline_ms < ms ? waiting_deadline_ms : ms;
+}
 
 static void curl_init_once(void)
 {
@@ -139,30 +177,64 @@ static int empty_body(const struct buf *b)
 	return 1;
 }
 
-int tiktok_call(const char *method, const char *url, const char *bearer,
-		const char *content_type, const char *body, long timeout_sec,
+void tiktok_api_url(const struct tiktok_client *c, const char *endpoint, struct buf *out)
+{
+	size_t n = strlen(c->api_base);
+
+	buf_append(out, c->api_base, n && c->api_base[n - 1] == '/' ? n - 1 : n);
+	buf_printf(out, "/v2/%s/", endpoint);
+}
+
+/* The metrics' word for how a call ended: ok, network, malformed or
+ * TikTok's error code. */
+static const char *metric_code(const struct tiktok_result *res)
+{
+	switch (res->outcome) {
+	case TT_OK: return "ok";
+	case TT_NETWORK: return "network";
+	case TT_MALFORMED: return "malformed";
+	default: return res->error[0] ? res->error : "unknown";
+	}
+}
+
+int tiktok_call(const struct tiktok_client *c, const char *method, const char *endpoint,
+		const char *query, const char *bearer, const char *content_type, const char *body,
 		struct tiktok_result *out)
 {
 	struct sink sink = { BUF_INIT, 0 };
 	struct curl_slist *hdrs = NULL;
-	struct buf h = BUF_INIT;
+	struct buf h = BUF_INIT, url = BUF_INIT;
+	long timeout_sec = c->timeout_sec;
 	CURL *curl;
 	CURLcode cc;
 	int rc = -1;
 
+	long limit_ms = call_timeout_ms(timeout_sec);
+
 	tiktok_result_free(out);
 	tiktok_result_init(out);
+	if (!waiting_enter()) {
+		out->outcome = TT_NETWORK;
+		out->slow = 1;
+		copy(out->message, sizeof(out->message), "too many calls are waiting for TikTok already");
+		return -1;
+	}
 	pthread_once(&curl_once, curl_init_once);
 	curl = curl_easy_init();
 	if (!curl) {
+		waiting_leave();
 		out->outcome = TT_NETWORK;
 		copy(out->message, sizeof(out->message), "could not start an HTTP client");
 		return -1;
 	}
-	curl_easy_setopt(curl, CURLOPT_URL, url);
+	tiktok_api_url(c, endpoint, &url);
+	if (query)
+		buf_printf(&url, "?%s", query);
+	curl_easy_setopt(curl, CURLOPT_URL, buf_cstr(&url));
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);           /* threads: no SIGALRM */
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_SEC);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_sec > 0 ? timeout_sec : DEFAULT_TIMEOUT_SEC);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+			 limit_ms < CONNECT_TIMEOUT_SEC * 1000L ? limit_ms : CONNECT_TIMEOUT_SEC * 1000L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, limit_ms);
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);     /* an API answer, never a redirect */
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -193,10 +265,12 @@ int tiktok_call(const char *method, const char *url, const char *bearer,
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
 
 	cc = curl_easy_perform(curl);
+	waiting_leave();
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->http_status);
 	if (cc != CURLE_OK && !sink.overflow) {
 		out->outcome = TT_NETWORK;
 		out->http_status = 0;
+		out->slow = waiting_max && cc == CURLE_OPERATION_TIMEDOUT;
 		copy(out->message, sizeof(out->message), curl_easy_strerror(cc));
 		goto done;
 	}
@@ -238,7 +312,8 @@ done:
 	if (sink.b.data)
 		OPENSSL_cleanse(sink.b.data, sink.b.cap);   /* token answers pass through here */
 	buf_free(&sink.b);
-	metrics_tiktok_call(url, body, out);            /* calls by endpoint and code */
+	buf_free(&url);
+	metrics_api_call(endpoint, metric_code(out));   /* calls by endpoint and code */
 	return rc;
 }
 
@@ -399,29 +474,18 @@ static void form_add(struct buf *b, const char *key, const char *val)
 	url_encode(b, val);
 }
 
-static void api_url(const struct tiktok_client *c, const char *path, struct buf *out)
-{
-	size_t n = strlen(c->api_base);
-
-	buf_append(out, c->api_base, n && c->api_base[n - 1] == '/' ? n - 1 : n);
-	buf_puts(out, path);
-}
-
 /* POST a form to an OAuth endpoint; the body holds the client secret and a
  * code or token, so it is wiped after the call. */
-static int oauth_post(const struct tiktok_client *c, const char *path, struct buf *form,
+static int oauth_post(const struct tiktok_client *c, const char *endpoint, struct buf *form,
 		      struct tiktok_result *res)
 {
-	struct buf url = BUF_INIT;
 	int rc;
 
-	api_url(c, path, &url);
-	rc = tiktok_call("POST", buf_cstr(&url), NULL, "application/x-www-form-urlencoded",
-			 buf_cstr(form), c->timeout_sec, res);
+	rc = tiktok_call(c, "POST", endpoint, NULL, NULL, "application/x-www-form-urlencoded",
+			 buf_cstr(form), res);
 	if (form->data)
 		OPENSSL_cleanse(form->data, form->cap);
 	buf_free(form);
-	buf_free(&url);
 	return rc;
 }
 
@@ -451,7 +515,7 @@ int tiktok_exchange_code(const struct tiktok_client *c, const char *code, const 
 	form_add(&form, "redirect_uri", c->redirect_uri);
 	if (verifier)
 		form_add(&form, "code_verifier", verifier);
-	if (oauth_post(c, "/v2/oauth/token/", &form, res) < 0)
+	if (oauth_post(c, "oauth/token", &form, res) < 0)
 		return -1;
 	return token_answer(res, out);
 }
@@ -460,13 +524,16 @@ int tiktok_refresh(const struct tiktok_client *c, const char *refresh_token,
 		   struct tiktok_token *out, struct tiktok_result *res)
 {
 	struct buf form = BUF_INIT;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	form_add(&form, "client_key", c->client_key);
 	form_add(&form, "client_secret", c->client_secret);
 	form_add(&form, "grant_type", "refresh_token");
 	form_add(&form, "refresh_token", refresh_token);
-	if (oauth_post(c, "/v2/oauth/token/", &form, res) < 0)
+	rc = oauth_post(c, "oauth/token", &form, res);
+	metrics_token_refresh(res->outcome == TT_OK);
+	if (rc < 0)
 		return -1;
 	return token_answer(res, out);
 }
@@ -479,7 +546,7 @@ int tiktok_revoke(const struct tiktok_client *c, const char *access_token,
 	form_add(&form, "client_key", c->client_key);
 	form_add(&form, "client_secret", c->client_secret);
 	form_add(&form, "token", access_token);
-	if (oauth_post(c, "/v2/oauth/revoke/", &form, res) < 0)
+	if (oauth_post(c, "oauth/revoke", &form, res) < 0)
 		return -1;
 	return res->outcome == TT_OK ? 0 : -1;
 }
@@ -525,14 +592,14 @@ int tiktok_parse_user(struct json_object *body, struct tiktok_user *u)
 int tiktok_user_info(const struct tiktok_client *c, const char *access_token, const char *fields,
 		     struct tiktok_user *out, struct tiktok_result *res)
 {
-	struct buf url = BUF_INIT;
+	struct buf query = BUF_INIT;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	api_url(c, "/v2/user/info/?fields=", &url);
-	url_encode(&url, fields);
-	rc = tiktok_call("GET", buf_cstr(&url), access_token, NULL, NULL, c->timeout_sec, res);
-	buf_free(&url);
+	buf_puts(&query, "fields=");
+	url_encode(&query, fields);
+	rc = tiktok_call(c, "GET", "user/info", buf_cstr(&query), access_token, NULL, NULL, res);
+	buf_free(&query);
 	if (rc < 0 || res->outcome != TT_OK)
 		return -1;
 	if (tiktok_parse_user(res->json, out) < 0) {

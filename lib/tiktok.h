@@ -43,6 +43,9 @@ struct tiktok_result {
 	char message[256];           /* error_description / error.message (TikTok's words) */
 	char log_id[128];            /* TikTok's log_id: safe to log, quote it to TikTok */
 	struct json_object *json;    /* the parsed body (owned), NULL when none */
+	int slow;                    /* TT_NETWORK because TikTok was too slow for a waiting
+				      * page: the deadline passed, or the calls allowed at once
+				      * were all waiting already (tiktok_limit_waiting_calls) */
 };
 
 void tiktok_result_init(struct tiktok_result *r);
@@ -51,14 +54,32 @@ void tiktok_result_free(struct tiktok_result *r);
  * token is invalid or expired." — TikTok's words, never a secret. */
 const char *tiktok_result_describe(const struct tiktok_result *r, char *out, size_t n);
 
-/* The core: one request. method "GET"/"POST"; url absolute; bearer NULL or
- * an access token; content_type NULL when there is no body. Fills *out
+/* The URL of the API endpoint named as in TikTok's paths, without the
+ * version and the slashes ("post/publish/status/fetch"):
+ * api_base/v2/post/publish/status/fetch/ */
+void tiktok_api_url(const struct tiktok_client *c, const char *endpoint, struct buf *out);
+
+/* The core: one request to an endpoint of c->api_base (named as for
+ * tiktok_api_url; the same name labels the call in the metrics). method
+ * "GET"/"POST"; query NULL or "a=b" (already encoded); bearer NULL or an
+ * access token; content_type NULL when there is no body. Fills *out
  * (outcome, status, parsed JSON, error fields via tiktok_parse_error).
  * Returns 0 when a JSON answer arrived (whatever its status), -1 when not
- * (TT_NETWORK or TT_MALFORMED); http_status is kept either way. Connect timeout 10 s, total timeout_sec. */
-int tiktok_call(const char *method, const char *url, const char *bearer,
-		const char *content_type, const char *body, long timeout_sec,
+ * (TT_NETWORK or TT_MALFORMED); http_status is kept either way. Connect
+ * timeout 10 s, total c->timeout_sec. */
+int tiktok_call(const struct tiktok_client *c, const char *method, const char *endpoint,
+		const char *query, const char *bearer, const char *content_type, const char *body,
 		struct tiktok_result *out);
+
+/* Calls made while a person waits for a page (the app's request threads).
+ * Called once at start-up, before any call: from then on every
+ * tiktok_call() of the process ends after deadline_ms at the latest, and
+ * at most max_at_once of them wait on TikTok together; one more answers
+ * at once without calling (TT_NETWORK, slow = 1). So a slow TikTok holds at
+ * most max_at_once request threads, each for deadline_ms, and the others
+ * keep serving pages. The worker does not call this: its calls keep the
+ * timeouts its clients ask for. */
+void tiktok_limit_waiting_calls(int max_at_once, long deadline_ms);
 
 /* ---- OAuth (tiktok-api.md §1.2–1.7) ---- */
 

@@ -135,16 +135,11 @@ const char *tiktok_creator_cannot_post_text(const char *code)
 int tiktok_creator_info(const struct tiktok_client *c, const char *access_token,
 			struct tiktok_creator *out, struct tiktok_result *res)
 {
-	struct buf url = BUF_INIT;
-	size_t n = strlen(c->api_base);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	buf_append(&url, c->api_base, n && c->api_base[n - 1] == '/' ? n - 1 : n);
-	buf_puts(&url, "/v2/post/publish/creator_info/query/");
-	rc = tiktok_call("POST", buf_cstr(&url), access_token, "application/json; charset=UTF-8", "{}",
-			 c->timeout_sec, res);
-	buf_free(&url);
+	rc = tiktok_call(c, "POST", "post/publish/creator_info/query", NULL, access_token,
+			 "application/json; charset=UTF-8", "{}", res);
 	if (rc < 0)
 		return TT_CREATOR_FAILED;
 	/* HTTP 200 with one of these codes is TikTok's deliberate "not now" */

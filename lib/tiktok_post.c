@@ -23,14 +23,6 @@ static void copy(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
-static void api_url(const struct tiktok_client *c, const char *path, struct buf *out)
-{
-	size_t n = strlen(c->api_base);
-
-	buf_append(out, c->api_base, n && c->api_base[n - 1] == '/' ? n - 1 : n);
-	buf_puts(out, path);
-}
-
 /* ---- init ---- */
 
 void tiktok_init_body(const struct post_settings *post, const struct tiktok_source *src,
@@ -120,15 +112,14 @@ int tiktok_post_init(const struct tiktok_client *c, const char *access_token,
 		     const struct post_settings *post, const struct tiktok_source *src,
 		     struct tiktok_init *out, struct tiktok_result *res)
 {
-	struct buf url = BUF_INIT, body = BUF_INIT;
+	struct buf body = BUF_INIT;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	api_url(c, post && post->direct ? "/v2/post/publish/video/init/" : "/v2/post/publish/inbox/video/init/",
-		&url);
 	tiktok_init_body(post, src, &body);
-	if (tiktok_call("POST", buf_cstr(&url), access_token, "application/json; charset=UTF-8",
-			buf_cstr(&body), c->timeout_sec, res) < 0 || res->outcome != TT_OK)
+	if (tiktok_call(c, "POST", post && post->direct ? "post/publish/video/init" : "post/publish/inbox/video/init",
+			NULL, access_token, "application/json; charset=UTF-8", buf_cstr(&body),
+			res) < 0 || res->outcome != TT_OK)
 		goto out;
 	if (tiktok_parse_init(res->json, out) < 0) {
 		res->outcome = TT_MALFORMED;
@@ -136,7 +127,6 @@ int tiktok_post_init(const struct tiktok_client *c, const char *access_token,
 	}
 	rc = 0;
 out:
-	buf_free(&url);
 	buf_free(&body);
 	return rc;
 }
@@ -207,17 +197,17 @@ int tiktok_status_fetch(const struct tiktok_client *c, const char *access_token,
 			const char *publish_id, struct tiktok_status *out,
 			struct tiktok_result *res)
 {
-	struct buf url = BUF_INIT, body = BUF_INIT;
+	struct buf body = BUF_INIT;
 	struct json_object *o = json_object_new_object();
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	api_url(c, "/v2/post/publish/status/fetch/", &url);
 	json_object_object_add(o, "publish_id", json_object_new_string(publish_id));
 	buf_puts(&body, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
-	if (tiktok_call("POST", buf_cstr(&url), access_token, "application/json; charset=UTF-8",
-			buf_cstr(&body), c->timeout_sec, res) < 0 || res->outcome != TT_OK)
+	if (tiktok_call(c, "POST", "post/publish/status/fetch", NULL, access_token,
+			"application/json; charset=UTF-8", buf_cstr(&body), res) < 0 ||
+	    res->outcome != TT_OK)
 		goto out;
 	if (tiktok_parse_status(res->json, out) < 0) {
 		res->outcome = TT_MALFORMED;
@@ -225,7 +215,6 @@ int tiktok_status_fetch(const struct tiktok_client *c, const char *access_token,
 	}
 	rc = 0;
 out:
-	buf_free(&url);
 	buf_free(&body);
 	return rc;
 }

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "metrics.h"
-#include "tiktok.h"
 
 static int reset(void **state)
 {
@@ -99,43 +98,32 @@ static void unlabelled_metrics_are_always_present(void **state)
 	free(t);
 }
 
-static void tiktok_calls_by_endpoint_and_code(void **state)
+static void api_calls_by_endpoint_and_code(void **state)
 {
-	struct tiktok_result r;
 	char *t;
 
 	(void)state;
-	tiktok_result_init(&r);
-	r.outcome = TT_OK;
-	metrics_tiktok_call("https://open.tiktokapis.com/v2/post/publish/status/fetch/", "{}", &r);
-	metrics_tiktok_call("http://127.0.0.1:9/v2/post/publish/status/fetch/?x=1", "{}", &r);
-	r.outcome = TT_API;
-	snprintf(r.error, sizeof(r.error), "rate_limit_exceeded");
-	metrics_tiktok_call("https://open.tiktokapis.com/v2/post/publish/video/init/", "{}", &r);
-	r.outcome = TT_NETWORK;
-	metrics_tiktok_call("https://open.tiktokapis.com/v2/user/info/?fields=open_id", NULL, &r);
+	metrics_api_call("post/publish/status/fetch", "ok");
+	metrics_api_call("post/publish/status/fetch", "ok");
+	metrics_api_call("post/publish/video/init", "rate_limit_exceeded");
+	metrics_api_call("user/info", "network");
 	assert_true(metrics_value("langflix_tiktok_calls_total", "post/publish/status/fetch", "ok") == 2);
 	assert_true(metrics_value("langflix_tiktok_calls_total", "post/publish/video/init", "rate_limit_exceeded") == 1);
 	assert_true(metrics_value("langflix_tiktok_calls_total", "user/info", "network") == 1);
-	/* token refreshes: the token endpoint with grant_type=refresh_token only */
-	r.outcome = TT_OK;
-	metrics_tiktok_call("https://open.tiktokapis.com/v2/oauth/token/",
-			    "client_key=a&grant_type=authorization_code&code=c", &r);
-	metrics_tiktok_call("https://open.tiktokapis.com/v2/oauth/token/",
-			    "client_key=a&grant_type=refresh_token&refresh_token=x", &r);
-	r.outcome = TT_API;
-	snprintf(r.error, sizeof(r.error), "invalid_grant");
-	metrics_tiktok_call("https://open.tiktokapis.com/v2/oauth/token/",
-			    "client_key=a&grant_type=refresh_token&refresh_token=x", &r);
-	assert_true(metrics_value("langflix_tiktok_calls_total", "oauth/token", "ok") == 2);
+	metrics_api_call("oauth/token", "ok");
+	metrics_api_call("oauth/token", "invalid_grant");
+	metrics_token_refresh(1);
+	metrics_token_refresh(0);
+	metrics_token_refresh(0);
 	assert_true(metrics_value("langflix_token_refreshes_total", "ok", NULL) == 1);
-	assert_true(metrics_value("langflix_token_refreshes_total", "failed", NULL) == 1);
+	assert_true(metrics_value("langflix_token_refreshes_total", "failed", NULL) == 2);
+	/* a label value outside [A-Za-z0-9_./-] is sanitised, never emitted raw */
+	metrics_api_call("user/info\"} 1\nx{", "ok");
 	t = render();
-	/* the secret-bearing body never shows */
-	assert_null(strstr(t, "refresh_token=x"));
 	assert_non_null(strstr(t, "langflix_tiktok_calls_total{endpoint=\"oauth/token\",code=\"invalid_grant\"} 1\n"));
+	assert_non_null(strstr(t, "langflix_token_refreshes_total{result=\"failed\"} 2\n"));
+	assert_null(strstr(t, "\nx{"));
 	free(t);
-	tiktok_result_free(&r);
 }
 
 static void label_values_are_sanitised(void **state)
@@ -216,7 +204,7 @@ int main(void)
 		cmocka_unit_test_setup(requests_by_route_and_status, reset),
 		cmocka_unit_test_setup(every_line_is_help_type_or_a_sample, reset),
 		cmocka_unit_test_setup(unlabelled_metrics_are_always_present, reset),
-		cmocka_unit_test_setup(tiktok_calls_by_endpoint_and_code, reset),
+		cmocka_unit_test_setup(api_calls_by_endpoint_and_code, reset),
 		cmocka_unit_test_setup(label_values_are_sanitised, reset),
 		cmocka_unit_test_setup(a_full_registry_drops_and_counts, reset),
 		cmocka_unit_test_setup(counts_are_exact_under_threads, reset),

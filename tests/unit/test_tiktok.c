@@ -11,7 +11,10 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "metrics.h"
 #include "tiktok.h"
+#include "tiktok_creator.h"
+#include "tiktok_post.h"
 
 static struct json_object *J(const char *s)
 {
@@ -274,6 +277,53 @@ static void unreachable_is_network(void **state)
 	tiktok_result_free(&r);
 }
 
+static void api_url_from_endpoint_name(void **state)
+{
+	struct tiktok_client c = client;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	c.api_base = "http://127.0.0.1:8081/";
+	tiktok_api_url(&c, "post/publish/status/fetch", &b);
+	assert_string_equal(buf_cstr(&b), "http://127.0.0.1:8081/v2/post/publish/status/fetch/");
+	buf_reset(&b);
+	c.api_base = "https://open.tiktokapis.com";
+	tiktok_api_url(&c, "oauth/token", &b);
+	assert_string_equal(buf_cstr(&b), "https://open.tiktokapis.com/v2/oauth/token/");
+	buf_free(&b);
+}
+
+/* Each call family names its endpoint for the metrics (nothing parses URLs
+ * or bodies); only tiktok_refresh counts a token refresh. */
+static void calls_counted_by_endpoint_name(void **state)
+{
+	struct tiktok_client c = client;
+	struct tiktok_result r;
+	struct tiktok_token t;
+	struct tiktok_user u;
+	struct tiktok_status st;
+	struct tiktok_creator cr;
+
+	(void)state;
+	metrics_reset();
+	c.api_base = "http://127.0.0.1:1";
+	c.timeout_sec = 5;
+	tiktok_result_init(&r);
+	assert_int_equal(tiktok_exchange_code(&c, "code", NULL, &t, &r), -1);
+	assert_int_equal(tiktok_refresh(&c, "rft.x", &t, &r), -1);
+	assert_int_equal(tiktok_user_info(&c, "act.x", "open_id", &u, &r), -1);
+	assert_int_equal(tiktok_status_fetch(&c, "act.x", "v_pub.1", &st, &r), -1);
+	tiktok_creator_info(&c, "act.x", &cr, &r);
+	assert_true(metrics_value("langflix_tiktok_calls_total", "oauth/token", "network") == 2);
+	assert_true(metrics_value("langflix_token_refreshes_total", "failed", NULL) == 1);
+	assert_true(metrics_value("langflix_token_refreshes_total", "ok", NULL) == 0);
+	assert_true(metrics_value("langflix_tiktok_calls_total", "user/info", "network") == 1);
+	assert_true(metrics_value("langflix_tiktok_calls_total", "post/publish/status/fetch", "network") == 1);
+	assert_true(metrics_value("langflix_tiktok_calls_total", "post/publish/creator_info/query", "network") == 1);
+	tiktok_result_free(&r);
+	metrics_reset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +342,8 @@ int main(void)
 		cmocka_unit_test(authorize_url_with_pkce),
 		cmocka_unit_test(authorize_url_without_pkce),
 		cmocka_unit_test(unreachable_is_network),
+		cmocka_unit_test(api_url_from_endpoint_name),
+		cmocka_unit_test(calls_counted_by_endpoint_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,99 @@
+/* ui.c — what page handlers share, so that no page file depends on
+ * another: request values, template-context helpers, the words for a job
+ * state, and the user's TikTok accounts as a page shows them. */
+#include "app.h"
+#include "tiktok.h"
+#include "util.h"
+
+#include <string.h>
+
+int64_t param_id(struct request *req, const char *name)
+{
+	const char *s = kv_get(&req->params, name);
+	int64_t v;
+
+	if (!s)
+		s = kv_get(&req->query, name);
+	if (!s || parse_int64(s, 1, INT64_MAX, &v) < 0)
+		return -1;
+	return v;
+}
+
+void ctx_add_str(struct json_object *o, const char *key, const char *val)
+{
+	if (val && *val)
+		json_object_object_add(o, key, json_object_new_string(val));
+}
+
+/* ---- job states ---- */
+
+const char *const job_states[] = { "queued", "uploading", "processing", "published", "inboxed",
+				   "failed", "cancelled" };
+const size_t job_nstates = ARRAY_LEN(job_states);
+
+const char *job_state_label(const char *s)
+{
+	static const char *const labels[] = { "Queued", "Uploading", "Processing on TikTok", "Posted",
+					      "Sent to TikTok inbox", "Failed", "Cancelled" };
+	_Static_assert(ARRAY_LEN(labels) == ARRAY_LEN(job_states), "one label per state");
+
+	for (size_t i = 0; i < ARRAY_LEN(job_states); i++)
+		if (!strcmp(s, job_states[i]))
+			return labels[i];
+	return s;
+}
+
+/* ---- the user's TikTok accounts ---- */
+
+static const struct db_stmt q_accounts = { "accounts_of_user",
+	"SELECT id, open_id, display_name, username, avatar_url, status, status_reason, scopes "
+	"FROM tiktok_accounts WHERE user_id = $1 AND status <> 'disconnected' "
+	"AND ($2 = '' OR status = $2) ORDER BY id" };
+
+/* Only web URLs reach an <img src>. */
+static int web_url(const char *s)
+{
+	return s && (!strncmp(s, "https://", 8) || !strncmp(s, "http://", 7));
+}
+
+static struct json_object *account_json(const PGresult *r, int i)
+{
+	struct json_object *o = json_object_new_object();
+	const char *name = db_get(r, i, "display_name"), *status = db_get_text(r, i, "status");
+	unsigned scopes = tiktok_scopes_parse(db_get(r, i, "scopes"));
+	int connected = !strcmp(status, "connected");
+
+	json_object_object_add(o, "id", json_object_new_int64(db_get_int(r, i, "id")));
+	ctx_add_str(o, "name", name && *name ? name : db_get(r, i, "open_id"));
+	ctx_add_str(o, "username", db_get(r, i, "username"));
+	if (web_url(db_get(r, i, "avatar_url")))
+		ctx_add_str(o, "avatar_url", db_get(r, i, "avatar_url"));
+	ctx_add_str(o, "status", status);
+	json_object_object_add(o, "connected", json_object_new_boolean(connected));
+	json_object_object_add(o, "needs_reconnect", json_object_new_boolean(!connected));
+	ctx_add_str(o, "status_reason", db_get(r, i, "status_reason"));
+	ctx_add_str(o, "note", tiktok_scopes_note(scopes));
+	json_object_object_add(o, "can_direct", json_object_new_boolean(!!(scopes & TT_SCOPE_VIDEO_PUBLISH)));
+	json_object_object_add(o, "can_inbox", json_object_new_boolean(!!(scopes & TT_SCOPE_VIDEO_UPLOAD)));
+	return o;
+}
+
+struct json_object *accounts_for_page(struct request *req, int only_connected, int *count)
+{
+	struct page *pg = page_of(req);
+	struct json_object *arr;
+	PGresult *r;
+	int n;
+
+	r = db_query(pg->db, &q_accounts, DB_PARAMS(DB_INT(pg->user_id),
+						    DB_TEXT(only_connected ? "connected" : "")));
+	if (!r)
+		return NULL;
+	arr = json_object_new_array();
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++)
+		json_object_array_add(arr, account_json(r, i));
+	PQclear(r);
+	*count = n;
+	return arr;
+}
