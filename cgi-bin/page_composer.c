@@ -22,7 +22,7 @@
 #include "log.h"
 #include "mediapath.h"
 #include "post_rules.h"
-#include "queue.h"
+#include "jobs.h"
 #include "ratelimit.h"
 #include "tiktok_creator.h"
 #include "util.h"
@@ -53,16 +53,6 @@ static struct db_stmt q_previous = { "composer_previous_jobs",
 	"WHERE video_id = $1 AND account_id = $2 AND user_id = $3 "
 	"  AND state IN ('queued', 'uploading', 'processing', 'published', 'inboxed') "
 	"ORDER BY (state IN ('published', 'inboxed')) DESC, id DESC LIMIT 1" };
-
-static struct db_stmt q_insert_job = { "composer_insert_job",
-	"INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, mode, title,"
-	"    privacy_level, disable_comment, disable_duet, disable_stitch, brand_organic,"
-	"    brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at) "
-	"VALUES ($1, $2, $3, $4, $5, $6, nullif($7, ''), $8, $9, $10, $11, $12, $13,"
-	"    nullif($14, '')::integer, $15, 'queued', now()) RETURNING id" };
-
-static struct db_stmt q_insert_event = { "composer_insert_event",
-	"INSERT INTO job_events (job_id, kind, message) VALUES ($1, 'queued', $2)" };
 
 /* Everything the page knows while it is built. */
 struct composer {
@@ -327,23 +317,13 @@ static void video_context(struct composer *c, struct json_object *ctx)
 
 /* What the form shows: the user's values on a re-render, else the
  * guideline defaults (nothing chosen, everything off). */
-struct form_values {
-	const char *submission_id;
-	const char *title;
-	const char *privacy;
-	const char *mode;
-	const char *cover_ms;
-	int allow_comment, allow_duet, allow_stitch;
-	int commercial, brand_organic, brand_content, is_aigc;
-};
-
 static int checked(struct request *req, const char *name)
 {
 	const char *v = kv_get(&req->form, name);
 	return v && *v && strcmp(v, "0") != 0;
 }
 
-static void form_from_request(struct request *req, struct form_values *f)
+static void form_from_request(struct request *req, struct post_form *f)
 {
 	f->submission_id = kv_get(&req->form, "submission_id");
 	f->title = kv_get(&req->form, "title");
@@ -359,7 +339,7 @@ static void form_from_request(struct request *req, struct form_values *f)
 	f->is_aigc = checked(req, "is_aigc");
 }
 
-static struct json_object *privacy_options(struct composer *c, const struct form_values *f)
+static struct json_object *privacy_options(struct composer *c, const struct post_form *f)
 {
 	struct json_object *arr = json_object_new_array();
 
@@ -454,7 +434,7 @@ static void quota_context(struct request *req, struct composer *c, struct json_o
 }
 
 /* The whole page: status 200 (GET) or 422 (POST refused, with errors). */
-static int render_composer(struct request *req, struct composer *c, const struct form_values *f,
+static int render_composer(struct request *req, struct composer *c, const struct post_form *f,
 			   const struct post_violations *errors, int status)
 {
 	struct json_object *ctx = page_context(req, "Post to TikTok"), *form, *inter, *pre, *errs;
@@ -605,7 +585,7 @@ static int prepare(struct request *req, struct composer *c, int64_t wanted_accou
 int page_composer(struct request *req)
 {
 	struct composer c = { 0 };
-	struct form_values f = { 0 };
+	struct post_form f = { 0 };
 	char sid[65];
 	int rc;
 
@@ -671,14 +651,13 @@ static int existing_submission(struct request *req, const char *submission_id)
 }
 
 /* The first event's words: what the user asked for. */
-static void queued_message(struct composer *c, const struct post_settings *s,
-			   const struct post_decision *d, struct buf *out)
+static void queued_message(struct composer *c, const struct post_decision *d, struct buf *out)
 {
 	const char *who = c->have_creator ? c->creator.nickname : json_str(c->account, "name");
 
-	if (d->direct)
+	if (d->post.direct)
 		buf_printf(out, "Queued: direct post to %s, visible to \"%s\".", who ? who : "the account",
-			   tiktok_privacy_label(s->privacy));
+			   tiktok_privacy_label(d->post.privacy_level));
 	else
 		buf_printf(out, "Queued: send to the TikTok inbox of %s as a draft.", who ? who : "the account");
 	if (d->forced_comment || d->forced_duet || d->forced_stitch) {
@@ -699,55 +678,22 @@ static void queued_message(struct composer *c, const struct post_settings *s,
 	}
 }
 
-static const char *tf(int v)
+/* The job and its first event (lib/jobs.h). 0 and *job_id; JOBS_TAKEN
+ * when the submission id was used meanwhile (a parallel double submit); -1. */
+static int enqueue(struct request *req, struct composer *c, const struct post_decision *d,
+		   int64_t *job_id)
 {
-	return v ? "true" : "false";
-}
-
-/* Job and first event in one transaction. 0 and *job_id; 1 when the
- * submission id was taken meanwhile (a parallel double submit); -1. */
-static int enqueue(struct request *req, struct composer *c, const struct post_settings *s,
-		   const struct post_decision *d, int64_t *job_id)
-{
-	struct page *pg = page_of(req);
-	char uid[24], vid[24], aid[24], cover[24], total[24], jid[24];
 	struct buf msg = BUF_INIT;
-	PGresult *r = NULL;
-	int rc = -1;
+	struct job_new n = {
+		.submission_id = kv_get(&req->form, "submission_id"), .user_id = page_of(req)->user_id,
+		.video_id = c->video_id, .account_id = c->account_id, .post = d->post,
+		.bytes_total = c->file_size,
+	};
+	int rc;
 
-	snprintf(uid, sizeof(uid), "%lld", (long long)pg->user_id);
-	snprintf(vid, sizeof(vid), "%lld", (long long)c->video_id);
-	snprintf(aid, sizeof(aid), "%lld", (long long)c->account_id);
-	snprintf(total, sizeof(total), "%lld", (long long)c->file_size);
-	cover[0] = '\0';
-	if (d->direct && d->cover_ms >= 0)
-		snprintf(cover, sizeof(cover), "%lld", (long long)d->cover_ms);
-	queued_message(c, s, d, &msg);
-
-	if (db_simple(pg->db, "BEGIN") < 0)
-		goto out;
-	r = db_run(pg->db, &q_insert_job, 15, (const char *[]){
-		kv_get(&req->form, "submission_id"), uid, vid, aid, d->direct ? "direct" : "inbox", s->title ? s->title : "",
-		d->direct ? s->privacy : "", tf(d->disable_comment), tf(d->disable_duet),
-		tf(d->disable_stitch), tf(d->brand_organic), tf(d->brand_content), tf(d->is_aigc),
-		cover, total });
-	if (!r) {
-		int dup = !strcmp(db_sqlstate(pg->db), "23505");
-		db_simple(pg->db, "ROLLBACK");
-		rc = dup ? 1 : -1;
-		goto out;
-	}
-	*job_id = db_ll(r, 0, 0);
-	snprintf(jid, sizeof(jid), "%lld", (long long)*job_id);
-	if (db_exec(pg->db, &q_insert_event, 2, (const char *[]){ jid, buf_cstr(&msg) }) < 0 ||
-	    db_simple(pg->db, "COMMIT") < 0) {
-		db_simple(pg->db, "ROLLBACK");
-		goto out;
-	}
-	rc = 0;
-out:
-	if (r)
-		PQclear(r);
+	queued_message(c, d, &msg);
+	n.message = buf_cstr(&msg);
+	rc = jobs_enqueue(page_of(req)->db, &n, job_id);
 	buf_free(&msg);
 	return rc;
 }
@@ -776,10 +722,8 @@ static const char *normalise_newlines(struct request *req, const char *s)
 
 int page_composer_submit(struct request *req)
 {
-	struct page *pg = page_of(req);
 	struct composer c = { 0 };
-	struct form_values f = { 0 };
-	struct post_settings s;
+	struct post_form f = { 0 };
 	struct post_decision d;
 	struct post_violations errors = { 0 };
 	int64_t job_id = 0;
@@ -808,19 +752,7 @@ int page_composer_submit(struct request *req)
 			 "Choose one of your connected TikTok accounts to post to.");
 	}
 
-	memset(&s, 0, sizeof(s));
-	s.mode = f.mode;
-	s.title = f.title;
-	s.privacy = f.privacy;
-	s.allow_comment = f.allow_comment;
-	s.allow_duet = f.allow_duet;
-	s.allow_stitch = f.allow_stitch;
-	s.commercial = f.commercial;
-	s.brand_organic = f.brand_organic;
-	s.brand_content = f.brand_content;
-	s.is_aigc = f.is_aigc;
-	s.cover_ms = f.cover_ms;
-	post_rules_check(&s, &c.facts, &d, &errors);
+	post_rules_check(&f, &c.facts, &d, &errors);
 	if (c.problem[0] && errors.n < POST_RULES_MAX) {
 		errors.v[errors.n].field = "account";
 		snprintf(errors.v[errors.n].text, sizeof(errors.v[0].text), "%s", c.problem);
@@ -834,8 +766,8 @@ int page_composer_submit(struct request *req)
 		return rc;
 	}
 
-	rc = enqueue(req, &c, &s, &d, &job_id);
-	if (rc == 1) {
+	rc = enqueue(req, &c, &d, &job_id);
+	if (rc == JOBS_TAKEN) {
 		/* the same form, submitted twice at once: the other request won */
 		composer_free(&c);
 		rc = existing_submission(req, f.submission_id);
@@ -845,10 +777,8 @@ int page_composer_submit(struct request *req)
 		composer_free(&c);
 		return -1;
 	}
-	if (queue_notify(pg->db) < 0)
-		log_warn("event=queue_notify_failed job_id=%lld", (long long)job_id);  /* workers poll too */
 	log_info("event=job_queued job_id=%lld video_id=%lld account_id=%lld mode=%s", (long long)job_id,
-		 (long long)c.video_id, (long long)c.account_id, d.direct ? "direct" : "inbox");
+		 (long long)c.video_id, (long long)c.account_id, POST_MODE(&d.post));
 	snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)job_id);
 	redirect(req, 303, loc);
 	composer_free(&c);

@@ -13,10 +13,9 @@
  * is still there. Cancel works only while the job is queued and no worker
  * holds it. */
 #include "app.h"
-#include "crypto.h"
 #include "escape.h"
 #include "log.h"
-#include "queue.h"
+#include "jobs.h"
 #include "tiktok_creator.h"
 #include "util.h"
 
@@ -66,25 +65,6 @@ static struct db_stmt q_jobs = { "jobs_of_user",
 static struct db_stmt q_jobs_count = { "jobs_of_user_count",
 	"SELECT count(*) FROM upload_jobs WHERE user_id = $1 AND ($2 = '' OR state = $2)" };
 
-static struct db_stmt q_cancel = { "job_cancel",
-	"UPDATE upload_jobs SET state = 'cancelled', finished_at = now(), updated_at = now() "
-	"WHERE id = $1 AND user_id = $2 AND state = 'queued' "
-	"  AND (locked_until IS NULL OR locked_until < now()) RETURNING id" };
-
-static struct db_stmt q_cancel_event = { "job_cancel_event",
-	"INSERT INTO job_events (job_id, kind, message) VALUES ($1, 'cancelled', $2)" };
-
-static struct db_stmt q_retry = { "job_retry",
-	"INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, mode, title,"
-	"    privacy_level, disable_comment, disable_duet, disable_stitch, brand_organic,"
-	"    brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at, retry_of) "
-	"SELECT $3, user_id, video_id, account_id, mode, title, privacy_level, disable_comment,"
-	"       disable_duet, disable_stitch, brand_organic, brand_content, is_aigc,"
-	"       cover_timestamp_ms, bytes_total, 'queued', now(), id "
-	"FROM upload_jobs WHERE id = $1 AND user_id = $2 RETURNING id" };
-
-static struct db_stmt q_retry_event = { "job_retry_event",
-	"INSERT INTO job_events (job_id, kind, message) VALUES ($1, $2, $3)" };
 
 static void add_bool(struct json_object *o, const char *key, int v)
 {
@@ -125,45 +105,6 @@ static long long chunks_accepted(PGresult *r)
 		return count;
 	k = sent / size;
 	return k < count ? k : count - 1;
-}
-
-/* Did TikTok possibly get (and process) the whole file for this job? Then
- * a retry could post the video twice. */
-static int reached_tiktok(PGresult *r)
-{
-	const char *st = db_val(r, 0, J_TIKTOK_STATUS);
-	long long sent = db_ll(r, 0, J_BYTES_SENT), total = db_ll(r, 0, J_BYTES_TOTAL);
-
-	if (st && *st)
-		return 1;
-	return db_val(r, 0, J_PUBLISH_ID) && total > 0 && sent >= total;
-}
-
-/* Whether Retry makes sense, and if not, why (for the page). */
-static int retry_allowed(PGresult *r, const char **why)
-{
-	*why = NULL;
-	if (strcmp(db_val(r, 0, J_STATE), "failed") != 0)
-		return 0;
-	if (db_val(r, 0, J_RETRY_ID)) {
-		*why = "This job was already retried.";
-		return 0;
-	}
-	if (reached_tiktok(r)) {
-		*why = "TikTok already received the whole video for this job, so trying again could "
-		       "post it twice. If you are sure it is not on TikTok, post it again from the composer.";
-		return 0;
-	}
-	if (!db_val(r, 0, J_ACCOUNT_STATUS) || strcmp(db_val(r, 0, J_ACCOUNT_STATUS), "connected") != 0) {
-		*why = "The TikTok account of this job is not connected any more. Connect it again, "
-		       "then post the video from the composer.";
-		return 0;
-	}
-	if (is_true(db_val(r, 0, J_VIDEO_MISSING))) {
-		*why = "The video file is missing from the media folder, so there is nothing to send.";
-		return 0;
-	}
-	return 1;
 }
 
 /* The line under the progress bar, in words. */
@@ -289,10 +230,9 @@ int page_job(struct request *req)
 	ctx_add_str(job, "post_url", db_val(r, 0, J_POST_URL));
 	add_bool(job, "failed", !strcmp(state, "failed"));
 	add_bool(job, "published", !strcmp(state, "published"));
-	add_bool(job, "running", !strcmp(state, "queued") || !strcmp(state, "uploading") ||
-				 !strcmp(state, "processing"));
-	add_bool(job, "can_cancel", !strcmp(state, "queued") && !is_true(db_val(r, 0, J_LOCKED)));
-	add_bool(job, "can_retry", retry_allowed(r, &why));
+	add_bool(job, "running", jobs_state_active(state));
+	add_bool(job, "can_cancel", jobs_cancel_allowed(state, is_true(db_val(r, 0, J_LOCKED))));
+	add_bool(job, "can_retry", jobs_repost_allowed(page_of(req)->db, id, &why) == 1);
 	ctx_add_str(job, "retry_note", why);
 	ctx_add_str(job, "retry_id", db_val(r, 0, J_RETRY_ID));
 	ctx_add_str(job, "retry_of", db_val(r, 0, J_RETRY_OF));
@@ -452,122 +392,49 @@ int page_jobs(struct request *req)
 	return render_page(req, 200, "jobs", ctx);
 }
 
+/* The job must be the user's: anyone else gets the 404 of a missing job. */
 int page_job_cancel(struct request *req)
 {
 	struct page *pg = page_of(req);
 	int64_t id = job_id_param(req);
-	char jid[24], uid[24], loc[48], msg[128];
-	PGresult *r, *u;
+	const char *why;
+	char loc[48];
+	int rc;
 
 	if (id < 0)
 		return job_not_found(req);
-	r = load_job(req, id);
-	if (!r)
-		return -1;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
+	rc = jobs_cancel(pg->db, id, pg->user_id, pg->user_name, &why);
+	if (rc == JOBS_NOT_FOUND)
 		return job_not_found(req);
-	}
-	PQclear(r);
-	snprintf(jid, sizeof(jid), "%lld", (long long)id);
-	snprintf(uid, sizeof(uid), "%lld", (long long)pg->user_id);
-	snprintf(msg, sizeof(msg), "Cancelled by %s before the upload started.", pg->user_name);
-	if (db_simple(pg->db, "BEGIN") < 0)
+	if (rc == JOBS_REFUSED)
+		return render_error(req, 409, "This job can no longer be cancelled", why);
+	if (rc < 0)
 		return -1;
-	u = db_run(pg->db, &q_cancel, 2, (const char *[]){ jid, uid });
-	if (!u) {
-		db_simple(pg->db, "ROLLBACK");
-		return -1;
-	}
-	if (PQntuples(u) == 0) {
-		PQclear(u);
-		db_simple(pg->db, "ROLLBACK");
-		return render_error(req, 409, "This job can no longer be cancelled",
-				    "An upload worker has already started it (or it has ended). "
-				    "Go back to the job page to follow it.");
-	}
-	PQclear(u);
-	if (db_exec(pg->db, &q_cancel_event, 2, (const char *[]){ jid, msg }) < 0 ||
-	    db_simple(pg->db, "COMMIT") < 0) {
-		db_simple(pg->db, "ROLLBACK");
-		return -1;
-	}
-	log_info("event=job_cancelled job_id=%lld", (long long)id);
 	snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)id);
 	redirect(req, 303, loc);
 	return 0;
 }
 
+/* Retry makes a new job (lib/jobs.h, jobs_repost); a second click lands on
+ * the retry that exists already. */
 int page_job_retry(struct request *req)
 {
 	struct page *pg = page_of(req);
-	int64_t id = job_id_param(req), new_id;
-	char jid[24], uid[24], nid[24], sid[33], loc[48], msg[128];
+	int64_t id = job_id_param(req), new_id = 0;
 	const char *why;
-	PGresult *r, *n;
+	char loc[48];
+	int rc;
 
 	if (id < 0)
 		return job_not_found(req);
-	r = load_job(req, id);
-	if (!r)
-		return -1;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
+	rc = jobs_repost(pg->db, id, pg->user_id, pg->user_name, &new_id, &why);
+	if (rc == JOBS_NOT_FOUND)
 		return job_not_found(req);
-	}
-	if (db_val(r, 0, J_RETRY_ID)) {
-		/* a second click: the retry that exists already */
-		snprintf(loc, sizeof(loc), "/jobs/%s", db_val(r, 0, J_RETRY_ID));
-		PQclear(r);
-		redirect(req, 303, loc);
-		return 0;
-	}
-	if (!retry_allowed(r, &why)) {
-		PQclear(r);
-		return render_error(req, 409, "This job cannot be retried",
-				    why ? why : "Only a failed job can be retried.");
-	}
-	PQclear(r);
-	if (crypto_random_hex(sid, 16) < 0)
+	if (rc == JOBS_REFUSED && !new_id)
+		return render_error(req, 409, "This job cannot be retried", why);
+	if (rc < 0)
 		return -1;
-	snprintf(jid, sizeof(jid), "%lld", (long long)id);
-	snprintf(uid, sizeof(uid), "%lld", (long long)pg->user_id);
-	if (db_simple(pg->db, "BEGIN") < 0)
-		return -1;
-	n = db_run(pg->db, &q_retry, 3, (const char *[]){ jid, uid, sid });
-	if (!n) {
-		int dup = !strcmp(db_sqlstate(pg->db), "23505");
-		db_simple(pg->db, "ROLLBACK");
-		if (!dup)
-			return -1;
-		/* two clicks at once: the other one made the retry */
-		r = load_job(req, id);
-		if (!r)
-			return -1;
-		snprintf(loc, sizeof(loc), "/jobs/%s", PQntuples(r) && db_val(r, 0, J_RETRY_ID) ?
-			 db_val(r, 0, J_RETRY_ID) : jid);
-		PQclear(r);
-		redirect(req, 303, loc);
-		return 0;
-	}
-	new_id = db_ll(n, 0, 0);
-	PQclear(n);
-	snprintf(nid, sizeof(nid), "%lld", (long long)new_id);
-	snprintf(msg, sizeof(msg), "Queued again by %s: a retry of job %lld with the same settings.",
-		 pg->user_name, (long long)id);
-	if (db_exec(pg->db, &q_retry_event, 3, (const char *[]){ nid, "queued", msg }) < 0)
-		goto fail;
-	snprintf(msg, sizeof(msg), "Retried as job %lld.", (long long)new_id);
-	if (db_exec(pg->db, &q_retry_event, 3, (const char *[]){ jid, "retry", msg }) < 0 ||
-	    db_simple(pg->db, "COMMIT") < 0)
-		goto fail;
-	if (queue_notify(pg->db) < 0)
-		log_warn("event=queue_notify_failed job_id=%lld", (long long)new_id);
-	log_info("event=job_retried job_id=%lld new_job_id=%lld", (long long)id, (long long)new_id);
 	snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)new_id);
 	redirect(req, 303, loc);
 	return 0;
-fail:
-	db_simple(pg->db, "ROLLBACK");
-	return -1;
 }

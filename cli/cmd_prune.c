@@ -2,7 +2,7 @@
  * is older than N days and no longer needed, in one transaction:
  *
  *   finished jobs (published, inboxed, failed, cancelled; by finished_at)
- *                 and their events (ON DELETE CASCADE)
+ *                 and their events (ON DELETE CASCADE): lib/jobs.h, jobs_prune
  *   webhook events (by received_at; at least 3 days are always kept, since
  *                 TikTok retries a delivery for up to 72 hours and the
  *                 stored body hash is what recognises the retry)
@@ -14,18 +14,12 @@
  * nothing. Run it daily from a timer (contrib/langflix-prune.timer). */
 #include "commands.h"
 #include "db.h"
+#include "jobs.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static struct db_stmt q_jobs = { "prune_jobs",
-	"WITH d AS (DELETE FROM upload_jobs"
-	"  WHERE state IN ('published', 'inboxed', 'failed', 'cancelled')"
-	"    AND coalesce(finished_at, updated_at) < now() - make_interval(days => $1::int)"
-	"  RETURNING id) "
-	"SELECT (SELECT count(*) FROM d),"
-	"       (SELECT count(*) FROM job_events e WHERE e.job_id IN (SELECT id FROM d))" };
 static struct db_stmt q_webhooks = { "prune_webhooks",
 	"WITH d AS (DELETE FROM webhook_events"
 	"  WHERE received_at < now() - make_interval(days => greatest($1::int, 3)) RETURNING 1) "
@@ -84,7 +78,7 @@ int cmd_prune(struct config *cfg, int argc, char **argv)
 	db_init(&db, cfg->database_url);
 	if (db_simple(&db, "BEGIN") < 0)
 		goto fail;
-	if (count_of(&db, &q_jobs, days, &jobs, &events) < 0 ||
+	if (jobs_prune(&db, (int)d, &jobs, &events) < 0 ||
 	    count_of(&db, &q_webhooks, days, &hooks, NULL) < 0 ||
 	    count_of(&db, &q_sessions, days, &sessions, NULL) < 0 ||
 	    count_of(&db, &q_states, days, &states, NULL) < 0 ||

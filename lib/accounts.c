@@ -3,7 +3,6 @@
 #include "accounts.h"
 #include "crypto.h"
 #include "log.h"
-#include "queue.h"
 #include "util.h"
 
 #include <openssl/crypto.h>
@@ -45,10 +44,6 @@ static struct db_stmt q_forget = { "accounts_forget",
 	"    access_expires_at = NULL, refresh_expires_at = NULL, status = 'disconnected',"
 	"    status_reason = 'Disconnected by the user.', updated_at = now() "
 	"WHERE id = $1 AND user_id = $2" };
-static struct db_stmt q_fail_queued = { "accounts_fail_queued",
-	"UPDATE upload_jobs SET state = 'failed', fail_reason = $2, locked_by = NULL,"
-	"    locked_until = NULL, finished_at = now(), updated_at = now() "
-	"WHERE account_id = $1 AND state = 'queued' RETURNING id" };
 static struct db_stmt q_sealed_all = { "accounts_sealed_all",
 	"SELECT id, access_token_sealed, refresh_token_sealed FROM tiktok_accounts "
 	"WHERE access_token_sealed IS NOT NULL OR refresh_token_sealed IS NOT NULL "
@@ -319,14 +314,11 @@ static int revoke_account(const struct config *cfg, int64_t id, struct buf *tok)
 }
 
 int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id,
-			int64_t account_id, int *revoked)
+			int64_t account_id, struct buf *token, struct buf *name)
 {
 	char sid[24], uid[24];
-	struct buf reason = BUF_INIT, tok = BUF_INIT;
-	PGresult *r, *jobs;
-	int n;
+	PGresult *r;
 
-	*revoked = 0;
 	snprintf(sid, sizeof(sid), "%lld", (long long)account_id);
 	snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
 	r = db_run(db, &q_owned, 2, (const char *[]){ sid, uid });
@@ -337,42 +329,20 @@ int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id
 		return ACC_NOT_FOUND;
 	}
 	if (cfg->secret_key.set)
-		token_for_revoke(db, cfg, account_id, r, &tok);
-	buf_printf(&reason, "The TikTok account %s was disconnected before this upload started. "
-		   "Connect it again, then post the video anew.", db_val(r, 0, 3));
+		token_for_revoke(db, cfg, account_id, r, token);
+	buf_puts(name, db_val(r, 0, 3));
 	PQclear(r);
-
-	if (db_simple(db, "BEGIN") < 0)
-		goto fail_nobegin;
-	if (db_exec(db, &q_forget, 2, (const char *[]){ sid, uid }) < 0)
-		goto fail;
-	jobs = db_run(db, &q_fail_queued, 2, (const char *[]){ sid, buf_cstr(&reason) });
-	if (!jobs)
-		goto fail;
-	n = PQntuples(jobs);
-	for (int i = 0; i < n; i++)
-		if (queue_event(db, db_ll(jobs, i, 0), "failed", buf_cstr(&reason)) < 0) {
-			PQclear(jobs);
-			goto fail;
-		}
-	PQclear(jobs);
-	if (db_simple(db, "COMMIT") < 0)
-		goto fail_nobegin;
-	/* Revoke only after the account is forgotten and its queued jobs have
-	 * failed with our reason: TikTok answers a revoke with an
-	 * authorization.removed webhook, which must find nothing left to do. */
-	if (cfg->secret_key.set)
-		*revoked = revoke_account(cfg, account_id, &tok);
-	log_info("event=tiktok_account_disconnected account_id=%lld revoked=%d jobs_failed=%d",
-		 (long long)account_id, *revoked, n);
-	buf_free(&reason);
+	if (db_exec(db, &q_forget, 2, (const char *[]){ sid, uid }) < 0) {
+		accounts_wipe(token);
+		return ACC_ERROR;
+	}
+	log_info("event=tiktok_account_disconnected account_id=%lld", (long long)account_id);
 	return ACC_OK;
-fail:
-	rollback(db);
-fail_nobegin:
-	accounts_wipe(&tok);
-	buf_free(&reason);
-	return ACC_ERROR;
+}
+
+int accounts_revoke(const struct config *cfg, int64_t account_id, struct buf *token)
+{
+	return revoke_account(cfg, account_id, token);
 }
 
 /* Re-seal one sealed value (NULL stays NULL) into out; out is "" for NULL. */

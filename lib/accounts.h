@@ -55,13 +55,18 @@ void accounts_wipe(struct buf *token);
  * (e.g. the worker on scope_not_authorized or authorization.removed). */
 int accounts_mark_reconnect(struct db *db, int64_t account_id, const char *reason);
 
-/* Disconnect an account of user_id: revoke the access token at TikTok
- * (refreshing first if needed), then — whatever TikTok said — forget the
- * sealed tokens, mark it disconnected and fail its queued jobs with a clear
- * reason, in one transaction. *revoked says whether TikTok confirmed.
+/* Disconnect an account of user_id: forget its sealed tokens and mark it
+ * disconnected. *token gets the access token (refreshed first if needed;
+ * empty when none could be had) for accounts_revoke, and *name the
+ * account's name for the caller's words. The caller fails the account's
+ * queued jobs (lib/jobs.h: jobs know accounts, not the other way round)
+ * and only then revokes: TikTok answers a revoke with an
+ * authorization.removed webhook, which must find nothing left to do.
  * ACC_OK, ACC_ERROR or ACC_NOT_FOUND (not this user's). */
 int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id,
-			int64_t account_id, int *revoked);
+			int64_t account_id, struct buf *token, struct buf *name);
+/* Revoke the token at TikTok and wipe it. 1 when TikTok confirmed. */
+int accounts_revoke(const struct config *cfg, int64_t account_id, struct buf *token);
 
 /* Re-seal every stored token from old_key to new_key in one transaction.
  * 0 and *count accounts, or -1 with err (nothing changed). */

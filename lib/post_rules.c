@@ -76,7 +76,7 @@ int post_rules_preflight(const struct post_facts *f, int direct, struct post_vio
 	return out->n - before;
 }
 
-static void check_caption(const struct post_settings *s, struct post_violations *out)
+static void check_caption(const struct post_form *s, struct post_violations *out)
 {
 	const char *t = s->title ? s->title : "";
 	size_t n = strlen(t);
@@ -98,12 +98,12 @@ static void check_caption(const struct post_settings *s, struct post_violations 
 		    "Shorten it by %ld (emoji count as 2).", units, CAPTION_MAX_UTF16, units - CAPTION_MAX_UTF16);
 }
 
-static void check_cover(const struct post_settings *s, const struct post_facts *f,
+static void check_cover(const struct post_form *s, const struct post_facts *f,
 			struct post_decision *d, struct post_violations *out)
 {
 	int64_t ms;
 
-	d->cover_ms = -1;
+	d->post.cover_ms = -1;
 	if (empty(s->cover_ms))
 		return;
 	if (parse_int64(s->cover_ms, 0, INT32_MAX, &ms) < 0) {
@@ -117,10 +117,10 @@ static void check_cover(const struct post_settings *s, const struct post_facts *
 		    (long long)f->duration_ms - 1);
 		return;
 	}
-	d->cover_ms = ms;
+	d->post.cover_ms = ms;
 }
 
-static void check_privacy(const struct post_settings *s, const struct post_facts *f,
+static void check_privacy(const struct post_form *s, const struct post_facts *f,
 			  struct post_violations *out)
 {
 	if (empty(s->privacy)) {
@@ -134,7 +134,7 @@ static void check_privacy(const struct post_settings *s, const struct post_facts
 
 /* Interactions: off unless the user turned them on; never on when the
  * creator disabled them (greyed out in the form; forced here). */
-static void decide_interactions(const struct post_settings *s, const struct post_facts *f,
+static void decide_interactions(const struct post_form *s, const struct post_facts *f,
 				struct post_decision *d)
 {
 	const struct tiktok_creator *c = f->creator;
@@ -144,43 +144,46 @@ static void decide_interactions(const struct post_settings *s, const struct post
 	d->forced_comment = s->allow_comment && no_comment;
 	d->forced_duet = s->allow_duet && no_duet;
 	d->forced_stitch = s->allow_stitch && no_stitch;
-	d->disable_comment = !s->allow_comment || no_comment;
-	d->disable_duet = !s->allow_duet || no_duet;
-	d->disable_stitch = !s->allow_stitch || no_stitch;
+	d->post.disable_comment = !s->allow_comment || no_comment;
+	d->post.disable_duet = !s->allow_duet || no_duet;
+	d->post.disable_stitch = !s->allow_stitch || no_stitch;
 }
 
-static void check_disclosure(const struct post_settings *s, struct post_decision *d,
+static void check_disclosure(const struct post_form *s, struct post_decision *d,
 			     struct post_violations *out)
 {
 	/* the kinds count only while the toggle is on */
-	d->brand_organic = s->commercial && s->brand_organic;
-	d->brand_content = s->commercial && s->brand_content;
-	if (s->commercial && !d->brand_organic && !d->brand_content)
+	d->post.brand_organic = s->commercial && s->brand_organic;
+	d->post.brand_content = s->commercial && s->brand_content;
+	if (s->commercial && !d->post.brand_organic && !d->post.brand_content)
 		add(out, "commercial", POST_RULES_DISCLOSE_TEXT
 		    " Tick \"Your brand\", \"Branded content\" or both, or turn the disclosure off.");
-	if (d->brand_content && s->privacy && !strcmp(s->privacy, "SELF_ONLY"))
+	if (d->post.brand_content && s->privacy && !strcmp(s->privacy, "SELF_ONLY"))
 		add(out, "privacy", POST_RULES_BRANDED_PRIVATE_TEXT
 		    " Choose another visibility, or untick \"Branded content\".");
 }
 
-int post_rules_check(const struct post_settings *s, const struct post_facts *f,
+int post_rules_check(const struct post_form *s, const struct post_facts *f,
 		     struct post_decision *d, struct post_violations *out)
 {
 	int before = out->n;
 
 	memset(d, 0, sizeof(*d));
-	d->disable_comment = d->disable_duet = d->disable_stitch = 1;
-	d->cover_ms = -1;
+	d->post.title = s->title ? s->title : "";
+	d->post.disable_comment = d->post.disable_duet = d->post.disable_stitch = 1;
+	d->post.cover_ms = -1;
 	if (empty(s->mode) || (strcmp(s->mode, "direct") != 0 && strcmp(s->mode, "inbox") != 0)) {
 		add(out, "mode", "Choose how to send the video: Direct post, or to the TikTok inbox as a draft.");
 		post_rules_preflight(f, 1, out);
 		check_caption(s, out);
 		return out->n - before;
 	}
-	d->direct = !strcmp(s->mode, "direct");
-	post_rules_preflight(f, d->direct, out);
+	d->post.direct = !strcmp(s->mode, "direct");
+	if (d->post.direct)
+		d->post.privacy_level = s->privacy;
+	post_rules_preflight(f, d->post.direct, out);
 	check_caption(s, out);
-	if (!d->direct)
+	if (!d->post.direct)
 		return out->n - before;       /* the user finishes the post in the TikTok app */
 	if (!f->creator && !f->cannot_post)
 		add(out, "account", "TikTok's current settings for this account could not be read, "
@@ -188,7 +191,7 @@ int post_rules_check(const struct post_settings *s, const struct post_facts *f,
 	check_privacy(s, f, out);
 	decide_interactions(s, f, d);
 	check_disclosure(s, d, out);
-	d->is_aigc = s->is_aigc ? 1 : 0;
+	d->post.is_aigc = s->is_aigc ? 1 : 0;
 	check_cover(s, f, d, out);
 	return out->n - before;
 }

@@ -11,10 +11,13 @@
 
 #include <stdint.h>
 
+#include "post_settings.h"
 #include "tiktok_creator.h"
 
-/* What the user submitted (after form parsing). Strings may be NULL. */
-struct post_settings {
+/* What the user submitted (after form parsing), as the composer keeps it
+ * to show the form again. Strings may be NULL. */
+struct post_form {
+	const char *submission_id;   /* the form's one-time id (not a rule's concern) */
 	const char *mode;            /* "direct" or "inbox" */
 	const char *title;           /* the caption */
 	const char *privacy;         /* a privacy level; NULL or "" = not chosen */
@@ -38,13 +41,12 @@ struct post_facts {
 	int64_t duration_ms;         /* 0 when unknown */
 };
 
-/* Settings after enforcement: what goes into the job row. */
+/* After enforcement: the settings that go into the job row and on to
+ * TikTok (strings borrowed from the form), and what the creator's own
+ * settings forced off although the user asked for it. */
 struct post_decision {
-	int direct;                  /* 1 direct post, 0 inbox draft */
-	int disable_comment, disable_duet, disable_stitch;
-	int brand_organic, brand_content, is_aigc;
-	int64_t cover_ms;            /* -1 when none */
-	int forced_comment, forced_duet, forced_stitch;   /* asked for, but the creator disabled it */
+	struct post_settings post;
+	int forced_comment, forced_duet, forced_stitch;
 };
 
 #define POST_RULES_MAX 24
@@ -73,7 +75,7 @@ int post_rules_preflight(const struct post_facts *f, int direct, struct post_vio
  * milliseconds within the video. In inbox mode TikTok takes no post settings
  * (§2.3): privacy, interactions, disclosure and the AI label are not checked
  * and not kept. Fills *d; returns the number of violations (0 = may post). */
-int post_rules_check(const struct post_settings *s, const struct post_facts *f,
+int post_rules_check(const struct post_form *s, const struct post_facts *f,
 		     struct post_decision *d, struct post_violations *out);
 
 /* The exact hover text of guideline 3(a), and the one of 3(b). */

@@ -25,12 +25,12 @@ static void copy(char *dst, size_t n, const char *src)
 
 /* ---- init ---- */
 
-void tiktok_init_body(const struct tiktok_post_info *post, const struct tiktok_source *src,
+void tiktok_init_body(const struct post_settings *post, const struct tiktok_source *src,
 		      struct buf *out)
 {
 	struct json_object *root = json_object_new_object(), *si = json_object_new_object();
 
-	if (post) {
+	if (post && post->direct) {
 		struct json_object *pi = json_object_new_object();
 		json_object_object_add(pi, "privacy_level",
 				       json_object_new_string(post->privacy_level ? post->privacy_level : ""));
@@ -39,13 +39,13 @@ void tiktok_init_body(const struct tiktok_post_info *post, const struct tiktok_s
 		json_object_object_add(pi, "disable_duet", json_object_new_boolean(!!post->disable_duet));
 		json_object_object_add(pi, "disable_stitch", json_object_new_boolean(!!post->disable_stitch));
 		json_object_object_add(pi, "brand_content_toggle",
-				       json_object_new_boolean(!!post->brand_content_toggle));
+				       json_object_new_boolean(!!post->brand_content));
 		json_object_object_add(pi, "brand_organic_toggle",
-				       json_object_new_boolean(!!post->brand_organic_toggle));
+				       json_object_new_boolean(!!post->brand_organic));
 		json_object_object_add(pi, "is_aigc", json_object_new_boolean(!!post->is_aigc));
-		if (post->cover_timestamp_ms >= 0)
+		if (post->cover_ms >= 0)
 			json_object_object_add(pi, "video_cover_timestamp_ms",
-					       json_object_new_int64(post->cover_timestamp_ms));
+					       json_object_new_int64(post->cover_ms));
 		json_object_object_add(root, "post_info", pi);
 	}
 	json_object_object_add(si, "source", json_object_new_string("FILE_UPLOAD"));
@@ -109,7 +109,7 @@ int tiktok_parse_init(struct json_object *body, struct tiktok_init *out)
 }
 
 int tiktok_post_init(const struct tiktok_client *c, const char *access_token,
-		     const struct tiktok_post_info *post, const struct tiktok_source *src,
+		     const struct post_settings *post, const struct tiktok_source *src,
 		     struct tiktok_init *out, struct tiktok_result *res)
 {
 	struct buf body = BUF_INIT;
@@ -117,7 +117,7 @@ int tiktok_post_init(const struct tiktok_client *c, const char *access_token,
 
 	memset(out, 0, sizeof(*out));
 	tiktok_init_body(post, src, &body);
-	if (tiktok_call(c, "POST", post ? "post/publish/video/init" : "post/publish/inbox/video/init",
+	if (tiktok_call(c, "POST", post && post->direct ? "post/publish/video/init" : "post/publish/inbox/video/init",
 			NULL, access_token, "application/json; charset=UTF-8", buf_cstr(&body),
 			res) < 0 || res->outcome != TT_OK)
 		goto out;

@@ -18,17 +18,8 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "post_settings.h"
 #include "tiktok.h"
-
-/* post_info of a Direct Post (§2.2); every boolean is sent explicitly. */
-struct tiktok_post_info {
-	const char *privacy_level;
-	const char *title;            /* may be "" */
-	int disable_comment, disable_duet, disable_stitch;
-	int brand_content_toggle, brand_organic_toggle;
-	int is_aigc;
-	int64_t cover_timestamp_ms;   /* < 0: not sent (TikTok uses the first frame) */
-};
 
 /* source_info for FILE_UPLOAD with a plan from chunk_plan_make(). */
 struct tiktok_source {
@@ -40,20 +31,21 @@ struct tiktok_init {
 	char upload_url[1024];        /* ≤ 256 per the docs; use it whole */
 };
 
-/* The init request body: with post_info for a Direct Post, source_info
- * only for an inbox draft (post == NULL). */
-void tiktok_init_body(const struct tiktok_post_info *post, const struct tiktok_source *src,
+/* The init request body: with post_info for a Direct Post (every boolean
+ * sent explicitly, §2.2), source_info only for an inbox draft (post NULL
+ * or not direct). */
+void tiktok_init_body(const struct post_settings *post, const struct tiktok_source *src,
 		      struct buf *out);
 /* {"data":{"publish_id","upload_url"},"error":{"code":"ok"}} → 0, else -1
  * (missing, empty, too long or wrongly typed fields, an upload_url that
  * url_https_or_loopback (util.h) refuses). */
 int tiktok_parse_init(struct json_object *body, struct tiktok_init *out);
 
-/* POST /v2/post/publish/video/init/ (post != NULL) or
- * /v2/post/publish/inbox/video/init/ (post == NULL). 0 with *out filled,
+/* POST /v2/post/publish/video/init/ (post->direct) or
+ * /v2/post/publish/inbox/video/init/ (a draft). 0 with *out filled,
  * or -1 with res saying why (classify it with tiktok_errors.h). */
 int tiktok_post_init(const struct tiktok_client *c, const char *access_token,
-		     const struct tiktok_post_info *post, const struct tiktok_source *src,
+		     const struct post_settings *post, const struct tiktok_source *src,
 		     struct tiktok_init *out, struct tiktok_result *res);
 
 #define TT_POST_IDS_MAX 4

@@ -4,6 +4,7 @@
 
 #include "accounts.h"
 #include "crypto.h"
+#include "jobs.h"
 #include "log.h"
 #include "tiktok_errors.h"
 #include "util.h"
@@ -238,32 +239,7 @@ const char *webhook_auth_reason_text(int reason)
 	}
 }
 
-static int url_safe_name(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-')
-			return 0;
-	return 1;
-}
-
-int webhook_post_url(const char *username, const char *post_id, struct buf *out)
-{
-	if (!username || !post_id || !url_safe_name(username) || !all_digits(post_id))
-		return -1;
-	buf_printf(out, "https://www.tiktok.com/@%s/video/%s", username, post_id);
-	return 0;
-}
-
 /* ---- the database side ---- */
-
-#define NON_TERMINAL "('queued', 'uploading', 'processing')"
-/* The creator's @handle: what creator_info said before init, else the
- * account's username (only present with user.info.profile). */
-#define USERNAME_OF_J \
-	"coalesce(nullif(j.creator_username, ''), " \
-	"(SELECT nullif(a.username, '') FROM tiktok_accounts a WHERE a.id = j.account_id))"
 
 static struct db_stmt q_store = { "webhook_store",
 	"INSERT INTO webhook_events (body_sha256, event, user_openid, publish_id, create_time, body) "
@@ -272,77 +248,12 @@ static struct db_stmt q_store = { "webhook_store",
 static struct db_stmt q_result = { "webhook_result",
 	"UPDATE webhook_events SET result = $2, job_id = $3::bigint, account_id = $4::bigint "
 	"WHERE id = $1" };
-/* The job moves to a final state only from a non-terminal one (and to
- * published from inboxed: the user posted the draft). The event row is
- * written by the same statement, so it exists exactly when the row moved. */
-static struct db_stmt q_finish = { "webhook_finish_job",
-	"WITH done AS ("
-	" UPDATE upload_jobs j SET state = $2, tiktok_status = coalesce($3, j.tiktok_status),"
-	"        fail_reason = CASE WHEN $2 = 'failed' THEN coalesce($4, j.fail_reason) END,"
-	"        post_id = coalesce($5, j.post_id),"
-	"        post_url = coalesce($6, j.post_url, CASE WHEN $2 = 'published' THEN"
-	"                   'https://www.tiktok.com/@' || " USERNAME_OF_J " END),"
-	"        locked_by = NULL, locked_until = NULL, finished_at = now(), updated_at = now()"
-	"  WHERE j.publish_id = $1"
-	"    AND (j.state IN " NON_TERMINAL " OR ($2 = 'published' AND j.state = 'inboxed'))"
-	"  RETURNING j.id) "
-	"INSERT INTO job_events (job_id, kind, message) SELECT id, $2::text, $7::text FROM done RETURNING job_id" };
-static struct db_stmt q_public = { "webhook_public",
-	"WITH done AS ("
-	" UPDATE upload_jobs j SET post_id = $2,"
-	"        post_url = coalesce('https://www.tiktok.com/@' || " USERNAME_OF_J
-	"                            || '/video/' || $2, j.post_url),"
-	"        state = 'published', tiktok_status = 'PUBLISH_COMPLETE', no_longer_public_at = NULL,"
-	"        locked_by = NULL, locked_until = NULL, finished_at = coalesce(j.finished_at, now()),"
-	"        updated_at = now()"
-	"  WHERE j.publish_id = $1"
-	"    AND j.state IN ('queued', 'uploading', 'processing', 'published', 'inboxed')"
-	"    AND (j.state <> 'published' OR j.post_id IS DISTINCT FROM $2"
-	"         OR j.no_longer_public_at IS NOT NULL)"
-	"  RETURNING j.id, j.post_url) "
-	"INSERT INTO job_events (job_id, kind, message)"
-	" SELECT id, 'public', 'The post is public on TikTok: ' || coalesce(post_url, 'post ' || $2) || '.'"
-	" FROM done RETURNING job_id" };
-static struct db_stmt q_not_public = { "webhook_not_public",
-	"WITH done AS ("
-	" UPDATE upload_jobs SET no_longer_public_at = now(), updated_at = now()"
-	"  WHERE publish_id = $1 AND state = 'published' AND no_longer_public_at IS NULL"
-	"  RETURNING id) "
-	"INSERT INTO job_events (job_id, kind, message)"
-	" SELECT id, 'not_public', 'TikTok reports that the post is no longer public: the creator "
-	"made it private or deleted it, or TikTok took it down. Check it in the TikTok app.'"
-	" FROM done RETURNING job_id" };
 static struct db_stmt q_job_by_publish = { "webhook_job_by_publish",
 	"SELECT id FROM upload_jobs WHERE publish_id = $1 ORDER BY id DESC LIMIT 1" };
 static struct db_stmt q_accounts_by_openid = { "webhook_accounts_by_openid",
 	"SELECT id, coalesce(nullif(display_name, ''), nullif(username, ''), open_id), "
 	"       status = 'connected' "
 	"FROM tiktok_accounts WHERE open_id = $1 ORDER BY id FOR UPDATE" };
-static struct db_stmt q_fail_queued = { "webhook_fail_queued",
-	"WITH f AS ("
-	" UPDATE upload_jobs SET state = 'failed', fail_reason = $2, locked_by = NULL,"
-	"        locked_until = NULL, finished_at = now(), updated_at = now()"
-	"  WHERE account_id = $1 AND state = 'queued' RETURNING id) "
-	"INSERT INTO job_events (job_id, kind, message) SELECT id, 'failed', $2 FROM f RETURNING job_id" };
-
-int webhook_finish_job(struct db *db, const char *publish_id, const char *state,
-		       const char *tiktok_status, const char *fail_reason, const char *post_id,
-		       const char *post_url, const char *message, int64_t *job_id)
-{
-	PGresult *r = db_run(db, &q_finish, 7,
-			     (const char *[]){ publish_id, state, tiktok_status, fail_reason, post_id,
-					       post_url, message ? message : "" });
-	int n;
-
-	if (!r)
-		return -1;
-	n = PQntuples(r);
-	if (n > 0 && job_id)
-		*job_id = db_ll(r, 0, 0);
-	PQclear(r);
-	return n > 0 ? 1 : 0;
-}
-
 /* The event changed nothing: is there a job with that publish (already
  * in that state, or finished otherwise) or none at all? */
 static int classify_miss(struct db *db, const char *publish_id, int64_t *job_id,
@@ -359,74 +270,43 @@ static int classify_miss(struct db *db, const char *publish_id, int64_t *job_id,
 	return 0;
 }
 
-/* A job statement returning the changed job ids (none when nothing moved). */
-static int job_stmt(struct db *db, const struct db_stmt *st, int n, const char *const *params,
-		    const char *publish_id, int64_t *job_id, const char **result)
+/* A change of a job: *result applied, or why nothing changed. */
+static int job_result(struct db *db, int rc, const char *publish_id, int64_t *job_id,
+		      const char **result)
 {
-	PGresult *r = db_run(db, st, n, params);
-
-	if (!r)
-		return -1;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return classify_miss(db, publish_id, job_id, result);
-	}
-	*job_id = db_ll(r, 0, 0);
-	*result = WH_RESULT_APPLIED;
-	PQclear(r);
-	return 0;
-}
-
-static int finish_result(struct db *db, const struct webhook_event *ev, const char *state,
-			 const char *status, const char *reason, const char *message,
-			 int64_t *job_id, const char **result)
-{
-	int rc = webhook_finish_job(db, ev->publish_id, state, status, reason, NULL, NULL, message,
-				    job_id);
-
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
-		return classify_miss(db, ev->publish_id, job_id, result);
+		return classify_miss(db, publish_id, job_id, result);
 	*result = WH_RESULT_APPLIED;
 	return 0;
+}
+
+/* The one end of a job (lib/jobs.h), reported by TikTok's webhook. */
+static int finish_result(struct db *db, const struct webhook_event *ev, const struct job_outcome *o,
+			 int64_t *job_id, const char **result)
+{
+	return job_result(db, jobs_finish(db, NULL, ev->publish_id, o, job_id), ev->publish_id, job_id,
+			  result);
 }
 
 static int apply_failed(struct db *db, const struct webhook_event *ev, int64_t *job_id,
 			const char **result)
 {
 	const char *why = tiktok_fail_reason_text(ev->reason, NULL);
-	static struct db_stmt q_account_of = { "webhook_account_of_job",
-		"SELECT coalesce(account_id, 0) FROM upload_jobs WHERE id = $1" };
+	struct job_outcome o = { .end = JOB_FAILED, .tiktok_status = "FAILED", .reason = why,
+				 .auth_removed = !strcmp(ev->reason, "auth_removed") };
 
-	if (finish_result(db, ev, "failed", "FAILED", why, why, job_id, result) < 0)
-		return -1;
-	/* TikTok's auth_removed: the account must be connected again */
-	if (!strcmp(*result, WH_RESULT_APPLIED) && !strcmp(ev->reason, "auth_removed")) {
-		char sid[24];
-		PGresult *r;
-		snprintf(sid, sizeof(sid), "%lld", (long long)*job_id);
-		r = db_run(db, &q_account_of, 1, (const char *[]){ sid });
-		if (!r)
-			return -1;
-		if (PQntuples(r) > 0 && db_ll(r, 0, 0) > 0 &&
-		    accounts_mark_reconnect(db, db_ll(r, 0, 0), why) < 0) {
-			PQclear(r);
-			return -1;
-		}
-		PQclear(r);
-	}
-	return 0;
+	return finish_result(db, ev, &o, job_id, result);
 }
 
 static int apply_complete(struct db *db, const struct webhook_event *ev, int64_t *job_id,
 			  const char **result)
 {
-	const char *msg = !strcmp(ev->publish_type, "INBOX_SHARE")
-		? "The video was posted from the TikTok inbox draft (TikTok notified LangFlix)."
-		: "TikTok published the video (TikTok notified LangFlix).";
+	struct job_outcome o = { .end = JOB_PUBLISHED, .tiktok_status = "PUBLISH_COMPLETE",
+				 .from_inbox = !strcmp(ev->publish_type, "INBOX_SHARE") };
 
-	return finish_result(db, ev, "published", "PUBLISH_COMPLETE", NULL, msg, job_id, result);
+	return finish_result(db, ev, &o, job_id, result);
 }
 
 static int apply_auth_removed(struct db *db, const struct webhook_event *ev, int64_t *account_id,
@@ -442,8 +322,7 @@ static int apply_auth_removed(struct db *db, const struct webhook_event *ev, int
 	for (int i = 0; i < n; i++) {
 		int64_t id = db_ll(r, i, 0);
 		struct buf acc = BUF_INIT, job = BUF_INIT;
-		PGresult *f;
-		char sid[24];
+		int failed;
 
 		*account_id = id;
 		if (strcmp(db_val(r, i, 2), "t") != 0)
@@ -453,18 +332,16 @@ static int apply_auth_removed(struct db *db, const struct webhook_event *ev, int
 		buf_printf(&job, "TikTok withdrew LangFlix's access to the account %s (%s) before this "
 			   "upload started. Connect the account again, then post the video anew.",
 			   db_val(r, i, 1), why);
-		snprintf(sid, sizeof(sid), "%lld", (long long)id);
-		f = accounts_mark_reconnect(db, id, buf_cstr(&acc)) < 0 ? NULL
-			: db_run(db, &q_fail_queued, 2, (const char *[]){ sid, buf_cstr(&job) });
+		failed = accounts_mark_reconnect(db, id, buf_cstr(&acc)) < 0 ? -1
+			: jobs_fail_queued(db, id, buf_cstr(&job));
 		buf_free(&acc);
 		buf_free(&job);
-		if (!f) {
+		if (failed < 0) {
 			PQclear(r);
 			return -1;
 		}
 		log_info("event=webhook_authorization_removed account_id=%lld reason=%d jobs_failed=%d",
-			 (long long)id, ev->auth_reason, PQntuples(f));
-		PQclear(f);
+			 (long long)id, ev->auth_reason, failed);
 		changed = 1;
 	}
 	PQclear(r);
@@ -481,16 +358,14 @@ static int apply(struct db *db, const struct webhook_event *ev, int64_t *job_id,
 	case WH_PUBLISH_FAILED:
 		return apply_failed(db, ev, job_id, result);
 	case WH_INBOX_DELIVERED:
-		return finish_result(db, ev, "inboxed", "SEND_TO_USER_INBOX", NULL,
-				     "The video is in the TikTok inbox of the account. Open the TikTok "
-				     "app, tap the notification and finish the post there.",
-				     job_id, result);
+		return finish_result(db, ev, &(struct job_outcome){ .end = JOB_INBOXED,
+				     .tiktok_status = "SEND_TO_USER_INBOX" }, job_id, result);
 	case WH_PUBLICLY_AVAILABLE:
-		return job_stmt(db, &q_public, 2, (const char *[]){ ev->publish_id, ev->post_id },
-				ev->publish_id, job_id, result);
+		return job_result(db, jobs_public(db, ev->publish_id, ev->post_id, job_id),
+				  ev->publish_id, job_id, result);
 	case WH_NO_LONGER_PUBLIC:
-		return job_stmt(db, &q_not_public, 1, (const char *[]){ ev->publish_id },
-				ev->publish_id, job_id, result);
+		return job_result(db, jobs_not_public(db, ev->publish_id, job_id), ev->publish_id,
+				  job_id, result);
 	case WH_AUTH_REMOVED:
 		return apply_auth_removed(db, ev, account_id, result);
 	case WH_UNKNOWN:

@@ -14,7 +14,7 @@
  * out of a non-terminal state (queued, uploading, processing), so the
  * webhook and the worker's status polling can both report the end of a
  * publish: whichever commits first wins and the other changes nothing
- * (webhook_finish_job is that one transition, usable by any caller). */
+ * (jobs_finish in lib/jobs.h is that one transition, for both). */
 #ifndef LF_WEBHOOK_H
 #define LF_WEBHOOK_H
 
@@ -60,10 +60,6 @@ enum webhook_kind webhook_kind_of(const char *event);
  * the app in TikTok", ...). */
 const char *webhook_auth_reason_text(int reason);
 
-/* https://www.tiktok.com/@{username}/video/{post_id} into out; -1 (out
- * unchanged) when the username or the post id is empty or not URL-safe. */
-int webhook_post_url(const char *username, const char *post_id, struct buf *out);
-
 /* ---- the database side ---- */
 
 /* Outcomes, also the `result` column and the metrics label. */
@@ -80,18 +76,5 @@ int webhook_post_url(const char *username, const char *post_id, struct buf *out)
  * transaction. */
 int webhook_store_apply(struct db *db, const char *body, size_t len,
 			const struct webhook_event *ev, const char **result);
-
-/* The one conditional transition of the job with publish_id to a final
- * state (published, inboxed or failed), from a non-terminal state (and,
- * for `published`, also from inboxed: the user posted the inbox draft).
- * post_id, post_url and fail_reason may be NULL; a NULL post_url keeps
- * the job's, and `published` without one gets the profile address when
- * the username is known. Clears the lease, sets finished_at and writes
- * one job_events row (kind = the state, message) — only when the row
- * changed. 1 applied (and *job_id), 0 nothing to change, -1 error.
- * Runs inside the caller's transaction if there is one. */
-int webhook_finish_job(struct db *db, const char *publish_id, const char *state,
-		       const char *tiktok_status, const char *fail_reason, const char *post_id,
-		       const char *post_url, const char *message, int64_t *job_id);
 
 #endif

@@ -34,12 +34,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define POST_DAILY_LIMIT       15         /* "typically around 15/day" per creator */
-#define POST_DAILY_WINDOW_SEC  86400
-#define MAX_REINITS            2          /* new upload URLs after dead ones */
-#define PROCESSING_GIVE_UP_SEC (6 * 3600)
+/* Every figure that bounds a retry, in one place. Nothing here sleeps
+ * while it holds a claim: a wait is the job given back with a later run_at.
+ *
+ *   attempts        a claim that does not end the job counts one, except
+ *                   waits (rate limits, status polls, shutdown, re-inits);
+ *                   the bound is the row's max_attempts (8, sql/001), and a
+ *                   job whose every try crashed its worker is ended by the
+ *                   claim itself (lib/jobs.c)
+ *   backoff         RETRY_BASE_SEC doubled per attempt, at most RETRY_MAX_SEC
+ *   chunk tries     CHUNK_TRIES sends of one part within a claim, back to back
+ *                   (a dropped connection or one 5xx), then the backoff
+ *   stalled resyncs STALLED_RESYNCS 416s in a row that move nothing forward
+ *                   (TikTok answering "I hold N" to every part), then the backoff
+ *   re-inits        MAX_REINITS new upload URLs after dead ones, then failed
+ *   processing      PROCESSING_GIVE_UP_SEC of TikTok processing, then failed */
 #define RETRY_BASE_SEC         2
 #define RETRY_MAX_SEC          300
+#define CHUNK_TRIES            3
+#define STALLED_RESYNCS        3
+#define MAX_REINITS            2
+#define PROCESSING_GIVE_UP_SEC (6 * 3600)
+
+#define POST_DAILY_LIMIT       15         /* "typically around 15/day" per creator */
+#define POST_DAILY_WINDOW_SEC  86400
 
 static struct db_stmt q_load = { "worker_job_load",
 	"SELECT j.state, j.title, coalesce(j.privacy_level, ''), j.disable_comment, j.disable_duet,"
@@ -53,48 +71,6 @@ static struct db_stmt q_load = { "worker_job_load",
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id"
 	"     LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
 	"WHERE j.id = $1 AND j.locked_by = $2" };
-/* A release that may give the claim's attempt back (waits are not failures). */
-static struct db_stmt q_release = { "worker_job_release",
-	"UPDATE upload_jobs SET locked_by = NULL, locked_until = NULL,"
-	"       run_at = now() + make_interval(secs => $3::int),"
-	"       attempts = greatest(attempts - $4::int, 0), updated_at = now() "
-	"WHERE id = $1 AND locked_by = $2" };
-/* The end and its timeline entry in one statement: when a webhook ended the
- * job first (it clears the lease) nothing is written, not even the event. */
-static struct db_stmt q_end = { "worker_job_end",
-	"WITH ended AS ("
-	" UPDATE upload_jobs SET state = $3, tiktok_status = coalesce($4, tiktok_status),"
-	"        fail_reason = $5, post_id = $6, post_url = $7, locked_by = NULL,"
-	"        locked_until = NULL, finished_at = now(), updated_at = now()"
-	" WHERE id = $1 AND locked_by = $2 AND state IN ('queued', 'uploading', 'processing')"
-	" RETURNING id) "
-	"INSERT INTO job_events (job_id, kind, message) SELECT id, $8, $9 FROM ended" };
-/* publish_id, upload_url and the plan, at once, right after init. */
-static struct db_stmt q_initialised = { "worker_job_initialised",
-	"UPDATE upload_jobs SET state = 'uploading', publish_id = $3, upload_url = $4,"
-	"       chunk_size = $5, chunk_count = $6, bytes_sent = 0, tiktok_status = 'PROCESSING_UPLOAD',"
-	"       creator_username = nullif($7, ''), status_polls = 0, processing_since = NULL,"
-	"       locked_until = now() + make_interval(secs => $8::int), updated_at = now() "
-	"WHERE id = $1 AND locked_by = $2" };
-static struct db_stmt q_bytes = { "worker_job_bytes",
-	"UPDATE upload_jobs SET bytes_sent = $3,"
-	"       locked_until = now() + make_interval(secs => $4::int), updated_at = now() "
-	"WHERE id = $1 AND locked_by = $2" };
-static struct db_stmt q_processing = { "worker_job_processing",
-	"UPDATE upload_jobs SET state = 'processing', bytes_sent = bytes_total,"
-	"       processing_since = coalesce(processing_since, now()), status_polls = 0,"
-	"       updated_at = now() "
-	"WHERE id = $1 AND locked_by = $2" };
-static struct db_stmt q_polled = { "worker_job_polled",
-	"UPDATE upload_jobs SET tiktok_status = $3, status_polls = status_polls + 1, updated_at = now() "
-	"WHERE id = $1 AND locked_by = $2" };
-/* Forget a dead upload (TikTok confirmed nothing was posted) so the next
- * claim initialises anew. */
-static struct db_stmt q_reinit = { "worker_job_reinit",
-	"UPDATE upload_jobs SET publish_id = NULL, upload_url = NULL, chunk_size = NULL,"
-	"       chunk_count = NULL, bytes_sent = 0, tiktok_status = NULL, reinits = reinits + 1,"
-	"       updated_at = now() "
-	"WHERE id = $1 AND locked_by = $2" };
 /* Make accounts_access_token() refresh: TikTok refused the token before
  * its recorded expiry (revoked and re-granted, rotated elsewhere...). */
 static struct db_stmt q_stale_token = { "worker_token_stale",
@@ -132,13 +108,13 @@ static int load(struct jobctx *j)
 	copy(j->state, sizeof(j->state), db_val(r, 0, 0));
 	j->title = dup_or_empty(db_val(r, 0, 1));
 	copy(j->privacy, sizeof(j->privacy), db_val(r, 0, 2));
-	j->disable_comment = is_true(db_val(r, 0, 3));
-	j->disable_duet = is_true(db_val(r, 0, 4));
-	j->disable_stitch = is_true(db_val(r, 0, 5));
-	j->brand_organic = is_true(db_val(r, 0, 6));
-	j->brand_content = is_true(db_val(r, 0, 7));
-	j->is_aigc = is_true(db_val(r, 0, 8));
-	j->cover_ms = db_ll(r, 0, 9);
+	j->post = (struct post_settings){
+		.direct = strcmp(j->q.mode, "inbox") != 0, .title = j->title,
+		.privacy_level = j->privacy, .disable_comment = is_true(db_val(r, 0, 3)),
+		.disable_duet = is_true(db_val(r, 0, 4)), .disable_stitch = is_true(db_val(r, 0, 5)),
+		.brand_organic = is_true(db_val(r, 0, 6)), .brand_content = is_true(db_val(r, 0, 7)),
+		.is_aigc = is_true(db_val(r, 0, 8)), .cover_ms = db_ll(r, 0, 9),
+	};
 	j->upload_url = dup_or_empty(db_val(r, 0, 10));
 	j->chunk_size = db_ll(r, 0, 11);
 	j->chunk_count = db_ll(r, 0, 12);
@@ -156,7 +132,9 @@ static int load(struct jobctx *j)
 
 /* ---- ending a claim ---- */
 
-int job_event(struct jobctx *j, const char *kind, const char *fmt, ...)
+static int job_event(struct jobctx *j, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int job_event(struct jobctx *j, const char *kind, const char *fmt, ...)
 {
 	struct buf msg = BUF_INIT;
 	va_list ap;
@@ -165,66 +143,50 @@ int job_event(struct jobctx *j, const char *kind, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	rc = queue_event(&j->s->db, j->q.id, kind, buf_cstr(&msg));
+	rc = jobs_event(&j->s->db, j->q.id, kind, buf_cstr(&msg));
 	buf_free(&msg);
 	return rc;
 }
 
-static int affected_one(PGresult *r)
+/* The result of a claim's write (lib/jobs.h): a miss means the lease was
+ * lost, and from then on this claim writes nothing (callers check
+ * j->lease_lost before they write). */
+static int held(struct jobctx *j, int rc, const char *what)
 {
-	int ok = r && strcmp(PQcmdTuples(r), "1") == 0;
-
-	if (r)
-		PQclear(r);
-	return ok ? 0 : -1;
+	if (rc < 0 && !j->lease_lost) {
+		j->lease_lost = 1;
+		log_warn("event=job_lease_lost job=%lld stmt=%s", (long long)j->q.id, what);
+	}
+	return rc < 0 ? -1 : 0;
 }
 
-/* Run a guarded UPDATE (WHERE id AND locked_by); a miss means the lease
- * was lost, and from then on this claim writes nothing. */
-static int guarded(struct jobctx *j, const struct db_stmt *st, int n, const char *const *params)
+static int job_release(struct jobctx *j, int delay_sec, int refund)
 {
 	if (j->lease_lost)
-		return -1;
-	if (affected_one(db_run(&j->s->db, st, n, params)) < 0) {
-		j->lease_lost = 1;
-		log_warn("event=job_lease_lost job=%lld stmt=%s", (long long)j->q.id, st->name);
-		return -1;
-	}
-	return 0;
-}
-
-int job_release(struct jobctx *j, int delay_sec, int refund)
-{
-	char delay[16], ref[4];
-
-	snprintf(delay, sizeof(delay), "%d", delay_sec < 0 ? 0 : delay_sec);
-	snprintf(ref, sizeof(ref), "%d", refund ? 1 : 0);
-	if (guarded(j, &q_release, 4, (const char *[]){ j->id, j->s->worker_id, delay, ref }) == 0)
+		return STEP_END;
+	if (held(j, jobs_release(&j->claim, delay_sec, refund), "release") == 0)
 		log_info("event=job_released job=%lld delay_sec=%d refund=%d", (long long)j->q.id,
 			 delay_sec, refund);
 	return STEP_END;
 }
 
-/* End the job in a terminal state with its last timeline entry (kind,
- * message); the entry is written only when this claim really ended it. */
-static int end_job(struct jobctx *j, const char *state, const char *tiktok_status,
-		   const char *reason, const char *post_id, const char *post_url, const char *kind,
-		   const char *message)
+/* End the job (lib/jobs.h holds the words and the post's address); when
+ * it did not end (a webhook ended it first, or the lease was lost) this
+ * claim writes nothing more. */
+static int end_job(struct jobctx *j, const struct job_outcome *o)
 {
-	if (guarded(j, &q_end, 9,
-		    (const char *[]){ j->id, j->s->worker_id, state, tiktok_status, reason, post_id,
-				      post_url, kind, message }) == 0)
-		log_info("event=job_end job=%lld state=%s tiktok_status=%s", (long long)j->q.id, state,
-			 log_quote(tiktok_status));
+	if (!j->lease_lost && jobs_finish(&j->s->db, &j->claim, NULL, o, NULL) != 1)
+		held(j, -1, "finish");
 	return STEP_END;
 }
 
-int job_fail(struct jobctx *j, const char *tiktok_status, const char *reason)
+static int job_fail(struct jobctx *j, const char *tiktok_status, const char *reason)
 {
 	if (j->lease_lost)
 		return STEP_END;
 	log_warn("event=job_failed job=%lld reason=%s", (long long)j->q.id, log_quote(reason));
-	return end_job(j, "failed", tiktok_status, reason, NULL, NULL, "failed", reason);
+	return end_job(j, &(struct job_outcome){ .end = JOB_FAILED, .tiktok_status = tiktok_status,
+						 .reason = reason });
 }
 
 static int backoff_sec(int attempts)
@@ -236,7 +198,7 @@ static int backoff_sec(int attempts)
 	return d > RETRY_MAX_SEC ? RETRY_MAX_SEC : d;
 }
 
-int job_retry(struct jobctx *j, const char *reason)
+static int job_retry(struct jobctx *j, const char *reason)
 {
 	struct buf why = BUF_INIT;
 	int delay;
@@ -257,32 +219,9 @@ int job_retry(struct jobctx *j, const char *reason)
 	return job_release(j, delay, 0);
 }
 
-int job_extend(struct jobctx *j, int force)
+static int job_commit_bytes(struct jobctx *j, int64_t bytes)
 {
-	double now = now_mono(), every = (double)j->cfg->worker_lease_sec / 4.0;
-
-	if (j->lease_lost)
-		return -1;
-	if (every > 5.0)
-		every = 5.0;
-	if (!force && now - j->last_extend < every)
-		return 0;
-	if (queue_extend(&j->s->db, j->q.id, j->s->worker_id, (int)j->cfg->worker_lease_sec) < 0) {
-		j->lease_lost = 1;
-		log_warn("event=job_lease_lost job=%lld", (long long)j->q.id);
-		return -1;
-	}
-	j->last_extend = now;
-	return 0;
-}
-
-int job_commit_bytes(struct jobctx *j, int64_t bytes)
-{
-	char b[24], lease[16];
-
-	snprintf(b, sizeof(b), "%lld", (long long)bytes);
-	snprintf(lease, sizeof(lease), "%lld", (long long)j->cfg->worker_lease_sec);
-	if (guarded(j, &q_bytes, 4, (const char *[]){ j->id, j->s->worker_id, b, lease }) < 0)
+	if (j->lease_lost || held(j, jobs_progress(&j->claim, bytes), "progress") < 0)
 		return -1;
 	j->q.bytes_sent = bytes;
 	j->last_extend = now_mono();
@@ -397,7 +336,7 @@ static int take_limit(struct jobctx *j, const char *endpoint, int limit)
 
 /* ---- the video file ---- */
 
-int job_open_video(struct jobctx *j, int *fd)
+static int job_open_video(struct jobctx *j, int *fd)
 {
 	char real[PATH_MAX];
 	struct stat st;
@@ -477,9 +416,9 @@ static int check_creator(struct jobctx *j)
 		return job_fail(j, NULL, why);
 	}
 	/* TikTok forces these on anyway when the creator turned them off */
-	j->disable_comment |= cr.comment_disabled;
-	j->disable_duet |= cr.duet_disabled;
-	j->disable_stitch |= cr.stitch_disabled;
+	j->post.disable_comment |= cr.comment_disabled;
+	j->post.disable_duet |= cr.duet_disabled;
+	j->post.disable_stitch |= cr.stitch_disabled;
 	job_event(j, "creator_info", "TikTok confirmed @%s can post (%s).", cr.username,
 		  tiktok_privacy_label(j->privacy));
 	return STEP_GO;
@@ -489,28 +428,22 @@ static int check_creator(struct jobctx *j)
 
 static int direct(const struct jobctx *j)
 {
-	return strcmp(j->q.mode, "inbox") != 0;
+	return j->post.direct;
 }
 
 static int commit_init(struct jobctx *j, const struct tiktok_init *in, const struct tiktok_source *src)
 {
-	char cs[24], cc[24], lease[16];
+	struct buf msg = BUF_INIT;
+	int rc;
 
-	snprintf(cs, sizeof(cs), "%lld", (long long)src->chunk_size);
-	snprintf(cc, sizeof(cc), "%lld", (long long)src->chunk_count);
-	snprintf(lease, sizeof(lease), "%lld", (long long)j->cfg->worker_lease_sec);
-	if (db_simple(&j->s->db, "BEGIN") < 0)
-		return -1;
-	if (guarded(j, &q_initialised, 8,
-		    (const char *[]){ j->id, j->s->worker_id, in->publish_id, in->upload_url, cs, cc,
-				      j->username, lease }) < 0 ||
-	    job_event(j, "init", "TikTok accepted the upload (%s) in %lld part%s.",
-		      direct(j) ? "direct post" : "inbox draft", (long long)src->chunk_count,
-		      src->chunk_count == 1 ? "" : "s") < 0) {
-		db_simple(&j->s->db, "ROLLBACK");
-		return -1;
-	}
-	if (db_simple(&j->s->db, "COMMIT") < 0)
+	buf_printf(&msg, "TikTok accepted the upload (%s) in %lld part%s.",
+		   direct(j) ? "direct post" : "inbox draft", (long long)src->chunk_count,
+		   src->chunk_count == 1 ? "" : "s");
+	rc = j->lease_lost ? -1 : held(j, jobs_initialised(&j->claim, in->publish_id, in->upload_url,
+							   src->chunk_size, src->chunk_count, j->username,
+							   buf_cstr(&msg)), "initialised");
+	buf_free(&msg);
+	if (rc < 0)
 		return -1;
 	free(j->upload_url);
 	j->upload_url = xstrdup(in->upload_url);
@@ -523,13 +456,6 @@ static int commit_init(struct jobctx *j, const struct tiktok_init *in, const str
 
 static int do_init(struct jobctx *j)
 {
-	struct tiktok_post_info post = {
-		.privacy_level = j->privacy, .title = j->title,
-		.disable_comment = j->disable_comment, .disable_duet = j->disable_duet,
-		.disable_stitch = j->disable_stitch, .brand_content_toggle = j->brand_content,
-		.brand_organic_toggle = j->brand_organic, .is_aigc = j->is_aigc,
-		.cover_timestamp_ms = j->cover_ms,
-	};
 	struct tiktok_source src = { .video_size = j->q.bytes_total };
 	struct tiktok_init in;
 	struct tiktok_result res;
@@ -552,13 +478,13 @@ static int do_init(struct jobctx *j)
 	log_info("event=tiktok_init job=%lld mode=%s video_size=%lld chunk_size=%lld chunk_count=%lld",
 		 (long long)j->q.id, j->q.mode, (long long)src.video_size, (long long)src.chunk_size,
 		 (long long)src.chunk_count);
-	rc = tiktok_post_init(&j->client, buf_cstr(&j->token), direct(j) ? &post : NULL, &src, &in, &res);
+	rc = tiktok_post_init(&j->client, buf_cstr(&j->token), &j->post, &src, &in, &res);
 	if (rc < 0 && tiktok_error_classify(&res, NULL) == TTA_REFRESH && refresh_once(j) == 0) {
 		if (take_limit(j, "init", RL_INIT_PER_MIN) != STEP_GO) {
 			tiktok_result_free(&res);
 			return STEP_END;
 		}
-		rc = tiktok_post_init(&j->client, buf_cstr(&j->token), direct(j) ? &post : NULL, &src,
+		rc = tiktok_post_init(&j->client, buf_cstr(&j->token), &j->post, &src,
 				      &in, &res);
 	}
 	if (rc < 0 && j->ended) {
@@ -596,51 +522,20 @@ static int poll_delay(const struct jobctx *j)
 	return first < 30 ? 30 : first;
 }
 
-/* The post's address: the video when TikTok gave its public id, else the
- * profile (the post may still be under review or private). */
-static void post_url(const struct jobctx *j, const struct tiktok_status *st, struct buf *out)
-{
-	if (!j->username[0])
-		return;
-	if (st->n_post_ids > 0)
-		buf_printf(out, "https://www.tiktok.com/@%s/video/%s", j->username, st->post_ids[0]);
-	else
-		buf_printf(out, "https://www.tiktok.com/@%s", j->username);
-}
-
-/* A terminal status: published, inboxed or failed. */
+/* A terminal status: published, inboxed or failed (lib/jobs.h words it). */
 static int on_terminal(struct jobctx *j, const struct tiktok_status *st)
 {
-	if (!strcmp(st->status, "PUBLISH_COMPLETE")) {
-		struct buf url = BUF_INIT, msg = BUF_INIT;
-		post_url(j, st, &url);
-		if (st->n_post_ids > 0)
-			buf_printf(&msg, "Published on TikTok: %s", url.len ? buf_cstr(&url) : st->post_ids[0]);
-		else
-			buf_printf(&msg, "TikTok published the video. It may still be under review "
-				   "or visible only to some viewers, so there is no public link yet%s%s.",
-				   url.len ? "; see the profile: " : "", buf_cstr(&url));
-		end_job(j, "published", st->status, NULL, st->n_post_ids > 0 ? st->post_ids[0] : NULL,
-			url.len ? buf_cstr(&url) : NULL, "published", buf_cstr(&msg));
-		buf_free(&url);
-		buf_free(&msg);
-		return STEP_END;
-	}
-	if (!strcmp(st->status, "SEND_TO_USER_INBOX")) {
-		return end_job(j, "inboxed", st->status, NULL, NULL, NULL, "inboxed",
-			       "The video is in the TikTok inbox of the account. Open the TikTok "
-			       "app, tap the notification and finish the post there.");
-	}
+	if (!strcmp(st->status, "PUBLISH_COMPLETE"))
+		return end_job(j, &(struct job_outcome){ .end = JOB_PUBLISHED, .tiktok_status = st->status,
+							 .post_id = st->n_post_ids > 0 ? st->post_ids[0] : NULL });
+	if (!strcmp(st->status, "SEND_TO_USER_INBOX"))
+		return end_job(j, &(struct job_outcome){ .end = JOB_INBOXED, .tiktok_status = st->status });
 	/* FAILED */
-	{
-		int retryable = 0;
-		const char *why = tiktok_fail_reason_text(st->fail_reason, &retryable);
-		log_warn("event=tiktok_publish_failed job=%lld fail_reason=%s", (long long)j->q.id,
-			 log_quote(st->fail_reason));
-		if (!strcmp(st->fail_reason, "auth_removed"))
-			accounts_mark_reconnect(&j->s->db, j->q.account_id, why);
-		return job_fail(j, "FAILED", why);
-	}
+	log_warn("event=tiktok_publish_failed job=%lld fail_reason=%s", (long long)j->q.id,
+		 log_quote(st->fail_reason));
+	return end_job(j, &(struct job_outcome){ .end = JOB_FAILED, .tiktok_status = "FAILED",
+			 .reason = tiktok_fail_reason_text(st->fail_reason, NULL),
+			 .auth_removed = !strcmp(st->fail_reason, "auth_removed") });
 }
 
 static int is_terminal(const char *status)
@@ -690,7 +585,7 @@ static int fetch_status(struct jobctx *j, struct tiktok_status *st)
 /* Record a non-terminal status; an event only when it changed. */
 static int record_status(struct jobctx *j, const struct tiktok_status *st)
 {
-	if (guarded(j, &q_polled, 3, (const char *[]){ j->id, j->s->worker_id, st->status }) < 0)
+	if (j->lease_lost || held(j, jobs_polled(&j->claim, st->status), "polled") < 0)
 		return -1;
 	if (strcmp(j->tiktok_status, st->status) != 0)
 		job_event(j, "status", "TikTok status: %s.", st->status);
@@ -719,9 +614,9 @@ static int poll_processing(struct jobctx *j)
 	return job_release(j, poll_delay(j), 1);
 }
 
-int job_upload_complete(struct jobctx *j)
+static int job_upload_complete(struct jobctx *j)
 {
-	if (guarded(j, &q_processing, 2, (const char *[]){ j->id, j->s->worker_id }) < 0)
+	if (j->lease_lost || held(j, jobs_uploaded(&j->claim), "uploaded") < 0)
 		return STEP_END;
 	j->status_polls = 0;
 	job_event(j, "upload_complete", "All %lld bytes reached TikTok; TikTok is processing the video.",
@@ -735,7 +630,7 @@ static int reinit(struct jobctx *j, const char *why)
 	if (j->reinits >= MAX_REINITS)
 		return job_fail(j, NULL, "TikTok's upload link stopped working several times before "
 				"the video was complete. Nothing was posted. Post the video again later.");
-	if (guarded(j, &q_reinit, 2, (const char *[]){ j->id, j->s->worker_id }) < 0)
+	if (j->lease_lost || held(j, jobs_reinit(&j->claim), "reinit") < 0)
 		return STEP_END;
 	job_event(j, "reinit", "%s Nothing was posted; LangFlix starts the upload again.", why);
 	/* the dead link is TikTok's doing and MAX_REINITS bounds it: this claim
@@ -743,7 +638,7 @@ static int reinit(struct jobctx *j, const char *why)
 	return job_release(j, 0, 1);
 }
 
-int job_url_dead(struct jobctx *j, long http_status)
+static int job_url_dead(struct jobctx *j, long http_status)
 {
 	struct tiktok_status st;
 	int rc;
@@ -768,6 +663,119 @@ int job_url_dead(struct jobctx *j, long http_status)
 	}
 	return reinit(j, http_status == 404 ? "TikTok no longer knows the upload link."
 					    : "TikTok's upload link expired before all parts were sent.");
+}
+
+/* ---- the transfer: upload.c reports, this decides ---- */
+
+static int stop_now(struct jobctx *j)
+{
+	job_event(j, "retry", "The worker is shutting down; another worker continues the upload "
+		  "from byte %lld.", (long long)j->q.bytes_sent);
+	return job_release(j, 0, 1);
+}
+
+/* A send failed tries times in a row: give the job back with backoff. */
+static int chunk_failed(struct jobctx *j, const struct transfer *t, int tries)
+{
+	char why[300];
+
+	snprintf(why, sizeof(why), "Sending part %lld of %lld to TikTok failed %d times (%s%s%ld).",
+		 (long long)t->part, (long long)t->parts, tries, t->error, t->error[0] ? ", HTTP " : "HTTP ",
+		 t->http_status);
+	return job_retry(j, why);
+}
+
+static int chunk_refused(struct jobctx *j, const struct transfer *t)
+{
+	char why[300];
+
+	snprintf(why, sizeof(why), "TikTok refused part %lld of %lld of the video (HTTP %ld%s%s). "
+		 "Post the video again; if it keeps failing, report it.", (long long)t->part,
+		 (long long)t->parts, t->http_status, t->error[0] ? ", " : "", t->error);
+	return job_fail(j, NULL, why);
+}
+
+/* TikTok holds t->held bytes: continue from there, unless it keeps saying
+ * so without anything moving forward. STEP_GO with *from, or STEP_END. */
+static int resync(struct jobctx *j, const struct transfer *t, int *stalled, int64_t *from)
+{
+	*stalled = t->held > *from ? 0 : *stalled + 1;
+	if (*stalled >= STALLED_RESYNCS) {
+		char why[300];
+		snprintf(why, sizeof(why), "TikTok refused part %lld of %lld %d times in a row and said "
+			 "it holds %lld bytes.", (long long)t->part, (long long)t->parts, *stalled,
+			 (long long)t->held);
+		return job_retry(j, why);
+	}
+	if (job_commit_bytes(j, t->held) < 0)
+		return STEP_END;
+	job_event(j, "resumed", "TikTok holds %lld of %lld bytes; continuing from there.",
+		  (long long)t->held, (long long)t->total);
+	*from = t->held;
+	return STEP_GO;
+}
+
+static int transfer_plan_ok(const struct jobctx *j)
+{
+	return j->upload_url[0] && j->chunk_size > 0 && j->chunk_count > 0 &&
+	       chunk_plan_valid(j->q.bytes_total, j->chunk_size, j->chunk_count, NULL);
+}
+
+/* Send from `from` (bytes TikTok holds) to the end, acting on each way a
+ * transfer ends. Always ends the claim (STEP_END). */
+static int transfer(struct jobctx *j, int64_t from)
+{
+	struct transfer t = { .curl = j->s->curl, .claim = &j->claim, .job_id = j->q.id,
+			      .upload_url = j->upload_url, .total = j->q.bytes_total,
+			      .chunk_size = j->chunk_size, .chunk_count = j->chunk_count,
+			      .last_extend = &j->last_extend,
+			      .content_type = tiktok_video_content_type(j->video_path) };
+	int tries = 0, stalled = 0, rc = STEP_GO;
+
+	if (!transfer_plan_ok(j))
+		return job_fail(j, NULL, "The upload's record is incomplete. Post the video again.");
+	if (job_open_video(j, &t.fd) != STEP_GO)
+		return STEP_END;
+	while (rc == STEP_GO) {
+		enum xfer_end e = upload_send(&t, from);
+
+		tries = t.sent > from ? 0 : tries;    /* progress: the tries start again */
+		stalled = t.sent > from ? 0 : stalled;
+		from = j->q.bytes_sent = t.sent;
+		switch (e) {
+		case XFER_DONE:
+			rc = job_upload_complete(j);
+			break;
+		case XFER_RESYNC:
+			rc = resync(j, &t, &stalled, &from);
+			break;
+		case XFER_RETRY:
+			rc = ++tries < CHUNK_TRIES ? STEP_GO : chunk_failed(j, &t, tries);
+			break;
+		case XFER_CONFUSED:
+			rc = job_retry(j, t.why);
+			break;
+		case XFER_URL_DEAD:
+			rc = job_url_dead(j, t.http_status);
+			break;
+		case XFER_BROKEN:
+			rc = chunk_refused(j, &t);
+			break;
+		case XFER_FILE_GONE:
+			rc = job_fail(j, NULL, "The video file changed or is missing since the post was "
+				      "requested. Import the video again, then post it again.");
+			break;
+		case XFER_STOPPED:
+			rc = stop_now(j);
+			break;
+		case XFER_LEASE_LOST:
+			held(j, -1, "transfer");
+			rc = STEP_END;
+			break;
+		}
+	}
+	close(t.fd);
+	return rc;
 }
 
 /* ---- the claim ---- */
@@ -803,7 +811,7 @@ static int resume(struct jobctx *j)
 		job_event(j, "resumed", "Continuing the upload from byte %lld of %lld.", (long long)from,
 			  (long long)j->q.bytes_total);
 	}
-	return upload_transfer(j, from);
+	return transfer(j, from);
 }
 
 /* Calling TikTok without the scope is refused (and a protocol violation):
@@ -829,7 +837,7 @@ static int start(struct jobctx *j)
 		return STEP_END;
 	if (do_init(j) != STEP_GO)
 		return STEP_END;
-	return upload_transfer(j, 0);
+	return transfer(j, 0);
 }
 
 static void run(struct jobctx *j)
@@ -869,6 +877,8 @@ void job_run(struct slot *s, const struct job *claimed)
 	j.cfg = s->cfg;
 	j.q = *claimed;
 	j.last_extend = now_mono();
+	j.claim = (struct job_claim){ .db = &s->db, .id = claimed->id, .worker_id = s->worker_id,
+				      .lease_sec = (int)s->cfg->worker_lease_sec };
 	snprintf(j.id, sizeof(j.id), "%lld", (long long)claimed->id);
 	accounts_client(s->cfg, &j.client);
 	log_info("event=job_claimed job=%lld state=%s mode=%s attempt=%d/%d publish=%d", (long long)j.q.id,

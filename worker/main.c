@@ -9,12 +9,13 @@
  * runs); a poll every worker_poll_ms catches a lost notification.
  * SIGTERM/SIGINT stop claiming; a slot ends or releases its current step
  * (a chunk in flight gets a few seconds to finish) and the process exits.
- * The per-job state machine is in job.c, the chunk transfer in upload.c. */
+ * The per-job decisions are in job.c, the chunk transfer in upload.c, the
+ * stop signal in stop.c. */
 #include "config.h"
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
-#include "queue.h"
+#include "jobs.h"
 #include "util.h"
 #include "worker.h"
 
@@ -27,36 +28,12 @@
 #include <unistd.h>
 
 static struct config cfg;
-static volatile sig_atomic_t stopping;
-static double stop_at;              /* now_mono() when the stop was noticed */
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
-int worker_stopping(void)
-{
-	return stopping != 0;
-}
-
-double worker_stopping_for(void)
-{
-	if (!stopping)
-		return 0;
-	/* the handler only sets the flag; the first reader stamps the time */
-	if (stop_at == 0)
-		stop_at = now_mono();
-	return now_mono() - stop_at;
-}
-
 static int start_listening(struct slot *s)
 {
 	if (s->listening && PQstatus(s->db.conn) == CONNECTION_OK)
 		return 0;
 	s->listening = 0;
-	if (db_ensure(&s->db) < 0 || db_simple(&s->db, "LISTEN " QUEUE_CHANNEL) < 0)
+	if (db_ensure(&s->db) < 0 || db_simple(&s->db, "LISTEN " JOBS_CHANNEL) < 0)
 		return -1;
 	s->listening = 1;
 	return 0;
@@ -68,7 +45,7 @@ static int start_listening(struct slot *s)
 static void wait_for_work(struct slot *s)
 {
 	double wait = (double)cfg.worker_poll_ms / 1000.0;
-	double due = s->listening ? queue_next_due(&s->db) : -1;
+	double due = s->listening ? jobs_next_due(&s->db) : -1;
 	double until;
 
 	/* a hair after it is due, and never a busy loop: a due job can be
@@ -77,7 +54,7 @@ static void wait_for_work(struct slot *s)
 		wait = due < 0.05 ? 0.05 : due + 0.01;
 	until = now_mono() + wait;
 
-	while (!stopping && now_mono() < until) {
+	while (!worker_stopping() && now_mono() < until) {
 		struct pollfd pfd;
 		PGnotify *n;
 		int got = 0;
@@ -110,7 +87,7 @@ static void *slot_main(void *p)
 	db_init(&s->db, cfg.database_url);
 	s->cfg = &cfg;
 	s->curl = curl_easy_init();
-	while (!stopping && s->curl) {
+	while (!worker_stopping() && s->curl) {
 		struct job job;
 		int rc;
 
@@ -119,12 +96,12 @@ static void *slot_main(void *p)
 			usleep(500 * 1000);
 			continue;
 		}
-		while (!stopping && (rc = queue_claim(&s->db, s->worker_id, (int)cfg.worker_lease_sec, &job)) == 1) {
+		while (!worker_stopping() && (rc = jobs_claim(&s->db, s->worker_id, (int)cfg.worker_lease_sec, &job)) == 1) {
 			metrics_slot_busy(1);
 			job_run(s, &job);
 			metrics_slot_busy(-1);
 		}
-		if (!stopping)
+		if (!worker_stopping())
 			wait_for_work(s);
 	}
 	if (s->curl)
@@ -139,7 +116,6 @@ int main(int argc, char **argv)
 {
 	const char *cfgpath = getenv("LANGFLIX_CONFIG");
 	struct slot *slots;
-	struct sigaction sa;
 	enum log_level lvl;
 	char err[512], host[64] = "host";
 
@@ -147,10 +123,7 @@ int main(int argc, char **argv)
 	if (process_protect_memory() < 0)
 		fprintf(stderr, "langflix-worker: cannot switch core dumps off\n");
 	/* first, so a stop that arrives during start-up is a clean exit too */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	worker_catch_stop();
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
 			cfgpath = argv[++i];

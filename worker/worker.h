@@ -1,6 +1,10 @@
-/* worker.h — the parts of langflix-worker: main.c (slots, signals, the
- * claim loop), job.c (one claimed job's state machine), upload.c (the
- * chunk transfer). */
+/* worker.h — the parts of langflix-worker, each calling only downwards:
+ *
+ *   main.c    slots and the claim loop          → job.c, stop.c
+ *   job.c     one claimed job: every decision   → upload.c (and lib/)
+ *   upload.c  the chunk transfer: reports what happened, decides nothing
+ *                                               → stop.c (and lib/)
+ *   stop.c    the stop signal */
 #ifndef LF_WORKER_H
 #define LF_WORKER_H
 
@@ -11,7 +15,7 @@
 #include "buf.h"
 #include "config.h"
 #include "db.h"
-#include "queue.h"
+#include "jobs.h"
 #include "tiktok.h"
 
 /* An upload slot: one thread, one database connection, one curl handle
@@ -26,6 +30,10 @@ struct slot {
 	const struct config *cfg;
 };
 
+/* ---- stop.c ---- */
+
+/* Catch SIGTERM/SIGINT (first thing at start-up). */
+void worker_catch_stop(void);
 /* 1 once SIGTERM/SIGINT arrived: stop claiming, end the current step. */
 int worker_stopping(void);
 /* Seconds since the stop signal (0 when none came). */
@@ -37,15 +45,14 @@ double worker_stopping_for(void);
 struct jobctx {
 	struct slot *s;
 	const struct config *cfg;
-	struct job q;                /* what queue_claim returned */
+	struct job q;                /* what jobs_claim returned */
+	struct job_claim claim;      /* this slot's claim on it (lib/jobs.h) */
 	char id[24];                 /* q.id as text, for SQL parameters */
 	/* the row */
 	char state[16];
-	char *title;
-	char privacy[40];
-	int disable_comment, disable_duet, disable_stitch;
-	int brand_organic, brand_content, is_aigc;
-	int64_t cover_ms;            /* -1 when none */
+	struct post_settings post;   /* the row's settings, as TikTok's init gets them */
+	char *title;                 /* post.title's storage */
+	char privacy[40];            /* post.privacy_level's storage */
 	char *upload_url;            /* "" before init */
 	int64_t chunk_size, chunk_count;
 	char tiktok_status[40];
@@ -70,35 +77,43 @@ void job_run(struct slot *s, const struct job *claimed);
  * or lost) and the caller must return. */
 enum { STEP_GO = 0, STEP_END = 1 };
 
-/* Helpers upload.c uses. */
-int job_event(struct jobctx *j, const char *kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Give the job back, due after delay_sec; refund=1 when this claim must
- * not count as an attempt (rate-limit waits, polling, shutdown). STEP_END. */
-int job_release(struct jobctx *j, int delay_sec, int refund);
-/* A transient failure: release with backoff, or end the job as failed
- * when its attempts are used up. STEP_END. */
-int job_retry(struct jobctx *j, const char *reason);
-/* End the job as failed with the user's reason. STEP_END. */
-int job_fail(struct jobctx *j, const char *tiktok_status, const char *reason);
-/* Extend the lease (at most every few seconds unless force). 0, or -1
- * when the lease was lost. */
-int job_extend(struct jobctx *j, int force);
-/* Record bytes TikTok holds (after an accepted chunk or a resync). 0/-1. */
-int job_commit_bytes(struct jobctx *j, int64_t bytes);
-/* The upload URL is dead (403/404): ask TikTok for the status, re-init
- * only when nothing was posted. STEP_END or STEP_GO (never). */
-int job_url_dead(struct jobctx *j, long http_status);
-/* The last byte was accepted: state processing, first poll soon. STEP_END. */
-int job_upload_complete(struct jobctx *j);
-/* Open the video and check it is the file that was enqueued: *fd, or
- * the job ends as failed ("the file changed or is missing"). */
-int job_open_video(struct jobctx *j, int *fd);
-
 /* ---- upload.c ---- */
 
-/* Send the chunks from `from` (bytes TikTok holds) to the end. Always ends
- * the claim (STEP_END): processing, released, failed or lost. */
-int upload_transfer(struct jobctx *j, int64_t from);
+/* How a transfer ended. It reports; job.c decides what follows. */
+enum xfer_end {
+	XFER_DONE,                   /* TikTok holds every byte */
+	XFER_RESYNC,                 /* TikTok holds `held` bytes, not what was sent */
+	XFER_URL_DEAD,               /* 403/404: the upload URL is dead (http_status) */
+	XFER_RETRY,                  /* one send of `part` failed for a passing reason */
+	XFER_CONFUSED,               /* TikTok's answer made no sense (why) */
+	XFER_BROKEN,                 /* TikTok refused `part`: the request was wrong */
+	XFER_FILE_GONE,              /* the file changed or vanished since the enqueue */
+	XFER_STOPPED,                /* shutdown: the job is to be given back */
+	XFER_LEASE_LOST,             /* the claim is gone: write nothing more */
+};
+
+struct transfer {
+	/* in */
+	CURL *curl;
+	const struct job_claim *claim;
+	int64_t job_id;
+	int fd;                      /* the video, opened and checked */
+	const char *upload_url, *content_type;
+	int64_t total, chunk_size, chunk_count;
+	double *last_extend;         /* now_mono() of the claim's last lease extension */
+	/* out */
+	int64_t sent;                /* bytes TikTok holds, recorded (bytes_sent) */
+	int64_t held;                /* XFER_RESYNC: what TikTok says it holds */
+	int64_t part, parts;         /* the part it ended on (1-based) of how many */
+	long http_status;            /* the last answer (0: none) */
+	char error[160];             /* curl's words or TikTok's code, "" when none */
+	char why[200];               /* XFER_CONFUSED: what made no sense */
+};
+
+/* Send the chunks from `from` (a chunk boundary TikTok holds) until the
+ * end or the first thing job.c must decide about. Records what TikTok
+ * accepted (bytes_sent, a timeline entry per part) and keeps the lease;
+ * never sleeps, never retries. */
+enum xfer_end upload_send(struct transfer *t, int64_t from);
 
 #endif

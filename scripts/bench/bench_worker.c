@@ -291,7 +291,7 @@ static void upload(void **state)
 
 struct qaccounts {
 	int n;
-	struct buf acc, usr;         /* Postgres array literals */
+	long long *acc, *usr;        /* account i and its user */
 };
 
 /* TikTok keeps at most max_pending_inbox (≤ 1000) drafts per creator a
@@ -316,20 +316,19 @@ static void connect_accounts(struct qaccounts *q, int n)
 	char open_id[32];
 
 	q->n = n;
-	buf_init(&q->acc);
-	buf_init(&q->usr);
-	buf_putc(&q->acc, '{');
-	buf_putc(&q->usr, '{');
+	q->acc = xcalloc((size_t)n, sizeof(*q->acc));
+	q->usr = xcalloc((size_t)n, sizeof(*q->usr));
 	for (int i = 0; i < n; i++) {
 		struct tconn a;
 		snprintf(open_id, sizeof(open_id), "qbench-%d", i % QB_PROFILES);
 		tconn_connect(open_id, "user.info.basic,video.upload", &a);
-		buf_printf(&q->acc, "%s%lld", i ? "," : "", a.account_id);
-		buf_printf(&q->usr, "%s%lld", i ? "," : "", a.user_id);
+		q->acc[i] = a.account_id;
+		q->usr[i] = a.user_id;
 	}
-	buf_putc(&q->acc, '}');
-	buf_putc(&q->usr, '}');
 }
+
+/* The video row of qbench/i.mp4, looked up once. */
+static long long *qb_videos;
 
 /* n tiny files and their video rows (once). */
 static void queue_videos(int n)
@@ -354,34 +353,45 @@ static void queue_videos(int n)
 		  " SELECT 'qbench/' || g || '.mp4', $2, 0, 20000, 'Queue bench clip', true"
 		  " FROM generate_series(0, $1::int - 1) g ON CONFLICT (path) DO NOTHING RETURNING 1)"
 		  " SELECT count(*) FROM v", 2, (const char *[]){ nn, sz }));
+	qb_videos = xcalloc((size_t)n, sizeof(*qb_videos));
+	for (int i = 0; i < n; i++) {
+		char rel[64], *v;
+		snprintf(rel, sizeof(rel), "qbench/%d.mp4", i);
+		v = sql1("SELECT id FROM videos WHERE path = $1", 1, (const char *[]){ rel });
+		qb_videos[i] = atoll(v);
+		free(v);
+	}
+}
+
+/* Job i of a run (submission tag-i), an inbox draft, through the one
+ * enqueue of the product (lib/jobs.h). */
+static void enqueue_one(struct qaccounts *q, const char *tag, int i)
+{
+	char sub[96];
+	int64_t id;
+	struct job_new n = { .submission_id = sub, .user_id = q->usr[i % q->n],
+			     .video_id = qb_videos[i], .account_id = q->acc[i % q->n],
+			     .post = { .direct = 0, .title = "", .cover_ms = -1 },
+			     .bytes_total = QB_FILE_BYTES, .message = "Queued by the benchmark." };
+
+	snprintf(sub, sizeof(sub), "%s-%d", tag, i);
+	assert_int_equal(jobs_enqueue(t_jobs_db(), &n, &id), 0);
 }
 
 static int run_seq;
 static char cpu_lines[4096];
 static int cpu_lines_n;
 
-/* Enqueue n inbox jobs in one transaction with their 'queued' events and
- * one NOTIFY; returns the run's submission prefix in tag. */
+/* Enqueue n inbox jobs in one transaction (each with its 'queued' event;
+ * the NOTIFYs of one transaction arrive as one, at COMMIT); returns the
+ * run's submission prefix in tag. */
 static void enqueue_bulk(struct qaccounts *q, int n, char *tag, size_t ntag)
 {
-	char nn[16], sz[16];
-
 	snprintf(tag, ntag, "qb-%d-%d", (int)getpid(), ++run_seq);
-	snprintf(nn, sizeof(nn), "%d", n);
-	snprintf(sz, sizeof(sz), "%d", QB_FILE_BYTES);
-	exec_ok("BEGIN");
-	free(sql1("WITH j AS (INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, mode,"
-		  "   bytes_total)"
-		  "  SELECT $3 || '-' || g, ($2::bigint[])[1 + g % cardinality($1::bigint[])], v.id,"
-		  "         ($1::bigint[])[1 + g % cardinality($1::bigint[])], 'inbox', $5"
-		  "  FROM generate_series(0, $4::int - 1) g JOIN videos v ON v.path = 'qbench/' || g || '.mp4'"
-		  "  RETURNING id), "
-		  "e AS (INSERT INTO job_events (job_id, kind, message)"
-		  "  SELECT id, 'queued', 'Queued by the benchmark.' FROM j RETURNING 1) "
-		  "SELECT count(*) FROM e",
-		  5, (const char *[]){ buf_cstr(&q->acc), buf_cstr(&q->usr), tag, nn, sz }));
-	free(sql1("SELECT 1 FROM pg_notify('upload_jobs', '')", 0, NULL));
-	exec_ok("COMMIT");
+	assert_int_equal(db_simple(t_jobs_db(), "BEGIN"), 0);
+	for (int i = 0; i < n; i++)
+		enqueue_one(q, tag, i);
+	assert_int_equal(db_simple(t_jobs_db(), "COMMIT"), 0);
 }
 
 static int count_where(const char *tag, const char *cond)
@@ -454,9 +464,8 @@ static void queue_cleanup(const char *tag)
 {
 	char pat[80];
 
-	snprintf(pat, sizeof(pat), "%s-%%", tag);
-	free(sql1("WITH d AS (DELETE FROM upload_jobs WHERE submission_id LIKE $1 RETURNING 1)"
-		  " SELECT count(*) FROM d", 1, (const char *[]){ pat }));
+	snprintf(pat, sizeof(pat), "%s-", tag);
+	assert_true(jobs_fixture_forget(t_jobs_db(), pat) >= 0);
 	free(sql1("WITH d AS (DELETE FROM tiktok_calls RETURNING 1) SELECT count(*) FROM d", 0, NULL));
 	exec_ok("VACUUM ANALYZE upload_jobs");
 	exec_ok("VACUUM ANALYZE job_events");
@@ -515,30 +524,18 @@ static void queue_run(struct qaccounts *q, int n, int procs, int slots, int poll
 	sleep(2);   /* the per-account rate windows of this run close */
 }
 
-/* Enqueue-to-claim: n jobs one at a time (INSERT + NOTIFY in one
- * statement), every gap_ms, into idle workers. */
+/* Enqueue-to-claim: n jobs one at a time (the product's enqueue: row,
+ * event, NOTIFY), every gap_ms, into idle workers. */
 static void claim_latency(struct qaccounts *q, int procs, int slots, int n, int gap_ms)
 {
-	char tag[64], pat[80], label[64], sz[16], sub[96], vpath[64], idx[16];
+	char tag[64], pat[80], label[64];
 	double p50, p99, mx;
 	pid_t w[8];
 
 	start_workers(w, procs, slots, 0);
 	snprintf(tag, sizeof(tag), "ql-%d-%d", (int)getpid(), ++run_seq);
-	snprintf(sz, sizeof(sz), "%d", QB_FILE_BYTES);
 	for (int i = 0; i < n; i++) {
-		snprintf(sub, sizeof(sub), "%s-%d", tag, i);
-		snprintf(vpath, sizeof(vpath), "qbench/%d.mp4", i);
-		snprintf(idx, sizeof(idx), "%d", i);
-		free(sql1("WITH j AS (INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, mode,"
-			  "   bytes_total)"
-			  "  SELECT $1, ($3::bigint[])[1 + $5::int % cardinality($3::bigint[])], v.id,"
-			  "         ($2::bigint[])[1 + $5::int % cardinality($2::bigint[])], 'inbox', $6"
-			  "  FROM videos v WHERE v.path = $4 RETURNING id), "
-			  "e AS (INSERT INTO job_events (job_id, kind, message)"
-			  "  SELECT id, 'queued', 'Queued by the benchmark.' FROM j) "
-			  "SELECT pg_notify('upload_jobs', '') FROM j",
-			  6, (const char *[]){ sub, buf_cstr(&q->acc), buf_cstr(&q->usr), vpath, idx, sz }));
+		enqueue_one(q, tag, i);
 		usleep((useconds_t)gap_ms * 1000);
 	}
 	snprintf(pat, sizeof(pat), "%s-%%", tag);
@@ -594,8 +591,9 @@ static void queue(void **state)
 	claim_latency(&q, 1, 1, lat_n, 20);
 	claim_latency(&q, 4, 1, lat_n, 20);
 	out("(target: < 20 ms)\n");
-	buf_free(&q.acc);
-	buf_free(&q.usr);
+	free(q.acc);
+	free(q.usr);
+	free(qb_videos);
 }
 
 static int setup(void **state)

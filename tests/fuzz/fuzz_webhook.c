@@ -7,6 +7,7 @@
 #include "fuzz.h"
 
 #include "buf.h"
+#include "jobs.h"
 #include "webhook.h"
 
 #define TERMINATED(a) FUZZ_CHECK(memchr((a), 0, sizeof(a)) != NULL)
@@ -39,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(webhook_auth_reason_text(ev.auth_reason) != NULL);
 		/* the user name is fuzzed too: the part of the body before a NUL */
 		const char *user = memchr(data, 0, size) ? (const char *)data : "max.payne";
-		if (webhook_post_url(user, ev.post_id, &url) == 0) {
+		if (jobs_post_url(user, ev.post_id, &url) == 0) {
 			FUZZ_CHECK(strncmp(url.data, "https://www.tiktok.com/@", 24) == 0);
 			FUZZ_CHECK(!strpbrk(url.data, "\"<> \\'"));
 		}

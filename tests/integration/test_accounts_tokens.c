@@ -19,6 +19,7 @@
 #include "accounts.h"
 #include "buf.h"
 #include "db.h"
+#include "jobs.h"
 #include "tiktok.h"
 #include "tiktok_connect.h"
 
@@ -164,7 +165,7 @@ static void disconnect_of_an_account_needing_reconnect_revokes_and_fails_its_job
 {
 	struct tconn tc;
 	char *token, *sid, *uid, *job;
-	int revoked = -1;
+	struct buf revoke_token = BUF_INIT, name = BUF_INIT;
 
 	(void)state;
 	tconn_connect(WT_PUBLIC, SCOPES, &tc);
@@ -185,12 +186,20 @@ static void disconnect_of_an_account_needing_reconnect_revokes_and_fails_its_job
 	assert_non_null(job);
 	/* another user cannot disconnect it */
 	assert_int_equal(accounts_disconnect(&lib_db, tconn_config(), tc.user_id + 100000, tc.account_id,
-					     &revoked), ACC_NOT_FOUND);
+					     &revoke_token, &name), ACC_NOT_FOUND);
+	assert_int_equal(revoke_token.len, 0);
 	account_is(tc.account_id, "status", "needs_reconnect");
 
-	assert_int_equal(accounts_disconnect(&lib_db, tconn_config(), tc.user_id, tc.account_id, &revoked),
-			 ACC_OK);
-	assert_int_equal(revoked, 1);
+	assert_int_equal(accounts_disconnect(&lib_db, tconn_config(), tc.user_id, tc.account_id,
+					     &revoke_token, &name), ACC_OK);
+	assert_true(revoke_token.len > 0);
+	/* the caller's order: the queued jobs fail, then TikTok is told */
+	assert_int_equal(jobs_fail_queued(&lib_db, tc.account_id, "The TikTok account was disconnected "
+					  "before this upload started."), 1);
+	assert_int_equal(accounts_revoke(tconn_config(), tc.account_id, &revoke_token), 1);
+	assert_int_equal(revoke_token.len, 0);
+	buf_free(&revoke_token);
+	buf_free(&name);
 	account_is(tc.account_id, "status", "disconnected");
 	account_is(tc.account_id, "(access_token_sealed IS NULL AND refresh_token_sealed IS NULL)::text",
 		   "true");

@@ -394,16 +394,16 @@ static void dashboard_shows_the_latest_job_state(void **state)
 	uid = t_db_value(db, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ name });
 	assert_non_null(vid);
 	/* an older failed job, then a newer published one: the newer one shows */
-	free(t_db_value(db, "INSERT INTO upload_jobs (submission_id, user_id, video_id, state, fail_reason)"
-			    " VALUES (md5(random()::text), $1, $2, 'failed', 'old failure') RETURNING id",
-			2, (const char *[]){ uid, vid }));
-	free(t_db_value(db, "INSERT INTO upload_jobs (submission_id, user_id, video_id, state)"
-			    " VALUES (md5(random()::text), $1, $2, 'processing') RETURNING id",
-			2, (const char *[]){ uid, vid }));
-	jid = t_db_value(db, "UPDATE upload_jobs SET state = 'published',"
-			 " post_url = 'https://www.tiktok.com/@demo/video/7300000000000000001'"
-			 " WHERE video_id = $1 AND state = 'processing' RETURNING id",
-			 1, (const char *[]){ vid });
+	t_job(&(struct job_fixture){ .user_id = atoll(uid), .video_id = atoll(vid), .state = "failed",
+				     .fail_reason = "old failure" });
+	{
+		/* processing, then published (the dashboard follows the change) */
+		long long j = t_job(&(struct job_fixture){ .user_id = atoll(uid), .video_id = atoll(vid),
+							   .state = "processing" });
+		t_job_set(&(struct job_fixture){ .job_id = j, .state = "published",
+			  .post_url = "https://www.tiktok.com/@demo/video/7300000000000000001" });
+		jid = t_printf("%lld", j);
+	}
 	snprintf(link, sizeof(link), "href=\"/jobs/%s\"", jid);
 	login(c, name);
 	get_ok(c, "/?filter=posted&q=zebra", &r);

@@ -589,26 +589,17 @@ static void api_json_shape(void **state)
 	actor_free(&b);
 }
 
-/* A job row made directly (not due for an hour, so no worker takes it). */
-static long long job_insert(struct actor *a, long long video, const char *state, const char *extra_sql)
+/* A job row made directly (not due for an hour, so no worker takes it);
+ * reached: TikTok got the whole file for it (publish, bytes, status). */
+static long long job_insert(struct actor *a, long long video, const char *state, int reached)
 {
-	char vid[24], *sid = t_printf("test-%d-%d-%s", (int)getpid(), ++seq, state), *id, *sql;
-	long long job;
-
-	snprintf(vid, sizeof(vid), "%lld", video);
-	sql = t_printf("INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, mode, title,"
-		      " privacy_level, state, run_at, bytes_total, fail_reason %s) VALUES ($1, $2, $3, $4, 'direct',"
-		      " 'inserted', 'SELF_ONLY', $5, now() + interval '1 hour', 4096,"
-		      " CASE WHEN $5 = 'failed' THEN 'TikTok had a temporary problem. Try again.' END %s) RETURNING id",
-		      extra_sql ? ", publish_id, bytes_sent, tiktok_status" : "",
-		      extra_sql ? extra_sql : "");
-	id = t_db_value(dbc, sql, 5, (const char *[]){ sid, a->id, vid, a->account[0] ? a->account : NULL, state });
-	assert_non_null(id);
-	job = atoll(id);
-	free(id);
-	free(sql);
-	free(sid);
-	return job;
+	return t_job(&(struct job_fixture){
+		.user_id = atoll(a->id), .video_id = video, .account_id = atoll(a->account),
+		.state = state, .title = "inserted", .privacy_level = "SELF_ONLY", .run_in_sec = 3600,
+		.bytes_total = 4096,
+		.fail_reason = !strcmp(state, "failed") ? "TikTok had a temporary problem. Try again." : NULL,
+		.publish_id = reached ? "v_pub_file~x" : NULL, .bytes_sent = reached ? 4096 : 0,
+		.tiktok_status = reached ? "FAILED" : NULL });
 }
 
 static char *page_csrf(struct actor *a)
@@ -632,7 +623,7 @@ static void cancel_only_queued_and_unclaimed(void **state)
 
 	(void)state;
 	actor_new(&a, "composer.public", NULL);
-	job = job_insert(&a, video, "queued", NULL);
+	job = job_insert(&a, video, "queued", 0);
 	snprintf(jid, sizeof(jid), "%lld", job);
 	snprintf(path, sizeof(path), "/jobs/%lld", job);
 	assert_int_equal(tc_get(a.c, path, &r), 0);
@@ -660,18 +651,16 @@ static void cancel_only_queued_and_unclaimed(void **state)
 	assert_int_equal(r.status, 409);
 	tresp_free(&r);
 	/* a queued job a worker holds is not cancelled */
-	locked = job_insert(&a, video, "queued", NULL);
+	locked = job_insert(&a, video, "queued", 0);
 	snprintf(jid, sizeof(jid), "%lld", locked);
-	free(t_db_value(dbc, "UPDATE upload_jobs SET locked_by = 'w', locked_until = now() + interval '5 minutes'"
-		 " WHERE id = $1 RETURNING id", 1, (const char *[]){ jid }));
+	t_job_set(&(struct job_fixture){ .job_id = locked, .locked_by = "w", .lock_sec = 300 });
 	snprintf(path, sizeof(path), "/jobs/%lld/cancel", locked);
 	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
 	assert_int_equal(r.status, 409);
 	tresp_free(&r);
 	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'queued'", 1,
 				(const char *[]){ jid }), 1);
-	free(t_db_value(dbc, "UPDATE upload_jobs SET state = 'cancelled', locked_until = NULL WHERE id = $1 RETURNING id", 1,
-		 (const char *[]){ jid }));
+	t_job_set(&(struct job_fixture){ .job_id = locked, .state = "cancelled" });
 
 	/* the history filter shows the cancelled ones */
 	assert_int_equal(tc_get(a.c, "/jobs?state=cancelled", &r), 0);
@@ -700,7 +689,7 @@ static void retry_makes_one_new_job_when_safe(void **state)
 
 	(void)state;
 	actor_new(&a, "composer.public", NULL);
-	job = job_insert(&a, video, "failed", NULL);
+	job = job_insert(&a, video, "failed", 0);
 	snprintf(path, sizeof(path), "/jobs/%lld", job);
 	assert_int_equal(tc_get(a.c, path, &r), 0);
 	t_contains(r.body.data, "TikTok had a temporary problem. Try again.");
@@ -726,7 +715,7 @@ static void retry_makes_one_new_job_when_safe(void **state)
 				(const char *[]){ jid }), 1);
 
 	/* the whole file reached TikTok: a retry could post twice, so none */
-	sent = job_insert(&a, video, "failed", ", 'v_pub_file~x', 4096, 'FAILED'");
+	sent = job_insert(&a, video, "failed", 1);
 	snprintf(path, sizeof(path), "/jobs/%lld", sent);
 	assert_int_equal(tc_get(a.c, path, &r), 0);
 	t_lacks(r.body.data, "/retry\"");

@@ -1107,9 +1107,8 @@ static void disconnect_revokes_and_fails_queued_jobs(void **state)
 	snprintf(sid, sizeof(sid), "%lld", account);
 	snprintf(vid, sizeof(vid), "%lld", video);
 	/* a queued upload of this account, due later (so no worker claims it now) */
-	job = t_db_value(dbc, "INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, run_at) "
-		  "VALUES (md5(random()::text), $1, $2, $3, now() + interval '1 hour') RETURNING id",
-		  3, (const char *[]){ u.id, vid, sid });
+	job = t_printf("%lld", t_job(&(struct job_fixture){ .user_id = atoll(u.id), .video_id = video,
+							 .account_id = account, .run_in_sec = 3600 }));
 	assert_non_null(job);
 	snprintf(path, sizeof(path), "/accounts/%lld/disconnect", account);
 

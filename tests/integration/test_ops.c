@@ -234,9 +234,8 @@ static void metrics_count_a_scripted_run(void **state)
 		snprintf(vid, sizeof(vid), "%s", v);
 		free(v);
 	}
-	free(q1("INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, state, finished_at) "
-		"VALUES ($1, $2, $3, $4, 'cancelled', now()) RETURNING id", 4,
-		(const char *[]){ sub, uid, vid, aid }));
+	t_job(&(struct job_fixture){ .submission_id = sub, .user_id = acc.user_id, .video_id = atoll(vid),
+				     .account_id = acc.account_id, .state = "cancelled", .finished_ago_sec = 1 });
 
 	after = scrape();
 	assert_true(sample(after, "langflix_http_requests_total{route=\"login_form\",status=\"200\"}") -
@@ -372,22 +371,24 @@ static void make_fixture(struct fixture *fx)
 	free(v);
 }
 
-/* A job; extra SQL assignments after the defaults. Its id as text (malloc'd). */
-static char *make_job(const struct fixture *fx, const char *video, const char *state,
-		      const char *finished_ago, const char *publish_id, const char *tiktok_status)
+#define HOUR (3600)
+#define DAY (24 * HOUR)
+
+/* A job in state, finished finished_ago seconds ago (0: not finished). Its
+ * id as text (malloc'd). */
+static char *make_job(const struct fixture *fx, const char *video, int finished_ago, const char *state,
+		      const char *publish_id, const char *tiktok_status)
 {
 	char sub[64];
 
 	snprintf(sub, sizeof(sub), "cli-%s-%d", tag, ++seq);
 	/* run_at ahead: the stack's worker leaves these rows alone */
-	return q1("INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, state,"
-		  "  privacy_level, bytes_total, run_at, publish_id, tiktok_status, finished_at, fail_reason) "
-		  "VALUES ($1, $2, $3, $4, $5, 'SELF_ONLY', 10, now() + interval '1 hour',"
-		  "  nullif($6, ''), nullif($7, ''),"
-		  "  CASE WHEN $8 = '' THEN NULL ELSE now() - $8::interval END,"
-		  "  CASE WHEN $5 = 'failed' THEN 'TikTok had a temporary problem.' END) RETURNING id", 8,
-		  (const char *[]){ sub, fx->uid, video, fx->aid, state, publish_id ? publish_id : "",
-				    tiktok_status ? tiktok_status : "", finished_ago ? finished_ago : "" });
+	return t_printf("%lld", t_job(&(struct job_fixture){
+		.submission_id = sub, .user_id = atoll(fx->uid), .video_id = atoll(video),
+		.account_id = atoll(fx->aid), .state = state, .privacy_level = "SELF_ONLY",
+		.bytes_total = 10, .run_in_sec = HOUR, .publish_id = publish_id,
+		.tiktok_status = tiktok_status, .finished_ago_sec = finished_ago,
+		.fail_reason = !strcmp(state, "failed") ? "TikTok had a temporary problem." : NULL }));
 }
 
 static int has_job_line(const char *out, const char *id)
@@ -411,11 +412,10 @@ static void cli_jobs_filters(void **state)
 
 	(void)state;
 	make_fixture(&fx);
-	a = make_job(&fx, fx.vid, "failed", "1 hour", NULL, NULL);
-	b = make_job(&fx, fx.vid2, "cancelled", "1 hour", NULL, NULL);
-	c = make_job(&fx, fx.vid2, "failed", "1 hour", NULL, NULL);
-	PQclear(PQexecParams(dbc, "UPDATE upload_jobs SET created_at = now() - interval '10 days' "
-			     "WHERE id = $1", 1, NULL, (const char *[]){ c }, NULL, NULL, 0));
+	a = make_job(&fx, fx.vid, HOUR, "failed", NULL, NULL);
+	b = make_job(&fx, fx.vid2, HOUR, "cancelled", NULL, NULL);
+	c = make_job(&fx, fx.vid2, HOUR, "failed", NULL, NULL);
+	t_job_set(&(struct job_fixture){ .job_id = atoll(c), .created_ago_sec = 10 * DAY });
 
 	snprintf(args, sizeof(args), "jobs --account %s", fx.aid);
 	assert_int_equal(cli(&out, args), 0);
@@ -453,10 +453,10 @@ static void cli_retry_and_cancel(void **state)
 
 	(void)state;
 	make_fixture(&fx);
-	failed = make_job(&fx, fx.vid, "failed", "1 hour", NULL, NULL);
-	reached = make_job(&fx, fx.vid, "failed", "1 hour", "v_pub_x", "PROCESSING_UPLOAD");
-	queued = make_job(&fx, fx.vid, "queued", NULL, NULL, NULL);
-	done = make_job(&fx, fx.vid, "published", "1 hour", NULL, NULL);
+	failed = make_job(&fx, fx.vid, HOUR, "failed", NULL, NULL);
+	reached = make_job(&fx, fx.vid, HOUR, "failed", "v_pub_x", "PROCESSING_UPLOAD");
+	queued = make_job(&fx, fx.vid, 0, "queued", NULL, NULL);
+	done = make_job(&fx, fx.vid, HOUR, "published", NULL, NULL);
 
 	/* retry: a new queued job pointing at the failed one */
 	snprintf(args, sizeof(args), "retry %s", failed);
@@ -503,17 +503,13 @@ static void cli_retry_and_cancel(void **state)
 	free(out);
 	/* a queued job a worker holds */
 	free(queued);
-	queued = make_job(&fx, fx.vid, "queued", NULL, NULL, NULL);
-	PQclear(PQexecParams(dbc, "UPDATE upload_jobs SET locked_by = 'h:1:0', locked_until = now() + "
-			     "interval '1 minute' WHERE id = $1", 1, NULL, (const char *[]){ queued }, NULL,
-			     NULL, 0));
+	queued = make_job(&fx, fx.vid, 0, "queued", NULL, NULL);
+	t_job_set(&(struct job_fixture){ .job_id = atoll(queued), .locked_by = "h:1:0", .lock_sec = 60 });
 	snprintf(args, sizeof(args), "cancel %s", queued);
 	assert_int_equal(cli(&out, args), 1);
 	assert_non_null(strstr(out, "working on it"));
 	free(out);
-	PQclear(PQexecParams(dbc, "UPDATE upload_jobs SET state = 'cancelled', locked_by = NULL, "
-			     "locked_until = NULL WHERE id = $1", 1, NULL, (const char *[]){ queued }, NULL,
-			     NULL, 0));
+	t_job_set(&(struct job_fixture){ .job_id = atoll(queued), .state = "cancelled" });
 	free(failed);
 	free(reached);
 	free(queued);
@@ -563,7 +559,7 @@ static void cli_strips_control_characters_from_tiktok_text(void **state)
 			     "username = E'user\\r\\nFAKE 999 connected', status_reason = E'gone\\u009b31m red', "
 			     "status = 'needs_reconnect' WHERE id = $1",
 			     1, NULL, (const char *[]){ fx.aid }, NULL, NULL, 0));
-	job = make_job(&fx, fx.vid, "failed", NULL, NULL, NULL);
+	job = make_job(&fx, fx.vid, HOUR, "failed", NULL, NULL);
 	PQclear(PQexecParams(dbc, "UPDATE upload_jobs SET fail_reason = E'TikTok said \\x1b[31mno\\x1b[0m\\n!' "
 			     "WHERE id = $1", 1, NULL, (const char *[]){ job }, NULL, NULL, 0));
 	assert_int_equal(cli(&out, "accounts"), 0);
@@ -589,14 +585,11 @@ static void cli_prune_deletes_only_old_finished_rows(void **state)
 
 	(void)state;
 	make_fixture(&fx);
-	old_done = make_job(&fx, fx.vid, "published", "40 days", NULL, NULL);
-	new_done = make_job(&fx, fx.vid, "failed", "1 day", NULL, NULL);
-	old_running = make_job(&fx, fx.vid, "processing", NULL, NULL, NULL);
-	PQclear(PQexecParams(dbc, "UPDATE upload_jobs SET created_at = now() - interval '50 days',"
-			     " updated_at = now() - interval '50 days' WHERE id = $1", 1, NULL,
-			     (const char *[]){ old_running }, NULL, NULL, 0));
-	PQclear(PQexecParams(dbc, "INSERT INTO job_events (job_id, kind, message) VALUES ($1, 'published', 'x')",
-			     1, NULL, (const char *[]){ old_done }, NULL, NULL, 0));
+	old_done = make_job(&fx, fx.vid, 40 * DAY, "published", NULL, NULL);
+	new_done = make_job(&fx, fx.vid, DAY, "failed", NULL, NULL);
+	old_running = make_job(&fx, fx.vid, 0, "processing", NULL, NULL);
+	t_job_set(&(struct job_fixture){ .job_id = atoll(old_running), .created_ago_sec = 50 * DAY });
+	assert_int_equal(jobs_event(t_jobs_db(), atoll(old_done), "published", "x"), 0);
 	crypto_sha256_hex(tag, strlen(tag), sha);
 	PQclear(PQexecParams(dbc, "INSERT INTO webhook_events (body_sha256, event, body, received_at) "
 			     "VALUES ($1, 'x', '{}', now() - interval '40 days')", 1, NULL,
@@ -618,8 +611,7 @@ static void cli_prune_deletes_only_old_finished_rows(void **state)
 	v = q1("SELECT state FROM upload_jobs WHERE id = $1", 1, (const char *[]){ old_running });
 	assert_string_equal(v, "processing");
 	free(v);
-	PQclear(PQexecParams(dbc, "UPDATE upload_jobs SET state = 'cancelled' WHERE id = $1", 1, NULL,
-			     (const char *[]){ old_running }, NULL, NULL, 0));
+	t_job_set(&(struct job_fixture){ .job_id = atoll(old_running), .state = "cancelled" });
 	assert_int_equal(cli(&out, "prune"), 2);
 	free(out);
 	assert_int_equal(cli(&out, "prune --days 0"), 2);

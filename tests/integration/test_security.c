@@ -266,18 +266,10 @@ static long long video_new(const char *title)
 /* A job row the worker leaves alone (due tomorrow). */
 static long long job_new(const struct actor *a, long long video, const char *state, const char *publish_id)
 {
-	char vid[24], *id;
-	long long j;
-
-	snprintf(vid, sizeof(vid), "%lld", video);
-	id = t_db_value(dbc, "INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, state, privacy_level,"
-		 " publish_id, run_at) VALUES (md5(random()::text), $1, $2, $3, $4, 'SELF_ONLY', $5,"
-		 " now() + interval '1 day') RETURNING id",
-		 5, (const char *[]){ a->id, vid, a->account, state, publish_id });
-	assert_non_null(id);
-	j = atoll(id);
-	free(id);
-	return j;
+	return t_job(&(struct job_fixture){ .user_id = atoll(a->id), .video_id = video,
+					    .account_id = atoll(a->account), .state = state,
+					    .privacy_level = "SELF_ONLY", .publish_id = publish_id,
+					    .run_in_sec = 86400 });
 }
 
 /* The composer's hidden fields, read once from its page. */

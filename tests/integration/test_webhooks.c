@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "crypto.h"
 #include "db.h"
+#include "jobs.h"
 #include "tiktok_sig.h"
 #include "util.h"
 #include "webhook.h"
@@ -105,26 +106,17 @@ static long long make_account(char *open_id, size_t n, const char *username)
 static long long make_job(long long account, const char *state, const char *mode,
 			  const char *creator_username, char *publish_id, size_t n)
 {
-	char sub[64], uid[24], vid[24], aid[24], *v;
-	long long id;
+	char sub[64];
+	int ended = !strcmp(state, "published") || !strcmp(state, "inboxed") ||
+		    !strcmp(state, "failed") || !strcmp(state, "cancelled");
 
 	snprintf(publish_id, n, "v_pub_file~v2-%s.%d", run_tag, ++seq);
 	snprintf(sub, sizeof(sub), "wh-%s-%d", run_tag, seq);
-	snprintf(uid, sizeof(uid), "%lld", user_id);
-	snprintf(vid, sizeof(vid), "%lld", video_id);
-	snprintf(aid, sizeof(aid), "%lld", account);
-	v = q1("INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, mode, state,"
-	       "  privacy_level, publish_id, creator_username, bytes_total, run_at,"
-	       "  finished_at) "
-	       "VALUES ($1, $2, $3, $4, $5, $6, 'SELF_ONLY', nullif($7, ''), nullif($8, ''), 1000,"
-	       "  now() + interval '1 hour',"
-	       "  CASE WHEN $6 IN ('published', 'inboxed', 'failed', 'cancelled') THEN now() END) "
-	       "RETURNING id", 8,
-	       (const char *[]){ sub, uid, vid, aid, mode, state, publish_id,
-				 creator_username ? creator_username : "" });
-	id = atoll(v);
-	free(v);
-	return id;
+	return t_job(&(struct job_fixture){
+		.submission_id = sub, .user_id = user_id, .video_id = video_id, .account_id = account,
+		.mode = mode, .state = state, .privacy_level = "SELF_ONLY", .publish_id = publish_id,
+		.creator_username = creator_username, .bytes_total = 1000, .run_in_sec = 3600,
+		.finished_ago_sec = ended ? 1 : 0 });
 }
 
 static char *job_field(long long job, const char *column)
@@ -638,10 +630,10 @@ static void webhook_first_then_poll_changes_nothing(void **state)
 	deliver(body, "applied");
 	/* the worker's poll result arrives late (say TikTok's status said
 	 * FAILED in a stale read): the same conditional transition refuses */
-	assert_int_equal(webhook_finish_job(&db, pub, "failed", "FAILED", "late poll", NULL, NULL,
-					    "late poll", &jid), 0);
-	assert_int_equal(webhook_finish_job(&db, pub, "published", "PUBLISH_COMPLETE", NULL, "1",
-					    NULL, "again", &jid), 0);
+	assert_int_equal(jobs_finish(&db, NULL, pub, &(struct job_outcome){ .end = JOB_FAILED,
+				     .tiktok_status = "FAILED", .reason = "late poll" }, &jid), 0);
+	assert_int_equal(jobs_finish(&db, NULL, pub, &(struct job_outcome){ .end = JOB_PUBLISHED,
+				     .tiktok_status = "PUBLISH_COMPLETE", .post_id = "1" }, &jid), 0);
 	assert_job(job, "state", "published");
 	assert_job(job, "fail_reason", NULL);
 	assert_job(job, "post_id", NULL);
@@ -662,8 +654,8 @@ static void poll_first_then_webhook_changes_nothing(void **state)
 	connect_lib_db(&db);
 	acc = make_account(oid, sizeof(oid), NULL);
 	job = make_job(acc, "processing", "direct", "racer", pub, sizeof(pub));
-	assert_int_equal(webhook_finish_job(&db, pub, "published", "PUBLISH_COMPLETE", NULL, NULL, NULL,
-					    "Published (poll).", &jid), 1);
+	assert_int_equal(jobs_finish(&db, NULL, pub, &(struct job_outcome){ .end = JOB_PUBLISHED,
+				     .tiktok_status = "PUBLISH_COMPLETE" }, &jid), 1);
 	assert_int_equal(jid, job);
 	body = publish_event("post.publish.failed", oid, pub, ",\"reason\":\"internal\"");
 	deliver(body, "unchanged");
@@ -682,26 +674,24 @@ static void poll_first_then_webhook_changes_nothing(void **state)
  * writes (WHERE id AND locked_by = me) find nothing and it stops. */
 static void webhook_during_a_worker_lease_takes_the_lease_away(void **state)
 {
-	char oid[64], pub[96], jid[24], *body;
+	char oid[64], pub[96], *body;
 	long long acc, job;
-	PGresult *r;
+	struct job_claim claim;
 
 	(void)state;
 	acc = make_account(oid, sizeof(oid), NULL);
 	job = make_job(acc, "processing", "direct", NULL, pub, sizeof(pub));
-	snprintf(jid, sizeof(jid), "%lld", job);
-	PQclear(PQexecParams(dbc, "UPDATE upload_jobs SET locked_by = 'testhost:1:0', "
-			     "locked_until = now() + interval '1 minute' WHERE id = $1", 1, NULL,
-			     (const char *[]){ jid }, NULL, NULL, 0));
+	t_job_set(&(struct job_fixture){ .job_id = job, .locked_by = "testhost:1:0", .lock_sec = 60 });
 	body = publish_event("post.publish.complete", oid, pub, NULL);
 	deliver(body, "applied");
 	assert_job(job, "locked_by", NULL);
-	/* the worker's end-of-job statement (worker/job.c q_end's guard) */
-	r = PQexecParams(dbc, "UPDATE upload_jobs SET state = 'failed' WHERE id = $1 AND locked_by = "
-			 "'testhost:1:0'", 1, NULL, (const char *[]){ jid }, NULL, NULL, 0);
-	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-	assert_string_equal(PQcmdTuples(r), "0");
-	PQclear(r);
+	/* the worker's own writes, guarded by its claim, find nothing now */
+	claim = (struct job_claim){ .db = t_jobs_db(), .id = job, .worker_id = "testhost:1:0",
+				    .lease_sec = 60 };
+	assert_int_equal(jobs_finish(t_jobs_db(), &claim, NULL, &(struct job_outcome){
+		.end = JOB_FAILED, .reason = "a late poll" }, NULL), 0);
+	assert_int_equal(jobs_progress(&claim, 10), -1);
+	assert_int_equal(jobs_release(&claim, 0, 1), -1);
 	assert_job(job, "state", "published");
 	free(body);
 }

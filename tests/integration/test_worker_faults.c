@@ -18,7 +18,7 @@
 #include "worker_test.h"
 
 #include "db.h"
-#include "queue.h"
+#include "jobs.h"
 
 static PGconn *dbc;
 static struct emu_ctx emu;
@@ -442,7 +442,7 @@ static long long crashed_claim(void)
 	struct job got;
 
 	db_init(&db, t_env("LF_DB_URL"));
-	assert_int_equal(queue_claim(&db, "crashed:1:0", 1, &got), 1);
+	assert_int_equal(jobs_claim(&db, "crashed:1:0", 1, &got), 1);
 	db_close(&db);
 	usleep(1200 * 1000);
 	return got.id;
@@ -476,7 +476,7 @@ static void a_job_that_kills_every_worker_ends_failed(void **state)
 	assert_int_equal(wt_emu_posts(&emu, WT_PUBLIC, NULL), 0);
 	/* and it is never handed out again */
 	db_init(&db, t_env("LF_DB_URL"));
-	assert_int_equal(queue_claim(&db, "test:1:0", 1, &got), 0);
+	assert_int_equal(jobs_claim(&db, "test:1:0", 1, &got), 0);
 	db_close(&db);
 	free(why);
 	free(att);

@@ -400,6 +400,35 @@ char *t_db_value(PGconn *db, const char *sql, int nparams, const char *const *pa
 	return v;
 }
 
+struct db *t_jobs_db(void)
+{
+	static struct db db;
+	static int ready;
+
+	if (!ready) {
+		db_init(&db, t_env("LF_DB_URL"));
+		if (db_ensure(&db) < 0)
+			fail_msg("cannot connect to LF_DB_URL: %s", db.err);
+		ready = 1;
+	}
+	return &db;
+}
+
+long long t_job(const struct job_fixture *f)
+{
+	int64_t id = 0;
+
+	if (jobs_fixture(t_jobs_db(), f, &id) < 0)
+		fail_msg("jobs_fixture failed: %s", t_jobs_db()->err);
+	return (long long)id;
+}
+
+void t_job_set(const struct job_fixture *f)
+{
+	if (jobs_fixture_set(t_jobs_db(), f) < 0)
+		fail_msg("jobs_fixture_set of job %lld failed: %s", (long long)f->job_id, t_jobs_db()->err);
+}
+
 /* ---- waiting and users ------------------------------------------------------------------ */
 
 int t_wait_http(const char *path, long want_status, int timeout_ms)

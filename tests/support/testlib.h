@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "jobs.h"
 
 struct tresp_cache;
 
@@ -93,6 +94,15 @@ char *t_db_value(PGconn *db, const char *sql, int nparams, const char *const *pa
 /* The number in the first column of the first row, -1 when there is no row
  * (fails the test on an SQL error). */
 long long t_db_num(PGconn *db, const char *sql, int nparams, const char *const *params);
+/* The test's own connection through the product's db layer (lib/db.h),
+ * for changing jobs through lib/jobs.h, the only writer of upload_jobs:
+ * opened on first use, kept for the test binary's life. */
+struct db *t_jobs_db(void);
+/* A job row as the product's transitions leave it (jobs_fixture), or the
+ * given fields of f->job_id changed (jobs_fixture_set); fails the test on
+ * an error. t_job returns the id. */
+long long t_job(const struct job_fixture *f);
+void t_job_set(const struct job_fixture *f);
 /* printf into a new string (the caller frees it). */
 char *t_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Fail the test unless hay contains needle / unless it does not. */

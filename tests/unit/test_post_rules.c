@@ -13,7 +13,7 @@
 
 static struct tiktok_creator public_creator, private_creator;
 static struct post_facts facts;
-static struct post_settings set;
+static struct post_form set;
 static struct post_decision dec;
 static struct post_violations out;
 
@@ -70,19 +70,22 @@ static void valid_direct_post(void **state)
 {
 	(void)state;
 	assert_int_equal(check(), 0);
-	assert_int_equal(dec.direct, 1);
+	assert_int_equal(dec.post.direct, 1);
+	/* the one settings type carries the caption and the privacy on */
+	assert_string_equal(dec.post.title, "A caption #tag");
+	assert_string_equal(dec.post.privacy_level, "PUBLIC_TO_EVERYONE");
 	/* interactions off unless turned on; no labels; first frame */
-	assert_int_equal(dec.disable_comment + dec.disable_duet + dec.disable_stitch, 3);
-	assert_int_equal(dec.brand_organic + dec.brand_content + dec.is_aigc, 0);
-	assert_int_equal(dec.cover_ms, -1);
+	assert_int_equal(dec.post.disable_comment + dec.post.disable_duet + dec.post.disable_stitch, 3);
+	assert_int_equal(dec.post.brand_organic + dec.post.brand_content + dec.post.is_aigc, 0);
+	assert_int_equal(dec.post.cover_ms, -1);
 	set.allow_comment = set.allow_duet = set.allow_stitch = 1;
 	set.is_aigc = 1;
 	set.cover_ms = "1500";
 	assert_int_equal(check(), 0);
-	assert_int_equal(dec.disable_comment + dec.disable_duet + dec.disable_stitch, 0);
+	assert_int_equal(dec.post.disable_comment + dec.post.disable_duet + dec.post.disable_stitch, 0);
 	assert_int_equal(dec.forced_comment + dec.forced_duet + dec.forced_stitch, 0);
-	assert_int_equal(dec.is_aigc, 1);
-	assert_int_equal(dec.cover_ms, 1500);
+	assert_int_equal(dec.post.is_aigc, 1);
+	assert_int_equal(dec.post.cover_ms, 1500);
 }
 
 static void privacy_required_and_among_options(void **state)
@@ -114,14 +117,14 @@ static void branded_content_never_private(void **state)
 	expect_one("privacy", POST_RULES_BRANDED_PRIVATE_TEXT);
 	set.privacy = "MUTUAL_FOLLOW_FRIENDS";
 	assert_int_equal(check(), 0);
-	assert_int_equal(dec.brand_content, 1);
-	assert_int_equal(dec.brand_organic, 1);
+	assert_int_equal(dec.post.brand_content, 1);
+	assert_int_equal(dec.post.brand_organic, 1);
 	/* "Your brand" alone may be private */
 	set.brand_content = 0;
 	set.privacy = "SELF_ONLY";
 	assert_int_equal(check(), 0);
-	assert_int_equal(dec.brand_organic, 1);
-	assert_int_equal(dec.brand_content, 0);
+	assert_int_equal(dec.post.brand_organic, 1);
+	assert_int_equal(dec.post.brand_content, 0);
 }
 
 static void disclosure_needs_a_kind(void **state)
@@ -139,7 +142,7 @@ static void disclosure_needs_a_kind(void **state)
 	set.brand_organic = set.brand_content = 1;
 	set.privacy = "SELF_ONLY";
 	assert_int_equal(check(), 0);
-	assert_int_equal(dec.brand_organic + dec.brand_content, 0);
+	assert_int_equal(dec.post.brand_organic + dec.post.brand_content, 0);
 }
 
 static void disabled_interactions_forced_off(void **state)
@@ -149,15 +152,15 @@ static void disabled_interactions_forced_off(void **state)
 	set.privacy = "SELF_ONLY";
 	set.allow_comment = set.allow_duet = set.allow_stitch = 1;
 	assert_int_equal(check(), 0);                  /* forced, not refused */
-	assert_int_equal(dec.disable_comment, 0);
-	assert_int_equal(dec.disable_duet, 1);
-	assert_int_equal(dec.disable_stitch, 1);
+	assert_int_equal(dec.post.disable_comment, 0);
+	assert_int_equal(dec.post.disable_duet, 1);
+	assert_int_equal(dec.post.disable_stitch, 1);
 	assert_int_equal(dec.forced_duet, 1);
 	assert_int_equal(dec.forced_stitch, 1);
 	assert_int_equal(dec.forced_comment, 0);
 	private_creator.comment_disabled = 1;
 	assert_int_equal(check(), 0);
-	assert_int_equal(dec.disable_comment, 1);
+	assert_int_equal(dec.post.disable_comment, 1);
 	assert_int_equal(dec.forced_comment, 1);
 	/* not asked for: nothing forced */
 	set.allow_comment = set.allow_duet = set.allow_stitch = 0;
@@ -221,7 +224,7 @@ static void scopes_per_mode(void **state)
 	expect_one("mode", "direct posting");
 	set.mode = "inbox";
 	assert_int_equal(check(), 0);
-	assert_int_equal(dec.direct, 0);
+	assert_int_equal(dec.post.direct, 0);
 	facts.scopes = TT_SCOPE_VIDEO_PUBLISH;
 	expect_one("mode", "inbox");
 	set.mode = "direct";
@@ -236,15 +239,17 @@ static void inbox_ignores_post_settings(void **state)
 {
 	(void)state;
 	set.mode = "inbox";
-	set.privacy = NULL;
+	set.privacy = "PUBLIC_TO_EVERYONE";            /* sent in inbox mode: not kept */
 	set.commercial = 1;                            /* nothing chosen: irrelevant in inbox */
 	set.allow_comment = 1;
 	set.is_aigc = 1;
 	set.cover_ms = "abc";
 	assert_int_equal(check(), 0);
-	assert_int_equal(dec.disable_comment, 1);
-	assert_int_equal(dec.brand_organic + dec.brand_content + dec.is_aigc, 0);
-	assert_int_equal(dec.cover_ms, -1);
+	assert_int_equal(dec.post.disable_comment, 1);
+	assert_int_equal(dec.post.brand_organic + dec.post.brand_content + dec.post.is_aigc, 0);
+	assert_int_equal(dec.post.cover_ms, -1);
+	assert_int_equal(dec.post.direct, 0);
+	assert_null(dec.post.privacy_level);
 }
 
 static void cover_timestamp(void **state)
@@ -252,7 +257,7 @@ static void cover_timestamp(void **state)
 	(void)state;
 	set.cover_ms = "0";
 	assert_int_equal(check(), 0);
-	assert_int_equal(dec.cover_ms, 0);
+	assert_int_equal(dec.post.cover_ms, 0);
 	set.cover_ms = "29999";
 	assert_int_equal(check(), 0);
 	set.cover_ms = "30000";
@@ -263,7 +268,7 @@ static void cover_timestamp(void **state)
 	expect_one("cover_ms", "whole number");
 	set.cover_ms = "";
 	assert_int_equal(check(), 0);
-	assert_int_equal(dec.cover_ms, -1);
+	assert_int_equal(dec.post.cover_ms, -1);
 }
 
 static void creator_cannot_post_or_unknown(void **state)

@@ -27,10 +27,10 @@ static struct json_object *parse(const char *s)
 
 static void direct_init_body_sends_every_flag(void **state)
 {
-	struct tiktok_post_info p = { .privacy_level = "SELF_ONLY", .title = "Hola \"amigo\" 👋 #es",
-				      .disable_comment = 1, .disable_duet = 0, .disable_stitch = 1,
-				      .brand_content_toggle = 0, .brand_organic_toggle = 1, .is_aigc = 1,
-				      .cover_timestamp_ms = 2500 };
+	struct post_settings p = { .direct = 1, .privacy_level = "SELF_ONLY",
+				   .title = "Hola \"amigo\" 👋 #es",
+				   .disable_comment = 1, .disable_duet = 0, .disable_stitch = 1,
+				   .brand_content = 0, .brand_organic = 1, .is_aigc = 1, .cover_ms = 2500 };
 	struct tiktok_source s = { 50000123, 10000000, 5 };
 	struct buf b = BUF_INIT;
 	struct json_object *o, *v;
@@ -62,7 +62,8 @@ static void direct_init_body_sends_every_flag(void **state)
 static void inbox_init_body_is_source_info_only(void **state)
 {
 	struct tiktok_source s = { 3000000, 3000000, 1 };
-	struct tiktok_post_info p = { .privacy_level = "SELF_ONLY", .title = "", .cover_timestamp_ms = -1 };
+	struct post_settings p = { .direct = 1, .privacy_level = "SELF_ONLY", .title = "", .cover_ms = -1 };
+	struct post_settings draft = { .direct = 0, .privacy_level = "SELF_ONLY", .title = "x" };
 	struct buf b = BUF_INIT;
 	struct json_object *o, *pi;
 
@@ -71,6 +72,12 @@ static void inbox_init_body_is_source_info_only(void **state)
 	o = parse(buf_cstr(&b));
 	assert_false(json_object_object_get_ex(o, "post_info", NULL));
 	assert_int_equal(json_object_object_length(o), 1);
+	json_object_put(o);
+	/* a draft's settings are never sent either */
+	buf_reset(&b);
+	tiktok_init_body(&draft, &s, &b);
+	o = parse(buf_cstr(&b));
+	assert_false(json_object_object_get_ex(o, "post_info", NULL));
 	json_object_put(o);
 	/* no cover timestamp unless one was chosen */
 	buf_reset(&b);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jobs.h"
 #include "webhook.h"
 
 static int parse(const char *body, struct webhook_event *ev, char *err)
@@ -217,13 +218,17 @@ static void post_url(void **state)
 	struct buf b = BUF_INIT;
 
 	(void)state;
-	assert_int_equal(webhook_post_url("lang.flix_1", "7312345678901234567", &b), 0);
+	assert_int_equal(jobs_post_url("lang.flix_1", "7312345678901234567", &b), 0);
 	assert_string_equal(buf_cstr(&b), "https://www.tiktok.com/@lang.flix_1/video/7312345678901234567");
 	buf_reset(&b);
-	assert_int_equal(webhook_post_url("", "1", &b), -1);
-	assert_int_equal(webhook_post_url("a/b", "1", &b), -1);
-	assert_int_equal(webhook_post_url("ab", "1x", &b), -1);
+	assert_int_equal(jobs_post_url("", "1", &b), -1);
+	assert_int_equal(jobs_post_url("a/b", "1", &b), -1);
+	assert_int_equal(jobs_post_url("ab", "1x", &b), -1);
+	assert_int_equal(jobs_post_url(NULL, "1", &b), -1);
 	assert_int_equal(b.len, 0);
+	/* no public id yet: the profile */
+	assert_int_equal(jobs_post_url("lang.flix_1", NULL, &b), 0);
+	assert_string_equal(buf_cstr(&b), "https://www.tiktok.com/@lang.flix_1");
 	buf_free(&b);
 }
 

@@ -1,0 +1,836 @@
+/* jobs.c — the upload job: the only writer of upload_jobs and job_events.
+ * See jobs.h. Every statement that changes a job is declared here, beside
+ * the rule it carries; each state change writes its timeline entry in the
+ * same statement, so the entry exists exactly when the row moved. */
+#include "jobs.h"
+
+#include "accounts.h"
+#include "crypto.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int jobs_state_active(const char *state)
+{
+	return state && (!strcmp(state, "queued") || !strcmp(state, "uploading") ||
+			 !strcmp(state, "processing"));
+}
+
+static void id_text(int64_t v, char out[24])
+{
+	snprintf(out, 24, "%lld", (long long)v);
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* 0 when the statement changed exactly one row, else -1 (lease lost or error). */
+static int affected_one(PGresult *r)
+{
+	int ok = r && strcmp(PQcmdTuples(r), "1") == 0;
+
+	if (r)
+		PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* ---- making jobs ---- */
+
+#define ENQUEUE(cols, vals) \
+	"WITH j AS (" \
+	" INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, platform, mode, title," \
+	"     privacy_level, disable_comment, disable_duet, disable_stitch, brand_organic," \
+	"     brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at" cols ")" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9, $10, $11, $12, $13, $14," \
+	"     nullif($15, '')::integer, $16, 'queued', now()" vals ") RETURNING id), " \
+	"e AS (INSERT INTO job_events (job_id, kind, message) SELECT id, 'queued', $17 FROM j) " \
+	"SELECT id FROM j"
+static struct db_stmt q_enqueue = { "jobs_enqueue", ENQUEUE("", "") };
+/* the same, with a bound of attempts other than the table's default */
+static struct db_stmt q_enqueue_attempts = { "jobs_enqueue_attempts",
+	ENQUEUE(", max_attempts", ", $18::int") };
+
+static const char *tf(int v)
+{
+	return v ? "true" : "false";
+}
+
+int jobs_enqueue(struct db *db, const struct job_new *n, int64_t *job_id)
+{
+	const struct post_settings *p = &n->post;
+	char uid[24], vid[24], aid[24], cover[24], total[24], maxa[16];
+	PGresult *r;
+
+	id_text(n->user_id, uid);
+	id_text(n->video_id, vid);
+	id_text(n->account_id, aid);
+	id_text(n->bytes_total, total);
+	cover[0] = '\0';
+	if (p->direct && p->cover_ms >= 0)
+		id_text(p->cover_ms, cover);
+	snprintf(maxa, sizeof(maxa), "%d", n->max_attempts);
+	r = db_run(db, n->max_attempts > 0 ? &q_enqueue_attempts : &q_enqueue,
+		   n->max_attempts > 0 ? 18 : 17, (const char *[]){
+		n->submission_id, uid, vid, aid, n->platform ? n->platform : "tiktok", POST_MODE(p),
+		p->title ? p->title : "", p->direct && p->privacy_level ? p->privacy_level : "",
+		tf(p->disable_comment), tf(p->disable_duet), tf(p->disable_stitch),
+		tf(p->brand_organic), tf(p->brand_content), tf(p->is_aigc), cover, total,
+		n->message ? n->message : "", maxa });
+	if (!r)
+		return !strcmp(db_sqlstate(db), "23505") ? JOBS_TAKEN : -1;
+	*job_id = db_ll(r, 0, 0);
+	PQclear(r);
+	if (jobs_notify(db) < 0)   /* the workers poll too: late, not lost */
+		log_warn("event=queue_notify_failed job_id=%lld", (long long)*job_id);
+	return 0;
+}
+
+/* What the repost rule looks at. "Reached TikTok": TikTok reported a
+ * status for it, or holds every byte of its publish — then it may post. */
+static struct db_stmt q_repost_facts = { "jobs_repost_facts",
+	"SELECT j.state, (SELECT r.id FROM upload_jobs r WHERE r.retry_of = j.id),"
+	"       coalesce(j.tiktok_status, '') <> ''"
+	"         OR (j.publish_id IS NOT NULL AND j.bytes_total > 0 AND j.bytes_sent >= j.bytes_total),"
+	"       coalesce(a.status, 'removed') = 'connected', v.missing "
+	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id"
+	"     LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
+	"WHERE j.id = $1 AND ($2::bigint = 0 OR j.user_id = $2::bigint)" };
+static struct db_stmt q_repost = { "jobs_repost",
+	"WITH n AS ("
+	" INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, platform, mode, title,"
+	"     privacy_level, disable_comment, disable_duet, disable_stitch, brand_organic,"
+	"     brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at, retry_of)"
+	" SELECT $2, user_id, video_id, account_id, platform, mode, title, privacy_level,"
+	"        disable_comment, disable_duet, disable_stitch, brand_organic, brand_content, is_aigc,"
+	"        cover_timestamp_ms, bytes_total, 'queued', now(), id"
+	" FROM upload_jobs WHERE id = $1 AND state = 'failed' RETURNING id, retry_of), "
+	"e AS (INSERT INTO job_events (job_id, kind, message)"
+	" SELECT id, 'queued', $3 FROM n UNION ALL SELECT retry_of, 'retry', format($4, id) FROM n) "
+	"SELECT id FROM n" };
+static struct db_stmt q_repost_of = { "jobs_repost_of",
+	"SELECT id FROM upload_jobs WHERE retry_of = $1" };
+
+/* The rule, once: NULL when a repost is allowed, else why. */
+static const char *repost_refusal(PGresult *r, int64_t *existing)
+{
+	*existing = db_val(r, 0, 1) ? db_ll(r, 0, 1) : 0;
+	if (strcmp(db_val(r, 0, 0), "failed") != 0)
+		return "Only a failed job can be retried.";
+	if (*existing)
+		return "This job was already retried.";
+	if (!strcmp(db_val(r, 0, 2), "t"))
+		return "TikTok already received the whole video for this job, so trying again could "
+		       "post it twice. If you are sure it is not on TikTok, post it again from the composer.";
+	if (strcmp(db_val(r, 0, 3), "t") != 0)
+		return "The TikTok account of this job is not connected any more. Connect it again, "
+		       "then post the video from the composer.";
+	if (!strcmp(db_val(r, 0, 4), "t"))
+		return "The video file is missing from the media folder, so there is nothing to send.";
+	return NULL;
+}
+
+/* The facts of job_id (of user_id, 0 = any): a result with one row, NULL
+ * with *rc = JOBS_NOT_FOUND or -1. */
+static PGresult *repost_facts(struct db *db, int64_t job_id, int64_t user_id, int *rc)
+{
+	char jid[24], uid[24];
+	PGresult *r;
+
+	id_text(job_id, jid);
+	id_text(user_id, uid);
+	r = db_run(db, &q_repost_facts, 2, (const char *[]){ jid, uid });
+	*rc = r ? JOBS_NOT_FOUND : -1;
+	if (r && PQntuples(r) == 0) {
+		PQclear(r);
+		r = NULL;
+	}
+	return r;
+}
+
+int jobs_repost_allowed(struct db *db, int64_t job_id, const char **why)
+{
+	int64_t existing;
+	int failed;
+	PGresult *r = repost_facts(db, job_id, 0, &(int){ 0 });
+
+	*why = NULL;
+	if (!r)
+		return -1;
+	failed = !strcmp(db_val(r, 0, 0), "failed");
+	/* a job that did not fail needs no explanation */
+	*why = failed ? repost_refusal(r, &existing) : NULL;
+	PQclear(r);
+	return failed && !*why;
+}
+
+/* The repost made meanwhile by someone else (a double click). */
+static int64_t repost_of(struct db *db, const char *jid)
+{
+	PGresult *r = db_run(db, &q_repost_of, 1, (const char *[]){ jid });
+	int64_t id = r && PQntuples(r) ? db_ll(r, 0, 0) : 0;
+
+	if (r)
+		PQclear(r);
+	return id;
+}
+
+int jobs_repost(struct db *db, int64_t job_id, int64_t user_id, const char *who, int64_t *new_id,
+		const char **why)
+{
+	char jid[24], sid[33], queued[200], retried[64];
+	int rc;
+	PGresult *r = repost_facts(db, job_id, user_id, &rc);
+
+	*new_id = 0;
+	*why = NULL;
+	if (!r)
+		return rc;
+	*why = repost_refusal(r, new_id);
+	PQclear(r);
+	if (*why)
+		return JOBS_REFUSED;
+	if (crypto_random_hex(sid, 16) < 0)
+		return -1;
+	id_text(job_id, jid);
+	snprintf(queued, sizeof(queued), "Queued again by %s: a retry of job %lld with the same settings.",
+		 who, (long long)job_id);
+	/* format()'s only placeholder is the new id: no user text goes in here */
+	snprintf(retried, sizeof(retried), "Retried as job %%s%s.", user_id ? "" : " (by an operator)");
+	r = db_run(db, &q_repost, 4, (const char *[]){ jid, sid, queued, retried });
+	if (!r || PQntuples(r) != 1) {
+		int dup = !r && !strcmp(db_sqlstate(db), "23505");
+		if (r)
+			PQclear(r);
+		if (!dup && !r)
+			return -1;
+		if (!dup) {   /* no longer failed: it was changed meanwhile */
+			*why = "Only a failed job can be retried.";
+			return JOBS_REFUSED;
+		}
+		*new_id = repost_of(db, jid);
+		*why = "This job was already retried.";
+		return JOBS_REFUSED;
+	}
+	*new_id = db_ll(r, 0, 0);
+	PQclear(r);
+	log_info("event=job_retried job_id=%lld new_job_id=%lld", (long long)job_id, (long long)*new_id);
+	jobs_notify(db);
+	return 0;
+}
+
+static struct db_stmt q_cancel = { "jobs_cancel",
+	"WITH c AS ("
+	" UPDATE upload_jobs SET state = 'cancelled', finished_at = now(), updated_at = now()"
+	"  WHERE id = $1 AND ($2::bigint = 0 OR user_id = $2::bigint) AND state = 'queued'"
+	"    AND (locked_until IS NULL OR locked_until < now())"
+	"  RETURNING id) "
+	"INSERT INTO job_events (job_id, kind, message) SELECT id, 'cancelled', $3 FROM c "
+	"RETURNING job_id" };
+static struct db_stmt q_cancel_state = { "jobs_cancel_state",
+	"SELECT state, coalesce(locked_until > now(), false) FROM upload_jobs "
+	"WHERE id = $1 AND ($2::bigint = 0 OR user_id = $2::bigint)" };
+
+int jobs_cancel_allowed(const char *state, int locked)
+{
+	return !strcmp(state, "queued") && !locked;
+}
+
+int jobs_cancel(struct db *db, int64_t job_id, int64_t user_id, const char *who, const char **why)
+{
+	char jid[24], uid[24], msg[200];
+	PGresult *r;
+	int n;
+
+	*why = NULL;
+	id_text(job_id, jid);
+	id_text(user_id, uid);
+	snprintf(msg, sizeof(msg), "Cancelled by %s before the upload started.", who);
+	r = db_run(db, &q_cancel, 3, (const char *[]){ jid, uid, msg });
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	PQclear(r);
+	if (n == 1) {
+		log_info("event=job_cancelled job_id=%lld", (long long)job_id);
+		return 0;
+	}
+	r = db_run(db, &q_cancel_state, 2, (const char *[]){ jid, uid });
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	if (n == 1)
+		*why = !strcmp(db_val(r, 0, 0), "queued")
+			? "An upload worker is working on it right now."
+			: "It has already started or ended; only queued jobs can be cancelled.";
+	PQclear(r);
+	return n == 1 ? JOBS_REFUSED : JOBS_NOT_FOUND;
+}
+
+static struct db_stmt q_fail_queued = { "jobs_fail_queued",
+	"WITH f AS ("
+	" UPDATE upload_jobs SET state = 'failed', fail_reason = $2, locked_by = NULL,"
+	"        locked_until = NULL, finished_at = now(), updated_at = now()"
+	"  WHERE account_id = $1 AND state = 'queued' RETURNING id) "
+	"INSERT INTO job_events (job_id, kind, message) SELECT id, 'failed', $2 FROM f RETURNING job_id" };
+
+int jobs_fail_queued(struct db *db, int64_t account_id, const char *reason)
+{
+	char aid[24];
+	PGresult *r;
+	int n;
+
+	id_text(account_id, aid);
+	r = db_run(db, &q_fail_queued, 2, (const char *[]){ aid, reason });
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	PQclear(r);
+	return n;
+}
+
+/* ---- the worker's claim ---- */
+
+/* The next due job whose lease is free, in one statement: leased to $1
+ * for $2 seconds, one more attempt counted. A job whose attempts are used
+ * up is never handed out again: a claim that never ended (the worker
+ * crashed or hung on it) counts as an attempt, so a job that kills every
+ * worker that touches it ends here, as failed with the reason ($3, or $4
+ * when the platform may hold the upload), and its timeline entry. The
+ * first column tells which of the two happened. */
+static struct db_stmt q_claim = { "jobs_claim",
+	"WITH next AS ("
+	" SELECT id, attempts >= max_attempts AS spent FROM upload_jobs"
+	"  WHERE state IN " JOBS_ACTIVE_SQL " AND run_at <= now()"
+	"    AND (locked_until IS NULL OR locked_until < now())"
+	"  ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED), "
+	"spent AS ("
+	" UPDATE upload_jobs j SET state = 'failed', locked_by = NULL, locked_until = NULL,"
+	"        fail_reason = format(CASE WHEN j.publish_id IS NULL THEN $3 ELSE $4 END, j.attempts),"
+	"        finished_at = now(), updated_at = now()"
+	"  FROM next WHERE j.id = next.id AND next.spent RETURNING j.id, j.fail_reason), "
+	"spent_event AS ("
+	" INSERT INTO job_events (job_id, kind, message) SELECT id, 'failed', fail_reason FROM spent), "
+	"claimed AS ("
+	" UPDATE upload_jobs j SET locked_by = $1,"
+	"        locked_until = now() + make_interval(secs => $2::int),"
+	"        attempts = j.attempts + 1, updated_at = now()"
+	"  FROM next WHERE j.id = next.id AND NOT next.spent"
+	"  RETURNING j.id, j.video_id, coalesce(j.account_id, 0) AS account_id, j.platform, j.state,"
+	"            j.mode, j.attempts, j.max_attempts, coalesce(j.publish_id, '') AS publish_id,"
+	"            j.bytes_sent, j.bytes_total) "
+	"SELECT false, id, video_id, account_id, platform, state, mode, attempts, max_attempts,"
+	"       publish_id, bytes_sent, bytes_total FROM claimed "
+	"UNION ALL "
+	"SELECT true, id, 0, 0, '', '', '', 0, 0, '', 0, 0 FROM spent" };
+/* The reasons of a job whose attempts ran out while no try ever ended
+ * (%s = the attempts). */
+#define SPENT_REASON \
+	"LangFlix tried %s times and gave up: every try stopped before it ended (the worker " \
+	"stopped or crashed while working on it)."
+#define SPENT_NOTHING_SENT SPENT_REASON " Nothing was posted. Post the video again later."
+#define SPENT_MAYBE_SENT SPENT_REASON " TikTok may still have the video: check the TikTok app " \
+	"before you post it again."
+
+/* One claim statement: 1 claimed (*out), 2 a spent job was ended instead,
+ * 0 nothing due, -1 error. */
+static int claim_once(struct db *db, const char *worker_id, const char *lease, struct job *out)
+{
+	PGresult *r = db_run(db, &q_claim, 4,
+			     (const char *[]){ worker_id, lease, SPENT_NOTHING_SENT, SPENT_MAYBE_SENT });
+
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return 0;
+	}
+	if (!strcmp(db_val(r, 0, 0), "t")) {
+		log_warn("event=job_attempts_spent job=%lld", db_ll(r, 0, 1));
+		PQclear(r);
+		return 2;
+	}
+	memset(out, 0, sizeof(*out));
+	out->id = db_ll(r, 0, 1);
+	out->video_id = db_ll(r, 0, 2);
+	out->account_id = db_ll(r, 0, 3);
+	copy(out->platform, sizeof(out->platform), db_val(r, 0, 4));
+	copy(out->state, sizeof(out->state), db_val(r, 0, 5));
+	copy(out->mode, sizeof(out->mode), db_val(r, 0, 6));
+	out->attempts = (int)db_ll(r, 0, 7);
+	out->max_attempts = (int)db_ll(r, 0, 8);
+	copy(out->publish_id, sizeof(out->publish_id), db_val(r, 0, 9));
+	out->bytes_sent = db_ll(r, 0, 10);
+	out->bytes_total = db_ll(r, 0, 11);
+	PQclear(r);
+	return 1;
+}
+
+int jobs_claim(struct db *db, const char *worker_id, int lease_sec, struct job *out)
+{
+	char lease[16];
+	int rc;
+
+	snprintf(lease, sizeof(lease), "%d", lease_sec);
+	/* each spent job found is ended, so this ends when one is claimed or none is due */
+	while ((rc = claim_once(db, worker_id, lease, out)) == 2)
+		;
+	return rc;
+}
+
+/* Every write of a claim names the job and the worker that holds it. */
+#define CLAIMED "WHERE id = $1 AND locked_by = $2"
+
+static struct db_stmt q_extend = { "jobs_extend",
+	"UPDATE upload_jobs SET locked_until = now() + make_interval(secs => $3::int) " CLAIMED };
+/* A release that may give the claim's attempt back (waits are not failures). */
+static struct db_stmt q_release = { "jobs_release",
+	"UPDATE upload_jobs SET locked_by = NULL, locked_until = NULL,"
+	"       run_at = now() + make_interval(secs => $3::int),"
+	"       attempts = greatest(attempts - $4::int, 0), updated_at = now() " CLAIMED };
+/* publish_id, upload_url and the plan, at once, right after init. */
+static struct db_stmt q_initialised = { "jobs_initialised",
+	"WITH i AS ("
+	" UPDATE upload_jobs SET state = 'uploading', publish_id = $3, upload_url = $4,"
+	"        chunk_size = $5, chunk_count = $6, bytes_sent = 0, tiktok_status = 'PROCESSING_UPLOAD',"
+	"        creator_username = nullif($7, ''), status_polls = 0, processing_since = NULL,"
+	"        locked_until = now() + make_interval(secs => $8::int), updated_at = now() "
+	CLAIMED " RETURNING id) "
+	"INSERT INTO job_events (job_id, kind, message) SELECT id, 'init', $9 FROM i" };
+static struct db_stmt q_progress = { "jobs_progress",
+	"UPDATE upload_jobs SET bytes_sent = $3,"
+	"       locked_until = now() + make_interval(secs => $4::int), updated_at = now() " CLAIMED };
+static struct db_stmt q_uploaded = { "jobs_uploaded",
+	"UPDATE upload_jobs SET state = 'processing', bytes_sent = bytes_total,"
+	"       processing_since = coalesce(processing_since, now()), status_polls = 0,"
+	"       updated_at = now() " CLAIMED };
+static struct db_stmt q_polled = { "jobs_polled",
+	"UPDATE upload_jobs SET tiktok_status = $3, status_polls = status_polls + 1, updated_at = now() "
+	CLAIMED };
+static struct db_stmt q_reinit = { "jobs_reinit",
+	"UPDATE upload_jobs SET publish_id = NULL, upload_url = NULL, chunk_size = NULL,"
+	"       chunk_count = NULL, bytes_sent = 0, tiktok_status = NULL, reinits = reinits + 1,"
+	"       updated_at = now() " CLAIMED };
+static struct db_stmt q_event = { "jobs_event",
+	"INSERT INTO job_events (job_id, kind, message) VALUES ($1, $2, $3)" };
+static struct db_stmt q_next_due = { "jobs_next_due",
+	"SELECT greatest(extract(epoch FROM min(greatest(run_at, coalesce(locked_until, run_at)))"
+	"                                    - now()), 0) "
+	"FROM upload_jobs WHERE state IN " JOBS_ACTIVE_SQL };
+
+/* Run a statement of the claim: $1 the job, $2 the worker, then extra. */
+static int claimed(const struct job_claim *c, const struct db_stmt *st, int n, const char *const *extra)
+{
+	const char *params[10];
+	char jid[24];
+
+	id_text(c->id, jid);
+	params[0] = jid;
+	params[1] = c->worker_id;
+	for (int i = 0; i < n; i++)
+		params[2 + i] = extra[i];
+	return affected_one(db_run(c->db, st, 2 + n, params));
+}
+
+static void lease_text(const struct job_claim *c, char out[16])
+{
+	snprintf(out, 16, "%d", c->lease_sec);
+}
+
+int jobs_extend(const struct job_claim *c)
+{
+	char lease[16];
+
+	lease_text(c, lease);
+	return claimed(c, &q_extend, 1, (const char *[]){ lease });
+}
+
+int jobs_release(const struct job_claim *c, int delay_sec, int refund)
+{
+	char delay[16];
+
+	snprintf(delay, sizeof(delay), "%d", delay_sec < 0 ? 0 : delay_sec);
+	return claimed(c, &q_release, 2, (const char *[]){ delay, refund ? "1" : "0" });
+}
+
+int jobs_initialised(const struct job_claim *c, const char *publish_id, const char *upload_url,
+		     int64_t chunk_size, int64_t chunk_count, const char *creator_username,
+		     const char *message)
+{
+	char cs[24], cc[24], lease[16];
+
+	id_text(chunk_size, cs);
+	id_text(chunk_count, cc);
+	lease_text(c, lease);
+	return claimed(c, &q_initialised, 7, (const char *[]){ publish_id, upload_url, cs, cc,
+								  creator_username ? creator_username : "",
+								  lease, message });
+}
+
+int jobs_progress(const struct job_claim *c, int64_t bytes_sent)
+{
+	char b[24], lease[16];
+
+	id_text(bytes_sent, b);
+	lease_text(c, lease);
+	return claimed(c, &q_progress, 2, (const char *[]){ b, lease });
+}
+
+int jobs_uploaded(const struct job_claim *c)
+{
+	return claimed(c, &q_uploaded, 0, NULL);
+}
+
+int jobs_polled(const struct job_claim *c, const char *tiktok_status)
+{
+	return claimed(c, &q_polled, 1, (const char *[]){ tiktok_status });
+}
+
+int jobs_reinit(const struct job_claim *c)
+{
+	return claimed(c, &q_reinit, 0, NULL);
+}
+
+int jobs_event(struct db *db, int64_t job_id, const char *kind, const char *message)
+{
+	char id[24];
+
+	id_text(job_id, id);
+	return db_exec(db, &q_event, 3, (const char *[]){ id, kind, message ? message : "" });
+}
+
+double jobs_next_due(struct db *db)
+{
+	PGresult *r = db_run(db, &q_next_due, 0, NULL);
+	double secs = -1;
+
+	if (!r)
+		return -1;
+	if (db_val(r, 0, 0))
+		secs = strtod(db_val(r, 0, 0), NULL);
+	PQclear(r);
+	return secs;
+}
+
+int jobs_notify(struct db *db)
+{
+	return db_simple(db, "NOTIFY " JOBS_CHANNEL);
+}
+
+/* ---- the end ---- */
+
+/* The creator's @handle: what creator_info said before init, else the
+ * account's username (only present with user.info.profile). */
+#define USERNAME_OF_J \
+	"coalesce(nullif(j.creator_username, ''), " \
+	"(SELECT nullif(a.username, '') FROM tiktok_accounts a WHERE a.id = j.account_id))"
+/* The job a report is about: the claim's ($1, $2), or the publish's ($3). */
+#define REPORTED_JOB \
+	"CASE WHEN $1::bigint IS NOT NULL THEN j.id = $1::bigint AND j.locked_by = $2" \
+	"     ELSE j.publish_id = $3 END"
+
+static struct db_stmt q_username = { "jobs_username",
+	"SELECT " USERNAME_OF_J " FROM upload_jobs j WHERE " REPORTED_JOB " ORDER BY j.id DESC LIMIT 1" };
+/* A final state only from a non-terminal one, and, for a webhook, to
+ * published from inboxed too (the creator posted the draft). */
+static struct db_stmt q_finish = { "jobs_finish",
+	"WITH done AS ("
+	" UPDATE upload_jobs j SET state = $4, tiktok_status = coalesce($5, j.tiktok_status),"
+	"        fail_reason = CASE WHEN $4 = 'failed' THEN coalesce($6, j.fail_reason) END,"
+	"        post_id = coalesce($7, j.post_id), post_url = coalesce($8, j.post_url),"
+	"        locked_by = NULL, locked_until = NULL, finished_at = now(), updated_at = now()"
+	"  WHERE " REPORTED_JOB
+	"    AND (j.state IN " JOBS_ACTIVE_SQL
+	"         OR ($4 = 'published' AND $1::bigint IS NULL AND j.state = 'inboxed'))"
+	"  RETURNING j.id, coalesce(j.account_id, 0) AS account_id), "
+	"e AS (INSERT INTO job_events (job_id, kind, message) SELECT id, $4::text, $9::text FROM done) "
+	"SELECT id, account_id FROM done" };
+
+static int url_safe_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+int jobs_post_url(const char *username, const char *post_id, struct buf *out)
+{
+	if (!username || !url_safe_name(username) || (post_id && !all_digits(post_id)))
+		return -1;
+	if (post_id)
+		buf_printf(out, "https://www.tiktok.com/@%s/video/%s", username, post_id);
+	else
+		buf_printf(out, "https://www.tiktok.com/@%s", username);
+	return 0;
+}
+
+static const char *const end_states[] = { [JOB_PUBLISHED] = "published", [JOB_INBOXED] = "inboxed",
+					  [JOB_FAILED] = "failed" };
+
+#define INBOX_SENTENCE "The video is in the TikTok inbox of the account. Open the TikTok app, " \
+	"tap the notification and finish the post there."
+
+/* The last timeline entry of an end, in words. */
+static void end_sentence(const struct job_outcome *o, int by_webhook, const struct buf *url,
+			 struct buf *out)
+{
+	switch (o->end) {
+	case JOB_INBOXED:
+		buf_puts(out, INBOX_SENTENCE);
+		return;
+	case JOB_FAILED:
+		buf_puts(out, o->reason ? o->reason : "");
+		return;
+	case JOB_PUBLISHED:
+		break;
+	}
+	if (by_webhook)
+		buf_puts(out, o->from_inbox
+			 ? "The video was posted from the TikTok inbox draft (TikTok notified LangFlix)."
+			 : "TikTok published the video (TikTok notified LangFlix).");
+	else if (o->post_id)
+		buf_printf(out, "Published on TikTok: %s", url->len ? url->data : o->post_id);
+	else
+		buf_printf(out, "TikTok published the video. It may still be under review or visible "
+			   "only to some viewers, so there is no public link yet%s%s.",
+			   url->len ? "; see the profile: " : "", url->len ? url->data : "");
+}
+
+/* The post's address for a published end: the video, else the profile. */
+static int finish_url(struct db *db, const char *const *key, const struct job_outcome *o,
+		      struct buf *url)
+{
+	PGresult *r;
+
+	if (o->end != JOB_PUBLISHED)
+		return 0;
+	r = db_run(db, &q_username, 3, key);
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 1)
+		jobs_post_url(db_val(r, 0, 0), o->post_id, url);
+	PQclear(r);
+	return 0;
+}
+
+int jobs_finish(struct db *db, const struct job_claim *c, const char *publish_id,
+		const struct job_outcome *o, int64_t *job_id)
+{
+	char jid[24];
+	const char *key[3] = { NULL, NULL, publish_id };
+	struct buf url = BUF_INIT, msg = BUF_INIT;
+	PGresult *r;
+	int rc = -1;
+
+	if (c) {
+		id_text(c->id, jid);
+		key[0] = jid;
+		key[1] = c->worker_id;
+	}
+	if (finish_url(db, key, o, &url) < 0)
+		goto out;
+	end_sentence(o, c == NULL, &url, &msg);
+	r = db_run(db, &q_finish, 9, (const char *[]){ key[0], key[1], key[2], end_states[o->end],
+						       o->tiktok_status, o->reason, o->post_id,
+						       url.len ? url.data : NULL, buf_cstr(&msg) });
+	if (!r)
+		goto out;
+	rc = PQntuples(r) > 0 ? 1 : 0;
+	if (rc && job_id)
+		*job_id = db_ll(r, 0, 0);
+	/* the platform withdrew the authorization: the account must be connected again */
+	if (rc && o->auth_removed && db_ll(r, 0, 1) > 0 &&
+	    accounts_mark_reconnect(db, db_ll(r, 0, 1), o->reason) < 0)
+		rc = -1;
+	PQclear(r);
+	if (rc == 1)
+		log_info("event=job_end job=%s state=%s tiktok_status=%s", key[0] ? key[0] : publish_id,
+			 end_states[o->end], log_quote(o->tiktok_status));
+out:
+	buf_free(&url);
+	buf_free(&msg);
+	return rc;
+}
+
+static struct db_stmt q_public = { "jobs_public",
+	"WITH done AS ("
+	" UPDATE upload_jobs j SET post_id = $2, post_url = coalesce($3, j.post_url),"
+	"        state = 'published', tiktok_status = $4, no_longer_public_at = NULL,"
+	"        locked_by = NULL, locked_until = NULL, finished_at = coalesce(j.finished_at, now()),"
+	"        updated_at = now()"
+	"  WHERE j.publish_id = $1"
+	"    AND (j.state IN " JOBS_ACTIVE_SQL " OR j.state IN ('published', 'inboxed'))"
+	"    AND (j.state <> 'published' OR j.post_id IS DISTINCT FROM $2"
+	"         OR j.no_longer_public_at IS NOT NULL)"
+	"  RETURNING j.id, j.post_url) "
+	"INSERT INTO job_events (job_id, kind, message)"
+	" SELECT id, 'public', 'The post is public on TikTok: ' || coalesce(post_url, 'post ' || $2) || '.'"
+	" FROM done RETURNING job_id" };
+static struct db_stmt q_not_public = { "jobs_not_public",
+	"WITH done AS ("
+	" UPDATE upload_jobs SET no_longer_public_at = now(), updated_at = now()"
+	"  WHERE publish_id = $1 AND state = 'published' AND no_longer_public_at IS NULL"
+	"  RETURNING id) "
+	"INSERT INTO job_events (job_id, kind, message)"
+	" SELECT id, 'not_public', 'TikTok reports that the post is no longer public: the creator "
+	"made it private or deleted it, or TikTok took it down. Check it in the TikTok app.'"
+	" FROM done RETURNING job_id" };
+
+/* Rows returned: 1 and *job_id when one changed, 0, -1. */
+static int changed_job(PGresult *r, int64_t *job_id)
+{
+	int n;
+
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	if (n > 0 && job_id)
+		*job_id = db_ll(r, 0, 0);
+	PQclear(r);
+	return n > 0 ? 1 : 0;
+}
+
+int jobs_public(struct db *db, const char *publish_id, const char *post_id, int64_t *job_id)
+{
+	struct buf url = BUF_INIT;
+	PGresult *r = db_run(db, &q_username, 3, (const char *[]){ NULL, NULL, publish_id });
+	int rc;
+
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 1)
+		jobs_post_url(db_val(r, 0, 0), post_id, &url);
+	PQclear(r);
+	rc = changed_job(db_run(db, &q_public, 4, (const char *[]){ publish_id, post_id,
+								   url.len ? url.data : NULL,
+								   "PUBLISH_COMPLETE" }), job_id);
+	buf_free(&url);
+	return rc;
+}
+
+int jobs_not_public(struct db *db, const char *publish_id, int64_t *job_id)
+{
+	return changed_job(db_run(db, &q_not_public, 1, (const char *[]){ publish_id }), job_id);
+}
+
+/* ---- housekeeping ---- */
+
+static struct db_stmt q_prune = { "jobs_prune",
+	"WITH d AS (DELETE FROM upload_jobs"
+	"  WHERE state NOT IN " JOBS_ACTIVE_SQL
+	"    AND coalesce(finished_at, updated_at) < now() - make_interval(days => $1::int)"
+	"  RETURNING id) "
+	"SELECT (SELECT count(*) FROM d),"
+	"       (SELECT count(*) FROM job_events e WHERE e.job_id IN (SELECT id FROM d))" };
+
+int jobs_prune(struct db *db, int days, long long *jobs, long long *events)
+{
+	char d[16];
+	PGresult *r;
+
+	snprintf(d, sizeof(d), "%d", days);
+	r = db_run(db, &q_prune, 1, (const char *[]){ d });
+	if (!r)
+		return -1;
+	*jobs = db_ll(r, 0, 0);
+	*events = db_ll(r, 0, 1);
+	PQclear(r);
+	return 0;
+}
+
+/* ---- tests and the benchmark only ---- */
+
+static struct db_stmt q_fixture = { "jobs_fixture",
+	"INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, state, mode, title,"
+	"    privacy_level, publish_id, tiktok_status, fail_reason, post_url, creator_username,"
+	"    bytes_sent, bytes_total, run_at, finished_at, created_at, updated_at, locked_by,"
+	"    locked_until) "
+	"VALUES (coalesce($1, md5(random()::text)), $2, $3, nullif($4::bigint, 0),"
+	"    coalesce($5, 'queued'), coalesce($6, 'direct'), coalesce($7, ''), $8, $9, $10, $11, $12,"
+	"    $13, $14, $15, now() + make_interval(secs => $16::int),"
+	"    CASE WHEN $17::int > 0 THEN now() - make_interval(secs => $17::int) END,"
+	"    now() - make_interval(secs => $18::int), now() - make_interval(secs => $18::int),"
+	"    $19::text, CASE WHEN $19::text IS NOT NULL THEN now() + make_interval(secs => $20::int) END) "
+	"RETURNING id" };
+static struct db_stmt q_fixture_set = { "jobs_fixture_set",
+	"UPDATE upload_jobs SET state = coalesce($2, state), fail_reason = coalesce($3, fail_reason),"
+	"    post_url = coalesce($4, post_url),"
+	"    finished_at = CASE WHEN $5::int > 0 THEN now() - make_interval(secs => $5::int)"
+	"                       ELSE finished_at END,"
+	"    created_at = CASE WHEN $6::int > 0 THEN now() - make_interval(secs => $6::int)"
+	"                      ELSE created_at END,"
+	"    updated_at = CASE WHEN $6::int > 0 THEN now() - make_interval(secs => $6::int)"
+	"                      ELSE now() END,"
+	"    locked_by = $7::text, locked_until = CASE WHEN $7::text IS NOT NULL"
+	"                                   THEN now() + make_interval(secs => $8::int) END "
+	"WHERE id = $1" };
+
+int jobs_fixture(struct db *db, const struct job_fixture *f, int64_t *id)
+{
+	char uid[24], vid[24], aid[24], sent[24], total[24], run[16], fin[16], cre[16], lock[16];
+	PGresult *r;
+
+	id_text(f->user_id, uid);
+	id_text(f->video_id, vid);
+	id_text(f->account_id, aid);
+	id_text(f->bytes_sent, sent);
+	id_text(f->bytes_total, total);
+	snprintf(run, sizeof(run), "%d", f->run_in_sec);
+	snprintf(fin, sizeof(fin), "%d", f->finished_ago_sec);
+	snprintf(cre, sizeof(cre), "%d", f->created_ago_sec);
+	snprintf(lock, sizeof(lock), "%d", f->lock_sec);
+	r = db_run(db, &q_fixture, 20, (const char *[]){
+		f->submission_id, uid, vid, aid, f->state, f->mode, f->title, f->privacy_level,
+		f->publish_id, f->tiktok_status, f->fail_reason, f->post_url, f->creator_username,
+		sent, total, run, fin, cre, f->locked_by, lock });
+	if (!r)
+		return -1;
+	*id = db_ll(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+int jobs_fixture_set(struct db *db, const struct job_fixture *f)
+{
+	char jid[24], fin[16], cre[16], lock[16];
+
+	id_text(f->job_id, jid);
+	snprintf(fin, sizeof(fin), "%d", f->finished_ago_sec);
+	snprintf(cre, sizeof(cre), "%d", f->created_ago_sec);
+	snprintf(lock, sizeof(lock), "%d", f->lock_sec);
+	return affected_one(db_run(db, &q_fixture_set, 8, (const char *[]){
+		jid, f->state, f->fail_reason, f->post_url, fin, cre, f->locked_by, lock }));
+}
+
+static struct db_stmt q_fixture_forget = { "jobs_fixture_forget",
+	"WITH d AS (DELETE FROM upload_jobs WHERE left(submission_id, length($1)) = $1 RETURNING 1) "
+	"SELECT count(*) FROM d" };
+
+long long jobs_fixture_forget(struct db *db, const char *prefix)
+{
+	PGresult *r = db_run(db, &q_fixture_forget, 1, (const char *[]){ prefix });
+	long long n;
+
+	if (!r)
+		return -1;
+	n = db_ll(r, 0, 0);
+	PQclear(r);
+	return n;
+}

@@ -1,0 +1,211 @@
+/* jobs.h — the upload job (design.md, "the upload job is a persisted state
+ * machine"). This is the only code that writes upload_jobs and job_events:
+ * the composer, the operator actions (pages and CLI), the worker, the
+ * webhook, tests and the benchmark all change a job through these
+ * functions, so each rule and each sentence the user reads exists once.
+ *
+ *   queued → uploading → processing → published | inboxed
+ *      ↘          ↘           ↘
+ *       failed (with the user's reason)            cancelled (queued only)
+ *
+ * Conventions: 0 on success, -1 on a database error (db->err says why),
+ * other outcomes as JOBS_* codes. A worker's writes are guarded by its
+ * claim (id AND locked_by): a miss (-1) means the lease was lost and the
+ * claim must write nothing more. Every state change writes its timeline
+ * entry in the same statement. */
+#ifndef LF_JOBS_H
+#define LF_JOBS_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "db.h"
+#include "post_settings.h"
+
+/* The states a job can still move out of: the one place that names them.
+ * JOBS_ACTIVE_SQL is the same list for SQL text. */
+#define JOBS_ACTIVE_SQL "('queued', 'uploading', 'processing')"
+int jobs_state_active(const char *state);
+
+/* The NOTIFY channel the workers LISTEN on. */
+#define JOBS_CHANNEL "upload_jobs"
+
+/* Outcomes besides 0 and -1. */
+enum {
+	JOBS_TAKEN = 1,       /* enqueue: the submission id made a job already */
+	JOBS_NOT_FOUND = 2,   /* no such job (of that user) */
+	JOBS_REFUSED = 3,     /* the rule says no; *why says why in words */
+};
+
+/* ---- making jobs ---- */
+
+struct job_new {
+	const char *submission_id;    /* the form's one-time id (UNIQUE) */
+	int64_t user_id, video_id, account_id;
+	const char *platform;         /* NULL: "tiktok" */
+	struct post_settings post;
+	int64_t bytes_total;          /* the file's size when it was enqueued */
+	int max_attempts;             /* 0: the table's default */
+	const char *message;          /* the first timeline entry ("Queued: ...") */
+};
+
+/* The job and its 'queued' entry in one statement, then NOTIFY. 0 and
+ * *job_id, JOBS_TAKEN when the submission id was used (a double submit), -1. */
+int jobs_enqueue(struct db *db, const struct job_new *n, int64_t *job_id);
+
+/* Repost a failed job as a NEW job with the same settings (retry_of = id),
+ * so the failed one keeps its history. Allowed only when it failed, was
+ * not reposted before, TikTok never received the whole file (no chance of
+ * a second post), the account is still connected and the file is there.
+ * user_id 0 = an operator (any user's job); who = who asked, in words.
+ * 0 and *new_id; JOBS_NOT_FOUND; JOBS_REFUSED with *why (and *new_id = the
+ * existing repost when there is one, else 0); -1. */
+int jobs_repost(struct db *db, int64_t job_id, int64_t user_id, const char *who, int64_t *new_id,
+		const char **why);
+/* Whether jobs_repost would be allowed (for the job page's button): 1, or
+ * 0 with *why (NULL when it simply is not a failed job). -1 on error. */
+int jobs_repost_allowed(struct db *db, int64_t job_id, const char **why);
+
+/* Cancel a queued job that no worker holds (bytes on their way are never
+ * abandoned). user_id 0 = an operator. 0; JOBS_NOT_FOUND; JOBS_REFUSED with
+ * *why; -1. */
+int jobs_cancel(struct db *db, int64_t job_id, int64_t user_id, const char *who, const char **why);
+/* Whether Cancel is offered for a job in state, held by a worker or not. */
+int jobs_cancel_allowed(const char *state, int locked);
+
+/* The account went away: every queued job of it ends as failed with the
+ * reason (its timeline too). Runs inside the caller's transaction if there
+ * is one. The number of jobs failed, or -1. */
+int jobs_fail_queued(struct db *db, int64_t account_id, const char *reason);
+
+/* ---- the worker's claim ---- */
+
+struct job {
+	int64_t id;
+	int64_t video_id;
+	int64_t account_id;          /* 0 when none */
+	char platform[16];
+	char state[16];
+	char mode[8];
+	int attempts;
+	int max_attempts;
+	char publish_id[72];         /* "" until init */
+	int64_t bytes_sent, bytes_total;
+};
+
+/* The claim of one worker slot on one job. */
+struct job_claim {
+	struct db *db;
+	int64_t id;
+	const char *worker_id;
+	int lease_sec;
+};
+
+/* Claim the oldest due job whose lease is free, in one statement (FOR
+ * UPDATE SKIP LOCKED), leased for lease_sec to worker_id, one attempt
+ * counted. A due job whose attempts are used up (every try crashed or hung
+ * its worker) is ended as failed with its reason instead, and the next one
+ * is tried. 1 claimed, 0 none due, -1 error. */
+int jobs_claim(struct db *db, const char *worker_id, int lease_sec, struct job *out);
+/* Extend the lease while work goes on. */
+int jobs_extend(const struct job_claim *c);
+/* Give the job back, due after delay_sec; refund: this claim does not
+ * count as an attempt (waits for a limit, polling, shutdown). */
+int jobs_release(const struct job_claim *c, int delay_sec, int refund);
+/* Right after init: state uploading, publish_id, upload URL and the chunk
+ * plan at once, with the 'init' entry (message). */
+int jobs_initialised(const struct job_claim *c, const char *publish_id, const char *upload_url,
+		     int64_t chunk_size, int64_t chunk_count, const char *creator_username,
+		     const char *message);
+/* Bytes TikTok holds (after an accepted part or a resync); extends the lease. */
+int jobs_progress(const struct job_claim *c, int64_t bytes_sent);
+/* The last byte was accepted: state processing. */
+int jobs_uploaded(const struct job_claim *c);
+/* A status poll that did not end the job. */
+int jobs_polled(const struct job_claim *c, const char *tiktok_status);
+/* Forget a dead upload (TikTok confirmed nothing was posted) so the next
+ * claim initialises anew; counts a re-init. */
+int jobs_reinit(const struct job_claim *c);
+/* A timeline entry. */
+int jobs_event(struct db *db, int64_t job_id, const char *kind, const char *message);
+
+/* Seconds until the next runnable job is claimable (0: now), -1 when none
+ * is waiting or on error. */
+double jobs_next_due(struct db *db);
+/* Wake the workers. */
+int jobs_notify(struct db *db);
+
+/* ---- the end: one transition for the worker's polling and the webhook ---- */
+
+enum job_end { JOB_PUBLISHED, JOB_INBOXED, JOB_FAILED };
+
+/* Who reports the end. */
+enum job_source {
+	JOB_BY_WORKER,               /* the claim's own status poll (or its checks) */
+	JOB_BY_WEBHOOK,              /* TikTok's webhook, keyed by publish_id */
+};
+
+struct job_outcome {
+	enum job_end end;
+	const char *tiktok_status;   /* NULL keeps the job's */
+	const char *reason;          /* failed: the user's sentence */
+	int auth_removed;            /* failed: the platform withdrew the account's
+	                              * authorization; the account must be connected again */
+	const char *post_id;         /* published: TikTok's public id, NULL when none yet */
+	int from_inbox;              /* published: the creator posted the inbox draft */
+};
+
+/* End a job: by its claim (c != NULL) or by publish_id (the webhook; then
+ * also published from inboxed, and any lease is cleared). The sentence of
+ * the last timeline entry and the post's address (built once, validated)
+ * come from here. Runs inside the caller's transaction if there is one.
+ * 1 ended (and *job_id when not NULL), 0 nothing to change (already ended,
+ * or the lease was lost), -1 error. */
+int jobs_finish(struct db *db, const struct job_claim *c, const char *publish_id,
+		const struct job_outcome *o, int64_t *job_id);
+
+/* TikTok made the post public (post_id) or no longer public: 1 changed
+ * (*job_id), 0 nothing to change, -1 error. */
+int jobs_public(struct db *db, const char *publish_id, const char *post_id, int64_t *job_id);
+int jobs_not_public(struct db *db, const char *publish_id, int64_t *job_id);
+
+/* https://www.tiktok.com/@{username}/video/{post_id}, or the profile
+ * https://www.tiktok.com/@{username} when post_id is NULL, into out; -1
+ * (out unchanged) when the username or the post id is empty or not URL-safe. */
+int jobs_post_url(const char *username, const char *post_id, struct buf *out);
+
+/* ---- housekeeping ---- */
+
+/* Forget finished jobs (and their events) older than days; the counts. */
+int jobs_prune(struct db *db, int days, long long *jobs, long long *events);
+
+/* ---- tests and the benchmark only ---- */
+
+/* A job row in a given state, as the product's own transitions would have
+ * left it, for tests that start from there (a failed job, an old finished
+ * one, one held by a worker). Strings NULL = the column's default. */
+struct job_fixture {
+	int64_t user_id, video_id, account_id;
+	const char *submission_id;   /* NULL: a random one */
+	const char *state;           /* NULL: queued */
+	const char *mode;            /* NULL: direct */
+	const char *title, *privacy_level;
+	const char *publish_id, *tiktok_status, *fail_reason, *post_url, *creator_username;
+	int64_t bytes_sent, bytes_total;
+	int run_in_sec;              /* run_at = now() + this */
+	int finished_ago_sec;        /* > 0: finished_at = now() - this */
+	int created_ago_sec;         /* > 0: created_at = updated_at = now() - this */
+	const char *locked_by;       /* held by a worker for lock_sec */
+	int lock_sec;
+	int64_t job_id;              /* jobs_fixture_set: the job to change */
+};
+/* Insert (jobs_fixture) or overwrite (jobs_fixture_set: the given fields of
+ * f->job_id; state, locks and times always) a row. 0 and *id, or -1. */
+int jobs_fixture(struct db *db, const struct job_fixture *f, int64_t *id);
+int jobs_fixture_set(struct db *db, const struct job_fixture *f);
+/* Forget every job whose submission id starts with prefix (and its events):
+ * a benchmark run's jobs, so every run starts from a queue of one size.
+ * The number forgotten, or -1. */
+long long jobs_fixture_forget(struct db *db, const char *prefix);
+
+#endif
