@@ -14,5 +14,7 @@ void url_encode(struct buf *out, const char *s);
 long url_decode(char *s, size_t n, int plus_space);
 /* JSON string body (no quotes). */
 void json_escape(struct buf *out, const char *s);
+/* ["a","b"]: n strings as a JSON array, appended to out. */
+void json_string_array(struct buf *out, char *const *items, size_t n);
 
 #endif
