@@ -5,6 +5,7 @@
  * Listens on the configured FastCGI socket (or fd 0 when `listen` is empty,
  * as spawn-fcgi and systemd socket activation hand it over). */
 #include "app.h"
+#include "tiktok.h"
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
@@ -41,6 +42,20 @@ static void after_request(struct request *req, double seconds)
 	metrics_request(req->route ? req->route->name : "unmatched", req->status, seconds);
 }
 
+/* Every TikTok call of this process is made while someone waits for a
+ * page: short deadlines, and never all threads waiting on TikTok (at least
+ * one thread keeps serving the other pages). */
+static void limit_tiktok_calls(const struct config *cfg)
+{
+	int at_once = (int)cfg->tiktok_page_calls;
+
+	if (cfg->threads > 1 && at_once > cfg->threads - 1)
+		at_once = (int)cfg->threads - 1;
+	tiktok_limit_waiting_calls(at_once, (long)cfg->tiktok_page_timeout_ms);
+	log_info("event=tiktok_limits at_once=%d deadline_ms=%lld", at_once,
+		 (long long)cfg->tiktok_page_timeout_ms);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cfgpath = getenv("LANGFLIX_CONFIG");
@@ -68,6 +83,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "langflix.fcgi: templates: %s\n", err);
 		return 1;
 	}
+	limit_tiktok_calls(&app.cfg);
 	memset(&opts, 0, sizeof(opts));
 	opts.listen = app.cfg.listen;
 	opts.threads = (int)app.cfg.threads;

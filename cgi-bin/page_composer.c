@@ -82,6 +82,7 @@ struct composer {
 	char problem[512];           /* why creator info is unavailable ("" when it is) */
 	int reconnect;               /* the account must be connected again */
 	int retry_after;             /* seconds, when our creator_info budget is spent */
+	int tiktok_slow;             /* TikTok did not answer in time: 503, try again */
 
 	struct post_facts facts;
 };
@@ -178,6 +179,12 @@ static void creator_problem(struct composer *c, const struct tiktok_result *res)
 		snprintf(c->problem, sizeof(c->problem),
 			 "TikTok no longer accepts this account's permission to post. "
 			 "Connect the account again, then come back to this page.");
+	} else if (res->slow) {
+		c->tiktok_slow = 1;
+		snprintf(c->problem, sizeof(c->problem),
+			 "TikTok is slow to answer right now, so this page stopped waiting for it after "
+			 "%.1f seconds. Nothing was sent. Try again in a moment.",
+			 (double)app.cfg.tiktok_page_timeout_ms / 1000.0);
 	} else if (res->outcome == TT_API && res->http_status == 429) {
 		snprintf(c->problem, sizeof(c->problem),
 			 "TikTok asks us to slow down: its limit of account checks per minute was reached. "
@@ -554,6 +561,11 @@ static int render_composer(struct request *req, struct composer *c, const struct
 
 	warnings_context(req, c, ctx);
 	quota_context(req, c, ctx);
+	if (c->tiktok_slow && status == 200) {
+		/* the page is complete, but what it is for is not available yet */
+		status = 503;
+		req_header(req, "Retry-After: 5");
+	}
 	return render_page(req, status, "composer", ctx);
 }
 

@@ -269,6 +269,12 @@ static int tiktok_failed(struct request *req, const struct attempt *a, const cha
 		 log_quote(res->log_id));
 	switch (res->outcome) {
 	case TT_NETWORK:
+		if (res->slow) {
+			title = "TikTok is slow right now";
+			detail = "TikTok did not answer in time, so this page stopped waiting. Nothing "
+				 "was connected. Try connecting again in a moment.";
+			break;
+		}
 		title = "TikTok could not be reached";
 		detail = "The site could not reach TikTok to finish connecting your account. "
 			 "Nothing was connected. Try again in a moment.";

@@ -89,12 +89,31 @@ static struct json_object *post_json(const struct post *p)
 	json_object_object_add(o, "status", json_object_new_string(p->status));
 	json_object_object_add(o, "fail_reason", json_object_new_string(p->fail_reason));
 	json_object_object_add(o, "post_id", json_object_new_string(p->post_id));
+	json_object_object_add(o, "public", json_object_new_boolean(p->wants_id));
+	json_object_object_add(o, "id_polls", json_object_new_int64(p->id_polls));
+	json_object_object_add(o, "published_ms", json_object_new_int64(p->published_ms));
+	json_object_object_add(o, "removed_ms", json_object_new_int64(p->removed_ms));
+	json_object_object_add(o, "listed", json_object_new_boolean(video_listed(p)));
+	if (p->post_id[0]) {
+		/* what the Display API shows now: tests sum these */
+		struct video_counts vc;
+		struct json_object *d = json_object_new_object();
+		video_counts_at(p, emu_now_ms(), &vc);
+		json_object_object_add(d, "view_count", json_object_new_int64(vc.view));
+		json_object_object_add(d, "like_count", json_object_new_int64(vc.like));
+		json_object_object_add(d, "comment_count", json_object_new_int64(vc.comment));
+		json_object_object_add(d, "share_count", json_object_new_int64(vc.share));
+		json_object_object_add(o, "counts", d);
+	}
 	json_object_object_add(o, "created", json_object_new_int64(p->created));
+	json_object_object_add(o, "elsewhere", json_object_new_boolean(p->elsewhere));
 	json_object_object_add(o, "upload_expires", json_object_new_int64(p->upload_expires));
 	if (p->data_path)
 		json_object_object_add(o, "data_path", json_object_new_string(p->data_path));
 	return o;
 }
+
+static struct json_object *clock_json(void);
 
 static struct json_object *faults_json(void)
 {
@@ -119,7 +138,7 @@ int handle_ctl_state(struct request *req)
 {
 	struct json_object *root = json_object_new_object(), *posts = json_object_new_array();
 	struct json_object *hooks = json_object_new_array(), *tok = json_object_new_object();
-	int64_t alive = 0, now = now_unix();
+	int64_t alive = 0, now = emu_now();
 
 	pthread_mutex_lock(&G.mu);
 	posts_tick();
@@ -136,6 +155,7 @@ int handle_ctl_state(struct request *req)
 		json_object_object_add(o, "event", json_object_new_string(d->event));
 		json_object_object_add(o, "open_id", json_object_new_string(d->open_id));
 		json_object_object_add(o, "publish_id", json_object_new_string(d->publish_id));
+		json_object_object_add(o, "content", json_object_new_string(d->content));
 		json_object_object_add(o, "http_status", json_object_new_int(d->http_status));
 		json_object_object_add(o, "attempts", json_object_new_int(d->attempts));
 		json_object_object_add(o, "time", json_object_new_int64(d->time));
@@ -150,6 +170,7 @@ int handle_ctl_state(struct request *req)
 	json_object_object_add(root, "tokens", tok);
 	json_object_object_add(root, "faults", faults_json());
 	json_object_object_add(root, "dropped_calls", json_object_new_int64(G.dropped_calls));
+	json_object_object_add(root, "clock", clock_json());
 	pthread_mutex_unlock(&G.mu);
 	reply_json(req, 200, root);
 	return 0;
@@ -329,6 +350,9 @@ int handle_ctl_config_get(struct request *req)
 	json_object_object_add(o, "rate_user_info_per_min", json_object_new_int64(G.rt.rate_user_info));
 	json_object_object_add(o, "rate_window_sec", json_object_new_int64(G.rt.rate_window_sec));
 	json_object_object_add(o, "max_pending_inbox", json_object_new_int64(G.rt.max_pending_inbox));
+	json_object_object_add(o, "post_id_delay_ms", json_object_new_int64(G.rt.post_id_delay_ms));
+	json_object_object_add(o, "post_id_after_polls", json_object_new_int64(G.rt.post_id_after_polls));
+	json_object_object_add(o, "rate_video_per_min", json_object_new_int64(G.rt.rate_video));
 	json_object_object_add(o, "webhook_url", json_object_new_string(G.rt.webhook_url));
 	json_object_object_add(o, "fail_reason", json_object_new_string(G.rt.fail_reason));
 	json_object_object_add(o, "auto_approve_account", json_object_new_string(G.rt.auto_approve));
@@ -361,6 +385,9 @@ static const struct int_knob int_knobs[] = {
 	{ "rate_user_info_per_min", RT(rate_user_info), 1, 1000000 },
 	{ "rate_window_sec", RT(rate_window_sec), 1, 3600 },
 	{ "max_pending_inbox", RT(max_pending_inbox), 0, 1000 },
+	{ "post_id_delay_ms", RT(post_id_delay_ms), -1, 864000000 },
+	{ "post_id_after_polls", RT(post_id_after_polls), 0, 1000000 },
+	{ "rate_video_per_min", RT(rate_video), 1, 1000000 },
 };
 
 /* POST /_emulator/config — change settings (and profiles) until reset. */
@@ -432,7 +459,7 @@ bad:
  * finishes a draft in the TikTok app. */
 int handle_ctl_inbox_publish(struct request *req)
 {
-	struct json_object *b = ctl_body(req), *c, *o;
+	struct json_object *b = ctl_body(req), *o;
 	char id[96] = "", privacy[32] = "PUBLIC_TO_EVERYONE";
 	struct post *p;
 	int ok = 0;
@@ -449,26 +476,11 @@ int handle_ctl_inbox_publish(struct request *req)
 	posts_tick();
 	p = post_find(id);
 	if (p && p->inbox && !strcmp(p->status, "SEND_TO_USER_INBOX")) {
-		unsigned char r[8];
-		uint64_t x;
 		ok = 1;
-		snprintf(p->status, sizeof(p->status), "PUBLISH_COMPLETE");
 		snprintf(p->privacy, sizeof(p->privacy), "%s", privacy);
-		c = json_object_new_object();
-		json_object_object_add(c, "publish_id", json_object_new_string(p->publish_id));
-		json_object_object_add(c, "publish_type", json_object_new_string("INBOX_SHARE"));
-		webhook_queue_locked("post.publish.complete", p->open_id, p->publish_id, c);
-		if (!strcmp(privacy, "PUBLIC_TO_EVERYONE")) {
-			crypto_random(r, sizeof(r));
-			memcpy(&x, r, sizeof(x));
-			snprintf(p->post_id, sizeof(p->post_id), "7%018llu",
-				 (unsigned long long)(x % 1000000000000000000ULL));
-			c = json_object_new_object();
-			json_object_object_add(c, "publish_id", json_object_new_string(p->publish_id));
-			json_object_object_add(c, "post_id", json_object_new_int64(strtoll(p->post_id, NULL, 10)));
-			json_object_object_add(c, "publish_type", json_object_new_string("INBOX_SHARE"));
-			webhook_queue_locked("post.publish.publicly_available", p->open_id, p->publish_id, c);
-		}
+		/* the same road as a direct post: complete webhook, then the id
+		 * (now or after the moderation delay) if public */
+		post_complete_locked(p);
 	}
 	o = ok ? post_json(p) : NULL;
 	pthread_mutex_unlock(&G.mu);
@@ -487,7 +499,7 @@ int handle_ctl_expire_tokens(struct request *req)
 	struct json_object *b = ctl_body(req), *o;
 	char open_id[64] = "", kind[16] = "access";
 	int n = 0;
-	int64_t past = now_unix() - 1;
+	int64_t past = emu_now() - 1;
 
 	if (!b)
 		return 0;
@@ -510,6 +522,178 @@ int handle_ctl_expire_tokens(struct request *req)
 	pthread_mutex_unlock(&G.mu);
 	o = json_object_new_object();
 	json_object_object_add(o, "expired_tokens", json_object_new_int(n));
+	reply_json(req, 200, o);
+	return 0;
+}
+
+static struct json_object *clock_json(void)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "now_ms", json_object_new_int64(emu_now_ms()));
+	json_object_object_add(o, "offset_ms", json_object_new_int64(emu_clock_offset_ms()));
+	json_object_object_add(o, "frozen", json_object_new_boolean(emu_clock_frozen()));
+	return o;
+}
+
+/* GET /_emulator/clock */
+int handle_ctl_clock_get(struct request *req)
+{
+	reply_json(req, 200, clock_json());
+	return 0;
+}
+
+/* POST /_emulator/clock {advance_sec?, advance_ms?, freeze?} — move
+ * TikTok's clock forward (never back: a window or an expiry that has passed
+ * stays passed) and/or stop it, so counts and windows hold still while a
+ * test compares them. Reset puts it back on the wall clock. */
+int handle_ctl_clock_set(struct request *req)
+{
+	struct json_object *b = ctl_body(req);
+	double sec = 0, ms = 0, freeze = 0;
+	int rs, rm, rf;
+
+	if (!b)
+		return 0;
+	rs = num(b, "advance_sec", 0, 10.0 * 366 * 86400, &sec);
+	rm = num(b, "advance_ms", 0, 10.0 * 366 * 86400 * 1000, &ms);
+	rf = num(b, "freeze", 0, 1, &freeze);
+	json_object_object_foreach(b, key, val) {
+		(void)val;
+		if (strcmp(key, "advance_sec") && strcmp(key, "advance_ms") && strcmp(key, "freeze"))
+			rs = -1;
+	}
+	json_object_put(b);
+	if (rs < 0 || rm < 0 || rf < 0) {
+		ctl_error(req, "%s", "advance_sec / advance_ms are 0..10 years (time only moves forward); "
+			  "freeze is a boolean; nothing else");
+		return 0;
+	}
+	if (rf == 1)
+		emu_clock_freeze(freeze != 0);
+	emu_clock_advance((int64_t)(sec * 1000) + (int64_t)ms);
+	log_info("event=clock_set offset_ms=%lld frozen=%d", (long long)emu_clock_offset_ms(), emu_clock_frozen());
+	reply_json(req, 200, clock_json());
+	return 0;
+}
+
+/* POST /_emulator/posts_elsewhere {open_id, count} — the creator posts
+ * through other tools: TikTok's daily cap is shared by all of them. */
+int handle_ctl_posts_elsewhere(struct request *req)
+{
+	struct json_object *b = ctl_body(req), *o;
+	char open_id[64] = "";
+	double count = 1;
+
+	if (!b)
+		return 0;
+	if (str(b, "open_id", open_id, sizeof(open_id)) != 1 || num(b, "count", 1, 100, &count) < 0) {
+		json_object_put(b);
+		ctl_error(req, "%s", "open_id (string) is required; count is 1..100");
+		return 0;
+	}
+	json_object_put(b);
+	pthread_mutex_lock(&G.mu);
+	if (!profile_find(open_id)) {
+		pthread_mutex_unlock(&G.mu);
+		ctl_error(req, "%s", "no such profile");
+		return 0;
+	}
+	posts_elsewhere_locked(open_id, (int)count);
+	pthread_mutex_unlock(&G.mu);
+	o = json_object_new_object();
+	json_object_object_add(o, "added", json_object_new_int((int)count));
+	reply_json(req, 200, o);
+	return 0;
+}
+
+/* The post named by {publish_id} or {post_id} (G.mu held), or NULL. */
+static struct post *ctl_post(const char *publish_id, const char *post_id)
+{
+	if (publish_id[0])
+		return post_find(publish_id);
+	for (size_t i = 0; post_id[0] && i < G.posts.n; i++)
+		if (!strcmp(G.posts.v[i]->post_id, post_id))
+			return G.posts.v[i];
+	return NULL;
+}
+
+static int ctl_post_ids(struct request *req, char *publish_id, char *post_id)
+{
+	struct json_object *b = ctl_body(req);
+	int a, p;
+
+	if (!b)
+		return -1;
+	a = str(b, "publish_id", publish_id, 96);
+	p = str(b, "post_id", post_id, 24);
+	json_object_put(b);
+	if (a < 0 || p < 0 || (a != 1 && p != 1)) {
+		ctl_error(req, "%s", "publish_id or post_id (a string) is required");
+		return -1;
+	}
+	return 0;
+}
+
+/* POST /_emulator/post/remove {publish_id | post_id} — TikTok takes the
+ * post out of public view (moderation, copyright): it leaves the Display
+ * API and post.publish.no_longer_publicaly_available is sent. */
+int handle_ctl_post_remove(struct request *req)
+{
+	char publish_id[96] = "", post_id[24] = "";
+	struct json_object *c, *o = NULL;
+	struct post *p;
+
+	if (ctl_post_ids(req, publish_id, post_id) < 0)
+		return 0;
+	pthread_mutex_lock(&G.mu);
+	posts_tick();
+	p = ctl_post(publish_id, post_id);
+	if (p && video_listed(p)) {
+		p->removed_ms = emu_now_ms();
+		c = json_object_new_object();
+		json_object_object_add(c, "publish_id", json_object_new_string(p->publish_id));
+		json_object_object_add(c, "post_id", json_object_new_int64(strtoll(p->post_id, NULL, 10)));
+		json_object_object_add(c, "publish_type", json_object_new_string(p->inbox ? "INBOX_SHARE" : "DIRECT_POST"));
+		/* TikTok's spelling, "publicaly" */
+		if (p->elsewhere)
+			json_object_put(c);
+		else
+			webhook_queue_locked("post.publish.no_longer_publicaly_available", p->open_id, p->publish_id, c);
+		o = post_json(p);
+	}
+	pthread_mutex_unlock(&G.mu);
+	if (!o) {
+		ctl_error(req, "%s", "no public post with that publish_id or post_id");
+		return 0;
+	}
+	reply_json(req, 200, o);
+	return 0;
+}
+
+/* POST /_emulator/post/publicize {publish_id} — moderation ends now: a
+ * complete public post without its id gets it (whatever post_id_delay_ms
+ * and post_id_after_polls say), with the publicly_available webhook. */
+int handle_ctl_post_publicize(struct request *req)
+{
+	char publish_id[96] = "", post_id[24] = "";
+	struct json_object *o = NULL;
+	struct post *p;
+
+	if (ctl_post_ids(req, publish_id, post_id) < 0)
+		return 0;
+	pthread_mutex_lock(&G.mu);
+	posts_tick();
+	p = ctl_post(publish_id, "");
+	if (p && p->wants_id && !p->post_id[0] && !strcmp(p->status, "PUBLISH_COMPLETE")) {
+		post_id_arrive_locked(p);
+		o = post_json(p);
+	}
+	pthread_mutex_unlock(&G.mu);
+	if (!o) {
+		ctl_error(req, "%s", "no complete public post waiting for its id with that publish_id");
+		return 0;
+	}
 	reply_json(req, 200, o);
 	return 0;
 }

@@ -44,6 +44,9 @@ struct emu_config {
 	int64_t max_pending_inbox;
 	char *fail_reason;
 	char *auto_approve_account;
+	int64_t post_id_delay_ms;
+	int64_t post_id_after_polls;
+	int64_t rate_video_per_min;
 };
 
 /* What can change at run time (/_emulator/config, /_emulator/faults);
@@ -54,6 +57,9 @@ struct emu_runtime {
 	int64_t unaudited;
 	int64_t rate_init, rate_creator_info, rate_status, rate_user_info, rate_window_sec;
 	int64_t max_pending_inbox;
+	int64_t post_id_delay_ms;     /* -1: public posts never get their id */
+	int64_t post_id_after_polls;
+	int64_t rate_video;
 	char webhook_url[1024];
 	char fail_reason[64];
 	char auto_approve[128];
@@ -81,6 +87,7 @@ struct profile {
 	int banned;
 	int is_verified;
 	char fail_reason[64];         /* processing fails with this reason */
+	char refuse_scopes[128];      /* the user unticks these on the consent page */
 	int64_t follower_count, following_count, likes_count, video_count;
 };
 
@@ -126,9 +133,15 @@ struct post {
 	char status[32];
 	char fail_reason[64];
 	char planned_failure[64];     /* decided at init: profile or fault knob */
-	char post_id[24];
+	char post_id[24];             /* 19 digits once public and moderated */
+	int wants_id;                 /* public: an id will arrive (the Display API lists it) */
+	int64_t complete_ms;          /* emulator clock: PUBLISH_COMPLETE since */
+	int64_t id_polls;             /* status polls that saw PUBLISH_COMPLETE without the id */
+	int64_t published_ms;         /* the id's arrival: create_time, list order */
+	int64_t removed_ms;           /* no longer public (0: still public) */
 	int64_t created, upload_expires;
 	double process_due;           /* monotonic; 0 until the last chunk */
+	int elsewhere;                /* posted by another tool (/_emulator/posts_elsewhere) */
 	int busy;                     /* a PUT is streaming into it */
 	int refs;
 	int orphan;                   /* removed by reset while referenced */
@@ -149,6 +162,7 @@ struct delivery {
 	char event[48];
 	char open_id[64];
 	char publish_id[96];
+	char content[512];            /* the inner content JSON, as sent */
 	int http_status;
 	int attempts;
 	int64_t time;
@@ -223,8 +237,27 @@ struct post *post_find(const char *publish_id);
 struct post *post_find_upload(const char *upload_id);
 void post_release(struct post *p);          /* locks */
 void posts_tick(void);                      /* advance processing that is due */
+/* A post reaches PUBLISH_COMPLETE (G.mu held): the webhook, then its id
+ * at once or later (post_id_delay_ms / post_id_after_polls). */
+void post_complete_locked(struct post *p);
+/* A status poll of a complete post (G.mu held): counts toward the id. */
+void post_polled_locked(struct post *p);
+/* The id arrives now (G.mu held): publicly_available webhook. */
+void post_id_arrive_locked(struct post *p);
 double fault_draw(void);                    /* next deterministic number in [0,1) */
 int64_t now_ms(void);
+/* The emulator's clock (TikTok's side): codes, tokens, upload URLs, the
+ * 24 h caps and the per-minute windows all read it. It is the wall clock
+ * plus an offset that /_emulator/clock moves forward, or a frozen instant,
+ * so tests see a day pass in a second. What the emulator sends out
+ * (webhook create_time and signature t, log ids) keeps the real time, which
+ * the receiver checks against its own clock. Lock-free. */
+int64_t emu_now(void);                      /* seconds */
+int64_t emu_now_ms(void);
+void emu_clock_advance(int64_t ms);
+void emu_clock_freeze(int on);
+int64_t emu_clock_offset_ms(void);
+int emu_clock_frozen(void);
 
 /* ---- profiles.c ---- */
 void profiles_builtin(struct profile *out, int *n);
@@ -263,12 +296,18 @@ int bearer_auth(struct request *req, const char *scope_a, const char *scope_b, s
 int revoke_account_locked(const char *open_id);
 
 /* ---- posting.c ---- */
+/* Per-token sliding windows, one per kind (rate_allow's buckets). */
+enum { RL_CREATOR_INFO = 1, RL_INIT = 2, RL_STATUS = 3, RL_USER_INFO = 4, RL_VIDEO_QUERY = 5,
+       RL_VIDEO_LIST = 6 };
+/* 0, or replies 429 rate_limit_exceeded (and records it) and returns -1. */
+int rate_limited(struct request *req, const struct token *tok, int kind);
 int handle_creator_info(struct request *req);
 int handle_video_init(struct request *req);
 int handle_inbox_init(struct request *req);
 int handle_status_fetch(struct request *req);
 int handle_cancel(struct request *req);
 int utf16_length(const char *s, size_t n);  /* -1 on invalid UTF-8 */
+void posts_elsewhere_locked(const char *open_id, int count);
 
 /* ---- upload.c ---- */
 int handle_upload_put(struct request *req);
@@ -283,6 +322,24 @@ int handle_ctl_config_get(struct request *req);
 int handle_ctl_config_set(struct request *req);
 int handle_ctl_inbox_publish(struct request *req);
 int handle_ctl_expire_tokens(struct request *req);
+int handle_ctl_clock_get(struct request *req);
+int handle_ctl_post_remove(struct request *req);
+int handle_ctl_post_publicize(struct request *req);
+int handle_ctl_clock_set(struct request *req);
+int handle_ctl_posts_elsewhere(struct request *req);
+
+/* ---- display.c ---- */
+/* The counts TikTok shows for a public post at emulator time at_ms: they
+ * grow with the post's age at rates drawn from its id, so they are the
+ * same for the same id and age (tests recompute them from the state). */
+struct video_counts {
+	int64_t view, like, comment, share;
+};
+void video_counts_at(const struct post *p, int64_t at_ms, struct video_counts *out);
+/* Listed by the Display API: public, has its id, not removed. */
+int video_listed(const struct post *p);
+int handle_video_query(struct request *req);
+int handle_video_list(struct request *req);
 
 /* ---- webhook.c ---- */
 void webhook_start(void);

@@ -50,6 +50,9 @@ static const struct config_setting settings[] = {
 	{ "max_pending_inbox",         CONFIG_INT,   O(max_pending_inbox),         0, 1000, "5", 0 },
 	{ "fail_reason",               CONFIG_STR,   O(fail_reason),               0, 63, "", 0 },
 	{ "auto_approve_account",      CONFIG_STR,   O(auto_approve_account),      0, 127, "", 0 },
+	{ "post_id_delay_ms",          CONFIG_INT,   O(post_id_delay_ms),          -1, 864000000, "0", 0 },
+	{ "post_id_after_polls",       CONFIG_INT,   O(post_id_after_polls),       0, 1000000, "0", 0 },
+	{ "rate_video_per_min",        CONFIG_INT,   O(rate_video_per_min),        1, 1000000, "600", 0 },
 };
 
 static struct emu_config cfg;
@@ -86,6 +89,8 @@ static const struct route routes[] = {
 	{ "POST", "/v2/post/publish/inbox/video/init/",     handle_inbox_init,         R_API, "inbox_init" },
 	{ "POST", "/v2/post/publish/status/fetch/",         handle_status_fetch,       R_API, "status_fetch" },
 	{ "POST", "/v2/post/publish/cancel/",               handle_cancel,             R_API, "cancel" },
+	{ "POST", "/v2/video/query/",                       handle_video_query,        R_API, "video_query" },
+	{ "POST", "/v2/video/list/",                        handle_video_list,         R_API, "video_list" },
 	{ "PUT",  "/upload/{id}",                           handle_upload_put,         R_API, "upload" },
 	{ "GET",  "/avatar/{file}",                         handle_avatar,             R_NOLOG, "avatar" },
 	{ "GET",  "/_emulator/state",                       handle_ctl_state,          R_LOCAL | R_NOLOG, "ctl_state" },
@@ -96,6 +101,11 @@ static const struct route routes[] = {
 	{ "POST", "/_emulator/config",                      handle_ctl_config_set,     R_LOCAL | R_NOLOG, "ctl_config_set" },
 	{ "POST", "/_emulator/inbox/publish",               handle_ctl_inbox_publish,  R_LOCAL | R_NOLOG, "ctl_inbox_publish" },
 	{ "POST", "/_emulator/expire_tokens",               handle_ctl_expire_tokens,  R_LOCAL | R_NOLOG, "ctl_expire_tokens" },
+	{ "POST", "/_emulator/post/remove",                 handle_ctl_post_remove,    R_LOCAL | R_NOLOG, "ctl_post_remove" },
+	{ "POST", "/_emulator/post/publicize",              handle_ctl_post_publicize, R_LOCAL | R_NOLOG, "ctl_post_publicize" },
+	{ "GET",  "/_emulator/clock",                       handle_ctl_clock_get,      R_LOCAL | R_NOLOG, "ctl_clock_get" },
+	{ "POST", "/_emulator/clock",                       handle_ctl_clock_set,      R_LOCAL | R_NOLOG, "ctl_clock_set" },
+	{ "POST", "/_emulator/posts_elsewhere",             handle_ctl_posts_elsewhere, R_LOCAL | R_NOLOG, "ctl_posts_elsewhere" },
 };
 
 /* ---- response helpers ---- */

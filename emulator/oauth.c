@@ -237,13 +237,44 @@ static void add_param(struct buf *q, const char *k, const char *v)
 	url_encode(q, v);
 }
 
+static void deny(struct request *req, const struct authz *a);
+
+/* granted minus the scopes the profile refuses (its user unticks them),
+ * into out: a user may grant only some of the requested scopes (§1.1). */
+static void without_refused(const char *open_id, const char *granted, char *out, size_t n)
+{
+	const struct profile *p;
+	char refused[128] = "";
+	size_t used = 0;
+
+	pthread_mutex_lock(&G.mu);
+	p = profile_find(open_id);
+	if (p)
+		snprintf(refused, sizeof(refused), "%s", p->refuse_scopes);
+	pthread_mutex_unlock(&G.mu);
+	out[0] = '\0';
+	for (const char *s = granted; s && *s;) {
+		const char *e = strchr(s, ',');
+		char one[64];
+		snprintf(one, sizeof(one), "%.*s", (int)(e ? e - s : (long)strlen(s)), s);
+		if (!scope_has(refused, one) && used + strlen(one) + 2 < n)
+			used += (size_t)snprintf(out + used, n - used, "%s%s", used ? "," : "", one);
+		s = e ? e + 1 : NULL;
+	}
+}
+
 /* Issue a code for open_id and redirect with code, scopes, state. */
-static void approve(struct request *req, const struct authz *a, const char *open_id, const char *granted)
+static void approve(struct request *req, const struct authz *a, const char *open_id, const char *asked)
 {
 	struct code c;
-	char tok[48], tail[8];
+	char tok[48], tail[8], granted[256];
 	struct buf q = BUF_INIT;
 
+	without_refused(open_id, asked, granted, sizeof(granted));
+	if (!granted[0]) {
+		deny(req, a);
+		return;
+	}
 	memset(&c, 0, sizeof(c));
 	crypto_random_token(tok, 40);
 	crypto_random_hex(tail, 2);
@@ -254,7 +285,7 @@ static void approve(struct request *req, const struct authz *a, const char *open
 	snprintf(c.redirect_uri, sizeof(c.redirect_uri), "%s", a->redirect_uri);
 	snprintf(c.challenge, sizeof(c.challenge), "%s", a->challenge ? a->challenge : "");
 	pthread_mutex_lock(&G.mu);
-	c.expires = now_unix() + G.rt.code_ttl_sec;
+	c.expires = emu_now() + G.rt.code_ttl_sec;
 	VEC_PUSH(G.codes, c);
 	pthread_mutex_unlock(&G.mu);
 	add_param(&q, "code", c.code);
@@ -428,7 +459,7 @@ static struct json_object *issue_tokens(const char *open_id, const char *scopes,
 					int64_t refresh_expires)
 {
 	struct token at, rt;
-	int64_t now = now_unix();
+	int64_t now = emu_now();
 	struct json_object *o = json_object_new_object();
 
 	memset(&at, 0, sizeof(at));
@@ -492,7 +523,7 @@ static void grant_code(struct request *req)
 		err = "invalid_grant";
 		desc = "Authorization code has been used.";
 		vkind = "reused_code";
-	} else if (now_unix() > c->expires) {
+	} else if (emu_now() > c->expires) {
 		err = "invalid_grant";
 		desc = "Authorization code is expired.";
 	} else if (strcmp(c->redirect_uri, ruri) != 0) {
@@ -516,7 +547,7 @@ static void grant_code(struct request *req)
 	if (!err) {
 		c->used = 1;
 		resp = issue_tokens(c->open_id, c->scopes, G.next_family++,
-				    now_unix() + G.rt.refresh_ttl_sec);
+				    emu_now() + G.rt.refresh_ttl_sec);
 	}
 	pthread_mutex_unlock(&G.mu);
 	if (vkind)
@@ -545,7 +576,7 @@ static void grant_refresh(struct request *req)
 		vkind = "dead_refresh_token_reused";
 	if (t && t->kind == TOK_ACCESS)
 		vkind = "access_token_used_as_refresh_token";
-	if (t && t->kind == TOK_REFRESH && t->death == TOK_ALIVE && now_unix() <= t->expires) {
+	if (t && t->kind == TOK_REFRESH && t->death == TOK_ALIVE && emu_now() <= t->expires) {
 		char open_id[64], scopes[256];
 		int64_t family = t->family, expires = t->expires;
 		/* strict rotation: the old refresh token dies now; the new one
@@ -677,7 +708,7 @@ int bearer_auth(struct request *req, const char *scope_a, const char *scope_b, s
 	}
 	pthread_mutex_lock(&G.mu);
 	t = token_find(h + 7);
-	if (t && t->kind == TOK_ACCESS && t->death == TOK_ALIVE && now_unix() < t->expires) {
+	if (t && t->kind == TOK_ACCESS && t->death == TOK_ALIVE && emu_now() < t->expires) {
 		*out = *t;
 		ok = 1;
 	}
@@ -794,7 +825,7 @@ int handle_user_info(struct request *req)
 		s = e ? e + 1 : NULL;
 	}
 	pthread_mutex_lock(&G.mu);
-	allowed = rate_allow(tok.value, 4, G.rt.rate_user_info, G.rt.rate_window_sec);
+	allowed = rate_allow(tok.value, RL_USER_INFO, G.rt.rate_user_info, G.rt.rate_window_sec);
 	p = profile_find(tok.open_id);
 	u = json_object_new_object();
 	for (const char *s = fields; p && s && *s;) {

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { RL_CREATOR_INFO = 1, RL_INIT = 2, RL_STATUS = 3 };
 
 #define TITLE_MAX_UTF16 2200
 
@@ -31,13 +30,24 @@ int utf16_length(const char *s, size_t n)
 	return units;
 }
 
-static int rate_limited(struct request *req, const struct token *tok, int kind)
+static int64_t rate_limit_of(int kind)
+{
+	switch (kind) {
+	case RL_INIT: return G.rt.rate_init;
+	case RL_STATUS: return G.rt.rate_status;
+	case RL_VIDEO_QUERY:
+	case RL_VIDEO_LIST: return G.rt.rate_video;   /* each endpoint its own window */
+	default: return G.rt.rate_creator_info;
+	}
+}
+
+int rate_limited(struct request *req, const struct token *tok, int kind)
 {
 	int64_t limit;
 	int ok;
 
 	pthread_mutex_lock(&G.mu);
-	limit = kind == RL_INIT ? G.rt.rate_init : kind == RL_STATUS ? G.rt.rate_status : G.rt.rate_creator_info;
+	limit = rate_limit_of(kind);
 	ok = rate_allow(tok->value, kind, limit, G.rt.rate_window_sec);
 	pthread_mutex_unlock(&G.mu);
 	if (ok)
@@ -49,10 +59,13 @@ static int rate_limited(struct request *req, const struct token *tok, int kind)
 	return -1;
 }
 
-/* Direct posts of open_id in the last 24 h that did not fail (G.mu held). */
+/* In the last 24 h of the emulator's clock (G.mu held): inbox == 0, the
+ * creator's direct posts that did not fail, those made by other tools
+ * included (TikTok's cap is shared); inbox == 1, the drafts still pending
+ * (not failed, not yet posted by the user). */
 static int64_t posts_today(const char *open_id, int inbox)
 {
-	int64_t n = 0, since = now_unix() - 86400;
+	int64_t n = 0, since = emu_now() - 86400;
 
 	for (size_t i = 0; i < G.posts.n; i++) {
 		const struct post *p = G.posts.v[i];
@@ -61,6 +74,16 @@ static int64_t posts_today(const char *open_id, int inbox)
 			n++;
 	}
 	return n;
+}
+
+/* A refusal that the client could have avoided: creator_info reports the
+ * daily cap (HTTP 200, spam_risk_too_many_posts) and the guidelines ask for
+ * it right before init; the pending drafts are the client's own count. So
+ * hitting either at init is recorded as a violation as well as answered. */
+static void refuse_cap(struct request *req, const char *code, const char *msg, int64_t have, int64_t cap)
+{
+	violation(req, code, "%lld in the last 24 h; the limit is %lld", (long long)have, (long long)cap);
+	reply_envelope(req, 403, NULL, code, "%s", msg);
 }
 
 /* Copy the creator's profile (G.mu not held). 0 or -1 when gone. */
@@ -306,14 +329,14 @@ static void create_post(struct request *req, const struct token *tok, const stru
 		p->cover_ms = pi->cover_ms;
 	}
 	snprintf(p->status, sizeof(p->status), "PROCESSING_UPLOAD");
-	p->created = now_unix();
+	p->created = emu_now();
 	if (G.cfg->data_dir && *G.cfg->data_dir) {
 		char path[4200];
 		snprintf(path, sizeof(path), "%s/%s.bin", G.cfg->data_dir, p->upload_id);
 		p->data_path = xstrdup(path);
 	}
 	pthread_mutex_lock(&G.mu);
-	p->upload_expires = now_unix() + G.rt.upload_url_ttl_sec;
+	p->upload_expires = emu_now() + G.rt.upload_url_ttl_sec;
 	snprintf(p->planned_failure, sizeof(p->planned_failure), "%s",
 		 G.rt.fail_reason[0] ? G.rt.fail_reason : prof->fail_reason);
 	VEC_PUSH(G.posts, p);
@@ -370,8 +393,8 @@ int handle_video_init(struct request *req)
 		goto out;
 	}
 	if (today >= prof.daily_post_cap) {
-		reply_envelope(req, 403, NULL, "spam_risk_too_many_posts",
-			       "The user has reached the daily post limit.");
+		refuse_cap(req, "spam_risk_too_many_posts", "The user has reached the daily post limit.", today,
+			   prof.daily_post_cap);
 		goto out;
 	}
 	/* the account must be private while the app is unaudited, whatever
@@ -444,8 +467,8 @@ int handle_inbox_init(struct request *req)
 	max_pending = G.rt.max_pending_inbox;
 	pthread_mutex_unlock(&G.mu);
 	if (pending >= max_pending) {
-		reply_envelope(req, 403, NULL, "spam_risk_too_many_pending_share",
-			       "The user has too many pending inbox shares.");
+		refuse_cap(req, "spam_risk_too_many_pending_share", "The user has too many pending inbox shares.",
+			   pending, max_pending);
 		goto out;
 	}
 	/* no interaction settings in an inbox draft */
@@ -454,6 +477,26 @@ int handle_inbox_init(struct request *req)
 out:
 	json_object_put(body);
 	return 0;
+}
+
+/* count direct posts "made by another tool" for open_id now (G.mu held):
+ * they count toward the daily cap like the client's own. */
+void posts_elsewhere_locked(const char *open_id, int count)
+{
+	for (int i = 0; i < count; i++) {
+		struct post *p = xcalloc(1, sizeof(*p));
+		new_ids(p, "v_pub_url");
+		snprintf(p->open_id, sizeof(p->open_id), "%s", open_id);
+		p->elsewhere = 1;
+		p->title = xstrdup("");
+		snprintf(p->privacy, sizeof(p->privacy), "PUBLIC_TO_EVERYONE");
+		snprintf(p->status, sizeof(p->status), "PUBLISH_COMPLETE");
+		p->created = emu_now();
+		p->complete_ms = emu_now_ms();
+		p->wants_id = 1;
+		post_id_arrive_locked(p);
+		VEC_PUSH(G.posts, p);
+	}
 }
 
 /* Look up publish_id for tok (G.mu held); replies and returns NULL on error. */
@@ -504,10 +547,12 @@ int handle_status_fetch(struct request *req)
 		if (!strcmp(p->status, "FAILED"))
 			json_object_object_add(data, "fail_reason", json_object_new_string(p->fail_reason));
 		ids = json_object_new_array();
+		/* int64 in the JSON, never a double: 19 digits do not fit one */
 		if (p->post_id[0])
 			json_object_array_add(ids, json_object_new_int64(strtoll(p->post_id, NULL, 10)));
 		json_object_object_add(data, "publicaly_available_post_id", ids);
 		json_object_object_add(data, "uploaded_bytes", json_object_new_int64(p->received));
+		post_polled_locked(p);
 		pthread_mutex_unlock(&G.mu);
 		reply_envelope(req, 200, data, "ok", "%s", "");
 	} else {

@@ -92,6 +92,33 @@ static int valid_privacy(const char *s)
 	       !strcmp(s, "FOLLOWER_OF_CREATOR") || !strcmp(s, "SELF_ONLY");
 }
 
+/* "refuse_scopes": ["video.list", ...] — the scopes this user leaves
+ * unticked on the consent page (kept as TikTok's comma list). */
+static int refuse_scopes_from_json(struct json_object *o, struct profile *p, char *err, size_t errlen)
+{
+	struct json_object *list;
+	size_t used = 0;
+
+	if (!json_object_object_get_ex(o, "refuse_scopes", &list))
+		return 0;
+	if (!json_object_is_type(list, json_type_array))
+		goto bad;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *s = json_object_array_get_idx(list, i);
+		const char *v = json_object_get_string(s);
+		size_t n = v ? strlen(v) : 0;
+		if (!json_object_is_type(s, json_type_string) || !n || strchr(v, ',') ||
+		    used + n + 2 > sizeof(p->refuse_scopes))
+			goto bad;
+		used += (size_t)snprintf(p->refuse_scopes + used, sizeof(p->refuse_scopes) - used, "%s%s",
+					 used ? "," : "", v);
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "%s: refuse_scopes must be a short list of scope names", p->open_id);
+	return -1;
+}
+
 static int profile_from_json(struct json_object *o, struct profile *p, char *err, size_t errlen)
 {
 	struct json_object *opts;
@@ -117,6 +144,8 @@ static int profile_from_json(struct json_object *o, struct profile *p, char *err
 	p->following_count = jint(o, "following_count", p->following_count);
 	p->likes_count = jint(o, "likes_count", p->likes_count);
 	p->video_count = jint(o, "video_count", p->video_count);
+	if (refuse_scopes_from_json(o, p, err, errlen) < 0)
+		return -1;
 	if (json_object_object_get_ex(o, "privacy_level_options", &opts)) {
 		size_t n = json_object_is_type(opts, json_type_array) ? json_object_array_length(opts) : 0;
 		if (n < 1 || n > EMU_MAX_PRIVACY) {
@@ -192,6 +221,20 @@ void avatar_url(const struct profile *p, const char *suffix, char *out, size_t n
 	snprintf(out, n, "%s/avatar/%s.svg%s", G.cfg->public_base_url, p->open_id, suffix);
 }
 
+/* TikTok's comma list as a JSON list (what profile_from_json reads back). */
+static struct json_object *scopes_to_json(const char *list)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (const char *s = list; s && *s;) {
+		const char *e = strchr(s, ',');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		json_object_array_add(a, json_object_new_string_len(s, (int)n));
+		s = e ? e + 1 : NULL;
+	}
+	return a;
+}
+
 struct json_object *profile_to_json(const struct profile *p)
 {
 	struct json_object *o = json_object_new_object(), *opts = json_object_new_array();
@@ -210,6 +253,7 @@ struct json_object *profile_to_json(const struct profile *p)
 	json_object_object_add(o, "daily_post_cap", json_object_new_int64(p->daily_post_cap));
 	json_object_object_add(o, "banned", json_object_new_boolean(p->banned));
 	json_object_object_add(o, "fail_reason", json_object_new_string(p->fail_reason));
+	json_object_object_add(o, "refuse_scopes", scopes_to_json(p->refuse_scopes));
 	return o;
 }
 

@@ -21,6 +21,60 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static _Atomic int64_t clock_offset_ms;    /* added to the wall clock */
+static _Atomic int64_t clock_frozen_ms;    /* 0: running */
+/* Display API order and list cursors need distinct instants: two ids that
+ * arrive in the same millisecond are a millisecond apart (G.mu). */
+static int64_t last_published_ms;
+
+int64_t emu_now_ms(void)
+{
+	int64_t frozen = clock_frozen_ms;
+
+	return frozen ? frozen : now_ms() + clock_offset_ms;
+}
+
+int64_t emu_now(void)
+{
+	return emu_now_ms() / 1000;
+}
+
+void emu_clock_advance(int64_t ms)
+{
+	clock_offset_ms += ms;
+	if (clock_frozen_ms)
+		clock_frozen_ms += ms;
+}
+
+void emu_clock_freeze(int on)
+{
+	int64_t at = emu_now_ms();
+
+	if (on && !clock_frozen_ms) {
+		clock_frozen_ms = at;
+	} else if (!on && clock_frozen_ms) {
+		/* carry on from the frozen instant: time never goes back */
+		clock_offset_ms = at - now_ms();
+		clock_frozen_ms = 0;
+	}
+}
+
+int64_t emu_clock_offset_ms(void)
+{
+	return emu_now_ms() - now_ms();
+}
+
+int emu_clock_frozen(void)
+{
+	return clock_frozen_ms != 0;
+}
+
+static void clock_reset(void)
+{
+	clock_frozen_ms = 0;
+	clock_offset_ms = 0;
+}
+
 static void copy(char *dst, size_t n, const char *src)
 {
 	snprintf(dst, n, "%s", src ? src : "");
@@ -41,6 +95,9 @@ void runtime_from_config(struct emu_runtime *rt, const struct emu_config *c)
 	rt->rate_user_info = c->rate_user_info_per_min;
 	rt->rate_window_sec = c->rate_window_sec;
 	rt->max_pending_inbox = c->max_pending_inbox;
+	rt->post_id_delay_ms = c->post_id_delay_ms;
+	rt->post_id_after_polls = c->post_id_after_polls;
+	rt->rate_video = c->rate_video_per_min;
 	copy(rt->webhook_url, sizeof(rt->webhook_url), c->webhook_url);
 	copy(rt->fail_reason, sizeof(rt->fail_reason), c->fail_reason);
 	copy(rt->auto_approve, sizeof(rt->auto_approve), c->auto_approve_account);
@@ -91,6 +148,8 @@ void state_reset(void)
 	}
 	G.posts.n = 0;
 	clear_logs();
+	clock_reset();
+	last_published_ms = 0;
 	runtime_from_config(&G.rt, G.cfg);
 	memset(&G.faults, 0, sizeof(G.faults));
 	G.faults.seed = G.faults.rng = 1;
@@ -160,7 +219,7 @@ void call_record(struct request *req)
 int rate_allow(const char *token, int kind, int64_t limit, int64_t window_sec)
 {
 	struct bucket *b = NULL;
-	double now = now_mono(), from = now - (double)window_sec;
+	double now = (double)emu_now_ms() / 1000.0, from = now - (double)window_sec;
 	size_t keep = 0;
 
 	for (size_t i = 0; i < G.buckets.n; i++)
@@ -270,20 +329,67 @@ static void finish_processing(struct post *p)
 		webhook_queue_locked("post.publish.inbox_delivered", p->open_id, p->publish_id, c);
 		return;
 	}
-	copy(p->status, sizeof(p->status), "PUBLISH_COMPLETE");
+	post_complete_locked(p);
+}
+
+void post_id_arrive_locked(struct post *p)
+{
+	struct json_object *c;
+	int64_t at = emu_now_ms();
+
+	if (p->post_id[0])
+		return;
+	if (at <= last_published_ms)
+		at = last_published_ms + 1;
+	last_published_ms = at;
+	random_post_id(p->post_id);
+	p->published_ms = at;
 	c = json_object_new_object();
 	json_object_object_add(c, "publish_id", json_object_new_string(p->publish_id));
-	json_object_object_add(c, "publish_type", json_object_new_string("DIRECT_POST"));
-	webhook_queue_locked("post.publish.complete", p->open_id, p->publish_id, c);
-	/* only public posts get a post id (and the publicly_available event) */
-	if (!strcmp(p->privacy, "PUBLIC_TO_EVERYONE")) {
-		random_post_id(p->post_id);
-		c = json_object_new_object();
-		json_object_object_add(c, "publish_id", json_object_new_string(p->publish_id));
-		json_object_object_add(c, "post_id", json_object_new_int64(strtoll(p->post_id, NULL, 10)));
-		json_object_object_add(c, "publish_type", json_object_new_string("DIRECT_POST"));
+	/* a JSON integer (int64), never a double; receivers may also get strings */
+	json_object_object_add(c, "post_id", json_object_new_int64(strtoll(p->post_id, NULL, 10)));
+	json_object_object_add(c, "publish_type", json_object_new_string(publish_type(p)));
+	/* TikTok sends an app the events of its own posts only */
+	if (p->elsewhere)
+		json_object_put(c);
+	else
 		webhook_queue_locked("post.publish.publicly_available", p->open_id, p->publish_id, c);
-	}
+	log_info("event=post_public publish_id=%s post_id=%s", log_quote(p->publish_id), p->post_id);
+}
+
+/* Moderation done? Only public posts get an id, after post_id_delay_ms on
+ * the emulator's clock (-1: never) and once post_id_after_polls status
+ * polls have seen PUBLISH_COMPLETE with an empty list. */
+static void maybe_id_locked(struct post *p)
+{
+	if (!p->wants_id || p->post_id[0] || p->removed_ms || strcmp(p->status, "PUBLISH_COMPLETE") != 0)
+		return;
+	if (G.rt.post_id_delay_ms < 0 || p->id_polls < G.rt.post_id_after_polls)
+		return;
+	if (emu_now_ms() >= p->complete_ms + G.rt.post_id_delay_ms)
+		post_id_arrive_locked(p);
+}
+
+void post_complete_locked(struct post *p)
+{
+	struct json_object *c = json_object_new_object();
+
+	copy(p->status, sizeof(p->status), "PUBLISH_COMPLETE");
+	p->complete_ms = emu_now_ms();
+	p->id_polls = 0;
+	/* only public posts get a post id (and the publicly_available event) */
+	p->wants_id = !strcmp(p->privacy, "PUBLIC_TO_EVERYONE");
+	json_object_object_add(c, "publish_id", json_object_new_string(p->publish_id));
+	json_object_object_add(c, "publish_type", json_object_new_string(publish_type(p)));
+	webhook_queue_locked("post.publish.complete", p->open_id, p->publish_id, c);
+	maybe_id_locked(p);
+}
+
+void post_polled_locked(struct post *p)
+{
+	/* this poll answers with what is there now; the next one may differ */
+	if (p->wants_id && !p->post_id[0] && !strcmp(p->status, "PUBLISH_COMPLETE"))
+		p->id_polls++;
 }
 
 void posts_tick(void)
@@ -292,6 +398,7 @@ void posts_tick(void)
 
 	for (size_t i = 0; i < G.posts.n; i++) {
 		struct post *p = G.posts.v[i];
+		maybe_id_locked(p);
 		if (p->process_due > 0 && now >= p->process_due &&
 		    !strcmp(p->status, "PROCESSING_UPLOAD")) {
 			p->process_due = 0;

@@ -181,7 +181,7 @@ int handle_upload_put(struct request *req)
 		upload_error(req, 403, "upload_url_invalid", "The upload URL is not valid.");
 		return 0;
 	}
-	if (now_unix() > p->upload_expires) {
+	if (emu_now() > p->upload_expires) {
 		pthread_mutex_unlock(&G.mu);
 		upload_error(req, 403, "upload_url_expired", "The upload URL has expired.");
 		return 0;

@@ -35,7 +35,7 @@ static int started;
 
 /* Every event is listed at once (http_status 0, attempts 0) and updated
  * when its delivery ends (G.mu held). */
-static void record(struct event *e)
+static void record(struct event *e, const char *content)
 {
 	struct delivery d;
 
@@ -44,6 +44,7 @@ static void record(struct event *e)
 	snprintf(d.event, sizeof(d.event), "%s", e->event);
 	snprintf(d.open_id, sizeof(d.open_id), "%s", e->open_id);
 	snprintf(d.publish_id, sizeof(d.publish_id), "%s", e->publish_id);
+	snprintf(d.content, sizeof(d.content), "%s", content);
 	d.time = now_unix();
 	if (G.deliveries.n < EMU_LOG_CAP)
 		VEC_PUSH(G.deliveries, d);
@@ -66,6 +67,7 @@ void webhook_queue_locked(const char *event, const char *open_id, const char *pu
 	struct json_object *env = json_object_new_object();
 	struct event *e = xcalloc(1, sizeof(*e));
 	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+	const char *inner = json_object_to_json_string_ext(content, flags);
 
 	snprintf(e->event, sizeof(e->event), "%s", event);
 	snprintf(e->open_id, sizeof(e->open_id), "%s", open_id);
@@ -76,11 +78,11 @@ void webhook_queue_locked(const char *event, const char *open_id, const char *pu
 	json_object_object_add(env, "user_openid", json_object_new_string(open_id));
 	/* content is a string holding JSON: receivers parse it twice */
 	json_object_object_add(env, "content",
-			       json_object_new_string(json_object_to_json_string_ext(content, flags)));
+			       json_object_new_string(inner));
 	e->body = xstrdup(json_object_to_json_string_ext(env, flags));
 	json_object_put(env);
+	record(e, inner);
 	json_object_put(content);
-	record(e);
 	if (!G.rt.webhook_url[0]) {
 		/* no receiver configured: the event still shows in /_emulator/state */
 		free(e->body);

@@ -44,6 +44,10 @@ static const struct setting settings[] = {
 	{ "worker_metrics_file",  C_STR,   O(worker_metrics_file),  0, 4096, "", 0 },
 	{ "tiktok_rate_window_sec", C_INT, O(tiktok_rate_window_sec), 1, 3600, "60", 0 },
 	{ "page_size",            C_INT,   O(page_size),            1, 500,  "50", 0 },
+	{ "migrate_lock_timeout_ms", C_INT, O(migrate_lock_timeout_ms), 0, 3600000, "5000", 0 },
+	{ "migrate_statement_timeout_ms", C_INT, O(migrate_statement_timeout_ms), 0, 86400000, "1800000", 0 },
+	{ "tiktok_page_timeout_ms", C_INT, O(tiktok_page_timeout_ms), 100, 30000, "4000", 0 },
+	{ "tiktok_page_calls",    C_INT,   O(tiktok_page_calls),    1, 255,  "2", 0 },
 };
 
 static int decode_hex32(const char *s, unsigned char out[32])

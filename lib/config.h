@@ -63,6 +63,10 @@ struct config {
 	int64_t worker_status_poll_sec; /* first status/fetch interval while TikTok processes */
 	int64_t tiktok_rate_window_sec; /* TikTok's per-minute limits' window (tests shorten it) */
 	int64_t page_size;
+	int64_t migrate_lock_timeout_ms;      /* `langflix migrate`: wait this long for a lock, then fail */
+	int64_t migrate_statement_timeout_ms; /* and this long for one statement; 0 = no limit */
+	int64_t tiktok_page_timeout_ms;       /* a TikTok call made while a page waits: its deadline */
+	int64_t tiktok_page_calls;            /* at most this many of those calls at once */
 };
 
 /* Defaults, then the file (if path is not NULL), then the environment.

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,43 @@
 #define DEFAULT_TIMEOUT_SEC 30L
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+/* tiktok_limit_waiting_calls(): written once at start-up, then read only;
+ * waiting_now counts the calls in flight. 0 = no limit (the worker). */
+static int waiting_max;
+static long waiting_deadline_ms;
+static atomic_int waiting_now;
+
+void tiktok_limit_waiting_calls(int max_at_once, long deadline_ms)
+{
+	waiting_max = max_at_once > 0 ? max_at_once : 1;
+	waiting_deadline_ms = deadline_ms > 0 ? deadline_ms : 1;
+}
+
+/* A place among the calls allowed at once: 1 taken (or no limit), 0 none free. */
+static int waiting_enter(void)
+{
+	if (!waiting_max)
+		return 1;
+	if (atomic_fetch_add(&waiting_now, 1) < waiting_max)
+		return 1;
+	atomic_fetch_sub(&waiting_now, 1);
+	return 0;
+}
+
+static void waiting_leave(void)
+{
+	if (waiting_max)
+		atomic_fetch_sub(&waiting_now, 1);
+}
+
+/* The whole call's limit in ms: the client's, cut to the deadline. */
+static long call_timeout_ms(long timeout_sec)
+{
+	long ms = (timeout_sec > 0 ? timeout_sec : DEFAULT_TIMEOUT_SEC) * 1000L;
+
+	return waiting_max && waiting_deadline_ms < ms ? waiting_deadline_ms : ms;
+}
 
 static void curl_init_once(void)
 {
@@ -171,11 +209,20 @@ int tiktok_call(const struct tiktok_client *c, const char *method, const char *e
 	CURLcode cc;
 	int rc = -1;
 
+	long limit_ms = call_timeout_ms(timeout_sec);
+
 	tiktok_result_free(out);
 	tiktok_result_init(out);
+	if (!waiting_enter()) {
+		out->outcome = TT_NETWORK;
+		out->slow = 1;
+		copy(out->message, sizeof(out->message), "too many calls are waiting for TikTok already");
+		return -1;
+	}
 	pthread_once(&curl_once, curl_init_once);
 	curl = curl_easy_init();
 	if (!curl) {
+		waiting_leave();
 		out->outcome = TT_NETWORK;
 		copy(out->message, sizeof(out->message), "could not start an HTTP client");
 		return -1;
@@ -185,8 +232,9 @@ int tiktok_call(const struct tiktok_client *c, const char *method, const char *e
 		buf_printf(&url, "?%s", query);
 	curl_easy_setopt(curl, CURLOPT_URL, buf_cstr(&url));
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);           /* threads: no SIGALRM */
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_SEC);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_sec > 0 ? timeout_sec : DEFAULT_TIMEOUT_SEC);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+			 limit_ms < CONNECT_TIMEOUT_SEC * 1000L ? limit_ms : CONNECT_TIMEOUT_SEC * 1000L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, limit_ms);
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);     /* an API answer, never a redirect */
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -217,10 +265,12 @@ int tiktok_call(const struct tiktok_client *c, const char *method, const char *e
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
 
 	cc = curl_easy_perform(curl);
+	waiting_leave();
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->http_status);
 	if (cc != CURLE_OK && !sink.overflow) {
 		out->outcome = TT_NETWORK;
 		out->http_status = 0;
+		out->slow = waiting_max && cc == CURLE_OPERATION_TIMEDOUT;
 		copy(out->message, sizeof(out->message), curl_easy_strerror(cc));
 		goto done;
 	}

@@ -43,6 +43,9 @@ struct tiktok_result {
 	char message[256];           /* error_description / error.message (TikTok's words) */
 	char log_id[128];            /* TikTok's log_id: safe to log, quote it to TikTok */
 	struct json_object *json;    /* the parsed body (owned), NULL when none */
+	int slow;                    /* TT_NETWORK because TikTok was too slow for a waiting
+				      * page: the deadline passed, or the calls allowed at once
+				      * were all waiting already (tiktok_limit_waiting_calls) */
 };
 
 void tiktok_result_init(struct tiktok_result *r);
@@ -67,6 +70,16 @@ void tiktok_api_url(const struct tiktok_client *c, const char *endpoint, struct 
 int tiktok_call(const struct tiktok_client *c, const char *method, const char *endpoint,
 		const char *query, const char *bearer, const char *content_type, const char *body,
 		struct tiktok_result *out);
+
+/* Calls made while a person waits for a page (the app's request threads).
+ * Called once at start-up, before any call: from then on every
+ * tiktok_call() of the process ends after deadline_ms at the latest, and
+ * at most max_at_once of them wait on TikTok together; one more answers
+ * at once without calling (TT_NETWORK, slow = 1). So a slow TikTok holds at
+ * most max_at_once request threads, each for deadline_ms, and the others
+ * keep serving pages. The worker does not call this: its calls keep the
+ * timeouts its clients ask for. */
+void tiktok_limit_waiting_calls(int max_at_once, long deadline_ms);
 
 /* ---- OAuth (tiktok-api.md §1.2–1.7) ---- */
 

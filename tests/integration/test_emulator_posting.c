@@ -340,7 +340,11 @@ static void daily_cap_and_pending_inbox_limits(void **state)
 	assert_int_equal(st, 403);
 	assert_string_equal(emu_str(o, "error.code"), "spam_risk_too_many_pending_share");
 	json_object_put(o);
-	emu_assert_no_violations(&E);
+	/* an init refused by a cap is a plan that broke TikTok's limits: recorded
+	 * (creator_info's HTTP 200 answer is how to learn it, and is not) */
+	assert_int_equal(emu_violations(&E, "spam_risk_too_many_posts"), 2);
+	assert_int_equal(emu_violations(&E, "spam_risk_too_many_pending_share"), 1);
+	assert_int_equal(emu_violations(&E, NULL), 3);
 }
 
 static void rate_limits_answer_429_and_are_recorded(void **state)

@@ -1,0 +1,167 @@
+/* Integration tests: the data the dashboard reads without counting or
+ * scanning (issue 14, issue 15 item 9):
+ *   - video_counts (sql/013) stays exact through inserts, updates of ready
+ *     and missing, and deletes: it always equals a real count;
+ *   - the search expression the dashboard uses is served by the pg_trgm
+ *     index (sql/012), and searching finds a video by any of its seven
+ *     columns, case-insensitively, but never across two columns. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "testlib.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static PGconn *dbc;
+
+static void exec_ok(const char *sql)
+{
+	PGresult *r = PQexec(dbc, sql);
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(dbc));
+	PQclear(r);
+}
+
+static void counts_match_reality(void)
+{
+	long long total = t_db_num(dbc, "SELECT total FROM video_counts", 0, NULL);
+	long long ready = t_db_num(dbc, "SELECT ready FROM video_counts", 0, NULL);
+
+	assert_int_equal(total, t_db_num(dbc, "SELECT count(*) FROM videos", 0, NULL));
+	assert_int_equal(ready, t_db_num(dbc, "SELECT count(*) FROM videos WHERE ready AND NOT missing",
+					 0, NULL));
+}
+
+static void counts_follow_every_write(void **state)
+{
+	long long total0, ready0;
+
+	(void)state;
+	counts_match_reality();
+	total0 = t_db_num(dbc, "SELECT total FROM video_counts", 0, NULL);
+	ready0 = t_db_num(dbc, "SELECT ready FROM video_counts", 0, NULL);
+	exec_ok("INSERT INTO videos (path, size_bytes, mtime, ready) VALUES"
+		" ('counts/a.mp4', 1, 0, true), ('counts/b.mp4', 1, 0, true), ('counts/c.mp4', 1, 0, false)");
+	assert_int_equal(t_db_num(dbc, "SELECT total FROM video_counts", 0, NULL), total0 + 3);
+	assert_int_equal(t_db_num(dbc, "SELECT ready FROM video_counts", 0, NULL), ready0 + 2);
+	exec_ok("UPDATE videos SET ready = false WHERE path = 'counts/a.mp4'");
+	exec_ok("UPDATE videos SET ready = true WHERE path = 'counts/c.mp4'");
+	exec_ok("UPDATE videos SET missing = true WHERE path = 'counts/b.mp4'");
+	exec_ok("UPDATE videos SET title = 'renamed' WHERE path LIKE 'counts/%'");   /* no change */
+	assert_int_equal(t_db_num(dbc, "SELECT ready FROM video_counts", 0, NULL), ready0 + 1);
+	counts_match_reality();
+	exec_ok("DELETE FROM videos WHERE path IN ('counts/b.mp4', 'counts/c.mp4')");
+	assert_int_equal(t_db_num(dbc, "SELECT total FROM video_counts", 0, NULL), total0 + 1);
+	assert_int_equal(t_db_num(dbc, "SELECT ready FROM video_counts", 0, NULL), ready0);
+	/* a rolled-back write leaves the numbers as they were */
+	exec_ok("BEGIN");
+	exec_ok("INSERT INTO videos (path, size_bytes, mtime, ready) VALUES ('counts/d.mp4', 1, 0, true)");
+	exec_ok("ROLLBACK");
+	counts_match_reality();
+	exec_ok("DELETE FROM videos WHERE path LIKE 'counts/%'");
+	counts_match_reality();
+}
+
+static void search_is_indexed(void **state)
+{
+	PGresult *r;
+	struct buf plan = BUF_INIT;
+
+	(void)state;
+	exec_ok("SET enable_seqscan = off");
+	r = PQexec(dbc, "EXPLAIN SELECT count(*) FROM videos v WHERE videos_search_text(v.title,"
+			" v.title_translation, v.expression, v.expression_translation, v.show_name, v.path,"
+			" v.keywords) ILIKE '%harvey%'");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	for (int i = 0; i < PQntuples(r); i++) {
+		buf_puts(&plan, PQgetvalue(r, i, 0));
+		buf_putc(&plan, '\n');
+	}
+	PQclear(r);
+	exec_ok("RESET enable_seqscan");
+	t_contains(plan.data, "videos_search_trgm_idx");
+	buf_free(&plan);
+}
+
+static void search_finds_each_column(void **state)
+{
+	char name[64], *id, *shown;
+	struct tclient *c = tc_new();
+	struct tresp r;
+	char *csrf, *body;
+	static const char *const finds[] = {
+		"/?q=QUOKKA+title", "/?q=quokka+translation", "/?q=QUOKKA-EXPR", "/?q=quokka-meaning",
+		"/?q=Quokka+Show", "/?q=quokka-path", "/?q=quokka+keyword",
+	};
+
+	(void)state;
+	snprintf(name, sizeof(name), "libdata%d", (int)getpid());
+	assert_int_equal(t_user_add(name, "library-data-password"), 0);
+	assert_int_equal(tc_get(c, "/login", &r), 0);
+	csrf = tc_extract_csrf(r.body.data);
+	tresp_free(&r);
+	body = t_printf("csrf=%s&name=%s&password=library-data-password", csrf, name);
+	assert_int_equal(tc_post_form(c, "/login", body, &r), 0);
+	assert_int_equal(r.status, 303);
+	tresp_free(&r);
+	free(body);
+	free(csrf);
+	id = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, title_translation, expression,"
+		" expression_translation, show_name, keywords, ready) VALUES ('lib/quokka-path.mp4', 1, 0,"
+		" 'Quokka title', 'Quokka translation', 'quokka-expr', 'quokka-meaning', 'quokka show',"
+		" '{quokka keyword,other}', true) RETURNING id", 0, NULL);
+	assert_non_null(id);
+	shown = t_printf("/videos/%s/file", id);
+	for (size_t i = 0; i < sizeof(finds) / sizeof(*finds); i++) {
+		assert_int_equal(tc_get(c, finds[i], &r), 0);
+		assert_int_equal(r.status, 200);
+		if (!strstr(r.body.data, shown)) {
+			tresp_free(&r);
+			fail_msg("%s did not find the video", finds[i]);
+		}
+		tresp_free(&r);
+	}
+	/* the end of one column and the start of the next is no match, not
+	 * even with a line break in the term */
+	assert_int_equal(tc_get(c, "/?q=title+Quokka", &r), 0);
+	t_lacks(r.body.data, shown);
+	tresp_free(&r);
+	assert_int_equal(tc_get(c, "/?q=title%0AQuokka", &r), 0);
+	t_lacks(r.body.data, shown);
+	tresp_free(&r);
+	exec_ok("DELETE FROM videos WHERE path = 'lib/quokka-path.mp4'");
+	tc_free(c);
+	free(shown);
+	free(id);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	dbc = t_db();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	PQfinish(dbc);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(counts_follow_every_write),
+		cmocka_unit_test(search_is_indexed),
+		cmocka_unit_test(search_finds_each_column),
+	};
+	return cmocka_run_group_tests_name("library_data", tests, setup, teardown);
+}
