@@ -65,24 +65,16 @@ static int not_configured(struct request *req)
  * dashboard when the flow started without one (Reconnect). */
 static const char *return_path(struct request *req, int64_t video_id)
 {
-	char *p;
-
 	if (video_id <= 0)
 		return "/";
-	p = arena_alloc(&req->arena, 48);
-	snprintf(p, 48, "/videos/%lld/tiktok", (long long)video_id);
-	return p;
+	return arena_printf(&req->arena, "/videos/%lld/tiktok", (long long)video_id);
 }
 
 static const char *start_path(struct request *req, int64_t video_id)
 {
-	char *p;
-
 	if (video_id <= 0)
 		return "/auth/tiktok/start";
-	p = arena_alloc(&req->arena, 48);
-	snprintf(p, 48, "/auth/tiktok/start?video=%lld", (long long)video_id);
-	return p;
+	return arena_printf(&req->arena, "/auth/tiktok/start?video=%lld", (long long)video_id);
 }
 
 /* Whether TikTok's words are about PKCE. */

@@ -170,14 +170,17 @@ out:
 	return rc;
 }
 
-/* The session's limits for every statement that follows. */
+/* The session's limits for every statement that follows (SET, with the
+ * numbers as parameters: set_config(..., false) is SET for the session;
+ * a bare number is milliseconds). */
+static const struct db_stmt q_timeouts = { "migrate_timeouts",
+	"SELECT set_config('lock_timeout', $1::bigint::text, false),"
+	"       set_config('statement_timeout', $2::bigint::text, false)" };
+
 static int set_timeouts(const struct config *cfg, struct db *db)
 {
-	char sql[128];
-
-	snprintf(sql, sizeof(sql), "SET lock_timeout = %lld; SET statement_timeout = %lld",
-		 (long long)cfg->migrate_lock_timeout_ms, (long long)cfg->migrate_statement_timeout_ms);
-	return db_simple(db, sql);
+	return db_command(db, &q_timeouts, DB_PARAMS(DB_INT(cfg->migrate_lock_timeout_ms),
+						     DB_INT(cfg->migrate_statement_timeout_ms))) < 0 ? -1 : 0;
 }
 
 /* The migration files in dir, sorted; -1 when dir cannot be read. */

@@ -84,6 +84,19 @@ long url_decode(char *s, size_t n, int plus_space)
 	return (long)o;
 }
 
+void json_string_array(struct buf *out, char *const *items, size_t n)
+{
+	buf_putc(out, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_putc(out, ',');
+		buf_putc(out, '"');
+		json_escape(out, items[i]);
+		buf_putc(out, '"');
+	}
+	buf_putc(out, ']');
+}
+
 void json_escape(struct buf *out, const char *s)
 {
 	for (; *s; s++) {

@@ -20,5 +20,7 @@ void json_escape(struct buf *out, const char *s);
  * value from TikTok or a file name can neither move the cursor nor fake
  * a line. */
 void terminal_text(struct buf *out, const char *s);
+/* ["a","b"]: n strings as a JSON array, appended to out. */
+void json_string_array(struct buf *out, char *const *items, size_t n);
 
 #endif

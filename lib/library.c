@@ -500,25 +500,12 @@ static void visit_links(struct walk *w)
 	}
 }
 
-static void seen_json(const struct walk *w, struct buf *out)
-{
-	buf_putc(out, '[');
-	for (size_t i = 0; i < w->nseen; i++) {
-		if (i)
-			buf_putc(out, ',');
-		buf_putc(out, '"');
-		json_escape(out, w->seen[i]);
-		buf_putc(out, '"');
-	}
-	buf_putc(out, ']');
-}
-
 static int mark_missing(struct walk *w, const char *rel_dir)
 {
 	struct buf seen = BUF_INIT;
 	PGresult *r;
 
-	seen_json(w, &seen);
+	json_string_array(&seen, w->seen, w->nseen);
 	if (w->unreadable.len == 0)
 		buf_putc(&w->unreadable, '[');
 	buf_putc(&w->unreadable, ']');

@@ -247,15 +247,7 @@ int sidecar_find(const char *video_path, char *out, size_t outlen)
 
 void sidecar_keywords_json(const struct sidecar *sc, struct buf *out)
 {
-	buf_putc(out, '[');
-	for (size_t i = 0; i < sc->nkeywords; i++) {
-		if (i)
-			buf_putc(out, ',');
-		buf_putc(out, '"');
-		json_escape(out, sc->keywords[i]);
-		buf_putc(out, '"');
-	}
-	buf_putc(out, ']');
+	json_string_array(out, sc->keywords, sc->nkeywords);
 }
 
 void sidecar_free(struct sidecar *sc)

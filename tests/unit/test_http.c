@@ -136,6 +136,12 @@ static void escaping(void **state)
 	buf_reset(&b);
 	json_escape(&b, "q\"\\\n\x01");
 	assert_string_equal(b.data, "q\\\"\\\\\\n\\u0001");
+	buf_reset(&b);
+	json_string_array(&b, (char *[]){ "a", "b\"c" }, 2);
+	assert_string_equal(b.data, "[\"a\",\"b\\\"c\"]");
+	buf_reset(&b);
+	json_string_array(&b, NULL, 0);
+	assert_string_equal(b.data, "[]");
 	buf_free(&b);
 }
 
