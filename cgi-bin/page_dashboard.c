@@ -17,19 +17,37 @@
 	"videos_search_text(v.title, v.title_translation, v.expression, v.expression_translation," \
 	"                   v.show_name, v.path, v.keywords)"
 
-/* One page of videos with their latest job (videos.last_job_id is kept
- * current by a trigger, sql/005); $1 limit, $2 offset, $3 the pattern. */
+/* The viewer: a one-row relation "viewer" (viewer.id is users.id), so the
+ * filters' conditions name the viewer the same way in every statement. */
+#define VIEWER(param) "CROSS JOIN (SELECT " param "::bigint AS id) viewer "
+
+/* The viewer's own latest job of the video: another user's job outcome
+ * (account, link, reason, even that it failed) is theirs alone. */
+#define VIEWERS_LATEST_JOB \
+	"(SELECT m.state, m.post_url, m.fail_reason, m.id FROM upload_jobs m" \
+	"  WHERE m.video_id = v.id AND m.user_id = viewer.id ORDER BY m.id DESC LIMIT 1)"
+
+/* Whether the video was posted (a published or inboxed job) by anyone, or
+ * by another user than the viewer: all that others may learn of a job. */
+#define POSTED_WHERE(who) \
+	"EXISTS (SELECT 1 FROM upload_jobs p WHERE p.video_id = v.id" who \
+	"        AND p.state IN ('published', 'inboxed'))"
+#define POSTED_BY_ANYONE POSTED_WHERE("")
+#define POSTED_BY_OTHERS POSTED_WHERE(" AND p.user_id <> viewer.id")
+
+/* One page of videos with the viewer's latest job of each and whether
+ * another user posted it; $1 limit, $2 offset, $3 the viewer, $4 the pattern. */
 #define ROWS_SQL(where) \
 	"SELECT v.id, v.path, v.size_bytes, v.duration_ms, v.width, v.height, v.fps," \
 	"       v.video_codec, v.container, v.expression, v.expression_translation, v.title," \
 	"       v.title_translation, array_to_json(v.keywords)::text AS keywords_json, v.language," \
 	"       v.learn_language, v.show_name, v.episode, v.ready, v.not_ready_reason, v.missing," \
 	"       j.state AS job_state, j.post_url, j.fail_reason, j.id AS job_id," \
-	"       j.user_id AS job_user_id " \
-	"FROM videos v LEFT JOIN upload_jobs j ON j.id = v.last_job_id " \
+	"       " POSTED_BY_OTHERS " AS posted_by_other " \
+	"FROM videos v " VIEWER("$3") "LEFT JOIN LATERAL " VIEWERS_LATEST_JOB " j ON true " \
 	"WHERE " where " ORDER BY v.id DESC LIMIT $1 OFFSET $2"
-/* The videos a search or filter matches; $1 the pattern. */
-#define COUNT_SQL(where) "SELECT count(*) AS matches FROM videos v WHERE " where
+/* The videos a search or filter matches; $1 the viewer, $2 the pattern. */
+#define COUNT_SQL(where) "SELECT count(*) AS matches FROM videos v " VIEWER("$1") "WHERE " where
 
 /* One statement per filter, with and without a search, rather than one
  * with "$1 = '' OR ...": a generic plan of that could use no index. */
@@ -40,16 +58,17 @@ struct filter {
 
 #define FILTER(name, label, cond) { name, label, \
 	{ "dashboard_rows_" name, ROWS_SQL(cond) }, \
-	{ "dashboard_rows_q_" name, ROWS_SQL(SEARCH_TEXT " ILIKE $3 AND " cond) }, \
+	{ "dashboard_rows_q_" name, ROWS_SQL(SEARCH_TEXT " ILIKE $4 AND " cond) }, \
 	{ "dashboard_count_" name, COUNT_SQL(cond) }, \
-	{ "dashboard_count_q_" name, COUNT_SQL(SEARCH_TEXT " ILIKE $1 AND " cond) } }
+	{ "dashboard_count_q_" name, COUNT_SQL(SEARCH_TEXT " ILIKE $2 AND " cond) } }
 
 static const struct filter filters[] = {
 	FILTER("all", "All", "true"),
 	FILTER("ready", "Ready", "v.ready AND NOT v.missing"),
 	FILTER("not_ready", "Not ready", "(NOT v.ready OR v.missing)"),
-	FILTER("posted", "Posted", "v.tiktok_state IN ('published', 'inboxed')"),
-	FILTER("failed", "Failed", "v.tiktok_state = 'failed'"),
+	/* posted by anyone (that much is shared); failed: the viewer's own */
+	FILTER("posted", "Posted", POSTED_BY_ANYONE),
+	FILTER("failed", "Failed", "coalesce((SELECT l.state = 'failed' FROM " VIEWERS_LATEST_JOB " l), false)"),
 };
 
 /* The library's numbers, kept by triggers (sql/013): no count per view. */
@@ -102,7 +121,7 @@ static void format_duration(char *out, size_t n, long long ms)
 	snprintf(out, n, "%lld:%02lld", s / 60, s % 60);
 }
 
-static struct json_object *video_row(PGresult *r, int i, int64_t user_id)
+static struct json_object *video_row(PGresult *r, int i)
 {
 	struct json_object *v = json_object_new_object(), *kw;
 	char tmp[64];
@@ -145,16 +164,17 @@ static struct json_object *video_row(PGresult *r, int i, int64_t user_id)
 	ctx_add_str(v, "not_ready_reason", db_get(r, i, "not_ready_reason"));
 	json_object_object_add(v, "missing", json_object_new_boolean(db_get_bool(r, i, "missing")));
 	if ((s = db_get(r, i, "job_state"))) {
+		/* the viewer's own job (the query returns no other's) */
 		struct json_object *job = json_object_new_object();
 		ctx_add_str(job, "state", s);
 		ctx_add_str(job, "label", job_state_label(s));
 		ctx_add_str(job, "post_url", db_get(r, i, "post_url"));
 		ctx_add_str(job, "fail_reason", db_get(r, i, "fail_reason"));
 		ctx_add_str(job, "id", db_get(r, i, "job_id"));   /* the job page: progress, timeline, outcome */
-		/* the library is shared, job pages are their owner's: link only those */
-		json_object_object_add(job, "mine", json_object_new_boolean(db_get_int(r, i, "job_user_id") == user_id));
 		json_object_object_add(v, "job", job);
 	}
+	/* the library is shared: others learn only that someone posted it */
+	json_object_object_add(v, "posted_by_other", json_object_new_boolean(db_get_bool(r, i, "posted_by_other")));
 	return v;
 }
 
@@ -232,8 +252,8 @@ static int64_t count_matches(struct page *pg, const struct filter *f, const char
 		return ready;
 	if (!*pattern && !strcmp(f->name, "not_ready"))
 		return total - ready;
-	r = *pattern ? db_query(pg->db, &f->count_search, DB_PARAMS(DB_TEXT(pattern)))
-		     : db_query(pg->db, &f->count, 0, NULL);
+	r = *pattern ? db_query(pg->db, &f->count_search, DB_PARAMS(DB_INT(pg->user_id), DB_TEXT(pattern)))
+		     : db_query(pg->db, &f->count, DB_PARAMS(DB_INT(pg->user_id)));
 	if (!r)
 		return -1;
 	n = db_get_int(r, 0, "matches");
@@ -260,8 +280,10 @@ int page_dashboard(struct request *req)
 	if (kv_get(&req->query, "page") && parse_int64(kv_get(&req->query, "page"), 1, 1000000, &page) < 0)
 		page = 1;
 	r = *pattern ? db_query(pg->db, &f->rows_search,
-				DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size), DB_TEXT(pattern)))
-		     : db_query(pg->db, &f->rows, DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size)));
+				DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size), DB_INT(pg->user_id),
+					  DB_TEXT(pattern)))
+		     : db_query(pg->db, &f->rows,
+				DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size), DB_INT(pg->user_id)));
 	if (!r)
 		return -1;
 	t = db_query(pg->db, &q_library_counts, 0, NULL);
@@ -286,7 +308,7 @@ int page_dashboard(struct request *req)
 	videos = json_object_new_array();
 	n = PQntuples(r);
 	for (int i = 0; i < n; i++)
-		json_object_array_add(videos, video_row(r, i, pg->user_id));
+		json_object_array_add(videos, video_row(r, i));
 	json_object_object_add(ctx, "videos", videos);
 	json_object_object_add(ctx, "has_videos", json_object_new_boolean(n > 0));
 	json_object_object_add(ctx, "library_empty", json_object_new_boolean(total == 0));

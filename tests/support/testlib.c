@@ -295,6 +295,11 @@ int tc_post_form(struct tclient *c, const char *path, const char *form, struct t
 	return tc_request(c, "POST", path, hdr, form, strlen(form), out);
 }
 
+void tc_set_source(struct tclient *c, const char *addr)
+{
+	curl_easy_setopt(c->curl, CURLOPT_INTERFACE, addr);
+}
+
 /* ---- cookies --------------------------------------------------------------------- */
 
 void tc_set_cookie(struct tclient *c, const char *name_value)
@@ -464,4 +469,30 @@ void t_lacks(const char *hay, const char *needle)
 {
 	if (strstr(hay, needle))
 		fail_msg("did not expect \"%s\"", needle);
+}
+
+/* ---- the stack's app with other settings ------------------------------------- */
+
+int t_app_restart(const char *settings)
+{
+	const char *conf = t_env("LF_CONFIG"), *var = t_env("LF_VAR");
+
+	/* the stack's own file is kept beside, so every restart starts from it */
+	if (t_sh("[ -f '%s.stack' ] || cp -p '%s' '%s.stack'", conf, conf, conf) != 0)
+		return -1;
+	if (settings) {
+		if (t_sh("cp -p '%s.stack' '%s' && printf '# t_app_restart\\n%%s\\n' '%s' >>'%s'", conf,
+			 conf, settings, conf) != 0)
+			return -1;
+	} else if (t_sh("cp -p '%s.stack' '%s'", conf, conf) != 0) {
+		return -1;
+	}
+	/* a clean stop (TERM); the stack's supervisor starts it again, which
+	 * writes a new pid file: wait for that, then for the site */
+	if (t_sh("old=$(cat '%s/run/app.pid') && kill -TERM \"$old\" && "
+		 "for i in $(seq 1 200); do new=$(cat '%s/run/app.pid' 2>/dev/null); "
+		 "[ -n \"$new\" ] && [ \"$new\" != \"$old\" ] && kill -0 \"$new\" 2>/dev/null && exit 0; "
+		 "sleep 0.1; done; exit 1", var, var) != 0)
+		return -1;
+	return t_wait_http("/healthz", 200, 30000);
 }

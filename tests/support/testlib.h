@@ -52,6 +52,10 @@ int tc_post_form(struct tclient *c, const char *path, const char *form, struct t
 int tc_request(struct tclient *c, const char *method, const char *path,
 	       const char *const *headers, const void *body, size_t len, struct tresp *out);
 
+/* Connect from this local address (e.g. "127.0.0.2": every 127/8 address
+ * is this machine), so the site sees another client address. */
+void tc_set_source(struct tclient *c, const char *addr);
+
 /* Put "name=value" into the client's jar for the stack's host. */
 void tc_set_cookie(struct tclient *c, const char *name_value);
 /* The value of cookie `name` in the jar (malloc'd, caller frees) or NULL. */
@@ -98,5 +102,9 @@ void t_lacks(const char *hay, const char *needle);
 int t_wait_http(const char *path, long want_status, int timeout_ms);
 /* Create a dashboard user through `langflix user add` (password on stdin). */
 int t_user_add(const char *name, const char *password);
+/* Restart the stack's app with settings ("key = value" lines) after the
+ * stack's own configuration, or with that configuration alone (NULL); waits
+ * until the site answers again. 0, or -1 when it did not come back. */
+int t_app_restart(const char *settings);
 
 #endif
