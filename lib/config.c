@@ -54,6 +54,7 @@ static const struct setting settings[] = {
 	{ "migrate_statement_timeout_ms", C_INT, O(migrate_statement_timeout_ms), 0, 86400000, "1800000", 0 },
 	{ "tiktok_page_timeout_ms", C_INT, O(tiktok_page_timeout_ms), 100, 30000, "4000", 0 },
 	{ "tiktok_page_calls",    C_INT,   O(tiktok_page_calls),    1, 255,  "2", 0 },
+	{ "bench_floor",          C_BOOL,  O(bench_floor),          0, 1,    "false", 0 },
 };
 
 static int decode_hex32(const char *s, unsigned char out[32])

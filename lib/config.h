@@ -75,6 +75,7 @@ struct config {
 	int64_t migrate_statement_timeout_ms; /* and this long for one statement; 0 = no limit */
 	int64_t tiktok_page_timeout_ms;       /* a TikTok call made while a page waits: its deadline */
 	int64_t tiktok_page_calls;            /* at most this many of those calls at once */
+	int64_t bench_floor;                  /* GET /_bench/floor answers (make bench only) */
 };
 
 /* Defaults, then the file (if path is not NULL), then the environment.
