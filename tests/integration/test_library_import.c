@@ -165,7 +165,6 @@ static void second_import_changes_nothing(void **state)
 	char *before, *after;
 
 	(void)state;
-	assert_int_equal(import(&out, NULL, folder), 0);
 	before = video_value(db, "updated_at::text", "good.mp4");
 	assert_int_equal(import(&out, NULL, folder), 0);
 	has_line(out, "unchanged", "good.mp4 (ready)");
@@ -188,7 +187,6 @@ static void edited_sidecar_and_vanished_file_are_noticed(void **state)
 	PGconn *db = t_db();
 
 	(void)state;
-	assert_int_equal(import(&out, NULL, folder), 0);
 	write_file("slow.mp4.meta.json", "{\"title\": \"Now with a title\", \"shape\": 3}");
 	assert_int_equal(t_sh("rm '%s/%s/broken.mp4'", t_env("LF_MEDIA"), folder), 0);
 	assert_int_equal(import(&out, NULL, folder), 0);
@@ -230,11 +228,13 @@ static void bad_folders_and_settings_are_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(first_import_reports_every_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(second_import_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(edited_sidecar_and_vanished_file_are_noticed, setup, teardown),
-		cmocka_unit_test_setup_teardown(bad_folders_and_settings_are_refused, setup, teardown),
+		/* in this order: each run starts from what the one before left */
+		cmocka_unit_test(first_import_reports_every_file),
+		cmocka_unit_test(second_import_changes_nothing),
+		cmocka_unit_test(edited_sidecar_and_vanished_file_are_noticed),
+		cmocka_unit_test(bad_folders_and_settings_are_refused),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* one folder of files for the whole group: ffmpeg is the slow part */
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
