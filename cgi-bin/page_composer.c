@@ -535,7 +535,13 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	add_bool(form, "disclose_missing", f->commercial && !f->brand_organic && !f->brand_content);
 	add_bool(form, "consent_branded", f->commercial && f->brand_content);
 	add_bool(form, "is_aigc", f->is_aigc);
-	ctx_add_str(form, "cover_ms", f->cover_ms);
+	{
+		/* back into a number input only as a number: anything else is
+		 * invalid there (the error above the field says what was wrong) */
+		int64_t ms;
+		if (f->cover_ms && parse_int64(f->cover_ms, 0, INT64_MAX, &ms) == 0)
+			ctx_add_str(form, "cover_ms", f->cover_ms);
+	}
 	ctx_add_str(ctx, "music_url", MUSIC_URL);
 	ctx_add_str(ctx, "branded_url", BRANDED_URL);
 	ctx_add_str(ctx, "disclose_text", POST_RULES_DISCLOSE_TEXT);

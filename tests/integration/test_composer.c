@@ -417,6 +417,16 @@ static void rules_enforced_on_post(void **state)
 	form_post(&a, &f, "mode=direct&title=x&privacy=PUBLIC_TO_EVERYONE&cover_ms=30000", &r);
 	assert_int_equal(r.status, 422);
 	t_contains(r.body.data, "past the end of the video");
+	t_contains(r.body.data, "step=\"1\" inputmode=\"numeric\" value=\"30000\">");   /* a number: kept */
+	tresp_free(&r);
+	/* a cover time that is not a number: said so, and never echoed into the
+	 * number input (where it is invalid HTML) */
+	form_post(&a, &f, "mode=direct&title=x&privacy=PUBLIC_TO_EVERYONE&cover_ms=1.5s%22x", &r);
+	assert_int_equal(r.status, 422);
+	t_contains(r.body.data, "must be a whole number of milliseconds");
+	t_contains(r.body.data, "step=\"1\" inputmode=\"numeric\" value=\"\">");
+	t_lacks(r.body.data, "1.5s");
+	t_contains(r.body.data, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\">");
 	tresp_free(&r);
 	/* an unknown mode */
 	form_post(&a, &f, "mode=later&title=x&privacy=PUBLIC_TO_EVERYONE", &r);

@@ -1279,8 +1279,8 @@ int main(void)
 		cmocka_unit_test(disconnect_revokes_and_fails_queued_jobs),
 		cmocka_unit_test(rekey_reseals_everything),
 		cmocka_unit_test(no_plaintext_tokens_anywhere),
-		/* last: restarting the app changes the timing of the tests after it
-		 * (the disconnect test races TikTok's authorization.removed webhook) */
+		/* last: these restart the app, so every test above runs on the
+		 * stack's own app as started */
 		cmocka_unit_test(pkce_error_names_the_setting),
 		cmocka_unit_test_setup_teardown(pkce_on_when_switched_on, pkce_on, pkce_back_to_default),
 	};
