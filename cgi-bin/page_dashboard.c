@@ -43,7 +43,9 @@
 	"       v.title_translation, array_to_string(v.keywords, E'\\x1f') AS keywords, v.language," \
 	"       v.learn_language, v.show_name, v.episode, v.ready, v.not_ready_reason, v.missing," \
 	"       j.state AS job_state, j.post_url, j.fail_reason, j.id AS job_id," \
-	"       " POSTED_BY_OTHERS " AS posted_by_other " \
+	"       " POSTED_BY_OTHERS " AS posted_by_other," \
+	"       (SELECT total FROM video_counts) AS library_total," \
+	"       (SELECT ready FROM video_counts) AS library_ready " \
 	"FROM videos v " VIEWER("$3") "LEFT JOIN LATERAL " VIEWERS_LATEST_JOB " j ON true " \
 	"WHERE " where " ORDER BY v.id DESC LIMIT $1 OFFSET $2"
 /* The videos a search or filter matches, counted up to a cap ($1 the cap,
@@ -78,7 +80,8 @@ static const struct filter filters[] = {
 	FILTER("failed", "Failed", "coalesce((SELECT l.state = 'failed' FROM " VIEWERS_LATEST_JOB " l), false)"),
 };
 
-/* The library's numbers, kept by triggers (sql/013): no count per view. */
+/* The library's numbers, kept by triggers (sql/013, 014): no count per
+ * view. The page's rows carry them too; this is for a page without rows. */
 static const struct db_stmt q_library_counts = { "dashboard_counts",
 	"SELECT total, ready FROM video_counts" };
 
@@ -234,76 +237,108 @@ static void keyword_item(const void *obj, size_t i, struct tmpl_value *out)
 
 static const struct tmpl_ops keywords_ops = { NULL, keyword_item };
 
-static int video_formatted(const struct row_ctx *rc, const char *name, struct tmpl_value *out)
+/* What a name of the video means; found by binary search (the template
+ * looks up some forty names per video, and a row of strcmp showed). */
+enum video_kind { V_TEXT, V_SIZE, V_DURATION, V_RESOLUTION, V_FPS, V_READY, V_MISSING,
+		  V_KEYWORDS, V_HAS_KEYWORDS, V_JOB, V_POSTED_BY_OTHER };
+
+struct video_name {
+	const char *name;
+	enum video_kind kind;
+	int col;                  /* V_TEXT */
+};
+
+static const struct video_name video_names[] = {   /* sorted by name (strcmp) */
+	{ "codec", V_TEXT, C_CODEC },
+	{ "container", V_TEXT, C_CONTAINER },
+	{ "duration", V_DURATION, 0 },
+	{ "episode", V_TEXT, C_EPISODE },
+	{ "expression", V_TEXT, C_EXPRESSION },
+	{ "expression_translation", V_TEXT, C_EXPRESSION_TR },
+	{ "fps", V_FPS, 0 },
+	{ "has_keywords", V_HAS_KEYWORDS, 0 },
+	{ "id", V_TEXT, C_ID },
+	{ "job", V_JOB, 0 },
+	{ "keywords", V_KEYWORDS, 0 },
+	{ "language", V_TEXT, C_LANGUAGE },
+	{ "learn_language", V_TEXT, C_LEARN },
+	{ "missing", V_MISSING, 0 },
+	{ "not_ready_reason", V_TEXT, C_NOT_READY },
+	{ "path", V_TEXT, C_PATH },
+	{ "posted_by_other", V_POSTED_BY_OTHER, 0 },   /* all others may learn of a job */
+	{ "ready", V_READY, 0 },
+	{ "resolution", V_RESOLUTION, 0 },
+	{ "show_name", V_TEXT, C_SHOW },
+	{ "size", V_SIZE, 0 },
+	{ "title", V_TEXT, C_TITLE },
+	{ "title_translation", V_TEXT, C_TITLE_TR },
+};
+
+static int by_video_name(const void *key, const void *entry)
+{
+	return strcmp(key, ((const struct video_name *)entry)->name);
+}
+
+static int video_formatted(const struct row_ctx *rc, enum video_kind kind, struct tmpl_value *out)
 {
 	char tmp[64];
 
-	if (!strcmp(name, "size")) {
+	switch (kind) {
+	case V_SIZE:
 		format_size(tmp, sizeof(tmp), num_col(rc, C_SIZE));
-		return arena_text(rc, tmp, out);
-	}
-	if (!strcmp(name, "duration")) {
+		break;
+	case V_DURATION:
 		if (is_null(rc, C_DURATION))
 			return 0;
 		format_duration(tmp, sizeof(tmp), num_col(rc, C_DURATION));
-		return arena_text(rc, tmp, out);
-	}
-	if (!strcmp(name, "resolution")) {
+		break;
+	case V_RESOLUTION:
 		if (is_null(rc, C_WIDTH) || is_null(rc, C_HEIGHT))
 			return 0;
 		snprintf(tmp, sizeof(tmp), "%lld×%lld", num_col(rc, C_WIDTH), num_col(rc, C_HEIGHT));
-		return arena_text(rc, tmp, out);
-	}
-	if (!strcmp(name, "fps")) {
+		break;
+	default:   /* V_FPS */
 		if (is_null(rc, C_FPS))
 			return 0;
 		snprintf(tmp, sizeof(tmp), "%.4g fps",
 			 strtod(PQgetvalue(rc->rows->r, rc->i, rc->rows->col[C_FPS]), NULL));
-		return arena_text(rc, tmp, out);
+		break;
 	}
-	return -1;
+	return arena_text(rc, tmp, out);
 }
-
-/* The template's names for the plain text columns. */
-static const struct { const char *name; int col; } video_texts[] = {
-	{ "id", C_ID }, { "path", C_PATH }, { "codec", C_CODEC }, { "container", C_CONTAINER },
-	{ "expression", C_EXPRESSION }, { "expression_translation", C_EXPRESSION_TR },
-	{ "title", C_TITLE }, { "title_translation", C_TITLE_TR }, { "language", C_LANGUAGE },
-	{ "learn_language", C_LEARN }, { "show_name", C_SHOW }, { "episode", C_EPISODE },
-	{ "not_ready_reason", C_NOT_READY },
-};
 
 static int video_get(const void *obj, const char *name, struct tmpl_value *out)
 {
 	const struct row_ctx *rc = obj;
-	int found;
+	const struct video_name *vn = bsearch(name, video_names, ARRAY_LEN(video_names),
+					      sizeof(video_names[0]), by_video_name);
 
-	for (size_t k = 0; k < ARRAY_LEN(video_texts); k++)
-		if (!strcmp(name, video_texts[k].name))
-			return text_col(rc, video_texts[k].col, out);
-	if ((found = video_formatted(rc, name, out)) >= 0)
-		return found;
-	if (!strcmp(name, "posted_by_other")) {   /* all others may learn of a job */
+	if (!vn)
+		return 0;
+	switch (vn->kind) {
+	case V_TEXT:
+		return text_col(rc, vn->col, out);
+	case V_READY:
+	case V_MISSING:
+		*out = tmpl_bool(bool_col(rc, vn->kind == V_READY ? C_READY : C_MISSING));
+		return 1;
+	case V_POSTED_BY_OTHER:
 		*out = tmpl_bool(bool_col(rc, C_POSTED_BY_OTHER));
 		return 1;
-	}
-	if (!strcmp(name, "ready") || !strcmp(name, "missing")) {
-		*out = tmpl_bool(bool_col(rc, name[0] == 'r' ? C_READY : C_MISSING));
-		return 1;
-	}
-	if (!strcmp(name, "keywords") || !strcmp(name, "has_keywords")) {
+	case V_KEYWORDS:
+	case V_HAS_KEYWORDS:
 		if (rc->nkeywords == 0)
 			return 0;
-		*out = name[0] == 'k' ? tmpl_list(&keywords_ops, rc, rc->nkeywords) : tmpl_bool(1);
+		*out = vn->kind == V_KEYWORDS ? tmpl_list(&keywords_ops, rc, rc->nkeywords) : tmpl_bool(1);
 		return 1;
-	}
-	if (!strcmp(name, "job")) {
+	case V_JOB:
 		if (is_null(rc, C_JOB_STATE))
 			return 0;
 		*out = tmpl_obj(&job_ops, rc);
 		return 1;
+	default:
+		return video_formatted(rc, vn->kind, out);
 	}
-	return 0;
 }
 
 static const struct tmpl_ops video_ops = { video_get, NULL };
@@ -488,16 +523,22 @@ int page_dashboard(struct request *req)
 				DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size), DB_INT(pg->user_id)));
 	if (!r)
 		return -1;
-	t = db_query(pg->db, &q_library_counts, 0, NULL);
-	if (!t) {
-		PQclear(r);
-		return -1;
+	if (PQntuples(r) > 0) {
+		/* the rows carry the library's numbers: no round trip for them */
+		total = db_get_int(r, 0, "library_total");
+		ready = db_get_int(r, 0, "library_ready");
+	} else {
+		t = db_query(pg->db, &q_library_counts, 0, NULL);
+		if (!t) {
+			PQclear(r);
+			return -1;
+		}
+		if (PQntuples(t) == 1) {
+			total = db_get_int(t, 0, "total");
+			ready = db_get_int(t, 0, "ready");
+		}
+		PQclear(t);
 	}
-	if (PQntuples(t) == 1) {
-		total = db_get_int(t, 0, "total");
-		ready = db_get_int(t, 0, "ready");
-	}
-	PQclear(t);
 	matches = count_matches(pg, f, pattern, total, ready);
 	accounts = matches < 0 ? NULL : accounts_for_page(req, 0, &naccounts);
 	if (!accounts) {

@@ -136,19 +136,20 @@ done
 curl -s -b "lf_session=$cookie2" "$base/" >"$ROOT/static/$STATIC_NAME"
 read -r rps mean p99 bad < <(wrk_run "$base/" "$cookie2" 1 4)
 row "another user's dashboard, c=4, unloaded" "$rps" "$mean" "$p99" "$bad" ""
-for term in clip-4242 small+talk; do
-	wrk -t1 -c8 -d"$((SECS + 2))s" -H "Cookie: lf_session=$cookie" "$base/?q=$term" >/dev/null 2>&1 &
+# TERM URL [cookie] → the figures of URL at c=4 while 8 searches for TERM run
+under_searches() {
+	local load
+	wrk -t1 -c8 -d"$((SECS + 2))s" -H "Cookie: lf_session=$cookie" "$base/?q=$1" >/dev/null 2>&1 &
 	load=$!
 	sleep 1
-	read -r rps mean p99 bad < <(wrk_run "$base/" "$cookie2" 1 4)
+	wrk_run "$2" "${3:-}" 1 4
 	wait "$load" || true
+}
+for term in clip-4242 small+talk; do
+	read -r rps mean p99 bad < <(under_searches "$term" "$base/" "$cookie2")
 	row "  same, 8 searches for '$term' running" "$rps" "$mean" "$p99" "$bad" "target p99 < 50 ms"
 done
-wrk -t1 -c8 -d"$((SECS + 2))s" -H "Cookie: lf_session=$cookie" "$base/?q=small+talk" >/dev/null 2>&1 &
-load=$!
-sleep 1
-read -r rps mean p99 bad < <(wrk_run "$base/static/$STATIC_NAME" "" 1 4)
-wait "$load" || true
+read -r rps mean p99 bad < <(under_searches small+talk "$base/static/$STATIC_NAME")
 row "  static file of its bytes, same load" "$rps" "$mean" "$p99" "$bad" "(reference)"
 
 echo
