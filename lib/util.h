@@ -20,4 +20,8 @@ int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* 1 when s is one or more ASCII digits and nothing else (ids TikTok sends
+ * as strings of digits). */
+int str_all_digits(const char *s);
+
 #endif
