@@ -57,7 +57,9 @@ struct json_object *page_context(struct request *req, const char *title);
 
 /* session.c */
 int session_load(struct request *req);
-int session_create(struct request *req, int64_t user_id);
+/* A fresh session for the user (a new identifier, a new CSRF token); the
+ * request carries it from now on (user_id, user_name, csrf). */
+int session_create(struct request *req, int64_t user_id, const char *user_name);
 void session_destroy(struct request *req);
 int csrf_check(struct request *req);
 

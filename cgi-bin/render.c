@@ -62,9 +62,14 @@ int render_error(struct request *req, int status, const char *title, const char 
 
 void redirect(struct request *req, int status, const char *location)
 {
-	/* a header value never carries a line break, whatever built it */
-	if (strpbrk(location, "\r\n"))
-		location = "/";
+	/* a header value never carries a control byte or a space, whatever
+	 * built it: browsers drop TABs and line breaks from a Location, which
+	 * turns "/\t/host" into the other site "//host" */
+	for (const char *p = location; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f) {
+			location = "/";
+			break;
+		}
 	req->status = status;
 	req_header(req, "Location: %s", location);
 	buf_reset(&req->out);

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "config.h"
 #include "log.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,9 @@ int main(int argc, char **argv)
 	char err[512];
 	int i = 1, rc;
 
+	/* no core dump ever holds a password, a token or the secret key */
+	if (process_protect_memory() < 0)
+		fprintf(stderr, "langflix: cannot switch core dumps off\n");
 	if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
 		cfgpath = argv[i + 1];
 		i += 2;

@@ -270,31 +270,37 @@ rollback:
 	return rc;
 }
 
-/* Revoke at TikTok with a valid access token, if one can be had. */
-static int revoke_account(struct db *db, const struct config *cfg, int64_t id, PGresult *row)
+/* A valid access token for the revoke call, if one can be had (tok stays
+ * empty otherwise). Read before the account is forgotten. */
+static void token_for_revoke(struct db *db, const struct config *cfg, int64_t id, PGresult *row,
+			     struct buf *tok)
+{
+	if (!strcmp(db_val(row, 0, 0), "connected")) {
+		if (accounts_access_token(db, cfg, id, tok) != ACC_OK)
+			buf_reset(tok);
+	} else if (db_val(row, 0, 1) && !strcmp(db_val(row, 0, 2), "t")) {
+		/* needs reconnect, but the access token still works: use it */
+		if (unseal(cfg->secret_key.bytes, id, db_val(row, 0, 1), tok) < 0)
+			buf_reset(tok);
+	}
+}
+
+/* Revoke at TikTok with the token read by token_for_revoke; wipes it. */
+static int revoke_account(const struct config *cfg, int64_t id, struct buf *tok)
 {
 	struct tiktok_client c;
 	struct tiktok_result res;
-	struct buf tok = BUF_INIT;
 	int ok = 0;
 
-	if (!strcmp(db_val(row, 0, 0), "connected")) {
-		if (accounts_access_token(db, cfg, id, &tok) != ACC_OK)
-			buf_reset(&tok);
-	} else if (db_val(row, 0, 1) && !strcmp(db_val(row, 0, 2), "t")) {
-		/* needs reconnect, but the access token still works: use it */
-		if (unseal(cfg->secret_key.bytes, id, db_val(row, 0, 1), &tok) < 0)
-			buf_reset(&tok);
-	}
-	if (!tok.len) {
+	if (!tok->len) {
 		log_warn("event=tiktok_revoke_skipped account_id=%lld why=%s", (long long)id,
 			 log_quote("no valid access token"));
-		accounts_wipe(&tok);
+		accounts_wipe(tok);
 		return 0;
 	}
 	tiktok_result_init(&res);
 	accounts_client(cfg, &c);
-	if (tiktok_revoke(&c, buf_cstr(&tok), &res) == 0) {
+	if (tiktok_revoke(&c, buf_cstr(tok), &res) == 0) {
 		ok = 1;
 		log_info("event=tiktok_revoke_ok account_id=%lld log_id=%s", (long long)id,
 			 log_quote(res.log_id));
@@ -303,17 +309,16 @@ static int revoke_account(struct db *db, const struct config *cfg, int64_t id, P
 			 log_quote(res.error), log_quote(res.log_id));
 	}
 	tiktok_result_free(&res);
-	accounts_wipe(&tok);
+	accounts_wipe(tok);
 	return ok;
 }
 
-int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id,
-			int64_t account_id, int *revoked, struct buf *name)
+int accounts_forget(struct db *db, const struct config *cfg, int64_t user_id, int64_t account_id,
+		    struct buf *name, struct buf *token)
 {
 	char sid[24], uid[24];
 	PGresult *r;
 
-	*revoked = 0;
 	snprintf(sid, sizeof(sid), "%lld", (long long)account_id);
 	snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
 	r = db_run(db, &q_owned, 2, (const char *[]){ sid, uid });
@@ -324,14 +329,24 @@ int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id
 		return ACC_NOT_FOUND;
 	}
 	if (cfg->secret_key.set)
-		*revoked = revoke_account(db, cfg, account_id, r);
+		token_for_revoke(db, cfg, account_id, r, token);
 	buf_puts(name, db_val(r, 0, 3));
 	PQclear(r);
-	if (db_exec(db, &q_forget, 2, (const char *[]){ sid, uid }) < 0)
+	if (db_exec(db, &q_forget, 2, (const char *[]){ sid, uid }) < 0) {
+		accounts_wipe(token);
 		return ACC_ERROR;
-	log_info("event=tiktok_account_disconnected account_id=%lld revoked=%d", (long long)account_id,
-		 *revoked);
+	}
 	return ACC_OK;
+}
+
+int accounts_revoke(const struct config *cfg, int64_t account_id, struct buf *token)
+{
+	int revoked = cfg->secret_key.set && token->len ? revoke_account(cfg, account_id, token) : 0;
+
+	accounts_wipe(token);
+	log_info("event=tiktok_account_disconnected account_id=%lld revoked=%d", (long long)account_id,
+		 revoked);
+	return revoked;
 }
 
 /* Re-seal one sealed value (NULL stays NULL) into out; out is "" for NULL. */

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "buf.h"
+#include "netaddr.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -14,6 +15,7 @@
 #define C_BOOL CONFIG_BOOL
 #define C_KEY32 CONFIG_KEY32
 #define C_LEVEL CONFIG_LEVEL
+#define C_ADDRS CONFIG_ADDRS
 #define setting config_setting
 
 #define O(f) offsetof(struct config, f)
@@ -36,7 +38,10 @@ static const struct setting settings[] = {
 	{ "session_ttl_sec",      C_INT,   O(session_ttl_sec),      60, 90 * 86400, "1209600", 0 },
 	{ "login_max_failures",   C_INT,   O(login_max_failures),   1, 1000, "5", 0 },
 	{ "login_window_sec",     C_INT,   O(login_window_sec),     1, 86400, "900", 0 },
+	{ "login_name_max_failures", C_INT, O(login_name_max_failures), 1, 100000, "50", 0 },
+	{ "login_name_max_delay_sec", C_INT, O(login_name_max_delay_sec), 1, 3600, "60", 0 },
 	{ "trust_remote_user",    C_BOOL,  O(trust_remote_user),    0, 1,    "false", 0 },
+	{ "trusted_proxies",      C_ADDRS, O(trusted_proxies),      0, 1024, "", 0 },
 	{ "worker_slots",         C_INT,   O(worker_slots),         1, 64,   "2", 0 },
 	{ "worker_poll_ms",       C_INT,   O(worker_poll_ms),       50, 600000, "5000", 0 },
 	{ "worker_lease_sec",     C_INT,   O(worker_lease_sec),     10, 3600, "60", 0 },
@@ -85,11 +90,17 @@ static int set_value(void *base, const struct setting *st, const char *val,
 	int64_t v;
 
 	switch (st->type) {
+	case C_ADDRS:
 	case C_STR: {
 		size_t n = strlen(val);
+		char bad[160];
 		if ((int64_t)n < st->min || (int64_t)n > st->max) {
 			snprintf(why, whylen, "%s must be %lld..%lld characters long", st->name,
 				 (long long)st->min, (long long)st->max);
+			return -1;
+		}
+		if (st->type == C_ADDRS && netaddr_list_valid(val, bad, sizeof(bad)) < 0) {
+			snprintf(why, whylen, "%s: %s", st->name, bad);
 			return -1;
 		}
 		free(*(char **)field);
@@ -238,7 +249,7 @@ void config_free_table(const struct setting *t, size_t n, void *base)
 {
 	for (size_t i = 0; i < n; i++) {
 		void *field = (char *)base + t[i].off;
-		if (t[i].type == C_STR || t[i].type == C_LEVEL) {
+		if (t[i].type == C_STR || t[i].type == C_LEVEL || t[i].type == C_ADDRS) {
 			free(*(char **)field);
 			*(char **)field = NULL;
 		} else if (t[i].type == C_KEY32) {

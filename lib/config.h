@@ -18,7 +18,9 @@ struct config_key32 {
 /* The generic, table-driven loader: any program describes its settings
  * as rows bound to offsets in its own struct (see the table in config.c
  * for the app's, emulator/ for the emulator's). */
-enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_BOOL, CONFIG_KEY32, CONFIG_LEVEL };
+/* CONFIG_ADDRS: a string holding IP addresses and networks (lib/netaddr.h),
+ * checked when loaded. */
+enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_BOOL, CONFIG_KEY32, CONFIG_LEVEL, CONFIG_ADDRS };
 
 struct config_setting {
 	const char *name;
@@ -55,7 +57,10 @@ struct config {
 	int64_t session_ttl_sec;
 	int64_t login_max_failures;
 	int64_t login_window_sec;
+	int64_t login_name_max_failures;   /* per name, all addresses: then growing delays */
+	int64_t login_name_max_delay_sec;  /* the longest of those delays */
 	int64_t trust_remote_user;
+	char *trusted_proxies;     /* addresses/CIDRs whose X-Forwarded-Proto counts; "" = none */
 	int64_t worker_slots;
 	int64_t worker_poll_ms;
 	char *worker_metrics_file;   /* Prometheus text the worker rewrites every 5 s; "" = none */

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static void oom(size_t n)
@@ -87,4 +89,28 @@ int str_all_digits(const char *s)
 		if (!isdigit((unsigned char)*s))
 			return 0;
 	return 1;
+}
+
+int process_protect_memory(void)
+{
+	struct rlimit none = { 0, 0 }, now;
+	int rc = 0;
+
+	/* already off (systemd's LimitCORE=0, whose units also forbid the
+	 * setrlimit call with SystemCallFilter=~@resources): nothing to do */
+	if (getrlimit(RLIMIT_CORE, &now) == 0 && now.rlim_cur == 0 && now.rlim_max == 0)
+		;
+	else if (setrlimit(RLIMIT_CORE, &none) != 0)
+		rc = -1;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		rc = -1;
+	return rc;
+}
+
+int process_memory_protected(void)
+{
+	struct rlimit lim;
+
+	return getrlimit(RLIMIT_CORE, &lim) == 0 && lim.rlim_cur == 0 && lim.rlim_max == 0 &&
+	       prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0;
 }

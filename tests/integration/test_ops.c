@@ -300,6 +300,38 @@ static void healthz_follows_the_database(void **state)
 	dbc = t_db();
 }
 
+/* A PostgreSQL restart closes every idle connection of the app's threads.
+ * The first request each thread serves afterwards must notice that before
+ * it runs a statement, and reconnect: no signed-in user gets a 503 for a
+ * database that is back. */
+static void pages_survive_a_database_restart(void **state)
+{
+	struct tconn acc;
+	struct tclient *user;
+	struct tresp r;
+	int refused = 0;
+
+	(void)state;
+	user = logged_in_with_account(&acc);
+	for (int i = 0; i < 40; i++) {   /* every request thread holds a connection */
+		assert_int_equal(tc_get(user, "/", &r), 0);
+		assert_int_equal(r.status, 200);
+		tresp_free(&r);
+	}
+	PQfinish(dbc);
+	assert_int_equal(t_sh("'%s' pg-stop >/dev/null 2>&1", t_env("LF_STACK")), 0);
+	assert_int_equal(t_sh("'%s' pg-start >/dev/null 2>&1", t_env("LF_STACK")), 0);
+	dbc = t_db();   /* pg-start returned once the server accepts connections */
+	for (int i = 0; i < 40; i++) {
+		assert_int_equal(tc_get(user, "/", &r), 0);
+		if (r.status != 200)
+			refused++;
+		tresp_free(&r);
+	}
+	assert_int_equal(refused, 0);
+	tc_free(user);
+}
+
 /* ---- the admin command ---- */
 
 /* Run `langflix ARGS` and capture stdout+stderr; the exit status. */
@@ -618,6 +650,7 @@ int main(void)
 		cmocka_unit_test(cli_prune_deletes_only_old_finished_rows),
 		cmocka_unit_test(app_takes_the_socket_from_systemd),
 		cmocka_unit_test(healthz_follows_the_database),
+		cmocka_unit_test(pages_survive_a_database_restart),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }

@@ -263,6 +263,11 @@ int tc_post_form(struct tclient *c, const char *path, const char *form, struct t
 	return tc_request(c, "POST", path, hdr, form, strlen(form), out);
 }
 
+void tc_set_source(struct tclient *c, const char *addr)
+{
+	curl_easy_setopt(c->curl, CURLOPT_INTERFACE, addr);
+}
+
 /* ---- cookies --------------------------------------------------------------------- */
 
 void tc_set_cookie(struct tclient *c, const char *name_value)

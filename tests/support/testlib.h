@@ -53,6 +53,10 @@ int tc_post_form(struct tclient *c, const char *path, const char *form, struct t
 int tc_request(struct tclient *c, const char *method, const char *path,
 	       const char *const *headers, const void *body, size_t len, struct tresp *out);
 
+/* Connect from this local address (e.g. "127.0.0.2": every 127/8 address
+ * is this machine), so the site sees another client address. */
+void tc_set_source(struct tclient *c, const char *addr);
+
 /* Put "name=value" into the client's jar for the stack's host. */
 void tc_set_cookie(struct tclient *c, const char *name_value);
 /* The value of cookie `name` in the jar (malloc'd, caller frees) or NULL. */
