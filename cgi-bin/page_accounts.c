@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Disconnect, then fail the account's queued jobs: they cannot start
- * without it. (Should the second step fail, a worker ends each of them
- * anyway when it finds the account disconnected.) */
+/* Forget the account, fail its queued jobs, then revoke at TikTok: in
+ * this order, so the authorization.removed webhook that answers the revoke
+ * finds nothing left to do (lib/accounts.h). */
 int page_account_disconnect(struct request *req)
 {
 	struct page *pg = page_of(req);
@@ -22,7 +22,7 @@ int page_account_disconnect(struct request *req)
 
 	if (id < 0)
 		return render_error(req, 404, "Account not found", "There is no such TikTok account.");
-	rc = accounts_disconnect(pg->db, &app.cfg, pg->user_id, id, &token, &name);
+	rc = accounts_forget(pg->db, &app.cfg, pg->user_id, id, &name, &token);
 	if (rc == ACC_NOT_FOUND) {
 		buf_free(&name);
 		return render_error(req, 404, "Account not found",
@@ -33,12 +33,13 @@ int page_account_disconnect(struct request *req)
 	failed = rc == ACC_OK ? jobs_fail_queued(pg->db, id, buf_cstr(&reason)) : -1;
 	buf_free(&name);
 	buf_free(&reason);
+	/* the account is forgotten either way: TikTok is told even when the jobs
+	 * could not be failed (a worker ends them when it finds the account gone) */
 	revoked = rc == ACC_OK ? accounts_revoke(&app.cfg, id, &token) : 0;
 	accounts_wipe(&token);
 	if (failed < 0)
 		return -1;
-	log_info("event=account_jobs_failed account_id=%lld jobs_failed=%d revoked=%d", (long long)id,
-		 failed, revoked);
+	log_info("event=account_jobs_failed account_id=%lld jobs_failed=%d", (long long)id, failed);
 	ctx = page_context(req, "TikTok account disconnected");
 	json_object_object_add(ctx, "revoked", json_object_new_boolean(revoked));
 	return render_page(req, 200, "oauth_disconnected", ctx);

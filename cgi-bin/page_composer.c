@@ -33,7 +33,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define POST_DAILY_CAP 15     /* "typically around 15/day" (tiktok-api.md §2.8) */
 #define MUSIC_URL "https://www.tiktok.com/legal/page/global/music-usage-confirmation/en"
 #define BRANDED_URL "https://www.tiktok.com/legal/page/global/bc-policy/en"
 
@@ -218,8 +217,8 @@ static int fetch_creator(struct request *req, struct composer *c)
 		goto out;
 	}
 	/* the same window as the worker's (configurable so tests can shorten it) */
-	rc = ratelimit_take(pg->db, c->account_id, "creator_info", RL_CREATOR_INFO_PER_MIN,
-			    (int)app.cfg.tiktok_rate_window_sec, &wait);
+	rc = ratelimit_take_kind(pg->db, c->account_id, RL_CREATOR_INFO,
+				 (int)app.cfg.tiktok_rate_window_sec, &wait);
 	if (rc < 0) {
 		accounts_wipe(&token);
 		return -1;
@@ -228,7 +227,8 @@ static int fetch_creator(struct request *req, struct composer *c)
 		c->retry_after = wait > 0 ? wait : 1;
 		snprintf(c->problem, sizeof(c->problem),
 			 "This page asked TikTok about this account %d times in the last minute, TikTok's limit. "
-			 "Wait %d seconds, then reload the page.", RL_CREATOR_INFO_PER_MIN, c->retry_after);
+			 "Wait %d seconds, then reload the page.", ratelimit_limit(RL_CREATOR_INFO)->limit,
+			 c->retry_after);
 		goto out;
 	}
 	accounts_client(&app.cfg, &client);
@@ -417,8 +417,10 @@ static void warnings_context(struct request *req, struct composer *c, struct jso
 static void quota_context(struct request *req, struct composer *c, struct json_object *ctx)
 {
 	struct db *db = page_of(req)->db;
-	int day = ratelimit_used(db, c->account_id, "post_daily", 86400);
-	int minute = ratelimit_used(db, c->account_id, "init", (int)app.cfg.tiktok_rate_window_sec);
+	int minute_sec = (int)app.cfg.tiktok_rate_window_sec;
+	int day = ratelimit_used_kind(db, c->account_id, RL_POST_DAILY, minute_sec);
+	int minute = ratelimit_used_kind(db, c->account_id, RL_INIT, minute_sec);
+	int day_cap = ratelimit_limit(RL_POST_DAILY)->limit;
 	struct json_object *q = json_object_new_object();
 
 	if (day < 0 || minute < 0) {
@@ -426,10 +428,10 @@ static void quota_context(struct request *req, struct composer *c, struct json_o
 		return;
 	}
 	json_object_object_add(q, "day_used", json_object_new_int(day));
-	json_object_object_add(q, "day_cap", json_object_new_int(POST_DAILY_CAP));
-	json_object_object_add(q, "day_left", json_object_new_int(day < POST_DAILY_CAP ? POST_DAILY_CAP - day : 0));
+	json_object_object_add(q, "day_cap", json_object_new_int(day_cap));
+	json_object_object_add(q, "day_left", json_object_new_int(day < day_cap ? day_cap - day : 0));
 	json_object_object_add(q, "minute_used", json_object_new_int(minute));
-	json_object_object_add(q, "minute_cap", json_object_new_int(RL_INIT_PER_MIN));
+	json_object_object_add(q, "minute_cap", json_object_new_int(ratelimit_limit(RL_INIT)->limit));
 	json_object_object_add(ctx, "quota", q);
 }
 

@@ -313,8 +313,8 @@ static int revoke_account(const struct config *cfg, int64_t id, struct buf *tok)
 	return ok;
 }
 
-int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id,
-			int64_t account_id, struct buf *token, struct buf *name)
+int accounts_forget(struct db *db, const struct config *cfg, int64_t user_id, int64_t account_id,
+		    struct buf *name, struct buf *token)
 {
 	char sid[24], uid[24];
 	PGresult *r;
@@ -336,13 +336,17 @@ int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id
 		accounts_wipe(token);
 		return ACC_ERROR;
 	}
-	log_info("event=tiktok_account_disconnected account_id=%lld", (long long)account_id);
 	return ACC_OK;
 }
 
 int accounts_revoke(const struct config *cfg, int64_t account_id, struct buf *token)
 {
-	return revoke_account(cfg, account_id, token);
+	int revoked = cfg->secret_key.set && token->len ? revoke_account(cfg, account_id, token) : 0;
+
+	accounts_wipe(token);
+	log_info("event=tiktok_account_disconnected account_id=%lld revoked=%d", (long long)account_id,
+		 revoked);
+	return revoked;
 }
 
 /* Re-seal one sealed value (NULL stays NULL) into out; out is "" for NULL. */

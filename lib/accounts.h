@@ -55,17 +55,22 @@ void accounts_wipe(struct buf *token);
  * (e.g. the worker on scope_not_authorized or authorization.removed). */
 int accounts_mark_reconnect(struct db *db, int64_t account_id, const char *reason);
 
-/* Disconnect an account of user_id: forget its sealed tokens and mark it
- * disconnected. *token gets the access token (refreshed first if needed;
- * empty when none could be had) for accounts_revoke, and *name the
- * account's name for the caller's words. The caller fails the account's
- * queued jobs (lib/jobs.h: jobs know accounts, not the other way round)
- * and only then revokes: TikTok answers a revoke with an
- * authorization.removed webhook, which must find nothing left to do.
- * ACC_OK, ACC_ERROR or ACC_NOT_FOUND (not this user's). */
-int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id,
-			int64_t account_id, struct buf *token, struct buf *name);
-/* Revoke the token at TikTok and wipe it. 1 when TikTok confirmed. */
+/* Disconnecting an account of user_id is three steps, in this order (the
+ * caller, cgi-bin/page_accounts.c, runs them; lib/jobs.h fails the jobs,
+ * since jobs know accounts and not the other way round):
+ *
+ *   accounts_forget  the token for the revoke is taken (refreshed first if
+ *                    needed) into *token, then the sealed tokens are
+ *                    forgotten and the account marked disconnected; *name
+ *                    gets its name for the caller's words
+ *   jobs_fail_queued its queued jobs fail with our reason
+ *   accounts_revoke  TikTok is told, last: it answers with an
+ *                    authorization.removed webhook, which must find nothing
+ *                    left to do. 1 when TikTok confirmed; wipes *token.
+ *
+ * accounts_forget: ACC_OK, ACC_ERROR or ACC_NOT_FOUND (not this user's). */
+int accounts_forget(struct db *db, const struct config *cfg, int64_t user_id, int64_t account_id,
+		    struct buf *name, struct buf *token);
 int accounts_revoke(const struct config *cfg, int64_t account_id, struct buf *token);
 
 /* Re-seal every stored token from old_key to new_key in one transaction.

@@ -7,6 +7,7 @@
 #include "accounts.h"
 #include "crypto.h"
 #include "log.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -560,19 +561,9 @@ static int url_safe_name(const char *s)
 	return 1;
 }
 
-static int all_digits(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
 int jobs_post_url(const char *username, const char *post_id, struct buf *out)
 {
-	if (!username || !url_safe_name(username) || (post_id && !all_digits(post_id)))
+	if (!username || !url_safe_name(username) || (post_id && !str_all_digits(post_id)))
 		return -1;
 	if (post_id)
 		buf_printf(out, "https://www.tiktok.com/@%s/video/%s", username, post_id);

@@ -3,6 +3,23 @@
 #include <stdio.h>
 #include <string.h>
 
+static const struct rl_limit limits[] = {
+	[RL_INIT]         = { "init", 6, 60, 1 },
+	[RL_CREATOR_INFO] = { "creator_info", 20, 60, 1 },
+	[RL_STATUS]       = { "status", 30, 60, 1 },
+	[RL_POST_DAILY]   = { "post_daily", 15, 86400, 0 },
+};
+
+const struct rl_limit *ratelimit_limit(enum rl_kind kind)
+{
+	return &limits[kind];
+}
+
+int ratelimit_window(const struct rl_limit *l, int minute_sec)
+{
+	return l->per_minute ? minute_sec + 1 : l->window_sec;
+}
+
 /* One round trip: the function (sql/007) locks per account, counts and
  * takes the slot; 0 = taken, N = seconds until a slot frees up. */
 static struct db_stmt q_take = { "rl_take",
@@ -42,4 +59,20 @@ int ratelimit_used(struct db *db, int64_t account_id, const char *endpoint, int 
 	n = (int)db_get_int(r, 0, "calls");
 	PQclear(r);
 	return n;
+}
+
+int ratelimit_take_kind(struct db *db, int64_t account_id, enum rl_kind kind, int minute_sec,
+			int *wait_sec)
+{
+	const struct rl_limit *l = ratelimit_limit(kind);
+
+	return ratelimit_take(db, account_id, l->endpoint, l->limit, ratelimit_window(l, minute_sec),
+			      wait_sec);
+}
+
+int ratelimit_used_kind(struct db *db, int64_t account_id, enum rl_kind kind, int minute_sec)
+{
+	const struct rl_limit *l = ratelimit_limit(kind);
+
+	return ratelimit_used(db, account_id, l->endpoint, ratelimit_window(l, minute_sec));
 }

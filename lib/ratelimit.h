@@ -8,10 +8,32 @@
 #include <stdint.h>
 #include "db.h"
 
-/* TikTok's documented limits, per user access token, per minute. */
-#define RL_INIT_PER_MIN          6    /* video/init, inbox/video/init */
-#define RL_CREATOR_INFO_PER_MIN  20
-#define RL_STATUS_PER_MIN        30
+/* TikTok's limits (tiktok-api.md §2.8), one row each in ratelimit.c:
+ * the endpoint's name in tiktok_calls, how many calls, in what window.
+ * Callers name a row; no other file writes a limit's number. */
+enum rl_kind {
+	RL_INIT,                     /* video/init, inbox/video/init: 6 a minute */
+	RL_CREATOR_INFO,             /* creator_info/query: 20 a minute */
+	RL_STATUS,                   /* status/fetch: 30 a minute */
+	RL_POST_DAILY,               /* Direct Posts per creator: "typically around 15/day" */
+};
+
+struct rl_limit {
+	const char *endpoint;        /* the tiktok_calls.endpoint of its calls */
+	int limit;                   /* calls ... */
+	int window_sec;              /* ... per window */
+	int per_minute;              /* the window is the configurable minute (tests shorten it) */
+};
+
+const struct rl_limit *ratelimit_limit(enum rl_kind kind);
+/* The window a limit is counted in: a per-minute one in minute_sec seconds
+ * (tiktok_rate_window_sec) with one second of margin (our clock and
+ * TikTok's see a call a moment apart); the others as written. */
+int ratelimit_window(const struct rl_limit *l, int minute_sec);
+/* ratelimit_take / ratelimit_used for a row of the table. */
+int ratelimit_take_kind(struct db *db, int64_t account_id, enum rl_kind kind, int minute_sec,
+			int *wait_sec);
+int ratelimit_used_kind(struct db *db, int64_t account_id, enum rl_kind kind, int minute_sec);
 
 /* Take one call of `endpoint` for the account if fewer than `limit` were
  * taken in the last window_sec seconds. Returns 1 (taken: go ahead and

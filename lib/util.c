@@ -2,14 +2,14 @@
  * than hand a NULL to code that cannot do anything sensible with it. */
 #include "util.h"
 
-#include <sys/prctl.h>
-#include <sys/resource.h>
-
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static void oom(size_t n)
@@ -80,6 +80,16 @@ int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int str_all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
 }
 
 int process_protect_memory(void)

@@ -33,4 +33,8 @@ int url_https_or_loopback(const char *url);
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* 1 when s is one or more ASCII digits and nothing else (ids TikTok sends
+ * as strings of digits). */
+int str_all_digits(const char *s);
+
 #endif

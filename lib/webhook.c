@@ -87,16 +87,6 @@ static int take_str(struct json_object *o, const char *key, char *dst, size_t n)
 	return 0;
 }
 
-static int all_digits(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
 /* A post id sent as a JSON number or as a string of digits (both occur). */
 static int take_post_id(struct json_object *o, char *dst, size_t n)
 {
@@ -114,7 +104,7 @@ static int take_post_id(struct json_object *o, char *dst, size_t n)
 	} else {
 		return -1;  /* a double has lost digits already */
 	}
-	if (!all_digits(s) || strlen(s) >= n)
+	if (!str_all_digits(s) || strlen(s) >= n)
 		return -1;
 	memcpy(dst, s, strlen(s) + 1);
 	return 0;

@@ -56,9 +56,6 @@
 #define MAX_REINITS            2
 #define PROCESSING_GIVE_UP_SEC (6 * 3600)
 
-#define POST_DAILY_LIMIT       15         /* "typically around 15/day" per creator */
-#define POST_DAILY_WINDOW_SEC  86400
-
 static struct db_stmt q_load = { "worker_job_load",
 	"SELECT j.state, j.title, coalesce(j.privacy_level, ''), j.disable_comment, j.disable_duet,"
 	"       j.disable_stitch, j.brand_organic, j.brand_content, j.is_aigc,"
@@ -316,21 +313,22 @@ static int refresh_once(struct jobctx *j)
 
 /* ---- rate limits ---- */
 
-/* Take one call of endpoint. STEP_GO when taken; otherwise the job is
- * given back until a slot frees up (no attempt used). The window has one
- * second of margin: our clock and TikTok's see each call a moment apart. */
-static int take_limit(struct jobctx *j, const char *endpoint, int limit)
+/* Take one call of a limited endpoint (lib/ratelimit.h). STEP_GO when
+ * taken; otherwise the job is given back until a slot frees up (no
+ * attempt used). */
+static int take_limit(struct jobctx *j, enum rl_kind kind)
 {
+	const struct rl_limit *l = ratelimit_limit(kind);
 	int wait = 0, rc;
 
-	rc = ratelimit_take(&j->s->db, j->q.account_id, endpoint, limit,
-			    (int)j->cfg->tiktok_rate_window_sec + 1, &wait);
+	rc = ratelimit_take_kind(&j->s->db, j->q.account_id, kind, (int)j->cfg->tiktok_rate_window_sec,
+				 &wait);
 	if (rc == 1)
 		return STEP_GO;
 	if (rc < 0)
 		return job_retry(j, "The database did not answer.");
 	job_event(j, "retry", "Waiting %d seconds to stay inside TikTok's limit of %d %s calls "
-		  "a minute for this account.", wait, limit, endpoint);
+		  "a minute for this account.", wait, l->limit, l->endpoint);
 	return job_release(j, wait, 1);
 }
 
@@ -376,13 +374,13 @@ static int check_creator(struct jobctx *j)
 	struct tiktok_result res;
 	int rc;
 
-	if (take_limit(j, "creator_info", RL_CREATOR_INFO_PER_MIN) != STEP_GO)
+	if (take_limit(j, RL_CREATOR_INFO) != STEP_GO)
 		return STEP_END;
 	tiktok_result_init(&res);
 	rc = tiktok_creator_info(&j->client, buf_cstr(&j->token), &cr, &res);
 	if (rc == TT_CREATOR_FAILED && tiktok_error_classify(&res, NULL) == TTA_REFRESH &&
 	    refresh_once(j) == 0) {
-		if (take_limit(j, "creator_info", RL_CREATOR_INFO_PER_MIN) != STEP_GO) {
+		if (take_limit(j, RL_CREATOR_INFO) != STEP_GO) {
 			tiktok_result_free(&res);
 			return STEP_END;
 		}
@@ -464,11 +462,11 @@ static int do_init(struct jobctx *j)
 	if (chunk_plan_make(src.video_size, &src.chunk_size, &src.chunk_count) < 0)
 		return job_fail(j, NULL, "The video is too large for TikTok (at most 4 GB). Export a "
 				"smaller file, then post it again.");
-	if (take_limit(j, "init", RL_INIT_PER_MIN) != STEP_GO)
+	if (take_limit(j, RL_INIT) != STEP_GO)
 		return STEP_END;
 	if (direct(j)) {
-		rc = ratelimit_take(&j->s->db, j->q.account_id, "post_daily", POST_DAILY_LIMIT,
-				    POST_DAILY_WINDOW_SEC, &wait);
+		rc = ratelimit_take_kind(&j->s->db, j->q.account_id, RL_POST_DAILY,
+					 (int)j->cfg->tiktok_rate_window_sec, &wait);
 		if (rc < 0)
 			return job_retry(j, "The database did not answer.");
 		if (rc == 0)
@@ -480,7 +478,7 @@ static int do_init(struct jobctx *j)
 		 (long long)src.chunk_count);
 	rc = tiktok_post_init(&j->client, buf_cstr(&j->token), &j->post, &src, &in, &res);
 	if (rc < 0 && tiktok_error_classify(&res, NULL) == TTA_REFRESH && refresh_once(j) == 0) {
-		if (take_limit(j, "init", RL_INIT_PER_MIN) != STEP_GO) {
+		if (take_limit(j, RL_INIT) != STEP_GO) {
 			tiktok_result_free(&res);
 			return STEP_END;
 		}
@@ -554,12 +552,12 @@ static int fetch_status(struct jobctx *j, struct tiktok_status *st)
 	struct tiktok_result res;
 	int rc;
 
-	if (take_limit(j, "status", RL_STATUS_PER_MIN) != STEP_GO)
+	if (take_limit(j, RL_STATUS) != STEP_GO)
 		return -1;
 	tiktok_result_init(&res);
 	rc = tiktok_status_fetch(&j->client, buf_cstr(&j->token), j->q.publish_id, st, &res);
 	if (rc < 0 && tiktok_error_classify(&res, NULL) == TTA_REFRESH && refresh_once(j) == 0) {
-		if (take_limit(j, "status", RL_STATUS_PER_MIN) != STEP_GO) {
+		if (take_limit(j, RL_STATUS) != STEP_GO) {
 			tiktok_result_free(&res);
 			return -1;
 		}

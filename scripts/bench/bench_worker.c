@@ -388,10 +388,10 @@ static int cpu_lines_n;
 static void enqueue_bulk(struct qaccounts *q, int n, char *tag, size_t ntag)
 {
 	snprintf(tag, ntag, "qb-%d-%d", (int)getpid(), ++run_seq);
-	assert_int_equal(db_simple(t_jobs_db(), "BEGIN"), 0);
+	assert_int_equal(db_begin(t_jobs_db()), 0);
 	for (int i = 0; i < n; i++)
 		enqueue_one(q, tag, i);
-	assert_int_equal(db_simple(t_jobs_db(), "COMMIT"), 0);
+	assert_int_equal(db_commit(t_jobs_db()), 0);
 }
 
 static int count_where(const char *tag, const char *cond)

@@ -19,7 +19,6 @@
 #include "accounts.h"
 #include "buf.h"
 #include "db.h"
-#include "jobs.h"
 #include "tiktok.h"
 #include "tiktok_connect.h"
 
@@ -165,7 +164,7 @@ static void disconnect_of_an_account_needing_reconnect_revokes_and_fails_its_job
 {
 	struct tconn tc;
 	char *token, *sid, *uid, *job;
-	struct buf revoke_token = BUF_INIT, name = BUF_INIT;
+	int revoked = -1;
 
 	(void)state;
 	tconn_connect(WT_PUBLIC, SCOPES, &tc);
@@ -176,30 +175,30 @@ static void disconnect_of_an_account_needing_reconnect_revokes_and_fails_its_job
 	sid = t_printf("%lld", tc.account_id);
 	uid = t_printf("%lld", tc.user_id);
 	/* queued, due only in an hour: the stack's worker leaves it alone */
-	job = t_db_value(pg, "WITH v AS (INSERT INTO videos (path, size_bytes, mtime)"
-			     "           VALUES ('accounts-tokens/' || md5(random()::text) || '.mp4', 1, 0)"
-			     "           RETURNING id)"
-			     " INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, state, run_at)"
-			     " SELECT md5(random()::text), $1, v.id, $2, 'queued', now() + interval '1 hour'"
-			     " FROM v RETURNING id",
-			 2, (const char *[]){ uid, sid });
+	{
+		char *vid = t_db_value(pg, "INSERT INTO videos (path, size_bytes, mtime)"
+				       " VALUES ('accounts-tokens/' || md5(random()::text) || '.mp4', 1, 0)"
+				       " RETURNING id", 0, NULL);
+		job = t_printf("%lld", t_job(&(struct job_fixture){ .user_id = tc.user_id,
+				.video_id = atoll(vid), .account_id = tc.account_id, .run_in_sec = 3600 }));
+		free(vid);
+	}
 	assert_non_null(job);
 	/* another user cannot disconnect it */
-	assert_int_equal(accounts_disconnect(&lib_db, tconn_config(), tc.user_id + 100000, tc.account_id,
-					     &revoke_token, &name), ACC_NOT_FOUND);
-	assert_int_equal(revoke_token.len, 0);
-	account_is(tc.account_id, "status", "needs_reconnect");
-
-	assert_int_equal(accounts_disconnect(&lib_db, tconn_config(), tc.user_id, tc.account_id,
-					     &revoke_token, &name), ACC_OK);
-	assert_true(revoke_token.len > 0);
-	/* the caller's order: the queued jobs fail, then TikTok is told */
-	assert_int_equal(jobs_fail_queued(&lib_db, tc.account_id, "The TikTok account was disconnected "
-					  "before this upload started."), 1);
-	assert_int_equal(accounts_revoke(tconn_config(), tc.account_id, &revoke_token), 1);
-	assert_int_equal(revoke_token.len, 0);
-	buf_free(&revoke_token);
-	buf_free(&name);
+	{
+		struct buf name = BUF_INIT, tok = BUF_INIT;
+		assert_int_equal(accounts_forget(&lib_db, tconn_config(), tc.user_id + 100000, tc.account_id,
+						 &name, &tok), ACC_NOT_FOUND);
+		account_is(tc.account_id, "status", "needs_reconnect");
+		/* the page's three steps (lib/accounts.h): forget, fail the queued jobs, revoke */
+		assert_int_equal(accounts_forget(&lib_db, tconn_config(), tc.user_id, tc.account_id, &name,
+						 &tok), ACC_OK);
+		assert_int_equal(jobs_fail_queued(&lib_db, tc.account_id, "The TikTok account was "
+						  "disconnected before this upload started."), 1);
+		revoked = accounts_revoke(tconn_config(), tc.account_id, &tok);
+		buf_free(&name);
+	}
+	assert_int_equal(revoked, 1);
 	account_is(tc.account_id, "status", "disconnected");
 	account_is(tc.account_id, "(access_token_sealed IS NULL AND refresh_token_sealed IS NULL)::text",
 		   "true");
