@@ -100,9 +100,8 @@ static int setup(void **state)
 	vid = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
 			      "VALUES ('html/clip.mp4', 1000, 0, 'Htmlzebra clip', true) RETURNING id", 0, NULL);
 	/* a finished job: the stack's worker leaves it alone */
-	job_id = t_db_value(dbc, "INSERT INTO upload_jobs (submission_id, user_id, video_id, state, fail_reason) "
-				 "VALUES (md5(random()::text), $1, $2, 'failed', 'A reason') RETURNING id",
-			    2, (const char *[]){ uid, vid });
+	job_id = t_printf("%lld", t_job(&(struct job_fixture){ .user_id = atoll(uid),
+				.video_id = atoll(vid), .state = "failed", .fail_reason = "A reason" }));
 	free(uid);
 	free(vid);
 	client = tc_new();

@@ -559,9 +559,10 @@ static void cli_strips_control_characters_from_tiktok_text(void **state)
 			     "username = E'user\\r\\nFAKE 999 connected', status_reason = E'gone\\u009b31m red', "
 			     "status = 'needs_reconnect' WHERE id = $1",
 			     1, NULL, (const char *[]){ fx.aid }, NULL, NULL, 0));
-	job = make_job(&fx, fx.vid, HOUR, "failed", NULL, NULL);
-	PQclear(PQexecParams(dbc, "UPDATE upload_jobs SET fail_reason = E'TikTok said \\x1b[31mno\\x1b[0m\\n!' "
-			     "WHERE id = $1", 1, NULL, (const char *[]){ job }, NULL, NULL, 0));
+	job = t_printf("%lld", t_job(&(struct job_fixture){
+		.user_id = atoll(fx.uid), .video_id = atoll(fx.vid), .account_id = atoll(fx.aid),
+		.state = "failed", .run_in_sec = HOUR, .finished_ago_sec = HOUR,
+		.fail_reason = "TikTok said \x1b[31mno\x1b[0m\n!" }));
 	assert_int_equal(cli(&out, "accounts"), 0);
 	no_control_characters(out);
 	assert_non_null(strstr(out, "Ev?[2Jil?]0;pwned?"));

@@ -76,13 +76,11 @@ static char *video_new(const char *path, const char *title)
 static char *job_new(const char *user_id, const char *video_id, const char *account_id,
 		     const char *state, const char *post_url, const char *reason)
 {
-	char *id = t_db_value(dbc,
-		"INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, state, post_url,"
-		"                         fail_reason, run_at) "
-		"VALUES (md5(random()::text), $1, $2, nullif($3, '')::bigint, $4, nullif($5, ''),"
-		"        nullif($6, ''), now() + interval '1 day') RETURNING id",
-		6, (const char *[]){ user_id, video_id, account_id ? account_id : "", state,
-				     post_url ? post_url : "", reason ? reason : "" });
+	char *id = t_printf("%lld", t_job(&(struct job_fixture){
+		.user_id = atoll(user_id), .video_id = atoll(video_id),
+		.account_id = account_id ? atoll(account_id) : 0, .state = state,
+		.post_url = post_url, .fail_reason = reason, .run_in_sec = 86400 }));
+
 	assert_non_null(id);
 	return id;
 }
