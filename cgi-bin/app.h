@@ -49,6 +49,8 @@ extern const size_t app_nroutes;
 
 /* render.c — pages from templates. ctx is consumed (json_object_put). */
 int render_page(struct request *req, int status, const char *tmpl, struct json_object *ctx);
+/* The same from a context of the page's own (template.h); ctx is not consumed. */
+int render_page_value(struct request *req, int status, const char *tmpl, const struct tmpl_value *ctx);
 /* A complete error page in plain words; never includes secrets. */
 int render_error(struct request *req, int status, const char *title, const char *detail);
 void redirect(struct request *req, int status, const char *location);
@@ -82,6 +84,7 @@ int page_job_retry(struct request *req);
 int page_job_cancel(struct request *req);
 int page_webhook_tiktok(struct request *req);   /* page_webhook.c */
 int page_metrics(struct request *req);          /* page_ops.c, with page_healthz */
+int page_bench_floor(struct request *req);      /* page_ops.c: make bench's transport floor */
 
 /* ui.c — what pages share (no page file depends on another page file). */
 /* The positive id in route parameter or query value `name`; -1 when absent

@@ -21,25 +21,30 @@ struct json_object *page_context(struct request *req, const char *title)
 	return ctx;
 }
 
-int render_page(struct request *req, int status, const char *name, struct json_object *ctx)
+int render_page_value(struct request *req, int status, const char *name, const struct tmpl_value *ctx)
 {
 	const struct tmpl *t = tmpl_set_get(app.templates, name);
-	int rc = -1;
 
 	if (!t) {
 		log_error("event=template_missing name=%s", name);
-		goto out;
+		return -1;
 	}
 	buf_reset(&req->out);
-	if (tmpl_render(t, app.templates, ctx, &req->out) < 0) {
+	if (tmpl_render_value(t, app.templates, ctx, &req->out) < 0) {
 		log_error("event=template_failed name=%s", name);
 		buf_reset(&req->out);
-		goto out;
+		return -1;
 	}
 	req->status = status;
 	req_header(req, "Content-Type: text/html; charset=utf-8");
-	rc = 0;
-out:
+	return 0;
+}
+
+int render_page(struct request *req, int status, const char *name, struct json_object *ctx)
+{
+	struct tmpl_value v = tmpl_json(ctx);
+	int rc = render_page_value(req, status, name, &v);
+
 	json_object_put(ctx);
 	return rc;
 }

@@ -9,13 +9,27 @@
  *   langflix render TEMPLATE [--partials DIR] < context.json
  */
 #include "commands.h"
+#include "arena.h"
+#include "buf.h"
 #include "config.h"
+#include "escape.h"
 #include "log.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+const char *cli_text(struct arena *a, const char *s)
+{
+	struct buf b = BUF_INIT;
+	const char *out;
+
+	terminal_text(&b, s ? s : "");
+	out = arena_strdup(a, buf_cstr(&b));
+	buf_free(&b);
+	return out;
+}
 
 struct command {
 	const char *name;

@@ -16,6 +16,7 @@
 #define C_KEY32 CONFIG_KEY32
 #define C_LEVEL CONFIG_LEVEL
 #define C_ADDRS CONFIG_ADDRS
+#define C_URL   CONFIG_URL
 #define setting config_setting
 
 #define O(f) offsetof(struct config, f)
@@ -30,9 +31,9 @@ static const struct setting settings[] = {
 	{ "tiktok_client_key",    C_STR,   O(tiktok_client_key),    0, 256,  "", 0 },
 	{ "tiktok_client_secret", C_STR,   O(tiktok_client_secret), 0, 256,  "", 1 },
 	{ "tiktok_redirect_uri",  C_STR,   O(tiktok_redirect_uri),  0, 511,  "", 0 },
-	{ "tiktok_auth_url",      C_STR,   O(tiktok_auth_url),      1, 1024, "https://www.tiktok.com/v2/auth/authorize/", 0 },
-	{ "tiktok_api_base",      C_STR,   O(tiktok_api_base),      1, 1024, "https://open.tiktokapis.com", 0 },
-	{ "tiktok_pkce",          C_BOOL,  O(tiktok_pkce),          0, 1,    "true", 0 },
+	{ "tiktok_auth_url",      C_URL,   O(tiktok_auth_url),      1, 1024, "https://www.tiktok.com/v2/auth/authorize/", 0 },
+	{ "tiktok_api_base",      C_URL,   O(tiktok_api_base),      1, 1024, "https://open.tiktokapis.com", 0 },
+	{ "tiktok_pkce",          C_BOOL,  O(tiktok_pkce),          0, 1,    "false", 0 },
 	{ "log_level",            C_LEVEL, O(log_level),            0, 0,    "info", 0 },
 	{ "max_body_bytes",       C_INT,   O(max_body_bytes),       1024, 64 << 20, "1048576", 0 },
 	{ "session_ttl_sec",      C_INT,   O(session_ttl_sec),      60, 90 * 86400, "1209600", 0 },
@@ -53,6 +54,7 @@ static const struct setting settings[] = {
 	{ "migrate_statement_timeout_ms", C_INT, O(migrate_statement_timeout_ms), 0, 86400000, "1800000", 0 },
 	{ "tiktok_page_timeout_ms", C_INT, O(tiktok_page_timeout_ms), 100, 30000, "4000", 0 },
 	{ "tiktok_page_calls",    C_INT,   O(tiktok_page_calls),    1, 255,  "2", 0 },
+	{ "bench_floor",          C_BOOL,  O(bench_floor),          0, 1,    "false", 0 },
 };
 
 static int decode_hex32(const char *s, unsigned char out[32])
@@ -90,6 +92,14 @@ static int set_value(void *base, const struct setting *st, const char *val,
 	int64_t v;
 
 	switch (st->type) {
+	case C_URL:
+		if (!url_https_or_loopback(val)) {
+			snprintf(why, whylen, "%s must start with https:// (http:// only to 127.0.0.1 or "
+				 "localhost): the client secret and the tokens go there", st->name);
+			return -1;
+		}
+		/* otherwise a string */
+		__attribute__((fallthrough));
 	case C_ADDRS:
 	case C_STR: {
 		size_t n = strlen(val);
@@ -221,8 +231,8 @@ static void env_name(const char *prefix, const char *key, char *out, size_t n)
 	out[o] = '\0';
 }
 
-int config_load_table(const struct setting *t, size_t n, void *base, const char *path,
-		      const char *env_prefix, char *err, size_t errlen)
+static int load_values(const struct setting *t, size_t n, void *base, const char *path,
+		       const char *env_prefix, char *err, size_t errlen)
 {
 	char why[256], name[96];
 
@@ -245,11 +255,23 @@ int config_load_table(const struct setting *t, size_t n, void *base, const char 
 	return 0;
 }
 
+/* A refused configuration leaves nothing allocated: every program stops
+ * right after the error, and none of them frees a struct it failed to load. */
+int config_load_table(const struct setting *t, size_t n, void *base, const char *path,
+		      const char *env_prefix, char *err, size_t errlen)
+{
+	if (load_values(t, n, base, path, env_prefix, err, errlen) < 0) {
+		config_free_table(t, n, base);
+		return -1;
+	}
+	return 0;
+}
+
 void config_free_table(const struct setting *t, size_t n, void *base)
 {
 	for (size_t i = 0; i < n; i++) {
 		void *field = (char *)base + t[i].off;
-		if (t[i].type == C_STR || t[i].type == C_LEVEL || t[i].type == C_ADDRS) {
+		if (t[i].type == C_STR || t[i].type == C_LEVEL || t[i].type == C_ADDRS || t[i].type == C_URL) {
 			free(*(char **)field);
 			*(char **)field = NULL;
 		} else if (t[i].type == C_KEY32) {

@@ -19,8 +19,10 @@ struct config_key32 {
  * as rows bound to offsets in its own struct (see the table in config.c
  * for the app's, emulator/ for the emulator's). */
 /* CONFIG_ADDRS: a string holding IP addresses and networks (lib/netaddr.h),
- * checked when loaded. */
-enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_BOOL, CONFIG_KEY32, CONFIG_LEVEL, CONFIG_ADDRS };
+ * checked when loaded. CONFIG_URL: a string that must be https://, or
+ * http:// to this machine (url_https_or_loopback): where secrets and videos go. */
+enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_BOOL, CONFIG_KEY32, CONFIG_LEVEL, CONFIG_ADDRS,
+		   CONFIG_URL };
 
 struct config_setting {
 	const char *name;
@@ -32,7 +34,8 @@ struct config_setting {
 };
 
 /* Defaults, then the file (when path is not NULL), then environment
- * variables named env_prefix + upper-case key. "file:line: why" on error. */
+ * variables named env_prefix + upper-case key. "file:line: why" on error,
+ * and then nothing stays allocated (config_free_table is not needed). */
 int config_load_table(const struct config_setting *t, size_t n, void *base, const char *path,
 		      const char *env_prefix, char *err, size_t errlen);
 void config_free_table(const struct config_setting *t, size_t n, void *base);
@@ -72,10 +75,12 @@ struct config {
 	int64_t migrate_statement_timeout_ms; /* and this long for one statement; 0 = no limit */
 	int64_t tiktok_page_timeout_ms;       /* a TikTok call made while a page waits: its deadline */
 	int64_t tiktok_page_calls;            /* at most this many of those calls at once */
+	int64_t bench_floor;                  /* GET /_bench/floor answers (make bench only) */
 };
 
 /* Defaults, then the file (if path is not NULL), then the environment.
- * On error writes "file:line: message" into err and returns -1. */
+ * On error writes "file:line: message" into err and returns -1, with
+ * nothing left allocated. */
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
 void config_free(struct config *c);
 /* Parse 32 bytes given as 64 hex chars or base64 (44 chars). 0 or -1. */

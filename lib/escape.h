@@ -14,5 +14,11 @@ void url_encode(struct buf *out, const char *s);
 long url_decode(char *s, size_t n, int plus_space);
 /* JSON string body (no quotes). */
 void json_escape(struct buf *out, const char *s);
+/* Text for a terminal (the CLI, reports): control characters (C0, DEL and
+ * the C1 range U+0080..U+009F, which can start escape sequences) become
+ * '?', and so does every byte above 0x7f when s is not valid UTF-8, so a
+ * value from TikTok or a file name can neither move the cursor nor fake
+ * a line. */
+void terminal_text(struct buf *out, const char *s);
 
 #endif

@@ -26,6 +26,10 @@ int process_protect_memory(void);
 /* The state it left, read back from the kernel: 1 when core dumps are off
  * and the process is not dumpable. */
 int process_memory_protected(void);
+/* Whether a URL we send secrets or the video to is safe from the network:
+ * https://, or plain http:// only to this machine (127.0.0.0/8, [::1],
+ * localhost: the emulator in the tests and the demo). */
+int url_https_or_loopback(const char *url);
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -80,6 +80,9 @@ char *tc_extract_csrf(const char *html);
 /* Run a shell command (printf-style) with system(); returns its exit status,
  * 128+N when killed by signal N, -1 when it could not run. */
 int t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, with the command's standard output and error read into *out
+ * (malloc'd, never NULL; the caller frees it). */
+int t_sh_output(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The environment variable, or the test fails with a clear message. */
 const char *t_env(const char *name);
 /* A connection to LF_DB_URL; fails the test when it cannot connect.
@@ -109,5 +112,9 @@ void t_lacks(const char *hay, const char *needle);
 int t_wait_http(const char *path, long want_status, int timeout_ms);
 /* Create a dashboard user through `langflix user add` (password on stdin). */
 int t_user_add(const char *name, const char *password);
+/* Restart the stack's app with settings ("key = value" lines) after the
+ * stack's own configuration, or with that configuration alone (NULL); waits
+ * until the site answers again. 0, or -1 when it did not come back. */
+int t_app_restart(const char *settings);
 
 #endif

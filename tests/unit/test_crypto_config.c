@@ -213,6 +213,52 @@ static void config_errors_name_file_and_line(void **state)
 	unsetenv("LANGFLIX_LOG_LEVEL");
 }
 
+/* The API base gets the client secret and the tokens: never over plain
+ * http to another machine (loopback is the emulator). */
+static void config_tiktok_urls_need_https(void **state)
+{
+	struct config c;
+	char err[256], *p;
+
+	(void)state;
+	p = write_tmp("tiktok_api_base = http://open.tiktokapis.com\n");
+	assert_int_equal(config_load(&c, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":1: tiktok_api_base must start with https://"));
+	config_free(&c);
+	unlink(p);
+
+	p = write_tmp("threads = 2\ntiktok_auth_url = http://www.tiktok.com/v2/auth/authorize/\n");
+	assert_int_equal(config_load(&c, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: tiktok_auth_url must start with https://"));
+	config_free(&c);
+	unlink(p);
+
+	p = write_tmp("tiktok_api_base = http://127.0.0.1:8081\n"
+		      "tiktok_auth_url = http://localhost:8081/v2/auth/authorize/\n");
+	assert_int_equal(config_load(&c, p, err, sizeof(err)), 0);
+	assert_string_equal(c.tiktok_api_base, "http://127.0.0.1:8081");
+	config_free(&c);
+	unlink(p);
+}
+
+/* PKCE is off unless asked for: TikTok's web Login Kit documents no
+ * code_challenge (tiktok-api.md §1.2); the switch still turns it on. */
+static void config_pkce_off_by_default(void **state)
+{
+	struct config c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_load(&c, NULL, err, sizeof(err)), 0);
+	assert_int_equal(c.tiktok_pkce, 0);
+	config_free(&c);
+	setenv("LANGFLIX_TIKTOK_PKCE", "true", 1);
+	assert_int_equal(config_load(&c, NULL, err, sizeof(err)), 0);
+	assert_int_equal(c.tiktok_pkce, 1);
+	config_free(&c);
+	unsetenv("LANGFLIX_TIKTOK_PKCE");
+}
+
 static void config_key_base64_and_dump_masks(void **state)
 {
 	struct config c;
@@ -246,6 +292,8 @@ int main(void)
 		cmocka_unit_test(config_defaults_file_env),
 		cmocka_unit_test(config_errors_name_file_and_line),
 		cmocka_unit_test(config_key_base64_and_dump_masks),
+		cmocka_unit_test(config_tiktok_urls_need_https),
+		cmocka_unit_test(config_pkce_off_by_default),
 	};
 	return cmocka_run_group_tests_name("crypto_config", tests, NULL, NULL);
 }

@@ -225,6 +225,27 @@ static void address_lists(void **state)
 	assert_false(netaddr_is_address("unknown"));
 }
 
+static void terminal_text_has_no_controls(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	terminal_text(&b, "J\xc3\xbcrgen \xe2\x80\x94 \xf0\x9f\x8e\xac ok");   /* UTF-8 kept */
+	assert_string_equal(buf_cstr(&b), "J\xc3\xbcrgen \xe2\x80\x94 \xf0\x9f\x8e\xac ok");
+	buf_reset(&b);
+	terminal_text(&b, "a\x1b[2J\r\n\t\x07\x7f" "b");
+	assert_string_equal(buf_cstr(&b), "a?[2J?????b");
+	buf_reset(&b);
+	/* C1 controls (CSI U+009B, NEL U+0085) as UTF-8; U+00A0 is not one */
+	terminal_text(&b, "x\xc2\x9b" "31m\xc2\x85y\xc2\xa0z");
+	assert_string_equal(buf_cstr(&b), "x?31m?y\xc2\xa0z");
+	buf_reset(&b);
+	/* not UTF-8 (a Latin-1 file name, a lone C1 byte): every high byte is '?' */
+	terminal_text(&b, "caf\xe9 \x9b" "1m");
+	assert_string_equal(buf_cstr(&b), "caf? ?1m");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +257,7 @@ int main(void)
 		cmocka_unit_test(path_match),
 		cmocka_unit_test(content_range),
 		cmocka_unit_test(escaping),
+		cmocka_unit_test(terminal_text_has_no_controls),
 		cmocka_unit_test(arena_reuse),
 		cmocka_unit_test(local_paths),
 		cmocka_unit_test(address_lists),
