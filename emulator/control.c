@@ -69,6 +69,11 @@ static struct json_object *post_json(const struct post *p)
 	json_object_object_add(o, "publish_id", json_object_new_string(p->publish_id));
 	json_object_object_add(o, "open_id", json_object_new_string(p->open_id));
 	json_object_object_add(o, "mode", json_object_new_string(p->inbox ? "INBOX" : "DIRECT_POST"));
+	json_object_object_add(o, "source", json_object_new_string(p->pull ? "PULL_FROM_URL" : "FILE_UPLOAD"));
+	if (p->pull) {
+		json_object_object_add(o, "video_url", json_object_new_string(p->video_url));
+		json_object_object_add(o, "downloaded_bytes", json_object_new_int64(p->downloaded));
+	}
 	json_object_object_add(o, "video_size", json_object_new_int64(p->video_size));
 	json_object_object_add(o, "chunk_size", json_object_new_int64(p->chunk_size));
 	json_object_object_add(o, "total_chunk_count", json_object_new_int64(p->chunk_count));
@@ -314,6 +319,38 @@ int handle_ctl_revoke(struct request *req)
 	return 0;
 }
 
+/* The run-time integer settings: /_emulator/config reads and writes them
+ * by name (booleans are 0/1 in, true/false out). */
+struct int_knob {
+	const char *name;
+	size_t off;
+	double lo, hi;
+	int is_bool;
+};
+
+#define RT(f) offsetof(struct emu_runtime, f)
+static const struct int_knob int_knobs[] = {
+	{ "access_ttl_sec", RT(access_ttl_sec), 1, 31536000, 0 },
+	{ "refresh_ttl_sec", RT(refresh_ttl_sec), 1, 31536000, 0 },
+	{ "code_ttl_sec", RT(code_ttl_sec), 1, 3600, 0 },
+	{ "upload_url_ttl_sec", RT(upload_url_ttl_sec), 0, 86400, 0 },
+	{ "processing_delay_ms", RT(processing_delay_ms), 0, 3600000, 0 },
+	{ "unaudited_client", RT(unaudited), 0, 1, 1 },
+	{ "rate_init_per_min", RT(rate_init), 1, 1000000, 0 },
+	{ "rate_creator_info_per_min", RT(rate_creator_info), 1, 1000000, 0 },
+	{ "rate_status_per_min", RT(rate_status), 1, 1000000, 0 },
+	{ "rate_user_info_per_min", RT(rate_user_info), 1, 1000000, 0 },
+	{ "rate_window_sec", RT(rate_window_sec), 1, 3600, 0 },
+	{ "max_pending_inbox", RT(max_pending_inbox), 0, 1000, 0 },
+	{ "post_id_delay_ms", RT(post_id_delay_ms), -1, 864000000, 0 },
+	{ "post_id_after_polls", RT(post_id_after_polls), 0, 1000000, 0 },
+	{ "rate_video_per_min", RT(rate_video), 1, 1000000, 0 },
+	{ "pull_allow_http_loopback", RT(pull_allow_http_loopback), 0, 1, 1 },
+	{ "pull_max_bytes", RT(pull_max_bytes), 1, 4000000000.0, 0 },
+	{ "pull_timeout_sec", RT(pull_timeout_sec), 1, 86400, 0 },
+	{ "pull_rate_bytes_per_sec", RT(pull_rate), 0, 10000000000.0, 0 },
+};
+
 /* GET /_emulator/config — what a test needs to talk to the emulator. */
 int handle_ctl_config_get(struct request *req)
 {
@@ -338,21 +375,13 @@ int handle_ctl_config_get(struct request *req)
 	json_object_object_add(o, "redirect_uris", uris);
 	json_object_object_add(o, "public_base_url", json_object_new_string(G.cfg->public_base_url));
 	pthread_mutex_lock(&G.mu);
-	json_object_object_add(o, "access_ttl_sec", json_object_new_int64(G.rt.access_ttl_sec));
-	json_object_object_add(o, "refresh_ttl_sec", json_object_new_int64(G.rt.refresh_ttl_sec));
-	json_object_object_add(o, "code_ttl_sec", json_object_new_int64(G.rt.code_ttl_sec));
-	json_object_object_add(o, "upload_url_ttl_sec", json_object_new_int64(G.rt.upload_url_ttl_sec));
-	json_object_object_add(o, "processing_delay_ms", json_object_new_int64(G.rt.processing_delay_ms));
-	json_object_object_add(o, "unaudited_client", json_object_new_boolean((int)G.rt.unaudited));
-	json_object_object_add(o, "rate_init_per_min", json_object_new_int64(G.rt.rate_init));
-	json_object_object_add(o, "rate_creator_info_per_min", json_object_new_int64(G.rt.rate_creator_info));
-	json_object_object_add(o, "rate_status_per_min", json_object_new_int64(G.rt.rate_status));
-	json_object_object_add(o, "rate_user_info_per_min", json_object_new_int64(G.rt.rate_user_info));
-	json_object_object_add(o, "rate_window_sec", json_object_new_int64(G.rt.rate_window_sec));
-	json_object_object_add(o, "max_pending_inbox", json_object_new_int64(G.rt.max_pending_inbox));
-	json_object_object_add(o, "post_id_delay_ms", json_object_new_int64(G.rt.post_id_delay_ms));
-	json_object_object_add(o, "post_id_after_polls", json_object_new_int64(G.rt.post_id_after_polls));
-	json_object_object_add(o, "rate_video_per_min", json_object_new_int64(G.rt.rate_video));
+	for (size_t i = 0; i < ARRAY_LEN(int_knobs); i++) {
+		int64_t v = *(const int64_t *)((const char *)&G.rt + int_knobs[i].off);
+		json_object_object_add(o, int_knobs[i].name, int_knobs[i].is_bool ? json_object_new_boolean(v != 0) :
+								       json_object_new_int64(v));
+	}
+	json_object_object_add(o, "verified_url_prefixes", json_object_new_string(G.rt.verified_prefixes));
+	json_object_object_add(o, "verified_domains", json_object_new_string(G.rt.verified_domains));
 	json_object_object_add(o, "webhook_url", json_object_new_string(G.rt.webhook_url));
 	json_object_object_add(o, "fail_reason", json_object_new_string(G.rt.fail_reason));
 	json_object_object_add(o, "auto_approve_account", json_object_new_string(G.rt.auto_approve));
@@ -365,30 +394,6 @@ int handle_ctl_config_get(struct request *req)
 	return 0;
 }
 
-struct int_knob {
-	const char *name;
-	size_t off;
-	double lo, hi;
-};
-
-#define RT(f) offsetof(struct emu_runtime, f)
-static const struct int_knob int_knobs[] = {
-	{ "access_ttl_sec", RT(access_ttl_sec), 1, 31536000 },
-	{ "refresh_ttl_sec", RT(refresh_ttl_sec), 1, 31536000 },
-	{ "code_ttl_sec", RT(code_ttl_sec), 1, 3600 },
-	{ "upload_url_ttl_sec", RT(upload_url_ttl_sec), 0, 86400 },
-	{ "processing_delay_ms", RT(processing_delay_ms), 0, 3600000 },
-	{ "unaudited_client", RT(unaudited), 0, 1 },
-	{ "rate_init_per_min", RT(rate_init), 1, 1000000 },
-	{ "rate_creator_info_per_min", RT(rate_creator_info), 1, 1000000 },
-	{ "rate_status_per_min", RT(rate_status), 1, 1000000 },
-	{ "rate_user_info_per_min", RT(rate_user_info), 1, 1000000 },
-	{ "rate_window_sec", RT(rate_window_sec), 1, 3600 },
-	{ "max_pending_inbox", RT(max_pending_inbox), 0, 1000 },
-	{ "post_id_delay_ms", RT(post_id_delay_ms), -1, 864000000 },
-	{ "post_id_after_polls", RT(post_id_after_polls), 0, 1000000 },
-	{ "rate_video_per_min", RT(rate_video), 1, 1000000 },
-};
 
 /* POST /_emulator/config — change settings (and profiles) until reset. */
 int handle_ctl_config_set(struct request *req)
@@ -419,6 +424,10 @@ int handle_ctl_config_set(struct request *req)
 			r = str(b, key, rt.webhook_url, sizeof(rt.webhook_url));
 		} else if (!strcmp(key, "fail_reason")) {
 			r = str(b, key, rt.fail_reason, sizeof(rt.fail_reason));
+		} else if (!strcmp(key, "verified_url_prefixes")) {
+			r = str(b, key, rt.verified_prefixes, sizeof(rt.verified_prefixes));
+		} else if (!strcmp(key, "verified_domains")) {
+			r = str(b, key, rt.verified_domains, sizeof(rt.verified_domains));
 		} else if (!strcmp(key, "auto_approve_account")) {
 			r = str(b, key, rt.auto_approve, sizeof(rt.auto_approve));
 		} else if (!strcmp(key, "profiles")) {

@@ -47,6 +47,12 @@ struct emu_config {
 	int64_t post_id_delay_ms;
 	int64_t post_id_after_polls;
 	int64_t rate_video_per_min;
+	char *verified_url_prefixes;  /* PULL_FROM_URL "URL properties" */
+	char *verified_domains;
+	int64_t pull_allow_http_loopback;
+	int64_t pull_max_bytes;
+	int64_t pull_timeout_sec;
+	int64_t pull_rate_bytes_per_sec;
 };
 
 /* What can change at run time (/_emulator/config, /_emulator/faults);
@@ -60,6 +66,9 @@ struct emu_runtime {
 	int64_t post_id_delay_ms;     /* -1: public posts never get their id */
 	int64_t post_id_after_polls;
 	int64_t rate_video;
+	int64_t pull_allow_http_loopback, pull_max_bytes, pull_timeout_sec, pull_rate;
+	char verified_prefixes[2048];
+	char verified_domains[1024];
 	char webhook_url[1024];
 	char fail_reason[64];
 	char auto_approve[128];
@@ -142,6 +151,9 @@ struct post {
 	int64_t created, upload_expires;
 	double process_due;           /* monotonic; 0 until the last chunk */
 	int elsewhere;                /* posted by another tool (/_emulator/posts_elsewhere) */
+	int pull;                     /* PULL_FROM_URL: the emulator downloads video_url */
+	char *video_url;
+	int64_t downloaded;           /* PULL_FROM_URL progress */
 	int busy;                     /* a PUT is streaming into it */
 	int refs;
 	int orphan;                   /* removed by reset while referenced */
@@ -244,6 +256,10 @@ void post_complete_locked(struct post *p);
 void post_polled_locked(struct post *p);
 /* The id arrives now (G.mu held): publicly_available webhook. */
 void post_id_arrive_locked(struct post *p);
+/* FAILED with reason (G.mu held): post.publish.failed webhook. */
+void post_fail_locked(struct post *p, const char *reason);
+/* Still receiving or downloading its bytes, or processing them. */
+int post_in_flight(const struct post *p);
 double fault_draw(void);                    /* next deterministic number in [0,1) */
 int64_t now_ms(void);
 /* The emulator's clock (TikTok's side): codes, tokens, upload URLs, the
@@ -340,6 +356,14 @@ void video_counts_at(const struct post *p, int64_t at_ms, struct video_counts *o
 int video_listed(const struct post *p);
 int handle_video_query(struct request *req);
 int handle_video_list(struct request *req);
+
+/* ---- pull.c ---- */
+/* Start downloading p->video_url in a thread of its own (the request
+ * threads never wait on it). The caller has taken a reference on p for
+ * the download, which releases it when done. G.mu not held. */
+void pull_start(struct post *p);
+/* At shutdown, after G.stopping is set: wait for the downloads to stop. */
+void pull_stop(void);
 
 /* ---- webhook.c ---- */
 void webhook_start(void);

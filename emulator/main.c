@@ -53,6 +53,12 @@ static const struct config_setting settings[] = {
 	{ "post_id_delay_ms",          CONFIG_INT,   O(post_id_delay_ms),          -1, 864000000, "0", 0 },
 	{ "post_id_after_polls",       CONFIG_INT,   O(post_id_after_polls),       0, 1000000, "0", 0 },
 	{ "rate_video_per_min",        CONFIG_INT,   O(rate_video_per_min),        1, 1000000, "600", 0 },
+	{ "verified_url_prefixes",     CONFIG_STR,   O(verified_url_prefixes),     0, 2047, "", 0 },
+	{ "verified_domains",          CONFIG_STR,   O(verified_domains),          0, 1023, "", 0 },
+	{ "pull_allow_http_loopback",  CONFIG_BOOL,  O(pull_allow_http_loopback),  0, 1, "true", 0 },
+	{ "pull_max_bytes",            CONFIG_INT,   O(pull_max_bytes),            1, 4000000000LL, "4000000000", 0 },
+	{ "pull_timeout_sec",          CONFIG_INT,   O(pull_timeout_sec),          1, 86400, "3600", 0 },
+	{ "pull_rate_bytes_per_sec",   CONFIG_INT,   O(pull_rate_bytes_per_sec),   0, 10000000000LL, "12500000", 0 },
 };
 
 static struct emu_config cfg;
@@ -401,6 +407,7 @@ int main(int argc, char **argv)
 	opts.handle = handle;
 	rc = server_run(&opts);
 	webhook_stop();
+	pull_stop();
 	curl_global_cleanup();
 	config_free_table(settings, ARRAY_LEN(settings), &cfg);
 	return rc == 0 ? 0 : 1;

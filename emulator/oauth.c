@@ -647,17 +647,8 @@ int revoke_account_locked(const char *open_id)
 	/* posts still uploading or processing fail with auth_removed */
 	for (size_t i = 0; i < G.posts.n; i++) {
 		struct post *p = G.posts.v[i];
-		if (!strcmp(p->open_id, open_id) && !strcmp(p->status, "PROCESSING_UPLOAD")) {
-			struct json_object *c = json_object_new_object();
-			snprintf(p->status, sizeof(p->status), "FAILED");
-			snprintf(p->fail_reason, sizeof(p->fail_reason), "auth_removed");
-			p->process_due = 0;
-			json_object_object_add(c, "publish_id", json_object_new_string(p->publish_id));
-			json_object_object_add(c, "reason", json_object_new_string("auth_removed"));
-			json_object_object_add(c, "publish_type",
-					       json_object_new_string(p->inbox ? "INBOX_SHARE" : "DIRECT_POST"));
-			webhook_queue_locked("post.publish.failed", p->open_id, p->publish_id, c);
-		}
+		if (!strcmp(p->open_id, open_id) && post_in_flight(p))
+			post_fail_locked(p, "auth_removed");
 	}
 	return killed;
 }

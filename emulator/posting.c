@@ -170,7 +170,8 @@ int handle_creator_info(struct request *req)
 /* ---- init ---- */
 
 struct source {
-	int64_t size, chunk, count;
+	int64_t size, chunk, count;   /* FILE_UPLOAD */
+	const char *video_url;        /* PULL_FROM_URL (inside the request's JSON) */
 };
 
 static int invalid(struct request *req, const char *kind, const char *msg, const char *detail)
@@ -190,6 +191,36 @@ static int get_int(struct json_object *o, const char *k, int64_t *out)
 	return 0;
 }
 
+/* PULL_FROM_URL: video_url must be https (http only to loopback, when
+ * allowed) and under a verified domain or URL prefix (rules.h). */
+static int parse_pull(struct request *req, struct json_object *si, struct source *s)
+{
+	struct json_object *v;
+	char why[TT_WHY_LEN], prefixes[sizeof(G.rt.verified_prefixes)], domains[sizeof(G.rt.verified_domains)];
+	int loopback_http;
+	enum tt_url_verdict verdict;
+
+	if (!json_object_object_get_ex(si, "video_url", &v) || !json_object_is_type(v, json_type_string))
+		return invalid(req, "invalid_video_url", "source_info.video_url is required for PULL_FROM_URL", NULL);
+	s->video_url = json_object_get_string(v);
+	pthread_mutex_lock(&G.mu);
+	snprintf(prefixes, sizeof(prefixes), "%s", G.rt.verified_prefixes);
+	snprintf(domains, sizeof(domains), "%s", G.rt.verified_domains);
+	loopback_http = (int)G.rt.pull_allow_http_loopback;
+	pthread_mutex_unlock(&G.mu);
+	verdict = tt_pull_url_check(s->video_url, prefixes, domains, loopback_http, why);
+	if (verdict == TT_URL_MALFORMED)
+		return invalid(req, "invalid_video_url", "The video_url is invalid.", why);
+	if (verdict == TT_URL_UNVERIFIED) {
+		/* the client must use its verified URL properties */
+		violation(req, "url_ownership_unverified", "%s", why);
+		reply_envelope(req, 403, NULL, "url_ownership_unverified",
+			       "The URL ownership of video_url is not verified.");
+		return -1;
+	}
+	return 0;
+}
+
 /* source_info: FILE_UPLOAD with TikTok's chunk rules (rules.h). */
 static int parse_source(struct request *req, struct json_object *body, struct source *s)
 {
@@ -202,13 +233,9 @@ static int parse_source(struct request *req, struct json_object *body, struct so
 	if (!json_object_object_get_ex(si, "source", &src) || !json_object_is_type(src, json_type_string))
 		return invalid(req, "invalid_params", "source_info.source is required", NULL);
 	source = json_object_get_string(src);
-	if (!strcmp(source, "PULL_FROM_URL")) {
-		/* the emulator has no verified URL properties */
-		notice(req, "pull_from_url", "PULL_FROM_URL is answered with url_ownership_unverified");
-		reply_envelope(req, 403, NULL, "url_ownership_unverified",
-			       "The URL ownership of video_url is not verified.");
-		return -1;
-	}
+	memset(s, 0, sizeof(*s));
+	if (!strcmp(source, "PULL_FROM_URL"))
+		return parse_pull(req, si, s);
 	if (strcmp(source, "FILE_UPLOAD") != 0)
 		return invalid(req, "invalid_params", "source_info.source must be FILE_UPLOAD or PULL_FROM_URL", NULL);
 	if (get_int(si, "video_size", &s->size) < 0 || get_int(si, "chunk_size", &s->chunk) < 0 ||
@@ -308,7 +335,12 @@ static void create_post(struct request *req, const struct token *tok, const stru
 	struct json_object *data = json_object_new_object();
 	char url[512];
 
-	new_ids(p, inbox ? "v_inbox_file" : "v_pub_file");
+	p->pull = s->video_url != NULL;
+	if (p->pull)
+		new_ids(p, inbox ? "v_inbox_url" : "v_pub_url");
+	else
+		new_ids(p, inbox ? "v_inbox_file" : "v_pub_file");
+	p->video_url = s->video_url ? xstrdup(s->video_url) : NULL;
 	snprintf(p->open_id, sizeof(p->open_id), "%s", tok->open_id);
 	p->inbox = inbox;
 	p->video_size = s->size;
@@ -328,7 +360,7 @@ static void create_post(struct request *req, const struct token *tok, const stru
 		p->is_aigc = pi->is_aigc;
 		p->cover_ms = pi->cover_ms;
 	}
-	snprintf(p->status, sizeof(p->status), "PROCESSING_UPLOAD");
+	snprintf(p->status, sizeof(p->status), p->pull ? "PROCESSING_DOWNLOAD" : "PROCESSING_UPLOAD");
 	p->created = emu_now();
 	if (G.cfg->data_dir && *G.cfg->data_dir) {
 		char path[4200];
@@ -340,10 +372,20 @@ static void create_post(struct request *req, const struct token *tok, const stru
 	snprintf(p->planned_failure, sizeof(p->planned_failure), "%s",
 		 G.rt.fail_reason[0] ? G.rt.fail_reason : prof->fail_reason);
 	VEC_PUSH(G.posts, p);
+	if (p->pull)
+		p->refs++;   /* the download's, taken before a reset can free it */
 	pthread_mutex_unlock(&G.mu);
+	json_object_object_add(data, "publish_id", json_object_new_string(p->publish_id));
+	if (p->pull) {
+		/* no upload step: TikTok fetches the URL itself */
+		log_info("event=post_init publish_id=%s open_id=%s source=PULL_FROM_URL", log_quote(p->publish_id),
+			 tok->open_id);
+		reply_envelope(req, 200, data, "ok", "%s", "");
+		pull_start(p);
+		return;
+	}
 	snprintf(url, sizeof(url), "%s/upload/%s?upload_token=%s", G.cfg->public_base_url, p->upload_id,
 		 p->upload_token);
-	json_object_object_add(data, "publish_id", json_object_new_string(p->publish_id));
 	json_object_object_add(data, "upload_url", json_object_new_string(url));
 	log_info("event=post_init publish_id=%s open_id=%s size=%lld chunk=%lld count=%lld",
 		 log_quote(p->publish_id), tok->open_id, (long long)s->size, (long long)s->chunk,
@@ -551,7 +593,10 @@ int handle_status_fetch(struct request *req)
 		if (p->post_id[0])
 			json_object_array_add(ids, json_object_new_int64(strtoll(p->post_id, NULL, 10)));
 		json_object_object_add(data, "publicaly_available_post_id", ids);
-		json_object_object_add(data, "uploaded_bytes", json_object_new_int64(p->received));
+		if (p->pull)
+			json_object_object_add(data, "downloaded_bytes", json_object_new_int64(p->downloaded));
+		else
+			json_object_object_add(data, "uploaded_bytes", json_object_new_int64(p->received));
 		post_polled_locked(p);
 		pthread_mutex_unlock(&G.mu);
 		reply_envelope(req, 200, data, "ok", "%s", "");
@@ -563,22 +608,32 @@ out:
 	return 0;
 }
 
-/* POST /v2/post/publish/cancel/ — only PULL_FROM_URL downloads can be
- * cancelled, and the emulator has none. */
+/* POST /v2/post/publish/cancel/ — best effort, and only for a
+ * PULL_FROM_URL download still running: it fails with publish_cancelled
+ * (status and webhook). Anything else is publish_not_cancellable. */
 int handle_cancel(struct request *req)
 {
 	struct token tok;
 	struct json_object *body;
 	struct post *p;
+	int cancelled = 0;
 
 	if (bearer_auth(req, "video.upload", "video.publish", &tok) < 0)
 		return 0;
 	if (!(body = read_json_body(req, 0)))
 		return 0;
 	pthread_mutex_lock(&G.mu);
+	posts_tick();
 	p = owned_post(req, &tok, body_publish_id(body));
+	if (p && p->pull && !strcmp(p->status, "PROCESSING_DOWNLOAD") && p->process_due == 0) {
+		/* the download thread sees the status and stops */
+		post_fail_locked(p, "publish_cancelled");
+		cancelled = 1;
+	}
 	pthread_mutex_unlock(&G.mu);
-	if (p)
+	if (cancelled)
+		reply_envelope(req, 200, NULL, "ok", "%s", "");
+	else if (p)
 		reply_envelope(req, 400, NULL, "publish_not_cancellable",
 			       "Only an ongoing PULL_FROM_URL download can be cancelled.");
 	json_object_put(body);

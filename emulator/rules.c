@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int refused(char *why, const char *fmt, long long a, long long b)
 {
@@ -118,4 +119,101 @@ void tt_webhook_signature_header(const char *secret, int64_t t, const void *body
 
 	tt_webhook_signature(secret, t, body, len, sig);
 	snprintf(out, outlen, "t=%lld,s=%s", (long long)t, sig);
+}
+
+static int is_loopback_host(const char *host)
+{
+	return !strcmp(host, "127.0.0.1") || !strcmp(host, "[::1]") || !strcasecmp(host, "localhost");
+}
+
+/* host (lower-cased, without port) of an http(s) URL into out, and whether
+ * it is https. 0, or -1 when malformed. */
+static int url_host(const char *url, char *out, size_t n, int *https)
+{
+	const char *a, *end;
+	size_t len;
+
+	if (!strncmp(url, "https://", 8))
+		*https = 1;
+	else if (!strncmp(url, "http://", 7))
+		*https = 0;
+	else
+		return -1;
+	a = url + (*https ? 8 : 7);
+	end = a + strcspn(a, "/?#");
+	len = (size_t)(end - a);
+	if (!len || len >= n || memchr(a, '@', len) || strchr(url, '#') || strpbrk(url, " \t\r\n"))
+		return -1;
+	memcpy(out, a, len);
+	out[len] = '\0';
+	/* drop the port: "[::1]:8080" keeps its brackets */
+	{
+		char *colon = strrchr(out, ':');
+		if (colon && (out[0] != '[' || colon > strchr(out, ']')))
+			*colon = '\0';
+	}
+	for (char *p = out; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return out[0] ? 0 : -1;
+}
+
+/* Does item (one entry of a comma list) satisfy match(url-or-host, item)? */
+static int any_in_list(const char *list, const char *subject, int (*match)(const char *, const char *, size_t))
+{
+	for (const char *s = list; s && *s;) {
+		const char *e = strchr(s, ',');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		while (n && *s == ' ') {
+			s++;
+			n--;
+		}
+		while (n && s[n - 1] == ' ')
+			n--;
+		if (n && match(subject, s, n))
+			return 1;
+		s = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+/* A URL prefix property covers URLs that start with it; it ends in '/'. */
+static int prefix_match(const char *url, const char *prefix, size_t n)
+{
+	return prefix[n - 1] == '/' && !strncmp(url, prefix, n);
+}
+
+/* A domain property covers the domain and all its subdomains. */
+static int domain_match(const char *host, const char *domain, size_t n)
+{
+	size_t h = strlen(host);
+
+	if (h == n)
+		return !strncasecmp(host, domain, n);
+	return h > n && host[h - n - 1] == '.' && !strncasecmp(host + h - n, domain, n);
+}
+
+enum tt_url_verdict tt_pull_url_check(const char *url, const char *prefixes, const char *domains,
+				      int allow_loopback_http, char *why)
+{
+	char host[256];
+	int https = 0;
+
+	if (why)
+		*why = '\0';
+	if (!url || strlen(url) > 2048 || url_host(url, host, sizeof(host), &https) < 0) {
+		if (why)
+			snprintf(why, TT_WHY_LEN, "video_url is not an absolute http(s) URL with a host");
+		return TT_URL_MALFORMED;
+	}
+	if (!https && !(allow_loopback_http && is_loopback_host(host))) {
+		if (why)
+			snprintf(why, TT_WHY_LEN, "video_url must be https (%.120s)", host);
+		return TT_URL_MALFORMED;
+	}
+	if (any_in_list(prefixes, url, prefix_match) || any_in_list(domains, host, domain_match))
+		return TT_URL_OK;
+	if (why)
+		snprintf(why, TT_WHY_LEN, "no verified domain or URL prefix covers %.150s", host);
+	return TT_URL_UNVERIFIED;
 }

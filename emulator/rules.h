@@ -46,4 +46,20 @@ void tt_webhook_signature(const char *client_secret, int64_t t, const void *body
 void tt_webhook_signature_header(const char *client_secret, int64_t t, const void *body, size_t len,
 				 char *out, size_t outlen);
 
+/* §2.5 PULL_FROM_URL: may TikTok fetch video_url?
+ *   TT_URL_OK          yes;
+ *   TT_URL_MALFORMED   not an absolute http(s) URL with a host, userinfo,
+ *                      a fragment, or http to anything but loopback
+ *                      (https is required; plain http is allowed only to
+ *                      127.0.0.1, ::1 and localhost, and only when
+ *                      allow_loopback_http, so tests need no TLS);
+ *   TT_URL_UNVERIFIED  well formed but under no verified property:
+ *                      prefixes (comma list of "scheme://host[:port]/path/",
+ *                      covering URLs that start with one) or domains (comma
+ *                      list; a domain covers itself and every subdomain).
+ * why (TT_WHY_LEN bytes) says which. */
+enum tt_url_verdict { TT_URL_OK = 0, TT_URL_MALFORMED = 1, TT_URL_UNVERIFIED = 2 };
+enum tt_url_verdict tt_pull_url_check(const char *url, const char *prefixes, const char *domains,
+				      int allow_loopback_http, char *why);
+
 #endif

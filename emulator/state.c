@@ -98,6 +98,12 @@ void runtime_from_config(struct emu_runtime *rt, const struct emu_config *c)
 	rt->post_id_delay_ms = c->post_id_delay_ms;
 	rt->post_id_after_polls = c->post_id_after_polls;
 	rt->rate_video = c->rate_video_per_min;
+	rt->pull_allow_http_loopback = c->pull_allow_http_loopback;
+	rt->pull_max_bytes = c->pull_max_bytes;
+	rt->pull_timeout_sec = c->pull_timeout_sec;
+	rt->pull_rate = c->pull_rate_bytes_per_sec;
+	copy(rt->verified_prefixes, sizeof(rt->verified_prefixes), c->verified_url_prefixes);
+	copy(rt->verified_domains, sizeof(rt->verified_domains), c->verified_domains);
 	copy(rt->webhook_url, sizeof(rt->webhook_url), c->webhook_url);
 	copy(rt->fail_reason, sizeof(rt->fail_reason), c->fail_reason);
 	copy(rt->auto_approve, sizeof(rt->auto_approve), c->auto_approve_account);
@@ -307,18 +313,30 @@ static void random_post_id(char out[24])
 	snprintf(out, 24, "7%018llu", (unsigned long long)(v % 1000000000000000000ULL));
 }
 
+int post_in_flight(const struct post *p)
+{
+	return !strcmp(p->status, "PROCESSING_UPLOAD") || !strcmp(p->status, "PROCESSING_DOWNLOAD");
+}
+
+void post_fail_locked(struct post *p, const char *reason)
+{
+	struct json_object *c = json_object_new_object();
+
+	copy(p->status, sizeof(p->status), "FAILED");
+	copy(p->fail_reason, sizeof(p->fail_reason), reason);
+	p->process_due = 0;
+	json_object_object_add(c, "publish_id", json_object_new_string(p->publish_id));
+	json_object_object_add(c, "reason", json_object_new_string(reason));
+	json_object_object_add(c, "publish_type", json_object_new_string(publish_type(p)));
+	webhook_queue_locked("post.publish.failed", p->open_id, p->publish_id, c);
+}
+
 static void finish_processing(struct post *p)
 {
 	struct json_object *c;
 
 	if (p->planned_failure[0]) {
-		copy(p->status, sizeof(p->status), "FAILED");
-		copy(p->fail_reason, sizeof(p->fail_reason), p->planned_failure);
-		c = json_object_new_object();
-		json_object_object_add(c, "publish_id", json_object_new_string(p->publish_id));
-		json_object_object_add(c, "reason", json_object_new_string(p->fail_reason));
-		json_object_object_add(c, "publish_type", json_object_new_string(publish_type(p)));
-		webhook_queue_locked("post.publish.failed", p->open_id, p->publish_id, c);
+		post_fail_locked(p, p->planned_failure);
 		return;
 	}
 	if (p->inbox) {
@@ -399,8 +417,7 @@ void posts_tick(void)
 	for (size_t i = 0; i < G.posts.n; i++) {
 		struct post *p = G.posts.v[i];
 		maybe_id_locked(p);
-		if (p->process_due > 0 && now >= p->process_due &&
-		    !strcmp(p->status, "PROCESSING_UPLOAD")) {
+		if (p->process_due > 0 && now >= p->process_due && post_in_flight(p)) {
 			p->process_due = 0;
 			finish_processing(p);
 			log_info("event=post_processed publish_id=%s status=%s", log_quote(p->publish_id),

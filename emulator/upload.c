@@ -22,6 +22,7 @@ void post_free(struct post *p)
 		return;
 	EVP_MD_CTX_free(p->sha);
 	free(p->title);
+	free(p->video_url);
 	if (p->data_path)
 		unlink(p->data_path);
 	free(p->data_path);
@@ -170,7 +171,7 @@ int handle_upload_put(struct request *req)
 	memset(&pp, 0, sizeof(pp));
 	pthread_mutex_lock(&G.mu);
 	p = id ? post_find_upload(id) : NULL;
-	if (!p) {
+	if (!p || p->pull) {
 		pthread_mutex_unlock(&G.mu);
 		upload_error(req, 404, "upload_not_found", "No such upload task.");
 		return 0;

@@ -275,31 +275,37 @@ rollback:
 	return rc;
 }
 
-/* Revoke at TikTok with a valid access token, if one can be had. */
-static int revoke_account(struct db *db, const struct config *cfg, int64_t id, PGresult *row)
+/* A valid access token for the revoke call, if one can be had (tok stays
+ * empty otherwise). Read before the account is forgotten. */
+static void token_for_revoke(struct db *db, const struct config *cfg, int64_t id, PGresult *row,
+			     struct buf *tok)
+{
+	if (!strcmp(db_val(row, 0, 0), "connected")) {
+		if (accounts_access_token(db, cfg, id, tok) != ACC_OK)
+			buf_reset(tok);
+	} else if (db_val(row, 0, 1) && !strcmp(db_val(row, 0, 2), "t")) {
+		/* needs reconnect, but the access token still works: use it */
+		if (unseal(cfg->secret_key.bytes, id, db_val(row, 0, 1), tok) < 0)
+			buf_reset(tok);
+	}
+}
+
+/* Revoke at TikTok with the token read by token_for_revoke; wipes it. */
+static int revoke_account(const struct config *cfg, int64_t id, struct buf *tok)
 {
 	struct tiktok_client c;
 	struct tiktok_result res;
-	struct buf tok = BUF_INIT;
 	int ok = 0;
 
-	if (!strcmp(db_val(row, 0, 0), "connected")) {
-		if (accounts_access_token(db, cfg, id, &tok) != ACC_OK)
-			buf_reset(&tok);
-	} else if (db_val(row, 0, 1) && !strcmp(db_val(row, 0, 2), "t")) {
-		/* needs reconnect, but the access token still works: use it */
-		if (unseal(cfg->secret_key.bytes, id, db_val(row, 0, 1), &tok) < 0)
-			buf_reset(&tok);
-	}
-	if (!tok.len) {
+	if (!tok->len) {
 		log_warn("event=tiktok_revoke_skipped account_id=%lld why=%s", (long long)id,
 			 log_quote("no valid access token"));
-		accounts_wipe(&tok);
+		accounts_wipe(tok);
 		return 0;
 	}
 	tiktok_result_init(&res);
 	accounts_client(cfg, &c);
-	if (tiktok_revoke(&c, buf_cstr(&tok), &res) == 0) {
+	if (tiktok_revoke(&c, buf_cstr(tok), &res) == 0) {
 		ok = 1;
 		log_info("event=tiktok_revoke_ok account_id=%lld log_id=%s", (long long)id,
 			 log_quote(res.log_id));
@@ -308,7 +314,7 @@ static int revoke_account(struct db *db, const struct config *cfg, int64_t id, P
 			 log_quote(res.error), log_quote(res.log_id));
 	}
 	tiktok_result_free(&res);
-	accounts_wipe(&tok);
+	accounts_wipe(tok);
 	return ok;
 }
 
@@ -316,7 +322,7 @@ int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id
 			int64_t account_id, int *revoked)
 {
 	char sid[24], uid[24];
-	struct buf reason = BUF_INIT;
+	struct buf reason = BUF_INIT, tok = BUF_INIT;
 	PGresult *r, *jobs;
 	int n;
 
@@ -331,7 +337,7 @@ int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id
 		return ACC_NOT_FOUND;
 	}
 	if (cfg->secret_key.set)
-		*revoked = revoke_account(db, cfg, account_id, r);
+		token_for_revoke(db, cfg, account_id, r, &tok);
 	buf_printf(&reason, "The TikTok account %s was disconnected before this upload started. "
 		   "Connect it again, then post the video anew.", db_val(r, 0, 3));
 	PQclear(r);
@@ -352,6 +358,11 @@ int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id
 	PQclear(jobs);
 	if (db_simple(db, "COMMIT") < 0)
 		goto fail_nobegin;
+	/* Revoke only after the account is forgotten and its queued jobs have
+	 * failed with our reason: TikTok answers a revoke with an
+	 * authorization.removed webhook, which must find nothing left to do. */
+	if (cfg->secret_key.set)
+		*revoked = revoke_account(cfg, account_id, &tok);
 	log_info("event=tiktok_account_disconnected account_id=%lld revoked=%d jobs_failed=%d",
 		 (long long)account_id, *revoked, n);
 	buf_free(&reason);
@@ -359,6 +370,7 @@ int accounts_disconnect(struct db *db, const struct config *cfg, int64_t user_id
 fail:
 	rollback(db);
 fail_nobegin:
+	accounts_wipe(&tok);
 	buf_free(&reason);
 	return ACC_ERROR;
 }

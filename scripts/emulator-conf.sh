@@ -11,5 +11,8 @@ emulator_conf_lines()
 	# webhooks go to the app, signed with the shared client secret
 	echo "webhook_url = http://127.0.0.1:$PORT/webhooks/tiktok"
 	echo "processing_delay_ms = ${LF_EMU_PROCESSING_MS:-3000}"
+	# PULL_FROM_URL: the site is the app's verified URL property (plain http
+	# is accepted only because it is loopback)
+	echo "verified_url_prefixes = http://127.0.0.1:$PORT/"
 	echo "log_level = ${LF_LOG_LEVEL:-info}"
 }

@@ -7,7 +7,10 @@
 #ifndef EMU_TEST_H
 #define EMU_TEST_H
 
+#include <arpa/inet.h>
 #include <json-c/json.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,26 @@ struct emu_ctx {
 	char redirect_uri[600];
 	char base[256];
 };
+
+/* A TCP socket bound to 127.0.0.1 on a free port (into *port), listening
+ * when backlog > 0 (0: bound only, so connecting to it is refused). */
+static inline int emu_loopback_socket(int backlog, int *port)
+{
+	struct sockaddr_in a;
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (backlog > 0)
+		assert_int_equal(listen(fd, backlog), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
 
 static inline struct json_object *emu_parse(const struct tresp *r)
 {

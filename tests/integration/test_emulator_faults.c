@@ -247,18 +247,7 @@ static void *receiver(void *arg)
 
 static void receiver_start(void)
 {
-	struct sockaddr_in a;
-	socklen_t al = sizeof(a);
-
-	R.fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(R.fd >= 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(R.fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(R.fd, 16), 0);
-	assert_int_equal(getsockname(R.fd, (struct sockaddr *)&a, &al), 0);
-	R.port = ntohs(a.sin_port);
+	R.fd = emu_loopback_socket(16, &R.port);
 	R.n = 0;
 	R.stop = 0;
 	assert_int_equal(pthread_create(&R.tid, NULL, receiver, NULL), 0);

@@ -1,8 +1,8 @@
 /* test_emulator_rules.c — the emulator's own reading of TikTok's rules
  * (emulator/rules.c), checked with the brief's examples: §2.4's chunk rules
  * (50,000,123 bytes / 10,000,000 → 5 chunks, the last one 10,000,123 bytes
- * at 40,000,000–50,000,122), Content-Range requests, and §4.5's signature
- * test vector. Independent of lib/chunkplan.c and lib/tiktok_sig.c: the
+ * at 40,000,000–50,000,122), Content-Range requests, §4.5's signature
+ * test vector, and §2.5's URL ownership for PULL_FROM_URL. Independent of lib/chunkplan.c and lib/tiktok_sig.c: the
  * last test compares the two readings over many plans, so a change to
  * either that makes them disagree is seen here. */
 #include <stdarg.h>
@@ -171,6 +171,42 @@ static void product_plans_and_signatures_agree_with_the_emulator(void **state)
 	assert_int_equal(tiktok_signature_verify(h, "s3cr3t", BODY, strlen(BODY), 1700000123, 300), 0);
 }
 
+static void pull_url_ownership(void **state)
+{
+	const char *prefixes = "https://cdn.langflix.example/pull/, http://127.0.0.1:8080/media/";
+	const char *domains = "videos.example.org";
+	char why[TT_WHY_LEN];
+
+	(void)state;
+	/* a URL prefix covers only URLs under it */
+	assert_int_equal(tt_pull_url_check("https://cdn.langflix.example/pull/a.mp4?sig=1", prefixes, "", 0, why), TT_URL_OK);
+	assert_int_equal(tt_pull_url_check("https://cdn.langflix.example/other/a.mp4", prefixes, "", 0, why),
+			 TT_URL_UNVERIFIED);
+	assert_int_equal(tt_pull_url_check("https://cdn.langflix.example/pullx/a.mp4", prefixes, "", 0, why),
+			 TT_URL_UNVERIFIED);
+	/* a domain covers itself and its subdomains, nothing that merely ends the same */
+	assert_int_equal(tt_pull_url_check("https://videos.example.org/a.mp4", "", domains, 0, why), TT_URL_OK);
+	assert_int_equal(tt_pull_url_check("https://eu.cdn.VIDEOS.example.org:8443/a.mp4", "", domains, 0, why), TT_URL_OK);
+	assert_int_equal(tt_pull_url_check("https://badvideos.example.org/a.mp4", "", domains, 0, why), TT_URL_UNVERIFIED);
+	assert_int_equal(tt_pull_url_check("https://example.org/a.mp4", "", domains, 0, why), TT_URL_UNVERIFIED);
+	assert_true(strstr(why, "example.org") != NULL);
+	/* https only; http to loopback when the emulator allows it (tests) */
+	assert_int_equal(tt_pull_url_check("http://videos.example.org/a.mp4", "", domains, 1, why), TT_URL_MALFORMED);
+	assert_true(strstr(why, "https") != NULL);
+	assert_int_equal(tt_pull_url_check("http://127.0.0.1:8080/media/a.mp4", prefixes, "", 1, why), TT_URL_OK);
+	assert_int_equal(tt_pull_url_check("http://127.0.0.1:8080/media/a.mp4", prefixes, "", 0, why), TT_URL_MALFORMED);
+	assert_int_equal(tt_pull_url_check("http://localhost:9/x.mp4", "", "localhost", 1, why), TT_URL_OK);
+	/* malformed */
+	assert_int_equal(tt_pull_url_check("ftp://videos.example.org/a.mp4", "", domains, 1, why), TT_URL_MALFORMED);
+	assert_int_equal(tt_pull_url_check("https:///a.mp4", "", domains, 1, why), TT_URL_MALFORMED);
+	assert_int_equal(tt_pull_url_check("https://user@videos.example.org/a.mp4", "", domains, 1, why), TT_URL_MALFORMED);
+	assert_int_equal(tt_pull_url_check("https://videos.example.org/a.mp4#x", "", domains, 1, why), TT_URL_MALFORMED);
+	assert_int_equal(tt_pull_url_check("https://videos.example.org/a b.mp4", "", domains, 1, why), TT_URL_MALFORMED);
+	assert_int_equal(tt_pull_url_check(NULL, "", domains, 1, why), TT_URL_MALFORMED);
+	/* nothing verified: nothing passes */
+	assert_int_equal(tt_pull_url_check("https://videos.example.org/a.mp4", "", "", 1, why), TT_URL_UNVERIFIED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +217,7 @@ int main(void)
 		cmocka_unit_test(content_range_requests),
 		cmocka_unit_test(signature_is_the_brief_vector),
 		cmocka_unit_test(product_plans_and_signatures_agree_with_the_emulator),
+		cmocka_unit_test(pull_url_ownership),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
