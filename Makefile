@@ -4,12 +4,14 @@
 #   make run        start the local stack (PostgreSQL, nginx, app, worker, emulator)
 #   make stop       stop it
 #   make test       sanitizer build + unit and integration tests
+#   make coverage   gcc --coverage build, the same tests, gcovr's figures per folder
 #   make install    install binaries, templates and static files (PREFIX, DESTDIR)
 
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 BUILD     ?= build
 SANITIZE  ?= 0
+COVERAGE  ?= 0
 
 PKGS      := fcgi libcurl json-c openssl libpq libavformat libavutil
 CC        ?= cc
@@ -23,6 +25,13 @@ DEPFLAGS   = -MMD -MP
 ifeq ($(SANITIZE),1)
 CFLAGS    += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS   += -fsanitize=address,undefined
+endif
+
+# make coverage: gcc's counters, updated atomically (the app and the worker
+# count from several threads at once), no optimisation so lines map to code.
+ifeq ($(COVERAGE),1)
+CFLAGS    += -O0 --coverage -fprofile-update=atomic
+LDFLAGS   += --coverage
 endif
 
 LIB_SRC   := $(wildcard lib/*.c)
@@ -45,7 +54,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 ITEST_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(ITEST_SRC))
 PROGRAMS  := $(APP) $(WORKER) $(CLI) $(if $(EMU_SRC),$(EMU))
 
-.PHONY: all run stop test unit-tests test-bins install clean bench soak fuzz
+.PHONY: all run stop test unit-tests test-bins install clean bench soak fuzz coverage
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -88,6 +97,12 @@ test:
 unit-tests:
 	$(MAKE) BUILD=build/test SANITIZE=1 test-bins
 	BUILD=build/test tests/run.sh unit
+
+# Coverage: its own build folder, no sanitizers; scripts/coverage.sh runs the
+# tests against it and prints the report (build/coverage/report/).
+coverage:
+	$(MAKE) BUILD=build/coverage COVERAGE=1 test-bins
+	scripts/coverage.sh
 
 run:
 	scripts/stack.sh run

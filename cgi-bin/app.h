@@ -49,6 +49,8 @@ extern const size_t app_nroutes;
 
 /* render.c — pages from templates. ctx is consumed (json_object_put). */
 int render_page(struct request *req, int status, const char *tmpl, struct json_object *ctx);
+/* The same from a context of the page's own (template.h); ctx is not consumed. */
+int render_page_value(struct request *req, int status, const char *tmpl, const struct tmpl_value *ctx);
 /* A complete error page in plain words; never includes secrets. */
 int render_error(struct request *req, int status, const char *title, const char *detail);
 void redirect(struct request *req, int status, const char *location);
@@ -57,7 +59,9 @@ struct json_object *page_context(struct request *req, const char *title);
 
 /* session.c */
 int session_load(struct request *req);
-int session_create(struct request *req, int64_t user_id);
+/* A fresh session for the user (a new identifier, a new CSRF token); the
+ * request carries it from now on (user_id, user_name, csrf). */
+int session_create(struct request *req, int64_t user_id, const char *user_name);
 void session_destroy(struct request *req);
 int csrf_check(struct request *req);
 
@@ -80,6 +84,7 @@ int page_job_retry(struct request *req);
 int page_job_cancel(struct request *req);
 int page_webhook_tiktok(struct request *req);   /* page_webhook.c */
 int page_metrics(struct request *req);          /* page_ops.c, with page_healthz */
+int page_bench_floor(struct request *req);      /* page_ops.c: make bench's transport floor */
 
 /* ui.c — what pages share (no page file depends on another page file). */
 /* The positive id in route parameter or query value `name`; -1 when absent

@@ -25,6 +25,8 @@ const struct route app_routes[] = {
 	{ "GET",  "/healthz",             page_healthz,      R_NODB,           "healthz" },
 	/* the metrics page reads the database itself, so it answers without it */
 	{ "GET",  "/metrics",             page_metrics,      R_NODB,           "metrics" },
+	/* make bench's transport floor; 404 unless bench_floor = true */
+	{ "GET",  "/_bench/floor",        page_bench_floor,  R_NODB,           "bench_floor" },
 	/* TikTok's webhooks: no login, no CSRF; the signature over the raw
 	 * body is the authentication (page_webhook.c) */
 	{ "POST", "/webhooks/tiktok",     page_webhook_tiktok, R_RAWBODY,      "webhook_tiktok" },

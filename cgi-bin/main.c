@@ -64,6 +64,9 @@ int main(int argc, char **argv)
 	char err[512];
 	int rc;
 
+	/* no core dump ever holds a token, a password or the secret key */
+	if (process_protect_memory() < 0)
+		fprintf(stderr, "langflix.fcgi: cannot switch core dumps off\n");
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
 			cfgpath = argv[++i];
@@ -87,10 +90,12 @@ int main(int argc, char **argv)
 	memset(&opts, 0, sizeof(opts));
 	opts.listen = app.cfg.listen;
 	opts.threads = (int)app.cfg.threads;
+	opts.trusted_proxies = app.cfg.trusted_proxies;
 	opts.thread_init = thread_init;
 	opts.thread_fini = thread_fini;
 	opts.handle = app_handle;
 	opts.after = after_request;
+	log_info("event=app_start memory_protected=%d", process_memory_protected());
 	rc = server_run(&opts);
 	tmpl_set_free(app.templates);
 	config_free(&app.cfg);

@@ -46,9 +46,11 @@ static struct db_stmt q_video = { "composer_video",
 static struct db_stmt q_job_by_submission = { "composer_job_by_submission",
 	"SELECT id, user_id FROM upload_jobs WHERE submission_id = $1" };
 
+/* The viewer's own earlier post of the video to this account (accounts are
+ * per user; the user_id condition keeps another user's jobs out anyway). */
 static struct db_stmt q_previous = { "composer_previous_jobs",
 	"SELECT id, state, post_url FROM upload_jobs "
-	"WHERE video_id = $1 AND account_id = $2 "
+	"WHERE video_id = $1 AND account_id = $2 AND user_id = $3 "
 	"  AND state IN ('queued', 'uploading', 'processing', 'published', 'inboxed') "
 	"ORDER BY (state IN ('published', 'inboxed')) DESC, id DESC LIMIT 1" };
 
@@ -392,12 +394,13 @@ static void interaction(struct json_object *form, const char *name, const char *
 static void warnings_context(struct request *req, struct composer *c, struct json_object *ctx)
 {
 	struct json_object *w = json_object_new_array();
-	char vid[24], aid[24], msg[512];
+	char vid[24], aid[24], uid[24], msg[512];
 	PGresult *r;
 
 	snprintf(vid, sizeof(vid), "%lld", (long long)c->video_id);
 	snprintf(aid, sizeof(aid), "%lld", (long long)c->account_id);
-	r = db_run(page_of(req)->db, &q_previous, 2, (const char *[]){ vid, aid });
+	snprintf(uid, sizeof(uid), "%lld", (long long)page_of(req)->user_id);
+	r = db_run(page_of(req)->db, &q_previous, 3, (const char *[]){ vid, aid, uid });
 	if (r && PQntuples(r) > 0) {
 		const char *state = db_val(r, 0, 1);
 		struct json_object *o = json_object_new_object();

@@ -17,19 +17,44 @@
 	"videos_search_text(v.title, v.title_translation, v.expression, v.expression_translation," \
 	"                   v.show_name, v.path, v.keywords)"
 
-/* One page of videos with their latest job (videos.last_job_id is kept
- * current by a trigger, sql/005); $1 limit, $2 offset, $3 the pattern. */
+/* The viewer: a one-row relation "viewer" (viewer.id is users.id), so the
+ * filters' conditions name the viewer the same way in every statement. */
+#define VIEWER(param) "CROSS JOIN (SELECT " param "::bigint AS id) viewer "
+
+/* The viewer's own latest job of the video: another user's job outcome
+ * (account, link, reason, even that it failed) is theirs alone. */
+#define VIEWERS_LATEST_JOB \
+	"(SELECT m.state, m.post_url, m.fail_reason, m.id FROM upload_jobs m" \
+	"  WHERE m.video_id = v.id AND m.user_id = viewer.id ORDER BY m.id DESC LIMIT 1)"
+
+/* Whether the video was posted (a published or inboxed job) by anyone, or
+ * by another user than the viewer: all that others may learn of a job. */
+#define POSTED_WHERE(who) \
+	"EXISTS (SELECT 1 FROM upload_jobs p WHERE p.video_id = v.id" who \
+	"        AND p.state IN ('published', 'inboxed'))"
+#define POSTED_BY_ANYONE POSTED_WHERE("")
+#define POSTED_BY_OTHERS POSTED_WHERE(" AND p.user_id <> viewer.id")
+
+/* One page of videos with the viewer's latest job of each and whether
+ * another user posted it; $1 limit, $2 offset, $3 the viewer, $4 the pattern. */
 #define ROWS_SQL(where) \
 	"SELECT v.id, v.path, v.size_bytes, v.duration_ms, v.width, v.height, v.fps," \
 	"       v.video_codec, v.container, v.expression, v.expression_translation, v.title," \
-	"       v.title_translation, array_to_json(v.keywords)::text AS keywords_json, v.language," \
+	"       v.title_translation, array_to_string(v.keywords, E'\\x1f') AS keywords, v.language," \
 	"       v.learn_language, v.show_name, v.episode, v.ready, v.not_ready_reason, v.missing," \
 	"       j.state AS job_state, j.post_url, j.fail_reason, j.id AS job_id," \
-	"       j.user_id AS job_user_id " \
-	"FROM videos v LEFT JOIN upload_jobs j ON j.id = v.last_job_id " \
+	"       " POSTED_BY_OTHERS " AS posted_by_other " \
+	"FROM videos v " VIEWER("$3") "LEFT JOIN LATERAL " VIEWERS_LATEST_JOB " j ON true " \
 	"WHERE " where " ORDER BY v.id DESC LIMIT $1 OFFSET $2"
-/* The videos a search or filter matches; $1 the pattern. */
-#define COUNT_SQL(where) "SELECT count(*) AS matches FROM videos v WHERE " where
+/* The videos a search or filter matches, counted up to a cap ($1 the cap,
+ * $2 the viewer, $3 the pattern): a term that every video matches would
+ * otherwise cost a recheck of every row on every view, the stall of issue
+ * 15 item 9. */
+#define COUNT_SQL(where) \
+	"SELECT count(*) AS matches FROM (SELECT 1 FROM videos v " VIEWER("$2") "WHERE " where " LIMIT $1) s"
+#define MATCHES_COUNTED 1000     /* "More than 1000 matching" past it */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* One statement per filter, with and without a search, rather than one
  * with "$1 = '' OR ...": a generic plan of that could use no index. */
@@ -40,16 +65,17 @@ struct filter {
 
 #define FILTER(name, label, cond) { name, label, \
 	{ "dashboard_rows_" name, ROWS_SQL(cond) }, \
-	{ "dashboard_rows_q_" name, ROWS_SQL(SEARCH_TEXT " ILIKE $3 AND " cond) }, \
+	{ "dashboard_rows_q_" name, ROWS_SQL(SEARCH_TEXT " ILIKE $4 AND " cond) }, \
 	{ "dashboard_count_" name, COUNT_SQL(cond) }, \
-	{ "dashboard_count_q_" name, COUNT_SQL(SEARCH_TEXT " ILIKE $1 AND " cond) } }
+	{ "dashboard_count_q_" name, COUNT_SQL(SEARCH_TEXT " ILIKE $3 AND " cond) } }
 
 static const struct filter filters[] = {
 	FILTER("all", "All", "true"),
 	FILTER("ready", "Ready", "v.ready AND NOT v.missing"),
 	FILTER("not_ready", "Not ready", "(NOT v.ready OR v.missing)"),
-	FILTER("posted", "Posted", "v.tiktok_state IN ('published', 'inboxed')"),
-	FILTER("failed", "Failed", "v.tiktok_state = 'failed'"),
+	/* posted by anyone (that much is shared); failed: the viewer's own */
+	FILTER("posted", "Posted", POSTED_BY_ANYONE),
+	FILTER("failed", "Failed", "coalesce((SELECT l.state = 'failed' FROM " VIEWERS_LATEST_JOB " l), false)"),
 };
 
 /* The library's numbers, kept by triggers (sql/013): no count per view. */
@@ -102,60 +128,245 @@ static void format_duration(char *out, size_t n, long long ms)
 	snprintf(out, n, "%lld:%02lld", s / 60, s % 60);
 }
 
-static struct json_object *video_row(PGresult *r, int i, int64_t user_id)
-{
-	struct json_object *v = json_object_new_object(), *kw;
-	char tmp[64];
-	const char *s;
+/* ---- the page's rows as a template context (template.h) ----
+ * The template reads each video straight from the PGresult: no json-c tree
+ * per request. What the template sees per video is what it always saw:
+ * the columns under their names ("" and NULL are missing, so a lookup goes
+ * on outwards), size/duration/resolution/fps formatted, keywords as a list
+ * (kept as text[], read here split at a unit separator, never parsed as
+ * JSON), job {state, label, post_url, fail_reason, id} (the viewer's own
+ * job only) and posted_by_other. */
 
-	json_object_object_add(v, "id", json_object_new_int64(db_get_int(r, i, "id")));
-	ctx_add_str(v, "path", db_get(r, i, "path"));
-	format_size(tmp, sizeof(tmp), db_get_int(r, i, "size_bytes"));
-	ctx_add_str(v, "size", tmp);
-	if (!db_is_null(r, i, "duration_ms")) {
-		format_duration(tmp, sizeof(tmp), db_get_int(r, i, "duration_ms"));
-		ctx_add_str(v, "duration", tmp);
+struct rows_ctx;
+
+struct row_ctx {
+	const struct rows_ctx *rows;
+	int i;
+	struct tmpl_value *keywords;   /* in the request arena */
+	size_t nkeywords;
+};
+
+/* Column numbers, looked up once per page. */
+enum {
+	C_ID, C_PATH, C_SIZE, C_DURATION, C_WIDTH, C_HEIGHT, C_FPS, C_CODEC, C_CONTAINER,
+	C_EXPRESSION, C_EXPRESSION_TR, C_TITLE, C_TITLE_TR, C_KEYWORDS, C_LANGUAGE, C_LEARN,
+	C_SHOW, C_EPISODE, C_READY, C_NOT_READY, C_MISSING, C_JOB_STATE, C_POST_URL,
+	C_FAIL_REASON, C_JOB_ID, C_POSTED_BY_OTHER, C__COUNT
+};
+
+static const char *const column_names[C__COUNT] = {
+	"id", "path", "size_bytes", "duration_ms", "width", "height", "fps", "video_codec", "container",
+	"expression", "expression_translation", "title", "title_translation", "keywords", "language",
+	"learn_language", "show_name", "episode", "ready", "not_ready_reason", "missing", "job_state",
+	"post_url", "fail_reason", "job_id", "posted_by_other",
+};
+
+struct rows_ctx {
+	PGresult *r;
+	int col[C__COUNT];
+	int64_t user_id;
+	struct arena *arena;
+	struct row_ctx *row;
+	struct json_object *page;       /* everything else the page shows */
+};
+
+/* A text column: found unless NULL or "" (as ctx_add_str skipped them). */
+static int text_col(const struct row_ctx *rc, int c, struct tmpl_value *out)
+{
+	const PGresult *r = rc->rows->r;
+	int col = rc->rows->col[c];
+
+	if (PQgetisnull(r, rc->i, col) || PQgetlength(r, rc->i, col) == 0)
+		return 0;
+	*out = tmpl_str(PQgetvalue(r, rc->i, col), (size_t)PQgetlength(r, rc->i, col));
+	return 1;
+}
+
+static int is_null(const struct row_ctx *rc, int c)
+{
+	return PQgetisnull(rc->rows->r, rc->i, rc->rows->col[c]);
+}
+
+static long long num_col(const struct row_ctx *rc, int c)
+{
+	return strtoll(PQgetvalue(rc->rows->r, rc->i, rc->rows->col[c]), NULL, 10);
+}
+
+static int bool_col(const struct row_ctx *rc, int c)
+{
+	return !is_null(rc, c) && PQgetvalue(rc->rows->r, rc->i, rc->rows->col[c])[0] == 't';
+}
+
+/* A formatted value lives in the request arena, for the whole render. */
+static int arena_text(const struct row_ctx *rc, const char *s, struct tmpl_value *out)
+{
+	*out = tmpl_str(arena_strdup(rc->rows->arena, s), strlen(s));
+	return 1;
+}
+
+static int job_get(const void *obj, const char *name, struct tmpl_value *out)
+{
+	const struct row_ctx *rc = obj;
+	const char *state = PQgetvalue(rc->rows->r, rc->i, rc->rows->col[C_JOB_STATE]);
+
+	if (!strcmp(name, "state"))
+		return text_col(rc, C_JOB_STATE, out);
+	if (!strcmp(name, "label")) {
+		const char *label = job_state_label(state);
+		*out = tmpl_str(label, strlen(label));
+		return *label != '\0';
 	}
-	if (!db_is_null(r, i, "width") && !db_is_null(r, i, "height")) {
-		snprintf(tmp, sizeof(tmp), "%lld×%lld", (long long)db_get_int(r, i, "width"),
-			 (long long)db_get_int(r, i, "height"));
-		ctx_add_str(v, "resolution", tmp);
+	if (!strcmp(name, "post_url"))
+		return text_col(rc, C_POST_URL, out);
+	if (!strcmp(name, "fail_reason"))
+		return text_col(rc, C_FAIL_REASON, out);
+	if (!strcmp(name, "id"))      /* the job page: progress, timeline, outcome */
+		return text_col(rc, C_JOB_ID, out);
+	return 0;
+}
+
+static const struct tmpl_ops job_ops = { job_get, NULL };
+
+static void keyword_item(const void *obj, size_t i, struct tmpl_value *out)
+{
+	*out = ((const struct row_ctx *)obj)->keywords[i];
+}
+
+static const struct tmpl_ops keywords_ops = { NULL, keyword_item };
+
+static int video_formatted(const struct row_ctx *rc, const char *name, struct tmpl_value *out)
+{
+	char tmp[64];
+
+	if (!strcmp(name, "size")) {
+		format_size(tmp, sizeof(tmp), num_col(rc, C_SIZE));
+		return arena_text(rc, tmp, out);
 	}
-	if ((s = db_get(r, i, "fps"))) {
-		snprintf(tmp, sizeof(tmp), "%.4g fps", strtod(s, NULL));
-		ctx_add_str(v, "fps", tmp);
+	if (!strcmp(name, "duration")) {
+		if (is_null(rc, C_DURATION))
+			return 0;
+		format_duration(tmp, sizeof(tmp), num_col(rc, C_DURATION));
+		return arena_text(rc, tmp, out);
 	}
-	ctx_add_str(v, "codec", db_get(r, i, "video_codec"));
-	ctx_add_str(v, "container", db_get(r, i, "container"));
-	ctx_add_str(v, "expression", db_get(r, i, "expression"));
-	ctx_add_str(v, "expression_translation", db_get(r, i, "expression_translation"));
-	ctx_add_str(v, "title", db_get(r, i, "title"));
-	ctx_add_str(v, "title_translation", db_get(r, i, "title_translation"));
-	kw = json_tokener_parse(db_get(r, i, "keywords_json") ? db_get(r, i, "keywords_json") : "[]");
-	if (kw && json_object_is_type(kw, json_type_array) && json_object_array_length(kw) > 0) {
-		json_object_object_add(v, "keywords", kw);
-		json_object_object_add(v, "has_keywords", json_object_new_boolean(1));
-	} else
-		json_object_put(kw);
-	ctx_add_str(v, "language", db_get(r, i, "language"));
-	ctx_add_str(v, "learn_language", db_get(r, i, "learn_language"));
-	ctx_add_str(v, "show_name", db_get(r, i, "show_name"));
-	ctx_add_str(v, "episode", db_get(r, i, "episode"));
-	json_object_object_add(v, "ready", json_object_new_boolean(db_get_bool(r, i, "ready")));
-	ctx_add_str(v, "not_ready_reason", db_get(r, i, "not_ready_reason"));
-	json_object_object_add(v, "missing", json_object_new_boolean(db_get_bool(r, i, "missing")));
-	if ((s = db_get(r, i, "job_state"))) {
-		struct json_object *job = json_object_new_object();
-		ctx_add_str(job, "state", s);
-		ctx_add_str(job, "label", job_state_label(s));
-		ctx_add_str(job, "post_url", db_get(r, i, "post_url"));
-		ctx_add_str(job, "fail_reason", db_get(r, i, "fail_reason"));
-		ctx_add_str(job, "id", db_get(r, i, "job_id"));   /* the job page: progress, timeline, outcome */
-		/* the library is shared, job pages are their owner's: link only those */
-		json_object_object_add(job, "mine", json_object_new_boolean(db_get_int(r, i, "job_user_id") == user_id));
-		json_object_object_add(v, "job", job);
+	if (!strcmp(name, "resolution")) {
+		if (is_null(rc, C_WIDTH) || is_null(rc, C_HEIGHT))
+			return 0;
+		snprintf(tmp, sizeof(tmp), "%lld×%lld", num_col(rc, C_WIDTH), num_col(rc, C_HEIGHT));
+		return arena_text(rc, tmp, out);
 	}
-	return v;
+	if (!strcmp(name, "fps")) {
+		if (is_null(rc, C_FPS))
+			return 0;
+		snprintf(tmp, sizeof(tmp), "%.4g fps",
+			 strtod(PQgetvalue(rc->rows->r, rc->i, rc->rows->col[C_FPS]), NULL));
+		return arena_text(rc, tmp, out);
+	}
+	return -1;
+}
+
+/* The template's names for the plain text columns. */
+static const struct { const char *name; int col; } video_texts[] = {
+	{ "id", C_ID }, { "path", C_PATH }, { "codec", C_CODEC }, { "container", C_CONTAINER },
+	{ "expression", C_EXPRESSION }, { "expression_translation", C_EXPRESSION_TR },
+	{ "title", C_TITLE }, { "title_translation", C_TITLE_TR }, { "language", C_LANGUAGE },
+	{ "learn_language", C_LEARN }, { "show_name", C_SHOW }, { "episode", C_EPISODE },
+	{ "not_ready_reason", C_NOT_READY },
+};
+
+static int video_get(const void *obj, const char *name, struct tmpl_value *out)
+{
+	const struct row_ctx *rc = obj;
+	int found;
+
+	for (size_t k = 0; k < ARRAY_LEN(video_texts); k++)
+		if (!strcmp(name, video_texts[k].name))
+			return text_col(rc, video_texts[k].col, out);
+	if ((found = video_formatted(rc, name, out)) >= 0)
+		return found;
+	if (!strcmp(name, "posted_by_other")) {   /* all others may learn of a job */
+		*out = tmpl_bool(bool_col(rc, C_POSTED_BY_OTHER));
+		return 1;
+	}
+	if (!strcmp(name, "ready") || !strcmp(name, "missing")) {
+		*out = tmpl_bool(bool_col(rc, name[0] == 'r' ? C_READY : C_MISSING));
+		return 1;
+	}
+	if (!strcmp(name, "keywords") || !strcmp(name, "has_keywords")) {
+		if (rc->nkeywords == 0)
+			return 0;
+		*out = name[0] == 'k' ? tmpl_list(&keywords_ops, rc, rc->nkeywords) : tmpl_bool(1);
+		return 1;
+	}
+	if (!strcmp(name, "job")) {
+		if (is_null(rc, C_JOB_STATE))
+			return 0;
+		*out = tmpl_obj(&job_ops, rc);
+		return 1;
+	}
+	return 0;
+}
+
+static const struct tmpl_ops video_ops = { video_get, NULL };
+
+static void video_item(const void *obj, size_t i, struct tmpl_value *out)
+{
+	*out = tmpl_obj(&video_ops, &((const struct rows_ctx *)obj)->row[i]);
+}
+
+static const struct tmpl_ops videos_ops = { NULL, video_item };
+
+/* The page: "videos" from the rows, every other name from the json part. */
+static int page_get(const void *obj, const char *name, struct tmpl_value *out)
+{
+	const struct rows_ctx *rows = obj;
+	struct tmpl_value page = tmpl_json(rows->page);
+
+	if (!strcmp(name, "videos")) {
+		*out = tmpl_list(&videos_ops, rows, (size_t)PQntuples(rows->r));
+		return 1;
+	}
+	return page.v.ref.ops->get(page.v.ref.obj, name, out);
+}
+
+static const struct tmpl_ops page_ops = { page_get, NULL };
+
+/* Keywords arrive joined by U+001F (array_to_string; NULL elements are
+ * dropped there): split them once per row, pointing into the result. */
+static void split_keywords(struct row_ctx *rc, struct arena *a)
+{
+	const PGresult *r = rc->rows->r;
+	int col = rc->rows->col[C_KEYWORDS];
+	const char *s = PQgetvalue(r, rc->i, col), *end = s + PQgetlength(r, rc->i, col);
+	size_t n = 0;
+
+	if (PQgetisnull(r, rc->i, col) || s == end)
+		return;
+	for (const char *p = s; p < end; p++)
+		n += *p == '\x1f';
+	rc->keywords = arena_alloc(a, (n + 1) * sizeof(*rc->keywords));
+	while (s <= end) {
+		const char *sep = memchr(s, '\x1f', (size_t)(end - s));
+		if (!sep)
+			sep = end;
+		rc->keywords[rc->nkeywords++] = tmpl_str(s, (size_t)(sep - s));
+		s = sep + 1;
+	}
+}
+
+static void rows_init(struct rows_ctx *rows, struct request *req, PGresult *r, int64_t user_id)
+{
+	int n = PQntuples(r);
+
+	rows->r = r;
+	rows->user_id = user_id;
+	rows->arena = &req->arena;
+	for (int c = 0; c < C__COUNT; c++)
+		rows->col[c] = db_col(r, column_names[c]);
+	rows->row = arena_alloc(&req->arena, (size_t)(n > 0 ? n : 1) * sizeof(*rows->row));
+	for (int i = 0; i < n; i++) {
+		rows->row[i] = (struct row_ctx){ rows, i, NULL, 0 };
+		split_keywords(&rows->row[i], &req->arena);
+	}
 }
 
 static void add_filters(struct json_object *ctx, const char *current, const char *q)
@@ -196,16 +407,23 @@ static struct json_object *page_link(const char *filter, const char *q, long lon
 	return s;
 }
 
+/* pages is exact, unless more: then there are more than pages pages and
+ * next is offered while this page is full. */
 static void add_pager(struct json_object *ctx, const char *filter, const char *q, long long page,
-		      long long pages)
+		      long long pages, int more, int page_full)
 {
 	struct json_object *p = json_object_new_object();
+	char text[48];
 
 	json_object_object_add(p, "page", json_object_new_int64(page));
-	json_object_object_add(p, "pages", json_object_new_int64(pages));
+	if (more) {
+		snprintf(text, sizeof(text), "more than %lld", pages);
+		json_object_object_add(p, "pages", json_object_new_string(text));
+	} else
+		json_object_object_add(p, "pages", json_object_new_int64(pages));
 	if (page > 1)
 		json_object_object_add(p, "prev", page_link(filter, q, page - 1));
-	if (page < pages)
+	if (more ? page_full : page < pages)
 		json_object_object_add(p, "next", page_link(filter, q, page + 1));
 	json_object_object_add(ctx, "pager", p);
 }
@@ -219,7 +437,8 @@ static const struct filter *valid_filter(const char *f)
 }
 
 /* How many videos the page's search and filter match: from the counts
- * table when that says it, else counted through an index. -1 on error. */
+ * table when that says it, else counted through an index up to
+ * MATCHES_COUNTED + 1. -1 on error. */
 static int64_t count_matches(struct page *pg, const struct filter *f, const char *pattern,
 			     int64_t total, int64_t ready)
 {
@@ -232,8 +451,9 @@ static int64_t count_matches(struct page *pg, const struct filter *f, const char
 		return ready;
 	if (!*pattern && !strcmp(f->name, "not_ready"))
 		return total - ready;
-	r = *pattern ? db_query(pg->db, &f->count_search, DB_PARAMS(DB_TEXT(pattern)))
-		     : db_query(pg->db, &f->count, 0, NULL);
+	r = *pattern ? db_query(pg->db, &f->count_search,
+				DB_PARAMS(DB_INT(MATCHES_COUNTED + 1), DB_INT(pg->user_id), DB_TEXT(pattern)))
+		     : db_query(pg->db, &f->count, DB_PARAMS(DB_INT(MATCHES_COUNTED + 1), DB_INT(pg->user_id)));
 	if (!r)
 		return -1;
 	n = db_get_int(r, 0, "matches");
@@ -248,9 +468,11 @@ int page_dashboard(struct request *req)
 	const struct filter *f = valid_filter(kv_get(&req->query, "filter"));
 	const char *filter = f->name, *pattern;
 	int64_t page = 1, size = app.cfg.page_size, matches = 0, total = 0, ready = 0;
-	struct json_object *ctx, *videos, *accounts;
+	struct json_object *ctx, *accounts;
+	struct rows_ctx rows;
+	struct tmpl_value root;
 	PGresult *r, *t;
-	int n, naccounts = 0;
+	int n, naccounts = 0, rc;
 
 	if (q && strlen(q) > 200)
 		q = NULL;
@@ -260,8 +482,10 @@ int page_dashboard(struct request *req)
 	if (kv_get(&req->query, "page") && parse_int64(kv_get(&req->query, "page"), 1, 1000000, &page) < 0)
 		page = 1;
 	r = *pattern ? db_query(pg->db, &f->rows_search,
-				DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size), DB_TEXT(pattern)))
-		     : db_query(pg->db, &f->rows, DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size)));
+				DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size), DB_INT(pg->user_id),
+					  DB_TEXT(pattern)))
+		     : db_query(pg->db, &f->rows,
+				DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size), DB_INT(pg->user_id)));
 	if (!r)
 		return -1;
 	t = db_query(pg->db, &q_library_counts, 0, NULL);
@@ -283,21 +507,27 @@ int page_dashboard(struct request *req)
 	ctx = page_context(req, "Library");
 	json_object_object_add(ctx, "accounts", accounts);
 	json_object_object_add(ctx, "has_accounts", json_object_new_boolean(naccounts > 0));
-	videos = json_object_new_array();
 	n = PQntuples(r);
-	for (int i = 0; i < n; i++)
-		json_object_array_add(videos, video_row(r, i, pg->user_id));
-	json_object_object_add(ctx, "videos", videos);
 	json_object_object_add(ctx, "has_videos", json_object_new_boolean(n > 0));
 	json_object_object_add(ctx, "library_empty", json_object_new_boolean(total == 0));
 	json_object_object_add(ctx, "library_total", json_object_new_int64(total));
 	json_object_object_add(ctx, "library_ready", json_object_new_int64(ready));
-	json_object_object_add(ctx, "matches", json_object_new_int64(matches));
+	if (matches > MATCHES_COUNTED)
+		json_object_object_add(ctx, "matches", json_object_new_string("More than " STR(MATCHES_COUNTED)));
+	else
+		json_object_object_add(ctx, "matches", json_object_new_int64(matches));
 	json_object_object_add(ctx, "q", json_object_new_string(q ? q : ""));
 	json_object_object_add(ctx, "filter", json_object_new_string(filter));
 	add_filters(ctx, filter, q);
-	if (matches > size)
-		add_pager(ctx, filter, q, page, (matches + size - 1) / size);
+	if (matches > MATCHES_COUNTED)
+		add_pager(ctx, filter, q, page, MATCHES_COUNTED / size, 1, n == size);
+	else if (matches > size)
+		add_pager(ctx, filter, q, page, (matches + size - 1) / size, 0, 0);
+	rows_init(&rows, req, r, pg->user_id);
+	rows.page = ctx;
+	root = tmpl_obj(&page_ops, &rows);
+	rc = render_page_value(req, 200, "dashboard", &root);
+	json_object_put(ctx);
 	PQclear(r);
-	return render_page(req, 200, "dashboard", ctx);
+	return rc;
 }

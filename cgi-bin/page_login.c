@@ -1,9 +1,14 @@
 /* page_login.c — GET/POST /login, POST /logout.
  *
- * Throttling: after login_max_failures failed attempts for one user name
- * within login_window_sec (or four times that many from one address), the
- * form refuses further attempts for the rest of the window, without even
- * checking the password. */
+ * Throttling (sql/008_login_throttle.sql, login_attempt_begin): before a
+ * password is checked the attempt is recorded as a failure, under a lock
+ * per user name, and taken back when the password was right; so parallel
+ * guesses count each other and never more than the limit are checked.
+ * Limits: login_max_failures per (name, address) and four times that per
+ * address within login_window_sec; per name from all addresses, after
+ * login_name_max_failures, growing delays up to login_name_max_delay_sec,
+ * which never apply from an address the user signed in from lately. An
+ * attacker elsewhere can slow a name down but not lock its owner out. */
 #include "app.h"
 #include "crypto.h"
 #include "escape.h"
@@ -15,21 +20,24 @@
 
 static struct db_stmt q_user_for_login = { "user_for_login",
 	"SELECT id, password_hash FROM users WHERE name = $1" };
-static struct db_stmt q_failures = { "login_failures_recent",
-	"SELECT (SELECT count(*) FROM login_failures WHERE name = $1 AND at > now() - make_interval(secs => $3::bigint)) AS by_name,"
-	"       (SELECT count(*) FROM login_failures WHERE remote_addr = $2 AND at > now() - make_interval(secs => $3::bigint)) AS by_addr" };
-static struct db_stmt q_failure_add = { "login_failure_add",
-	"INSERT INTO login_failures (name, remote_addr) VALUES ($1, $2)" };
-static struct db_stmt q_failure_clear = { "login_failure_clear",
-	"DELETE FROM login_failures WHERE name = $1 OR at < now() - interval '1 day'" };
+static struct db_stmt q_attempt_begin = { "login_attempt_begin",
+	"SELECT attempt, wait_sec, why FROM login_attempt_begin($1, $2, $3::int, $4::int, $5::int, "
+	"$6::int, $7::int)" };
+/* the right password: the attempt and this address's failures are taken
+ * back, the address is remembered as the user's, old rows are forgotten */
+static struct db_stmt q_attempt_ok = { "login_attempt_ok",
+	"WITH gone AS (DELETE FROM login_failures WHERE id = $1 OR (name = $2 AND remote_addr = $3) "
+	"              OR at < now() - interval '1 day') "
+	"INSERT INTO login_known_addresses (name, remote_addr) VALUES ($2, $3) "
+	"ON CONFLICT (name, remote_addr) DO UPDATE SET last_ok_at = now()" };
+static struct db_stmt q_rehash = { "user_password_rehash",
+	"UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2" };
 
-/* Only local paths: "/x", never "//host" or "/\host" (open redirects). */
+/* Only what is provably a path on this site (http_is_local_path); anything
+ * else, "//host", "/\\host", "/%09/host" included, goes to the dashboard. */
 static const char *safe_next(const char *next)
 {
-	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
-	    strpbrk(next, "\r\n\\"))
-		return "/";
-	return next;
+	return http_is_local_path(next) ? next : "/";
 }
 
 static int show_form(struct request *req, int status, const char *name, const char *error)
@@ -54,20 +62,28 @@ int page_login_form(struct request *req)
 	return show_form(req, 200, NULL, NULL);
 }
 
-static int throttled(struct request *req, const char *name)
+/* Take an attempt slot: 1 and *attempt set when the password may be
+ * checked, 0 and *wait_sec set when throttled, -1 on a database error. */
+static int attempt_begin(struct request *req, const char *name, int64_t *attempt,
+			 int64_t *wait_sec, const char **why)
 {
 	struct page *pg = page_of(req);
 	PGresult *r;
-	int over;
+	int ok;
 
-	r = db_query(pg->db, &q_failures, DB_PARAMS(DB_TEXT(name), DB_TEXT(req->remote_addr),
-						    DB_INT(app.cfg.login_window_sec)));
+	r = db_query(pg->db, &q_attempt_begin,
+		     DB_PARAMS(DB_TEXT(name), DB_TEXT(req->remote_addr), DB_INT(app.cfg.login_window_sec),
+			       DB_INT(app.cfg.login_max_failures), DB_INT(4 * app.cfg.login_max_failures),
+			       DB_INT(app.cfg.login_name_max_failures),
+			       DB_INT(app.cfg.login_name_max_delay_sec)));
 	if (!r)
 		return -1;
-	over = db_get_int(r, 0, "by_name") >= app.cfg.login_max_failures ||
-	       db_get_int(r, 0, "by_addr") >= 4 * app.cfg.login_max_failures;
+	ok = !db_is_null(r, 0, "attempt");
+	*attempt = db_get_int(r, 0, "attempt");
+	*wait_sec = db_get_int(r, 0, "wait_sec");
+	*why = !strcmp(db_get_text(r, 0, "why"), "name") ? "name" : "address";
 	PQclear(r);
-	return over;
+	return ok;
 }
 
 /* A hash to verify against when the user does not exist, so the answer
@@ -83,11 +99,25 @@ static void make_dummy(void)
 		buf_puts(&dummy, "invalid");
 }
 
+/* An old, cheaper hash is replaced by one at today's cost once the user
+ * proved the password; only if nobody changed it meanwhile. */
+static void upgrade_hash(struct request *req, int64_t user_id, const char *old, const char *password)
+{
+	struct buf fresh = BUF_INIT;
+
+	if (password_hash(password, &fresh) == 0 &&
+	    db_command(page_of(req)->db, &q_rehash,
+		       DB_PARAMS(DB_INT(user_id), DB_TEXT(old), DB_TEXT(buf_cstr(&fresh)))) == 1)
+		log_info("event=password_rehashed user_id=%lld", (long long)user_id);
+	buf_free(&fresh);
+}
+
 static int check_password(struct request *req, const char *name, const char *password,
 			  int64_t *user_id)
 {
 	struct page *pg = page_of(req);
 	PGresult *r = db_query(pg->db, &q_user_for_login, DB_PARAMS(DB_TEXT(name)));
+	const char *stored;
 	int ok;
 
 	if (!r)
@@ -99,9 +129,31 @@ static int check_password(struct request *req, const char *name, const char *pas
 		return 0;
 	}
 	*user_id = db_get_int(r, 0, "id");
-	ok = password_verify(password, db_get(r, 0, "password_hash")) == 1;
+	stored = db_get_text(r, 0, "password_hash");
+	ok = password_verify(password, stored) == 1;
+	if (ok && password_needs_rehash(stored))
+		upgrade_hash(req, *user_id, stored, password);
 	PQclear(r);
 	return ok;
+}
+
+static int too_many_attempts(struct request *req, const char *name, int64_t wait_sec,
+			     const char *why)
+{
+	char msg[160];
+
+	long long wait = (long long)wait_sec;
+
+	log_warn("event=login_throttled user=%s addr=%s rule=%s wait_sec=%lld", log_quote(name),
+		 log_quote(req->remote_addr), why, wait);
+	req_header(req, "Retry-After: %lld", wait);
+	if (wait <= 90)
+		snprintf(msg, sizeof(msg), "Too many failed sign-in attempts. Wait %lld seconds and try "
+			 "again.", wait);
+	else
+		snprintf(msg, sizeof(msg), "Too many failed sign-in attempts. Wait %lld minutes and try "
+			 "again.", (wait + 59) / 60);
+	return show_form(req, 429, name, msg);
 }
 
 int page_login_submit(struct request *req)
@@ -109,30 +161,29 @@ int page_login_submit(struct request *req)
 	struct page *pg = page_of(req);
 	const char *name = kv_get(&req->form, "name");
 	const char *password = kv_get(&req->form, "password");
-	int64_t user_id = 0;
+	const char *why = NULL;
+	int64_t attempt = 0, wait_sec = 0, user_id = 0;
 	int rc;
 
 	if (!name || !*name || !password || !*password || strlen(name) > 64 || strlen(password) > 1024)
 		return show_form(req, 400, name, "Enter your user name and password.");
-	rc = throttled(req, name);
+	rc = attempt_begin(req, name, &attempt, &wait_sec, &why);
 	if (rc < 0)
 		return -1;
-	if (rc) {
-		log_warn("event=login_throttled user=%s addr=%s", log_quote(name), req->remote_addr);
-		return show_form(req, 429, name,
-				 "Too many failed sign-in attempts. Wait a few minutes and try again.");
-	}
+	if (rc == 0)
+		return too_many_attempts(req, name, wait_sec, why);
 	rc = check_password(req, name, password, &user_id);
 	if (rc < 0)
 		return -1;
 	if (!rc) {
-		db_command(pg->db, &q_failure_add, DB_PARAMS(DB_TEXT(name), DB_TEXT(req->remote_addr)));
-		log_info("event=login_failed user=%s addr=%s", log_quote(name), req->remote_addr);
+		/* the attempt stays recorded as the failure it is */
+		log_info("event=login_failed user=%s addr=%s", log_quote(name), log_quote(req->remote_addr));
 		return show_form(req, 401, name, "The user name or password is not correct.");
 	}
-	if (session_create(req, user_id) < 0)
+	if (session_create(req, user_id, name) < 0)
 		return -1;
-	db_command(pg->db, &q_failure_clear, DB_PARAMS(DB_TEXT(name)));
+	db_command(pg->db, &q_attempt_ok,
+		   DB_PARAMS(DB_INT(attempt), DB_TEXT(name), DB_TEXT(req->remote_addr)));
 	log_info("event=login_ok user=%s", log_quote(name));
 	redirect(req, 303, safe_next(kv_get(&req->form, "next")));
 	return 0;

@@ -77,6 +77,29 @@ static const char *start_path(struct request *req, int64_t video_id)
 	return arena_printf(&req->arena, "/auth/tiktok/start?video=%lld", (long long)video_id);
 }
 
+/* Whether TikTok's words are about PKCE. */
+static int mentions_pkce(const char *s)
+{
+	return s && (strcasestr(s, "code_challenge") || strcasestr(s, "code challenge") ||
+		     strcasestr(s, "code_verifier") || strcasestr(s, "code verifier"));
+}
+
+/* TikTok refuses PKCE for apps configured for the web and wants it for
+ * desktop apps (tiktok-api.md §1.2): when its answer is about PKCE, the
+ * page names the setting that decides it, and which way it is set. */
+static void add_pkce_hint(struct json_object *ctx, const char *error, const char *message)
+{
+	if (!mentions_pkce(error) && !mentions_pkce(message))
+		return;
+	ctx_add_str(ctx, "pkce_hint", app.cfg.tiktok_pkce
+		? "TikTok's answer is about PKCE (code_challenge). This site sends it because the setting "
+		  "tiktok_pkce is on, and TikTok apps configured for the web do not accept it: an "
+		  "administrator should set tiktok_pkce = false, unless the TikTok app is a desktop app."
+		: "TikTok's answer is about PKCE (code_challenge), which this site does not send because "
+		  "the setting tiktok_pkce is off. TikTok apps configured as desktop apps, or with a "
+		  "loopback redirect URI, need it: an administrator should set tiktok_pkce = true.");
+}
+
 /* The failure page of the flow: what happened, what to do, a way back. */
 static int flow_failed(struct request *req, int status, int64_t video_id, const char *title,
 		       const char *detail, const struct tiktok_result *res)
@@ -96,6 +119,8 @@ static int flow_failed(struct request *req, int status, int64_t video_id, const 
 		json_object_object_add(ctx, "tiktok_message", json_object_new_string(res->message));
 	if (res && res->log_id[0])
 		json_object_object_add(ctx, "log_id", json_object_new_string(res->log_id));
+	if (res && res->outcome == TT_API)
+		add_pkce_hint(ctx, res->error, res->message);
 	if (render_page(req, status, "oauth_failed", ctx) < 0)
 		return render_error(req, status, title, detail);
 	return 0;
@@ -251,6 +276,7 @@ static int cancelled(struct request *req, const struct attempt *a, const char *e
 	log_info("event=oauth_cancelled user_id=%lld error=%s", (long long)a->user_id, log_quote(error));
 	json_object_object_add(ctx, "denied", json_object_new_boolean(!strcmp(error, "access_denied")));
 	json_object_object_add(ctx, "error", json_object_new_string(error));
+	add_pkce_hint(ctx, error, kv_get(&req->query, "error_description"));
 	json_object_object_add(ctx, "retry_href", json_object_new_string(start_path(req, a->video_id)));
 	json_object_object_add(ctx, "back_href", json_object_new_string(return_path(req, a->video_id)));
 	json_object_object_add(ctx, "back_label", json_object_new_string(

@@ -10,10 +10,17 @@
  *                  list); the numbers hold no user data.
  *
  * Both run without the central database check (R_NODB) so they can say
- * that the database is down instead of showing the 503 page. */
+ * that the database is down instead of showing the 503 page.
+ *
+ *   GET /_bench/floor?bytes=N   only with bench_floor = true (make bench):
+ *                  N bytes of HTML with the headers every page gets and no
+ *                  database, the transport floor the dashboard is measured
+ *                  against (nginx, FastCGI, a thread, the headers). Off, it
+ *                  is the 404 page of any unknown address. */
 #include "app.h"
 #include "log.h"
 #include "metrics.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,5 +128,26 @@ int page_metrics(struct request *req)
 	metrics_render(&req->out);
 	req->status = 200;
 	req_header(req, "Content-Type: text/plain; version=0.0.4; charset=utf-8");
+	return 0;
+}
+
+#define BENCH_FLOOR_MAX_BYTES (8 << 20)
+
+int page_bench_floor(struct request *req)
+{
+	const char *q = kv_get(&req->query, "bytes");
+	int64_t n = 0;
+
+	if (!app.cfg.bench_floor)
+		return render_error(req, 404, "Page not found", "There is no page at this address.");
+	if (!q || parse_int64(q, 1, BENCH_FLOOR_MAX_BYTES, &n) < 0)
+		return render_error(req, 400, "Bad size", "bytes must be 1..8388608.");
+	buf_reset(&req->out);
+	buf_grow(&req->out, (size_t)n);
+	memset(req->out.data, 'x', (size_t)n);
+	req->out.len = (size_t)n;
+	req->out.data[n] = '\0';
+	req->status = 200;
+	req_header(req, "Content-Type: text/html; charset=utf-8");
 	return 0;
 }

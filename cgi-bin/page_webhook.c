@@ -47,7 +47,8 @@ int page_webhook_tiktok(struct request *req)
 	const char *secret = app.cfg.tiktok_client_secret;
 	const char *result = NULL;
 	struct webhook_event ev;
-	char err[128];
+	char err[128], sig_hex[65];
+	int64_t sig_t;
 	int rc;
 
 	rc = req_read_body(req, WEBHOOK_MAX_BODY);
@@ -59,9 +60,13 @@ int page_webhook_tiktok(struct request *req)
 		log_error("event=webhook_refused why=%s", log_quote("tiktok_client_secret is not set"));
 		return answer(req, 503, "error", "webhooks are not configured");
 	}
-	if (!sig || !strstr(sig, "t=") || !strstr(sig, "s=")) {
+	if (!sig) {
 		log_warn("event=webhook_refused why=no_signature remote=%s", log_quote(req->remote_addr));
 		return answer(req, 400, "bad_signature", "missing TikTok-Signature");
+	}
+	if (tiktok_signature_parse(sig, &sig_t, sig_hex) < 0) {
+		log_warn("event=webhook_refused why=malformed_signature remote=%s", log_quote(req->remote_addr));
+		return answer(req, 400, "bad_signature", "malformed TikTok-Signature (t=<seconds>,s=<hex>)");
 	}
 	/* first the signature alone, then its age: the two refusals differ in
 	 * the logs and metrics (forgery attempt vs replay or clock skew) */

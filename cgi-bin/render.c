@@ -21,25 +21,30 @@ struct json_object *page_context(struct request *req, const char *title)
 	return ctx;
 }
 
-int render_page(struct request *req, int status, const char *name, struct json_object *ctx)
+int render_page_value(struct request *req, int status, const char *name, const struct tmpl_value *ctx)
 {
 	const struct tmpl *t = tmpl_set_get(app.templates, name);
-	int rc = -1;
 
 	if (!t) {
 		log_error("event=template_missing name=%s", name);
-		goto out;
+		return -1;
 	}
 	buf_reset(&req->out);
-	if (tmpl_render(t, app.templates, ctx, &req->out) < 0) {
+	if (tmpl_render_value(t, app.templates, ctx, &req->out) < 0) {
 		log_error("event=template_failed name=%s", name);
 		buf_reset(&req->out);
-		goto out;
+		return -1;
 	}
 	req->status = status;
 	req_header(req, "Content-Type: text/html; charset=utf-8");
-	rc = 0;
-out:
+	return 0;
+}
+
+int render_page(struct request *req, int status, const char *name, struct json_object *ctx)
+{
+	struct tmpl_value v = tmpl_json(ctx);
+	int rc = render_page_value(req, status, name, &v);
+
 	json_object_put(ctx);
 	return rc;
 }
@@ -62,9 +67,14 @@ int render_error(struct request *req, int status, const char *title, const char 
 
 void redirect(struct request *req, int status, const char *location)
 {
-	/* a header value never carries a line break, whatever built it */
-	if (strpbrk(location, "\r\n"))
-		location = "/";
+	/* a header value never carries a control byte or a space, whatever
+	 * built it: browsers drop TABs and line breaks from a Location, which
+	 * turns "/\t/host" into the other site "//host" */
+	for (const char *p = location; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f) {
+			location = "/";
+			break;
+		}
 	req->status = status;
 	req_header(req, "Location: %s", location);
 	buf_reset(&req->out);

@@ -2,8 +2,12 @@
  *
  * The cookie carries 256 random bits; the database stores only their
  * SHA-256, so a leaked sessions table opens no session. Each session has
- * its own CSRF token. Before login, a separate random cookie (lf_pre)
- * doubles as the login form's CSRF token (login CSRF protection). */
+ * its own CSRF token. Before login, a separate cookie (lf_pre) doubles as
+ * the login form's CSRF token (login CSRF protection); it is a random nonce
+ * with an HMAC under secret_key, so a value an attacker planted (through a
+ * sibling subdomain, say) is not accepted. Over HTTPS both cookies carry
+ * the __Host- prefix: the browser then takes them only from this host,
+ * with Secure and Path=/, which no other site can set. */
 #include "app.h"
 #include "crypto.h"
 #include "log.h"
@@ -13,6 +17,8 @@
 
 #define SESSION_COOKIE "lf_session"
 #define PRE_COOKIE "lf_pre"
+#define HOST_PREFIX "__Host-"
+#define PRE_NONCE_HEX 32      /* 128 random bits */
 
 static struct db_stmt q_session_by_hash = { "session_by_hash",
 	"SELECT s.user_id, u.name, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id "
@@ -36,37 +42,104 @@ static int valid_token(const char *s)
 	return strspn(s, "0123456789abcdef") == n;
 }
 
-static void set_cookie(struct request *req, const char *name, const char *value, long max_age)
+/* The cookie's name on this request: __Host-NAME over HTTPS. */
+static const char *cookie_name(struct request *req, const char *base)
 {
-	req_header(req, "Set-Cookie: %s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s", name,
-		   value, max_age, req->https ? "; Secure" : "");
+	return req->https ? arena_printf(&req->arena, HOST_PREFIX "%s", base) : base;
 }
 
-/* Trust REMOTE_USER (single sign-on in front of nginx) when configured:
- * the named user gets a session of their own on first sight. */
-static int session_from_remote_user(struct request *req)
+static const char *get_cookie(struct request *req, const char *base)
+{
+	return kv_get(&req->cookies, cookie_name(req, base));
+}
+
+static void set_cookie(struct request *req, const char *base, const char *value, long max_age)
+{
+	req_header(req, "Set-Cookie: %s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s",
+		   cookie_name(req, base), value, max_age, req->https ? "; Secure" : "");
+}
+
+/* HMAC of a pre-session nonce under secret_key, bound to its purpose. */
+static void pre_mac(const char *nonce, char out[65])
+{
+	char msg[96];
+	int n = snprintf(msg, sizeof(msg), "langflix-login-csrf:%s", nonce);
+
+	crypto_hmac_sha256_hex(app.cfg.secret_key.bytes, sizeof(app.cfg.secret_key.bytes), msg,
+			       (size_t)n, out);
+}
+
+/* "nonce.mac": accepted only when this server made it. */
+static int valid_pre_token(const char *s)
+{
+	char nonce[PRE_NONCE_HEX + 1], mac[65];
+	size_t n = s ? strlen(s) : 0;
+
+	if (n != PRE_NONCE_HEX + 1 + 64 || s[PRE_NONCE_HEX] != '.' ||
+	    strspn(s, "0123456789abcdef") != PRE_NONCE_HEX)
+		return 0;
+	memcpy(nonce, s, PRE_NONCE_HEX);
+	nonce[PRE_NONCE_HEX] = '\0';
+	pre_mac(nonce, mac);
+	return crypto_str_equal(s + PRE_NONCE_HEX + 1, mac);
+}
+
+static char *new_pre_token(struct request *req)
+{
+	char nonce[PRE_NONCE_HEX + 1], mac[65];
+
+	if (crypto_random_hex(nonce, PRE_NONCE_HEX / 2) < 0)
+		return NULL;
+	pre_mac(nonce, mac);
+	return arena_printf(&req->arena, "%s.%s", nonce, mac);
+}
+
+/* The single sign-on user name nginx vouches for, or NULL. Only with
+ * trust_remote_user on, and never when the request still carries an
+ * Authorization header: the recipe in scripts/nginx/langflix-site.conf
+ * takes the name from the SSO check's answer and strips that header, so
+ * its presence means a proxy that may be passing the client's own claim
+ * (nginx fills $remote_user from any Basic header). */
+static const char *trusted_remote_user(struct request *req)
+{
+	const char *u = req->remote_user;
+
+	if (!app.cfg.trust_remote_user || !u || !*u)
+		return NULL;
+	if (req_get_header(req, "Authorization")) {
+		log_warn("event=remote_user_refused user=%s why=%s", log_quote(u),
+			 log_quote("the proxy passed the client's Authorization header"));
+		return NULL;
+	}
+	return u;
+}
+
+/* The single sign-on user gets a session of their own on first sight. */
+static int session_from_remote_user(struct request *req, const char *name)
 {
 	struct page *pg = page_of(req);
 	PGresult *r;
 	int64_t id;
 
-	r = db_query(pg->db, &q_user_by_name, DB_PARAMS(DB_TEXT(req->remote_user)));
+	r = db_query(pg->db, &q_user_by_name, DB_PARAMS(DB_TEXT(name)));
 	if (!r)
 		return -1;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
-		log_warn("event=remote_user_unknown user=%s", log_quote(req->remote_user));
+		log_warn("event=remote_user_unknown user=%s", log_quote(name));
 		return 0;
 	}
 	id = db_get_int(r, 0, "id");
 	PQclear(r);
-	return session_create(req, id);
+	log_info("event=login_ok user=%s via=remote_user", log_quote(name));
+	return session_create(req, id, name);
 }
 
 int session_load(struct request *req)
 {
 	struct page *pg = page_of(req);
-	const char *cookie = kv_get(&req->cookies, SESSION_COOKIE);
+	const char *cookie = get_cookie(req, SESSION_COOKIE);
+	const char *sso = trusted_remote_user(req);
 	char hash[65];
 	PGresult *r;
 
@@ -83,21 +156,20 @@ int session_load(struct request *req)
 		}
 		PQclear(r);
 	}
-	if (pg->user_id && app.cfg.trust_remote_user && req->remote_user &&
-	    strcmp(req->remote_user, pg->user_name) != 0) {
+	if (pg->user_id && sso && strcmp(sso, pg->user_name) != 0) {
 		/* the single sign-on user changed: the old session is not theirs */
 		session_destroy(req);
 	}
-	if (!pg->user_id && app.cfg.trust_remote_user && req->remote_user && *req->remote_user)
-		return session_from_remote_user(req);
+	if (!pg->user_id && sso)
+		return session_from_remote_user(req, sso);
 	if (!pg->user_id) {
 		/* anonymous: the pre-session token protects the login form */
-		const char *pre = kv_get(&req->cookies, PRE_COOKIE);
-		if (valid_token(pre)) {
+		const char *pre = get_cookie(req, PRE_COOKIE);
+		if (valid_pre_token(pre)) {
 			pg->csrf = pre;
 		} else {
-			char *fresh = arena_alloc(&req->arena, 65);
-			if (crypto_random_hex(fresh, 32) < 0)
+			char *fresh = new_pre_token(req);
+			if (!fresh)
 				return -1;
 			pg->csrf = fresh;
 			set_cookie(req, PRE_COOKIE, fresh, 3600);
@@ -106,7 +178,7 @@ int session_load(struct request *req)
 	return 0;
 }
 
-int session_create(struct request *req, int64_t user_id)
+int session_create(struct request *req, int64_t user_id, const char *user_name)
 {
 	struct page *pg = page_of(req);
 	char token[65], hash[65], csrf[65];
@@ -126,6 +198,7 @@ int session_create(struct request *req, int64_t user_id)
 	set_cookie(req, SESSION_COOKIE, token, (long)app.cfg.session_ttl_sec);
 	set_cookie(req, PRE_COOKIE, "", 0);
 	pg->user_id = user_id;
+	pg->user_name = arena_strdup(&req->arena, user_name);
 	pg->csrf = arena_strdup(&req->arena, csrf);
 	pg->session_hash = arena_strdup(&req->arena, hash);
 	return 0;

@@ -3,6 +3,7 @@
  * scopes, when the tokens expire, and their jobs by state. No token is
  * ever printed (they are sealed in the database anyway). */
 #include "commands.h"
+#include "arena.h"
 #include "db.h"
 
 #include <stdio.h>
@@ -41,17 +42,22 @@ int cmd_accounts(struct config *cfg, int argc, char **argv)
 	printf("%-5s %-16s %-15s %-20s %-16s %-16s %-10s %s\n", "ID", "USER", "STATUS", "NAME",
 	       "ACCESS UNTIL", "REFRESH UNTIL", "ACTIVE/OK/FAILED", "SCOPES");
 	for (int i = 0; i < PQntuples(r); i++) {
+		struct arena a;
 		char jobs[48];
-		snprintf(jobs, sizeof(jobs), "%s/%s/%s", db_get_text(r, i, "active"),
-			 db_get_text(r, i, "published"), db_get_text(r, i, "failed"));
-		printf("%-5s %-16s %-15s %-20s %-16s %-16s %-16s %s\n", db_get_text(r, i, "id"),
-		       db_get_text(r, i, "user_name"), db_get_text(r, i, "status"),
-		       db_get_text(r, i, "display_name"), db_get_text(r, i, "access_until"),
-		       db_get_text(r, i, "refresh_until"), jobs, db_get_text(r, i, "scopes"));
-		printf("      open_id %s, @%s", db_get_text(r, i, "open_id"), db_get_text(r, i, "username"));
+
+		/* names and reasons come from TikTok: never raw to the terminal */
+		arena_init(&a);
+#define COL(name) cli_text(&a, db_get_text(r, i, (name)))
+		snprintf(jobs, sizeof(jobs), "%s/%s/%s", COL("active"), COL("published"), COL("failed"));
+		printf("%-5s %-16s %-15s %-20s %-16s %-16s %-16s %s\n", COL("id"), COL("user_name"),
+		       COL("status"), COL("display_name"), COL("access_until"), COL("refresh_until"), jobs,
+		       COL("scopes"));
+		printf("      open_id %s, @%s", COL("open_id"), COL("username"));
 		if (*db_get_text(r, i, "status_reason"))
-			printf(" — %s", db_get_text(r, i, "status_reason"));
+			printf(" — %s", COL("status_reason"));
+#undef COL
 		putchar('\n');
+		arena_free(&a);
 	}
 	if (PQntuples(r) == 0)
 		printf("(no TikTok accounts)\n");

@@ -6,6 +6,7 @@
  * WHEN is a time PostgreSQL understands ("2026-09-01", "2026-09-01 12:00+02")
  * or an age: 30m, 12h, 7d. The filters combine (AND). */
 #include "commands.h"
+#include "arena.h"
 #include "db.h"
 #include "util.h"
 
@@ -128,15 +129,20 @@ int cmd_jobs(struct config *cfg, int argc, char **argv)
 	printf("%-6s %-10s %-6s %-9s %-19s %-20s %s\n", "ID", "STATE", "MODE", "ATTEMPTS", "CREATED",
 	       "ACCOUNT", "VIDEO");
 	for (int i = 0; i < PQntuples(r); i++) {
-		printf("%-6s %-10s %-6s %-9s %-19s %-20s %s", db_get_text(r, i, "id"),
-		       db_get_text(r, i, "state"), db_get_text(r, i, "mode"),
-		       db_get_text(r, i, "attempts"), db_get_text(r, i, "created"),
-		       db_get_text(r, i, "account"), db_get_text(r, i, "path"));
+		struct arena a;
+
+		/* account names, reasons and paths: never raw to the terminal */
+		arena_init(&a);
+#define COL(name) cli_text(&a, db_get_text(r, i, (name)))
+		printf("%-6s %-10s %-6s %-9s %-19s %-20s %s", COL("id"), COL("state"), COL("mode"),
+		       COL("attempts"), COL("created"), COL("account"), COL("path"));
 		if (*db_get_text(r, i, "post_url"))
-			printf("  %s", db_get_text(r, i, "post_url"));
+			printf("  %s", COL("post_url"));
 		if (*db_get_text(r, i, "fail_reason"))
-			printf("  (%s)", db_get_text(r, i, "fail_reason"));
+			printf("  (%s)", COL("fail_reason"));
+#undef COL
 		putchar('\n');
+		arena_free(&a);
 	}
 	if (PQntuples(r) == 0)
 		printf("(no jobs match)\n");

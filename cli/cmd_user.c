@@ -1,5 +1,8 @@
-/* langflix user add NAME — the password comes from standard input (one
- * line) or, on a terminal, from a prompt with echo off, typed twice. */
+/* langflix user add NAME | passwd NAME — the password comes from standard
+ * input (one line) or, on a terminal, from a prompt with echo off, typed
+ * twice. A new password ends every session of the user (whoever knew the
+ * old one may be signed in) in the same statement that stores it, and
+ * forgets the addresses the throttle trusted for the user. */
 #include "buf.h"
 #include "commands.h"
 #include "crypto.h"
@@ -14,7 +17,12 @@
 static struct db_stmt q_user_add = { "user_add",
 	"INSERT INTO users (name, password_hash) VALUES ($1, $2)" };
 static struct db_stmt q_user_passwd = { "user_passwd",
-	"UPDATE users SET password_hash = $2 WHERE name = $1" };
+	"WITH u AS (UPDATE users SET password_hash = $2 WHERE name = $1 RETURNING id), "
+	"     s AS (DELETE FROM sessions WHERE user_id IN (SELECT id FROM u) RETURNING 1), "
+	/* addresses that signed in with the old password are not the user's
+	 * by proof any more (sign-in throttling exempts them) */
+	"     k AS (DELETE FROM login_known_addresses WHERE name = $1 AND EXISTS (SELECT 1 FROM u)) "
+	"SELECT (SELECT count(*) FROM u) AS changed, (SELECT count(*) FROM s) AS ended" };
 
 static int read_line(const char *prompt, char *out, size_t n)
 {
@@ -84,13 +92,20 @@ int cmd_user(struct config *cfg, int argc, char **argv)
 		goto out;
 	}
 	if (change) {
-		if (db_command(&db, &q_user_passwd,
-			       DB_PARAMS(DB_TEXT(argv[2]), DB_TEXT(buf_cstr(&hash)))) == 1) {
-			printf("password of %s changed\n", argv[2]);
+		PGresult *r = db_query(&db, &q_user_passwd,
+				       DB_PARAMS(DB_TEXT(argv[2]), DB_TEXT(buf_cstr(&hash))));
+		if (!r) {
+			fprintf(stderr, "langflix: could not change the password: %s\n", db.err);
+		} else if (db_get_int(r, 0, "changed") == 1) {
+			long long ended = (long long)db_get_int(r, 0, "ended");
+			printf("password of %s changed; %lld session%s ended\n", argv[2], ended,
+			       ended == 1 ? "" : "s");
 			rc = 0;
 		} else {
 			fprintf(stderr, "langflix: no user %s\n", argv[2]);
 		}
+		if (r)
+			PQclear(r);
 	} else if (db_command(&db, &q_user_add, DB_PARAMS(DB_TEXT(argv[2]), DB_TEXT(buf_cstr(&hash)))) < 0) {
 		if (!strcmp(db_sqlstate(&db), "23505"))
 			fprintf(stderr, "langflix: user %s already exists\n", argv[2]);

@@ -9,12 +9,27 @@
  *   langflix render TEMPLATE [--partials DIR] < context.json
  */
 #include "commands.h"
+#include "arena.h"
+#include "buf.h"
 #include "config.h"
+#include "escape.h"
 #include "log.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+const char *cli_text(struct arena *a, const char *s)
+{
+	struct buf b = BUF_INIT;
+	const char *out;
+
+	terminal_text(&b, s ? s : "");
+	out = arena_strdup(a, buf_cstr(&b));
+	buf_free(&b);
+	return out;
+}
 
 struct command {
 	const char *name;
@@ -54,6 +69,9 @@ int main(int argc, char **argv)
 	char err[512];
 	int i = 1, rc;
 
+	/* no core dump ever holds a password, a token or the secret key */
+	if (process_protect_memory() < 0)
+		fprintf(stderr, "langflix: cannot switch core dumps off\n");
 	if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
 		cfgpath = argv[i + 1];
 		i += 2;

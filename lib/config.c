@@ -1,5 +1,6 @@
 #include "config.h"
 #include "buf.h"
+#include "netaddr.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -14,6 +15,8 @@
 #define C_BOOL CONFIG_BOOL
 #define C_KEY32 CONFIG_KEY32
 #define C_LEVEL CONFIG_LEVEL
+#define C_ADDRS CONFIG_ADDRS
+#define C_URL   CONFIG_URL
 #define setting config_setting
 
 #define O(f) offsetof(struct config, f)
@@ -28,15 +31,18 @@ static const struct setting settings[] = {
 	{ "tiktok_client_key",    C_STR,   O(tiktok_client_key),    0, 256,  "", 0 },
 	{ "tiktok_client_secret", C_STR,   O(tiktok_client_secret), 0, 256,  "", 1 },
 	{ "tiktok_redirect_uri",  C_STR,   O(tiktok_redirect_uri),  0, 511,  "", 0 },
-	{ "tiktok_auth_url",      C_STR,   O(tiktok_auth_url),      1, 1024, "https://www.tiktok.com/v2/auth/authorize/", 0 },
-	{ "tiktok_api_base",      C_STR,   O(tiktok_api_base),      1, 1024, "https://open.tiktokapis.com", 0 },
-	{ "tiktok_pkce",          C_BOOL,  O(tiktok_pkce),          0, 1,    "true", 0 },
+	{ "tiktok_auth_url",      C_URL,   O(tiktok_auth_url),      1, 1024, "https://www.tiktok.com/v2/auth/authorize/", 0 },
+	{ "tiktok_api_base",      C_URL,   O(tiktok_api_base),      1, 1024, "https://open.tiktokapis.com", 0 },
+	{ "tiktok_pkce",          C_BOOL,  O(tiktok_pkce),          0, 1,    "false", 0 },
 	{ "log_level",            C_LEVEL, O(log_level),            0, 0,    "info", 0 },
 	{ "max_body_bytes",       C_INT,   O(max_body_bytes),       1024, 64 << 20, "1048576", 0 },
 	{ "session_ttl_sec",      C_INT,   O(session_ttl_sec),      60, 90 * 86400, "1209600", 0 },
 	{ "login_max_failures",   C_INT,   O(login_max_failures),   1, 1000, "5", 0 },
 	{ "login_window_sec",     C_INT,   O(login_window_sec),     1, 86400, "900", 0 },
+	{ "login_name_max_failures", C_INT, O(login_name_max_failures), 1, 100000, "50", 0 },
+	{ "login_name_max_delay_sec", C_INT, O(login_name_max_delay_sec), 1, 3600, "60", 0 },
 	{ "trust_remote_user",    C_BOOL,  O(trust_remote_user),    0, 1,    "false", 0 },
+	{ "trusted_proxies",      C_ADDRS, O(trusted_proxies),      0, 1024, "", 0 },
 	{ "worker_slots",         C_INT,   O(worker_slots),         1, 64,   "2", 0 },
 	{ "worker_poll_ms",       C_INT,   O(worker_poll_ms),       50, 600000, "5000", 0 },
 	{ "worker_lease_sec",     C_INT,   O(worker_lease_sec),     10, 3600, "60", 0 },
@@ -48,6 +54,7 @@ static const struct setting settings[] = {
 	{ "migrate_statement_timeout_ms", C_INT, O(migrate_statement_timeout_ms), 0, 86400000, "1800000", 0 },
 	{ "tiktok_page_timeout_ms", C_INT, O(tiktok_page_timeout_ms), 100, 30000, "4000", 0 },
 	{ "tiktok_page_calls",    C_INT,   O(tiktok_page_calls),    1, 255,  "2", 0 },
+	{ "bench_floor",          C_BOOL,  O(bench_floor),          0, 1,    "false", 0 },
 };
 
 static int decode_hex32(const char *s, unsigned char out[32])
@@ -85,11 +92,25 @@ static int set_value(void *base, const struct setting *st, const char *val,
 	int64_t v;
 
 	switch (st->type) {
+	case C_URL:
+		if (!url_https_or_loopback(val)) {
+			snprintf(why, whylen, "%s must start with https:// (http:// only to 127.0.0.1 or "
+				 "localhost): the client secret and the tokens go there", st->name);
+			return -1;
+		}
+		/* otherwise a string */
+		__attribute__((fallthrough));
+	case C_ADDRS:
 	case C_STR: {
 		size_t n = strlen(val);
+		char bad[160];
 		if ((int64_t)n < st->min || (int64_t)n > st->max) {
 			snprintf(why, whylen, "%s must be %lld..%lld characters long", st->name,
 				 (long long)st->min, (long long)st->max);
+			return -1;
+		}
+		if (st->type == C_ADDRS && netaddr_list_valid(val, bad, sizeof(bad)) < 0) {
+			snprintf(why, whylen, "%s: %s", st->name, bad);
 			return -1;
 		}
 		free(*(char **)field);
@@ -210,8 +231,8 @@ static void env_name(const char *prefix, const char *key, char *out, size_t n)
 	out[o] = '\0';
 }
 
-int config_load_table(const struct setting *t, size_t n, void *base, const char *path,
-		      const char *env_prefix, char *err, size_t errlen)
+static int load_values(const struct setting *t, size_t n, void *base, const char *path,
+		       const char *env_prefix, char *err, size_t errlen)
 {
 	char why[256], name[96];
 
@@ -234,11 +255,23 @@ int config_load_table(const struct setting *t, size_t n, void *base, const char 
 	return 0;
 }
 
+/* A refused configuration leaves nothing allocated: every program stops
+ * right after the error, and none of them frees a struct it failed to load. */
+int config_load_table(const struct setting *t, size_t n, void *base, const char *path,
+		      const char *env_prefix, char *err, size_t errlen)
+{
+	if (load_values(t, n, base, path, env_prefix, err, errlen) < 0) {
+		config_free_table(t, n, base);
+		return -1;
+	}
+	return 0;
+}
+
 void config_free_table(const struct setting *t, size_t n, void *base)
 {
 	for (size_t i = 0; i < n; i++) {
 		void *field = (char *)base + t[i].off;
-		if (t[i].type == C_STR || t[i].type == C_LEVEL) {
+		if (t[i].type == C_STR || t[i].type == C_LEVEL || t[i].type == C_ADDRS || t[i].type == C_URL) {
 			free(*(char **)field);
 			*(char **)field = NULL;
 		} else if (t[i].type == C_KEY32) {

@@ -18,7 +18,11 @@ struct config_key32 {
 /* The generic, table-driven loader: any program describes its settings
  * as rows bound to offsets in its own struct (see the table in config.c
  * for the app's, emulator/ for the emulator's). */
-enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_BOOL, CONFIG_KEY32, CONFIG_LEVEL };
+/* CONFIG_ADDRS: a string holding IP addresses and networks (lib/netaddr.h),
+ * checked when loaded. CONFIG_URL: a string that must be https://, or
+ * http:// to this machine (url_https_or_loopback): where secrets and videos go. */
+enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_BOOL, CONFIG_KEY32, CONFIG_LEVEL, CONFIG_ADDRS,
+		   CONFIG_URL };
 
 struct config_setting {
 	const char *name;
@@ -30,7 +34,8 @@ struct config_setting {
 };
 
 /* Defaults, then the file (when path is not NULL), then environment
- * variables named env_prefix + upper-case key. "file:line: why" on error. */
+ * variables named env_prefix + upper-case key. "file:line: why" on error,
+ * and then nothing stays allocated (config_free_table is not needed). */
 int config_load_table(const struct config_setting *t, size_t n, void *base, const char *path,
 		      const char *env_prefix, char *err, size_t errlen);
 void config_free_table(const struct config_setting *t, size_t n, void *base);
@@ -55,7 +60,10 @@ struct config {
 	int64_t session_ttl_sec;
 	int64_t login_max_failures;
 	int64_t login_window_sec;
+	int64_t login_name_max_failures;   /* per name, all addresses: then growing delays */
+	int64_t login_name_max_delay_sec;  /* the longest of those delays */
 	int64_t trust_remote_user;
+	char *trusted_proxies;     /* addresses/CIDRs whose X-Forwarded-Proto counts; "" = none */
 	int64_t worker_slots;
 	int64_t worker_poll_ms;
 	char *worker_metrics_file;   /* Prometheus text the worker rewrites every 5 s; "" = none */
@@ -67,10 +75,12 @@ struct config {
 	int64_t migrate_statement_timeout_ms; /* and this long for one statement; 0 = no limit */
 	int64_t tiktok_page_timeout_ms;       /* a TikTok call made while a page waits: its deadline */
 	int64_t tiktok_page_calls;            /* at most this many of those calls at once */
+	int64_t bench_floor;                  /* GET /_bench/floor answers (make bench only) */
 };
 
 /* Defaults, then the file (if path is not NULL), then the environment.
- * On error writes "file:line: message" into err and returns -1. */
+ * On error writes "file:line: message" into err and returns -1, with
+ * nothing left allocated. */
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
 void config_free(struct config *c);
 /* Parse 32 bytes given as 64 hex chars or base64 (44 chars). 0 or -1. */

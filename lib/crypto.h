@@ -23,6 +23,9 @@ int crypto_str_equal(const char *a, const char *b);
 int password_hash(const char *password, struct buf *out);
 /* 1 when the password matches, 0 when not, -1 on a malformed hash. */
 int password_verify(const char *password, const char *encoded);
+/* 1 when the hash was made at a lower cost than password_hash uses now
+ * (or is not ours): hash the password again once it is known. */
+int password_needs_rehash(const char *encoded);
 
 /* AES-256-GCM: seal plaintext under key with ad bound in; output is
  * base64(nonce | ciphertext | tag). 0 or -1. */

@@ -39,9 +39,23 @@ static int connection_ok(const struct db *db)
 	return db->conn && PQstatus(db->conn) == CONNECTION_OK;
 }
 
+/* A server that restarted or failed over has closed our idle connection,
+ * but libpq notices only when it next reads. Reading what is pending (the
+ * socket is non-blocking, so this costs no round trip) turns that into
+ * CONNECTION_BAD now, so the reset below happens before a statement fails
+ * on the dead connection and a user sees a 503 for it. */
+static int connection_alive(struct db *db)
+{
+	if (!connection_ok(db))
+		return 0;
+	if (!db->in_tx)
+		(void)PQconsumeInput(db->conn);
+	return connection_ok(db);
+}
+
 int db_ensure(struct db *db)
 {
-	if (connection_ok(db))
+	if (connection_alive(db))
 		return 0;
 	if (db->in_tx) {
 		/* The server has dropped the transaction with the connection; a

@@ -1,4 +1,5 @@
 #include "escape.h"
+#include "caption.h"
 
 #include <string.h>
 
@@ -111,6 +112,24 @@ void json_escape(struct buf *out, const char *s)
 				buf_printf(out, "\\u%04x", c);
 			else
 				buf_putc(out, (char)c);
+		}
+	}
+}
+
+void terminal_text(struct buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int utf8 = caption_valid_utf8(s, strlen(s));
+
+	while (*p) {
+		if (*p < 0x20 || *p == 0x7f || (*p >= 0x80 && !utf8)) {
+			buf_putc(out, '?');
+			p++;
+		} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			buf_putc(out, '?');   /* U+0080..U+009F, e.g. CSI U+009B */
+			p += 2;
+		} else {
+			buf_putc(out, (char)*p++);
 		}
 	}
 }

@@ -16,5 +16,11 @@ long url_decode(char *s, size_t n, int plus_space);
 void json_escape(struct buf *out, const char *s);
 /* ["a","b"]: n strings as a JSON array, appended to out. */
 void json_string_array(struct buf *out, char *const *items, size_t n);
+/* Text for a terminal (the CLI, reports): control characters (C0, DEL and
+ * the C1 range U+0080..U+009F, which can start escape sequences) become
+ * '?', and so does every byte above 0x7f when s is not valid UTF-8, so a
+ * value from TikTok or a file name can neither move the cursor nor fake
+ * a line. */
+void terminal_text(struct buf *out, const char *s);
 
 #endif

@@ -147,3 +147,31 @@ int http_parse_content_range(const char *s, long long *first, long long *last, l
 		return -1;
 	return 0;
 }
+
+/* The plain-text rules of http_is_local_path, without the decoding. */
+static int local_path_shape(const char *s, size_t n)
+{
+	if (n == 0 || s[0] != '/' || (n > 1 && (s[1] == '/' || s[1] == '\\')))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		/* 0x21..0x7e: no control bytes, no space, nothing non-ASCII */
+		if (c <= 0x20 || c >= 0x7f || c == '\\')
+			return 0;
+	}
+	return 1;
+}
+
+int http_is_local_path(const char *s)
+{
+	char decoded[HTTP_LOCAL_PATH_MAX + 1];
+	size_t n = s ? strlen(s) : 0;
+	long dn;
+
+	if (n > HTTP_LOCAL_PATH_MAX || !local_path_shape(s, n))
+		return 0;
+	memcpy(decoded, s, n + 1);
+	dn = url_decode(decoded, n, 0);
+	/* a malformed escape ("%zz", "%") is refused rather than guessed at */
+	return dn >= 0 && local_path_shape(decoded, (size_t)dn);
+}

@@ -30,6 +30,15 @@ const char *kv_get(const struct kvlist *l, const char *key);
  * Returns 1 on a match, 0 otherwise. Captures never contain '/'. */
 int http_match_path(struct arena *a, const char *pattern, const char *path, struct kvlist *out);
 
+/* 1 when s is provably a path on this site, safe for a Location header:
+ * one leading '/', not followed by '/' or '\', only printable ASCII
+ * without spaces or '\', at most HTTP_LOCAL_PATH_MAX bytes, and the same
+ * still holds after one more round of percent-decoding (browsers drop TABs
+ * and newlines and may decode again: "/%09/evil" must not become "//evil").
+ * 0 otherwise. */
+#define HTTP_LOCAL_PATH_MAX 2048
+int http_is_local_path(const char *s);
+
 /* Content-Range "bytes F-L/T" → 0 or -1. */
 int http_parse_content_range(const char *s, long long *first, long long *last, long long *total);
 

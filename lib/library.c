@@ -168,11 +168,12 @@ static void say(struct walk *w, const char *verb, const char *path, const char *
 
 	if (!w->report)
 		return;
-	int utf8 = valid_utf8(path);
+	struct buf shown = BUF_INIT;
 
 	fprintf(w->report, "%-9s ", verb);
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
-		fputc(*p < 0x20 || *p == 0x7f || (*p >= 0x80 && !utf8) ? '?' : *p, w->report);
+	terminal_text(&shown, path);
+	fputs(buf_cstr(&shown), w->report);
+	buf_free(&shown);
 	if (fmt) {
 		va_start(ap, fmt);
 		vfprintf(w->report, fmt, ap);

@@ -3,6 +3,7 @@
 #include "server.h"
 #include "crypto.h"
 #include "log.h"
+#include "netaddr.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -166,7 +167,46 @@ static void send_response(struct request *req)
 		FCGX_PutStr(req->out.data, (int)req->out.len, req->fx.out);
 }
 
-static void parse_request(struct request *req)
+/* The last address in X-Forwarded-For: the one the trusted proxy itself
+ * appended (earlier ones are the client's claims). NULL when none. */
+static const char *forwarded_for(struct request *req)
+{
+	const char *xff = req_param(req, "HTTP_X_FORWARDED_FOR"), *last;
+	size_t n;
+	char *addr;
+
+	if (!xff)
+		return NULL;
+	last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	last += strspn(last, " \t");
+	n = strcspn(last, " \t");
+	addr = arena_strndup(&req->arena, last, n);
+	return netaddr_is_address(addr) ? addr : NULL;
+}
+
+/* HTTPS, and the client's address, as the request arrived at the edge:
+ * nginx's HTTPS parameter when nginx terminates TLS itself; behind a
+ * TLS-terminating proxy in front of nginx, X-Forwarded-Proto and
+ * X-Forwarded-For, but only when the peer nginx saw is one of the
+ * trusted_proxies (anyone else can send those headers). */
+static void edge_of(struct request *req, const char *trusted_proxies)
+{
+	const char *https = req_param(req, "HTTPS"), *proto, *client;
+
+	req->https = https && (!strcasecmp(https, "on") || !strcmp(https, "1"));
+	if (!trusted_proxies || !*trusted_proxies ||
+	    !netaddr_in_list(trusted_proxies, req->remote_addr))
+		return;
+	proto = req_param(req, "HTTP_X_FORWARDED_PROTO");
+	if (proto && !strcasecmp(proto, "https"))
+		req->https = 1;
+	client = forwarded_for(req);
+	if (client)
+		req->remote_addr = client;
+}
+
+static void parse_request(struct request *req, const struct server_opts *o)
 {
 	const char *uri, *q, *cl;
 	int64_t v;
@@ -192,8 +232,7 @@ static void parse_request(struct request *req)
 	if (!req->remote_addr)
 		req->remote_addr = "-";
 	req->remote_user = req_param(req, "REMOTE_USER");
-	q = req_param(req, "HTTPS");
-	req->https = q && (!strcasecmp(q, "on") || !strcmp(q, "1"));
+	edge_of(req, o->trusted_proxies);
 	cl = req_param(req, "CONTENT_LENGTH");
 	req->content_length = cl && *cl && parse_int64(cl, 0, INT64_MAX, &v) == 0 ? v : -1;
 	/* a malformed query string is treated as empty; handlers see no fields */
@@ -246,7 +285,7 @@ static void *thread_main(void *p)
 		if (crypto_random_hex(req->id, 8) < 0)
 			snprintf(req->id, sizeof(req->id), "%016lx", (unsigned long)random());
 		log_set_request_id(req->id);
-		parse_request(req);
+		parse_request(req, o);
 		o->handle(req);
 		send_response(req);
 		/* before Finish: the request's strings live in libfcgi's params */

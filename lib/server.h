@@ -28,7 +28,7 @@ struct request {
 	const char *path;            /* without the query string */
 	const char *query_string;
 	const char *content_type;
-	const char *remote_addr;
+	const char *remote_addr;     /* the client's (see trusted_proxies) */
 	const char *remote_user;     /* REMOTE_USER from nginx, if any */
 	int https;
 	long long content_length;    /* -1 when absent */
@@ -90,6 +90,10 @@ struct server_opts {
 	                              * else fd 0 (spawn-fcgi) */
 	int threads;
 	int backlog;
+	/* addresses/networks (lib/netaddr.h) of TLS-terminating proxies in front
+	 * of nginx whose X-Forwarded-Proto and X-Forwarded-For count; NULL or
+	 * "" = none */
+	const char *trusted_proxies;
 	void *(*thread_init)(int index);      /* returns thread_ctx; NULL is fine */
 	void (*thread_fini)(void *thread_ctx);
 	void (*handle)(struct request *req);  /* must set status and body */

@@ -440,7 +440,7 @@ const char *tmpl_name(const struct tmpl *t)
 /* -------------------------------------------------------------- rendering */
 
 struct frame {                  /* the context stack, innermost first */
-	struct json_object *v;
+	struct tmpl_value v;
 	const struct frame *up;
 };
 
@@ -468,40 +468,85 @@ static const struct tmpl *set_find(const struct tmpl_set *s, const char *name, u
 	return NULL;
 }
 
+/* ---- json-c as a context (tmpl_json) ---- */
+
+static int json_get(const void *obj, const char *name, struct tmpl_value *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex((struct json_object *)obj, name, &v))
+		return 0;
+	*out = tmpl_json(v);
+	return 1;
+}
+
+static void json_item(const void *obj, size_t i, struct tmpl_value *out)
+{
+	*out = tmpl_json(json_object_array_get_idx((struct json_object *)obj, i));
+}
+
+static const struct tmpl_ops json_ops = { json_get, json_item };
+
+/* Only calls that read the object: json_object_to_json_string would cache
+ * a string inside it, which is not safe with a context shared by threads. */
+struct tmpl_value tmpl_json(struct json_object *o)
+{
+	int64_t i;
+
+	switch (json_object_get_type(o)) {
+	case json_type_boolean:
+		return tmpl_bool(json_object_get_boolean(o));
+	case json_type_int:
+		/* json-c keeps integers above INT64_MAX as unsigned; get_int64 clamps them */
+		i = json_object_get_int64(o);
+		if (i == INT64_MAX)
+			return (struct tmpl_value){ .kind = TMPL_UINT, .v.u = json_object_get_uint64(o) };
+		return tmpl_int(i);
+	case json_type_double:
+		return (struct tmpl_value){ .kind = TMPL_DOUBLE, .v.d = json_object_get_double(o) };
+	case json_type_string:
+		return tmpl_str(json_object_get_string(o), (size_t)json_object_get_string_len(o));
+	case json_type_array:
+		return tmpl_list(&json_ops, o, json_object_array_length(o));
+	case json_type_object:
+		return tmpl_obj(&json_ops, o);
+	default:
+		return tmpl_null();
+	}
+}
+
 /* Spec lookup: the first part is searched from the innermost context out
  * (the first object having the key wins, even when its value is null); the
  * other parts only inside what the previous part resolved to. */
-static bool lookup(const struct tnode *nd, const struct frame *f, struct json_object **out)
+static bool lookup(const struct tnode *nd, const struct frame *f, struct tmpl_value *out)
 {
-	struct json_object *v = NULL;
+	struct tmpl_value v;
 
 	if (nd->nparts == 0) {
 		*out = f->v;
 		return true;
 	}
 	for (; f; f = f->up)
-		if (json_object_is_type(f->v, json_type_object) &&
-		    json_object_object_get_ex(f->v, nd->parts[0], &v))
+		if (f->v.kind == TMPL_OBJ && f->v.v.ref.ops->get(f->v.v.ref.obj, nd->parts[0], &v))
 			break;
 	if (!f)
 		return false;
 	for (size_t i = 1; i < nd->nparts; i++)
-		if (!json_object_is_type(v, json_type_object) ||
-		    !json_object_object_get_ex(v, nd->parts[i], &v))
+		if (v.kind != TMPL_OBJ || !v.v.ref.ops->get(v.v.ref.obj, nd->parts[i], &v))
 			return false;
 	*out = v;
 	return true;
 }
 
-static bool is_falsey(struct json_object *v)
+static bool is_falsey(const struct tmpl_value *v)
 {
-	switch (json_object_get_type(v)) {
-	case json_type_null:
+	switch (v->kind) {
+	case TMPL_NULL:
 		return true;
-	case json_type_boolean:
-		return !json_object_get_boolean(v);
-	case json_type_array:
-		return json_object_array_length(v) == 0;
+	case TMPL_BOOL:
+		return !v->v.b;
+	case TMPL_LIST:
+		return v->v.ref.n == 0;
 	default:
 		return false;
 	}
@@ -538,36 +583,26 @@ static void put_double(struct buf *out, double d)
 	buf_puts(out, tmp);
 }
 
-static void put_int(struct buf *out, struct json_object *v)
+static void put_value(struct buf *out, const struct tmpl_value *v, bool escape)
 {
-	int64_t i = json_object_get_int64(v);
-
-	/* json-c keeps integers above INT64_MAX as unsigned and clamps them here */
-	if (i == INT64_MAX)
-		put_u64(out, json_object_get_uint64(v), false);
-	else
-		put_u64(out, i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i, i < 0);
-}
-
-/* Only calls that read the object: json_object_to_json_string would cache
- * a string inside it, which is not safe with a context shared by threads. */
-static void put_value(struct buf *out, struct json_object *v, bool escape)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_string:
+	switch (v->kind) {
+	case TMPL_STR:
 		if (escape)
-			html_escape(out, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+			html_escape(out, v->v.str.s, v->v.str.len);
 		else
-			buf_append(out, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+			buf_append(out, v->v.str.s, v->v.str.len);
 		break;
-	case json_type_int:
-		put_int(out, v);
+	case TMPL_INT:
+		put_u64(out, v->v.i < 0 ? (uint64_t)0 - (uint64_t)v->v.i : (uint64_t)v->v.i, v->v.i < 0);
 		break;
-	case json_type_double:
-		put_double(out, json_object_get_double(v));
+	case TMPL_UINT:
+		put_u64(out, v->v.u, false);
 		break;
-	case json_type_boolean:
-		buf_puts(out, json_object_get_boolean(v) ? "true" : "false");
+	case TMPL_DOUBLE:
+		put_double(out, v->v.d);
+		break;
+	case TMPL_BOOL:
+		buf_puts(out, v->v.b ? "true" : "false");
 		break;
 	default:
 		break;
@@ -602,35 +637,37 @@ static void put_text(const struct tnode *nd, struct render *r)
 
 static int render_nodes(const struct tnode *nd, const struct frame *f, struct render *r);
 
-static int render_with(const struct tnode *nd, struct json_object *v, const struct frame *f,
+static int render_with(const struct tnode *nd, const struct tmpl_value *v, const struct frame *f,
 		       struct render *r)
 {
-	struct frame inner = { v, f };
+	struct frame inner = { *v, f };
 
 	return render_nodes(nd->child, &inner, r);
 }
 
 static int render_section(const struct tnode *nd, const struct frame *f, struct render *r)
 {
-	struct json_object *v = NULL;
+	struct tmpl_value v;
 
-	if (!lookup(nd, f, &v) || is_falsey(v))
+	if (!lookup(nd, f, &v) || is_falsey(&v))
 		return 0;
-	if (json_object_is_type(v, json_type_array)) {
-		size_t n = json_object_array_length(v);
-		for (size_t i = 0; i < n; i++)
-			if (render_with(nd, json_object_array_get_idx(v, i), f, r) < 0)
+	if (v.kind == TMPL_LIST) {
+		for (size_t i = 0; i < v.v.ref.n; i++) {
+			struct tmpl_value item;
+			v.v.ref.ops->item(v.v.ref.obj, i, &item);
+			if (render_with(nd, &item, f, r) < 0)
 				return -1;
+		}
 		return 0;
 	}
-	return render_with(nd, v, f, r);
+	return render_with(nd, &v, f, r);
 }
 
 static int render_inverted(const struct tnode *nd, const struct frame *f, struct render *r)
 {
-	struct json_object *v = NULL;
+	struct tmpl_value v;
 
-	if (lookup(nd, f, &v) && !is_falsey(v))
+	if (lookup(nd, f, &v) && !is_falsey(&v))
 		return 0;
 	return render_nodes(nd->child, f, r);
 }
@@ -657,7 +694,7 @@ static int render_partial(const struct tnode *nd, const struct frame *f, struct 
 
 static int render_nodes(const struct tnode *nd, const struct frame *f, struct render *r)
 {
-	struct json_object *v;
+	struct tmpl_value v;
 	int rc = 0;
 
 	if (++r->depth > MAX_RENDER_DEPTH) {
@@ -672,7 +709,7 @@ static int render_nodes(const struct tnode *nd, const struct frame *f, struct re
 		case T_VAR:
 		case T_RAW:
 			if (lookup(nd, f, &v))
-				put_value(r->out, v, nd->kind == T_VAR);
+				put_value(r->out, &v, nd->kind == T_VAR);
 			break;
 		case T_SECTION:
 			rc = render_section(nd, f, r);
@@ -689,14 +726,22 @@ static int render_nodes(const struct tnode *nd, const struct frame *f, struct re
 	return rc;
 }
 
-int tmpl_render(const struct tmpl *t, const struct tmpl_set *partials, struct json_object *ctx,
-		struct buf *out)
+int tmpl_render_value(const struct tmpl *t, const struct tmpl_set *partials, const struct tmpl_value *root,
+		      struct buf *out)
 {
-	struct frame root = { ctx, NULL };
+	struct frame bottom = { *root, NULL };
 	struct render r = { partials, out, NULL, 0, 0 };
 
 	buf_grow(out, 0);   /* out stays a valid C string even if nothing is written */
-	return render_nodes(t->root, &root, &r);
+	return render_nodes(t->root, &bottom, &r);
+}
+
+int tmpl_render(const struct tmpl *t, const struct tmpl_set *partials, struct json_object *ctx,
+		struct buf *out)
+{
+	struct tmpl_value root = tmpl_json(ctx);
+
+	return tmpl_render_value(t, partials, &root, out);
 }
 
 /* -------------------------------------------------------------------- sets */

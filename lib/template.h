@@ -4,8 +4,10 @@
  *
  * Templates are parsed once into an immutable node tree, so rendering does no
  * parsing and many threads may render the same template at once. Rendering
- * only reads the json-c context (no json-c call that caches a string inside
- * the object is made), so a context may be shared between threads as well.
+ * only reads the context (no json-c call that caches a string inside the
+ * object is made), so a context may be shared between threads as well. The
+ * context is read through a small interface (struct tmpl_ops, below), so it
+ * need not be json-c at all.
  *
  *   {{name}}            HTML-escaped (html_escape), {{{name}}} and {{& name}} raw
  *   {{a.b.c}}           "a" is looked up through the context stack, "b" and "c"
@@ -29,6 +31,7 @@
 #define LF_TEMPLATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <json-c/json.h>
 
@@ -66,5 +69,64 @@ void tmpl_set_free(struct tmpl_set *s);
  * sections and partials together deeper than 512 levels); out then holds a
  * partial rendering that the caller should discard. */
 int tmpl_render(const struct tmpl *t, const struct tmpl_set *partials, struct json_object *ctx, struct buf *out);
+
+/* ---- contexts of your own ------------------------------------------------
+ * The engine reads its context only through this interface, so a page can
+ * render straight from its data (a PGresult's rows, say) instead of
+ * building a json-c tree per request. json-c values are one implementation
+ * (tmpl_json); tmpl_render() uses it.
+ *
+ * A value is what a name resolves to. Objects and lists carry the
+ * functions that look inside them:
+ *   get(obj, name, out)  1 and *out set when obj has name, 0 when not (the
+ *                        lookup then continues outwards, as for a missing key)
+ *   item(obj, i, out)    element i (< n) of a list
+ * Strings need not be NUL-terminated and must stay valid while rendering.
+ * The engine calls only these two and never changes anything, so one
+ * context may be rendered by several threads at once if its functions allow. */
+enum tmpl_kind { TMPL_NULL, TMPL_BOOL, TMPL_INT, TMPL_UINT, TMPL_DOUBLE, TMPL_STR, TMPL_LIST, TMPL_OBJ };
+
+struct tmpl_ops;
+
+struct tmpl_value {
+	enum tmpl_kind kind;
+	union {
+		int b;
+		int64_t i;
+		uint64_t u;              /* TMPL_UINT: integers above INT64_MAX */
+		double d;
+		struct { const char *s; size_t len; } str;
+		struct { const struct tmpl_ops *ops; const void *obj; size_t n; } ref;  /* LIST (n), OBJ */
+	} v;
+};
+
+struct tmpl_ops {
+	int (*get)(const void *obj, const char *name, struct tmpl_value *out);
+	void (*item)(const void *obj, size_t i, struct tmpl_value *out);
+};
+
+/* Constructors for get/item implementations. */
+static inline struct tmpl_value tmpl_null(void) { return (struct tmpl_value){ .kind = TMPL_NULL }; }
+static inline struct tmpl_value tmpl_bool(int b) { return (struct tmpl_value){ .kind = TMPL_BOOL, .v.b = b != 0 }; }
+static inline struct tmpl_value tmpl_int(int64_t i) { return (struct tmpl_value){ .kind = TMPL_INT, .v.i = i }; }
+static inline struct tmpl_value tmpl_str(const char *s, size_t len)
+{
+	return (struct tmpl_value){ .kind = TMPL_STR, .v.str = { s, len } };
+}
+static inline struct tmpl_value tmpl_obj(const struct tmpl_ops *ops, const void *obj)
+{
+	return (struct tmpl_value){ .kind = TMPL_OBJ, .v.ref = { ops, obj, 0 } };
+}
+static inline struct tmpl_value tmpl_list(const struct tmpl_ops *ops, const void *obj, size_t n)
+{
+	return (struct tmpl_value){ .kind = TMPL_LIST, .v.ref = { ops, obj, n } };
+}
+
+/* A json-c value as a context value (NULL = null). */
+struct tmpl_value tmpl_json(struct json_object *o);
+
+/* Render t with the context value root. Returns as tmpl_render(). */
+int tmpl_render_value(const struct tmpl *t, const struct tmpl_set *partials, const struct tmpl_value *root,
+		      struct buf *out);
 
 #endif

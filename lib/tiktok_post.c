@@ -101,7 +101,7 @@ int tiktok_parse_init(struct json_object *body, struct tiktok_init *out)
 		return -1;
 	if (take_string(data, "publish_id", out->publish_id, 65) < 0 ||
 	    take_string(data, "upload_url", out->upload_url, sizeof(out->upload_url)) < 0 ||
-	    (strncmp(out->upload_url, "https://", 8) != 0 && strncmp(out->upload_url, "http://", 7) != 0)) {
+	    !url_https_or_loopback(out->upload_url)) {
 		memset(out, 0, sizeof(*out));
 		return -1;
 	}
@@ -400,6 +400,11 @@ int tiktok_put_chunk(CURL *curl, struct tiktok_put *p)
 	p->bytes_read = 0;
 	if (p->first < 0 || p->last < p->first || p->last >= p->total) {
 		copy(p->error, sizeof(p->error), "invalid chunk range");
+		return -1;
+	}
+	if (!url_https_or_loopback(p->upload_url)) {
+		/* a URL stored before the init answer was checked this strictly */
+		copy(p->error, sizeof(p->error), "the upload URL is not https");
 		return -1;
 	}
 

@@ -45,7 +45,8 @@ struct tiktok_init {
 void tiktok_init_body(const struct tiktok_post_info *post, const struct tiktok_source *src,
 		      struct buf *out);
 /* {"data":{"publish_id","upload_url"},"error":{"code":"ok"}} → 0, else -1
- * (missing, empty, too long or wrongly typed fields). */
+ * (missing, empty, too long or wrongly typed fields, an upload_url that
+ * url_https_or_loopback (util.h) refuses). */
 int tiktok_parse_init(struct json_object *body, struct tiktok_init *out);
 
 /* POST /v2/post/publish/video/init/ (post != NULL) or

@@ -54,22 +54,35 @@ static int header_part(const char *h, const char *k, char *out, size_t outlen)
 	return -1;
 }
 
+int tiktok_signature_parse(const char *header, int64_t *t, char s_hex[65])
+{
+	char tbuf[24], sbuf[80];
+	size_t n;
+
+	if (!header || header_part(header, "t", tbuf, sizeof(tbuf)) < 0 ||
+	    header_part(header, "s", sbuf, sizeof(sbuf)) < 0)
+		return -1;
+	if (parse_int64(tbuf, 0, INT64_MAX / 2, t) < 0)
+		return -1;
+	/* an HMAC-SHA256 in hex: exactly 64 hex digits (either case) */
+	n = strlen(sbuf);
+	if (n != 64 || strspn(sbuf, "0123456789abcdefABCDEF") != n)
+		return -1;
+	for (size_t i = 0; i <= n; i++)
+		s_hex[i] = (char)tolower((unsigned char)sbuf[i]);
+	return 0;
+}
+
 int tiktok_signature_verify(const char *header, const char *secret, const void *body, size_t len,
 			    int64_t now, int64_t tolerance_sec)
 {
-	char tbuf[24], sbuf[80], expect[65];
-	int64_t t;
-	int64_t skew;
+	char sig[65], expect[65];
+	int64_t t, skew;
 
-	if (!header || !secret || header_part(header, "t", tbuf, sizeof(tbuf)) < 0 ||
-	    header_part(header, "s", sbuf, sizeof(sbuf)) < 0)
+	if (!secret || tiktok_signature_parse(header, &t, sig) < 0)
 		return -1;
-	if (parse_int64(tbuf, 0, INT64_MAX / 2, &t) < 0)
-		return -1;
-	for (char *p = sbuf; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
 	tiktok_signature(secret, t, body, len, expect);
-	if (!expect[0] || !crypto_str_equal(sbuf, expect))
+	if (!expect[0] || !crypto_str_equal(sig, expect))
 		return -1;
 	skew = now > t ? now - t : t - now;
 	return skew <= tolerance_sec ? 0 : -1;

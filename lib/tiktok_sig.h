@@ -17,6 +17,11 @@ void tiktok_signature(const char *secret, int64_t t, const void *body, size_t le
 void tiktok_signature_header(const char *secret, int64_t t, const void *body, size_t len,
 			     char *out, size_t outlen);
 
+/* The header's parts: 0 when it is well formed (t= decimal seconds, s= 64
+ * hex digits, returned in lower case), -1 when not: a malformed header is
+ * refused with 400, a well-formed one that does not verify with 401. */
+int tiktok_signature_parse(const char *header, int64_t *t, char s_hex[65]);
+
 /* 0 when the header is well formed, its s matches (constant-time) and
  * |now - t| <= tolerance_sec; -1 otherwise. Parsing splits on ',' then '='
  * and ignores unknown keys, so a future "v1=" part does not break it. */

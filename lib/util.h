@@ -18,6 +18,19 @@ double now_mono(void);
 /* Strict decimal parsing of a whole string into [min,max]. 0 or -1. */
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/* At start-up of every program: no core dumps (RLIMIT_CORE 0) and not
+ * dumpable (PR_SET_DUMPABLE 0: no core, no ptrace by same-uid processes,
+ * /proc/PID/mem closed), since memory holds secret_key, TikTok tokens and
+ * passwords. 0, or -1 when either call failed. */
+int process_protect_memory(void);
+/* The state it left, read back from the kernel: 1 when core dumps are off
+ * and the process is not dumpable. */
+int process_memory_protected(void);
+/* Whether a URL we send secrets or the video to is safe from the network:
+ * https://, or plain http:// only to this machine (127.0.0.0/8, [::1],
+ * localhost: the emulator in the tests and the demo). */
+int url_https_or_loopback(const char *url);
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

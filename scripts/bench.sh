@@ -6,8 +6,11 @@
 # Starts one release-build stack in a temporary folder, runs the sections
 # against it and prints their tables; the stack is stopped at the end.
 #   dashboard  scripts/bench/dashboard.sh: the dashboard through nginx with
-#              wrk beside the same bytes served by nginx as a static file,
-#              for libraries of 100 and 10,000 videos
+#              wrk beside the same bytes served by nginx as a static file and
+#              by the app's no-database transport floor, for libraries of
+#              100, 10,000 and 100,000 videos; search and filter p99 over
+#              100,000, another user's page under 8 concurrent searches;
+#              the job page and /api/jobs/{id}
 #   upload     scripts/bench/bench_worker.c: the worker's upload beside
 #              `curl -T` of the same bytes to the same emulator upload URL,
 #              and the worker's peak RSS, for 30 MB and 1 GB files
@@ -55,6 +58,7 @@ trap cleanup EXIT
 {
 	echo "# written by scripts/bench.sh"
 	echo "threads = ${BENCH_APP_THREADS:-4}"
+	echo "bench_floor = true"
 } >"$VAR/langflix.local.conf"
 
 echo "bench: starting a release-build stack in $VAR"

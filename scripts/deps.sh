@@ -8,8 +8,8 @@
 # Build: compiler, pkg-config and the libraries the Makefile asks pkg-config for.
 # Run: PostgreSQL 15, nginx, ffmpeg (demo videos), curl/openssl (the stack script).
 # Test: cmocka, valgrind, clang (sanitizers/fuzzers; libFuzzer is in
-# libclang-rt-14-dev, only recommended by clang), wrk (make bench), chromium +
-# nodejs/npm (the browser test; NodeSource's nodejs bundles npm).
+# libclang-rt-14-dev, only recommended by clang), wrk (make bench), gcovr (make
+# coverage), chromium + nodejs/npm (the browser test; NodeSource's nodejs bundles npm).
 DEPS="build-essential pkg-config
 libfcgi-dev libfcgi-bin spawn-fcgi
 libcurl4-openssl-dev libjson-c-dev libssl-dev libpq-dev
@@ -17,7 +17,7 @@ libavformat-dev libavcodec-dev libavutil-dev
 libcmocka-dev
 postgresql-15 postgresql-client-15
 nginx ffmpeg curl ca-certificates openssl
-wrk valgrind clang libclang-rt-14-dev chromium nodejs"
+wrk valgrind clang libclang-rt-14-dev gcovr chromium nodejs"
 command -v npm >/dev/null 2>&1 || DEPS="$DEPS npm"
 
 deps_missing()

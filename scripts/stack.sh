@@ -12,6 +12,8 @@
 #   scripts/stack.sh demo-password   give the demo user a new generated password
 #   scripts/stack.sh example [--check]
 #                               regenerate nginx.conf.example (or check it is current)
+#   scripts/stack.sh site-rules STATIC MEDIA SOCKET [SSO_CHECK_URL]
+#                               print the site rules (tests' own nginx; SSO on with a URL)
 #
 # Environment (all optional):
 #   LF_VAR        state folder (default ./var): config, keys, cluster, sockets, logs
@@ -453,7 +455,10 @@ svc_stop()
 		sleep 0.1
 	done
 	if alive "$child" || alive "$sup"; then
+		# A SIGKILLed program loses what only its exit writes (the counters
+		# of a coverage build, say): tests/run.sh counts this line as a failure.
 		warn "$name did not stop within 10s: killing it"
+		stack_log "$name did not stop within 10s of SIGTERM: killed"
 		kill -KILL "$child" "$sup" 2>/dev/null || true
 	fi
 	rm -f "$RUN/$name.pid" "$RUN/$name.supervisor.pid"
@@ -477,11 +482,26 @@ render() # TEMPLATE KEY=VALUE... — replace each @KEY@; refuse leftovers
 	printf '%s\n' "$text"
 }
 
-site_rules() # STATIC_ROOT MEDIA_ROOT APP_SOCKET STATIC_EXPIRES EXTRA_HEADERS LOCATION_LIMITS
+# STATIC_ROOT MEDIA_ROOT APP_SOCKET STATIC_EXPIRES EXTRA_HEADERS LOCATION_LIMITS [SSO_CHECK_URL]
+# The "#sso" lines become active with an SSO check URL, else they stay
+# comments (with the example's placeholder URL).
+site_rules()
 {
+	local sso_url=${7:-} sso_sed=''
+	if [ -n "$sso_url" ]; then
+		sso_sed='s/^\( *\)#sso /\1/'
+	fi
 	render "$ROOT/scripts/nginx/langflix-site.conf" \
 		"STATIC_ROOT=$1" "MEDIA_ROOT=$2" "APP_SOCKET=$3" "STATIC_EXPIRES=$4" \
-		"EXTRA_HEADERS=$5" "LOCATION_LIMITS=$6"
+		"EXTRA_HEADERS=$5" "LOCATION_LIMITS=$6" \
+		"SSO_CHECK_URL=${sso_url:-http://127.0.0.1:9091/check}" | sed "$sso_sed"
+}
+
+# The site rules for a test's own nginx: STATIC_ROOT MEDIA_ROOT APP_SOCKET [SSO_CHECK_URL]
+cmd_site_rules()
+{
+	[ $# -ge 3 ] || die "usage: stack.sh site-rules STATIC_ROOT MEDIA_ROOT APP_SOCKET [SSO_CHECK_URL]"
+	site_rules "$1" "$2" "$3" 5m "            # (test)" "            # (test)" "${4:-}"
 }
 
 write_nginx_config()
@@ -808,6 +828,7 @@ main()
 		pg_start
 		;;
 	example) cmd_example "$@" ;;
+	site-rules) cmd_site_rules "$@" ;;
 	demo-password) cmd_demo_password ;;
 	_supervise) supervise_main "$@" ;;
 	*)

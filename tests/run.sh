@@ -18,8 +18,9 @@
 # listed below:" lines are summed; a binary that exits non-zero without a
 # FAILED line (a crash, a sanitizer abort, a timeout) counts as one failure, and
 # so does a sanitizer report in a stack process's log. On failure the temporary
-# folder is kept and the ends of the logs are printed. Exit status 1 when
-# anything failed.
+# folder is kept and the ends of the logs are printed. A stack program that
+# did not stop on SIGTERM (and was killed) counts as a failure too. Exit
+# status 1 when anything failed.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -173,6 +174,19 @@ scan_stack_logs()
 	done
 }
 
+# Every program must end on SIGTERM within the stack's grace time: one that
+# had to be killed lost what it writes at exit (coverage counters, say).
+scan_unclean_stops()
+{
+	local line
+	[ -f "$STACK_VAR/log/stack.log" ] || return 0
+	while IFS= read -r line; do
+		echo "=== $line"
+		failed=$((failed + 1))
+		note_failure "unclean stop: ${line#* stack: }"
+	done < <(grep 'did not stop within' "$STACK_VAR/log/stack.log")
+}
+
 show_stack_logs()
 {
 	local f
@@ -236,6 +250,7 @@ run_integration()
 	done
 	stop_stack
 	scan_stack_logs
+	scan_unclean_stops
 }
 
 case "$MODE" in

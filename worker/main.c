@@ -143,6 +143,9 @@ int main(int argc, char **argv)
 	enum log_level lvl;
 	char err[512], host[64] = "host";
 
+	/* no core dump ever holds a token or the secret key */
+	if (process_protect_memory() < 0)
+		fprintf(stderr, "langflix-worker: cannot switch core dumps off\n");
 	/* first, so a stop that arrives during start-up is a clean exit too */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -169,7 +172,8 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);   /* before any thread starts */
 	gethostname(host, sizeof(host) - 1);
 	slots = xcalloc((size_t)cfg.worker_slots, sizeof(*slots));
-	log_info("event=worker_start slots=%lld", (long long)cfg.worker_slots);
+	log_info("event=worker_start slots=%lld memory_protected=%d", (long long)cfg.worker_slots,
+		 process_memory_protected());
 	for (int i = 0; i < cfg.worker_slots; i++) {
 		slots[i].index = i;
 		snprintf(slots[i].worker_id, sizeof(slots[i].worker_id), "%s:%d:%d", host, (int)getpid(), i);

@@ -19,7 +19,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_split(data, size, &header, &body);
 	blen = strlen(body);
 
-	(void)tiktok_signature_verify(header, secret, body, blen, NOW, 300);
+	{
+		/* only a well-formed header can verify (malformed is 400, forged 401) */
+		char s[65];
+		int64_t t;
+		int parsed = tiktok_signature_parse(header, &t, s);
+		if (tiktok_signature_verify(header, secret, body, blen, NOW, 300) == 0)
+			FUZZ_CHECK(parsed == 0);
+		if (parsed == 0)
+			FUZZ_CHECK(strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64 && t >= 0);
+	}
 	(void)tiktok_signature_verify(header, "", body, blen, NOW, 300);
 
 	tiktok_signature_header(secret, NOW - 10, body, blen, good, sizeof(good));

@@ -137,6 +137,18 @@ static void search_finds_each_column(void **state)
 	t_lacks(r.body.data, shown);
 	tresp_free(&r);
 	exec_ok("DELETE FROM videos WHERE path = 'lib/quokka-path.mp4'");
+
+	/* a term matching more than 1000 videos is counted only that far */
+	exec_ok("INSERT INTO videos (path, size_bytes, mtime, title, ready) SELECT 'lib/wombat-' || g || '.mp4',"
+		" 1, 0, 'Wombat ' || g, true FROM generate_series(1, 1100) g");
+	assert_int_equal(tc_get(c, "/?q=wombat", &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, "More than 1000 matching");
+	t_contains(r.body.data, "of more than 20");
+	t_contains(r.body.data, "rel=\"next\"");
+	tresp_free(&r);
+	exec_ok("DELETE FROM videos WHERE path LIKE 'lib/wombat-%'");
+	counts_match_reality();
 	tc_free(c);
 	free(shown);
 	free(id);

@@ -423,26 +423,16 @@ static void happy_path_lands_on_composer(void **state)
 	struct consent cs = { 0, "authorize", NULL, "" };
 	long long video = video_new(), account;
 	struct tresp r;
-	char path[64], *verifier, *challenge, *auth, *cb, hex[65];
+	char path[64], *auth, *cb, hex[65];
 	int violations_before = violations(NULL);
 
 	(void)state;
 	user_new(&u);
 	auth = begin(&u, video);
-	/* PKCE (on by default): the challenge is the hex SHA-256 of the verifier kept server-side */
-	challenge = query_param(auth, "code_challenge");
-	assert_non_null(challenge);
-	verifier = t_db_value(dbc, "SELECT code_verifier FROM oauth_states WHERE user_id = $1", 1,
-		       (const char *[]){ u.id });
-	assert_non_null(verifier);
-	assert_true(strlen(verifier) >= 43 && strlen(verifier) <= 128);
-	crypto_sha256_hex(verifier, strlen(verifier), hex);
-	assert_string_equal(challenge, hex);
-	{
-		char *m = query_param(auth, "code_challenge_method");
-		assert_string_equal(m, "S256");
-		free(m);
-	}
+	/* PKCE off by default (TikTok's web flow has none): no challenge, no verifier */
+	t_lacks(auth, "code_challenge");
+	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM oauth_states WHERE user_id = $1 "
+				  "AND code_verifier IS NULL", 1, (const char *[]){ u.id }), 1);
 	/* the state is stored hashed only */
 	{
 		char *st = query_param(auth, "state");
@@ -487,10 +477,8 @@ static void happy_path_lands_on_composer(void **state)
 				  "refresh_expires_at > now() + interval '30 days' AND "
 				  "access_token_sealed IS NOT NULL AND refresh_token_sealed IS NOT NULL",
 				  1, (const char *[]){ u.id }), 1);
-	/* PKCE verified by the emulator, nothing else wrong either */
+	/* the emulator found nothing wrong */
 	assert_int_equal(violations(NULL), violations_before);
-	free(verifier);
-	free(challenge);
 	free(auth);
 	free(cb);
 	user_free(&u);
@@ -651,52 +639,117 @@ static void other_session_refused(void **state)
 	user_free(&u);
 }
 
-/* PKCE off for one attempt: no challenge sent, no verifier stored → the
- * exchange goes without code_verifier and succeeds. And a challenge whose
- * verifier went missing → TikTok refuses: a clear page, nothing stored. */
-static void pkce_off_and_tiktok_error(void **state)
+/* tiktok_pkce = true (desktop-configured TikTok apps): the app restarted
+ * with it sends the hex SHA-256 challenge of a verifier it keeps, and the
+ * emulator checks the verifier at the exchange. */
+static int pkce_on(void **state)
+{
+	(void)state;
+	return t_app_restart("tiktok_pkce = true");
+}
+
+static int pkce_back_to_default(void **state)
+{
+	(void)state;
+	return t_app_restart(NULL);
+}
+
+static void pkce_on_when_switched_on(void **state)
 {
 	struct user u;
 	struct consent cs = { 0, "authorize", NULL, "" };
 	long long video = video_new();
 	struct tresp r;
-	char *auth, *plain, *cb, *st, hex[65], *q;
+	char *auth, *cb, *challenge, *method, *verifier, *st, hex[65];
+	int violations_before = violations(NULL);
 
 	(void)state;
+	user_new(&u);
+	auth = begin(&u, video);
+	challenge = query_param(auth, "code_challenge");
+	assert_non_null(challenge);
+	verifier = t_db_value(dbc, "SELECT code_verifier FROM oauth_states WHERE user_id = $1", 1,
+			      (const char *[]){ u.id });
+	assert_non_null(verifier);
+	assert_true(strlen(verifier) >= 43 && strlen(verifier) <= 128);
+	crypto_sha256_hex(verifier, strlen(verifier), hex);
+	assert_string_equal(challenge, hex);
+	method = query_param(auth, "code_challenge_method");
+	assert_string_equal(method, "S256");
+	cb = consent(auth, &cs);
+	callback(&u, cb, &r);
+	assert_int_equal(r.status, 303);
+	tresp_free(&r);
+	assert_int_equal(accounts_of(&u), 1);
+	/* the emulator verified the verifier against the challenge */
+	assert_int_equal(violations(NULL), violations_before);
+	free(cb);
+	free(auth);
+
+	/* the verifier went missing: TikTok refuses the exchange, and the page
+	 * names the setting (TikTok's message mentions the code challenge) */
+	user_free(&u);
 	user_new(&u);
 	auth = begin(&u, video);
 	st = query_param(auth, "state");
 	crypto_sha256_hex(st, strlen(st), hex);
 	free(t_db_value(dbc, "UPDATE oauth_states SET code_verifier = NULL WHERE state_hash = $1 RETURNING 1", 1,
-		 (const char *[]){ hex }));
-	/* with the challenge still in the request: TikTok wants a verifier */
+			(const char *[]){ hex }));
 	cb = consent(auth, &cs);
 	callback(&u, cb, &r);
 	assert_int_equal(r.status, 502);
-	assert_non_null(strstr(r.body.data, "TikTok did not accept the connection"));
-	assert_non_null(strstr(r.body.data, "invalid_request"));
+	t_contains(r.body.data, "TikTok did not accept the connection");
+	t_contains(r.body.data, "invalid_request");
+	t_contains(r.body.data, "tiktok_pkce is on");
+	t_contains(r.body.data, "tiktok_pkce &#61; false");
+	tresp_free(&r);
+	assert_int_equal(accounts_of(&u), 0);
+	free(cb);
+	free(st);
+	free(auth);
+	free(verifier);
+	free(method);
+	free(challenge);
+	user_free(&u);
+}
+
+/* PKCE off (the default) against a TikTok app that wants it: TikTok sends
+ * the user back with an error about the code challenge, and the page says
+ * which setting to turn on. Errors about anything else get no such hint. */
+static void pkce_error_names_the_setting(void **state)
+{
+	struct user u;
+	long long video = video_new();
+	struct tresp r;
+	char *auth, *st, *cb;
+
+	(void)state;
+	user_new(&u);
+	auth = begin(&u, video);
+	t_lacks(auth, "code_challenge");
+	st = query_param(auth, "state");
+	cb = t_printf("/auth/tiktok/callback?state=%s&error=invalid_request"
+		      "&error_description=code_challenge+is+required", st);
+	callback(&u, cb, &r);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, "TikTok was not connected");
+	t_contains(r.body.data, "tiktok_pkce is off");
+	t_contains(r.body.data, "tiktok_pkce &#61; true");
 	tresp_free(&r);
 	assert_int_equal(accounts_of(&u), 0);
 	free(cb);
 	free(st);
 	free(auth);
 
-	/* a request without PKCE at all */
 	auth = begin(&u, video);
 	st = query_param(auth, "state");
-	crypto_sha256_hex(st, strlen(st), hex);
-	free(t_db_value(dbc, "UPDATE oauth_states SET code_verifier = NULL WHERE state_hash = $1 RETURNING 1", 1,
-		 (const char *[]){ hex }));
-	q = strstr(auth, "&code_challenge=");
-	assert_non_null(q);
-	plain = xstrndup(auth, (size_t)(q - auth));
-	cb = consent(plain, &cs);
+	cb = t_printf("/auth/tiktok/callback?state=%s&error=invalid_scope"
+		      "&error_description=scope+is+not+authorized", st);
 	callback(&u, cb, &r);
-	assert_int_equal(r.status, 303);
+	assert_int_equal(r.status, 200);
+	t_lacks(r.body.data, "tiktok_pkce");
 	tresp_free(&r);
-	assert_int_equal(accounts_of(&u), 1);
 	free(cb);
-	free(plain);
 	free(st);
 	free(auth);
 	user_free(&u);
@@ -1220,7 +1273,6 @@ int main(void)
 		cmocka_unit_test(expired_state_refused),
 		cmocka_unit_test(reused_state_refused),
 		cmocka_unit_test(other_session_refused),
-		cmocka_unit_test(pkce_off_and_tiktok_error),
 		cmocka_unit_test_teardown(broken_answers_fail_cleanly, faults_off),
 		cmocka_unit_test(missing_scopes_connect_with_note),
 		cmocka_unit_test(refresh_rotates_once_under_concurrency),
@@ -1228,6 +1280,10 @@ int main(void)
 		cmocka_unit_test(disconnect_revokes_and_fails_queued_jobs),
 		cmocka_unit_test(rekey_reseals_everything),
 		cmocka_unit_test(no_plaintext_tokens_anywhere),
+		/* last: restarting the app changes the timing of the tests after it
+		 * (the disconnect test races TikTok's authorization.removed webhook) */
+		cmocka_unit_test(pkce_error_names_the_setting),
+		cmocka_unit_test_setup_teardown(pkce_on_when_switched_on, pkce_on, pkce_back_to_default),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -301,30 +301,44 @@ static void healthz_follows_the_database(void **state)
 	dbc = t_db();
 }
 
+/* A PostgreSQL restart closes every idle connection of the app's threads.
+ * The first request each thread serves afterwards must notice that before
+ * it runs a statement, and reconnect: no signed-in user gets a 503 for a
+ * database that is back. */
+static void pages_survive_a_database_restart(void **state)
+{
+	struct tconn acc;
+	struct tclient *user;
+	struct tresp r;
+	int refused = 0;
+
+	(void)state;
+	user = logged_in_with_account(&acc);
+	for (int i = 0; i < 40; i++) {   /* every request thread holds a connection */
+		assert_int_equal(tc_get(user, "/", &r), 0);
+		assert_int_equal(r.status, 200);
+		tresp_free(&r);
+	}
+	PQfinish(dbc);
+	assert_int_equal(t_sh("'%s' pg-stop >/dev/null 2>&1", t_env("LF_STACK")), 0);
+	assert_int_equal(t_sh("'%s' pg-start >/dev/null 2>&1", t_env("LF_STACK")), 0);
+	dbc = t_db();   /* pg-start returned once the server accepts connections */
+	for (int i = 0; i < 40; i++) {
+		assert_int_equal(tc_get(user, "/", &r), 0);
+		if (r.status != 200)
+			refused++;
+		tresp_free(&r);
+	}
+	assert_int_equal(refused, 0);
+	tc_free(user);
+}
+
 /* ---- the admin command ---- */
 
 /* Run `langflix ARGS` and capture stdout+stderr; the exit status. */
 static int cli(char **out, const char *args)
 {
-	char path[256];
-	FILE *f;
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/cli-out-%d.txt", t_env("LF_VAR"), (int)getpid());
-	rc = t_sh("'%s/langflix' -c '%s' %s >'%s' 2>&1", t_env("LF_BIN"), t_env("LF_CONFIG"), args, path);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	unlink(path);
-	*out = buf_detach(&b);
-	if (!*out)
-		*out = xstrdup("");
-	return rc;
+	return t_sh_output(out, "'%s/langflix' -c '%s' %s", t_env("LF_BIN"), t_env("LF_CONFIG"), args);
 }
 
 struct fixture {
@@ -524,6 +538,50 @@ static void cli_accounts_lists_status_without_tokens(void **state)
 	free(out);
 }
 
+/* No byte of what the CLI prints can drive the terminal. */
+static void no_control_characters(const char *out)
+{
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++) {
+		if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+			fail_msg("control byte 0x%02x at offset %ld", *p, (long)(p - (const unsigned char *)out));
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			fail_msg("C1 control U+00%02X at offset %ld", p[1], (long)(p - (const unsigned char *)out));
+	}
+}
+
+/* TikTok chooses display names, usernames and error words: a name that
+ * clears the screen, sets the window title or fakes a line of output is
+ * printed with '?' for each control character. */
+static void cli_strips_control_characters_from_tiktok_text(void **state)
+{
+	struct fixture fx;
+	char *out, *job, *args;
+
+	(void)state;
+	make_fixture(&fx);
+	PQclear(PQexecParams(dbc, "UPDATE tiktok_accounts SET display_name = E'Ev\\x1b[2Jil\\x1b]0;pwned\\x07', "
+			     "username = E'user\\r\\nFAKE 999 connected', status_reason = E'gone\\u009b31m red', "
+			     "status = 'needs_reconnect' WHERE id = $1",
+			     1, NULL, (const char *[]){ fx.aid }, NULL, NULL, 0));
+	job = make_job(&fx, fx.vid, "failed", NULL, NULL, NULL);
+	PQclear(PQexecParams(dbc, "UPDATE upload_jobs SET fail_reason = E'TikTok said \\x1b[31mno\\x1b[0m\\n!' "
+			     "WHERE id = $1", 1, NULL, (const char *[]){ job }, NULL, NULL, 0));
+	assert_int_equal(cli(&out, "accounts"), 0);
+	no_control_characters(out);
+	assert_non_null(strstr(out, "Ev?[2Jil?]0;pwned?"));
+	assert_non_null(strstr(out, "@user??FAKE 999 connected"));
+	assert_non_null(strstr(out, "gone?31m red"));
+	free(out);
+	args = t_printf("jobs --account %s", fx.aid);
+	assert_int_equal(cli(&out, args), 0);
+	no_control_characters(out);
+	assert_non_null(strstr(out, "Ev?[2Jil?]0;pwned?"));
+	assert_non_null(strstr(out, "(TikTok said ?[31mno?[0m?!)"));
+	free(out);
+	free(args);
+	free(job);
+}
+
 static void cli_prune_deletes_only_old_finished_rows(void **state)
 {
 	struct fixture fx;
@@ -623,9 +681,11 @@ int main(void)
 		cmocka_unit_test(cli_jobs_filters),
 		cmocka_unit_test(cli_retry_and_cancel),
 		cmocka_unit_test(cli_accounts_lists_status_without_tokens),
+		cmocka_unit_test(cli_strips_control_characters_from_tiktok_text),
 		cmocka_unit_test(cli_prune_deletes_only_old_finished_rows),
 		cmocka_unit_test(app_takes_the_socket_from_systemd),
 		cmocka_unit_test(healthz_follows_the_database),
+		cmocka_unit_test(pages_survive_a_database_restart),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }

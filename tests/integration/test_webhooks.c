@@ -292,14 +292,34 @@ static void forgeries_are_refused_and_change_nothing(void **state)
 	/* signed with another secret */
 	assert_int_equal(deliver_as(body, "not-the-client-secret", now_unix(), &r), 401);
 	tresp_free(&r);
-	/* a header that is not t=..,s=.. */
+	/* headers that are not t=<seconds>,s=<64 hex digits>: malformed, 400 */
 	headers[0] = "Content-Type: application/json";
-	headers[1] = "TikTok-Signature: s=00,t=";
 	headers[2] = NULL;
-	tresp_init(&r);
-	assert_int_equal(tc_request(web, "POST", "/webhooks/tiktok", headers, body, strlen(body), &r), 0);
-	assert_true(r.status == 400 || r.status == 401);
-	tresp_free(&r);
+	{
+		static const char *const malformed[] = {
+			"TikTok-Signature: s=00,t=",
+			"TikTok-Signature: t=,s=" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			"TikTok-Signature: t=17e8,s=" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			"TikTok-Signature: t=-5,s=" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			"TikTok-Signature: t=1700000000,s=0123",
+			"TikTok-Signature: t=1700000000,s=" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg",
+		};
+		for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+			headers[1] = malformed[i];
+			tresp_init(&r);
+			assert_int_equal(tc_request(web, "POST", "/webhooks/tiktok", headers, body, strlen(body), &r), 0);
+			if (r.status != 400)
+				fail_msg("%s: %ld, wanted 400", malformed[i], r.status);
+			tresp_free(&r);
+		}
+		/* well formed, but not TikTok's signature: forged, 401 */
+		headers[1] = "TikTok-Signature: t=1700000000,s="
+			     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+		tresp_init(&r);
+		assert_int_equal(tc_request(web, "POST", "/webhooks/tiktok", headers, body, strlen(body), &r), 0);
+		assert_int_equal(r.status, 401);
+		tresp_free(&r);
+	}
 	/* signed correctly, then the body changed (another publish_id) */
 	tampered = xstrdup(body);
 	p = strstr(tampered, "internal");

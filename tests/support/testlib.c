@@ -45,6 +45,18 @@ const char *t_env(const char *name)
 	return v;
 }
 
+/* A wait status from system() or pclose() as t_sh reports it. */
+static int shell_status(int st)
+{
+	if (st == -1)
+		return -1;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return -1;
+}
+
 int t_sh(const char *fmt, ...)
 {
 	struct buf cmd = BUF_INIT;
@@ -57,13 +69,33 @@ int t_sh(const char *fmt, ...)
 	fflush(stdout);
 	st = system(cmd.data);
 	buf_free(&cmd);
-	if (st == -1)
+	return shell_status(st);
+}
+
+int t_sh_output(char **out, const char *fmt, ...)
+{
+	struct buf cmd = BUF_INIT, text = BUF_INIT;
+	char chunk[4096];
+	va_list ap;
+	size_t n;
+	FILE *p;
+
+	buf_puts(&cmd, "{ ");
+	va_start(ap, fmt);
+	buf_vprintf(&cmd, fmt, ap);
+	va_end(ap);
+	buf_puts(&cmd, "\n} 2>&1");
+	fflush(stdout);
+	p = popen(cmd.data, "r");
+	buf_free(&cmd);
+	if (!p) {
+		*out = xstrdup("");
 		return -1;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		buf_append(&text, chunk, n);
+	*out = text.data ? buf_detach(&text) : xstrdup("");
+	return shell_status(pclose(p));
 }
 
 /* ---- responses -------------------------------------------------------------- */
@@ -263,6 +295,11 @@ int tc_post_form(struct tclient *c, const char *path, const char *form, struct t
 	return tc_request(c, "POST", path, hdr, form, strlen(form), out);
 }
 
+void tc_set_source(struct tclient *c, const char *addr)
+{
+	curl_easy_setopt(c->curl, CURLOPT_INTERFACE, addr);
+}
+
 /* ---- cookies --------------------------------------------------------------------- */
 
 void tc_set_cookie(struct tclient *c, const char *name_value)
@@ -432,4 +469,30 @@ void t_lacks(const char *hay, const char *needle)
 {
 	if (strstr(hay, needle))
 		fail_msg("did not expect \"%s\"", needle);
+}
+
+/* ---- the stack's app with other settings ------------------------------------- */
+
+int t_app_restart(const char *settings)
+{
+	const char *conf = t_env("LF_CONFIG"), *var = t_env("LF_VAR");
+
+	/* the stack's own file is kept beside, so every restart starts from it */
+	if (t_sh("[ -f '%s.stack' ] || cp -p '%s' '%s.stack'", conf, conf, conf) != 0)
+		return -1;
+	if (settings) {
+		if (t_sh("cp -p '%s.stack' '%s' && printf '# t_app_restart\\n%%s\\n' '%s' >>'%s'", conf,
+			 conf, settings, conf) != 0)
+			return -1;
+	} else if (t_sh("cp -p '%s.stack' '%s'", conf, conf) != 0) {
+		return -1;
+	}
+	/* a clean stop (TERM); the stack's supervisor starts it again, which
+	 * writes a new pid file: wait for that, then for the site */
+	if (t_sh("old=$(cat '%s/run/app.pid') && kill -TERM \"$old\" && "
+		 "for i in $(seq 1 200); do new=$(cat '%s/run/app.pid' 2>/dev/null); "
+		 "[ -n \"$new\" ] && [ \"$new\" != \"$old\" ] && kill -0 \"$new\" 2>/dev/null && exit 0; "
+		 "sleep 0.1; done; exit 1", var, var) != 0)
+		return -1;
+	return t_wait_http("/healthz", 200, 30000);
 }

@@ -52,6 +52,10 @@ int tc_post_form(struct tclient *c, const char *path, const char *form, struct t
 int tc_request(struct tclient *c, const char *method, const char *path,
 	       const char *const *headers, const void *body, size_t len, struct tresp *out);
 
+/* Connect from this local address (e.g. "127.0.0.2": every 127/8 address
+ * is this machine), so the site sees another client address. */
+void tc_set_source(struct tclient *c, const char *addr);
+
 /* Put "name=value" into the client's jar for the stack's host. */
 void tc_set_cookie(struct tclient *c, const char *name_value);
 /* The value of cookie `name` in the jar (malloc'd, caller frees) or NULL. */
@@ -75,6 +79,9 @@ char *tc_extract_csrf(const char *html);
 /* Run a shell command (printf-style) with system(); returns its exit status,
  * 128+N when killed by signal N, -1 when it could not run. */
 int t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, with the command's standard output and error read into *out
+ * (malloc'd, never NULL; the caller frees it). */
+int t_sh_output(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The environment variable, or the test fails with a clear message. */
 const char *t_env(const char *name);
 /* A connection to LF_DB_URL; fails the test when it cannot connect.
@@ -95,5 +102,9 @@ void t_lacks(const char *hay, const char *needle);
 int t_wait_http(const char *path, long want_status, int timeout_ms);
 /* Create a dashboard user through `langflix user add` (password on stdin). */
 int t_user_add(const char *name, const char *password);
+/* Restart the stack's app with settings ("key = value" lines) after the
+ * stack's own configuration, or with that configuration alone (NULL); waits
+ * until the site answers again. 0, or -1 when it did not come back. */
+int t_app_restart(const char *settings);
 
 #endif

@@ -67,6 +67,30 @@ static void passwords(void **state)
 	buf_free(&h);
 }
 
+/* OWASP's minimum (N=2^17, r=8, p=1) for new hashes; older, cheaper ones
+ * still verify and are flagged for rehashing at the next sign-in. */
+static void password_cost_and_rehash(void **state)
+{
+	/* "correct-horse-battery" at N=2^15 (hashlib.scrypt, the salt below) */
+	const char *old = "scrypt$32768$8$1$00112233445566778899aabbccddeeff$"
+			  "37aab90748354806fede311f0081b512fd19480414310e81eeefe49c9cc404bc";
+	struct buf h = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(password_hash("correct-horse-battery", &h), 0);
+	assert_true(strncmp(h.data, "scrypt$131072$8$1$", 18) == 0);
+	assert_int_equal(password_needs_rehash(h.data), 0);
+	assert_int_equal(password_verify("correct-horse-battery", old), 1);
+	assert_int_equal(password_verify("correct-horse-batterY", old), 0);
+	assert_int_equal(password_needs_rehash(old), 1);
+	/* less memory is not made up for by more passes, nor the reverse */
+	assert_int_equal(password_needs_rehash("scrypt$65536$8$4$00$00"), 1);
+	assert_int_equal(password_needs_rehash("scrypt$131072$4$2$00$00"), 1);
+	assert_int_equal(password_needs_rehash("scrypt$131072$16$1$00$00"), 0);
+	assert_int_equal(password_needs_rehash("md5$abc"), 1);
+	buf_free(&h);
+}
+
 static void sealing(void **state)
 {
 	unsigned char key[32], other[32];
@@ -164,11 +188,75 @@ static void config_errors_name_file_and_line(void **state)
 	config_free(&c);
 	unlink(p);
 
+	p = write_tmp("trusted_proxies = 10.0.0.1, 10.0.0.0/33\n");
+	assert_int_equal(config_load(&c, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":1: trusted_proxies: '10.0.0.0/33' is not an IP address"));
+	config_free(&c);
+	unlink(p);
+
+	p = write_tmp("trusted_proxies = proxy.example\n");
+	assert_int_equal(config_load(&c, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":1: trusted_proxies: 'proxy.example'"));
+	config_free(&c);
+	unlink(p);
+
+	p = write_tmp("login_name_max_delay_sec = 0\n");
+	assert_int_equal(config_load(&c, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":1: login_name_max_delay_sec must be an integer in 1..3600"));
+	config_free(&c);
+	unlink(p);
+
 	setenv("LANGFLIX_LOG_LEVEL", "loud", 1);
 	assert_int_equal(config_load(&c, NULL, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "LANGFLIX_LOG_LEVEL"));
 	config_free(&c);
 	unsetenv("LANGFLIX_LOG_LEVEL");
+}
+
+/* The API base gets the client secret and the tokens: never over plain
+ * http to another machine (loopback is the emulator). */
+static void config_tiktok_urls_need_https(void **state)
+{
+	struct config c;
+	char err[256], *p;
+
+	(void)state;
+	p = write_tmp("tiktok_api_base = http://open.tiktokapis.com\n");
+	assert_int_equal(config_load(&c, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":1: tiktok_api_base must start with https://"));
+	config_free(&c);
+	unlink(p);
+
+	p = write_tmp("threads = 2\ntiktok_auth_url = http://www.tiktok.com/v2/auth/authorize/\n");
+	assert_int_equal(config_load(&c, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: tiktok_auth_url must start with https://"));
+	config_free(&c);
+	unlink(p);
+
+	p = write_tmp("tiktok_api_base = http://127.0.0.1:8081\n"
+		      "tiktok_auth_url = http://localhost:8081/v2/auth/authorize/\n");
+	assert_int_equal(config_load(&c, p, err, sizeof(err)), 0);
+	assert_string_equal(c.tiktok_api_base, "http://127.0.0.1:8081");
+	config_free(&c);
+	unlink(p);
+}
+
+/* PKCE is off unless asked for: TikTok's web Login Kit documents no
+ * code_challenge (tiktok-api.md §1.2); the switch still turns it on. */
+static void config_pkce_off_by_default(void **state)
+{
+	struct config c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_load(&c, NULL, err, sizeof(err)), 0);
+	assert_int_equal(c.tiktok_pkce, 0);
+	config_free(&c);
+	setenv("LANGFLIX_TIKTOK_PKCE", "true", 1);
+	assert_int_equal(config_load(&c, NULL, err, sizeof(err)), 0);
+	assert_int_equal(c.tiktok_pkce, 1);
+	config_free(&c);
+	unsetenv("LANGFLIX_TIKTOK_PKCE");
 }
 
 static void config_key_base64_and_dump_masks(void **state)
@@ -199,10 +287,13 @@ int main(void)
 		cmocka_unit_test(hmac_webhook_vector),
 		cmocka_unit_test(random_tokens),
 		cmocka_unit_test(passwords),
+		cmocka_unit_test(password_cost_and_rehash),
 		cmocka_unit_test(sealing),
 		cmocka_unit_test(config_defaults_file_env),
 		cmocka_unit_test(config_errors_name_file_and_line),
 		cmocka_unit_test(config_key_base64_and_dump_masks),
+		cmocka_unit_test(config_tiktok_urls_need_https),
+		cmocka_unit_test(config_pkce_off_by_default),
 	};
 	return cmocka_run_group_tests_name("crypto_config", tests, NULL, NULL);
 }

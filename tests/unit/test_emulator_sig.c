@@ -81,6 +81,44 @@ static void verify_refuses_stale_forged_or_malformed(void **state)
 	assert_int_equal(tiktok_signature_verify(h, "secret", BODY, strlen(BODY), 1700000000, 300), -1);
 }
 
+/* Malformed (400) and forged (401) are told apart by the parse. */
+static void parse_tells_malformed_from_forged(void **state)
+{
+	char h[160], s[65];
+	int64_t t;
+
+	(void)state;
+	snprintf(h, sizeof(h), "t=1700000000,s=%s", VECTOR);
+	assert_int_equal(tiktok_signature_parse(h, &t, s), 0);
+	assert_int_equal(t, 1700000000);
+	assert_string_equal(s, VECTOR);
+	/* upper-case hex, spaces after the comma, an unknown part: still well formed */
+	assert_int_equal(tiktok_signature_parse("t=5, v1=x, s=0123456789ABCDEF0123456789abcdef0123456789abcdef"
+						"0123456789abcdef", &t, s), 0);
+	assert_string_equal(s, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	/* a well-formed forgery parses (and then fails to verify) */
+	assert_int_equal(tiktok_signature_parse("t=1,s=0000000000000000000000000000000000000000000000000000000000000000",
+						&t, s), 0);
+	/* malformed */
+	assert_int_equal(tiktok_signature_parse(NULL, &t, s), -1);
+	assert_int_equal(tiktok_signature_parse("", &t, s), -1);
+	assert_int_equal(tiktok_signature_parse("s=00,t=", &t, s), -1);
+	snprintf(h, sizeof(h), "t=,s=%s", VECTOR);
+	assert_int_equal(tiktok_signature_parse(h, &t, s), -1);
+	snprintf(h, sizeof(h), "t=17e8,s=%s", VECTOR);
+	assert_int_equal(tiktok_signature_parse(h, &t, s), -1);
+	snprintf(h, sizeof(h), "t=-1,s=%s", VECTOR);
+	assert_int_equal(tiktok_signature_parse(h, &t, s), -1);
+	snprintf(h, sizeof(h), "t=99999999999999999999,s=%s", VECTOR);
+	assert_int_equal(tiktok_signature_parse(h, &t, s), -1);
+	snprintf(h, sizeof(h), "t=1700000000,s=%.63s", VECTOR);
+	assert_int_equal(tiktok_signature_parse(h, &t, s), -1);
+	snprintf(h, sizeof(h), "t=1700000000,s=%sa", VECTOR);
+	assert_int_equal(tiktok_signature_parse(h, &t, s), -1);
+	snprintf(h, sizeof(h), "t=1700000000,s=%.63sg", VECTOR);
+	assert_int_equal(tiktok_signature_parse(h, &t, s), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -88,6 +126,7 @@ int main(void)
 		cmocka_unit_test(header_has_t_then_s),
 		cmocka_unit_test(verify_accepts_a_good_header_within_tolerance),
 		cmocka_unit_test(verify_refuses_stale_forged_or_malformed),
+		cmocka_unit_test(parse_tells_malformed_from_forged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "escape.h"
 #include "http.h"
+#include "netaddr.h"
 
 static struct arena A;
 
@@ -162,6 +163,95 @@ static void arena_reuse(void **state)
 	arena_free(&a);
 }
 
+/* Item 3 of issue 15: only what is provably a path on this site. */
+static void local_paths(void **state)
+{
+	static const char *const good[] = {
+		"/", "/jobs", "/jobs?state=failed&page=2", "/videos/7/tiktok", "/a%2Fb", "/x#frag",
+		"/%41", "/.well-known/x",
+	};
+	static const char *const bad[] = {
+		"", "x", "jobs", "//evil.example", "/\\evil.example", "/\t/evil.example",
+		"/\n/evil.example", "/\r\nSet-Cookie:x", "/ /evil.example", "/a b", "/a\x7f",
+		"/caf\xc3\xa9", "/%09/evil.example", "/%2F/evil.example", "/%2f%2fevil", "/%5Cevil",
+		"/a%20b", "/a%0d%0ab", "/a%00b", "/%", "/%zz", "/a%2", "https://evil.example",
+		"\\/evil.example", "/a\\b",
+	};
+	char longest[HTTP_LOCAL_PATH_MAX + 2];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!http_is_local_path(good[i]))
+			fail_msg("refused %s", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (http_is_local_path(bad[i]))
+			fail_msg("accepted %s", bad[i]);
+	assert_false(http_is_local_path(NULL));
+	/* the length bound, exactly */
+	memset(longest, 'a', sizeof(longest));
+	longest[0] = '/';
+	longest[HTTP_LOCAL_PATH_MAX] = '\0';
+	assert_true(http_is_local_path(longest));
+	longest[HTTP_LOCAL_PATH_MAX] = 'a';
+	longest[HTTP_LOCAL_PATH_MAX + 1] = '\0';
+	assert_false(http_is_local_path(longest));
+}
+
+/* trusted_proxies: addresses and networks, IPv4 and IPv6. */
+static void address_lists(void **state)
+{
+	const char *list = "127.0.0.1, 10.0.0.0/8 192.168.1.128/25,fd00::/8 ::1";
+	char why[160];
+
+	(void)state;
+	assert_int_equal(netaddr_list_valid(list, why, sizeof(why)), 0);
+	assert_int_equal(netaddr_list_valid("", why, sizeof(why)), 0);
+	assert_int_equal(netaddr_list_valid("10.0.0.1/33", why, sizeof(why)), -1);
+	assert_int_equal(netaddr_list_valid("10.0.0.1/", why, sizeof(why)), -1);
+	assert_int_equal(netaddr_list_valid("::1/129", why, sizeof(why)), -1);
+	assert_int_equal(netaddr_list_valid("localhost", why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "'localhost'"));
+	assert_true(netaddr_in_list(list, "127.0.0.1"));
+	assert_false(netaddr_in_list(list, "127.0.0.2"));
+	assert_true(netaddr_in_list(list, "10.255.1.2"));
+	assert_false(netaddr_in_list(list, "11.0.0.1"));
+	assert_true(netaddr_in_list(list, "192.168.1.128"));
+	assert_true(netaddr_in_list(list, "192.168.1.255"));
+	assert_false(netaddr_in_list(list, "192.168.1.127"));
+	assert_true(netaddr_in_list(list, "fd12:3456::1"));
+	assert_true(netaddr_in_list(list, "::1"));
+	assert_false(netaddr_in_list(list, "fe80::1"));
+	assert_false(netaddr_in_list(list, "-"));
+	assert_false(netaddr_in_list(list, "10.0.0.0/8"));
+	assert_false(netaddr_in_list("", "127.0.0.1"));
+	assert_true(netaddr_in_list("0.0.0.0/0", "203.0.113.9"));
+	assert_false(netaddr_in_list("0.0.0.0/0", "::1"));
+	assert_true(netaddr_is_address("203.0.113.9"));
+	assert_false(netaddr_is_address("203.0.113.9/32"));
+	assert_false(netaddr_is_address("unknown"));
+}
+
+static void terminal_text_has_no_controls(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	terminal_text(&b, "J\xc3\xbcrgen \xe2\x80\x94 \xf0\x9f\x8e\xac ok");   /* UTF-8 kept */
+	assert_string_equal(buf_cstr(&b), "J\xc3\xbcrgen \xe2\x80\x94 \xf0\x9f\x8e\xac ok");
+	buf_reset(&b);
+	terminal_text(&b, "a\x1b[2J\r\n\t\x07\x7f" "b");
+	assert_string_equal(buf_cstr(&b), "a?[2J?????b");
+	buf_reset(&b);
+	/* C1 controls (CSI U+009B, NEL U+0085) as UTF-8; U+00A0 is not one */
+	terminal_text(&b, "x\xc2\x9b" "31m\xc2\x85y\xc2\xa0z");
+	assert_string_equal(buf_cstr(&b), "x?31m?y\xc2\xa0z");
+	buf_reset(&b);
+	/* not UTF-8 (a Latin-1 file name, a lone C1 byte): every high byte is '?' */
+	terminal_text(&b, "caf\xe9 \x9b" "1m");
+	assert_string_equal(buf_cstr(&b), "caf? ?1m");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,7 +263,10 @@ int main(void)
 		cmocka_unit_test(path_match),
 		cmocka_unit_test(content_range),
 		cmocka_unit_test(escaping),
+		cmocka_unit_test(terminal_text_has_no_controls),
 		cmocka_unit_test(arena_reuse),
+		cmocka_unit_test(local_paths),
+		cmocka_unit_test(address_lists),
 	};
 	return cmocka_run_group_tests_name("http", tests, setup, teardown);
 }

@@ -13,6 +13,7 @@
 #include "chunkplan.h"
 #include "tiktok_errors.h"
 #include "tiktok_post.h"
+#include "util.h"
 
 static struct json_object *parse(const char *s)
 {
@@ -114,6 +115,55 @@ static void init_answer_parsed(void **state)
 		  "\"error\":{\"code\":\"ok\"}}");
 	assert_int_equal(tiktok_parse_init(o, &in), -1);
 	json_object_put(o);
+}
+
+/* An init answer whose upload_url is url: parsed or not. */
+static int init_with_url(const char *url)
+{
+	struct json_object *o = json_object_new_object(), *data = json_object_new_object(),
+			   *err = json_object_new_object();
+	struct tiktok_init in;
+	int rc;
+
+	json_object_object_add(data, "publish_id", json_object_new_string("v_pub_file~1"));
+	json_object_object_add(data, "upload_url", json_object_new_string(url));
+	json_object_object_add(err, "code", json_object_new_string("ok"));
+	json_object_object_add(o, "data", data);
+	json_object_object_add(o, "error", err);
+	rc = tiktok_parse_init(o, &in);
+	json_object_put(o);
+	return rc;
+}
+
+/* The video goes to TikTok over TLS only; plain http only to this machine
+ * (the emulator in the tests). */
+static void upload_url_needs_https_except_loopback(void **state)
+{
+	static const char *const good[] = {
+		"https://open-upload.tiktokapis.com/video/?upload_id=1",
+		"HTTPS://open-upload.tiktokapis.com/video/",
+		"http://127.0.0.1:8080/upload/1", "http://127.9.8.7/u", "http://localhost:9/u",
+		"http://[::1]:8443/u", "http://localhost", "http://127.0.0.1?x=1",
+	};
+	static const char *const bad[] = {
+		"http://open-upload.tiktokapis.com/video/?upload_id=1",
+		"http://127.0.0.1.evil.example/u", "http://localhost.evil.example/u",
+		"http://127.0.0.1@evil.example/u", "http://evil.example#@127.0.0.1/",
+		"http://evil.example/?127.0.0.1", "http://[::1].evil/u", "http://1270.0.0.1/u",
+		"http://128.0.0.1/u", "http://0.0.0.0/u", "http://[::ffff:1.2.3.4]/u", "http://",
+		"ftp://127.0.0.1/u", "file:///etc/passwd", "https:/x", "//127.0.0.1/u",
+		"http://127.0.0.1:80x/u", "http://127.0.0.256/u", "http://127.0.0/u",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (!url_https_or_loopback(good[i]) || init_with_url(good[i]) != 0)
+			fail_msg("refused %s", good[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (url_https_or_loopback(bad[i]) || init_with_url(bad[i]) != -1)
+			fail_msg("accepted %s", bad[i]);
+	}
 }
 
 /* ---- status ---- */
@@ -319,6 +369,7 @@ int main(void)
 		cmocka_unit_test(direct_init_body_sends_every_flag),
 		cmocka_unit_test(inbox_init_body_is_source_info_only),
 		cmocka_unit_test(init_answer_parsed),
+		cmocka_unit_test(upload_url_needs_https_except_loopback),
 		cmocka_unit_test(status_answers_parsed),
 		cmocka_unit_test(held_range_parsed),
 		cmocka_unit_test(chunk_ranges_follow_the_plan),
