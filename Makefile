@@ -17,6 +17,7 @@ PKGS      := fcgi libcurl json-c openssl libpq libavformat libavutil
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+             -Wmissing-prototypes -Wstrict-prototypes \
              -pthread -Ilib $(shell pkg-config --cflags $(PKGS))
 LDLIBS    += $(shell pkg-config --libs $(PKGS)) -pthread -lm
 DEPFLAGS   = -MMD -MP
@@ -150,6 +151,7 @@ FUZZ_CC      ?= clang
 FUZZ_DIR     := build/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -pthread -Ilib \
+                -Wmissing-prototypes -Wstrict-prototypes \
                 $(shell pkg-config --cflags $(PKGS)) \
                 -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)

@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* libFuzzer's entry point, defined once by each target. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 #define FUZZ_CHECK(cond)                                                          \
 	do {                                                                      \
 		if (!(cond)) {                                                    \
