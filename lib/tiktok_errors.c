@@ -7,81 +7,81 @@
 static const struct tt_error_info table[] = {
 	/* transient */
 	{ "internal_error", TTA_RETRY,
-	  "TikTok had a temporary problem." },
+	  "TikTok had a temporary problem.", 0 },
 	{ "internal", TTA_RETRY,
 	  "TikTok had an internal problem while processing the video. Post it again; "
-	  "it usually works on a second try." },
+	  "it usually works on a second try.", 0 },
 	{ "rate_limit_exceeded", TTA_RATE_LIMIT,
-	  "TikTok asked LangFlix to slow down." },
+	  "TikTok asked LangFlix to slow down.", 0 },
 
 	/* token and account */
 	{ "access_token_invalid", TTA_REFRESH,
-	  "TikTok did not accept the account's access token." },
+	  "TikTok did not accept the account's access token.", 0 },
 	{ "scope_not_authorized", TTA_RECONNECT,
 	  "The TikTok account did not give LangFlix permission to post. Reconnect the account "
-	  "and allow posting, then post the video again." },
+	  "and allow posting, then post the video again.", 0 },
 	{ "auth_removed", TTA_RECONNECT,
 	  "The TikTok account removed LangFlix's access while the video was being posted. "
-	  "Reconnect the account, then post the video again." },
+	  "Reconnect the account, then post the video again.", 0 },
 	{ "token_not_authorized_for_specified_publish_id", TTA_PERMANENT,
-	  "TikTok says this upload belongs to another account. Post the video again." },
+	  "TikTok says this upload belongs to another account. Post the video again.", 0 },
 	{ "invalid_publish_id", TTA_PERMANENT,
-	  "TikTok does not know this upload any more. Post the video again." },
+	  "TikTok does not know this upload any more. Post the video again.", 0 },
 
 	/* caps and bans: the creator or the app cannot post now */
 	{ "spam_risk_too_many_posts", TTA_PERMANENT,
-	  "This TikTok account reached its daily limit of posts made through apps (about 15 "
-	  "a day, shared with other tools). Try again tomorrow." },
+	  "This TikTok account reached its limit of posts for today (a daily limit of about 15 "
+	  "posts made through apps, shared with other tools). Try again tomorrow.", 1 },
 	{ "spam_risk_user_banned_from_posting", TTA_PERMANENT,
 	  "TikTok does not allow this account to post at the moment. Check the account in "
-	  "the TikTok app." },
+	  "the TikTok app, then try again later.", 1 },
 	{ "reached_active_user_cap", TTA_PERMANENT,
 	  "TikTok's daily limit on how many people can post through LangFlix was reached. "
-	  "It frees up within 24 hours; try again later." },
+	  "It frees up within 24 hours; try again later.", 1 },
 	{ "unaudited_client_can_only_post_to_private_accounts", TTA_PERMANENT,
 	  "Until TikTok has reviewed LangFlix, it can only post to private accounts. Make the "
-	  "TikTok account private in the TikTok app, then post again." },
+	  "TikTok account private in the TikTok app, then post again.", 0 },
 	{ "privacy_level_option_mismatch", TTA_PERMANENT,
 	  "The chosen privacy setting is no longer offered for this account. Open the post "
-	  "form again and choose who can see the video." },
+	  "form again and choose who can see the video.", 0 },
 	{ "spam_risk_too_many_pending_share", TTA_PERMANENT,
 	  "This account already has 5 drafts waiting in the TikTok inbox. Post or delete them "
-	  "in the TikTok app, then send the video again." },
+	  "in the TikTok app, then send the video again.", 0 },
 	{ "url_ownership_unverified", TTA_PERMANENT,
 	  "TikTok refused the video's address (not verified for this app). Upload the file "
-	  "instead." },
+	  "instead.", 0 },
 	{ "invalid_param", TTA_PERMANENT,
 	  "TikTok refused the post's settings as invalid. Check the caption and settings and "
-	  "post again; if it keeps failing, report it with the time of the attempt." },
+	  "post again; if it keeps failing, report it with the time of the attempt.", 0 },
 	{ "invalid_params", TTA_PERMANENT,
 	  "TikTok refused the post's settings as invalid. Check the caption and settings and "
-	  "post again; if it keeps failing, report it with the time of the attempt." },
+	  "post again; if it keeps failing, report it with the time of the attempt.", 0 },
 
 	/* status/fetch fail_reason values */
 	{ "file_format_check_failed", TTA_PERMANENT,
 	  "TikTok could not read the video format. Export it as MP4 with H.264 video, then "
-	  "post again." },
+	  "post again.", 0 },
 	{ "duration_check_failed", TTA_PERMANENT,
 	  "TikTok refused the video's length for this account. Shorten the video, then post "
-	  "again." },
+	  "again.", 0 },
 	{ "frame_rate_check_failed", TTA_PERMANENT,
 	  "TikTok refused the video's frame rate; it must be between 23 and 60 frames per "
-	  "second. Export it again at 30 fps, then post again." },
+	  "second. Export it again at 30 fps, then post again.", 0 },
 	{ "picture_size_check_failed", TTA_PERMANENT,
 	  "TikTok refused the video's size; width and height must each be between 360 and "
-	  "4096 pixels. Export it again (1080x1920 works), then post again." },
+	  "4096 pixels. Export it again (1080x1920 works), then post again.", 0 },
 	{ "spam_risk_text", TTA_PERMANENT,
-	  "TikTok flagged the caption. Change the caption, then post again." },
+	  "TikTok flagged the caption. Change the caption, then post again.", 0 },
 	{ "spam_risk", TTA_PERMANENT,
 	  "TikTok flagged this post as risky and did not publish it. Check the video and "
-	  "caption in the TikTok app before trying again." },
+	  "caption in the TikTok app before trying again.", 0 },
 	{ "video_pull_failed", TTA_RETRY,
-	  "TikTok could not download the video. Post it again." },
+	  "TikTok could not download the video. Post it again.", 0 },
 	{ "publish_cancelled", TTA_PERMANENT,
-	  "The post was cancelled." },
+	  "The post was cancelled.", 0 },
 	{ "app_version_check_failed", TTA_PERMANENT,
 	  "The TikTok app on the phone is too old for this kind of post. Update the TikTok "
-	  "app, then post again." },
+	  "app, then post again.", 0 },
 };
 
 static const char *generic_retry =
@@ -91,6 +91,47 @@ static const char *generic_permanent =
 	"report it with the time of the attempt.";
 static const char *generic_reconnect =
 	"TikTok no longer accepts this account's access. Reconnect the account, then post again.";
+
+static const struct tt_creator_state_info creator_states[TTC_NSTATES] = {
+	[TTC_CANNOT_POST] = { TTC_CANNOT_POST, "cannot_post", TTA_PERMANENT,
+		"TikTok says this account cannot post right now. Please try again later." },
+	[TTC_NEEDS_RECONNECT] = { TTC_NEEDS_RECONNECT, "needs_reconnect", TTA_RECONNECT,
+		"TikTok no longer accepts this account's permission to post. "
+		"Connect the account again, then come back to this page." },
+	[TTC_CHECKS_LIMITED] = { TTC_CHECKS_LIMITED, "checks_limited", TTA_RATE_LIMIT,
+		"TikTok asks us to slow down: its limit of account checks per minute was reached. "
+		"Wait a minute, then reload this page." },
+	[TTC_PRIVATE_ACCOUNT] = { TTC_PRIVATE_ACCOUNT, "private_account", TTA_OK,
+		"This TikTok account is private, so the post will be private too: "
+		"only followers or friends can see it, never everyone." },
+	[TTC_SELF_ONLY] = { TTC_SELF_ONLY, "self_only", TTA_OK,
+		"TikTok offers only \"Only me\" for this account: this app is not yet "
+		"audited by TikTok (or the account is restricted), so the post will be private." },
+};
+
+const struct tt_error_info *tiktok_error_at(size_t i)
+{
+	return i < ARRAY_LEN(table) ? &table[i] : NULL;
+}
+
+const struct tt_creator_state_info *tiktok_creator_state(enum tt_creator_state s)
+{
+	return (unsigned)s < TTC_NSTATES ? &creator_states[s] : &creator_states[TTC_CANNOT_POST];
+}
+
+int tiktok_cannot_post(const char *code)
+{
+	const struct tt_error_info *e = tiktok_error_lookup(code);
+
+	return e && e->cannot_post;
+}
+
+const char *tiktok_cannot_post_text(const char *code)
+{
+	const struct tt_error_info *e = tiktok_error_lookup(code);
+
+	return e && e->cannot_post ? e->reason : creator_states[TTC_CANNOT_POST].sentence;
+}
 
 const struct tt_error_info *tiktok_error_lookup(const char *code)
 {

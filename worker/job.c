@@ -387,7 +387,7 @@ static int check_creator(struct jobctx *j)
 		return STEP_END;
 	}
 	if (rc == TT_CREATOR_CANNOT_POST) {
-		rc = job_fail(j, NULL, tiktok_creator_cannot_post_text(res.error));
+		rc = job_fail(j, NULL, tiktok_cannot_post_text(res.error));
 		tiktok_result_free(&res);
 		return rc;
 	}
@@ -399,9 +399,7 @@ static int check_creator(struct jobctx *j)
 	tiktok_result_free(&res);
 	copy(j->username, sizeof(j->username), cr.username);
 	if (!tiktok_creator_has_privacy(&cr, j->privacy))
-		return job_fail(j, NULL, "The chosen privacy setting is no longer offered for this TikTok "
-				"account (its settings changed). Open the post form again and choose who "
-				"can see the video.");
+		return job_fail(j, NULL, tiktok_error_lookup("privacy_level_option_mismatch")->reason);
 	if (cr.max_duration_sec > 0 && j->duration_ms > (int64_t)cr.max_duration_sec * 1000) {
 		char why[300];
 		snprintf(why, sizeof(why), "The video is %lld seconds long, but this TikTok account can "
