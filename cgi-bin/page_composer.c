@@ -294,13 +294,13 @@ static void video_context(struct composer *c, struct json_object *ctx)
 	add_bool(v, "missing", c->facts.video_missing);
 	if (c->facts.duration_ms > 0) {
 		char d[32];
-		snprintf(d, sizeof(d), "%.1f s", (double)c->facts.duration_ms / 1000.0);
+		ui_duration(d, sizeof(d), c->facts.duration_ms);
 		ctx_add_str(v, "duration", d);
 		json_object_object_add(v, "duration_ms", json_object_new_int64(c->facts.duration_ms));
 		json_object_object_add(v, "cover_max", json_object_new_int64(c->facts.duration_ms - 1));
 	}
 	if (c->file_size >= 0) {
-		snprintf(size, sizeof(size), "%.1f MB", (double)c->file_size / 1e6);
+		ui_size(size, sizeof(size), c->file_size);
 		ctx_add_str(v, "size", size);
 	}
 	if (db_val(r, 0, 12) && db_val(r, 0, 13)) {

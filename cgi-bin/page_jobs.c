@@ -371,6 +371,7 @@ int page_jobs(struct request *req)
 	}
 	json_object_object_add(ctx, "filters", filters);
 	json_object_object_add(ctx, "total", json_object_new_int64(total));
+	ctx_add_count(ctx, "total_text", total, "job", "jobs");
 	if (pageno > 1) {
 		snprintf(href, sizeof(href), "/jobs?%s%s%spage=%lld", *state ? "state=" : "", state,
 			 *state ? "&" : "", (long long)pageno - 1);
