@@ -53,6 +53,13 @@ static struct db_stmt q_previous = { "composer_previous_jobs",
 	"  AND state IN ('queued', 'uploading', 'processing', 'published', 'inboxed') "
 	"ORDER BY (state IN ('published', 'inboxed')) DESC, id DESC LIMIT 1" };
 
+/* "Edit and retry": an earlier job of the viewer's, of this video, whose
+ * caption and settings the composer opens with. */
+static struct db_stmt q_from_job = { "composer_from_job",
+	"SELECT account_id, mode, title, privacy_level, disable_comment, disable_duet, disable_stitch,"
+	"       brand_organic, brand_content, is_aigc, cover_timestamp_ms "
+	"FROM upload_jobs WHERE id = $1 AND user_id = $2 AND video_id = $3" };
+
 /* Everything the page knows while it is built. */
 struct composer {
 	int64_t video_id;
@@ -76,6 +83,7 @@ struct composer {
 	int tiktok_slow;             /* TikTok did not answer in time: 503, try again */
 
 	struct post_facts facts;
+	const char *note;            /* a line at the top of the page, or NULL */
 };
 
 static void composer_free(struct composer *c)
@@ -461,6 +469,7 @@ static int render_composer(struct request *req, struct composer *c, const struct
 			json_object_object_add(cr, "max_duration_sec", json_object_new_int(c->creator.max_duration_sec));
 		json_object_object_add(ctx, "creator", cr);
 	}
+	ctx_add_str(ctx, "note", c->note);
 	if (c->cannot_post)
 		ctx_add_str(ctx, "cannot_post", c->cannot_post_text);
 	ctx_add_str(ctx, "problem", c->problem);
@@ -590,14 +599,59 @@ static int prepare(struct request *req, struct composer *c, int64_t wanted_accou
 	return fetch_creator(req, c);
 }
 
+/* The form of an earlier job (from_job=ID): its values in the request
+ * arena, its account in *account. 1 when found, 0 when not, -1. */
+static int form_from_job(struct request *req, int64_t job_id, struct post_form *f, int64_t *account)
+{
+	struct page *pg = page_of(req);
+	PGresult *r;
+
+	r = db_query(pg->db, &q_from_job, DB_PARAMS(DB_INT(job_id), DB_INT(pg->user_id),
+						    DB_INT(param_id(req, "id"))));
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return 0;
+	}
+#define COPY(col) (db_get(r, 0, col) ? arena_strdup(&req->arena, db_get(r, 0, col)) : NULL)
+#define FLAG(col) (db_get(r, 0, col) && db_get(r, 0, col)[0] == 't')
+	*account = db_get(r, 0, "account_id") ? db_get_int(r, 0, "account_id") : -1;
+	f->mode = COPY("mode");
+	f->title = COPY("title");
+	if (!f->title)
+		f->title = "";
+	f->privacy = COPY("privacy_level");
+	f->cover_ms = COPY("cover_timestamp_ms");
+	f->allow_comment = !FLAG("disable_comment");
+	f->allow_duet = !FLAG("disable_duet");
+	f->allow_stitch = !FLAG("disable_stitch");
+	f->brand_organic = FLAG("brand_organic");
+	f->brand_content = FLAG("brand_content");
+	f->commercial = f->brand_organic || f->brand_content;
+	f->is_aigc = FLAG("is_aigc");
+#undef COPY
+#undef FLAG
+	PQclear(r);
+	return 1;
+}
+
 int page_composer(struct request *req)
 {
 	struct composer c = { 0 };
 	struct post_form f = { 0 };
+	int64_t wanted = param_id(req, "account_id"), from_job = param_id(req, "from_job"), job_account = -1;
 	char sid[65];
-	int rc;
+	int rc, from = 0;
 
-	rc = prepare(req, &c, param_id(req, "account_id"));
+	if (from_job > 0) {
+		from = form_from_job(req, from_job, &f, &job_account);
+		if (from < 0)
+			return -1;
+		if (from && wanted < 0)
+			wanted = job_account;
+	}
+	rc = prepare(req, &c, wanted);
 	if (rc != 0) {
 		composer_free(&c);
 		return rc < 0 ? -1 : 0;
@@ -608,6 +662,8 @@ int page_composer(struct request *req)
 		return -1;
 	}
 	f.submission_id = sid;
+	if (from)
+		c.note = "The caption and settings of the earlier post are filled in: check them, then post again.";
 	rc = render_composer(req, &c, &f, NULL, 200);
 	composer_free(&c);
 	return rc;

@@ -740,6 +740,53 @@ static void retry_makes_one_new_job_when_safe(void **state)
 	actor_free(&a);
 }
 
+/* "Edit and retry" on a failed job opens the composer with that job's
+ * caption and settings; another user's job (or another video's) fills in
+ * nothing. */
+static void edit_and_retry_fills_the_composer(void **state)
+{
+	struct actor a, b;
+	struct tresp r;
+	long long video = video_new("Edit retry clip", 30000), other = video_new("Other clip", 30000), job;
+	char path[96], *sel;
+
+	(void)state;
+	actor_new(&a, "composer.public", NULL);
+	job = job_insert(&a, video, "failed", 1);
+	snprintf(path, sizeof(path), "/jobs/%lld", job);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	snprintf(path, sizeof(path), "href=\"/videos/%lld/tiktok?from_job=%lld\">Edit and retry</a>", video, job);
+	t_contains(r.body.data, path);
+	tresp_free(&r);
+
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok?from_job=%lld", video, job);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, ">inserted</textarea>");
+	t_contains(r.body.data, "The caption and settings of the earlier post are filled in");
+	sel = privacy_select(r.body.data);
+	t_contains(sel, "value=\"SELF_ONLY\" selected");
+	free(sel);
+	tresp_free(&r);
+
+	/* the job belongs to this video only */
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok?from_job=%lld", other, job);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	t_lacks(r.body.data, ">inserted</textarea>");
+	t_lacks(r.body.data, "earlier post are filled in");
+	tresp_free(&r);
+
+	/* and to this user only */
+	actor_new(&b, "composer.public", NULL);
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok?from_job=%lld", video, job);
+	assert_int_equal(tc_get(b.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	t_lacks(r.body.data, ">inserted</textarea>");
+	tresp_free(&r);
+	actor_free(&b);
+	actor_free(&a);
+}
+
 static void inbox_only_account(void **state)
 {
 	struct actor a;
@@ -942,6 +989,7 @@ int main(void)
 		cmocka_unit_test(api_json_shape),
 		cmocka_unit_test(cancel_only_queued_and_unclaimed),
 		cmocka_unit_test(retry_makes_one_new_job_when_safe),
+		cmocka_unit_test(edit_and_retry_fills_the_composer),
 		cmocka_unit_test(inbox_only_account),
 		cmocka_unit_test(csrf_refused_on_composer),
 		cmocka_unit_test(markup_is_escaped),
