@@ -443,11 +443,60 @@ static void quota_context(struct request *req, struct composer *c, struct json_o
 	json_object_object_add(ctx, "quota", q);
 }
 
+/* The form's fields that show their own errors: err_<field> next to the
+ * field (tied to it by aria-describedby), a link to each in the message at
+ * the top; the others (the video, the account) are said at the top. */
+static const struct { const char *field, *label; } field_places[] = {
+	{ "mode", "How to send it" }, { "title", "Caption" }, { "privacy", "Who can see this post" },
+	{ "commercial", "Content disclosure" }, { "cover_ms", "Cover frame" },
+};
+
+static void errors_context(struct json_object *ctx, const struct post_violations *errors)
+{
+	struct json_object *top = json_object_new_array(), *links = json_object_new_array();
+
+	for (int i = 0; i < errors->n; i++) {
+		size_t k;
+		for (k = 0; k < ARRAY_LEN(field_places); k++)
+			if (!strcmp(errors->v[i].field, field_places[k].field))
+				break;
+		if (k == ARRAY_LEN(field_places)) {
+			struct json_object *e = json_object_new_object();
+			ctx_add_str(e, "field", errors->v[i].field);
+			ctx_add_str(e, "text", errors->v[i].text);
+			json_object_array_add(top, e);
+			continue;
+		}
+		{
+			char key[32];
+			struct json_object *prev;
+			snprintf(key, sizeof(key), "err_%s", field_places[k].field);
+			if (json_object_object_get_ex(ctx, key, &prev)) {
+				/* a second problem of the same field: one paragraph */
+				struct buf both = BUF_INIT;
+				buf_printf(&both, "%s %s", json_object_get_string(prev), errors->v[i].text);
+				json_object_object_add(ctx, key, json_object_new_string(buf_cstr(&both)));
+				buf_free(&both);
+			} else {
+				struct json_object *l = json_object_new_object();
+				json_object_object_add(ctx, key, json_object_new_string(errors->v[i].text));
+				ctx_add_str(l, "anchor", field_places[k].field);
+				ctx_add_str(l, "label", field_places[k].label);
+				json_object_array_add(links, l);
+			}
+		}
+	}
+	add_bool(ctx, "has_top_errors", json_object_array_length(top) > 0);
+	json_object_object_add(ctx, "top_errors", top);
+	add_bool(ctx, "has_field_errors", json_object_array_length(links) > 0);
+	json_object_object_add(ctx, "field_errors", links);
+}
+
 /* The whole page: status 200 (GET) or 422 (POST refused, with errors). */
 static int render_composer(struct request *req, struct composer *c, const struct post_form *f,
 			   const struct post_violations *errors, int status)
 {
-	struct json_object *ctx = page_context(req, "Post to TikTok"), *form, *inter, *pre, *errs;
+	struct json_object *ctx = page_context(req, "Post to TikTok"), *form, *inter, *pre;
 	struct post_violations preflight = { 0 };
 	int direct_possible = !!(c->scopes & TT_SCOPE_VIDEO_PUBLISH);
 	int inbox_possible = !!(c->scopes & TT_SCOPE_VIDEO_UPLOAD);
@@ -486,16 +535,8 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	add_bool(ctx, "has_preflight", json_object_array_length(pre) > 0);
 	json_object_object_add(ctx, "preflight_failures", pre);
 
-	if (errors && errors->n) {
-		errs = json_object_new_array();
-		for (int i = 0; i < errors->n; i++) {
-			struct json_object *e = json_object_new_object();
-			ctx_add_str(e, "field", errors->v[i].field);
-			ctx_add_str(e, "text", errors->v[i].text);
-			json_object_array_add(errs, e);
-		}
-		json_object_object_add(ctx, "errors", errs);
-	}
+	if (errors && errors->n)
+		errors_context(ctx, errors);
 	add_bool(ctx, "has_errors", errors && errors->n > 0);
 
 	/* Post is offered only when TikTok said the creator can post (direct)
@@ -817,10 +858,16 @@ int page_composer_submit(struct request *req)
 	}
 
 	post_rules_check(&f, &c.facts, &d, &errors);
-	if (c.problem[0] && errors.n < POST_RULES_MAX) {
-		errors.v[errors.n].field = "account";
-		snprintf(errors.v[errors.n].text, sizeof(errors.v[0].text), "%s", c.problem);
-		errors.n++;
+	if (c.problem[0]) {
+		/* TikTok's failure, said once and precisely, in place of the
+		 * rules' general "could not be read" */
+		int k;
+		for (k = 0; k < errors.n && strcmp(errors.v[k].field, "account") != 0; k++)
+			;
+		if (k == errors.n && errors.n < POST_RULES_MAX)
+			errors.v[errors.n++].field = "account";
+		if (k < errors.n)
+			snprintf(errors.v[k].text, sizeof(errors.v[0].text), "%s", c.problem);
 	}
 	if (errors.n) {
 		log_info("event=composer_refused video_id=%lld account_id=%lld problems=%d first=%s",

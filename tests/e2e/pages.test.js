@@ -67,7 +67,8 @@ test('every page fits a phone and passes axe at both sizes', { timeout: 240000 }
   } finally {
     await lib.emulatorProcessingDelay(delayBefore || 0);
   }
-  await page.locator('#job[data-state=published]').waitFor({ timeout: 60000 });
+  await page.locator('#job-outcome .good-box').waitFor({ timeout: 60000 });
+  await page.waitForLoadState('load');
   problems.push(...await lib.checkPage(page, 'p05-job-done'));
 
   // the emulator's bad.framerate creator: TikTok refuses every post
@@ -81,7 +82,8 @@ test('every page fits a phone and passes axe at both sizes', { timeout: 240000 }
   await page.goto(`${BASE}/videos/${failing}/tiktok?account_id=${badId}`);
   await page.locator('#post-button').waitFor();
   await post(page, 'SELF_ONLY');
-  await page.locator('#job[data-state=failed]').waitFor({ timeout: 60000 });
+  await page.locator('#job-outcome .job-failed').waitFor({ timeout: 60000 });
+  await page.waitForLoadState('load');
   problems.push(...await lib.checkPage(page, 'p06-job-failed'));
 
   await page.goto(`${BASE}/jobs`);
