@@ -38,10 +38,10 @@ static struct db_stmt q_job = { "job_of_user",
 	"       j.tiktok_status, j.fail_reason, j.publish_id, j.post_url,"
 	"       to_char(j.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	"       j.video_id, v.title, v.path, j.account_id, a.display_name, a.username, j.privacy_level,"
-	"       j.title, to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'),"
-	"       to_char(j.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'),"
+	"       j.title, " UI_TIME("j.created_at", "$3") ","
+	"       " UI_TIME("j.finished_at", "$3") ","
 	"       coalesce(j.locked_until > now(), false), j.run_at > now(),"
-	"       to_char(j.run_at AT TIME ZONE 'UTC', 'HH24:MI:SS \"UTC\"'), j.attempts,"
+	"       " UI_TIME("j.run_at", "$3") ", j.attempts,"
 	"       (SELECT r.id FROM upload_jobs r WHERE r.retry_of = j.id), j.retry_of,"
 	"       a.status, v.missing "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id "
@@ -50,12 +50,12 @@ static struct db_stmt q_job = { "job_of_user",
 
 static struct db_stmt q_events = { "job_events_of_job",
 	"SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	"       to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'), kind, message "
+	"       " UI_TIME("at", "$2") ", kind, message "
 	"FROM job_events WHERE job_id = $1 ORDER BY id" };
 
 static struct db_stmt q_jobs = { "jobs_of_user",
 	"SELECT j.id, j.state, j.mode, v.title, v.path, a.display_name,"
-	"       to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), j.post_url, j.fail_reason, j.video_id,"
+	"       " UI_TIME("j.created_at", "$5") ", j.post_url, j.fail_reason, j.video_id,"
 	"       j.bytes_sent, j.bytes_total "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
@@ -84,11 +84,8 @@ static int job_not_found(struct request *req)
 static PGresult *load_job(struct request *req, int64_t id)
 {
 	struct page *pg = page_of(req);
-	char jid[24], uid[24];
 
-	snprintf(jid, sizeof(jid), "%lld", (long long)id);
-	snprintf(uid, sizeof(uid), "%lld", (long long)pg->user_id);
-	return db_run(pg->db, &q_job, 2, (const char *[]){ jid, uid });
+	return db_query(pg->db, &q_job, DB_PARAMS(DB_INT(id), DB_INT(pg->user_id), DB_TEXT(page_tz(req))));
 }
 
 /* Chunks TikTok accepted: every chunk is chunk_size bytes except the last,
@@ -169,11 +166,9 @@ static struct json_object *events_json(struct request *req, int64_t id, PGresult
 {
 	struct json_object *arr = json_object_new_array(), *chunks = NULL;
 	long long nchunks = 0;
-	char jid[24];
 	PGresult *r;
 
-	snprintf(jid, sizeof(jid), "%lld", (long long)id);
-	r = db_run(page_of(req)->db, &q_events, 1, (const char *[]){ jid });
+	r = db_query(page_of(req)->db, &q_events, DB_PARAMS(DB_INT(id), DB_TEXT(page_tz(req))));
 	if (!r) {
 		json_object_put(arr);
 		return NULL;
@@ -410,7 +405,7 @@ int page_jobs(struct request *req)
 	int64_t pageno = 1;
 	const char *p = kv_get(&req->query, "page");
 	struct json_object *ctx, *list, *filters;
-	char uid[24], lim[16], off[24], href[96];
+	char href[96];
 	long long total;
 	PGresult *r, *c;
 
@@ -426,15 +421,13 @@ int page_jobs(struct request *req)
 	}
 	if (p && parse_int64(p, 1, 1000000, &pageno) < 0)
 		pageno = 1;
-	snprintf(uid, sizeof(uid), "%lld", (long long)pg->user_id);
-	snprintf(lim, sizeof(lim), "%d", JOBS_PAGE_SIZE);
-	snprintf(off, sizeof(off), "%lld", (long long)(pageno - 1) * JOBS_PAGE_SIZE);
-	c = db_run(pg->db, &q_jobs_count, 2, (const char *[]){ uid, state });
+	c = db_query(pg->db, &q_jobs_count, DB_PARAMS(DB_INT(pg->user_id), DB_TEXT(state)));
 	if (!c)
 		return -1;
 	total = db_ll(c, 0, 0);
 	PQclear(c);
-	r = db_run(pg->db, &q_jobs, 4, (const char *[]){ uid, state, lim, off });
+	r = db_query(pg->db, &q_jobs, DB_PARAMS(DB_INT(pg->user_id), DB_TEXT(state), DB_INT(JOBS_PAGE_SIZE),
+						 DB_INT((pageno - 1) * JOBS_PAGE_SIZE), DB_TEXT(page_tz(req))));
 	if (!r)
 		return -1;
 
