@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "config.h"
 #include "db.h"
 #include "server.h"
@@ -123,6 +124,13 @@ void ctx_add_count(struct json_object *o, const char *key, long long k, const ch
 extern const char *const job_states[];
 extern const size_t job_nstates;
 const char *job_state_label(const char *state);
+/* A job's timeline in words (one table, ui.c): the short label of an
+ * event kind ("init" → "Upload started"), and the sentence the page shows
+ * for it (the stored message unless that carries internals). */
+const char *job_event_label(const char *kind);
+void job_event_text(const char *kind, const char *message, struct buf *out);
+/* TikTok's publish state ("PROCESSING_UPLOAD") in words. */
+const char *tiktok_status_words(const char *status);
 /* The user's TikTok accounts as a JSON array for a page (all but
  * disconnected ones, or only connected ones); NULL on a database failure. */
 struct json_object *accounts_for_page(struct request *req, int only_connected, int *count);
