@@ -73,6 +73,7 @@ int page_dashboard(struct request *req);
 int page_composer(struct request *req);
 int page_composer_submit(struct request *req);
 int page_video_file(struct request *req);
+int page_video_pull(struct request *req);
 int page_healthz(struct request *req);
 int page_oauth_start(struct request *req);
 int page_oauth_callback(struct request *req);
@@ -98,6 +99,9 @@ void ctx_add_str(struct json_object *o, const char *key, const char *val);
 extern const char *const job_states[];
 extern const size_t job_nstates;
 const char *job_state_label(const char *state);
+/* How a job's video reaches TikTok, in words, for a source name
+ * ("FILE_UPLOAD", "PULL_FROM_URL"; sql/050, tiktok_source). */
+const char *job_source_label(const char *source);
 /* The user's TikTok accounts as a JSON array for a page (all but
  * disconnected ones, or only connected ones); NULL on a database failure. */
 struct json_object *accounts_for_page(struct request *req, int only_connected, int *count);

@@ -22,6 +22,9 @@ const struct route app_routes[] = {
 	{ "POST", "/jobs/{id}/retry",     page_job_retry,    R_LOGIN | R_CSRF, "job_retry" },
 	{ "POST", "/jobs/{id}/cancel",    page_job_cancel,   R_LOGIN | R_CSRF, "job_cancel" },
 	{ "GET",  "/videos/{id}/file",    page_video_file,   R_LOGIN,          "video_file" },
+	/* TikTok fetching a video (PULL_FROM_URL): no login; the signed,
+	 * expiring address is the authentication (lib/pullurl.h) */
+	{ "GET",  "/pull/videos/{id}",    page_video_pull,   0,                "video_pull" },
 	{ "GET",  "/healthz",             page_healthz,      R_NODB,           "healthz" },
 	/* the metrics page reads the database itself, so it answers without it */
 	{ "GET",  "/metrics",             page_metrics,      R_NODB,           "metrics" },
