@@ -94,6 +94,14 @@ int64_t param_id(struct request *req, const char *name);
 /* Add key: val to a template context, skipping NULL and "" (so that a
  * {{#key}} section stays closed for a missing value). */
 void ctx_add_str(struct json_object *o, const char *key, const char *val);
+/* One style for what pages print: sizes "1.2 MB" (decimal units, as
+ * TikTok's limits are written), durations "0:05" (m:ss, h:mm:ss from an
+ * hour), counts "1 job" / "3 jobs" (the singular and plural given). */
+void ui_size(char *out, size_t n, long long bytes);
+void ui_duration(char *out, size_t n, long long ms);
+void ui_count(char *out, size_t n, long long k, const char *one, const char *many);
+/* ui_count's words under key. */
+void ctx_add_count(struct json_object *o, const char *key, long long k, const char *one, const char *many);
 /* The job states, in the order pages list them, and each one in words
  * ("processing" → "Processing on TikTok"; an unknown state as it is). */
 extern const char *const job_states[];

@@ -117,6 +117,8 @@ void app_handle(struct request *req)
 
 	rc = router_match(app_routes, app_nroutes, req, &rt);
 	security_headers(req, rc == 0 ? rt->flags : 0);
+	if (rc != 0 && db_ensure(pg->db) == 0)
+		session_load(req);   /* the error page keeps the signed-in header */
 	if (rc == 404) {
 		render_error(req, 404, "Page not found", "There is no page at this address.");
 		return;
