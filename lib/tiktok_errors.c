@@ -7,81 +7,91 @@
 static const struct tt_error_info table[] = {
 	/* transient */
 	{ "internal_error", TTA_RETRY,
-	  "TikTok had a temporary problem.", 0 },
+	  "TikTok had a temporary problem." },
 	{ "internal", TTA_RETRY,
 	  "TikTok had an internal problem while processing the video. Post it again; "
-	  "it usually works on a second try.", 0 },
+	  "it usually works on a second try." },
 	{ "rate_limit_exceeded", TTA_RATE_LIMIT,
-	  "TikTok asked LangFlix to slow down.", 0 },
+	  "TikTok asked LangFlix to slow down." },
 
 	/* token and account */
 	{ "access_token_invalid", TTA_REFRESH,
-	  "TikTok did not accept the account's access token.", 0 },
+	  "TikTok did not accept the account's access token." },
 	{ "scope_not_authorized", TTA_RECONNECT,
 	  "The TikTok account did not give LangFlix permission to post. Reconnect the account "
-	  "and allow posting, then post the video again.", 0 },
+	  "and allow posting, then post the video again." },
 	{ "auth_removed", TTA_RECONNECT,
 	  "The TikTok account removed LangFlix's access while the video was being posted. "
-	  "Reconnect the account, then post the video again.", 0 },
+	  "Reconnect the account, then post the video again." },
 	{ "token_not_authorized_for_specified_publish_id", TTA_PERMANENT,
-	  "TikTok says this upload belongs to another account. Post the video again.", 0 },
+	  "TikTok says this upload belongs to another account. Post the video again." },
 	{ "invalid_publish_id", TTA_PERMANENT,
-	  "TikTok does not know this upload any more. Post the video again.", 0 },
+	  "TikTok does not know this upload any more. Post the video again." },
 
 	/* caps and bans: the creator or the app cannot post now */
 	{ "spam_risk_too_many_posts", TTA_PERMANENT,
 	  "This TikTok account reached its limit of posts for today (a daily limit of about 15 "
-	  "posts made through apps, shared with other tools). Try again tomorrow.", 1 },
+	  "posts made through apps, shared with other tools). Try again tomorrow." },
 	{ "spam_risk_user_banned_from_posting", TTA_PERMANENT,
 	  "TikTok does not allow this account to post at the moment. Check the account in "
-	  "the TikTok app, then try again later.", 1 },
+	  "the TikTok app, then try again later." },
 	{ "reached_active_user_cap", TTA_PERMANENT,
 	  "TikTok's daily limit on how many people can post through LangFlix was reached. "
-	  "It frees up within 24 hours; try again later.", 1 },
+	  "It frees up within 24 hours; try again later." },
 	{ "unaudited_client_can_only_post_to_private_accounts", TTA_PERMANENT,
 	  "Until TikTok has reviewed LangFlix, it can only post to private accounts. Make the "
-	  "TikTok account private in the TikTok app, then post again.", 0 },
+	  "TikTok account private in the TikTok app, then post again." },
 	{ "privacy_level_option_mismatch", TTA_PERMANENT,
 	  "The chosen privacy setting is no longer offered for this account. Open the post "
-	  "form again and choose who can see the video.", 0 },
+	  "form again and choose who can see the video." },
 	{ "spam_risk_too_many_pending_share", TTA_PERMANENT,
 	  "This account already has 5 drafts waiting in the TikTok inbox. Post or delete them "
-	  "in the TikTok app, then send the video again.", 0 },
+	  "in the TikTok app, then send the video again." },
 	{ "url_ownership_unverified", TTA_PERMANENT,
-	  "TikTok refused the video's address (not verified for this app). Upload the file "
-	  "instead.", 0 },
+	  "TikTok refused to fetch the video from this site: the site's address is not verified "
+	  "for LangFlix at TikTok. Nothing was posted. Ask the site's operator to verify the "
+	  "domain (or its /pull/ prefix) in TikTok's developer portal, or to send files directly "
+	  "(tiktok_source = file_upload), then post the video again." },
 	{ "invalid_param", TTA_PERMANENT,
 	  "TikTok refused the post's settings as invalid. Check the caption and settings and "
-	  "post again; if it keeps failing, report it with the time of the attempt.", 0 },
+	  "post again; if it keeps failing, report it with the time of the attempt." },
 	{ "invalid_params", TTA_PERMANENT,
 	  "TikTok refused the post's settings as invalid. Check the caption and settings and "
-	  "post again; if it keeps failing, report it with the time of the attempt.", 0 },
+	  "post again; if it keeps failing, report it with the time of the attempt." },
 
 	/* status/fetch fail_reason values */
 	{ "file_format_check_failed", TTA_PERMANENT,
 	  "TikTok could not read the video format. Export it as MP4 with H.264 video, then "
-	  "post again.", 0 },
+	  "post again." },
 	{ "duration_check_failed", TTA_PERMANENT,
 	  "TikTok refused the video's length for this account. Shorten the video, then post "
-	  "again.", 0 },
+	  "again." },
 	{ "frame_rate_check_failed", TTA_PERMANENT,
 	  "TikTok refused the video's frame rate; it must be between 23 and 60 frames per "
-	  "second. Export it again at 30 fps, then post again.", 0 },
+	  "second. Export it again at 30 fps, then post again." },
 	{ "picture_size_check_failed", TTA_PERMANENT,
 	  "TikTok refused the video's size; width and height must each be between 360 and "
-	  "4096 pixels. Export it again (1080x1920 works), then post again.", 0 },
+	  "4096 pixels. Export it again (1080x1920 works), then post again." },
 	{ "spam_risk_text", TTA_PERMANENT,
-	  "TikTok flagged the caption. Change the caption, then post again.", 0 },
+	  "TikTok flagged the caption. Change the caption, then post again." },
 	{ "spam_risk", TTA_PERMANENT,
 	  "TikTok flagged this post as risky and did not publish it. Check the video and "
-	  "caption in the TikTok app before trying again.", 0 },
+	  "caption in the TikTok app before trying again." },
 	{ "video_pull_failed", TTA_RETRY,
-	  "TikTok could not download the video. Post it again.", 0 },
+	  "TikTok could not fetch the video from this site's address: the address was refused, "
+	  "had expired or could not be reached. Nothing was posted. Check that the site answers "
+	  "at its public address, then post the video again." },
+	/* LangFlix's own name, not TikTok's: video_pull_failed after TikTok did
+	 * fetch the signed address (the job's 'pull_fetch' entry) */
+	{ "video_pull_incomplete", TTA_RETRY,
+	  "TikTok started downloading the video from this site but did not finish: the file is "
+	  "larger than TikTok accepts, or the connection broke. Nothing was posted. Export a "
+	  "smaller file, or post the video again later." },
 	{ "publish_cancelled", TTA_PERMANENT,
-	  "The post was cancelled.", 0 },
+	  "The post was cancelled." },
 	{ "app_version_check_failed", TTA_PERMANENT,
 	  "The TikTok app on the phone is too old for this kind of post. Update the TikTok "
-	  "app, then post again.", 0 },
+	  "app, then post again." },
 };
 
 static const char *generic_retry =
@@ -91,6 +101,12 @@ static const char *generic_permanent =
 	"report it with the time of the attempt.";
 static const char *generic_reconnect =
 	"TikTok no longer accepts this account's access. Reconnect the account, then post again.";
+
+/* The rows with which creator_info says "this creator cannot post now"
+ * (HTTP 200 with the code, tiktok-api.md §2.1). */
+static const char *const cannot_post_codes[] = {
+	"spam_risk_too_many_posts", "spam_risk_user_banned_from_posting", "reached_active_user_cap",
+};
 
 static const struct tt_creator_state_info creator_states[TTC_NSTATES] = {
 	[TTC_CANNOT_POST] = { TTC_CANNOT_POST, "cannot_post", TTA_PERMANENT,
@@ -121,16 +137,17 @@ const struct tt_creator_state_info *tiktok_creator_state(enum tt_creator_state s
 
 int tiktok_cannot_post(const char *code)
 {
-	const struct tt_error_info *e = tiktok_error_lookup(code);
-
-	return e && e->cannot_post;
+	for (size_t i = 0; code && i < ARRAY_LEN(cannot_post_codes); i++)
+		if (!strcmp(cannot_post_codes[i], code))
+			return 1;
+	return 0;
 }
 
 const char *tiktok_cannot_post_text(const char *code)
 {
-	const struct tt_error_info *e = tiktok_error_lookup(code);
+	const struct tt_error_info *e = tiktok_cannot_post(code) ? tiktok_error_lookup(code) : NULL;
 
-	return e && e->cannot_post ? e->reason : creator_states[TTC_CANNOT_POST].sentence;
+	return e ? e->reason : creator_states[TTC_CANNOT_POST].sentence;
 }
 
 const struct tt_error_info *tiktok_error_lookup(const char *code)
@@ -230,6 +247,11 @@ const char *tiktok_fail_reason_text(const char *fail_reason, int *retryable)
 		return e->reason;
 	return "TikTok could not publish the video and gave no known reason. Check the video in "
 	       "the TikTok app, then post again.";
+}
+
+const char *tiktok_pull_failed_text(int fetched)
+{
+	return tiktok_error_lookup(fetched ? "video_pull_incomplete" : "video_pull_failed")->reason;
 }
 
 const char *tiktok_action_name(enum tt_action a)

@@ -28,7 +28,6 @@ struct tt_error_info {
 	const char *code;            /* TikTok's code or fail_reason */
 	enum tt_action action;
 	const char *reason;          /* plain words for the user */
-	int cannot_post;             /* creator_info's "this creator cannot post now" (§2.1) */
 };
 
 /* The row for a code, NULL when the code is not in the table. Both
@@ -61,7 +60,7 @@ struct tt_creator_state_info {
 const struct tt_creator_state_info *tiktok_creator_state(enum tt_creator_state s);
 
 /* 1 for the codes with which creator_info says the creator cannot post
- * now (the rows marked cannot_post), else 0. */
+ * now (rows of the table, listed beside it), else 0. */
 int tiktok_cannot_post(const char *code);
 /* The sentence for such a code: its row's, else TTC_CANNOT_POST's. */
 const char *tiktok_cannot_post_text(const char *code);
@@ -87,6 +86,11 @@ enum tt_upload_action tiktok_upload_classify(long http_status);
 /* The plain-words sentence for a status/fetch fail_reason (FAILED), and
  * whether trying again later can help (*retryable, may be NULL). */
 const char *tiktok_fail_reason_text(const char *fail_reason, int *retryable);
+
+/* video_pull_failed in words, by whether TikTok had fetched the signed
+ * address at all (a refused, expired or unreachable address) or started
+ * and stopped (too large, a broken connection). */
+const char *tiktok_pull_failed_text(int fetched);
 
 /* A stable name of the action for logs ("retry", "rate_limit", ...). */
 const char *tiktok_action_name(enum tt_action a);
