@@ -73,8 +73,7 @@ static void cannot_post_sentences_are_the_rows(void **state)
 
 	(void)state;
 	for (const struct tt_error_info *e; (e = tiktok_error_at(n)) != NULL; n++) {
-		assert_int_equal(tiktok_cannot_post(e->code), e->cannot_post);
-		if (!e->cannot_post)
+		if (!tiktok_cannot_post(e->code))
 			continue;
 		marked++;
 		assert_int_equal(e->action, TTA_PERMANENT);
