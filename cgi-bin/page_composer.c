@@ -25,6 +25,7 @@
 #include "jobs.h"
 #include "ratelimit.h"
 #include "tiktok_creator.h"
+#include "tiktok_errors.h"
 #include "util.h"
 
 #include <limits.h>
@@ -167,25 +168,26 @@ static int choose_account(struct request *req, struct composer *c, int64_t wante
 	return 0;
 }
 
-/* A creator_info failure in words (not "cannot post": that is its own case). */
+/* A creator_info failure in words (not "cannot post": that is its own
+ * case). What a code means is the table's (lib/tiktok_errors.c). */
 static void creator_problem(struct composer *c, const struct tiktok_result *res)
 {
-	if (res->outcome == TT_API && (!strcmp(res->error, "access_token_invalid") ||
-				       !strcmp(res->error, "scope_not_authorized"))) {
+	enum tt_action a = tiktok_error_classify(res, NULL);
+	const struct tt_error_info *e = res->outcome == TT_API ? tiktok_error_lookup(res->error) : NULL;
+
+	if (e && (e->action == TTA_REFRESH || e->action == TTA_RECONNECT)) {
 		c->reconnect = 1;
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok no longer accepts this account's permission to post. "
-			 "Connect the account again, then come back to this page.");
+		snprintf(c->problem, sizeof(c->problem), "%s",
+			 tiktok_creator_state(TTC_NEEDS_RECONNECT)->sentence);
 	} else if (res->slow) {
 		c->tiktok_slow = 1;
 		snprintf(c->problem, sizeof(c->problem),
 			 "TikTok is slow to answer right now, so this page stopped waiting for it after "
 			 "%.1f seconds. Nothing was sent. Try again in a moment.",
 			 (double)app.cfg.tiktok_page_timeout_ms / 1000.0);
-	} else if (res->outcome == TT_API && res->http_status == 429) {
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok asks us to slow down: its limit of account checks per minute was reached. "
-			 "Wait a minute, then reload this page.");
+	} else if (res->outcome == TT_API && a == TTA_RATE_LIMIT) {
+		snprintf(c->problem, sizeof(c->problem), "%s",
+			 tiktok_creator_state(TTC_CHECKS_LIMITED)->sentence);
 	} else {
 		snprintf(c->problem, sizeof(c->problem),
 			 "TikTok could not be asked about this account just now (%s). "
@@ -247,7 +249,7 @@ static int fetch_creator(struct request *req, struct composer *c)
 		c->facts.creator = &c->creator;
 	} else if (rc == TT_CREATOR_CANNOT_POST) {
 		c->cannot_post = 1;
-		c->cannot_post_text = tiktok_creator_cannot_post_text(res.error);
+		c->cannot_post_text = tiktok_cannot_post_text(res.error);
 		c->facts.cannot_post = 1;
 		c->facts.cannot_post_text = c->cannot_post_text;
 	} else {
@@ -404,12 +406,9 @@ static void warnings_context(struct request *req, struct composer *c, struct jso
 		PQclear(r);
 	if (c->have_creator && tiktok_creator_posts_private(&c->creator)) {
 		struct json_object *o = json_object_new_object();
-		if (c->creator.n_privacy == 1 && !strcmp(c->creator.privacy[0], "SELF_ONLY"))
-			ctx_add_str(o, "text", "TikTok offers only \"Only me\" for this account: this app is not yet "
-				"audited by TikTok (or the account is restricted), so the post will be private.");
-		else
-			ctx_add_str(o, "text", "This TikTok account is private, so the post will be private too: "
-				"only followers or friends can see it, never everyone.");
+		int self_only = c->creator.n_privacy == 1 && !strcmp(c->creator.privacy[0], "SELF_ONLY");
+
+		ctx_add_str(o, "text", tiktok_creator_state(self_only ? TTC_SELF_ONLY : TTC_PRIVATE_ACCOUNT)->sentence);
 		json_object_array_add(w, o);
 	}
 	if (json_object_array_length(w))

@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "escape.h"
+#include "tiktok_errors.h"
 #include "util.h"
 
 #define PASSWORD "composer-test-password"
@@ -353,6 +354,7 @@ static void cannot_post_profile_has_no_post_button(void **state)
 	struct actor a;
 	struct tresp r;
 	char path[64];
+	struct buf esc = BUF_INIT;
 	long long video = video_new("Capped clip", 30000);
 
 	(void)state;
@@ -362,6 +364,12 @@ static void cannot_post_profile_has_no_post_button(void **state)
 	assert_int_equal(r.status, 200);
 	t_contains(r.body.data, "This account cannot post right now.");
 	t_contains(r.body.data, "limit of posts for today");
+	/* the sentence is the table's row for TikTok's code, word for word */
+	buf_reset(&esc);
+	html_escape(&esc, tiktok_cannot_post_text("spam_risk_too_many_posts"),
+		    strlen(tiktok_cannot_post_text("spam_risk_too_many_posts")));
+	t_contains(r.body.data, buf_cstr(&esc));
+	buf_free(&esc);
 	t_lacks(r.body.data, "id=\"post-button\"");
 	tresp_free(&r);
 	actor_free(&a);
