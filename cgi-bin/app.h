@@ -38,6 +38,8 @@ struct page {
 	const char *user_name;
 	const char *session_hash;    /* sha256 of the cookie value */
 	const char *csrf;            /* the session's CSRF token */
+	const char *user_tz;         /* the user's IANA time zone (users.time_zone);
+	                              * "UTC" when anonymous. Use page_tz(). */
 };
 
 static inline struct page *page_of(struct request *req) { return req->ctx; }
@@ -64,6 +66,11 @@ int session_load(struct request *req);
 int session_create(struct request *req, int64_t user_id, const char *user_name);
 void session_destroy(struct request *req);
 int csrf_check(struct request *req);
+/* Set the signed-in user's time zone (an IANA name PostgreSQL knows).
+ * chosen: the user picked it (/settings); otherwise it is the browser's,
+ * taken only while the user never picked one. 0 done (or nothing to do),
+ * 1 not a zone PostgreSQL knows (nothing changed), -1 database error. */
+int session_set_time_zone(struct request *req, const char *tz, int chosen);
 
 /* Handlers (one file per page group). */
 int page_login_form(struct request *req);
@@ -86,8 +93,18 @@ int page_job_cancel(struct request *req);
 int page_webhook_tiktok(struct request *req);   /* page_webhook.c */
 int page_metrics(struct request *req);          /* page_ops.c, with page_healthz */
 int page_bench_floor(struct request *req);      /* page_ops.c: make bench's transport floor */
+int page_settings(struct request *req);         /* page_settings.c: GET/POST /settings */
+int page_settings_submit(struct request *req);
 
 /* ui.c — what pages share (no page file depends on another page file). */
+/* Times for people. Every time a page shows is formatted in PostgreSQL in
+ * the viewer's zone, with the zone named, by the SQL function
+ * lf_user_time(ts, tz) (sql/030): "2026-03-29 09:00 CEST". In a statement:
+ *     "SELECT " UI_TIME("j.run_at", "$2") " AS run_at_shown ..."
+ *     db_query(db, &q, DB_PARAMS(DB_INT(id), DB_TEXT(page_tz(req))));
+ * page_tz: the viewer's IANA zone name ("UTC" when anonymous or unset). */
+#define UI_TIME(ts, tz_param) "lf_user_time(" ts ", " tz_param ")"
+const char *page_tz(struct request *req);
 /* The positive id in route parameter or query value `name`; -1 when absent
  * or not a positive id. */
 int64_t param_id(struct request *req, const char *name);

@@ -186,6 +186,9 @@ int page_login_submit(struct request *req)
 		return -1;
 	db_command(pg->db, &q_attempt_ok,
 		   DB_PARAMS(DB_INT(attempt), DB_TEXT(name), DB_TEXT(req->remote_addr)));
+	/* the browser's zone (static/timezone.js), unless the user picked one */
+	if (session_set_time_zone(req, kv_get(&req->form, "browser_tz"), 0) < 0)
+		log_warn("event=time_zone_not_saved user=%s", log_quote(name));
 	log_info("event=login_ok user=%s", log_quote(name));
 	redirect(req, 303, safe_next(kv_get(&req->form, "next")));
 	return 0;

@@ -20,6 +20,13 @@ int64_t param_id(struct request *req, const char *name)
 	return v;
 }
 
+const char *page_tz(struct request *req)
+{
+	struct page *pg = page_of(req);
+
+	return pg && pg->user_tz && *pg->user_tz ? pg->user_tz : "UTC";
+}
+
 void ctx_add_str(struct json_object *o, const char *key, const char *val)
 {
 	if (val && *val)
