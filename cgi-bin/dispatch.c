@@ -22,6 +22,7 @@ const struct route app_routes[] = {
 	{ "POST", "/jobs/{id}/retry",     page_job_retry,    R_LOGIN | R_CSRF, "job_retry" },
 	{ "POST", "/jobs/{id}/cancel",    page_job_cancel,   R_LOGIN | R_CSRF, "job_cancel" },
 	{ "GET",  "/videos/{id}/file",    page_video_file,   R_LOGIN,          "video_file" },
+	{ "GET",  "/videos/{id}/frames/{n}", page_video_frame, R_LOGIN,        "video_frame" },
 	{ "GET",  "/healthz",             page_healthz,      R_NODB,           "healthz" },
 	/* the metrics page reads the database itself, so it answers without it */
 	{ "GET",  "/metrics",             page_metrics,      R_NODB,           "metrics" },
