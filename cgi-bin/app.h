@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "config.h"
 #include "db.h"
 #include "server.h"
@@ -38,6 +39,8 @@ struct page {
 	const char *user_name;
 	const char *session_hash;    /* sha256 of the cookie value */
 	const char *csrf;            /* the session's CSRF token */
+	const char *user_tz;         /* the user's IANA time zone (users.time_zone);
+	                              * "UTC" when anonymous. Use page_tz(). */
 };
 
 static inline struct page *page_of(struct request *req) { return req->ctx; }
@@ -64,6 +67,11 @@ int session_load(struct request *req);
 int session_create(struct request *req, int64_t user_id, const char *user_name);
 void session_destroy(struct request *req);
 int csrf_check(struct request *req);
+/* Set the signed-in user's time zone (an IANA name PostgreSQL knows).
+ * chosen: the user picked it (/settings); otherwise it is the browser's,
+ * taken only while the user never picked one. 0 done (or nothing to do),
+ * 1 not a zone PostgreSQL knows (nothing changed), -1 database error. */
+int session_set_time_zone(struct request *req, const char *tz, int chosen);
 
 /* Handlers (one file per page group). */
 int page_login_form(struct request *req);
@@ -74,6 +82,7 @@ int page_composer(struct request *req);
 int page_composer_submit(struct request *req);
 int page_video_file(struct request *req);
 int page_video_frame(struct request *req);      /* page_video.c: the poster and strip */
+int page_video_pull(struct request *req);
 int page_healthz(struct request *req);
 int page_oauth_start(struct request *req);
 int page_oauth_callback(struct request *req);
@@ -86,19 +95,47 @@ int page_job_cancel(struct request *req);
 int page_webhook_tiktok(struct request *req);   /* page_webhook.c */
 int page_metrics(struct request *req);          /* page_ops.c, with page_healthz */
 int page_bench_floor(struct request *req);      /* page_ops.c: make bench's transport floor */
+int page_settings(struct request *req);         /* page_settings.c: GET/POST /settings */
+int page_settings_submit(struct request *req);
 
 /* ui.c — what pages share (no page file depends on another page file). */
+/* Times for people. Every time a page shows is formatted in PostgreSQL in
+ * the viewer's zone, with the zone named, by the SQL function
+ * lf_user_time(ts, tz) (sql/030): "2026-03-29 09:00 CEST". In a statement:
+ *     "SELECT " UI_TIME("j.run_at", "$2") " AS run_at_shown ..."
+ *     db_query(db, &q, DB_PARAMS(DB_INT(id), DB_TEXT(page_tz(req))));
+ * page_tz: the viewer's IANA zone name ("UTC" when anonymous or unset). */
+#define UI_TIME(ts, tz_param) "lf_user_time(" ts ", " tz_param ")"
+const char *page_tz(struct request *req);
 /* The positive id in route parameter or query value `name`; -1 when absent
  * or not a positive id. */
 int64_t param_id(struct request *req, const char *name);
 /* Add key: val to a template context, skipping NULL and "" (so that a
  * {{#key}} section stays closed for a missing value). */
 void ctx_add_str(struct json_object *o, const char *key, const char *val);
+/* One style for what pages print: sizes "1.2 MB" (decimal units, as
+ * TikTok's limits are written), durations "0:05" (m:ss, h:mm:ss from an
+ * hour), counts "1 job" / "3 jobs" (the singular and plural given). */
+void ui_size(char *out, size_t n, long long bytes);
+void ui_duration(char *out, size_t n, long long ms);
+void ui_count(char *out, size_t n, long long k, const char *one, const char *many);
+/* ui_count's words under key. */
+void ctx_add_count(struct json_object *o, const char *key, long long k, const char *one, const char *many);
 /* The job states, in the order pages list them, and each one in words
  * ("processing" → "Processing on TikTok"; an unknown state as it is). */
 extern const char *const job_states[];
 extern const size_t job_nstates;
 const char *job_state_label(const char *state);
+/* A job's timeline in words (one table, ui.c): the short label of an
+ * event kind ("init" → "Upload started"), and the sentence the page shows
+ * for it (the stored message unless that carries internals). */
+const char *job_event_label(const char *kind);
+void job_event_text(const char *kind, const char *message, struct buf *out);
+/* TikTok's publish state ("PROCESSING_UPLOAD") in words. */
+const char *tiktok_status_words(const char *status);
+/* How a job's video reaches TikTok, in words, for a source name
+ * ("FILE_UPLOAD", "PULL_FROM_URL"; sql/050, tiktok_source). */
+const char *job_source_label(const char *source);
 /* The user's TikTok accounts as a JSON array for a page (all but
  * disconnected ones, or only connected ones); NULL on a database failure. */
 struct json_object *accounts_for_page(struct request *req, int only_connected, int *count);
