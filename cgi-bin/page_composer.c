@@ -19,6 +19,7 @@
 #include "app.h"
 #include "caption.h"
 #include "crypto.h"
+#include "frames.h"
 #include "log.h"
 #include "mediapath.h"
 #include "post_rules.h"
@@ -40,7 +41,8 @@
 static struct db_stmt q_video = { "composer_video",
 	"SELECT id, path, title, title_translation, expression, expression_translation,"
 	"       array_to_json(keywords)::text, ready, not_ready_reason, missing,"
-	"       coalesce(duration_ms, 0), size_bytes, width, height, fps, video_codec, container "
+	"       coalesce(duration_ms, 0), size_bytes, width, height, fps, video_codec, container,"
+	"       array_to_string(frame_times_ms, ','), expression_start_ms, frames_source "
 	"FROM videos WHERE id = $1" };
 
 static struct db_stmt q_job_by_submission = { "composer_job_by_submission",
@@ -289,7 +291,65 @@ static char *prefill_caption(struct composer *c)
 	return buf_detach(&out);
 }
 
-static void video_context(struct composer *c, struct json_object *ctx)
+/* The cover picker: the strip's frames as radio choices, the one nearest
+ * to the sidecar's expression moment marked. Which one is checked: the
+ * form's cover time when it is one of them (a re-render), none when the
+ * form had another or no time, and on a fresh form the expression's. */
+static void frames_context(struct composer *c, struct json_object *v, const struct post_form *f,
+			   int fresh)
+{
+	int64_t times[FRAMES_MAX], chosen = -1, ms;
+	const char *p = db_val(c->video, 0, 17);
+	struct json_object *arr;
+	int n = 0, expr = -1, w = 0, h = 0, any = 0;
+	char src[96], t[32];
+
+	while (p && *p && n < FRAMES_MAX) {
+		times[n++] = strtoll(p, NULL, 10);
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	if (n < 2 || c->facts.video_missing)
+		return;
+	if (db_val(c->video, 0, 18))
+		expr = frames_nearest(times, n, strtoll(db_val(c->video, 0, 18), NULL, 10));
+	if (f->cover_ms && *f->cover_ms && parse_int64(f->cover_ms, 0, INT64_MAX, &ms) == 0)
+		chosen = ms;
+	else if (fresh && expr > 0)
+		chosen = times[expr];
+	if (db_val(c->video, 0, 12) && db_val(c->video, 0, 13))
+		frames_size(atoi(db_val(c->video, 0, 12)), atoi(db_val(c->video, 0, 13)), &w, &h);
+	arr = json_object_new_array();
+	for (int i = 1; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		frames_url(c->video_id, i, db_val(c->video, 0, 19), src, sizeof(src));
+		snprintf(t, sizeof(t), "%.1f s", (double)times[i] / 1000.0);
+		json_object_object_add(o, "ms", json_object_new_int64(times[i]));
+		ctx_add_str(o, "src", src);
+		ctx_add_str(o, "time", t);
+		if (w > 0) {
+			json_object_object_add(o, "width", json_object_new_int(w));
+			json_object_object_add(o, "height", json_object_new_int(h));
+		}
+		add_bool(o, "expression", i == expr);
+		add_bool(o, "checked", times[i] == chosen && !any);
+		any |= times[i] == chosen;
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(v, "frames", arr);
+	add_bool(v, "has_frames", 1);
+	add_bool(v, "expression_frame", expr > 0);
+	add_bool(v, "cover_none", !any);
+	frames_url(c->video_id, 0, db_val(c->video, 0, 19), src, sizeof(src));
+	ctx_add_str(v, "poster", src);
+	if (w > 0) {
+		json_object_object_add(v, "poster_width", json_object_new_int(w));
+		json_object_object_add(v, "poster_height", json_object_new_int(h));
+	}
+}
+
+static void video_context(struct composer *c, struct json_object *ctx, const struct post_form *f,
+			  int fresh)
 {
 	struct json_object *v = json_object_new_object();
 	PGresult *r = c->video;
@@ -320,6 +380,7 @@ static void video_context(struct composer *c, struct json_object *ctx)
 	}
 	ctx_add_str(v, "codec", db_val(r, 0, 15));
 	ctx_add_str(v, "container", db_val(r, 0, 16));
+	frames_context(c, v, f, fresh);
 	json_object_object_add(ctx, "video", v);
 }
 
@@ -337,7 +398,11 @@ static void form_from_request(struct request *req, struct post_form *f)
 	f->title = kv_get(&req->form, "title");
 	f->privacy = kv_get(&req->form, "privacy");
 	f->mode = kv_get(&req->form, "mode");
+	/* a time typed into the number field wins; else the frame picked
+	 * among the pictures (without JavaScript the radios send it) */
 	f->cover_ms = kv_get(&req->form, "cover_ms");
+	if (!f->cover_ms || !*f->cover_ms)
+		f->cover_ms = kv_get(&req->form, "cover_frame");
 	f->allow_comment = checked(req, "allow_comment");
 	f->allow_duet = checked(req, "allow_duet");
 	f->allow_stitch = checked(req, "allow_stitch");
@@ -499,7 +564,7 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	int can_post, show_form, button_shown;
 	char *caption = NULL;
 
-	video_context(c, ctx);
+	video_context(c, ctx, f, !errors);
 	json_object_object_add(ctx, "accounts", json_object_get(c->accounts));
 	add_bool(ctx, "several_accounts", c->naccounts > 1);
 	json_object_object_add(ctx, "account", json_object_get(c->account));
