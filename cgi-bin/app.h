@@ -81,6 +81,7 @@ int page_dashboard(struct request *req);
 int page_composer(struct request *req);
 int page_composer_submit(struct request *req);
 int page_video_file(struct request *req);
+int page_video_pull(struct request *req);
 int page_healthz(struct request *req);
 int page_oauth_start(struct request *req);
 int page_oauth_callback(struct request *req);
@@ -133,6 +134,9 @@ const char *job_event_label(const char *kind);
 void job_event_text(const char *kind, const char *message, struct buf *out);
 /* TikTok's publish state ("PROCESSING_UPLOAD") in words. */
 const char *tiktok_status_words(const char *status);
+/* How a job's video reaches TikTok, in words, for a source name
+ * ("FILE_UPLOAD", "PULL_FROM_URL"; sql/050, tiktok_source). */
+const char *job_source_label(const char *source);
 /* The user's TikTok accounts as a JSON array for a page (all but
  * disconnected ones, or only connected ones); NULL on a database failure. */
 struct json_object *accounts_for_page(struct request *req, int only_connected, int *count);

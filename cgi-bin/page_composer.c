@@ -530,6 +530,7 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	if (c->cannot_post)
 		ctx_add_str(ctx, "cannot_post", c->cannot_post_text);
 	ctx_add_str(ctx, "problem", c->problem);
+	ctx_add_str(ctx, "source_label", job_source_label(config_source_name(app.cfg.tiktok_source)));
 	add_bool(ctx, "reconnect", c->reconnect);
 	if (c->retry_after)
 		json_object_object_add(ctx, "retry_after", json_object_new_int(c->retry_after));
@@ -803,6 +804,8 @@ static int enqueue(struct request *req, struct composer *c, const struct post_de
 		.submission_id = kv_get(&req->form, "submission_id"), .user_id = page_of(req)->user_id,
 		.video_id = c->video_id, .account_id = c->account_id, .post = d->post,
 		.bytes_total = c->file_size,
+		/* this site's setting decides, once: the job keeps it (sql/050) */
+		.source = config_source_name(app.cfg.tiktok_source),
 	};
 	int rc;
 

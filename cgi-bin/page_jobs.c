@@ -30,7 +30,7 @@ enum {
 	J_TIKTOK_STATUS, J_FAIL_REASON, J_PUBLISH_ID, J_POST_URL, J_UPDATED_ISO, J_VIDEO_ID,
 	J_VIDEO_TITLE, J_VIDEO_PATH, J_ACCOUNT_ID, J_ACCOUNT_NAME, J_ACCOUNT_USERNAME, J_PRIVACY,
 	J_TITLE, J_CREATED, J_FINISHED, J_LOCKED, J_WAITING, J_RUN_AT, J_ATTEMPTS, J_RETRY_ID,
-	J_RETRY_OF, J_ACCOUNT_STATUS, J_VIDEO_MISSING,
+	J_RETRY_OF, J_ACCOUNT_STATUS, J_VIDEO_MISSING, J_SOURCE,
 };
 
 static struct db_stmt q_job = { "job_of_user",
@@ -43,7 +43,7 @@ static struct db_stmt q_job = { "job_of_user",
 	"       coalesce(j.locked_until > now(), false), j.run_at > now(),"
 	"       " UI_TIME("j.run_at", "$3") ", j.attempts,"
 	"       (SELECT r.id FROM upload_jobs r WHERE r.retry_of = j.id), j.retry_of,"
-	"       a.status, v.missing "
+	"       a.status, v.missing, j.source "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
 	"WHERE j.id = $1 AND j.user_id = $2" };
@@ -299,6 +299,8 @@ int page_job(struct request *req)
 		add_bool(job, "private_post", strcmp(privacy, "PUBLIC_TO_EVERYONE") != 0);
 	}
 	ctx_add_str(job, "title", db_val(r, 0, J_TITLE));
+	ctx_add_str(job, "source_label", job_source_label(db_val(r, 0, J_SOURCE)));
+	add_bool(job, "pulled", !strcmp(db_val(r, 0, J_SOURCE), "PULL_FROM_URL"));
 	ctx_add_str(job, "created", db_val(r, 0, J_CREATED));
 	ctx_add_str(job, "finished", db_val(r, 0, J_FINISHED));
 	json_object_object_add(job, "bytes_sent", json_object_new_int64(db_ll(r, 0, J_BYTES_SENT)));

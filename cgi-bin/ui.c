@@ -132,7 +132,7 @@ const char *tiktok_status_words(const char *status)
 {
 	static const struct { const char *status, *words; } map[] = {
 		{ "PROCESSING_UPLOAD",   "TikTok is receiving and checking the video." },
-		{ "PROCESSING_DOWNLOAD", "TikTok is fetching the video." },
+		{ "PROCESSING_DOWNLOAD", "TikTok is fetching the video from this site." },
 		{ "SEND_TO_USER_INBOX",  "TikTok put the video in the account's inbox." },
 		{ "PUBLISH_COMPLETE",    "TikTok finished the post." },
 		{ "FAILED",              "TikTok could not process the video." },
@@ -183,6 +183,13 @@ static const struct { unsigned bit; const char *words; } scope_words[] = {
 };
 
 /* Only web URLs reach an <img src>. */
+const char *job_source_label(const char *source)
+{
+	if (source && !strcmp(source, "PULL_FROM_URL"))
+		return "TikTok fetches the file from this site (PULL_FROM_URL)";
+	return "LangFlix uploads the file to TikTok (FILE_UPLOAD)";
+}
+
 static int web_url(const char *s)
 {
 	return s && (!strncmp(s, "https://", 8) || !strncmp(s, "http://", 7));
