@@ -87,6 +87,7 @@ struct composer {
 
 	struct post_facts facts;
 	const char *note;            /* a line at the top of the page, or NULL */
+	int account_revoked;         /* the chosen account needs a reconnect */
 };
 
 static void composer_free(struct composer *c)
@@ -146,22 +147,33 @@ static int load_video(struct request *req, struct composer *c)
 	return 0;
 }
 
-/* The user's connected accounts; the chosen one is `wanted` when it is
- * among them, else the first. */
+/* The user's accounts (revoked ones too, so that a chosen account that
+ * needs a reconnect is said so and never silently replaced); the chosen
+ * one is `wanted` when it is among them, else the first connected one. */
 static int choose_account(struct request *req, struct composer *c, int64_t wanted)
 {
-	c->accounts = accounts_for_page(req, 1, &c->naccounts);
+	c->accounts = accounts_for_page(req, 0, &c->naccounts);
 	if (!c->accounts)
 		return -1;
 	for (int i = 0; i < c->naccounts; i++) {
 		struct json_object *a = json_object_array_get_idx(c->accounts, (size_t)i);
-		if (!c->account || json_int(a, "id") == wanted)
+		if (json_int(a, "id") == wanted || (!c->account && obj_bool(a, "connected")))
 			c->account = a;
+		if (json_int(a, "id") == wanted)
+			break;
 	}
 	if (!c->account)
 		return 0;
 	c->account_id = json_int(c->account, "id");
 	json_object_object_add(c->account, "selected", json_object_new_boolean(1));
+	if (!obj_bool(c->account, "connected")) {
+		const char *why = json_str(c->account, "status_reason");
+		c->reconnect = 1;
+		c->account_revoked = 1;
+		snprintf(c->problem, sizeof(c->problem), "This TikTok account needs to be connected again before "
+			 "it can post%s%s", why && *why ? ": " : ".", why && *why ? why : "");
+		return 0;
+	}
 	if (obj_bool(c->account, "can_direct"))
 		c->scopes |= TT_SCOPE_VIDEO_PUBLISH;
 	if (obj_bool(c->account, "can_inbox"))
@@ -211,7 +223,7 @@ static int fetch_creator(struct request *req, struct composer *c)
 	struct buf token = BUF_INIT;
 	int rc, wait = 0;
 
-	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH))
+	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH) || c->account_revoked)
 		return 0;
 	rc = accounts_access_token(pg->db, &app.cfg, c->account_id, &token);
 	if (rc == ACC_RECONNECT || rc == ACC_NOT_FOUND) {
@@ -766,6 +778,8 @@ int page_composer(struct request *req)
 	f.submission_id = sid;
 	if (from)
 		c.note = "The caption and settings of the earlier post are filled in: check them, then post again.";
+	else if (kv_get(&req->query, "connected") && c.account && c.account_id == wanted)
+		c.note = arena_printf(&req->arena, "Connected %s: this post goes to it.", json_str(c.account, "name"));
 	rc = render_composer(req, &c, &f, NULL, 200);
 	composer_free(&c);
 	return rc;

@@ -995,6 +995,28 @@ static void inbox_only_account(void **state)
 	actor_free(&a);
 }
 
+/* An account that granted no posting permission is not "Connected" but
+ * "Connected — cannot post: permission missing", with Reconnect. */
+static void account_without_posting_permission_says_so(void **state)
+{
+	struct actor a;
+	struct tresp r;
+
+	(void)state;
+	actor_new(&a, "composer.public", "user.info.basic");
+	assert_int_equal(tc_get(a.c, "/accounts", &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, "Connected — cannot post: permission missing");
+	t_contains(r.body.data, "class=\"button primary\" href=\"/auth/tiktok/start\">Reconnect</a>");
+	t_lacks(r.body.data, "<li>Post videos directly</li>");
+	tresp_free(&r);
+	assert_int_equal(tc_get(a.c, "/", &r), 0);
+	t_contains(r.body.data, "<span class=\"badge bad\">Connected — cannot post: permission missing</span>");
+	t_lacks(r.body.data, "<span class=\"badge good\">Connected</span>");
+	tresp_free(&r);
+	actor_free(&a);
+}
+
 static void csrf_refused_on_composer(void **state)
 {
 	struct actor a;
@@ -1167,6 +1189,7 @@ int main(void)
 		cmocka_unit_test(edit_and_retry_fills_the_composer),
 		cmocka_unit_test(errors_sit_by_their_fields_and_tiktok_is_not_the_user),
 		cmocka_unit_test(inbox_only_account),
+		cmocka_unit_test(account_without_posting_permission_says_so),
 		cmocka_unit_test(csrf_refused_on_composer),
 		cmocka_unit_test(markup_is_escaped),
 		cmocka_unit_test(preflight_and_quota_block_post),
