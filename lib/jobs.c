@@ -48,13 +48,14 @@ static int affected_one(PGresult *r)
 	"     privacy_level, disable_comment, disable_duet, disable_stitch, brand_organic," \
 	"     brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at" cols ")" \
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9, $10, $11, $12, $13, $14," \
-	"     nullif($15, '')::integer, $16, 'queued', now()" vals ") RETURNING id), " \
+	"     nullif($15, '')::integer, $16, 'queued'," \
+	"     coalesce(to_timestamp(nullif($18, '')::bigint), now())" vals ") RETURNING id), " \
 	"e AS (INSERT INTO job_events (job_id, kind, message) SELECT id, 'queued', $17 FROM j) " \
 	"SELECT id FROM j"
 static struct db_stmt q_enqueue = { "jobs_enqueue", ENQUEUE("", "") };
 /* the same, with a bound of attempts other than the table's default */
 static struct db_stmt q_enqueue_attempts = { "jobs_enqueue_attempts",
-	ENQUEUE(", max_attempts", ", $18::int") };
+	ENQUEUE(", max_attempts", ", $19::int") };
 
 static const char *tf(int v)
 {
@@ -64,7 +65,7 @@ static const char *tf(int v)
 int jobs_enqueue(struct db *db, const struct job_new *n, int64_t *job_id)
 {
 	const struct post_settings *p = &n->post;
-	char uid[24], vid[24], aid[24], cover[24], total[24], maxa[16];
+	char uid[24], vid[24], aid[24], cover[24], total[24], maxa[16], run_at[24];
 	PGresult *r;
 
 	id_text(n->user_id, uid);
@@ -75,13 +76,16 @@ int jobs_enqueue(struct db *db, const struct job_new *n, int64_t *job_id)
 	if (p->direct && p->cover_ms >= 0)
 		id_text(p->cover_ms, cover);
 	snprintf(maxa, sizeof(maxa), "%d", n->max_attempts);
+	run_at[0] = '\0';
+	if (n->run_at > 0)
+		id_text(n->run_at, run_at);
 	r = db_run(db, n->max_attempts > 0 ? &q_enqueue_attempts : &q_enqueue,
-		   n->max_attempts > 0 ? 18 : 17, (const char *[]){
+		   n->max_attempts > 0 ? 19 : 18, (const char *[]){
 		n->submission_id, uid, vid, aid, n->platform ? n->platform : "tiktok", POST_MODE(p),
 		p->title ? p->title : "", p->direct && p->privacy_level ? p->privacy_level : "",
 		tf(p->disable_comment), tf(p->disable_duet), tf(p->disable_stitch),
 		tf(p->brand_organic), tf(p->brand_content), tf(p->is_aigc), cover, total,
-		n->message ? n->message : "", maxa });
+		n->message ? n->message : "", run_at, maxa });
 	if (!r)
 		return !strcmp(db_sqlstate(db), "23505") ? JOBS_TAKEN : -1;
 	*job_id = db_ll(r, 0, 0);

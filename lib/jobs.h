@@ -47,6 +47,7 @@ struct job_new {
 	int64_t bytes_total;          /* the file's size when it was enqueued */
 	int max_attempts;             /* 0: the table's default */
 	const char *message;          /* the first timeline entry ("Queued: ...") */
+	int64_t run_at;               /* Unix seconds it is due; 0: now (a planned post) */
 };
 
 /* The job and its 'queued' entry in one statement, then NOTIFY. 0 and
