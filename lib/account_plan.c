@@ -629,3 +629,28 @@ int acctplan_pending_drafts(struct db *db, int64_t account_id)
 	PQclear(r);
 	return n;
 }
+
+static const struct db_stmt q_drafts_lock = { "acctplan_drafts_lock",
+	"SELECT pg_advisory_lock(7318465, ($1::bigint & 2147483647)::int)" };
+static const struct db_stmt q_drafts_unlock = { "acctplan_drafts_unlock",
+	"SELECT pg_advisory_unlock(7318465, ($1::bigint & 2147483647)::int)" };
+
+int acctplan_drafts_lock(struct db *db, int64_t account_id)
+{
+	PGresult *r = db_query(db, &q_drafts_lock, DB_PARAMS(DB_INT(account_id)));
+
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+int acctplan_drafts_unlock(struct db *db, int64_t account_id)
+{
+	PGresult *r = db_query(db, &q_drafts_unlock, DB_PARAMS(DB_INT(account_id)));
+
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}

@@ -114,4 +114,9 @@ void acctplan_inputs_free(struct plan_inputs *in);
  * 24 h, not yet posted by the creator, not failed). -1 on error. */
 int acctplan_pending_drafts(struct db *db, int64_t account_id);
 
+/* The account's drafts lock (a session advisory lock): held from counting
+ * the pending drafts to recording the init that adds one. 0 or -1. */
+int acctplan_drafts_lock(struct db *db, int64_t account_id);
+int acctplan_drafts_unlock(struct db *db, int64_t account_id);
+
 #endif

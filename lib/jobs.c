@@ -774,7 +774,8 @@ static struct db_stmt q_fixture_set = { "jobs_fixture_set",
 	"    updated_at = CASE WHEN $6::int > 0 THEN now() - make_interval(secs => $6::int)"
 	"                      ELSE now() END,"
 	"    locked_by = $7::text, locked_until = CASE WHEN $7::text IS NOT NULL"
-	"                                   THEN now() + make_interval(secs => $8::int) END "
+	"                                   THEN now() + make_interval(secs => $8::int) END,"
+	"    run_at = CASE WHEN $9::boolean THEN now() + make_interval(secs => $10::int) ELSE run_at END "
 	"WHERE id = $1" };
 
 int jobs_fixture(struct db *db, const struct job_fixture *f, int64_t *id)
@@ -804,14 +805,16 @@ int jobs_fixture(struct db *db, const struct job_fixture *f, int64_t *id)
 
 int jobs_fixture_set(struct db *db, const struct job_fixture *f)
 {
-	char jid[24], fin[16], cre[16], lock[16];
+	char jid[24], fin[16], cre[16], lock[16], run[16];
 
 	id_text(f->job_id, jid);
 	snprintf(fin, sizeof(fin), "%d", f->finished_ago_sec);
 	snprintf(cre, sizeof(cre), "%d", f->created_ago_sec);
 	snprintf(lock, sizeof(lock), "%d", f->lock_sec);
-	return affected_one(db_run(db, &q_fixture_set, 8, (const char *[]){
-		jid, f->state, f->fail_reason, f->post_url, fin, cre, f->locked_by, lock }));
+	snprintf(run, sizeof(run), "%d", f->run_in_sec);
+	return affected_one(db_run(db, &q_fixture_set, 10, (const char *[]){
+		jid, f->state, f->fail_reason, f->post_url, fin, cre, f->locked_by, lock,
+		f->move_run_at ? "true" : "false", run }));
 }
 
 static struct db_stmt q_fixture_forget = { "jobs_fixture_forget",
