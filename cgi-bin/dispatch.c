@@ -21,6 +21,8 @@ const struct route app_routes[] = {
 	{ "GET",  "/api/jobs/{id}",       page_job_api,      R_LOGIN,          "job_api" },
 	{ "POST", "/jobs/{id}/retry",     page_job_retry,    R_LOGIN | R_CSRF, "job_retry" },
 	{ "POST", "/jobs/{id}/cancel",    page_job_cancel,   R_LOGIN | R_CSRF, "job_cancel" },
+	{ "GET",  "/settings",            page_settings,     R_LOGIN,          "settings" },
+	{ "POST", "/settings",            page_settings_submit, R_LOGIN | R_CSRF, "settings_submit" },
 	{ "GET",  "/videos/{id}/file",    page_video_file,   R_LOGIN,          "video_file" },
 	{ "GET",  "/healthz",             page_healthz,      R_NODB,           "healthz" },
 	/* the metrics page reads the database itself, so it answers without it */
@@ -121,6 +123,8 @@ void app_handle(struct request *req)
 
 	rc = router_match(app_routes, app_nroutes, req, &rt);
 	security_headers(req, rc == 0 ? rt->flags : 0);
+	if (rc != 0 && db_ensure(pg->db) == 0)
+		session_load(req);   /* the error page keeps the signed-in header */
 	if (rc == 404) {
 		render_error(req, 404, "Page not found", "There is no page at this address.");
 		return;

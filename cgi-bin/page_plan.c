@@ -35,15 +35,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#ifndef UI_TIME
-/* until the user's zone lands (users.time_zone): times in UTC, zone named */
-#define UI_TIME(ts, tz) "(to_char((" ts ") AT TIME ZONE " tz ", 'YYYY-MM-DD HH24:MI') || ' ' || " tz ")"
-static const char *page_tz(struct request *req)
-{
-	(void)req;
-	return "UTC";
-}
-#endif
 
 #define MUSIC_URL "https://www.tiktok.com/legal/page/global/music-usage-confirmation/en"
 #define BRANDED_URL "https://www.tiktok.com/legal/page/global/bc-policy/en"
