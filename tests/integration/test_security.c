@@ -65,6 +65,9 @@ static const char *const post_routes[] = {
 	"/jobs/{id}/retry",
 	"/jobs/{id}/cancel",
 	"/accounts/{id}/disconnect",
+	"/accounts/{id}/plan",
+	"/plan",
+	"/batch",
 	"/webhooks/tiktok",
 	/* routes-end */
 };
