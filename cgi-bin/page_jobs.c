@@ -1,7 +1,8 @@
 /* page_jobs.c — progress and history: GET /jobs (the user's jobs, by
  * state, paged), GET /jobs/{id} (progress, timeline, outcome, Retry and
  * Cancel), GET /api/jobs/{id} (the JSON static/progress.js polls), and
- * POST /jobs/{id}/retry and /jobs/{id}/cancel.
+ * POST /jobs/{id}/retry, /jobs/{id}/cancel and /jobs/{id}/move (a post
+ * that has not started, to another time).
  *
  * A job is visible only to the user who made it: anyone else gets the same
  * 404 as for a job that does not exist.
@@ -30,7 +31,7 @@ enum {
 	J_TIKTOK_STATUS, J_FAIL_REASON, J_PUBLISH_ID, J_POST_URL, J_UPDATED_ISO, J_VIDEO_ID,
 	J_VIDEO_TITLE, J_VIDEO_PATH, J_ACCOUNT_ID, J_ACCOUNT_NAME, J_ACCOUNT_USERNAME, J_PRIVACY,
 	J_TITLE, J_CREATED, J_FINISHED, J_LOCKED, J_WAITING, J_RUN_AT, J_ATTEMPTS, J_RETRY_ID,
-	J_RETRY_OF, J_ACCOUNT_STATUS, J_VIDEO_MISSING,
+	J_RETRY_OF, J_ACCOUNT_STATUS, J_VIDEO_MISSING, J_STARTED, J_RUN_AT_LOCAL,
 };
 
 static struct db_stmt q_job = { "job_of_user",
@@ -38,24 +39,24 @@ static struct db_stmt q_job = { "job_of_user",
 	"       j.tiktok_status, j.fail_reason, j.publish_id, j.post_url,"
 	"       to_char(j.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	"       j.video_id, v.title, v.path, j.account_id, a.display_name, a.username, j.privacy_level,"
-	"       j.title, to_char(j.created_at, 'YYYY-MM-DD HH24:MI:SS'),"
-	"       to_char(j.finished_at, 'YYYY-MM-DD HH24:MI:SS'),"
+	"       j.title, " UI_TIME("j.created_at", "$3") ", " UI_TIME("j.finished_at", "$3") ","
 	"       coalesce(j.locked_until > now(), false), j.run_at > now(),"
-	"       to_char(j.run_at, 'HH24:MI:SS'), j.attempts,"
+	"       " UI_TIME("j.run_at", "$3") ", j.attempts,"
 	"       (SELECT r.id FROM upload_jobs r WHERE r.retry_of = j.id), j.retry_of,"
-	"       a.status, v.missing "
+	"       a.status, v.missing, j.started_at IS NOT NULL,"
+	"       to_char(j.run_at AT TIME ZONE $3, 'YYYY-MM-DD\"T\"HH24:MI') "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
 	"WHERE j.id = $1 AND j.user_id = $2" };
 
 static struct db_stmt q_events = { "job_events_of_job",
 	"SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	"       to_char(at, 'YYYY-MM-DD HH24:MI:SS'), kind, message "
+	"       " UI_TIME("at", "$2") ", kind, message "
 	"FROM job_events WHERE job_id = $1 ORDER BY id" };
 
 static struct db_stmt q_jobs = { "jobs_of_user",
 	"SELECT j.id, j.state, j.mode, v.title, v.path, a.display_name,"
-	"       to_char(j.created_at, 'YYYY-MM-DD HH24:MI'), j.post_url, j.fail_reason, j.video_id,"
+	"       " UI_TIME("j.created_at", "$5") ", j.post_url, j.fail_reason, j.video_id,"
 	"       j.bytes_sent, j.bytes_total "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
@@ -88,7 +89,7 @@ static PGresult *load_job(struct request *req, int64_t id)
 
 	snprintf(jid, sizeof(jid), "%lld", (long long)id);
 	snprintf(uid, sizeof(uid), "%lld", (long long)pg->user_id);
-	return db_run(pg->db, &q_job, 2, (const char *[]){ jid, uid });
+	return db_run(pg->db, &q_job, 3, (const char *[]){ jid, uid, page_tz(req) });
 }
 
 /* Chunks TikTok accepted: every chunk is chunk_size bytes except the last,
@@ -115,7 +116,9 @@ static void stage_text(PGresult *r, long long chunk, struct buf *out)
 	long long count = db_ll(r, 0, J_CHUNK_COUNT);
 
 	if (!strcmp(state, "queued")) {
-		if (is_true(db_val(r, 0, J_WAITING)))
+		if (is_true(db_val(r, 0, J_WAITING)) && !is_true(db_val(r, 0, J_STARTED)))
+			buf_printf(out, "Scheduled for %s.", db_val(r, 0, J_RUN_AT));
+		else if (is_true(db_val(r, 0, J_WAITING)))
 			buf_printf(out, "Waiting to try again at %s.", db_val(r, 0, J_RUN_AT));
 		else
 			buf_puts(out, "Waiting for an upload worker.");
@@ -147,7 +150,7 @@ static struct json_object *events_json(struct request *req, int64_t id, int for_
 	PGresult *r;
 
 	snprintf(jid, sizeof(jid), "%lld", (long long)id);
-	r = db_run(page_of(req)->db, &q_events, 1, (const char *[]){ jid });
+	r = db_run(page_of(req)->db, &q_events, 2, (const char *[]){ jid, page_tz(req) });
 	if (!r) {
 		json_object_put(arr);
 		return NULL;
@@ -232,6 +235,13 @@ int page_job(struct request *req)
 	add_bool(job, "published", !strcmp(state, "published"));
 	add_bool(job, "running", jobs_state_active(state));
 	add_bool(job, "can_cancel", jobs_cancel_allowed(state, is_true(db_val(r, 0, J_LOCKED))));
+	if (jobs_changeable(state, is_true(db_val(r, 0, J_STARTED)), is_true(db_val(r, 0, J_LOCKED)))) {
+		/* a post that has not started: its time and settings can change */
+		add_bool(job, "can_change", 1);
+		ctx_add_str(job, "run_at_shown", db_val(r, 0, J_RUN_AT));
+		ctx_add_str(job, "run_local", db_val(r, 0, J_RUN_AT_LOCAL));
+		ctx_add_str(job, "zone", page_tz(req));
+	}
 	add_bool(job, "can_retry", jobs_repost_allowed(page_of(req)->db, id, &why) == 1);
 	ctx_add_str(job, "retry_note", why);
 	ctx_add_str(job, "retry_id", db_val(r, 0, J_RETRY_ID));
@@ -337,7 +347,7 @@ int page_jobs(struct request *req)
 		return -1;
 	total = db_ll(c, 0, 0);
 	PQclear(c);
-	r = db_run(pg->db, &q_jobs, 4, (const char *[]){ uid, state, lim, off });
+	r = db_run(pg->db, &q_jobs, 5, (const char *[]){ uid, state, lim, off, page_tz(req) });
 	if (!r)
 		return -1;
 
@@ -412,6 +422,40 @@ int page_job_cancel(struct request *req)
 		return -1;
 	snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)id);
 	redirect(req, 303, loc);
+	return 0;
+}
+
+/* Move a post that has not started to another time (the user's wall-clock
+ * time in their zone, as the composer takes it). Back to the schedule page
+ * when the form came from there. */
+int page_job_move(struct request *req)
+{
+	struct page *pg = page_of(req);
+	int64_t id = job_id_param(req);
+	const char *why = NULL, *back = kv_get(&req->form, "back");
+	char loc[48], instant[40], shown[64];
+	int rc;
+
+	if (id < 0)
+		return job_not_found(req);
+	rc = jobs_schedule_instant(pg->db, kv_get(&req->form, "run_local"), page_tz(req), instant, shown);
+	if (rc == 0)
+		rc = jobs_move(pg->db, id, pg->user_id, instant, pg->user_name, &why);
+	if (rc == JOBS_NOT_FOUND)
+		return job_not_found(req);
+	if (rc == JOBS_REFUSED)
+		return render_error(req, 409, "This post can no longer be moved", why);
+	if (rc > 0)
+		return render_error(req, 422, "The post was not moved", jobs_refusal_text(rc));
+	if (rc < 0)
+		return -1;
+	log_info("event=job_move_page job_id=%lld", (long long)id);
+	if (back && !strcmp(back, "schedule"))
+		redirect(req, 303, "/schedule");
+	else {
+		snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)id);
+		redirect(req, 303, loc);
+	}
 	return 0;
 }
 
