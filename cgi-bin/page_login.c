@@ -50,6 +50,8 @@ static int show_form(struct request *req, int status, const char *name, const ch
 								   : kv_get(&req->form, "next"))));
 	if (error)
 		json_object_object_add(ctx, "error", json_object_new_string(error));
+	else if (kv_get(&req->query, "signed_out"))
+		json_object_object_add(ctx, "signed_out", json_object_new_boolean(1));
 	return render_page(req, status, "login", ctx);
 }
 
@@ -196,6 +198,6 @@ int page_logout(struct request *req)
 {
 	log_info("event=logout user=%s", log_quote(page_of(req)->user_name));
 	session_destroy(req);
-	redirect(req, 303, "/login");
+	redirect(req, 303, "/login?signed_out=1");
 	return 0;
 }
