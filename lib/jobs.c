@@ -1079,13 +1079,18 @@ static struct db_stmt q_fixture = { "jobs_fixture",
 	"INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, state, mode, title,"
 	"    privacy_level, publish_id, tiktok_status, fail_reason, post_url, creator_username,"
 	"    bytes_sent, bytes_total, run_at, finished_at, created_at, updated_at, locked_by,"
-	"    locked_until) "
+	"    locked_until, started_at) "
 	"VALUES (coalesce($1, md5(random()::text)), $2, $3, nullif($4::bigint, 0),"
 	"    coalesce($5, 'queued'), coalesce($6, 'direct'), coalesce($7, ''), $8, $9, $10, $11, $12,"
 	"    $13, $14, $15, now() + make_interval(secs => $16::int),"
 	"    CASE WHEN $17::int > 0 THEN now() - make_interval(secs => $17::int) END,"
 	"    now() - make_interval(secs => $18::int), now() - make_interval(secs => $18::int),"
-	"    $19::text, CASE WHEN $19::text IS NOT NULL THEN now() + make_interval(secs => $20::int) END) "
+	"    $19::text, CASE WHEN $19::text IS NOT NULL THEN now() + make_interval(secs => $20::int) END,"
+	/* claimed before, as the product's claim leaves it: any state but
+	 * queued, a lease, or a queued job due later (given back to wait);
+	 * a scheduled post ($21) never was */
+	"    CASE WHEN NOT $21::bool AND (coalesce($5, 'queued') <> 'queued' OR $16::int > 0"
+	"              OR $19::text IS NOT NULL) THEN now() END) "
 	"RETURNING id" };
 static struct db_stmt q_fixture_set = { "jobs_fixture_set",
 	"UPDATE upload_jobs SET state = coalesce($2, state), fail_reason = coalesce($3, fail_reason),"
@@ -1114,10 +1119,10 @@ int jobs_fixture(struct db *db, const struct job_fixture *f, int64_t *id)
 	snprintf(fin, sizeof(fin), "%d", f->finished_ago_sec);
 	snprintf(cre, sizeof(cre), "%d", f->created_ago_sec);
 	snprintf(lock, sizeof(lock), "%d", f->lock_sec);
-	r = db_run(db, &q_fixture, 20, (const char *[]){
+	r = db_run(db, &q_fixture, 21, (const char *[]){
 		f->submission_id, uid, vid, aid, f->state, f->mode, f->title, f->privacy_level,
 		f->publish_id, f->tiktok_status, f->fail_reason, f->post_url, f->creator_username,
-		sent, total, run, fin, cre, f->locked_by, lock });
+		sent, total, run, fin, cre, f->locked_by, lock, f->scheduled ? "true" : "false" });
 	if (!r)
 		return -1;
 	*id = db_ll(r, 0, 0);

@@ -270,7 +270,10 @@ struct job_fixture {
 	const char *title, *privacy_level;
 	const char *publish_id, *tiktok_status, *fail_reason, *post_url, *creator_username;
 	int64_t bytes_sent, bytes_total;
-	int run_in_sec;              /* run_at = now() + this */
+	int run_in_sec;              /* run_at = now() + this (a queued job due later
+	                              * is one a worker gave back, unless scheduled) */
+	int scheduled;               /* a scheduled post no worker claimed yet
+	                              * (started_at NULL) */
 	int finished_ago_sec;        /* > 0: finished_at = now() - this */
 	int created_ago_sec;         /* > 0: created_at = updated_at = now() - this */
 	const char *locked_by;       /* held by a worker for lock_sec */
