@@ -68,6 +68,7 @@ static const char *const post_routes[] = {
 	"/accounts/{id}/plan",
 	"/plan",
 	"/batch",
+	"/settings",
 	"/webhooks/tiktok",
 	/* routes-end */
 };
