@@ -106,6 +106,7 @@ static const struct {
 	{ "creator_info",    "Account checked",    "TikTok confirmed that the account can post." },
 	{ "init",            "Upload started",     "TikTok accepted the upload and is ready for the file." },
 	{ "chunk",           "Sending",            NULL },
+	{ "pull_fetch",      "TikTok fetched it",  "TikTok started fetching the video from this site." },
 	{ "upload_complete", "File sent",          "The whole file reached TikTok." },
 	{ "resumed",         "Resumed",            "The upload continued where it had stopped." },
 	{ "reinit",          "Started over",       NULL },

@@ -100,7 +100,8 @@ test('sign in, connect TikTok, compose, post and see the post link', { timeout: 
 
   // the library shows the new state with a link to the post
   await page.goto(`${BASE}/?q=${encodeURIComponent(title)}`);
-  await page.locator(`#video-${video} a:has-text("View post")`).waitFor();
+  await page.locator(`#video-${video} a:has-text("Posted · view")`).waitFor();
+  await page.locator(`#video-${video} a:has-text("Post again")`).waitFor();
   await lib.shot(page, '08-dashboard-posted');
   noScriptErrors();
 
