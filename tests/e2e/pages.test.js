@@ -56,6 +56,13 @@ test('every page fits a phone and passes axe at both sizes', { timeout: 240000 }
 
   await connect(page, video, ERIN);
   problems.push(...await lib.checkPage(page, 'p03-composer'));
+  // focus order: the preview adds no tab stop before the form's fields
+  const firstStop = await page.evaluate(() => {
+    const el = document.querySelector('.composer-grid')
+      .querySelector('a[href], button, input:not([type=hidden]), select, textarea, video[controls]');
+    return el && !!el.closest('.composer-main');
+  });
+  if (!firstStop) problems.push('composer: the first tab stop of the page body is not in the form');
 
   // TikTok takes a while to process: the job page while it runs
   const delayBefore = await lib.emulatorProcessingDelay(20000);
