@@ -87,6 +87,8 @@ int page_healthz(struct request *req);
 int page_oauth_start(struct request *req);
 int page_oauth_callback(struct request *req);
 int page_account_disconnect(struct request *req);
+int page_accounts(struct request *req);                   /* page_accounts.c */
+int page_account_disconnect_confirm(struct request *req);
 int page_jobs(struct request *req);
 int page_job(struct request *req);
 int page_job_api(struct request *req);

@@ -40,6 +40,8 @@ const struct route app_routes[] = {
 	/* no R_LOGIN: a lost session gets a clear page, not a login redirect
 	 * that would carry TikTok's code along in ?next= */
 	{ "GET",  "/auth/tiktok/callback", page_oauth_callback, R_NOREFERRER,  "oauth_callback" },
+	{ "GET",  "/accounts",            page_accounts,     R_LOGIN,          "accounts" },
+	{ "GET",  "/accounts/{id}/disconnect", page_account_disconnect_confirm, R_LOGIN, "account_disconnect_confirm" },
 	{ "POST", "/accounts/{id}/disconnect", page_account_disconnect, R_LOGIN | R_CSRF, "account_disconnect" },
 };
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);

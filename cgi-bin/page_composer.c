@@ -26,6 +26,7 @@
 #include "jobs.h"
 #include "ratelimit.h"
 #include "tiktok_creator.h"
+#include "tiktok_errors.h"
 #include "util.h"
 
 #include <limits.h>
@@ -86,6 +87,7 @@ struct composer {
 
 	struct post_facts facts;
 	const char *note;            /* a line at the top of the page, or NULL */
+	int account_revoked;         /* the chosen account needs a reconnect */
 };
 
 static void composer_free(struct composer *c)
@@ -145,22 +147,33 @@ static int load_video(struct request *req, struct composer *c)
 	return 0;
 }
 
-/* The user's connected accounts; the chosen one is `wanted` when it is
- * among them, else the first. */
+/* The user's accounts (revoked ones too, so that a chosen account that
+ * needs a reconnect is said so and never silently replaced); the chosen
+ * one is `wanted` when it is among them, else the first connected one. */
 static int choose_account(struct request *req, struct composer *c, int64_t wanted)
 {
-	c->accounts = accounts_for_page(req, 1, &c->naccounts);
+	c->accounts = accounts_for_page(req, 0, &c->naccounts);
 	if (!c->accounts)
 		return -1;
 	for (int i = 0; i < c->naccounts; i++) {
 		struct json_object *a = json_object_array_get_idx(c->accounts, (size_t)i);
-		if (!c->account || json_int(a, "id") == wanted)
+		if (json_int(a, "id") == wanted || (!c->account && obj_bool(a, "connected")))
 			c->account = a;
+		if (json_int(a, "id") == wanted)
+			break;
 	}
 	if (!c->account)
 		return 0;
 	c->account_id = json_int(c->account, "id");
 	json_object_object_add(c->account, "selected", json_object_new_boolean(1));
+	if (!obj_bool(c->account, "connected")) {
+		const char *why = json_str(c->account, "status_reason");
+		c->reconnect = 1;
+		c->account_revoked = 1;
+		snprintf(c->problem, sizeof(c->problem), "This TikTok account needs to be connected again before "
+			 "it can post%s%s", why && *why ? ": " : ".", why && *why ? why : "");
+		return 0;
+	}
 	if (obj_bool(c->account, "can_direct"))
 		c->scopes |= TT_SCOPE_VIDEO_PUBLISH;
 	if (obj_bool(c->account, "can_inbox"))
@@ -169,25 +182,26 @@ static int choose_account(struct request *req, struct composer *c, int64_t wante
 	return 0;
 }
 
-/* A creator_info failure in words (not "cannot post": that is its own case). */
+/* A creator_info failure in words (not "cannot post": that is its own
+ * case). What a code means is the table's (lib/tiktok_errors.c). */
 static void creator_problem(struct composer *c, const struct tiktok_result *res)
 {
-	if (res->outcome == TT_API && (!strcmp(res->error, "access_token_invalid") ||
-				       !strcmp(res->error, "scope_not_authorized"))) {
+	enum tt_action a = tiktok_error_classify(res, NULL);
+	const struct tt_error_info *e = res->outcome == TT_API ? tiktok_error_lookup(res->error) : NULL;
+
+	if (e && (e->action == TTA_REFRESH || e->action == TTA_RECONNECT)) {
 		c->reconnect = 1;
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok no longer accepts this account's permission to post. "
-			 "Connect the account again, then come back to this page.");
+		snprintf(c->problem, sizeof(c->problem), "%s",
+			 tiktok_creator_state(TTC_NEEDS_RECONNECT)->sentence);
 	} else if (res->slow) {
 		c->tiktok_slow = 1;
 		snprintf(c->problem, sizeof(c->problem),
 			 "TikTok is slow to answer right now, so this page stopped waiting for it after "
 			 "%.1f seconds. Nothing was sent. Try again in a moment.",
 			 (double)app.cfg.tiktok_page_timeout_ms / 1000.0);
-	} else if (res->outcome == TT_API && res->http_status == 429) {
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok asks us to slow down: its limit of account checks per minute was reached. "
-			 "Wait a minute, then reload this page.");
+	} else if (res->outcome == TT_API && a == TTA_RATE_LIMIT) {
+		snprintf(c->problem, sizeof(c->problem), "%s",
+			 tiktok_creator_state(TTC_CHECKS_LIMITED)->sentence);
 	} else {
 		snprintf(c->problem, sizeof(c->problem),
 			 "TikTok could not be asked about this account just now (%s). "
@@ -209,7 +223,7 @@ static int fetch_creator(struct request *req, struct composer *c)
 	struct buf token = BUF_INIT;
 	int rc, wait = 0;
 
-	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH))
+	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH) || c->account_revoked)
 		return 0;
 	rc = accounts_access_token(pg->db, &app.cfg, c->account_id, &token);
 	if (rc == ACC_RECONNECT || rc == ACC_NOT_FOUND) {
@@ -249,7 +263,7 @@ static int fetch_creator(struct request *req, struct composer *c)
 		c->facts.creator = &c->creator;
 	} else if (rc == TT_CREATOR_CANNOT_POST) {
 		c->cannot_post = 1;
-		c->cannot_post_text = tiktok_creator_cannot_post_text(res.error);
+		c->cannot_post_text = tiktok_cannot_post_text(res.error);
 		c->facts.cannot_post = 1;
 		c->facts.cannot_post_text = c->cannot_post_text;
 	} else {
@@ -469,12 +483,9 @@ static void warnings_context(struct request *req, struct composer *c, struct jso
 		PQclear(r);
 	if (c->have_creator && tiktok_creator_posts_private(&c->creator)) {
 		struct json_object *o = json_object_new_object();
-		if (c->creator.n_privacy == 1 && !strcmp(c->creator.privacy[0], "SELF_ONLY"))
-			ctx_add_str(o, "text", "TikTok offers only \"Only me\" for this account: this app is not yet "
-				"audited by TikTok (or the account is restricted), so the post will be private.");
-		else
-			ctx_add_str(o, "text", "This TikTok account is private, so the post will be private too: "
-				"only followers or friends can see it, never everyone.");
+		int self_only = c->creator.n_privacy == 1 && !strcmp(c->creator.privacy[0], "SELF_ONLY");
+
+		ctx_add_str(o, "text", tiktok_creator_state(self_only ? TTC_SELF_ONLY : TTC_PRIVATE_ACCOUNT)->sentence);
 		json_object_array_add(w, o);
 	}
 	if (json_object_array_length(w))
@@ -767,6 +778,8 @@ int page_composer(struct request *req)
 	f.submission_id = sid;
 	if (from)
 		c.note = "The caption and settings of the earlier post are filled in: check them, then post again.";
+	else if (kv_get(&req->query, "connected") && c.account && c.account_id == wanted)
+		c.note = arena_printf(&req->arena, "Connected %s: this post goes to it.", json_str(c.account, "name"));
 	rc = render_composer(req, &c, &f, NULL, 200);
 	composer_free(&c);
 	return rc;

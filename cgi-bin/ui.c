@@ -166,9 +166,21 @@ void job_event_text(const char *kind, const char *message, struct buf *out)
 /* ---- the user's TikTok accounts ---- */
 
 static const struct db_stmt q_accounts = { "accounts_of_user",
-	"SELECT id, open_id, display_name, username, avatar_url, status, status_reason, scopes "
+	"SELECT id, open_id, display_name, username, avatar_url, status, status_reason, scopes,"
+	"       " UI_TIME("refresh_expires_at", "$3") " AS reconsent_by,"
+	"       " UI_TIME("created_at", "$3") " AS connected_at "
 	"FROM tiktok_accounts WHERE user_id = $1 AND status <> 'disconnected' "
 	"AND ($2 = '' OR status = $2) ORDER BY id" };
+
+/* What an account granted, in words (tiktok.h's scope bits). */
+static const struct { unsigned bit; const char *words; } scope_words[] = {
+	{ TT_SCOPE_USER_INFO_BASIC, "See the account's name and picture" },
+	{ TT_SCOPE_USER_INFO_PROFILE, "See the account's profile" },
+	{ TT_SCOPE_USER_INFO_STATS, "See the account's follower numbers" },
+	{ TT_SCOPE_VIDEO_PUBLISH, "Post videos directly" },
+	{ TT_SCOPE_VIDEO_UPLOAD, "Send videos to the TikTok inbox as drafts" },
+	{ TT_SCOPE_VIDEO_LIST, "See the account's videos" },
+};
 
 /* Only web URLs reach an <img src>. */
 const char *job_source_label(const char *source)
@@ -202,6 +214,32 @@ static struct json_object *account_json(const PGresult *r, int i)
 	ctx_add_str(o, "note", tiktok_scopes_note(scopes));
 	json_object_object_add(o, "can_direct", json_object_new_boolean(!!(scopes & TT_SCOPE_VIDEO_PUBLISH)));
 	json_object_object_add(o, "can_inbox", json_object_new_boolean(!!(scopes & TT_SCOPE_VIDEO_UPLOAD)));
+	{
+		/* the state in words: never a plain "Connected" for an account
+		 * that cannot post */
+		int direct = !!(scopes & TT_SCOPE_VIDEO_PUBLISH), inbox = !!(scopes & TT_SCOPE_VIDEO_UPLOAD);
+		int can_post = connected && (direct || inbox);
+		struct json_object *perms = json_object_new_array();
+
+		ctx_add_str(o, "state_text", !connected ? "Needs reconnect"
+			    : !can_post ? "Connected — cannot post: permission missing"
+			    : direct ? "Connected" : "Connected — drafts only");
+		ctx_add_str(o, "badge", !connected || !can_post ? "bad" : direct ? "good" : "warn");
+		ctx_add_str(o, "can_do", !connected ? "Cannot post until it is connected again."
+			    : !can_post ? "Cannot post: TikTok was not allowed to take videos from this site."
+			    : direct && inbox ? "Posts directly, or sends drafts to the TikTok inbox."
+			    : direct ? "Posts directly (sending drafts was not allowed)."
+			    : "Sends drafts to the TikTok inbox only: direct posting was not allowed.");
+		json_object_object_add(o, "can_post", json_object_new_boolean(can_post));
+		json_object_object_add(o, "offer_reconnect", json_object_new_boolean(!connected || !can_post || !direct || !inbox));
+		for (size_t k = 0; k < ARRAY_LEN(scope_words); k++)
+			if (scopes & scope_words[k].bit)
+				json_object_array_add(perms, json_object_new_string(scope_words[k].words));
+		json_object_object_add(o, "has_permissions", json_object_new_boolean(json_object_array_length(perms) > 0));
+		json_object_object_add(o, "permissions", perms);
+		ctx_add_str(o, "reconsent_by", db_get(r, i, "reconsent_by"));
+		ctx_add_str(o, "connected_at", db_get(r, i, "connected_at"));
+	}
 	return o;
 }
 
@@ -213,7 +251,7 @@ struct json_object *accounts_for_page(struct request *req, int only_connected, i
 	int n;
 
 	r = db_query(pg->db, &q_accounts, DB_PARAMS(DB_INT(pg->user_id),
-						    DB_TEXT(only_connected ? "connected" : "")));
+						    DB_TEXT(only_connected ? "connected" : ""), DB_TEXT(page_tz(req))));
 	if (!r)
 		return NULL;
 	arr = json_object_new_array();

@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "escape.h"
+#include "tiktok_errors.h"
 #include "util.h"
 
 #define PASSWORD "composer-test-password"
@@ -356,6 +357,7 @@ static void cannot_post_profile_has_no_post_button(void **state)
 	struct actor a;
 	struct tresp r;
 	char path[64];
+	struct buf esc = BUF_INIT;
 	long long video = video_new("Capped clip", 30000);
 
 	(void)state;
@@ -365,6 +367,12 @@ static void cannot_post_profile_has_no_post_button(void **state)
 	assert_int_equal(r.status, 200);
 	t_contains(r.body.data, "This account cannot post right now.");
 	t_contains(r.body.data, "limit of posts for today");
+	/* the sentence is the table's row for TikTok's code, word for word */
+	buf_reset(&esc);
+	html_escape(&esc, tiktok_cannot_post_text("spam_risk_too_many_posts"),
+		    strlen(tiktok_cannot_post_text("spam_risk_too_many_posts")));
+	t_contains(r.body.data, buf_cstr(&esc));
+	buf_free(&esc);
 	t_lacks(r.body.data, "id=\"post-button\"");
 	tresp_free(&r);
 	actor_free(&a);
@@ -987,6 +995,28 @@ static void inbox_only_account(void **state)
 	actor_free(&a);
 }
 
+/* An account that granted no posting permission is not "Connected" but
+ * "Connected — cannot post: permission missing", with Reconnect. */
+static void account_without_posting_permission_says_so(void **state)
+{
+	struct actor a;
+	struct tresp r;
+
+	(void)state;
+	actor_new(&a, "composer.public", "user.info.basic");
+	assert_int_equal(tc_get(a.c, "/accounts", &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, "Connected — cannot post: permission missing");
+	t_contains(r.body.data, "class=\"button primary\" href=\"/auth/tiktok/start\">Reconnect</a>");
+	t_lacks(r.body.data, "<li>Post videos directly</li>");
+	tresp_free(&r);
+	assert_int_equal(tc_get(a.c, "/", &r), 0);
+	t_contains(r.body.data, "<span class=\"badge bad\">Connected — cannot post: permission missing</span>");
+	t_lacks(r.body.data, "<span class=\"badge good\">Connected</span>");
+	tresp_free(&r);
+	actor_free(&a);
+}
+
 static void csrf_refused_on_composer(void **state)
 {
 	struct actor a;
@@ -1159,6 +1189,7 @@ int main(void)
 		cmocka_unit_test(edit_and_retry_fills_the_composer),
 		cmocka_unit_test(errors_sit_by_their_fields_and_tiktok_is_not_the_user),
 		cmocka_unit_test(inbox_only_account),
+		cmocka_unit_test(account_without_posting_permission_says_so),
 		cmocka_unit_test(csrf_refused_on_composer),
 		cmocka_unit_test(markup_is_escaped),
 		cmocka_unit_test(preflight_and_quota_block_post),
