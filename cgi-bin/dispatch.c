@@ -43,6 +43,13 @@ const struct route app_routes[] = {
 	{ "GET",  "/accounts",            page_accounts,     R_LOGIN,          "accounts" },
 	{ "GET",  "/accounts/{id}/disconnect", page_account_disconnect_confirm, R_LOGIN, "account_disconnect_confirm" },
 	{ "POST", "/accounts/{id}/disconnect", page_account_disconnect, R_LOGIN | R_CSRF, "account_disconnect" },
+	{ "GET",  "/accounts/{id}/plan",  page_account_plan, R_LOGIN,          "account_plan" },
+	{ "POST", "/accounts/{id}/plan",  page_account_plan_save, R_LOGIN | R_CSRF, "account_plan_save" },
+	/* the batch review; /batch is the name design.md gives it */
+	{ "GET",  "/plan",                page_plan_review,  R_LOGIN,          "plan_review" },
+	{ "POST", "/plan",                page_plan_submit,  R_LOGIN | R_CSRF, "plan_submit" },
+	{ "GET",  "/batch",               page_plan_review,  R_LOGIN,          "batch_review" },
+	{ "POST", "/batch",               page_plan_submit,  R_LOGIN | R_CSRF, "batch_submit" },
 };
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);
 

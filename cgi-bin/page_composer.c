@@ -182,96 +182,30 @@ static int choose_account(struct request *req, struct composer *c, int64_t wante
 	return 0;
 }
 
-/* A creator_info failure in words (not "cannot post": that is its own
- * case). What a code means is the table's (lib/tiktok_errors.c). */
-static void creator_problem(struct composer *c, const struct tiktok_result *res)
-{
-	enum tt_action a = tiktok_error_classify(res, NULL);
-	const struct tt_error_info *e = res->outcome == TT_API ? tiktok_error_lookup(res->error) : NULL;
-
-	if (e && (e->action == TTA_REFRESH || e->action == TTA_RECONNECT)) {
-		c->reconnect = 1;
-		snprintf(c->problem, sizeof(c->problem), "%s",
-			 tiktok_creator_state(TTC_NEEDS_RECONNECT)->sentence);
-	} else if (res->slow) {
-		c->tiktok_slow = 1;
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok is slow to answer right now, so this page stopped waiting for it after "
-			 "%.1f seconds. Nothing was sent. Try again in a moment.",
-			 (double)app.cfg.tiktok_page_timeout_ms / 1000.0);
-	} else if (res->outcome == TT_API && a == TTA_RATE_LIMIT) {
-		snprintf(c->problem, sizeof(c->problem), "%s",
-			 tiktok_creator_state(TTC_CHECKS_LIMITED)->sentence);
-	} else {
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok could not be asked about this account just now (%s). "
-			 "Nothing was sent. Reload this page in a moment.",
-			 res->outcome == TT_NETWORK ? "no answer" :
-			 res->outcome == TT_MALFORMED ? "an answer we could not read" : "an error on TikTok's side");
-	}
-}
-
 /* creator_info for the chosen account: fresh on every render (guideline
- * 1), inside our share of TikTok's 20 calls a minute. Accounts without
- * video.publish cannot ask (the call needs that scope): they post to the
- * inbox, where TikTok's app shows the creator the settings. */
+ * 1), through the pages' one fetch (ui.c). Accounts without video.publish
+ * cannot ask (the call needs that scope): they post to the inbox, where
+ * TikTok's app shows the creator the settings. */
 static int fetch_creator(struct request *req, struct composer *c)
 {
-	struct page *pg = page_of(req);
-	struct tiktok_client client;
-	struct tiktok_result res;
-	struct buf token = BUF_INIT;
-	int rc, wait = 0;
+	struct creator_check k;
 
 	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH) || c->account_revoked)
 		return 0;
-	rc = accounts_access_token(pg->db, &app.cfg, c->account_id, &token);
-	if (rc == ACC_RECONNECT || rc == ACC_NOT_FOUND) {
-		c->reconnect = 1;
-		snprintf(c->problem, sizeof(c->problem),
-			 "This TikTok account has to be connected again before it can post "
-			 "(TikTok no longer accepts its sign-in).");
-		goto out;
-	}
-	if (rc != ACC_OK) {
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok could not be reached to renew this account's access. Reload this page in a moment.");
-		goto out;
-	}
-	/* the same window as the worker's (configurable so tests can shorten it) */
-	rc = ratelimit_take_kind(pg->db, c->account_id, RL_CREATOR_INFO,
-				 (int)app.cfg.tiktok_rate_window_sec, &wait);
-	if (rc < 0) {
-		accounts_wipe(&token);
+	if (creator_check(req, c->account_id, &k) < 0)
 		return -1;
-	}
-	if (rc == 0) {
-		c->retry_after = wait > 0 ? wait : 1;
-		snprintf(c->problem, sizeof(c->problem),
-			 "This page asked TikTok about this account %d times in the last minute, TikTok's limit. "
-			 "Wait %d seconds, then reload the page.", ratelimit_limit(RL_CREATOR_INFO)->limit,
-			 c->retry_after);
-		goto out;
-	}
-	accounts_client(&app.cfg, &client);
-	tiktok_result_init(&res);
-	rc = tiktok_creator_info(&client, buf_cstr(&token), &c->creator, &res);
-	log_info("event=creator_info account_id=%lld http=%ld code=%s log_id=%s", (long long)c->account_id,
-		 res.http_status, log_quote(res.error), log_quote(res.log_id));
-	if (rc == TT_CREATOR_OK) {
-		c->have_creator = 1;
+	c->creator = k.creator;
+	c->have_creator = k.have_creator;
+	c->cannot_post = k.cannot_post;
+	c->cannot_post_text = k.cannot_post_text;
+	memcpy(c->problem, k.problem, sizeof(c->problem));
+	c->reconnect = k.reconnect;
+	c->retry_after = k.retry_after;
+	c->tiktok_slow = k.tiktok_slow;
+	if (c->have_creator)
 		c->facts.creator = &c->creator;
-	} else if (rc == TT_CREATOR_CANNOT_POST) {
-		c->cannot_post = 1;
-		c->cannot_post_text = tiktok_cannot_post_text(res.error);
-		c->facts.cannot_post = 1;
-		c->facts.cannot_post_text = c->cannot_post_text;
-	} else {
-		creator_problem(c, &res);
-	}
-	tiktok_result_free(&res);
-out:
-	accounts_wipe(&token);
+	c->facts.cannot_post = c->cannot_post;
+	c->facts.cannot_post_text = c->cannot_post_text;
 	return 0;
 }
 
