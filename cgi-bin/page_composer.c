@@ -21,6 +21,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "mediapath.h"
+#include "platform.h"
 #include "post_rules.h"
 #include "jobs.h"
 #include "ratelimit.h"
@@ -73,6 +74,7 @@ struct composer {
 	struct json_object *account; /* the chosen one (inside accounts) */
 	int64_t account_id;
 	unsigned scopes;
+	const struct platform *pf;   /* the account's platform; NULL: unknown (problem says so) */
 
 	struct tiktok_creator creator;
 	int have_creator;
@@ -160,6 +162,9 @@ static int choose_account(struct request *req, struct composer *c, int64_t wante
 		return 0;
 	c->account_id = json_int(c->account, "id");
 	json_object_object_add(c->account, "selected", json_object_new_boolean(1));
+	c->pf = platform_for(json_str(c->account, "platform"));
+	if (!c->pf)
+		platform_refusal(json_str(c->account, "platform"), c->problem, sizeof(c->problem));
 	if (obj_bool(c->account, "can_direct"))
 		c->scopes |= TT_SCOPE_VIDEO_PUBLISH;
 	if (obj_bool(c->account, "can_inbox"))
@@ -172,10 +177,9 @@ static int choose_account(struct request *req, struct composer *c, int64_t wante
  * case). What a code means is the table's (lib/tiktok_errors.c). */
 static void creator_problem(struct composer *c, const struct tiktok_result *res)
 {
-	enum tt_action a = tiktok_error_classify(res, NULL);
-	const struct tt_error_info *e = res->outcome == TT_API ? tiktok_error_lookup(res->error) : NULL;
+	enum tt_action a = c->pf->classify(res, NULL);
 
-	if (e && (e->action == TTA_REFRESH || e->action == TTA_RECONNECT)) {
+	if (res->outcome == TT_API && (a == TTA_REFRESH || a == TTA_RECONNECT)) {
 		c->reconnect = 1;
 		snprintf(c->problem, sizeof(c->problem), "%s",
 			 tiktok_creator_state(TTC_NEEDS_RECONNECT)->sentence);
@@ -209,7 +213,7 @@ static int fetch_creator(struct request *req, struct composer *c)
 	struct buf token = BUF_INIT;
 	int rc, wait = 0;
 
-	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH))
+	if (!c->pf || !(c->scopes & TT_SCOPE_VIDEO_PUBLISH))
 		return 0;
 	rc = accounts_access_token(pg->db, &app.cfg, c->account_id, &token);
 	if (rc == ACC_RECONNECT || rc == ACC_NOT_FOUND) {
@@ -239,9 +243,9 @@ static int fetch_creator(struct request *req, struct composer *c)
 			 c->retry_after);
 		goto out;
 	}
-	accounts_client(&app.cfg, &client);
+	c->pf->client(&app.cfg, &client);
 	tiktok_result_init(&res);
-	rc = tiktok_creator_info(&client, buf_cstr(&token), &c->creator, &res);
+	rc = c->pf->creator_info(&client, buf_cstr(&token), &c->creator, &res);
 	log_info("event=creator_info account_id=%lld http=%ld code=%s log_id=%s", (long long)c->account_id,
 		 res.http_status, log_quote(res.error), log_quote(res.log_id));
 	if (rc == TT_CREATOR_OK) {
@@ -523,7 +527,8 @@ static int render_composer(struct request *req, struct composer *c, const struct
 		json_object_object_add(ctx, "retry_after", json_object_new_int(c->retry_after));
 
 	/* pre-flight: the file and the creator, before any byte moves */
-	post_rules_preflight(&c->facts, direct, &preflight);
+	if (c->pf)
+		c->pf->preflight(&c->facts, direct, &preflight);
 	pre = json_object_new_array();
 	for (int i = 0; i < preflight.n; i++)
 		if (strcmp(preflight.v[i].field, "account") != 0)   /* cannot_post shown on its own */
@@ -788,7 +793,7 @@ static int enqueue(struct request *req, struct composer *c, const struct post_de
 	struct job_new n = {
 		.submission_id = kv_get(&req->form, "submission_id"), .user_id = page_of(req)->user_id,
 		.video_id = c->video_id, .account_id = c->account_id, .post = d->post,
-		.bytes_total = c->file_size,
+		.bytes_total = c->file_size, .platform = c->pf->name,
 		/* this site's setting decides, once: the job keeps it (sql/050) */
 		.source = config_source_name(app.cfg.tiktok_source),
 	};
@@ -855,7 +860,8 @@ int page_composer_submit(struct request *req)
 			 "Choose one of your connected TikTok accounts to post to.");
 	}
 
-	post_rules_check(&f, &c.facts, &d, &errors);
+	if (c.pf)
+		c.pf->validate(&f, &c.facts, &d, &errors);
 	if (c.problem[0]) {
 		/* TikTok's failure, said once and precisely, in place of the
 		 * rules' general "could not be read" */

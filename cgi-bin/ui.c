@@ -166,7 +166,7 @@ void job_event_text(const char *kind, const char *message, struct buf *out)
 /* ---- the user's TikTok accounts ---- */
 
 static const struct db_stmt q_accounts = { "accounts_of_user",
-	"SELECT id, open_id, display_name, username, avatar_url, status, status_reason, scopes "
+	"SELECT id, platform, open_id, display_name, username, avatar_url, status, status_reason, scopes "
 	"FROM tiktok_accounts WHERE user_id = $1 AND status <> 'disconnected' "
 	"AND ($2 = '' OR status = $2) ORDER BY id" };
 
@@ -191,6 +191,7 @@ static struct json_object *account_json(const PGresult *r, int i)
 	int connected = !strcmp(status, "connected");
 
 	json_object_object_add(o, "id", json_object_new_int64(db_get_int(r, i, "id")));
+	ctx_add_str(o, "platform", db_get(r, i, "platform"));
 	ctx_add_str(o, "name", name && *name ? name : db_get(r, i, "open_id"));
 	ctx_add_str(o, "username", db_get(r, i, "username"));
 	if (web_url(db_get(r, i, "avatar_url")))
