@@ -43,13 +43,13 @@ static int affected_one(PGresult *r)
 	"     privacy_level, disable_comment, disable_duet, disable_stitch, brand_organic," \
 	"     brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at, source" cols ")" \
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9, $10, $11, $12, $13, $14," \
-	"     $15::integer, $16, 'queued', now(), $18" vals ") RETURNING id), " \
+	"     $15::integer, $16, 'queued', coalesce(to_timestamp($19::bigint), now()), $18" vals ") RETURNING id), " \
 	"e AS (INSERT INTO job_events (job_id, kind, message) SELECT id, 'queued', $17 FROM j) " \
 	"SELECT id FROM j"
 static struct db_stmt q_enqueue = { "jobs_enqueue", ENQUEUE("", "") };
 /* the same, with a bound of attempts other than the table's default */
 static struct db_stmt q_enqueue_attempts = { "jobs_enqueue_attempts",
-	ENQUEUE(", max_attempts", ", $19::int") };
+	ENQUEUE(", max_attempts", ", $20::int") };
 
 int jobs_enqueue(struct db *db, const struct job_new *n, int64_t *job_id)
 {
@@ -63,13 +63,13 @@ int jobs_enqueue(struct db *db, const struct job_new *n, int64_t *job_id)
 		DB_BOOL(p->brand_organic), DB_BOOL(p->brand_content), DB_BOOL(p->is_aigc),
 		p->direct && p->cover_ms >= 0 ? DB_INT(p->cover_ms) : DB_NULL, DB_INT(n->bytes_total),
 		DB_TEXT(n->message ? n->message : ""), DB_TEXT(n->source ? n->source : "FILE_UPLOAD"),
-		DB_INT(n->max_attempts),
+		n->run_at > 0 ? DB_INT(n->run_at) : DB_NULL, DB_INT(n->max_attempts),
 	};
 	PGresult *r;
 
 	/* the last parameter only for the statement that names max_attempts */
 	r = db_query(db, n->max_attempts > 0 ? &q_enqueue_attempts : &q_enqueue,
-		     n->max_attempts > 0 ? 19 : 18, params);
+		     n->max_attempts > 0 ? 20 : 19, params);
 	if (!r)
 		return !strcmp(db_sqlstate(db), "23505") ? JOBS_TAKEN : -1;
 	*job_id = db_get_int(r, 0, "id");
@@ -775,7 +775,8 @@ static struct db_stmt q_fixture_set = { "jobs_fixture_set",
 	"    updated_at = CASE WHEN $6::int > 0 THEN now() - make_interval(secs => $6::int)"
 	"                      ELSE now() END,"
 	"    locked_by = $7::text, locked_until = CASE WHEN $7::text IS NOT NULL"
-	"                                   THEN now() + make_interval(secs => $8::int) END "
+	"                                   THEN now() + make_interval(secs => $8::int) END,"
+	"    run_at = CASE WHEN $9::boolean THEN now() + make_interval(secs => $10::int) ELSE run_at END "
 	"WHERE id = $1" };
 
 int jobs_fixture(struct db *db, const struct job_fixture *f, int64_t *id)
@@ -800,7 +801,7 @@ int jobs_fixture_set(struct db *db, const struct job_fixture *f)
 	return affected_one(db_query(db, &q_fixture_set, DB_PARAMS(
 		DB_INT(f->job_id), DB_TEXT(f->state), DB_TEXT(f->fail_reason), DB_TEXT(f->post_url),
 		DB_INT(f->finished_ago_sec), DB_INT(f->created_ago_sec), DB_TEXT(f->locked_by),
-		DB_INT(f->lock_sec))));
+		DB_INT(f->lock_sec), DB_BOOL(f->move_run_at), DB_INT(f->run_in_sec))));
 }
 
 static struct db_stmt q_fixture_forget = { "jobs_fixture_forget",

@@ -14,6 +14,7 @@
  * with a delay and does not count as an attempt. */
 #include "worker.h"
 
+#include "account_plan.h"
 #include "accounts.h"
 #include "chunkplan.h"
 #include "log.h"
@@ -475,7 +476,7 @@ static int do_init_call(struct jobctx *j, const struct tiktok_source *srcp, stru
 
 /* Init, and record it: STEP_GO to start the transfer (FILE_UPLOAD), else
  * STEP_END (a pull is followed by status polls, or the job ended). */
-static int do_init(struct jobctx *j)
+static int do_init_unlocked(struct jobctx *j)
 {
 	struct tiktok_source src = { .video_size = j->q.bytes_total };
 	struct tiktok_init in;
@@ -485,6 +486,21 @@ static int do_init(struct jobctx *j)
 	if (chunk_plan_make(src.video_size, &src.chunk_size, &src.chunk_count) < 0)
 		return job_fail(j, NULL, "The video is too large for TikTok (at most 4 GB). Export a "
 				"smaller file, then post it again.");
+	if (!direct(j)) {
+		/* TikTok keeps at most 5 drafts pending per 24 h (tiktok-api.md
+		 * §2.3): wait, without using an attempt, until the creator posts
+		 * one in the app or the oldest is a day old */
+		int pending = acctplan_pending_drafts(&j->s->db, j->q.account_id);
+
+		if (pending < 0)
+			return job_retry(j, "The database did not answer.");
+		if (pending >= ACCPLAN_DRAFT_CAP) {
+			job_event(j, "retry", "Waiting: %d drafts are waiting in the TikTok app of this "
+				  "account, TikTok's limit. This one is sent when the creator posts one of "
+				  "them there, or when the oldest is a day old.", pending);
+			return job_release(j, (int)j->cfg->tiktok_rate_window_sec, 1);
+		}
+	}
 	if (pulled(j)) {
 		if (pull_url_make(j->cfg, j->q.video_id, j->q.id, time(NULL), &url) < 0)
 			return job_fail(j, NULL, "This job asks TikTok to fetch the video from the site, "
@@ -523,8 +539,10 @@ static int do_init_call(struct jobctx *j, const struct tiktok_source *srcp, stru
 	if (take_limit(j, RL_INIT) != STEP_GO)
 		return STEP_END;
 	if (direct(j)) {
-		rc = ratelimit_take_kind(&j->s->db, j->q.account_id, RL_POST_DAILY,
-					 (int)j->cfg->tiktok_rate_window_sec, &wait);
+		const struct rl_limit *day = ratelimit_limit(RL_POST_DAILY);
+
+		rc = ratelimit_take(&j->s->db, j->q.account_id, day->endpoint, day->limit,
+				    (int)j->cfg->tiktok_day_sec, &wait);
 		if (rc < 0)
 			return job_retry(j, "The database did not answer.");
 		if (rc == 0)
@@ -558,6 +576,23 @@ static int do_init_call(struct jobctx *j, const struct tiktok_source *srcp, stru
 	tiktok_result_free(&res);
 	*inp = in;
 	return STEP_GO;
+}
+
+/* Drafts: the count of pending ones and the init that adds one happen
+ * under the account's drafts lock, so two worker slots never both take
+ * the fifth place (lib/account_plan.h). */
+static int do_init(struct jobctx *j)
+{
+	int rc;
+
+	if (direct(j))
+		return do_init_unlocked(j);
+	if (acctplan_drafts_lock(&j->s->db, j->q.account_id) < 0)
+		return job_retry(j, "The database did not answer.");
+	rc = do_init_unlocked(j);
+	if (acctplan_drafts_unlock(&j->s->db, j->q.account_id) < 0)
+		log_warn("event=drafts_unlock_failed job=%lld", (long long)j->q.id);
+	return rc;
 }
 
 /* ---- status ---- */
