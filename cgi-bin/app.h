@@ -163,6 +163,8 @@ struct creator_check {
 	int retry_after;             /* seconds, when our creator_info budget is spent */
 	int tiktok_slow;             /* TikTok did not answer in time */
 };
-int creator_check(struct request *req, int64_t account_id, struct creator_check *c);
+/* platform: the account's (its `platform`); an unknown one is a problem in words. */
+int creator_check(struct request *req, const char *platform, int64_t account_id,
+		  struct creator_check *c);
 
 #endif

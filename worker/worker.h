@@ -16,6 +16,7 @@
 #include "config.h"
 #include "db.h"
 #include "jobs.h"
+#include "platform.h"
 #include "tiktok.h"
 
 /* An upload slot: one thread, one database connection, one curl handle
@@ -47,6 +48,7 @@ struct jobctx {
 	const struct config *cfg;
 	struct job q;                /* what jobs_claim returned */
 	struct job_claim claim;      /* this slot's claim on it (lib/jobs.h) */
+	const struct platform *pf;   /* the job's platform (lib/platform.h): every call goes there */
 	/* the row */
 	char state[16];
 	struct post_settings post;   /* the row's settings, as TikTok's init gets them */
@@ -94,6 +96,7 @@ enum xfer_end {
 struct transfer {
 	/* in */
 	CURL *curl;
+	const struct platform *pf;   /* sends the parts, reads the answers */
 	const struct job_claim *claim;
 	int64_t job_id;
 	int fd;                      /* the video, opened and checked */
