@@ -82,11 +82,14 @@ int page_dashboard(struct request *req);
 int page_composer(struct request *req);
 int page_composer_submit(struct request *req);
 int page_video_file(struct request *req);
+int page_video_frame(struct request *req);      /* page_video.c: the poster and strip */
 int page_video_pull(struct request *req);
 int page_healthz(struct request *req);
 int page_oauth_start(struct request *req);
 int page_oauth_callback(struct request *req);
 int page_account_disconnect(struct request *req);
+int page_accounts(struct request *req);                   /* page_accounts.c */
+int page_account_disconnect_confirm(struct request *req);
 int page_jobs(struct request *req);
 int page_job(struct request *req);
 int page_job_api(struct request *req);

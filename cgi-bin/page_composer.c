@@ -19,12 +19,14 @@
 #include "app.h"
 #include "caption.h"
 #include "crypto.h"
+#include "frames.h"
 #include "log.h"
 #include "mediapath.h"
 #include "post_rules.h"
 #include "jobs.h"
 #include "ratelimit.h"
 #include "tiktok_creator.h"
+#include "tiktok_errors.h"
 #include "util.h"
 
 #include <limits.h>
@@ -39,7 +41,8 @@
 static struct db_stmt q_video = { "composer_video",
 	"SELECT id, path, title, title_translation, expression, expression_translation,"
 	"       array_to_json(keywords)::text, ready, not_ready_reason, missing,"
-	"       coalesce(duration_ms, 0), size_bytes, width, height, fps, video_codec, container "
+	"       coalesce(duration_ms, 0), size_bytes, width, height, fps, video_codec, container,"
+	"       array_to_string(frame_times_ms, ','), expression_start_ms, frames_source "
 	"FROM videos WHERE id = $1" };
 
 static struct db_stmt q_job_by_submission = { "composer_job_by_submission",
@@ -84,6 +87,7 @@ struct composer {
 
 	struct post_facts facts;
 	const char *note;            /* a line at the top of the page, or NULL */
+	int account_revoked;         /* the chosen account needs a reconnect */
 };
 
 static void composer_free(struct composer *c)
@@ -143,22 +147,33 @@ static int load_video(struct request *req, struct composer *c)
 	return 0;
 }
 
-/* The user's connected accounts; the chosen one is `wanted` when it is
- * among them, else the first. */
+/* The user's accounts (revoked ones too, so that a chosen account that
+ * needs a reconnect is said so and never silently replaced); the chosen
+ * one is `wanted` when it is among them, else the first connected one. */
 static int choose_account(struct request *req, struct composer *c, int64_t wanted)
 {
-	c->accounts = accounts_for_page(req, 1, &c->naccounts);
+	c->accounts = accounts_for_page(req, 0, &c->naccounts);
 	if (!c->accounts)
 		return -1;
 	for (int i = 0; i < c->naccounts; i++) {
 		struct json_object *a = json_object_array_get_idx(c->accounts, (size_t)i);
-		if (!c->account || json_int(a, "id") == wanted)
+		if (json_int(a, "id") == wanted || (!c->account && obj_bool(a, "connected")))
 			c->account = a;
+		if (json_int(a, "id") == wanted)
+			break;
 	}
 	if (!c->account)
 		return 0;
 	c->account_id = json_int(c->account, "id");
 	json_object_object_add(c->account, "selected", json_object_new_boolean(1));
+	if (!obj_bool(c->account, "connected")) {
+		const char *why = json_str(c->account, "status_reason");
+		c->reconnect = 1;
+		c->account_revoked = 1;
+		snprintf(c->problem, sizeof(c->problem), "This TikTok account needs to be connected again before "
+			 "it can post%s%s", why && *why ? ": " : ".", why && *why ? why : "");
+		return 0;
+	}
 	if (obj_bool(c->account, "can_direct"))
 		c->scopes |= TT_SCOPE_VIDEO_PUBLISH;
 	if (obj_bool(c->account, "can_inbox"))
@@ -175,7 +190,7 @@ static int fetch_creator(struct request *req, struct composer *c)
 {
 	struct creator_check k;
 
-	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH))
+	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH) || c->account_revoked)
 		return 0;
 	if (creator_check(req, c->account_id, &k) < 0)
 		return -1;
@@ -222,7 +237,65 @@ static char *prefill_caption(struct composer *c)
 	return buf_detach(&out);
 }
 
-static void video_context(struct composer *c, struct json_object *ctx)
+/* The cover picker: the strip's frames as radio choices, the one nearest
+ * to the sidecar's expression moment marked. Which one is checked: the
+ * form's cover time when it is one of them (a re-render), none when the
+ * form had another or no time, and on a fresh form the expression's. */
+static void frames_context(struct composer *c, struct json_object *v, const struct post_form *f,
+			   int fresh)
+{
+	int64_t times[FRAMES_MAX], chosen = -1, ms;
+	const char *p = db_val(c->video, 0, 17);
+	struct json_object *arr;
+	int n = 0, expr = -1, w = 0, h = 0, any = 0;
+	char src[96], t[32];
+
+	while (p && *p && n < FRAMES_MAX) {
+		times[n++] = strtoll(p, NULL, 10);
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	if (n < 2 || c->facts.video_missing)
+		return;
+	if (db_val(c->video, 0, 18))
+		expr = frames_nearest(times, n, strtoll(db_val(c->video, 0, 18), NULL, 10));
+	if (f->cover_ms && *f->cover_ms && parse_int64(f->cover_ms, 0, INT64_MAX, &ms) == 0)
+		chosen = ms;
+	else if (fresh && expr > 0)
+		chosen = times[expr];
+	if (db_val(c->video, 0, 12) && db_val(c->video, 0, 13))
+		frames_size(atoi(db_val(c->video, 0, 12)), atoi(db_val(c->video, 0, 13)), &w, &h);
+	arr = json_object_new_array();
+	for (int i = 1; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		frames_url(c->video_id, i, db_val(c->video, 0, 19), src, sizeof(src));
+		snprintf(t, sizeof(t), "%.1f s", (double)times[i] / 1000.0);
+		json_object_object_add(o, "ms", json_object_new_int64(times[i]));
+		ctx_add_str(o, "src", src);
+		ctx_add_str(o, "time", t);
+		if (w > 0) {
+			json_object_object_add(o, "width", json_object_new_int(w));
+			json_object_object_add(o, "height", json_object_new_int(h));
+		}
+		add_bool(o, "expression", i == expr);
+		add_bool(o, "checked", times[i] == chosen && !any);
+		any |= times[i] == chosen;
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(v, "frames", arr);
+	add_bool(v, "has_frames", 1);
+	add_bool(v, "expression_frame", expr > 0);
+	add_bool(v, "cover_none", !any);
+	frames_url(c->video_id, 0, db_val(c->video, 0, 19), src, sizeof(src));
+	ctx_add_str(v, "poster", src);
+	if (w > 0) {
+		json_object_object_add(v, "poster_width", json_object_new_int(w));
+		json_object_object_add(v, "poster_height", json_object_new_int(h));
+	}
+}
+
+static void video_context(struct composer *c, struct json_object *ctx, const struct post_form *f,
+			  int fresh)
 {
 	struct json_object *v = json_object_new_object();
 	PGresult *r = c->video;
@@ -253,6 +326,7 @@ static void video_context(struct composer *c, struct json_object *ctx)
 	}
 	ctx_add_str(v, "codec", db_val(r, 0, 15));
 	ctx_add_str(v, "container", db_val(r, 0, 16));
+	frames_context(c, v, f, fresh);
 	json_object_object_add(ctx, "video", v);
 }
 
@@ -270,7 +344,11 @@ static void form_from_request(struct request *req, struct post_form *f)
 	f->title = kv_get(&req->form, "title");
 	f->privacy = kv_get(&req->form, "privacy");
 	f->mode = kv_get(&req->form, "mode");
+	/* a time typed into the number field wins; else the frame picked
+	 * among the pictures (without JavaScript the radios send it) */
 	f->cover_ms = kv_get(&req->form, "cover_ms");
+	if (!f->cover_ms || !*f->cover_ms)
+		f->cover_ms = kv_get(&req->form, "cover_frame");
 	f->allow_comment = checked(req, "allow_comment");
 	f->allow_duet = checked(req, "allow_duet");
 	f->allow_stitch = checked(req, "allow_stitch");
@@ -339,12 +417,9 @@ static void warnings_context(struct request *req, struct composer *c, struct jso
 		PQclear(r);
 	if (c->have_creator && tiktok_creator_posts_private(&c->creator)) {
 		struct json_object *o = json_object_new_object();
-		if (c->creator.n_privacy == 1 && !strcmp(c->creator.privacy[0], "SELF_ONLY"))
-			ctx_add_str(o, "text", "TikTok offers only \"Only me\" for this account: this app is not yet "
-				"audited by TikTok (or the account is restricted), so the post will be private.");
-		else
-			ctx_add_str(o, "text", "This TikTok account is private, so the post will be private too: "
-				"only followers or friends can see it, never everyone.");
+		int self_only = c->creator.n_privacy == 1 && !strcmp(c->creator.privacy[0], "SELF_ONLY");
+
+		ctx_add_str(o, "text", tiktok_creator_state(self_only ? TTC_SELF_ONLY : TTC_PRIVATE_ACCOUNT)->sentence);
 		json_object_array_add(w, o);
 	}
 	if (json_object_array_length(w))
@@ -435,7 +510,7 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	int can_post, show_form, button_shown;
 	char *caption = NULL;
 
-	video_context(c, ctx);
+	video_context(c, ctx, f, !errors);
 	json_object_object_add(ctx, "accounts", json_object_get(c->accounts));
 	add_bool(ctx, "several_accounts", c->naccounts > 1);
 	json_object_object_add(ctx, "account", json_object_get(c->account));
@@ -637,6 +712,8 @@ int page_composer(struct request *req)
 	f.submission_id = sid;
 	if (from)
 		c.note = "The caption and settings of the earlier post are filled in: check them, then post again.";
+	else if (kv_get(&req->query, "connected") && c.account && c.account_id == wanted)
+		c.note = arena_printf(&req->arena, "Connected %s: this post goes to it.", json_str(c.account, "name"));
 	rc = render_composer(req, &c, &f, NULL, 200);
 	composer_free(&c);
 	return rc;

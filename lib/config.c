@@ -27,6 +27,7 @@ static const struct setting settings[] = {
 	{ "database_url",         C_STR,   O(database_url),         1, 4096, "postgresql:///langflix", 1 },
 	{ "threads",              C_INT,   O(threads),              1, 256,  "8", 0 },
 	{ "media_root",           C_STR,   O(media_root),           1, 4096, "var/media", 0 },
+	{ "frames_dir",           C_STR,   O(frames_dir),           1, 4000, "var/frames", 0 },
 	{ "templates_dir",        C_STR,   O(templates_dir),        1, 4096, "templates", 0 },
 	{ "secret_key",           C_KEY32, O(secret_key),                     0, 0,    NULL, 1 },
 	{ "tiktok_client_key",    C_STR,   O(tiktok_client_key),    0, 256,  "", 0 },

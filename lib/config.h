@@ -56,6 +56,7 @@ struct config {
 	char *database_url;
 	int64_t threads;
 	char *media_root;
+	char *frames_dir;            /* posters and cover frames made at import (lib/frames.h) */
 	char *templates_dir;
 	struct config_key32 secret_key;
 	char *tiktok_client_key;

@@ -69,7 +69,7 @@ static void check_one(struct slot *s, int64_t id, unsigned scopes)
 	if (rc == TT_CREATOR_OK)
 		mark(s, id, NULL);
 	else if (rc == TT_CREATOR_CANNOT_POST)
-		mark(s, id, tiktok_creator_cannot_post_text(res.error));
+		mark(s, id, tiktok_cannot_post_text(res.error));
 	else if (res.outcome == TT_API && (!strcmp(res.error, "access_token_invalid") ||
 					   !strcmp(res.error, "scope_not_authorized")))
 		mark(s, id, RECONNECT_TEXT);

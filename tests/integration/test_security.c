@@ -65,10 +65,10 @@ static const char *const post_routes[] = {
 	"/jobs/{id}/retry",
 	"/jobs/{id}/cancel",
 	"/accounts/{id}/disconnect",
+	"/settings",
 	"/accounts/{id}/plan",
 	"/plan",
 	"/batch",
-	"/settings",
 	"/webhooks/tiktok",
 	/* routes-end */
 };
