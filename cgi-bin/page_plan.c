@@ -966,6 +966,13 @@ static int batch_commit(struct request *req, struct batch *b, int *made)
 		n.message = buf_cstr(&msg);
 		rc = jobs_enqueue(pg->db, &n, &job_id);
 		buf_free(&msg);
+		if (rc == JOBS_DUPLICATE) {
+			/* another batch or tab took this clip for the account meanwhile:
+			 * one post (the savepoint undid only this row) */
+			log_info("event=plan_row_duplicate video_id=%lld account_id=%lld job_id=%lld",
+				 (long long)r->video_id, (long long)r->acc->id, (long long)job_id);
+			continue;
+		}
 		if (rc != 0)
 			goto fail;
 		r->plan = prow[k];
