@@ -151,7 +151,9 @@ static long long video_new(const char *lang, const char *expression)
 	path = t_printf("%s/%s", t_env("LF_MEDIA"), rel);
 	f = fopen(path, "wb");
 	assert_non_null(f);
-	for (int i = 0; i < 4096; i++)
+	/* each file its own bytes: the duplicate guard goes by content */
+	fprintf(f, "%08d-%08d", (int)getpid(), seq);
+	for (int i = 17; i < 4096; i++)
 		fputc(i & 0xff, f);
 	fclose(f);
 	free(path);
