@@ -1,6 +1,7 @@
 /* worker.h — the parts of langflix-worker, each calling only downwards:
  *
- *   main.c    slots and the claim loop          → job.c, stop.c
+ *   main.c    slots and the claim loop          → job.c, health.c, stop.c
+ *   health.c  accounts checked before their slots
  *   job.c     one claimed job: every decision   → upload.c (and lib/)
  *   upload.c  the chunk transfer: reports what happened, decides nothing
  *                                               → stop.c (and lib/)
@@ -39,6 +40,12 @@ void worker_catch_stop(void);
 int worker_stopping(void);
 /* Seconds since the stop signal (0 when none came). */
 double worker_stopping_for(void);
+
+/* ---- health.c ---- */
+
+/* Check the accounts whose next planned post is near (claimed in the
+ * database, so one worker checks each); called by a slot between claims. */
+void health_run(struct slot *s);
 
 /* ---- job.c ---- */
 
