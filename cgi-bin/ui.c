@@ -97,7 +97,6 @@ static const struct db_stmt q_accounts = { "accounts_of_user",
 	"FROM tiktok_accounts WHERE user_id = $1 AND status <> 'disconnected' "
 	"AND ($2 = '' OR status = $2) ORDER BY id" };
 
-/* Only web URLs reach an <img src>. */
 const char *job_source_label(const char *source)
 {
 	if (source && !strcmp(source, "PULL_FROM_URL"))
@@ -105,6 +104,7 @@ const char *job_source_label(const char *source)
 	return "LangFlix uploads the file to TikTok (FILE_UPLOAD)";
 }
 
+/* Only web URLs reach an <img src>. */
 static int web_url(const char *s)
 {
 	return s && (!strncmp(s, "https://", 8) || !strncmp(s, "http://", 7));
@@ -132,17 +132,20 @@ static struct json_object *account_json(const PGresult *r, int i)
 	return o;
 }
 
-struct json_object *accounts_for_page(struct request *req, int only_connected, int *count)
+struct db_call accounts_call(struct request *req, int only_connected)
 {
-	struct page *pg = page_of(req);
+	struct db_param *p = arena_alloc(&req->arena, 2 * sizeof(*p));
+
+	p[0] = DB_INT(page_of(req)->user_id);
+	p[1] = DB_TEXT(only_connected ? "connected" : "");
+	return (struct db_call){ .st = &q_accounts, .n = 2, .p = p };
+}
+
+struct json_object *accounts_from_result(PGresult *r, int *count)
+{
 	struct json_object *arr;
-	PGresult *r;
 	int n;
 
-	r = db_query(pg->db, &q_accounts, DB_PARAMS(DB_INT(pg->user_id),
-						    DB_TEXT(only_connected ? "connected" : "")));
-	if (!r)
-		return NULL;
 	arr = json_object_new_array();
 	n = PQntuples(r);
 	for (int i = 0; i < n; i++)
@@ -150,4 +153,12 @@ struct json_object *accounts_for_page(struct request *req, int only_connected, i
 	PQclear(r);
 	*count = n;
 	return arr;
+}
+
+struct json_object *accounts_for_page(struct request *req, int only_connected, int *count)
+{
+	struct db_call c = accounts_call(req, only_connected);
+	PGresult *r = db_query(page_of(req)->db, c.st, c.n, c.p);
+
+	return r ? accounts_from_result(r, count) : NULL;
 }
