@@ -19,12 +19,14 @@
 #include "app.h"
 #include "caption.h"
 #include "crypto.h"
+#include "frames.h"
 #include "log.h"
 #include "mediapath.h"
 #include "post_rules.h"
 #include "jobs.h"
 #include "ratelimit.h"
 #include "tiktok_creator.h"
+#include "tiktok_errors.h"
 #include "util.h"
 
 #include <limits.h>
@@ -39,7 +41,8 @@
 static struct db_stmt q_video = { "composer_video",
 	"SELECT id, path, title, title_translation, expression, expression_translation,"
 	"       array_to_json(keywords)::text, ready, not_ready_reason, missing,"
-	"       coalesce(duration_ms, 0), size_bytes, width, height, fps, video_codec, container "
+	"       coalesce(duration_ms, 0), size_bytes, width, height, fps, video_codec, container,"
+	"       array_to_string(frame_times_ms, ','), expression_start_ms, frames_source "
 	"FROM videos WHERE id = $1" };
 
 static struct db_stmt q_job_by_submission = { "composer_job_by_submission",
@@ -52,6 +55,13 @@ static struct db_stmt q_previous = { "composer_previous_jobs",
 	"WHERE video_id = $1 AND account_id = $2 AND user_id = $3 "
 	"  AND state IN ('queued', 'uploading', 'processing', 'published', 'inboxed') "
 	"ORDER BY (state IN ('published', 'inboxed')) DESC, id DESC LIMIT 1" };
+
+/* "Edit and retry": an earlier job of the viewer's, of this video, whose
+ * caption and settings the composer opens with. */
+static struct db_stmt q_from_job = { "composer_from_job",
+	"SELECT account_id, mode, title, privacy_level, disable_comment, disable_duet, disable_stitch,"
+	"       brand_organic, brand_content, is_aigc, cover_timestamp_ms "
+	"FROM upload_jobs WHERE id = $1 AND user_id = $2 AND video_id = $3" };
 
 /* Everything the page knows while it is built. */
 struct composer {
@@ -76,6 +86,8 @@ struct composer {
 	int tiktok_slow;             /* TikTok did not answer in time: 503, try again */
 
 	struct post_facts facts;
+	const char *note;            /* a line at the top of the page, or NULL */
+	int account_revoked;         /* the chosen account needs a reconnect */
 };
 
 static void composer_free(struct composer *c)
@@ -135,22 +147,33 @@ static int load_video(struct request *req, struct composer *c)
 	return 0;
 }
 
-/* The user's connected accounts; the chosen one is `wanted` when it is
- * among them, else the first. */
+/* The user's accounts (revoked ones too, so that a chosen account that
+ * needs a reconnect is said so and never silently replaced); the chosen
+ * one is `wanted` when it is among them, else the first connected one. */
 static int choose_account(struct request *req, struct composer *c, int64_t wanted)
 {
-	c->accounts = accounts_for_page(req, 1, &c->naccounts);
+	c->accounts = accounts_for_page(req, 0, &c->naccounts);
 	if (!c->accounts)
 		return -1;
 	for (int i = 0; i < c->naccounts; i++) {
 		struct json_object *a = json_object_array_get_idx(c->accounts, (size_t)i);
-		if (!c->account || json_int(a, "id") == wanted)
+		if (json_int(a, "id") == wanted || (!c->account && obj_bool(a, "connected")))
 			c->account = a;
+		if (json_int(a, "id") == wanted)
+			break;
 	}
 	if (!c->account)
 		return 0;
 	c->account_id = json_int(c->account, "id");
 	json_object_object_add(c->account, "selected", json_object_new_boolean(1));
+	if (!obj_bool(c->account, "connected")) {
+		const char *why = json_str(c->account, "status_reason");
+		c->reconnect = 1;
+		c->account_revoked = 1;
+		snprintf(c->problem, sizeof(c->problem), "This TikTok account needs to be connected again before "
+			 "it can post%s%s", why && *why ? ": " : ".", why && *why ? why : "");
+		return 0;
+	}
 	if (obj_bool(c->account, "can_direct"))
 		c->scopes |= TT_SCOPE_VIDEO_PUBLISH;
 	if (obj_bool(c->account, "can_inbox"))
@@ -159,95 +182,30 @@ static int choose_account(struct request *req, struct composer *c, int64_t wante
 	return 0;
 }
 
-/* A creator_info failure in words (not "cannot post": that is its own case). */
-static void creator_problem(struct composer *c, const struct tiktok_result *res)
-{
-	if (res->outcome == TT_API && (!strcmp(res->error, "access_token_invalid") ||
-				       !strcmp(res->error, "scope_not_authorized"))) {
-		c->reconnect = 1;
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok no longer accepts this account's permission to post. "
-			 "Connect the account again, then come back to this page.");
-	} else if (res->slow) {
-		c->tiktok_slow = 1;
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok is slow to answer right now, so this page stopped waiting for it after "
-			 "%.1f seconds. Nothing was sent. Try again in a moment.",
-			 (double)app.cfg.tiktok_page_timeout_ms / 1000.0);
-	} else if (res->outcome == TT_API && res->http_status == 429) {
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok asks us to slow down: its limit of account checks per minute was reached. "
-			 "Wait a minute, then reload this page.");
-	} else {
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok could not be asked about this account just now (%s). "
-			 "Nothing was sent. Reload this page in a moment.",
-			 res->outcome == TT_NETWORK ? "no answer" :
-			 res->outcome == TT_MALFORMED ? "an answer we could not read" : "an error on TikTok's side");
-	}
-}
-
 /* creator_info for the chosen account: fresh on every render (guideline
- * 1), inside our share of TikTok's 20 calls a minute. Accounts without
- * video.publish cannot ask (the call needs that scope): they post to the
- * inbox, where TikTok's app shows the creator the settings. */
+ * 1), through the pages' one fetch (ui.c). Accounts without video.publish
+ * cannot ask (the call needs that scope): they post to the inbox, where
+ * TikTok's app shows the creator the settings. */
 static int fetch_creator(struct request *req, struct composer *c)
 {
-	struct page *pg = page_of(req);
-	struct tiktok_client client;
-	struct tiktok_result res;
-	struct buf token = BUF_INIT;
-	int rc, wait = 0;
+	struct creator_check k;
 
-	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH))
+	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH) || c->account_revoked)
 		return 0;
-	rc = accounts_access_token(pg->db, &app.cfg, c->account_id, &token);
-	if (rc == ACC_RECONNECT || rc == ACC_NOT_FOUND) {
-		c->reconnect = 1;
-		snprintf(c->problem, sizeof(c->problem),
-			 "This TikTok account has to be connected again before it can post "
-			 "(TikTok no longer accepts its sign-in).");
-		goto out;
-	}
-	if (rc != ACC_OK) {
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok could not be reached to renew this account's access. Reload this page in a moment.");
-		goto out;
-	}
-	/* the same window as the worker's (configurable so tests can shorten it) */
-	rc = ratelimit_take_kind(pg->db, c->account_id, RL_CREATOR_INFO,
-				 (int)app.cfg.tiktok_rate_window_sec, &wait);
-	if (rc < 0) {
-		accounts_wipe(&token);
+	if (creator_check(req, c->account_id, &k) < 0)
 		return -1;
-	}
-	if (rc == 0) {
-		c->retry_after = wait > 0 ? wait : 1;
-		snprintf(c->problem, sizeof(c->problem),
-			 "This page asked TikTok about this account %d times in the last minute, TikTok's limit. "
-			 "Wait %d seconds, then reload the page.", ratelimit_limit(RL_CREATOR_INFO)->limit,
-			 c->retry_after);
-		goto out;
-	}
-	accounts_client(&app.cfg, &client);
-	tiktok_result_init(&res);
-	rc = tiktok_creator_info(&client, buf_cstr(&token), &c->creator, &res);
-	log_info("event=creator_info account_id=%lld http=%ld code=%s log_id=%s", (long long)c->account_id,
-		 res.http_status, log_quote(res.error), log_quote(res.log_id));
-	if (rc == TT_CREATOR_OK) {
-		c->have_creator = 1;
+	c->creator = k.creator;
+	c->have_creator = k.have_creator;
+	c->cannot_post = k.cannot_post;
+	c->cannot_post_text = k.cannot_post_text;
+	memcpy(c->problem, k.problem, sizeof(c->problem));
+	c->reconnect = k.reconnect;
+	c->retry_after = k.retry_after;
+	c->tiktok_slow = k.tiktok_slow;
+	if (c->have_creator)
 		c->facts.creator = &c->creator;
-	} else if (rc == TT_CREATOR_CANNOT_POST) {
-		c->cannot_post = 1;
-		c->cannot_post_text = tiktok_creator_cannot_post_text(res.error);
-		c->facts.cannot_post = 1;
-		c->facts.cannot_post_text = c->cannot_post_text;
-	} else {
-		creator_problem(c, &res);
-	}
-	tiktok_result_free(&res);
-out:
-	accounts_wipe(&token);
+	c->facts.cannot_post = c->cannot_post;
+	c->facts.cannot_post_text = c->cannot_post_text;
 	return 0;
 }
 
@@ -279,7 +237,65 @@ static char *prefill_caption(struct composer *c)
 	return buf_detach(&out);
 }
 
-static void video_context(struct composer *c, struct json_object *ctx)
+/* The cover picker: the strip's frames as radio choices, the one nearest
+ * to the sidecar's expression moment marked. Which one is checked: the
+ * form's cover time when it is one of them (a re-render), none when the
+ * form had another or no time, and on a fresh form the expression's. */
+static void frames_context(struct composer *c, struct json_object *v, const struct post_form *f,
+			   int fresh)
+{
+	int64_t times[FRAMES_MAX], chosen = -1, ms;
+	const char *p = db_val(c->video, 0, 17);
+	struct json_object *arr;
+	int n = 0, expr = -1, w = 0, h = 0, any = 0;
+	char src[96], t[32];
+
+	while (p && *p && n < FRAMES_MAX) {
+		times[n++] = strtoll(p, NULL, 10);
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	if (n < 2 || c->facts.video_missing)
+		return;
+	if (db_val(c->video, 0, 18))
+		expr = frames_nearest(times, n, strtoll(db_val(c->video, 0, 18), NULL, 10));
+	if (f->cover_ms && *f->cover_ms && parse_int64(f->cover_ms, 0, INT64_MAX, &ms) == 0)
+		chosen = ms;
+	else if (fresh && expr > 0)
+		chosen = times[expr];
+	if (db_val(c->video, 0, 12) && db_val(c->video, 0, 13))
+		frames_size(atoi(db_val(c->video, 0, 12)), atoi(db_val(c->video, 0, 13)), &w, &h);
+	arr = json_object_new_array();
+	for (int i = 1; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		frames_url(c->video_id, i, db_val(c->video, 0, 19), src, sizeof(src));
+		snprintf(t, sizeof(t), "%.1f s", (double)times[i] / 1000.0);
+		json_object_object_add(o, "ms", json_object_new_int64(times[i]));
+		ctx_add_str(o, "src", src);
+		ctx_add_str(o, "time", t);
+		if (w > 0) {
+			json_object_object_add(o, "width", json_object_new_int(w));
+			json_object_object_add(o, "height", json_object_new_int(h));
+		}
+		add_bool(o, "expression", i == expr);
+		add_bool(o, "checked", times[i] == chosen && !any);
+		any |= times[i] == chosen;
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(v, "frames", arr);
+	add_bool(v, "has_frames", 1);
+	add_bool(v, "expression_frame", expr > 0);
+	add_bool(v, "cover_none", !any);
+	frames_url(c->video_id, 0, db_val(c->video, 0, 19), src, sizeof(src));
+	ctx_add_str(v, "poster", src);
+	if (w > 0) {
+		json_object_object_add(v, "poster_width", json_object_new_int(w));
+		json_object_object_add(v, "poster_height", json_object_new_int(h));
+	}
+}
+
+static void video_context(struct composer *c, struct json_object *ctx, const struct post_form *f,
+			  int fresh)
 {
 	struct json_object *v = json_object_new_object();
 	PGresult *r = c->video;
@@ -310,6 +326,7 @@ static void video_context(struct composer *c, struct json_object *ctx)
 	}
 	ctx_add_str(v, "codec", db_val(r, 0, 15));
 	ctx_add_str(v, "container", db_val(r, 0, 16));
+	frames_context(c, v, f, fresh);
 	json_object_object_add(ctx, "video", v);
 }
 
@@ -327,7 +344,11 @@ static void form_from_request(struct request *req, struct post_form *f)
 	f->title = kv_get(&req->form, "title");
 	f->privacy = kv_get(&req->form, "privacy");
 	f->mode = kv_get(&req->form, "mode");
+	/* a time typed into the number field wins; else the frame picked
+	 * among the pictures (without JavaScript the radios send it) */
 	f->cover_ms = kv_get(&req->form, "cover_ms");
+	if (!f->cover_ms || !*f->cover_ms)
+		f->cover_ms = kv_get(&req->form, "cover_frame");
 	f->allow_comment = checked(req, "allow_comment");
 	f->allow_duet = checked(req, "allow_duet");
 	f->allow_stitch = checked(req, "allow_stitch");
@@ -396,12 +417,9 @@ static void warnings_context(struct request *req, struct composer *c, struct jso
 		PQclear(r);
 	if (c->have_creator && tiktok_creator_posts_private(&c->creator)) {
 		struct json_object *o = json_object_new_object();
-		if (c->creator.n_privacy == 1 && !strcmp(c->creator.privacy[0], "SELF_ONLY"))
-			ctx_add_str(o, "text", "TikTok offers only \"Only me\" for this account: this app is not yet "
-				"audited by TikTok (or the account is restricted), so the post will be private.");
-		else
-			ctx_add_str(o, "text", "This TikTok account is private, so the post will be private too: "
-				"only followers or friends can see it, never everyone.");
+		int self_only = c->creator.n_privacy == 1 && !strcmp(c->creator.privacy[0], "SELF_ONLY");
+
+		ctx_add_str(o, "text", tiktok_creator_state(self_only ? TTC_SELF_ONLY : TTC_PRIVATE_ACCOUNT)->sentence);
 		json_object_array_add(w, o);
 	}
 	if (json_object_array_length(w))
@@ -431,11 +449,60 @@ static void quota_context(struct request *req, struct composer *c, struct json_o
 	json_object_object_add(ctx, "quota", q);
 }
 
+/* The form's fields that show their own errors: err_<field> next to the
+ * field (tied to it by aria-describedby), a link to each in the message at
+ * the top; the others (the video, the account) are said at the top. */
+static const struct { const char *field, *label; } field_places[] = {
+	{ "mode", "How to send it" }, { "title", "Caption" }, { "privacy", "Who can see this post" },
+	{ "commercial", "Content disclosure" }, { "cover_ms", "Cover frame" },
+};
+
+static void errors_context(struct json_object *ctx, const struct post_violations *errors)
+{
+	struct json_object *top = json_object_new_array(), *links = json_object_new_array();
+
+	for (int i = 0; i < errors->n; i++) {
+		size_t k;
+		for (k = 0; k < ARRAY_LEN(field_places); k++)
+			if (!strcmp(errors->v[i].field, field_places[k].field))
+				break;
+		if (k == ARRAY_LEN(field_places)) {
+			struct json_object *e = json_object_new_object();
+			ctx_add_str(e, "field", errors->v[i].field);
+			ctx_add_str(e, "text", errors->v[i].text);
+			json_object_array_add(top, e);
+			continue;
+		}
+		{
+			char key[32];
+			struct json_object *prev;
+			snprintf(key, sizeof(key), "err_%s", field_places[k].field);
+			if (json_object_object_get_ex(ctx, key, &prev)) {
+				/* a second problem of the same field: one paragraph */
+				struct buf both = BUF_INIT;
+				buf_printf(&both, "%s %s", json_object_get_string(prev), errors->v[i].text);
+				json_object_object_add(ctx, key, json_object_new_string(buf_cstr(&both)));
+				buf_free(&both);
+			} else {
+				struct json_object *l = json_object_new_object();
+				json_object_object_add(ctx, key, json_object_new_string(errors->v[i].text));
+				ctx_add_str(l, "anchor", field_places[k].field);
+				ctx_add_str(l, "label", field_places[k].label);
+				json_object_array_add(links, l);
+			}
+		}
+	}
+	add_bool(ctx, "has_top_errors", json_object_array_length(top) > 0);
+	json_object_object_add(ctx, "top_errors", top);
+	add_bool(ctx, "has_field_errors", json_object_array_length(links) > 0);
+	json_object_object_add(ctx, "field_errors", links);
+}
+
 /* The whole page: status 200 (GET) or 422 (POST refused, with errors). */
 static int render_composer(struct request *req, struct composer *c, const struct post_form *f,
 			   const struct post_violations *errors, int status)
 {
-	struct json_object *ctx = page_context(req, "Post to TikTok"), *form, *inter, *pre, *errs;
+	struct json_object *ctx = page_context(req, "Post to TikTok"), *form, *inter, *pre;
 	struct post_violations preflight = { 0 };
 	int direct_possible = !!(c->scopes & TT_SCOPE_VIDEO_PUBLISH);
 	int inbox_possible = !!(c->scopes & TT_SCOPE_VIDEO_UPLOAD);
@@ -443,7 +510,7 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	int can_post, show_form, button_shown;
 	char *caption = NULL;
 
-	video_context(c, ctx);
+	video_context(c, ctx, f, !errors);
 	json_object_object_add(ctx, "accounts", json_object_get(c->accounts));
 	add_bool(ctx, "several_accounts", c->naccounts > 1);
 	json_object_object_add(ctx, "account", json_object_get(c->account));
@@ -457,6 +524,7 @@ static int render_composer(struct request *req, struct composer *c, const struct
 			json_object_object_add(cr, "max_duration_sec", json_object_new_int(c->creator.max_duration_sec));
 		json_object_object_add(ctx, "creator", cr);
 	}
+	ctx_add_str(ctx, "note", c->note);
 	if (c->cannot_post)
 		ctx_add_str(ctx, "cannot_post", c->cannot_post_text);
 	ctx_add_str(ctx, "problem", c->problem);
@@ -474,16 +542,8 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	add_bool(ctx, "has_preflight", json_object_array_length(pre) > 0);
 	json_object_object_add(ctx, "preflight_failures", pre);
 
-	if (errors && errors->n) {
-		errs = json_object_new_array();
-		for (int i = 0; i < errors->n; i++) {
-			struct json_object *e = json_object_new_object();
-			ctx_add_str(e, "field", errors->v[i].field);
-			ctx_add_str(e, "text", errors->v[i].text);
-			json_object_array_add(errs, e);
-		}
-		json_object_object_add(ctx, "errors", errs);
-	}
+	if (errors && errors->n)
+		errors_context(ctx, errors);
 	add_bool(ctx, "has_errors", errors && errors->n > 0);
 
 	/* Post is offered only when TikTok said the creator can post (direct)
@@ -587,14 +647,59 @@ static int prepare(struct request *req, struct composer *c, int64_t wanted_accou
 	return fetch_creator(req, c);
 }
 
+/* The form of an earlier job (from_job=ID): its values in the request
+ * arena, its account in *account. 1 when found, 0 when not, -1. */
+static int form_from_job(struct request *req, int64_t job_id, struct post_form *f, int64_t *account)
+{
+	struct page *pg = page_of(req);
+	PGresult *r;
+
+	r = db_query(pg->db, &q_from_job, DB_PARAMS(DB_INT(job_id), DB_INT(pg->user_id),
+						    DB_INT(param_id(req, "id"))));
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return 0;
+	}
+#define COPY(col) (db_get(r, 0, col) ? arena_strdup(&req->arena, db_get(r, 0, col)) : NULL)
+#define FLAG(col) (db_get(r, 0, col) && db_get(r, 0, col)[0] == 't')
+	*account = db_get(r, 0, "account_id") ? db_get_int(r, 0, "account_id") : -1;
+	f->mode = COPY("mode");
+	f->title = COPY("title");
+	if (!f->title)
+		f->title = "";
+	f->privacy = COPY("privacy_level");
+	f->cover_ms = COPY("cover_timestamp_ms");
+	f->allow_comment = !FLAG("disable_comment");
+	f->allow_duet = !FLAG("disable_duet");
+	f->allow_stitch = !FLAG("disable_stitch");
+	f->brand_organic = FLAG("brand_organic");
+	f->brand_content = FLAG("brand_content");
+	f->commercial = f->brand_organic || f->brand_content;
+	f->is_aigc = FLAG("is_aigc");
+#undef COPY
+#undef FLAG
+	PQclear(r);
+	return 1;
+}
+
 int page_composer(struct request *req)
 {
 	struct composer c = { 0 };
 	struct post_form f = { 0 };
+	int64_t wanted = param_id(req, "account_id"), from_job = param_id(req, "from_job"), job_account = -1;
 	char sid[65];
-	int rc;
+	int rc, from = 0;
 
-	rc = prepare(req, &c, param_id(req, "account_id"));
+	if (from_job > 0) {
+		from = form_from_job(req, from_job, &f, &job_account);
+		if (from < 0)
+			return -1;
+		if (from && wanted < 0)
+			wanted = job_account;
+	}
+	rc = prepare(req, &c, wanted);
 	if (rc != 0) {
 		composer_free(&c);
 		return rc < 0 ? -1 : 0;
@@ -605,6 +710,10 @@ int page_composer(struct request *req)
 		return -1;
 	}
 	f.submission_id = sid;
+	if (from)
+		c.note = "The caption and settings of the earlier post are filled in: check them, then post again.";
+	else if (kv_get(&req->query, "connected") && c.account && c.account_id == wanted)
+		c.note = arena_printf(&req->arena, "Connected %s: this post goes to it.", json_str(c.account, "name"));
 	rc = render_composer(req, &c, &f, NULL, 200);
 	composer_free(&c);
 	return rc;
@@ -760,10 +869,16 @@ int page_composer_submit(struct request *req)
 	}
 
 	post_rules_check(&f, &c.facts, &d, &errors);
-	if (c.problem[0] && errors.n < POST_RULES_MAX) {
-		errors.v[errors.n].field = "account";
-		snprintf(errors.v[errors.n].text, sizeof(errors.v[0].text), "%s", c.problem);
-		errors.n++;
+	if (c.problem[0]) {
+		/* TikTok's failure, said once and precisely, in place of the
+		 * rules' general "could not be read" */
+		int k;
+		for (k = 0; k < errors.n && strcmp(errors.v[k].field, "account") != 0; k++)
+			;
+		if (k == errors.n && errors.n < POST_RULES_MAX)
+			errors.v[errors.n++].field = "account";
+		if (k < errors.n)
+			snprintf(errors.v[k].text, sizeof(errors.v[0].text), "%s", c.problem);
 	}
 	if (errors.n) {
 		log_info("event=composer_refused video_id=%lld account_id=%lld problems=%d first=%s",

@@ -101,7 +101,7 @@ stack_log() # a line for the terminal of `run` and for VAR/log/stack.log
 
 make_layout()
 {
-	mkdir -p "$VAR" "$RUN" "$LOG" "$MEDIA" "$VAR/nginx"
+	mkdir -p "$VAR" "$RUN" "$LOG" "$MEDIA" "$VAR/frames" "$VAR/nginx"
 	chmod 755 "$VAR" "$RUN" "$LOG"
 }
 
@@ -178,6 +178,7 @@ write_app_config()
 		echo "database_url = $(db_url)"
 		echo "threads = 4"
 		echo "media_root = $MEDIA"
+		echo "frames_dir = $VAR/frames"
 		echo "templates_dir = $ROOT/templates"
 		echo "secret_key = $SECRET_KEY"
 		echo "tiktok_client_key = $TT_CLIENT_KEY"
@@ -487,18 +488,18 @@ render() # TEMPLATE KEY=VALUE... — replace each @KEY@; refuse leftovers
 	printf '%s\n' "$text"
 }
 
-# STATIC_ROOT MEDIA_ROOT APP_SOCKET STATIC_EXPIRES EXTRA_HEADERS LOCATION_LIMITS [SSO_CHECK_URL]
-# The "#sso" lines become active with an SSO check URL, else they stay
-# comments (with the example's placeholder URL).
+# STATIC_ROOT MEDIA_ROOT FRAMES_ROOT APP_SOCKET STATIC_EXPIRES EXTRA_HEADERS LOCATION_LIMITS
+# [SSO_CHECK_URL]. The "#sso" lines become active with an SSO check URL, else
+# they stay comments (with the example's placeholder URL).
 site_rules()
 {
-	local sso_url=${7:-} sso_sed=''
+	local sso_url=${8:-} sso_sed=''
 	if [ -n "$sso_url" ]; then
 		sso_sed='s/^\( *\)#sso /\1/'
 	fi
 	render "$ROOT/scripts/nginx/langflix-site.conf" \
-		"STATIC_ROOT=$1" "MEDIA_ROOT=$2" "APP_SOCKET=$3" "STATIC_EXPIRES=$4" \
-		"EXTRA_HEADERS=$5" "LOCATION_LIMITS=$6" \
+		"STATIC_ROOT=$1" "MEDIA_ROOT=$2" "FRAMES_ROOT=$3" "APP_SOCKET=$4" "STATIC_EXPIRES=$5" \
+		"EXTRA_HEADERS=$6" "LOCATION_LIMITS=$7" \
 		"SSO_CHECK_URL=${sso_url:-http://127.0.0.1:9091/check}" | sed "$sso_sed"
 }
 
@@ -506,7 +507,9 @@ site_rules()
 cmd_site_rules()
 {
 	[ $# -ge 3 ] || die "usage: stack.sh site-rules STATIC_ROOT MEDIA_ROOT APP_SOCKET [SSO_CHECK_URL]"
-	site_rules "$1" "$2" "$3" 5m "            # (test)" "            # (test)" "${4:-}"
+	# the frames folder: LF_FRAMES, else "frames" next to the media folder
+	site_rules "$1" "$2" "${LF_FRAMES:-$(dirname "$2")/frames}" "$3" 5m "            # (test)" \
+		"            # (test)" "${4:-}"
 }
 
 write_nginx_config()
@@ -520,7 +523,7 @@ write_nginx_config()
 	else
 		user_line="# not started by root: the workers run as $(id -un)"
 	fi
-	rules=$(site_rules "$ROOT/static" "$MEDIA" "$APP_SOCKET" "5m" \
+	rules=$(site_rules "$ROOT/static" "$MEDIA" "$VAR/frames" "$APP_SOCKET" "5m" \
 		"            # (HSTS: production only)" \
 		"            # (rate limits: production only, see nginx.conf.example)")
 	mkdir -p "$VAR/nginx"
@@ -542,7 +545,7 @@ render_example()
 {
 	local rules
 	rules=$(site_rules /usr/local/share/langflix/static /var/lib/langflix/media \
-		/run/langflix/app.sock 7d \
+		/var/lib/langflix/frames /run/langflix/app.sock 7d \
 		'            add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;' \
 		'            limit_req zone=langflix_auth burst=10 nodelay;')
 	render "$ROOT/scripts/nginx/production.conf.in" "SITE_RULES=$rules"
@@ -818,6 +821,7 @@ cmd_env()
 	printf 'export LF_STACK=%q\n' "$SELF"
 	printf 'export LF_DB_URL=%q\n' "$(db_url)"
 	printf 'export LF_MEDIA=%q\n' "$MEDIA"
+	printf 'export LF_FRAMES=%q\n' "$VAR/frames"
 }
 
 cmd_run()

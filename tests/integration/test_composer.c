@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "escape.h"
+#include "tiktok_errors.h"
 #include "util.h"
 
 #define PASSWORD "composer-test-password"
@@ -250,8 +251,11 @@ static void composer_follows_guidelines_on_render(void **state)
 	t_contains(r.body.data, "@composer.public");
 	t_contains(r.body.data, "/avatar/");
 	{
-		char *v = t_printf("<video src=\"/videos/%lld/file\"", video);
+		/* the preview plays only when asked: a link to the file, no player */
+		char *v = t_printf("<a class=\"play-preview\" href=\"/videos/%lld/file\" data-poster=\"composer-poster\">"
+				   "Play the video</a>", video);
 		t_contains(r.body.data, v);
+		t_lacks(r.body.data, "<video");
 		free(v);
 	}
 	t_contains(r.body.data, "Traducción del título\n\n#smalltalk #businessEnglish</textarea>");
@@ -353,6 +357,7 @@ static void cannot_post_profile_has_no_post_button(void **state)
 	struct actor a;
 	struct tresp r;
 	char path[64];
+	struct buf esc = BUF_INIT;
 	long long video = video_new("Capped clip", 30000);
 
 	(void)state;
@@ -362,6 +367,12 @@ static void cannot_post_profile_has_no_post_button(void **state)
 	assert_int_equal(r.status, 200);
 	t_contains(r.body.data, "This account cannot post right now.");
 	t_contains(r.body.data, "limit of posts for today");
+	/* the sentence is the table's row for TikTok's code, word for word */
+	buf_reset(&esc);
+	html_escape(&esc, tiktok_cannot_post_text("spam_risk_too_many_posts"),
+		    strlen(tiktok_cannot_post_text("spam_risk_too_many_posts")));
+	t_contains(r.body.data, buf_cstr(&esc));
+	buf_free(&esc);
 	t_lacks(r.body.data, "id=\"post-button\"");
 	tresp_free(&r);
 	actor_free(&a);
@@ -508,6 +519,116 @@ static void valid_post_queues_one_job(void **state)
 	form_get(&a, video, &f, &r);
 	assert_true(strstr(r.body.data, "already in progress") || strstr(r.body.data, "already posted to"));
 	tresp_free(&r);
+	form_free(&f);
+	actor_free(&a);
+}
+
+/* The emulator's record of the post whose caption is `title`: its
+ * video_cover_timestamp_ms as TikTok's init body carried it, once the
+ * stack's worker has sent it (-2 when it did not within 60 s). */
+static long long emulator_cover_of(const char *title)
+{
+	struct tclient *emu = tc_new_base(t_env("LF_EMU_URL"));
+	long long cover = -2;
+
+	for (int i = 0; i < 600 && cover == -2; i++) {
+		struct tresp r;
+		struct json_object *st, *posts, *flags, *v;
+		assert_int_equal(tc_get(emu, "/_emulator/state", &r), 0);
+		st = json_tokener_parse(r.body.data);
+		tresp_free(&r);
+		assert_non_null(st);
+		assert_true(json_object_object_get_ex(st, "posts", &posts));
+		for (size_t k = 0; k < json_object_array_length(posts); k++) {
+			struct json_object *p = json_object_array_get_idx(posts, k);
+			if (json_object_object_get_ex(p, "title", &v) && !strcmp(json_object_get_string(v), title) &&
+			    json_object_object_get_ex(p, "flags", &flags) &&
+			    json_object_object_get_ex(flags, "video_cover_timestamp_ms", &v))
+				cover = json_object_get_int64(v);
+		}
+		json_object_put(st);
+		if (cover == -2)
+			usleep(100 * 1000);
+	}
+	tc_free(emu);
+	return cover;
+}
+
+/* The cover picker: the strip's frames as radios (cover_frame), the one
+ * nearest the sidecar's expression moment marked and chosen; the number
+ * field stays. A browser without JavaScript sends the radio; a typed
+ * number wins; the chosen time reaches TikTok's init body. */
+static void cover_picker_sends_the_chosen_frame(void **state)
+{
+	struct actor a;
+	struct composer_form f;
+	struct tresp r;
+	long long video = video_new("Cover clip", 8000), job;
+	char vid[24], *title, *body, *s;
+
+	(void)state;
+	snprintf(vid, sizeof(vid), "%lld", video);
+	/* as `langflix import` leaves a clip of 8 s whose expression is at 4.1 s */
+	free(t_db_value(dbc, "UPDATE videos SET frame_times_ms = '{4100,500,1500,2500,3500,4500,5500,6500,7500}',"
+			     " frames_source = '4096:0:4100', expression_start_ms = 4100 WHERE id = $1 RETURNING id",
+			1, (const char *[]){ vid }));
+	actor_new(&a, "composer.public", NULL);
+	form_get(&a, video, &f, &r);
+	s = t_printf("<img class=\"poster\" id=\"composer-poster\" src=\"/videos/%lld/frames/0?v&#61;4096.0.4100\" "
+		     "width=\"320\" height=\"568\"", video);
+	t_contains(r.body.data, s);
+	free(s);
+	t_contains(r.body.data, "<input type=\"radio\" name=\"cover_frame\" value=\"\">");   /* TikTok's choice: not chosen */
+	for (int i = 1; i <= 8; i++) {
+		s = t_printf("src=\"/videos/%lld/frames/%d?v&#61;4096.0.4100\"", video, i);
+		t_contains(r.body.data, s);
+		free(s);
+	}
+	/* 4500 is nearest 4100: marked and checked; no other is */
+	t_contains(r.body.data, "<label class=\"cover-frame expression\"><input type=\"radio\" name=\"cover_frame\" "
+				"value=\"4500\" checked>");
+	t_contains(r.body.data, "4.5 s · the expression");
+	t_contains(r.body.data, "<input type=\"radio\" name=\"cover_frame\" value=\"3500\">");
+	assert_null(strstr(strstr(r.body.data, "value=\"4500\" checked") + 1, "name=\"cover_frame\" value=\"\" checked"));
+	t_contains(r.body.data, "id=\"cover_ms\" name=\"cover_ms\"");
+	t_contains(r.body.data, "<script src=\"/static/preview.js\" defer></script>");
+	tresp_free(&r);
+
+	/* a refused form comes back with the picked frame still picked */
+	form_post(&a, &f, "mode=direct&title=x&cover_frame=6500&cover_ms=", &r);
+	assert_int_equal(r.status, 422);
+	t_contains(r.body.data, "value=\"6500\" checked>");
+	t_lacks(r.body.data, "value=\"4500\" checked>");
+	tresp_free(&r);
+
+	/* without JavaScript: the number field empty, the radio sent */
+	title = t_printf("cover-pick-%d", (int)getpid());
+	body = t_printf("mode=direct&privacy=SELF_ONLY&title=%s&cover_frame=2500&cover_ms=", title);
+	form_post(&a, &f, body, &r);
+	job = job_from_redirect(&r);
+	tresp_free(&r);
+	free(body);
+	s = t_printf("%lld", job);
+	assert_int_equal(t_db_num(dbc, "SELECT cover_timestamp_ms FROM upload_jobs WHERE id = $1", 1,
+				  (const char *[]){ s }), 2500);
+	free(s);
+	/* what TikTok's init body carried (the emulator's record) */
+	assert_int_equal(emulator_cover_of(title), 2500);
+	free(title);
+	form_free(&f);
+
+	/* a typed time wins over the picked frame (JavaScript fills the field
+	 * from the radio; a user may type another) */
+	form_get(&a, video, &f, &r);
+	tresp_free(&r);
+	title = t_printf("cover-typed-%d", (int)getpid());
+	body = t_printf("mode=direct&privacy=SELF_ONLY&title=%s&cover_frame=2500&cover_ms=1234", title);
+	form_post(&a, &f, body, &r);
+	job = job_from_redirect(&r);
+	tresp_free(&r);
+	free(body);
+	assert_int_equal(emulator_cover_of(title), 1234);
+	free(title);
 	form_free(&f);
 	actor_free(&a);
 }
@@ -740,6 +861,106 @@ static void retry_makes_one_new_job_when_safe(void **state)
 	actor_free(&a);
 }
 
+/* "Edit and retry" on a failed job opens the composer with that job's
+ * caption and settings; another user's job (or another video's) fills in
+ * nothing. */
+static void edit_and_retry_fills_the_composer(void **state)
+{
+	struct actor a, b;
+	struct tresp r;
+	long long video = video_new("Edit retry clip", 30000), other = video_new("Other clip", 30000), job;
+	char path[96], *sel;
+
+	(void)state;
+	actor_new(&a, "composer.public", NULL);
+	job = job_insert(&a, video, "failed", 1);
+	snprintf(path, sizeof(path), "/jobs/%lld", job);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	snprintf(path, sizeof(path), "href=\"/videos/%lld/tiktok?from_job=%lld\">Edit and retry</a>", video, job);
+	t_contains(r.body.data, path);
+	tresp_free(&r);
+
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok?from_job=%lld", video, job);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, ">inserted</textarea>");
+	t_contains(r.body.data, "The caption and settings of the earlier post are filled in");
+	sel = privacy_select(r.body.data);
+	t_contains(sel, "value=\"SELF_ONLY\" selected");
+	free(sel);
+	tresp_free(&r);
+
+	/* the job belongs to this video only */
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok?from_job=%lld", other, job);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	t_lacks(r.body.data, ">inserted</textarea>");
+	t_lacks(r.body.data, "earlier post are filled in");
+	tresp_free(&r);
+
+	/* and to this user only */
+	actor_new(&b, "composer.public", NULL);
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok?from_job=%lld", video, job);
+	assert_int_equal(tc_get(b.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	t_lacks(r.body.data, ">inserted</textarea>");
+	tresp_free(&r);
+	actor_free(&b);
+	actor_free(&a);
+}
+
+static void emulator_faults(const char *json)
+{
+	static const char *const h[] = { "Content-Type: application/json", NULL };
+	struct tclient *emu = tc_new_base(t_env("LF_EMU_URL"));
+	struct tresp r;
+
+	assert_int_equal(tc_request(emu, "POST", "/_emulator/faults", h, json, strlen(json), &r), 0);
+	assert_int_equal(r.status, 200);
+	tresp_free(&r);
+	tc_free(emu);
+}
+
+/* A refused post keeps the work: one message at the top, each problem
+ * next to its field and tied to it (aria-describedby); and when TikTok
+ * fails at submit time, the user's valid visibility is not blamed. */
+static void errors_sit_by_their_fields_and_tiktok_is_not_the_user(void **state)
+{
+	struct actor a;
+	struct composer_form f;
+	struct tresp r;
+	long long video = video_new("Errors clip", 30000);
+
+	(void)state;
+	actor_new(&a, "composer.public", NULL);
+	form_get(&a, video, &f, &r);
+	tresp_free(&r);
+	form_post(&a, &f, "mode=direct&title=Kept+caption&allow_duet=1&cover_ms=30000", &r);
+	assert_int_equal(r.status, 422);
+	t_contains(r.body.data, "<strong>The post was not sent.</strong> Everything you chose and typed is kept");
+	t_contains(r.body.data, "<a href=\"#field-privacy\">Who can see this post</a>");
+	t_contains(r.body.data, "<p class=\"field-error\" id=\"err-privacy\">Choose who can see this post");
+	t_contains(r.body.data, "<select id=\"privacy\" name=\"privacy\" aria-describedby=\"err-privacy\" aria-invalid=\"true\">");
+	t_contains(r.body.data, "id=\"err-cover_ms\">The cover frame time (30000 ms) is past the end");
+	t_contains(r.body.data, "aria-describedby=\"err-cover_ms\" aria-invalid=\"true\" id=\"cover_ms\"");
+	t_contains(r.body.data, ">Kept caption</textarea>");
+	t_contains(r.body.data, "name=\"allow_duet\" value=\"1\" checked>");
+	t_lacks(r.body.data, "id=\"err-title\"");
+	tresp_free(&r);
+
+	/* TikTok fails while the form is sent: said as TikTok's problem */
+	emulator_faults("{\"rate_5xx\":1}");
+	form_post(&a, &f, "mode=direct&title=x&privacy=PUBLIC_TO_EVERYONE", &r);
+	emulator_faults("{\"rate_5xx\":0}");
+	assert_int_equal(r.status, 422);
+	t_contains(r.body.data, "TikTok could not be asked about this account just now");
+	t_lacks(r.body.data, "not one this TikTok account offers");
+	t_lacks(r.body.data, "id=\"err-privacy\"");
+	tresp_free(&r);
+	assert_int_equal(jobs_of(&a), 0);
+	form_free(&f);
+	actor_free(&a);
+}
+
 static void inbox_only_account(void **state)
 {
 	struct actor a;
@@ -771,6 +992,28 @@ static void inbox_only_account(void **state)
 	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND mode = 'inbox'"
 				" AND privacy_level IS NULL AND title = 'draft'", 1, (const char *[]){ jid }), 1);
 	form_free(&f);
+	actor_free(&a);
+}
+
+/* An account that granted no posting permission is not "Connected" but
+ * "Connected — cannot post: permission missing", with Reconnect. */
+static void account_without_posting_permission_says_so(void **state)
+{
+	struct actor a;
+	struct tresp r;
+
+	(void)state;
+	actor_new(&a, "composer.public", "user.info.basic");
+	assert_int_equal(tc_get(a.c, "/accounts", &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, "Connected — cannot post: permission missing");
+	t_contains(r.body.data, "class=\"button primary\" href=\"/auth/tiktok/start\">Reconnect</a>");
+	t_lacks(r.body.data, "<li>Post videos directly</li>");
+	tresp_free(&r);
+	assert_int_equal(tc_get(a.c, "/", &r), 0);
+	t_contains(r.body.data, "<span class=\"badge bad\">Connected — cannot post: permission missing</span>");
+	t_lacks(r.body.data, "<span class=\"badge good\">Connected</span>");
+	tresp_free(&r);
 	actor_free(&a);
 }
 
@@ -939,10 +1182,14 @@ int main(void)
 		cmocka_unit_test(cannot_post_profile_has_no_post_button),
 		cmocka_unit_test(rules_enforced_on_post),
 		cmocka_unit_test(valid_post_queues_one_job),
+		cmocka_unit_test(cover_picker_sends_the_chosen_frame),
 		cmocka_unit_test(api_json_shape),
 		cmocka_unit_test(cancel_only_queued_and_unclaimed),
 		cmocka_unit_test(retry_makes_one_new_job_when_safe),
+		cmocka_unit_test(edit_and_retry_fills_the_composer),
+		cmocka_unit_test(errors_sit_by_their_fields_and_tiktok_is_not_the_user),
 		cmocka_unit_test(inbox_only_account),
+		cmocka_unit_test(account_without_posting_permission_says_so),
 		cmocka_unit_test(csrf_refused_on_composer),
 		cmocka_unit_test(markup_is_escaped),
 		cmocka_unit_test(preflight_and_quota_block_post),

@@ -65,6 +65,10 @@ static const char *const post_routes[] = {
 	"/jobs/{id}/retry",
 	"/jobs/{id}/cancel",
 	"/accounts/{id}/disconnect",
+	"/settings",
+	"/accounts/{id}/plan",
+	"/plan",
+	"/batch",
 	"/webhooks/tiktok",
 	/* routes-end */
 };
