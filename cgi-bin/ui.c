@@ -256,17 +256,21 @@ static struct json_object *account_json(const PGresult *r, int i)
 	return o;
 }
 
-struct json_object *accounts_for_page(struct request *req, int only_connected, int *count)
+struct db_call accounts_call(struct request *req, int only_connected)
 {
-	struct page *pg = page_of(req);
+	struct db_param *p = arena_alloc(&req->arena, 3 * sizeof(*p));
+
+	p[0] = DB_INT(page_of(req)->user_id);
+	p[1] = DB_TEXT(only_connected ? "connected" : "");
+	p[2] = DB_TEXT(page_tz(req));
+	return (struct db_call){ .st = &q_accounts, .n = 3, .p = p };
+}
+
+struct json_object *accounts_from_result(PGresult *r, int *count)
+{
 	struct json_object *arr;
-	PGresult *r;
 	int n;
 
-	r = db_query(pg->db, &q_accounts, DB_PARAMS(DB_INT(pg->user_id),
-						    DB_TEXT(only_connected ? "connected" : ""), DB_TEXT(page_tz(req))));
-	if (!r)
-		return NULL;
 	arr = json_object_new_array();
 	n = PQntuples(r);
 	for (int i = 0; i < n; i++)
@@ -274,6 +278,14 @@ struct json_object *accounts_for_page(struct request *req, int only_connected, i
 	PQclear(r);
 	*count = n;
 	return arr;
+}
+
+struct json_object *accounts_for_page(struct request *req, int only_connected, int *count)
+{
+	struct db_call c = accounts_call(req, only_connected);
+	PGresult *r = db_query(page_of(req)->db, c.st, c.n, c.p);
+
+	return r ? accounts_from_result(r, count) : NULL;
 }
 
 /* A creator_info failure in words (not "cannot post": that is its own
