@@ -21,6 +21,9 @@ const struct route app_routes[] = {
 	{ "GET",  "/api/jobs/{id}",       page_job_api,      R_LOGIN,          "job_api" },
 	{ "POST", "/jobs/{id}/retry",     page_job_retry,    R_LOGIN | R_CSRF, "job_retry" },
 	{ "POST", "/jobs/{id}/cancel",    page_job_cancel,   R_LOGIN | R_CSRF, "job_cancel" },
+	{ "GET",  "/results",             page_results,      R_LOGIN,          "results" },
+	{ "GET",  "/results.csv",         page_results_csv,  R_LOGIN,          "results_csv" },
+	{ "GET",  "/drafts",              page_drafts,       R_LOGIN,          "drafts" },
 	{ "GET",  "/videos/{id}/file",    page_video_file,   R_LOGIN,          "video_file" },
 	{ "GET",  "/healthz",             page_healthz,      R_NODB,           "healthz" },
 	/* the metrics page reads the database itself, so it answers without it */

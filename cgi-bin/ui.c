@@ -73,6 +73,7 @@ static struct json_object *account_json(const PGresult *r, int i)
 	json_object_object_add(o, "needs_reconnect", json_object_new_boolean(!connected));
 	ctx_add_str(o, "status_reason", db_get(r, i, "status_reason"));
 	ctx_add_str(o, "note", tiktok_scopes_note(scopes));
+	ctx_add_str(o, "results_note", tiktok_scopes_results_note(scopes));
 	json_object_object_add(o, "can_direct", json_object_new_boolean(!!(scopes & TT_SCOPE_VIDEO_PUBLISH)));
 	json_object_object_add(o, "can_inbox", json_object_new_boolean(!!(scopes & TT_SCOPE_VIDEO_UPLOAD)));
 	return o;

@@ -420,3 +420,12 @@ out:
 	buf_free(&rf);
 	return rc;
 }
+
+static const struct db_stmt q_token_stale = { "accounts_token_stale",
+	"UPDATE tiktok_accounts SET access_expires_at = now() "
+	"WHERE id = $1 AND status = 'connected'" };
+
+int accounts_token_stale(struct db *db, int64_t account_id)
+{
+	return db_command(db, &q_token_stale, DB_PARAMS(DB_INT(account_id))) < 0 ? -1 : 0;
+}

@@ -50,6 +50,10 @@ int accounts_store(struct db *db, const struct config *cfg, int64_t user_id,
 int accounts_access_token(struct db *db, const struct config *cfg, int64_t account_id,
 			  struct buf *out);
 void accounts_wipe(struct buf *token);
+/* TikTok refused the account's access token before its recorded expiry
+ * (revoked and re-granted, rotated elsewhere, TikTok's clock ahead): the
+ * next accounts_access_token() refreshes it. 0 or -1. */
+int accounts_token_stale(struct db *db, int64_t account_id);
 
 /* Mark an account needs_reconnect with a reason the user can read
  * (e.g. the worker on scope_not_authorized or authorization.removed). */

@@ -49,6 +49,7 @@ static const struct setting settings[] = {
 	{ "worker_status_poll_sec", C_INT, O(worker_status_poll_sec), 1, 300, "3", 0 },
 	{ "worker_metrics_file",  C_STR,   O(worker_metrics_file),  0, 4096, "", 0 },
 	{ "tiktok_rate_window_sec", C_INT, O(tiktok_rate_window_sec), 1, 3600, "60", 0 },
+	{ "results_minute_ms",    C_INT,   O(results_minute_ms),    10, 3600000, "60000", 0 },
 	{ "page_size",            C_INT,   O(page_size),            1, 500,  "50", 0 },
 	{ "migrate_lock_timeout_ms", C_INT, O(migrate_lock_timeout_ms), 0, 3600000, "5000", 0 },
 	{ "migrate_statement_timeout_ms", C_INT, O(migrate_statement_timeout_ms), 0, 86400000, "1800000", 0 },

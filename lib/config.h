@@ -70,6 +70,8 @@ struct config {
 	int64_t worker_lease_sec;       /* a claimed job's lease, extended while it runs */
 	int64_t worker_status_poll_sec; /* first status/fetch interval while TikTok processes */
 	int64_t tiktok_rate_window_sec; /* TikTok's per-minute limits' window (tests shorten it) */
+	int64_t results_minute_ms;      /* a minute of the after-post schedules (lib/results.h;
+	                                 * tests shorten it, so a day of schedule takes seconds) */
 	int64_t page_size;
 	int64_t migrate_lock_timeout_ms;      /* `langflix migrate`: wait this long for a lock, then fail */
 	int64_t migrate_statement_timeout_ms; /* and this long for one statement; 0 = no limit */

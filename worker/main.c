@@ -42,12 +42,14 @@ static int start_listening(struct slot *s)
 /* Sleep until a notification arrives, the next rescheduled job is due,
  * the poll interval passes, or a stop is asked for (checked every 200 ms so
  * shutdown takes well under a second). */
-static void wait_for_work(struct slot *s)
+static void wait_for_work(struct slot *s, double after_due)
 {
 	double wait = (double)cfg.worker_poll_ms / 1000.0;
 	double due = s->listening ? jobs_next_due(&s->db) : -1;
 	double until;
 
+	if (after_due >= 0 && (due < 0 || after_due < due))
+		due = after_due;
 	/* a hair after it is due, and never a busy loop: a due job can be
 	 * skipped for a moment while another transaction holds its row */
 	if (due >= 0 && due < wait)
@@ -80,6 +82,20 @@ static void wait_for_work(struct slot *s)
 	}
 }
 
+/* The post ids, drafts and counts due now (resolve.c, readings.c); the
+ * seconds until the next is due, -1 when none. */
+static double after_post(struct slot *s)
+{
+	double a = resolve_run(s), b;
+
+	if (worker_stopping())
+		return -1;
+	b = readings_run(s);
+	if (a < 0)
+		return b;
+	return b >= 0 && b < a ? b : a;
+}
+
 static void *slot_main(void *p)
 {
 	struct slot *s = p;
@@ -89,6 +105,7 @@ static void *slot_main(void *p)
 	s->curl = curl_easy_init();
 	while (!worker_stopping() && s->curl) {
 		struct job job;
+		double after = -1;
 		int rc;
 
 		if (start_listening(s) < 0) {
@@ -101,8 +118,11 @@ static void *slot_main(void *p)
 			job_run(s, &job);
 			metrics_slot_busy(-1);
 		}
+		/* between claims, holding none: what follows the posts */
 		if (!worker_stopping())
-			wait_for_work(s);
+			after = after_post(s);
+		if (!worker_stopping())
+			wait_for_work(s, after);
 	}
 	if (s->curl)
 		curl_easy_cleanup(s->curl);

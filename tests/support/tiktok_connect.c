@@ -91,7 +91,19 @@ static char *authorize(const struct config *c, const char *open_id, const char *
 	return code;
 }
 
+static void connect_for(const char *open_id, const char *scopes, long long user_id, struct tconn *out);
+
 void tconn_connect(const char *open_id, const char *scopes, struct tconn *out)
+{
+	connect_for(open_id, scopes, 0, out);
+}
+
+void tconn_connect_user(const char *open_id, const char *scopes, long long user_id, struct tconn *out)
+{
+	connect_for(open_id, scopes, user_id, out);
+}
+
+static void connect_for(const char *open_id, const char *scopes, long long user_id, struct tconn *out)
 {
 	const struct config *c = tconn_config();
 	struct tiktok_client client;
@@ -104,13 +116,17 @@ void tconn_connect(const char *open_id, const char *scopes, struct tconn *out)
 	PGconn *pg = t_db();
 
 	memset(out, 0, sizeof(*out));
-	snprintf(name, sizeof(name), "wk%d_%d", (int)getpid(), ++seq);
-	/* the user never logs in: no password hash is needed */
-	uid = t_db_value(pg, "INSERT INTO users (name, password_hash) VALUES ($1, $2) RETURNING id", 2,
-			 (const char *[]){ name, hash });
-	assert_non_null(uid);
-	out->user_id = atoll(uid);
-	free(uid);
+	if (user_id > 0) {
+		out->user_id = user_id;
+	} else {
+		snprintf(name, sizeof(name), "wk%d_%d", (int)getpid(), ++seq);
+		/* the user never logs in: no password hash is needed */
+		uid = t_db_value(pg, "INSERT INTO users (name, password_hash) VALUES ($1, $2) RETURNING id", 2,
+				 (const char *[]){ name, hash });
+		assert_non_null(uid);
+		out->user_id = atoll(uid);
+		free(uid);
+	}
 	PQfinish(pg);
 
 	code = authorize(c, open_id, scopes);
