@@ -38,6 +38,8 @@ struct page {
 	const char *user_name;
 	const char *session_hash;    /* sha256 of the cookie value */
 	const char *csrf;            /* the session's CSRF token */
+	const char *user_tz;         /* the user's IANA time zone (users.time_zone);
+	                              * "UTC" when anonymous. Use page_tz(). */
 };
 
 static inline struct page *page_of(struct request *req) { return req->ctx; }
@@ -64,6 +66,11 @@ int session_load(struct request *req);
 int session_create(struct request *req, int64_t user_id, const char *user_name);
 void session_destroy(struct request *req);
 int csrf_check(struct request *req);
+/* Set the signed-in user's time zone (an IANA name PostgreSQL knows).
+ * chosen: the user picked it (/settings); otherwise it is the browser's,
+ * taken only while the user never picked one. 0 done (or nothing to do),
+ * 1 not a zone PostgreSQL knows (nothing changed), -1 database error. */
+int session_set_time_zone(struct request *req, const char *tz, int chosen);
 
 /* Handlers (one file per page group). */
 int page_login_form(struct request *req);
@@ -88,14 +95,32 @@ int page_results_csv(struct request *req);
 int page_drafts(struct request *req);           /* page_drafts.c */
 int page_metrics(struct request *req);          /* page_ops.c, with page_healthz */
 int page_bench_floor(struct request *req);      /* page_ops.c: make bench's transport floor */
+int page_settings(struct request *req);         /* page_settings.c: GET/POST /settings */
+int page_settings_submit(struct request *req);
 
 /* ui.c — what pages share (no page file depends on another page file). */
+/* Times for people. Every time a page shows is formatted in PostgreSQL in
+ * the viewer's zone, with the zone named, by the SQL function
+ * lf_user_time(ts, tz) (sql/030): "2026-03-29 09:00 CEST". In a statement:
+ *     "SELECT " UI_TIME("j.run_at", "$2") " AS run_at_shown ..."
+ *     db_query(db, &q, DB_PARAMS(DB_INT(id), DB_TEXT(page_tz(req))));
+ * page_tz: the viewer's IANA zone name ("UTC" when anonymous or unset). */
+#define UI_TIME(ts, tz_param) "lf_user_time(" ts ", " tz_param ")"
+const char *page_tz(struct request *req);
 /* The positive id in route parameter or query value `name`; -1 when absent
  * or not a positive id. */
 int64_t param_id(struct request *req, const char *name);
 /* Add key: val to a template context, skipping NULL and "" (so that a
  * {{#key}} section stays closed for a missing value). */
 void ctx_add_str(struct json_object *o, const char *key, const char *val);
+/* One style for what pages print: sizes "1.2 MB" (decimal units, as
+ * TikTok's limits are written), durations "0:05" (m:ss, h:mm:ss from an
+ * hour), counts "1 job" / "3 jobs" (the singular and plural given). */
+void ui_size(char *out, size_t n, long long bytes);
+void ui_duration(char *out, size_t n, long long ms);
+void ui_count(char *out, size_t n, long long k, const char *one, const char *many);
+/* ui_count's words under key. */
+void ctx_add_count(struct json_object *o, const char *key, long long k, const char *one, const char *many);
 /* The job states, in the order pages list them, and each one in words
  * ("processing" → "Processing on TikTok"; an unknown state as it is). */
 extern const char *const job_states[];

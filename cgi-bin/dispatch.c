@@ -24,6 +24,8 @@ const struct route app_routes[] = {
 	{ "GET",  "/results",             page_results,      R_LOGIN,          "results" },
 	{ "GET",  "/results.csv",         page_results_csv,  R_LOGIN,          "results_csv" },
 	{ "GET",  "/drafts",              page_drafts,       R_LOGIN,          "drafts" },
+	{ "GET",  "/settings",            page_settings,     R_LOGIN,          "settings" },
+	{ "POST", "/settings",            page_settings_submit, R_LOGIN | R_CSRF, "settings_submit" },
 	{ "GET",  "/videos/{id}/file",    page_video_file,   R_LOGIN,          "video_file" },
 	{ "GET",  "/healthz",             page_healthz,      R_NODB,           "healthz" },
 	/* the metrics page reads the database itself, so it answers without it */
@@ -117,6 +119,8 @@ void app_handle(struct request *req)
 
 	rc = router_match(app_routes, app_nroutes, req, &rt);
 	security_headers(req, rc == 0 ? rt->flags : 0);
+	if (rc != 0 && db_ensure(pg->db) == 0)
+		session_load(req);   /* the error page keeps the signed-in header */
 	if (rc == 404) {
 		render_error(req, 404, "Page not found", "There is no page at this address.");
 		return;

@@ -117,11 +117,9 @@ static const char *json_str(struct json_object *o, const char *key)
  * the job will send). 0, 1 when there is no such video, -1 on error. */
 static int load_video(struct request *req, struct composer *c)
 {
-	char sid[24];
 	struct stat st;
 
-	snprintf(sid, sizeof(sid), "%lld", (long long)c->video_id);
-	c->video = db_run(page_of(req)->db, &q_video, 1, (const char *[]){ sid });
+	c->video = db_query(page_of(req)->db, &q_video, DB_PARAMS(DB_INT(c->video_id)));
 	if (!c->video)
 		return -1;
 	if (PQntuples(c->video) == 0)
@@ -296,13 +294,13 @@ static void video_context(struct composer *c, struct json_object *ctx)
 	add_bool(v, "missing", c->facts.video_missing);
 	if (c->facts.duration_ms > 0) {
 		char d[32];
-		snprintf(d, sizeof(d), "%.1f s", (double)c->facts.duration_ms / 1000.0);
+		ui_duration(d, sizeof(d), c->facts.duration_ms);
 		ctx_add_str(v, "duration", d);
 		json_object_object_add(v, "duration_ms", json_object_new_int64(c->facts.duration_ms));
 		json_object_object_add(v, "cover_max", json_object_new_int64(c->facts.duration_ms - 1));
 	}
 	if (c->file_size >= 0) {
-		snprintf(size, sizeof(size), "%.1f MB", (double)c->file_size / 1e6);
+		ui_size(size, sizeof(size), c->file_size);
 		ctx_add_str(v, "size", size);
 	}
 	if (db_val(r, 0, 12) && db_val(r, 0, 13)) {
@@ -374,13 +372,11 @@ static void interaction(struct json_object *form, const char *name, const char *
 static void warnings_context(struct request *req, struct composer *c, struct json_object *ctx)
 {
 	struct json_object *w = json_object_new_array();
-	char vid[24], aid[24], uid[24], msg[512];
+	char msg[512];
 	PGresult *r;
 
-	snprintf(vid, sizeof(vid), "%lld", (long long)c->video_id);
-	snprintf(aid, sizeof(aid), "%lld", (long long)c->account_id);
-	snprintf(uid, sizeof(uid), "%lld", (long long)page_of(req)->user_id);
-	r = db_run(page_of(req)->db, &q_previous, 3, (const char *[]){ vid, aid, uid });
+	r = db_query(page_of(req)->db, &q_previous,
+		     DB_PARAMS(DB_INT(c->video_id), DB_INT(c->account_id), DB_INT(page_of(req)->user_id)));
 	if (r && PQntuples(r) > 0) {
 		const char *state = db_val(r, 0, 1);
 		struct json_object *o = json_object_new_object();
@@ -636,7 +632,7 @@ static int valid_submission_id(const char *s)
 static int existing_submission(struct request *req, const char *submission_id)
 {
 	struct page *pg = page_of(req);
-	PGresult *r = db_run(pg->db, &q_job_by_submission, 1, (const char *[]){ submission_id });
+	PGresult *r = db_query(pg->db, &q_job_by_submission, DB_PARAMS(DB_TEXT(submission_id)));
 	char loc[48];
 
 	if (!r)

@@ -114,23 +114,6 @@ static const char *search_pattern(struct request *req, const char *q)
 	return out;
 }
 
-static void format_size(char *out, size_t n, long long bytes)
-{
-	if (bytes >= 1000LL * 1000 * 1000)
-		snprintf(out, n, "%.2f GB", (double)bytes / 1e9);
-	else if (bytes >= 1000LL * 1000)
-		snprintf(out, n, "%.1f MB", (double)bytes / 1e6);
-	else
-		snprintf(out, n, "%.0f kB", (double)bytes / 1e3);
-}
-
-static void format_duration(char *out, size_t n, long long ms)
-{
-	long long s = (ms + 500) / 1000;
-
-	snprintf(out, n, "%lld:%02lld", s / 60, s % 60);
-}
-
 /* ---- the page's rows as a template context (template.h) ----
  * The template reads each video straight from the PGresult: no json-c tree
  * per request. What the template sees per video is what it always saw:
@@ -285,12 +268,12 @@ static int video_formatted(const struct row_ctx *rc, enum video_kind kind, struc
 
 	switch (kind) {
 	case V_SIZE:
-		format_size(tmp, sizeof(tmp), num_col(rc, C_SIZE));
+		ui_size(tmp, sizeof(tmp), num_col(rc, C_SIZE));
 		break;
 	case V_DURATION:
 		if (is_null(rc, C_DURATION))
 			return 0;
-		format_duration(tmp, sizeof(tmp), num_col(rc, C_DURATION));
+		ui_duration(tmp, sizeof(tmp), num_col(rc, C_DURATION));
 		break;
 	case V_RESOLUTION:
 		if (is_null(rc, C_WIDTH) || is_null(rc, C_HEIGHT))
@@ -552,6 +535,7 @@ int page_dashboard(struct request *req)
 	json_object_object_add(ctx, "has_videos", json_object_new_boolean(n > 0));
 	json_object_object_add(ctx, "library_empty", json_object_new_boolean(total == 0));
 	json_object_object_add(ctx, "library_total", json_object_new_int64(total));
+	ctx_add_count(ctx, "library_total_text", total, "video", "videos");
 	json_object_object_add(ctx, "library_ready", json_object_new_int64(ready));
 	if (matches > MATCHES_COUNTED)
 		json_object_object_add(ctx, "matches", json_object_new_string("More than " STR(MATCHES_COUNTED)));

@@ -87,11 +87,8 @@ static int job_not_found(struct request *req)
 static PGresult *load_job(struct request *req, int64_t id)
 {
 	struct page *pg = page_of(req);
-	char jid[24], uid[24];
 
-	snprintf(jid, sizeof(jid), "%lld", (long long)id);
-	snprintf(uid, sizeof(uid), "%lld", (long long)pg->user_id);
-	return db_run(pg->db, &q_job, 2, (const char *[]){ jid, uid });
+	return db_query(pg->db, &q_job, DB_PARAMS(DB_INT(id), DB_INT(pg->user_id)));
 }
 
 /* Chunks TikTok accepted: every chunk is chunk_size bytes except the last,
@@ -146,11 +143,9 @@ static void stage_text(PGresult *r, long long chunk, struct buf *out)
 static struct json_object *events_json(struct request *req, int64_t id, int for_page)
 {
 	struct json_object *arr = json_object_new_array();
-	char jid[24];
 	PGresult *r;
 
-	snprintf(jid, sizeof(jid), "%lld", (long long)id);
-	r = db_run(page_of(req)->db, &q_events, 1, (const char *[]){ jid });
+	r = db_query(page_of(req)->db, &q_events, DB_PARAMS(DB_INT(id)));
 	if (!r) {
 		json_object_put(arr);
 		return NULL;
@@ -322,7 +317,7 @@ int page_jobs(struct request *req)
 	int64_t pageno = 1;
 	const char *p = kv_get(&req->query, "page");
 	struct json_object *ctx, *list, *filters;
-	char uid[24], lim[16], off[24], href[96];
+	char href[96];
 	long long total;
 	PGresult *r, *c;
 
@@ -338,15 +333,13 @@ int page_jobs(struct request *req)
 	}
 	if (p && parse_int64(p, 1, 1000000, &pageno) < 0)
 		pageno = 1;
-	snprintf(uid, sizeof(uid), "%lld", (long long)pg->user_id);
-	snprintf(lim, sizeof(lim), "%d", JOBS_PAGE_SIZE);
-	snprintf(off, sizeof(off), "%lld", (long long)(pageno - 1) * JOBS_PAGE_SIZE);
-	c = db_run(pg->db, &q_jobs_count, 2, (const char *[]){ uid, state });
+	c = db_query(pg->db, &q_jobs_count, DB_PARAMS(DB_INT(pg->user_id), DB_TEXT(state)));
 	if (!c)
 		return -1;
 	total = db_ll(c, 0, 0);
 	PQclear(c);
-	r = db_run(pg->db, &q_jobs, 4, (const char *[]){ uid, state, lim, off });
+	r = db_query(pg->db, &q_jobs, DB_PARAMS(DB_INT(pg->user_id), DB_TEXT(state), DB_INT(JOBS_PAGE_SIZE),
+						 DB_INT((pageno - 1) * JOBS_PAGE_SIZE)));
 	if (!r)
 		return -1;
 
@@ -387,6 +380,7 @@ int page_jobs(struct request *req)
 	}
 	json_object_object_add(ctx, "filters", filters);
 	json_object_object_add(ctx, "total", json_object_new_int64(total));
+	ctx_add_count(ctx, "total_text", total, "job", "jobs");
 	if (pageno > 1) {
 		snprintf(href, sizeof(href), "/jobs?%s%s%spage=%lld", *state ? "state=" : "", state,
 			 *state ? "&" : "", (long long)pageno - 1);

@@ -50,6 +50,8 @@ static int show_form(struct request *req, int status, const char *name, const ch
 								   : kv_get(&req->form, "next"))));
 	if (error)
 		json_object_object_add(ctx, "error", json_object_new_string(error));
+	else if (kv_get(&req->query, "signed_out"))
+		json_object_object_add(ctx, "signed_out", json_object_new_boolean(1));
 	return render_page(req, status, "login", ctx);
 }
 
@@ -184,6 +186,9 @@ int page_login_submit(struct request *req)
 		return -1;
 	db_command(pg->db, &q_attempt_ok,
 		   DB_PARAMS(DB_INT(attempt), DB_TEXT(name), DB_TEXT(req->remote_addr)));
+	/* the browser's zone (static/timezone.js), unless the user picked one */
+	if (session_set_time_zone(req, kv_get(&req->form, "browser_tz"), 0) < 0)
+		log_warn("event=time_zone_not_saved user=%s", log_quote(name));
 	log_info("event=login_ok user=%s", log_quote(name));
 	redirect(req, 303, safe_next(kv_get(&req->form, "next")));
 	return 0;
@@ -193,6 +198,6 @@ int page_logout(struct request *req)
 {
 	log_info("event=logout user=%s", log_quote(page_of(req)->user_name));
 	session_destroy(req);
-	redirect(req, 303, "/login");
+	redirect(req, 303, "/login?signed_out=1");
 	return 0;
 }

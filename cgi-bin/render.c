@@ -14,7 +14,10 @@ struct json_object *page_context(struct request *req, const char *title)
 	if (pg && pg->user_id) {
 		struct json_object *u = json_object_new_object();
 		json_object_object_add(u, "name", json_object_new_string(pg->user_name));
+		json_object_object_add(u, "time_zone", json_object_new_string(page_tz(req)));
 		json_object_object_add(ctx, "user", u);
+		/* the zone every time on the page is shown in (pages name it) */
+		json_object_object_add(ctx, "user_tz", json_object_new_string(page_tz(req)));
 	}
 	if (pg && pg->csrf)
 		json_object_object_add(ctx, "csrf", json_object_new_string(pg->csrf));

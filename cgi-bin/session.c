@@ -21,7 +21,7 @@
 #define PRE_NONCE_HEX 32      /* 128 random bits */
 
 static struct db_stmt q_session_by_hash = { "session_by_hash",
-	"SELECT s.user_id, u.name, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id "
+	"SELECT s.user_id, u.name, s.csrf_token, u.time_zone FROM sessions s JOIN users u ON u.id = s.user_id "
 	"WHERE s.id_hash = $1 AND s.expires_at > now()" };
 static struct db_stmt q_session_insert = { "session_insert",
 	"INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at) "
@@ -32,6 +32,17 @@ static struct db_stmt q_session_prune = { "session_prune",
 	"DELETE FROM sessions WHERE user_id = $1 AND expires_at < now()" };
 static struct db_stmt q_user_by_name = { "user_id_by_name",
 	"SELECT id FROM users WHERE name = $1" };
+static struct db_stmt q_user_tz = { "user_time_zone",
+	"SELECT time_zone FROM users WHERE id = $1" };
+/* the browser's zone applies only while the user never picked one; a name
+ * PostgreSQL does not know changes nothing (and the CHECK of sql/030 would
+ * refuse it anyway) */
+static struct db_stmt q_user_set_tz = { "user_set_time_zone",
+	"WITH known AS (SELECT lf_is_time_zone($2) AS ok), "
+	"     changed AS (UPDATE users SET time_zone = $2, time_zone_chosen = time_zone_chosen OR $3 "
+	"                 WHERE id = $1 AND (SELECT ok FROM known) AND ($3 OR NOT time_zone_chosen) "
+	"                 RETURNING time_zone) "
+	"SELECT (SELECT ok FROM known) AS known, (SELECT time_zone FROM changed) AS time_zone" };
 
 static int valid_token(const char *s)
 {
@@ -153,6 +164,7 @@ int session_load(struct request *req)
 			pg->user_name = arena_strdup(&req->arena, db_get(r, 0, "name"));
 			pg->csrf = arena_strdup(&req->arena, db_get(r, 0, "csrf_token"));
 			pg->session_hash = arena_strdup(&req->arena, hash);
+			pg->user_tz = arena_strdup(&req->arena, db_get_text(r, 0, "time_zone"));
 		}
 		PQclear(r);
 	}
@@ -182,6 +194,7 @@ int session_create(struct request *req, int64_t user_id, const char *user_name)
 {
 	struct page *pg = page_of(req);
 	char token[65], hash[65], csrf[65];
+	PGresult *r;
 
 	/* a new identifier at every login: a planted cookie never becomes a
 	 * logged-in session (session fixation) */
@@ -201,7 +214,31 @@ int session_create(struct request *req, int64_t user_id, const char *user_name)
 	pg->user_name = arena_strdup(&req->arena, user_name);
 	pg->csrf = arena_strdup(&req->arena, csrf);
 	pg->session_hash = arena_strdup(&req->arena, hash);
+	r = db_query(pg->db, &q_user_tz, DB_PARAMS(DB_INT(user_id)));
+	if (r && PQntuples(r) == 1)
+		pg->user_tz = arena_strdup(&req->arena, db_get_text(r, 0, "time_zone"));
+	PQclear(r);
 	return 0;
+}
+
+int session_set_time_zone(struct request *req, const char *tz, int chosen)
+{
+	struct page *pg = page_of(req);
+	PGresult *r;
+	int known;
+
+	if (!pg->user_id || !tz || !*tz)
+		return 0;
+	if (strlen(tz) > 64)
+		return 1;
+	r = db_query(pg->db, &q_user_set_tz, DB_PARAMS(DB_INT(pg->user_id), DB_TEXT(tz), DB_BOOL(chosen)));
+	if (!r)
+		return -1;
+	known = db_get_bool(r, 0, "known");
+	if (!db_is_null(r, 0, "time_zone"))
+		pg->user_tz = arena_strdup(&req->arena, db_get(r, 0, "time_zone"));
+	PQclear(r);
+	return known ? 0 : 1;
 }
 
 void session_destroy(struct request *req)
@@ -215,6 +252,7 @@ void session_destroy(struct request *req)
 	pg->user_name = NULL;
 	pg->session_hash = NULL;
 	pg->csrf = NULL;
+	pg->user_tz = NULL;
 }
 
 int csrf_check(struct request *req)

@@ -5,6 +5,7 @@
 #include "tiktok.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int64_t param_id(struct request *req, const char *name)
@@ -19,10 +20,56 @@ int64_t param_id(struct request *req, const char *name)
 	return v;
 }
 
+const char *page_tz(struct request *req)
+{
+	struct page *pg = page_of(req);
+
+	return pg && pg->user_tz && *pg->user_tz ? pg->user_tz : "UTC";
+}
+
 void ctx_add_str(struct json_object *o, const char *key, const char *val)
 {
 	if (val && *val)
 		json_object_object_add(o, key, json_object_new_string(val));
+}
+
+/* ---- one style for numbers in words ---- */
+
+void ui_size(char *out, size_t n, long long bytes)
+{
+	if (bytes < 0)
+		bytes = 0;
+	if (bytes >= 1000LL * 1000 * 1000)
+		snprintf(out, n, "%.2f GB", (double)bytes / 1e9);
+	else if (bytes >= 1000LL * 1000)
+		snprintf(out, n, "%.1f MB", (double)bytes / 1e6);
+	else if (bytes >= 1000)
+		snprintf(out, n, "%.0f kB", (double)bytes / 1e3);
+	else
+		snprintf(out, n, "%lld bytes", bytes);
+}
+
+void ui_duration(char *out, size_t n, long long ms)
+{
+	long long s = ms < 0 ? 0 : (ms + 500) / 1000;
+
+	if (s >= 3600)
+		snprintf(out, n, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+	else
+		snprintf(out, n, "%lld:%02lld", s / 60, s % 60);
+}
+
+void ui_count(char *out, size_t n, long long k, const char *one, const char *many)
+{
+	snprintf(out, n, "%lld %s", k, k == 1 ? one : many);
+}
+
+void ctx_add_count(struct json_object *o, const char *key, long long k, const char *one, const char *many)
+{
+	char text[96];
+
+	ui_count(text, sizeof(text), k, one, many);
+	json_object_object_add(o, key, json_object_new_string(text));
 }
 
 /* ---- job states ---- */

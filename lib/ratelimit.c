@@ -21,6 +21,13 @@ int ratelimit_window(const struct rl_limit *l, int minute_sec)
 	return l->per_minute ? minute_sec + 1 : l->window_sec;
 }
 
+int ratelimit_spacing_sec(enum rl_kind kind)
+{
+	const struct rl_limit *l = ratelimit_limit(kind);
+
+	return (l->window_sec + l->limit - 1) / l->limit;
+}
+
 /* One round trip: the function (sql/007) locks per account, counts and
  * takes the slot; 0 = taken, N = seconds until a slot frees up. */
 static struct db_stmt q_take = { "rl_take",

@@ -31,6 +31,11 @@ const struct rl_limit *ratelimit_limit(enum rl_kind kind);
  * (tiktok_rate_window_sec) with one second of margin (our clock and
  * TikTok's see a call a moment apart); the others as written. */
 int ratelimit_window(const struct rl_limit *l, int minute_sec);
+/* The even spacing of a limit's calls: its window over its count (10 s
+ * for 6 inits a minute). The planner keeps two planned starts of one
+ * account this far apart, so jobs that fall due together do not queue up
+ * at the limit. */
+int ratelimit_spacing_sec(enum rl_kind kind);
 /* ratelimit_take / ratelimit_used for a row of the table. */
 int ratelimit_take_kind(struct db *db, int64_t account_id, enum rl_kind kind, int minute_sec,
 			int *wait_sec);

@@ -6,7 +6,8 @@
 #   deps_install [-q]     apt-get update once + install what is missing (root only)
 
 # Build: compiler, pkg-config and the libraries the Makefile asks pkg-config for.
-# Run: PostgreSQL 15, nginx, ffmpeg (demo videos), curl/openssl (the stack script).
+# Run: PostgreSQL 15, nginx, ffmpeg (demo videos), curl/openssl (the stack script),
+# fonts-noto-cjk (Korean, Japanese and Chinese titles; app.css names Noto Sans CJK).
 # Test: cmocka, valgrind, clang (sanitizers/fuzzers; libFuzzer is in
 # libclang-rt-14-dev, only recommended by clang), wrk (make bench), gcovr (make
 # coverage), chromium + nodejs/npm (the browser test; NodeSource's nodejs bundles npm).
@@ -16,7 +17,7 @@ libcurl4-openssl-dev libjson-c-dev libssl-dev libpq-dev
 libavformat-dev libavcodec-dev libavutil-dev
 libcmocka-dev
 postgresql-15 postgresql-client-15
-nginx ffmpeg curl ca-certificates openssl
+nginx ffmpeg curl ca-certificates openssl fonts-noto-cjk
 wrk valgrind clang libclang-rt-14-dev gcovr chromium nodejs"
 command -v npm >/dev/null 2>&1 || DEPS="$DEPS npm"
 

@@ -25,7 +25,7 @@ static void browser_end_to_end(void **state)
 		fail_msg("node and npm are needed for the browser tests (scripts/deps.sh: nodejs, npm)");
 	if (t_sh("test -x \"${LF_CHROMIUM:-/usr/bin/chromium}\"") != 0)
 		fail_msg("chromium is needed for the browser tests (scripts/deps.sh: chromium)");
-	if (t_sh("cd '%s/tests/e2e' && { test -d node_modules/playwright-core || "
+	if (t_sh("cd '%s/tests/e2e' && { test -d node_modules/playwright-core && test -d node_modules/axe-core || "
 		 "npm ci --no-audit --no-fund --loglevel=error; }", root) != 0)
 		fail_msg("npm ci in tests/e2e failed (is the npm registry reachable?)");
 	/* node's own runner: prints TAP-like results, exits non-zero on a failure */

@@ -21,6 +21,7 @@
 static PGconn *dbc;
 static struct tclient *client;
 static char *job_id;
+static char user_name[64];
 
 /* Headings in document order: one h1, and a deeper heading is at most one
  * level deeper than the one before it (axe's heading-order rule). */
@@ -62,6 +63,26 @@ static void navs_are_labelled(const char *html, const char *page)
 		fail_msg("%s: no navigation at all", page);
 }
 
+/* What every page shares (issue 13 items 7 and 8): the skip link is the
+ * first thing in the body and leads to the main region, a favicon, no
+ * empty table header, the signed-in header. */
+static void finished_look(const char *html, const char *page, int signed_in)
+{
+	const char *body = strstr(html, "<body>"), *skip = "<body>\n<a class=\"skip-link\" href=\"#main\">";
+
+	assert_non_null(body);
+	if (strncmp(body, skip, strlen(skip)) != 0)
+		fail_msg("%s: the skip link is not the first element of the body", page);
+	if (!strstr(html, "<main id=\"main\""))
+		fail_msg("%s: the skip link's target is missing", page);
+	if (!strstr(html, "<link rel=\"icon\" href=\"/static/favicon.svg\""))
+		fail_msg("%s: no favicon", page);
+	if (strstr(html, "<th></th>") || strstr(html, "\"></th>"))
+		fail_msg("%s: an empty table header", page);
+	if (signed_in && !strstr(html, "Signed in as <strong>"))
+		fail_msg("%s: the signed-in header is missing", page);
+}
+
 static void check_page(const char *path)
 {
 	struct tresp r;
@@ -70,6 +91,7 @@ static void check_page(const char *path)
 	assert_int_equal(r.status, 200);
 	headings_never_skip(r.body.data, path);
 	navs_are_labelled(r.body.data, path);
+	finished_look(r.body.data, path, 1);
 	tresp_free(&r);
 }
 
@@ -86,6 +108,68 @@ static void pages_have_ordered_headings_and_named_navigation(void **state)
 	free(path);
 }
 
+/* A page that does not exist keeps the header of the signed-in user. */
+static void not_found_keeps_the_signed_in_header(void **state)
+{
+	struct tresp r;
+
+	(void)state;
+	assert_int_equal(tc_get(client, "/no/such/page", &r), 0);
+	assert_int_equal(r.status, 404);
+	headings_never_skip(r.body.data, "404");
+	finished_look(r.body.data, "404", 1);
+	tresp_free(&r);
+}
+
+/* Counts in words: "1 job", not "1 job(s)". */
+static void counts_are_words(void **state)
+{
+	struct tresp r;
+
+	(void)state;
+	assert_int_equal(tc_get(client, "/jobs", &r), 0);
+	assert_non_null(strstr(r.body.data, ">1 job</p>"));
+	assert_null(strstr(r.body.data, "job(s)"));
+	tresp_free(&r);
+}
+
+/* Signing out says so on the sign-in page it lands on. */
+static void sign_out_says_so(void **state)
+{
+	struct tclient *c = tc_new();
+	char *csrf, *body;
+	struct tresp r;
+
+	(void)state;
+	assert_int_equal(tc_get(c, "/login", &r), 0);
+	finished_look(r.body.data, "/login", 0);
+	assert_null(strstr(r.body.data, "You are signed out"));
+	csrf = tc_extract_csrf(r.body.data);
+	tresp_free(&r);
+	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, user_name);
+	assert_int_equal(tc_post_form(c, "/login", body, &r), 0);
+	assert_int_equal(r.status, 303);
+	tresp_free(&r);
+	free(body);
+	free(csrf);
+	assert_int_equal(tc_get(c, "/jobs", &r), 0);
+	csrf = tc_extract_csrf(r.body.data);
+	tresp_free(&r);
+	body = t_printf("csrf=%s", csrf);
+	assert_int_equal(tc_post_form(c, "/logout", body, &r), 0);
+	assert_int_equal(r.status, 303);
+	assert_string_equal(tresp_header(&r, "Location"), "/login?signed_out=1");
+	tresp_free(&r);
+	assert_int_equal(tc_get(c, "/login?signed_out=1", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body.data, "You are signed out."));
+	assert_null(strstr(r.body.data, "Signed in as"));
+	tresp_free(&r);
+	free(body);
+	free(csrf);
+	tc_free(c);
+}
+
 static int setup(void **state)
 {
 	char name[64], *uid, *vid, *csrf, *body;
@@ -94,6 +178,7 @@ static int setup(void **state)
 	(void)state;
 	dbc = t_db();
 	snprintf(name, sizeof(name), "html%d", (int)getpid());
+	snprintf(user_name, sizeof(user_name), "%s", name);
 	if (t_user_add(name, PASSWORD) != 0)
 		return -1;
 	uid = t_db_value(dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ name });
@@ -131,6 +216,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pages_have_ordered_headings_and_named_navigation),
+		cmocka_unit_test(not_found_keeps_the_signed_in_header),
+		cmocka_unit_test(counts_are_words),
+		cmocka_unit_test(sign_out_says_so),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -205,7 +205,7 @@ static void late_id_arrives_three_polls_later(void **state)
 	emu_open(&emu);   /* webhooks off: polling alone must find the id */
 	emu_ctl(&emu, "/_emulator/config", "{\"post_id_after_polls\":3,\"processing_delay_ms\":300}");
 	user_new(&u);
-	tconn_connect_user(WT_PUBLIC, WT_SCOPES, u.id, &acc);
+	tconn_connect_user(u.id, WT_PUBLIC, WT_SCOPES, &acc);
 	w = worker(1000);
 	job = post_clip(&acc, "PUBLIC_TO_EVERYONE", NULL);
 	wt_assert_state(dbc, job, "published", 60);
@@ -466,7 +466,7 @@ static void counts_of_45_clips_in_3_calls_a_round(void **state)
 	 * connects, so its token is TikTok's of that day) */
 	emu_ctl(&emu, "/_emulator/clock", "{\"advance_sec\":86400}");
 	user_new(&u);
-	tconn_connect_user(WT_PUBLIC, ALL_SCOPES, u.id, &acc);
+	tconn_connect_user(u.id, WT_PUBLIC, ALL_SCOPES, &acc);
 	clips_elsewhere(&emu, &acc, c, N_CLIPS, 0);
 	/* a minute of 50 ms: a clip's first day reads hourly, every 3 s */
 	w = worker(50);
@@ -559,7 +559,7 @@ static void removed_posts_are_marked_and_counted(void **state)
 	emu_ctl(&emu, "/_emulator/config", cfg);
 	free(cfg);
 	user_new(&u);
-	tconn_connect_user(WT_PUBLIC, ALL_SCOPES, u.id, &acc);
+	tconn_connect_user(u.id, WT_PUBLIC, ALL_SCOPES, &acc);
 	w = worker(50);
 	job = post_clip(&acc, "PUBLIC_TO_EVERYONE", NULL);
 	wt_assert_state(dbc, job, "published", 60);
@@ -615,7 +615,7 @@ static void account_without_video_list_gets_a_note_and_no_calls(void **state)
 	(void)state;
 	emu_open(&emu);
 	user_new(&u);
-	tconn_connect_user(WT_PUBLIC, WT_SCOPES, u.id, &acc);
+	tconn_connect_user(u.id, WT_PUBLIC, WT_SCOPES, &acc);
 	clips_elsewhere(&emu, &acc, c, 2, 1);
 	w = worker(50);
 	sleep(3);   /* a clip's first day reads every 3 s */
@@ -652,7 +652,7 @@ static void posted_draft_leaves_the_list_and_joins_the_results(void **state)
 	emu_open(&emu);
 	emu_ctl(&emu, "/_emulator/config", "{\"processing_delay_ms\":300}");
 	user_new(&u);
-	tconn_connect_user(WT_PUBLIC, ALL_SCOPES, u.id, &acc);
+	tconn_connect_user(u.id, WT_PUBLIC, ALL_SCOPES, &acc);
 	w = worker(200);
 	job = post_clip(&acc, NULL, "inbox");
 	wt_assert_state(dbc, job, "inboxed", 60);

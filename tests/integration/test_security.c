@@ -65,6 +65,7 @@ static const char *const post_routes[] = {
 	"/jobs/{id}/retry",
 	"/jobs/{id}/cancel",
 	"/accounts/{id}/disconnect",
+	"/settings",
 	"/webhooks/tiktok",
 	/* routes-end */
 };

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "util.h"
 
 struct tclient {
@@ -466,6 +467,36 @@ int t_user_add(const char *name, const char *password)
 	fprintf(p, "%s\n", password);
 	st = pclose(p);
 	return st == 0 ? 0 : -1;
+}
+
+long long t_login(struct tclient *c, const char *name, const char *password, const char *extra)
+{
+	struct tresp r;
+	struct buf body = BUF_INIT;
+	char *csrf;
+	long st;
+
+	tc_clear_cookies(c);
+	assert_int_equal(tc_get(c, "/login", &r), 0);
+	csrf = tc_extract_csrf(r.body.data);
+	assert_non_null(csrf);
+	tresp_free(&r);
+	buf_puts(&body, "csrf=");
+	url_encode(&body, csrf);
+	buf_puts(&body, "&name=");
+	url_encode(&body, name);
+	buf_puts(&body, "&password=");
+	url_encode(&body, password);
+	if (extra) {
+		buf_putc(&body, '&');
+		buf_puts(&body, extra);
+	}
+	assert_int_equal(tc_post_form(c, "/login", buf_cstr(&body), &r), 0);
+	st = r.status;
+	tresp_free(&r);
+	buf_free(&body);
+	free(csrf);
+	return st;
 }
 
 long long t_db_num(PGconn *db, const char *sql, int nparams, const char *const *params)

@@ -112,6 +112,12 @@ void t_lacks(const char *hay, const char *needle);
 int t_wait_http(const char *path, long want_status, int timeout_ms);
 /* Create a dashboard user through `langflix user add` (password on stdin). */
 int t_user_add(const char *name, const char *password);
+/* Sign c in anew (its cookies are forgotten first) as name/password
+ * through the login form, with extra form
+ * fields appended (NULL: none; e.g. "browser_tz=Europe%2FMadrid"). The
+ * status of the POST (303 when signed in); fails the test on a transport
+ * error or a form without a CSRF token. */
+long long t_login(struct tclient *c, const char *name, const char *password, const char *extra);
 /* Restart the stack's app with settings ("key = value" lines) after the
  * stack's own configuration, or with that configuration alone (NULL); waits
  * until the site answers again. 0, or -1 when it did not come back. */

@@ -91,19 +91,24 @@ static char *authorize(const struct config *c, const char *open_id, const char *
 	return code;
 }
 
-static void connect_for(const char *open_id, const char *scopes, long long user_id, struct tconn *out);
-
 void tconn_connect(const char *open_id, const char *scopes, struct tconn *out)
 {
-	connect_for(open_id, scopes, 0, out);
+	char name[64], hash[8] = "x", *uid;
+	long long user_id;
+	PGconn *pg = t_db();
+
+	snprintf(name, sizeof(name), "wk%d_%d", (int)getpid(), ++seq);
+	/* the user never logs in: no password hash is needed */
+	uid = t_db_value(pg, "INSERT INTO users (name, password_hash) VALUES ($1, $2) RETURNING id", 2,
+			 (const char *[]){ name, hash });
+	assert_non_null(uid);
+	user_id = atoll(uid);
+	free(uid);
+	PQfinish(pg);
+	tconn_connect_user(user_id, open_id, scopes, out);
 }
 
-void tconn_connect_user(const char *open_id, const char *scopes, long long user_id, struct tconn *out)
-{
-	connect_for(open_id, scopes, user_id, out);
-}
-
-static void connect_for(const char *open_id, const char *scopes, long long user_id, struct tconn *out)
+void tconn_connect_user(long long user_id, const char *open_id, const char *scopes, struct tconn *out)
 {
 	const struct config *c = tconn_config();
 	struct tiktok_client client;
@@ -111,24 +116,11 @@ static void connect_for(const char *open_id, const char *scopes, long long user_
 	struct tiktok_token tok;
 	struct tiktok_user user;
 	struct db db;
-	char name[64], hash[8] = "x", *code, *uid;
+	char *code;
 	int64_t account = 0;
-	PGconn *pg = t_db();
 
 	memset(out, 0, sizeof(*out));
-	if (user_id > 0) {
-		out->user_id = user_id;
-	} else {
-		snprintf(name, sizeof(name), "wk%d_%d", (int)getpid(), ++seq);
-		/* the user never logs in: no password hash is needed */
-		uid = t_db_value(pg, "INSERT INTO users (name, password_hash) VALUES ($1, $2) RETURNING id", 2,
-				 (const char *[]){ name, hash });
-		assert_non_null(uid);
-		out->user_id = atoll(uid);
-		free(uid);
-	}
-	PQfinish(pg);
-
+	out->user_id = user_id;
 	code = authorize(c, open_id, scopes);
 	accounts_client(c, &client);
 	tiktok_result_init(&res);

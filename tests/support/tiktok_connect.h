@@ -24,8 +24,8 @@ const struct config *tconn_config(void);
 /* A new dashboard user with the emulator profile open_id connected with
  * scopes (comma-separated, e.g. "user.info.basic,video.publish,video.upload"). */
 void tconn_connect(const char *open_id, const char *scopes, struct tconn *out);
-/* The same for an existing dashboard user (one a test logs in as). */
-void tconn_connect_user(const char *open_id, const char *scopes, long long user_id, struct tconn *out);
+/* The same for an existing dashboard user (one that signs in, say). */
+void tconn_connect_user(long long user_id, const char *open_id, const char *scopes, struct tconn *out);
 
 /* Add creator profiles (JSON objects, each with a unique "username") to
  * the running emulator beside its built-in ones, unless they are there
