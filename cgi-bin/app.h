@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "config.h"
 #include "db.h"
 #include "server.h"
@@ -80,6 +81,7 @@ int page_dashboard(struct request *req);
 int page_composer(struct request *req);
 int page_composer_submit(struct request *req);
 int page_video_file(struct request *req);
+int page_video_pull(struct request *req);
 int page_healthz(struct request *req);
 int page_oauth_start(struct request *req);
 int page_oauth_callback(struct request *req);
@@ -126,6 +128,16 @@ void ctx_add_count(struct json_object *o, const char *key, long long k, const ch
 extern const char *const job_states[];
 extern const size_t job_nstates;
 const char *job_state_label(const char *state);
+/* A job's timeline in words (one table, ui.c): the short label of an
+ * event kind ("init" → "Upload started"), and the sentence the page shows
+ * for it (the stored message unless that carries internals). */
+const char *job_event_label(const char *kind);
+void job_event_text(const char *kind, const char *message, struct buf *out);
+/* TikTok's publish state ("PROCESSING_UPLOAD") in words. */
+const char *tiktok_status_words(const char *status);
+/* How a job's video reaches TikTok, in words, for a source name
+ * ("FILE_UPLOAD", "PULL_FROM_URL"; sql/050, tiktok_source). */
+const char *job_source_label(const char *source);
 /* The user's TikTok accounts as a JSON array for a page (all but
  * disconnected ones, or only connected ones); NULL on a database failure. */
 struct json_object *accounts_for_page(struct request *req, int only_connected, int *count);

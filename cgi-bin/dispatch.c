@@ -27,6 +27,9 @@ const struct route app_routes[] = {
 	{ "GET",  "/settings",            page_settings,     R_LOGIN,          "settings" },
 	{ "POST", "/settings",            page_settings_submit, R_LOGIN | R_CSRF, "settings_submit" },
 	{ "GET",  "/videos/{id}/file",    page_video_file,   R_LOGIN,          "video_file" },
+	/* TikTok fetching a video (PULL_FROM_URL): no login; the signed,
+	 * expiring address is the authentication (lib/pullurl.h) */
+	{ "GET",  "/pull/videos/{id}",    page_video_pull,   0,                "video_pull" },
 	{ "GET",  "/healthz",             page_healthz,      R_NODB,           "healthz" },
 	/* the metrics page reads the database itself, so it answers without it */
 	{ "GET",  "/metrics",             page_metrics,      R_NODB,           "metrics" },

@@ -53,6 +53,13 @@ static struct db_stmt q_previous = { "composer_previous_jobs",
 	"  AND state IN ('queued', 'uploading', 'processing', 'published', 'inboxed') "
 	"ORDER BY (state IN ('published', 'inboxed')) DESC, id DESC LIMIT 1" };
 
+/* "Edit and retry": an earlier job of the viewer's, of this video, whose
+ * caption and settings the composer opens with. */
+static struct db_stmt q_from_job = { "composer_from_job",
+	"SELECT account_id, mode, title, privacy_level, disable_comment, disable_duet, disable_stitch,"
+	"       brand_organic, brand_content, is_aigc, cover_timestamp_ms "
+	"FROM upload_jobs WHERE id = $1 AND user_id = $2 AND video_id = $3" };
+
 /* Everything the page knows while it is built. */
 struct composer {
 	int64_t video_id;
@@ -76,6 +83,7 @@ struct composer {
 	int tiktok_slow;             /* TikTok did not answer in time: 503, try again */
 
 	struct post_facts facts;
+	const char *note;            /* a line at the top of the page, or NULL */
 };
 
 static void composer_free(struct composer *c)
@@ -431,11 +439,60 @@ static void quota_context(struct request *req, struct composer *c, struct json_o
 	json_object_object_add(ctx, "quota", q);
 }
 
+/* The form's fields that show their own errors: err_<field> next to the
+ * field (tied to it by aria-describedby), a link to each in the message at
+ * the top; the others (the video, the account) are said at the top. */
+static const struct { const char *field, *label; } field_places[] = {
+	{ "mode", "How to send it" }, { "title", "Caption" }, { "privacy", "Who can see this post" },
+	{ "commercial", "Content disclosure" }, { "cover_ms", "Cover frame" },
+};
+
+static void errors_context(struct json_object *ctx, const struct post_violations *errors)
+{
+	struct json_object *top = json_object_new_array(), *links = json_object_new_array();
+
+	for (int i = 0; i < errors->n; i++) {
+		size_t k;
+		for (k = 0; k < ARRAY_LEN(field_places); k++)
+			if (!strcmp(errors->v[i].field, field_places[k].field))
+				break;
+		if (k == ARRAY_LEN(field_places)) {
+			struct json_object *e = json_object_new_object();
+			ctx_add_str(e, "field", errors->v[i].field);
+			ctx_add_str(e, "text", errors->v[i].text);
+			json_object_array_add(top, e);
+			continue;
+		}
+		{
+			char key[32];
+			struct json_object *prev;
+			snprintf(key, sizeof(key), "err_%s", field_places[k].field);
+			if (json_object_object_get_ex(ctx, key, &prev)) {
+				/* a second problem of the same field: one paragraph */
+				struct buf both = BUF_INIT;
+				buf_printf(&both, "%s %s", json_object_get_string(prev), errors->v[i].text);
+				json_object_object_add(ctx, key, json_object_new_string(buf_cstr(&both)));
+				buf_free(&both);
+			} else {
+				struct json_object *l = json_object_new_object();
+				json_object_object_add(ctx, key, json_object_new_string(errors->v[i].text));
+				ctx_add_str(l, "anchor", field_places[k].field);
+				ctx_add_str(l, "label", field_places[k].label);
+				json_object_array_add(links, l);
+			}
+		}
+	}
+	add_bool(ctx, "has_top_errors", json_object_array_length(top) > 0);
+	json_object_object_add(ctx, "top_errors", top);
+	add_bool(ctx, "has_field_errors", json_object_array_length(links) > 0);
+	json_object_object_add(ctx, "field_errors", links);
+}
+
 /* The whole page: status 200 (GET) or 422 (POST refused, with errors). */
 static int render_composer(struct request *req, struct composer *c, const struct post_form *f,
 			   const struct post_violations *errors, int status)
 {
-	struct json_object *ctx = page_context(req, "Post to TikTok"), *form, *inter, *pre, *errs;
+	struct json_object *ctx = page_context(req, "Post to TikTok"), *form, *inter, *pre;
 	struct post_violations preflight = { 0 };
 	int direct_possible = !!(c->scopes & TT_SCOPE_VIDEO_PUBLISH);
 	int inbox_possible = !!(c->scopes & TT_SCOPE_VIDEO_UPLOAD);
@@ -457,9 +514,11 @@ static int render_composer(struct request *req, struct composer *c, const struct
 			json_object_object_add(cr, "max_duration_sec", json_object_new_int(c->creator.max_duration_sec));
 		json_object_object_add(ctx, "creator", cr);
 	}
+	ctx_add_str(ctx, "note", c->note);
 	if (c->cannot_post)
 		ctx_add_str(ctx, "cannot_post", c->cannot_post_text);
 	ctx_add_str(ctx, "problem", c->problem);
+	ctx_add_str(ctx, "source_label", job_source_label(config_source_name(app.cfg.tiktok_source)));
 	add_bool(ctx, "reconnect", c->reconnect);
 	if (c->retry_after)
 		json_object_object_add(ctx, "retry_after", json_object_new_int(c->retry_after));
@@ -473,16 +532,8 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	add_bool(ctx, "has_preflight", json_object_array_length(pre) > 0);
 	json_object_object_add(ctx, "preflight_failures", pre);
 
-	if (errors && errors->n) {
-		errs = json_object_new_array();
-		for (int i = 0; i < errors->n; i++) {
-			struct json_object *e = json_object_new_object();
-			ctx_add_str(e, "field", errors->v[i].field);
-			ctx_add_str(e, "text", errors->v[i].text);
-			json_object_array_add(errs, e);
-		}
-		json_object_object_add(ctx, "errors", errs);
-	}
+	if (errors && errors->n)
+		errors_context(ctx, errors);
 	add_bool(ctx, "has_errors", errors && errors->n > 0);
 
 	/* Post is offered only when TikTok said the creator can post (direct)
@@ -586,14 +637,59 @@ static int prepare(struct request *req, struct composer *c, int64_t wanted_accou
 	return fetch_creator(req, c);
 }
 
+/* The form of an earlier job (from_job=ID): its values in the request
+ * arena, its account in *account. 1 when found, 0 when not, -1. */
+static int form_from_job(struct request *req, int64_t job_id, struct post_form *f, int64_t *account)
+{
+	struct page *pg = page_of(req);
+	PGresult *r;
+
+	r = db_query(pg->db, &q_from_job, DB_PARAMS(DB_INT(job_id), DB_INT(pg->user_id),
+						    DB_INT(param_id(req, "id"))));
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return 0;
+	}
+#define COPY(col) (db_get(r, 0, col) ? arena_strdup(&req->arena, db_get(r, 0, col)) : NULL)
+#define FLAG(col) (db_get(r, 0, col) && db_get(r, 0, col)[0] == 't')
+	*account = db_get(r, 0, "account_id") ? db_get_int(r, 0, "account_id") : -1;
+	f->mode = COPY("mode");
+	f->title = COPY("title");
+	if (!f->title)
+		f->title = "";
+	f->privacy = COPY("privacy_level");
+	f->cover_ms = COPY("cover_timestamp_ms");
+	f->allow_comment = !FLAG("disable_comment");
+	f->allow_duet = !FLAG("disable_duet");
+	f->allow_stitch = !FLAG("disable_stitch");
+	f->brand_organic = FLAG("brand_organic");
+	f->brand_content = FLAG("brand_content");
+	f->commercial = f->brand_organic || f->brand_content;
+	f->is_aigc = FLAG("is_aigc");
+#undef COPY
+#undef FLAG
+	PQclear(r);
+	return 1;
+}
+
 int page_composer(struct request *req)
 {
 	struct composer c = { 0 };
 	struct post_form f = { 0 };
+	int64_t wanted = param_id(req, "account_id"), from_job = param_id(req, "from_job"), job_account = -1;
 	char sid[65];
-	int rc;
+	int rc, from = 0;
 
-	rc = prepare(req, &c, param_id(req, "account_id"));
+	if (from_job > 0) {
+		from = form_from_job(req, from_job, &f, &job_account);
+		if (from < 0)
+			return -1;
+		if (from && wanted < 0)
+			wanted = job_account;
+	}
+	rc = prepare(req, &c, wanted);
 	if (rc != 0) {
 		composer_free(&c);
 		return rc < 0 ? -1 : 0;
@@ -604,6 +700,8 @@ int page_composer(struct request *req)
 		return -1;
 	}
 	f.submission_id = sid;
+	if (from)
+		c.note = "The caption and settings of the earlier post are filled in: check them, then post again.";
 	rc = render_composer(req, &c, &f, NULL, 200);
 	composer_free(&c);
 	return rc;
@@ -692,6 +790,8 @@ static int enqueue(struct request *req, struct composer *c, const struct post_de
 		.submission_id = kv_get(&req->form, "submission_id"), .user_id = page_of(req)->user_id,
 		.video_id = c->video_id, .account_id = c->account_id, .post = d->post,
 		.bytes_total = c->file_size,
+		/* this site's setting decides, once: the job keeps it (sql/050) */
+		.source = config_source_name(app.cfg.tiktok_source),
 	};
 	int rc;
 
@@ -757,10 +857,16 @@ int page_composer_submit(struct request *req)
 	}
 
 	post_rules_check(&f, &c.facts, &d, &errors);
-	if (c.problem[0] && errors.n < POST_RULES_MAX) {
-		errors.v[errors.n].field = "account";
-		snprintf(errors.v[errors.n].text, sizeof(errors.v[0].text), "%s", c.problem);
-		errors.n++;
+	if (c.problem[0]) {
+		/* TikTok's failure, said once and precisely, in place of the
+		 * rules' general "could not be read" */
+		int k;
+		for (k = 0; k < errors.n && strcmp(errors.v[k].field, "account") != 0; k++)
+			;
+		if (k == errors.n && errors.n < POST_RULES_MAX)
+			errors.v[errors.n++].field = "account";
+		if (k < errors.n)
+			snprintf(errors.v[k].text, sizeof(errors.v[0].text), "%s", c.problem);
 	}
 	if (errors.n) {
 		log_info("event=composer_refused video_id=%lld account_id=%lld problems=%d first=%s",

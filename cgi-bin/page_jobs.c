@@ -30,7 +30,7 @@ enum {
 	J_TIKTOK_STATUS, J_FAIL_REASON, J_PUBLISH_ID, J_POST_URL, J_UPDATED_ISO, J_VIDEO_ID,
 	J_VIDEO_TITLE, J_VIDEO_PATH, J_ACCOUNT_ID, J_ACCOUNT_NAME, J_ACCOUNT_USERNAME, J_PRIVACY,
 	J_TITLE, J_CREATED, J_FINISHED, J_LOCKED, J_WAITING, J_RUN_AT, J_ATTEMPTS, J_RETRY_ID,
-	J_RETRY_OF, J_ACCOUNT_STATUS, J_VIDEO_MISSING, J_POST_ID, J_NOT_PUBLIC_SINCE,
+	J_RETRY_OF, J_ACCOUNT_STATUS, J_VIDEO_MISSING, J_SOURCE, J_POST_ID, J_NOT_PUBLIC_SINCE,
 	J_RESOLVE_ENDED, J_VIEWS,
 };
 
@@ -39,12 +39,12 @@ static struct db_stmt q_job = { "job_of_user",
 	"       j.tiktok_status, j.fail_reason, j.publish_id, j.post_url,"
 	"       to_char(j.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	"       j.video_id, v.title, v.path, j.account_id, a.display_name, a.username, j.privacy_level,"
-	"       j.title, to_char(j.created_at, 'YYYY-MM-DD HH24:MI:SS'),"
-	"       to_char(j.finished_at, 'YYYY-MM-DD HH24:MI:SS'),"
+	"       j.title, " UI_TIME("j.created_at", "$3") ","
+	"       " UI_TIME("j.finished_at", "$3") ","
 	"       coalesce(j.locked_until > now(), false), j.run_at > now(),"
-	"       to_char(j.run_at, 'HH24:MI:SS'), j.attempts,"
+	"       " UI_TIME("j.run_at", "$3") ", j.attempts,"
 	"       (SELECT r.id FROM upload_jobs r WHERE r.retry_of = j.id), j.retry_of,"
-	"       a.status, v.missing, j.post_id, to_char(j.no_longer_public_at, 'YYYY-MM-DD'),"
+	"       a.status, v.missing, j.source, j.post_id, to_char(j.no_longer_public_at, 'YYYY-MM-DD'),"
 	"       j.resolve_ended_at IS NOT NULL, c.views "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
@@ -53,12 +53,12 @@ static struct db_stmt q_job = { "job_of_user",
 
 static struct db_stmt q_events = { "job_events_of_job",
 	"SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	"       to_char(at, 'YYYY-MM-DD HH24:MI:SS'), kind, message "
+	"       " UI_TIME("at", "$2") ", kind, message "
 	"FROM job_events WHERE job_id = $1 ORDER BY id" };
 
 static struct db_stmt q_jobs = { "jobs_of_user",
 	"SELECT j.id, j.state, j.mode, v.title, v.path, a.display_name,"
-	"       to_char(j.created_at, 'YYYY-MM-DD HH24:MI'), j.post_url, j.fail_reason, j.video_id,"
+	"       " UI_TIME("j.created_at", "$5") ", j.post_url, j.fail_reason, j.video_id,"
 	"       j.bytes_sent, j.bytes_total "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
@@ -88,7 +88,7 @@ static PGresult *load_job(struct request *req, int64_t id)
 {
 	struct page *pg = page_of(req);
 
-	return db_query(pg->db, &q_job, DB_PARAMS(DB_INT(id), DB_INT(pg->user_id)));
+	return db_query(pg->db, &q_job, DB_PARAMS(DB_INT(id), DB_INT(pg->user_id), DB_TEXT(page_tz(req))));
 }
 
 /* Chunks TikTok accepted: every chunk is chunk_size bytes except the last,
@@ -107,28 +107,40 @@ static long long chunks_accepted(PGresult *r)
 	return k < count ? k : count - 1;
 }
 
-/* The line under the progress bar, in words. */
-static void stage_text(PGresult *r, long long chunk, struct buf *out)
+/* The step a failed job stopped at: before anything was sent (the account
+ * or the file), while the file went to TikTok, or in TikTok's processing
+ * (TikTok held the whole file). */
+enum fail_step { FAIL_BEFORE, FAIL_UPLOAD, FAIL_PROCESSING };
+
+static enum fail_step failed_step(PGresult *r)
+{
+	long long sent = db_ll(r, 0, J_BYTES_SENT), total = db_ll(r, 0, J_BYTES_TOTAL);
+
+	if (total > 0 && sent >= total)
+		return FAIL_PROCESSING;
+	if (!db_val(r, 0, J_PUBLISH_ID) && sent == 0)
+		return FAIL_BEFORE;
+	return FAIL_UPLOAD;
+}
+
+/* The line under the progress bar, in words: no byte counts, no TikTok
+ * state names. */
+static void stage_text(PGresult *r, struct buf *out)
 {
 	const char *state = db_val(r, 0, J_STATE), *st = db_val(r, 0, J_TIKTOK_STATUS);
-	double sent = (double)db_ll(r, 0, J_BYTES_SENT) / 1e6, total = (double)db_ll(r, 0, J_BYTES_TOTAL) / 1e6;
-	long long count = db_ll(r, 0, J_CHUNK_COUNT);
+	char sent[32], total[32];
 
+	ui_size(sent, sizeof(sent), db_ll(r, 0, J_BYTES_SENT));
+	ui_size(total, sizeof(total), db_ll(r, 0, J_BYTES_TOTAL));
 	if (!strcmp(state, "queued")) {
 		if (is_true(db_val(r, 0, J_WAITING)))
 			buf_printf(out, "Waiting to try again at %s.", db_val(r, 0, J_RUN_AT));
 		else
-			buf_puts(out, "Waiting for an upload worker.");
+			buf_puts(out, "Waiting for its turn to upload.");
 	} else if (!strcmp(state, "uploading")) {
-		buf_printf(out, "Uploading to TikTok: %.1f MB of %.1f MB", sent, total);
-		if (count > 0)
-			buf_printf(out, " (chunk %lld of %lld)", chunk, count);
-		buf_putc(out, '.');
+		buf_printf(out, "Sent %s of %s.", sent, total);
 	} else if (!strcmp(state, "processing")) {
-		buf_puts(out, "TikTok is processing the video");
-		if (st && *st)
-			buf_printf(out, " (%s)", st);
-		buf_puts(out, ". This can take a few minutes.");
+		buf_printf(out, "%s This can take a few minutes.", tiktok_status_words(st));
 	} else if (!strcmp(state, "published")) {
 		buf_puts(out, "Posted on TikTok.");
 	} else if (!strcmp(state, "inboxed")) {
@@ -136,29 +148,110 @@ static void stage_text(PGresult *r, long long chunk, struct buf *out)
 	} else if (!strcmp(state, "cancelled")) {
 		buf_puts(out, "Cancelled before anything was sent.");
 	} else {
-		buf_puts(out, "The upload failed.");
+		switch (failed_step(r)) {
+		case FAIL_BEFORE:
+			buf_puts(out, "Failed before the upload: nothing was sent to TikTok.");
+			break;
+		case FAIL_UPLOAD:
+			buf_printf(out, "Failed during the upload, after %s of %s.", sent, total);
+			break;
+		case FAIL_PROCESSING:
+			buf_puts(out, "Failed in TikTok's processing, after the whole file was sent.");
+			break;
+		}
 	}
 }
 
-static struct json_object *events_json(struct request *req, int64_t id, int for_page)
+/* The timeline in words (ui.c's table): the parts of the file sent fold
+ * into one line, at the place of the first part, with the time of the
+ * last. */
+static struct json_object *events_json(struct request *req, int64_t id, PGresult *job)
 {
-	struct json_object *arr = json_object_new_array();
+	struct json_object *arr = json_object_new_array(), *chunks = NULL;
+	long long nchunks = 0;
 	PGresult *r;
 
-	r = db_query(page_of(req)->db, &q_events, DB_PARAMS(DB_INT(id)));
+	r = db_query(page_of(req)->db, &q_events, DB_PARAMS(DB_INT(id), DB_TEXT(page_tz(req))));
 	if (!r) {
 		json_object_put(arr);
 		return NULL;
 	}
 	for (int i = 0; i < PQntuples(r); i++) {
-		struct json_object *e = json_object_new_object();
-		ctx_add_str(e, "at", db_val(r, i, for_page ? 1 : 0));
-		ctx_add_str(e, "kind", db_val(r, i, 2));
-		json_object_object_add(e, "message", json_object_new_string(db_val(r, i, 3)));
+		const char *kind = db_val(r, i, 2);
+		struct json_object *e;
+		struct buf text = BUF_INIT;
+
+		if (!strcmp(kind, "chunk") && chunks) {
+			nchunks++;
+			json_object_object_add(chunks, "at", json_object_new_string(db_val(r, i, 1)));
+			json_object_object_add(chunks, "at_iso", json_object_new_string(db_val(r, i, 0)));
+			continue;
+		}
+		e = json_object_new_object();
+		ctx_add_str(e, "at", db_val(r, i, 1));
+		ctx_add_str(e, "at_iso", db_val(r, i, 0));
+		ctx_add_str(e, "kind", kind);
+		ctx_add_str(e, "label", job_event_label(kind));
+		job_event_text(kind, db_val(r, i, 3), &text);
+		json_object_object_add(e, "message", json_object_new_string(buf_cstr(&text)));
+		buf_free(&text);
 		json_object_array_add(arr, e);
+		if (!strcmp(kind, "chunk")) {
+			chunks = e;
+			nchunks = 1;
+		}
 	}
 	PQclear(r);
+	if (chunks) {
+		char sent[32], total[32], parts[48];
+		struct buf text = BUF_INIT;
+
+		ui_size(sent, sizeof(sent), db_ll(job, 0, J_BYTES_SENT));
+		ui_size(total, sizeof(total), db_ll(job, 0, J_BYTES_TOTAL));
+		ui_count(parts, sizeof(parts), nchunks, "part", "parts");
+		if (db_ll(job, 0, J_BYTES_TOTAL) > 0 && db_ll(job, 0, J_BYTES_SENT) >= db_ll(job, 0, J_BYTES_TOTAL))
+			buf_printf(&text, "Sent all %s of the video in %s.", total, parts);
+		else
+			buf_printf(&text, "Sent %s of %s (%s so far).", sent, total, parts);
+		json_object_object_add(chunks, "message", json_object_new_string(buf_cstr(&text)));
+		buf_free(&text);
+	}
 	return arr;
+}
+
+/* What the page says after the end, and the buttons: which step failed
+ * and what to do, the post's link or why there is none, the next steps. */
+static void job_next_steps(PGresult *r, struct json_object *job, const char *privacy)
+{
+	const char *state = db_val(r, 0, J_STATE);
+	int failed = !strcmp(state, "failed"), done = !strcmp(state, "published") || !strcmp(state, "inboxed");
+
+	add_bool(job, "done", done);
+	ctx_add_str(job, "bar_class", failed ? "bar-failed" : done ? "bar-done" :
+		    !strcmp(state, "cancelled") ? "bar-cancelled" : "bar-running");
+	if (failed) {
+		switch (failed_step(r)) {
+		case FAIL_BEFORE:
+			ctx_add_str(job, "failed_step", "It failed before the upload, while checking the account and the video.");
+			ctx_add_str(job, "what_to_do", "Nothing reached TikTok. Fix what the reason above says, "
+				    "then choose Edit and retry: the composer opens with this post's caption and settings.");
+			break;
+		case FAIL_UPLOAD:
+			ctx_add_str(job, "failed_step", "It failed during the upload, while sending the video to TikTok.");
+			ctx_add_str(job, "what_to_do", "TikTok did not get the whole video, so nothing was posted. "
+				    "Retry sends it again with the same settings; Edit and retry lets you change them first.");
+			break;
+		case FAIL_PROCESSING:
+			ctx_add_str(job, "failed_step", "It failed in TikTok's processing, after the whole video was sent.");
+			ctx_add_str(job, "what_to_do", "TikTok received the video and then refused it. Fix what the "
+				    "reason above says (often the video file itself), then post it again with Edit and retry.");
+			break;
+		}
+	}
+	/* an "Only me" post: TikTok announces the id of public posts only */
+	if (!strcmp(state, "published") && privacy && !strcmp(privacy, "SELF_ONLY") && !db_val(r, 0, J_POST_URL))
+		ctx_add_str(job, "no_link_why", "TikTok gives no link to a post that only you can see. "
+			    "Find it in the TikTok app, on your profile, under your private videos.");
 }
 
 static int64_t job_id_param(struct request *req)
@@ -185,7 +278,7 @@ int page_job(struct request *req)
 		PQclear(r);
 		return job_not_found(req);
 	}
-	events = events_json(req, id, 1);
+	events = events_json(req, id, r);
 	if (!events) {
 		PQclear(r);
 		return -1;
@@ -209,6 +302,8 @@ int page_job(struct request *req)
 		add_bool(job, "private_post", strcmp(privacy, "PUBLIC_TO_EVERYONE") != 0);
 	}
 	ctx_add_str(job, "title", db_val(r, 0, J_TITLE));
+	ctx_add_str(job, "source_label", job_source_label(db_val(r, 0, J_SOURCE)));
+	add_bool(job, "pulled", !strcmp(db_val(r, 0, J_SOURCE), "PULL_FROM_URL"));
 	ctx_add_str(job, "created", db_val(r, 0, J_CREATED));
 	ctx_add_str(job, "finished", db_val(r, 0, J_FINISHED));
 	json_object_object_add(job, "bytes_sent", json_object_new_int64(db_ll(r, 0, J_BYTES_SENT)));
@@ -221,8 +316,9 @@ int page_job(struct request *req)
 			: db_ll(r, 0, J_BYTES_SENT)));
 	json_object_object_add(job, "chunk_index", json_object_new_int64(chunk));
 	json_object_object_add(job, "chunk_count", json_object_new_int64(db_ll(r, 0, J_CHUNK_COUNT)));
-	stage_text(r, chunk, &stage);
+	stage_text(r, &stage);
 	ctx_add_str(job, "stage", buf_cstr(&stage));
+	job_next_steps(r, job, privacy);
 	ctx_add_str(job, "tiktok_status", db_val(r, 0, J_TIKTOK_STATUS));
 	ctx_add_str(job, "fail_reason", db_val(r, 0, J_FAIL_REASON));
 	ctx_add_str(job, "post_url", db_val(r, 0, J_POST_URL));
@@ -268,7 +364,7 @@ int page_job_api(struct request *req)
 		PQclear(r);
 		goto not_found;
 	}
-	events = events_json(req, id, 0);
+	events = events_json(req, id, r);
 	if (!events) {
 		PQclear(r);
 		return -1;
@@ -293,8 +389,11 @@ int page_job_api(struct request *req)
 	{
 		/* the words the page shows, so the script needs no copy of them */
 		struct buf stage = BUF_INIT;
-		stage_text(r, chunks_accepted(r), &stage);
+		stage_text(r, &stage);
 		json_object_object_add(o, "stage", json_object_new_string(buf_cstr(&stage)));
+		json_object_object_add(o, "state_label", json_object_new_string(job_state_label(db_val(r, 0, J_STATE))));
+		json_object_object_add(o, "can_cancel", json_object_new_boolean(
+			jobs_cancel_allowed(db_val(r, 0, J_STATE), is_true(db_val(r, 0, J_LOCKED)))));
 		buf_free(&stage);
 	}
 	PQclear(r);
@@ -339,7 +438,7 @@ int page_jobs(struct request *req)
 	total = db_ll(c, 0, 0);
 	PQclear(c);
 	r = db_query(pg->db, &q_jobs, DB_PARAMS(DB_INT(pg->user_id), DB_TEXT(state), DB_INT(JOBS_PAGE_SIZE),
-						 DB_INT((pageno - 1) * JOBS_PAGE_SIZE)));
+						 DB_INT((pageno - 1) * JOBS_PAGE_SIZE), DB_TEXT(page_tz(req))));
 	if (!r)
 		return -1;
 

@@ -2,8 +2,10 @@
  * is page_composer.c. (GET /healthz lives in page_ops.c.) */
 #include "app.h"
 #include "escape.h"
+#include "jobs.h"
 #include "log.h"
 #include "mediapath.h"
+#include "pullurl.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -37,17 +39,14 @@ static const char *mime_for(const char *path)
 	return "video/mp4";
 }
 
-int page_video_file(struct request *req)
+/* The video's file through nginx's internal /_media/ location. */
+static int send_file(struct request *req, int64_t id)
 {
-	int64_t id = param_id(req, "id");
 	char resolved[PATH_MAX];
 	struct buf loc = BUF_INIT;
 	const char *path, *p;
-	PGresult *r;
+	PGresult *r = load_video(req, id);
 
-	if (id < 0)
-		return not_found(req);
-	r = load_video(req, id);
 	if (!r)
 		return -1;
 	if (PQntuples(r) == 0 || db_get_bool(r, 0, "missing")) {
@@ -80,4 +79,38 @@ int page_video_file(struct request *req)
 	buf_free(&loc);
 	PQclear(r);
 	return 0;
+}
+
+int page_video_file(struct request *req)
+{
+	int64_t id = param_id(req, "id");
+
+	if (id < 0)
+		return not_found(req);
+	return send_file(req, id);
+}
+
+/* GET /pull/videos/{id}?expires=&sig= — TikTok fetching a video in
+ * PULL_FROM_URL mode (lib/pullurl.h). No login: the signature is the
+ * authentication. A forged or expired address gets 403 and nothing else;
+ * nginx then sends the file straight from disk. */
+int page_video_pull(struct request *req)
+{
+	int64_t id = param_id(req, "id"), job = 0;
+	enum pull_check ok = id < 0 ? PULL_FORGED
+				    : pull_url_check(&app.cfg, id, kv_get(&req->query, "job"),
+						     kv_get(&req->query, "expires"), kv_get(&req->query, "sig"),
+						     time(NULL), &job);
+
+	if (ok != PULL_OK) {
+		log_warn("event=pull_url_refused video_id=%lld why=%s", (long long)id,
+			 ok == PULL_EXPIRED ? "expired" : "signature");
+		return render_error(req, 403, ok == PULL_EXPIRED ? "This link has expired" : "This link is not valid",
+				    "This address lets TikTok fetch one video for a limited time. It is "
+				    "not valid (any more).");
+	}
+	/* the job's timeline says TikTok came for the file (once) */
+	if (jobs_pull_fetched(page_of(req)->db, job, id) < 0)
+		log_warn("event=pull_fetch_not_recorded job=%lld", (long long)job);
+	return send_file(req, id);
 }

@@ -90,6 +90,79 @@ const char *job_state_label(const char *s)
 	return s;
 }
 
+/* ---- a job's timeline in words ----
+ * The one table of what the job page says for each kind of event. The
+ * stored message is shown when it is already written for the user (the
+ * reasons of a failure or a retry, which come from lib/tiktok_errors.c);
+ * the kinds whose stored message carries internals (worker, byte counts,
+ * TikTok's raw states) get a sentence of their own here. "chunk" events
+ * are not listed one by one: the page folds them into one line. */
+static const struct {
+	const char *kind, *label, *sentence;   /* sentence NULL: the stored message */
+} event_words[] = {
+	{ "queued",          "Queued",             NULL },
+	{ "claimed",         "Started",            "LangFlix started on the upload." },
+	{ "token_refreshed", "Access renewed",     "LangFlix renewed its access to the TikTok account." },
+	{ "creator_info",    "Account checked",    "TikTok confirmed that the account can post." },
+	{ "init",            "Upload started",     "TikTok accepted the upload and is ready for the file." },
+	{ "chunk",           "Sending",            NULL },
+	{ "upload_complete", "File sent",          "The whole file reached TikTok." },
+	{ "resumed",         "Resumed",            "The upload continued where it had stopped." },
+	{ "reinit",          "Started over",       NULL },
+	{ "status",          "TikTok processing",  NULL },   /* job_event_text: TikTok's state in words */
+	{ "retry",           "Waiting",            NULL },
+	{ "published",       "Posted",             NULL },
+	{ "inboxed",         "Sent to the inbox",  NULL },
+	{ "public",          "Public",             NULL },
+	{ "not_public",      "No longer public",   NULL },
+	{ "failed",          "Failed",             NULL },
+	{ "cancelled",       "Cancelled",          NULL },
+};
+
+const char *job_event_label(const char *kind)
+{
+	for (size_t i = 0; i < ARRAY_LEN(event_words); i++)
+		if (!strcmp(kind, event_words[i].kind))
+			return event_words[i].label;
+	return "Update";
+}
+
+/* TikTok's publish states (tiktok-api.md §2.6) in words. */
+const char *tiktok_status_words(const char *status)
+{
+	static const struct { const char *status, *words; } map[] = {
+		{ "PROCESSING_UPLOAD",   "TikTok is receiving and checking the video." },
+		{ "PROCESSING_DOWNLOAD", "TikTok is fetching the video from this site." },
+		{ "SEND_TO_USER_INBOX",  "TikTok put the video in the account's inbox." },
+		{ "PUBLISH_COMPLETE",    "TikTok finished the post." },
+		{ "FAILED",              "TikTok could not process the video." },
+	};
+
+	for (size_t i = 0; status && i < ARRAY_LEN(map); i++)
+		if (!strcmp(status, map[i].status))
+			return map[i].words;
+	return "TikTok is processing the video.";
+}
+
+void job_event_text(const char *kind, const char *message, struct buf *out)
+{
+	static const char status_prefix[] = "TikTok status: ";
+
+	if (!strcmp(kind, "status")) {
+		char st[64] = "";
+		if (message && !strncmp(message, status_prefix, sizeof(status_prefix) - 1))
+			sscanf(message + sizeof(status_prefix) - 1, "%63[A-Z_]", st);
+		buf_puts(out, tiktok_status_words(st));
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(event_words); i++)
+		if (!strcmp(kind, event_words[i].kind) && event_words[i].sentence) {
+			buf_puts(out, event_words[i].sentence);
+			return;
+		}
+	buf_puts(out, message ? message : "");
+}
+
 /* ---- the user's TikTok accounts ---- */
 
 static const struct db_stmt q_accounts = { "accounts_of_user",
@@ -98,6 +171,13 @@ static const struct db_stmt q_accounts = { "accounts_of_user",
 	"AND ($2 = '' OR status = $2) ORDER BY id" };
 
 /* Only web URLs reach an <img src>. */
+const char *job_source_label(const char *source)
+{
+	if (source && !strcmp(source, "PULL_FROM_URL"))
+		return "TikTok fetches the file from this site (PULL_FROM_URL)";
+	return "LangFlix uploads the file to TikTok (FILE_UPLOAD)";
+}
+
 static int web_url(const char *s)
 {
 	return s && (!strncmp(s, "https://", 8) || !strncmp(s, "http://", 7));

@@ -17,6 +17,7 @@
 #define C_LEVEL CONFIG_LEVEL
 #define C_ADDRS CONFIG_ADDRS
 #define C_URL   CONFIG_URL
+#define C_SOURCE CONFIG_SOURCE
 #define setting config_setting
 
 #define O(f) offsetof(struct config, f)
@@ -56,7 +57,19 @@ static const struct setting settings[] = {
 	{ "tiktok_page_timeout_ms", C_INT, O(tiktok_page_timeout_ms), 100, 30000, "4000", 0 },
 	{ "tiktok_page_calls",    C_INT,   O(tiktok_page_calls),    1, 255,  "2", 0 },
 	{ "bench_floor",          C_BOOL,  O(bench_floor),          0, 1,    "false", 0 },
+	{ "tiktok_source",        C_SOURCE, O(tiktok_source),       0, 1,    "file_upload", 0 },
+	/* empty, or https:// (http:// only to this machine): TikTok fetches videos there */
+	{ "media_public_base_url", C_URL,  O(media_public_base_url), 0, 512, "", 0 },
+	/* TikTok may take up to an hour to download (§2.5): two hours by default */
+	{ "media_url_ttl_sec",    C_INT,   O(media_url_ttl_sec),    300, 86400, "7200", 0 },
 };
+
+static const char *const source_names[] = { "file_upload", "pull_from_url" };
+
+const char *config_source_name(int64_t mode)
+{
+	return mode == TIKTOK_SOURCE_PULL_FROM_URL ? "PULL_FROM_URL" : "FILE_UPLOAD";
+}
 
 static int decode_hex32(const char *s, unsigned char out[32])
 {
@@ -94,7 +107,7 @@ static int set_value(void *base, const struct setting *st, const char *val,
 
 	switch (st->type) {
 	case C_URL:
-		if (!url_https_or_loopback(val)) {
+		if ((*val || st->min > 0) && !url_https_or_loopback(val)) {
 			snprintf(why, whylen, "%s must start with https:// (http:// only to 127.0.0.1 or "
 				 "localhost): the client secret and the tokens go there", st->name);
 			return -1;
@@ -152,6 +165,14 @@ static int set_value(void *base, const struct setting *st, const char *val,
 		free(*(char **)field);
 		*(char **)field = xstrdup(val);
 		return 0;
+	case C_SOURCE:
+		for (int64_t i = 0; i < (int64_t)ARRAY_LEN(source_names); i++)
+			if (!strcmp(val, source_names[i])) {
+				*(int64_t *)field = i;
+				return 0;
+			}
+		snprintf(why, whylen, "%s must be file_upload or pull_from_url", st->name);
+		return -1;
 	}
 	return -1;
 }
@@ -292,6 +313,8 @@ void config_dump_table(const struct setting *t, size_t n, const void *base, stru
 			buf_puts(out, ((const struct config_key32 *)field)->set ? "(secret)" : "(unset)");
 		else if (st->secret && **(char *const *)field)
 			buf_puts(out, "(secret)");
+		else if (st->type == C_SOURCE)
+			buf_puts(out, source_names[*(const int64_t *)field ? 1 : 0]);
 		else if (st->type == C_INT || st->type == C_BOOL)
 			buf_printf(out, "%lld", (long long)*(const int64_t *)field);
 		else
@@ -303,7 +326,16 @@ void config_dump_table(const struct setting *t, size_t n, const void *base, stru
 int config_load(struct config *c, const char *path, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
-	return config_load_table(settings, ARRAY_LEN(settings), c, path, "LANGFLIX_", err, errlen);
+	if (config_load_table(settings, ARRAY_LEN(settings), c, path, "LANGFLIX_", err, errlen) < 0)
+		return -1;
+	if (c->tiktok_source == TIKTOK_SOURCE_PULL_FROM_URL && !c->media_public_base_url[0]) {
+		snprintf(err, errlen, "%s: tiktok_source = pull_from_url needs media_public_base_url "
+			 "(the https:// address of the site's domain verified at TikTok)",
+			 path ? path : "configuration");
+		config_free(c);
+		return -1;
+	}
+	return 0;
 }
 
 void config_free(struct config *c)

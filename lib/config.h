@@ -21,8 +21,17 @@ struct config_key32 {
 /* CONFIG_ADDRS: a string holding IP addresses and networks (lib/netaddr.h),
  * checked when loaded. CONFIG_URL: a string that must be https://, or
  * http:// to this machine (url_https_or_loopback): where secrets and videos go. */
+/* CONFIG_SOURCE: how the worker hands a video to TikTok, "file_upload" or
+ * "pull_from_url", kept as enum tiktok_source_mode in an int64_t. */
 enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_BOOL, CONFIG_KEY32, CONFIG_LEVEL, CONFIG_ADDRS,
-		   CONFIG_URL };
+		   CONFIG_URL, CONFIG_SOURCE };
+
+/* tiktok_source (tiktok-api.md §2.5): the worker sends the file itself
+ * (FILE_UPLOAD, the default), or TikTok fetches it from a signed address of
+ * this site (PULL_FROM_URL, lib/pullurl.h) and no byte passes the worker. */
+enum tiktok_source_mode { TIKTOK_SOURCE_FILE_UPLOAD = 0, TIKTOK_SOURCE_PULL_FROM_URL = 1 };
+/* TikTok's name of the mode ("FILE_UPLOAD", "PULL_FROM_URL"). */
+const char *config_source_name(int64_t mode);
 
 struct config_setting {
 	const char *name;
@@ -78,6 +87,9 @@ struct config {
 	int64_t tiktok_page_timeout_ms;       /* a TikTok call made while a page waits: its deadline */
 	int64_t tiktok_page_calls;            /* at most this many of those calls at once */
 	int64_t bench_floor;                  /* GET /_bench/floor answers (make bench only) */
+	int64_t tiktok_source;                /* enum tiktok_source_mode: new jobs' source */
+	char *media_public_base_url;          /* https://host of the site's verified domain ("" = none) */
+	int64_t media_url_ttl_sec;            /* a signed pull address stays valid this long */
 };
 
 /* Defaults, then the file (if path is not NULL), then the environment.

@@ -46,15 +46,15 @@ static int affected_one(PGresult *r)
 	"WITH j AS (" \
 	" INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, platform, mode, title," \
 	"     privacy_level, disable_comment, disable_duet, disable_stitch, brand_organic," \
-	"     brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at" cols ")" \
+	"     brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at, source" cols ")" \
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9, $10, $11, $12, $13, $14," \
-	"     nullif($15, '')::integer, $16, 'queued', now()" vals ") RETURNING id), " \
+	"     nullif($15, '')::integer, $16, 'queued', now(), $18" vals ") RETURNING id), " \
 	"e AS (INSERT INTO job_events (job_id, kind, message) SELECT id, 'queued', $17 FROM j) " \
 	"SELECT id FROM j"
 static struct db_stmt q_enqueue = { "jobs_enqueue", ENQUEUE("", "") };
 /* the same, with a bound of attempts other than the table's default */
 static struct db_stmt q_enqueue_attempts = { "jobs_enqueue_attempts",
-	ENQUEUE(", max_attempts", ", $18::int") };
+	ENQUEUE(", max_attempts", ", $19::int") };
 
 static const char *tf(int v)
 {
@@ -76,12 +76,12 @@ int jobs_enqueue(struct db *db, const struct job_new *n, int64_t *job_id)
 		id_text(p->cover_ms, cover);
 	snprintf(maxa, sizeof(maxa), "%d", n->max_attempts);
 	r = db_run(db, n->max_attempts > 0 ? &q_enqueue_attempts : &q_enqueue,
-		   n->max_attempts > 0 ? 18 : 17, (const char *[]){
+		   n->max_attempts > 0 ? 19 : 18, (const char *[]){
 		n->submission_id, uid, vid, aid, n->platform ? n->platform : "tiktok", POST_MODE(p),
 		p->title ? p->title : "", p->direct && p->privacy_level ? p->privacy_level : "",
 		tf(p->disable_comment), tf(p->disable_duet), tf(p->disable_stitch),
 		tf(p->brand_organic), tf(p->brand_content), tf(p->is_aigc), cover, total,
-		n->message ? n->message : "", maxa });
+		n->message ? n->message : "", n->source ? n->source : "FILE_UPLOAD", maxa });
 	if (!r)
 		return !strcmp(db_sqlstate(db), "23505") ? JOBS_TAKEN : -1;
 	*job_id = db_ll(r, 0, 0);
@@ -105,10 +105,10 @@ static struct db_stmt q_repost = { "jobs_repost",
 	"WITH n AS ("
 	" INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, platform, mode, title,"
 	"     privacy_level, disable_comment, disable_duet, disable_stitch, brand_organic,"
-	"     brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at, retry_of)"
+	"     brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at, retry_of, source)"
 	" SELECT $2, user_id, video_id, account_id, platform, mode, title, privacy_level,"
 	"        disable_comment, disable_duet, disable_stitch, brand_organic, brand_content, is_aigc,"
-	"        cover_timestamp_ms, bytes_total, 'queued', now(), id"
+	"        cover_timestamp_ms, bytes_total, 'queued', now(), id, source"
 	" FROM upload_jobs WHERE id = $1 AND state = 'failed' RETURNING id, retry_of), "
 	"e AS (INSERT INTO job_events (job_id, kind, message)"
 	" SELECT id, 'queued', $3 FROM n UNION ALL SELECT retry_of, 'retry', format($4, id) FROM n) "
@@ -323,11 +323,11 @@ static struct db_stmt q_claim = { "jobs_claim",
 	"  FROM next WHERE j.id = next.id AND NOT next.spent"
 	"  RETURNING j.id, j.video_id, coalesce(j.account_id, 0) AS account_id, j.platform, j.state,"
 	"            j.mode, j.attempts, j.max_attempts, coalesce(j.publish_id, '') AS publish_id,"
-	"            j.bytes_sent, j.bytes_total) "
+	"            j.bytes_sent, j.bytes_total, j.source) "
 	"SELECT false, id, video_id, account_id, platform, state, mode, attempts, max_attempts,"
-	"       publish_id, bytes_sent, bytes_total FROM claimed "
+	"       publish_id, bytes_sent, bytes_total, source FROM claimed "
 	"UNION ALL "
-	"SELECT true, id, 0, 0, '', '', '', 0, 0, '', 0, 0 FROM spent" };
+	"SELECT true, id, 0, 0, '', '', '', 0, 0, '', 0, 0, '' FROM spent" };
 /* The reasons of a job whose attempts ran out while no try ever ended
  * (%s = the attempts). */
 #define SPENT_REASON \
@@ -367,6 +367,7 @@ static int claim_once(struct db *db, const char *worker_id, const char *lease, s
 	copy(out->publish_id, sizeof(out->publish_id), db_val(r, 0, 9));
 	out->bytes_sent = db_ll(r, 0, 10);
 	out->bytes_total = db_ll(r, 0, 11);
+	copy(out->source, sizeof(out->source), db_val(r, 0, 12));
 	PQclear(r);
 	return 1;
 }
@@ -402,6 +403,25 @@ static struct db_stmt q_initialised = { "jobs_initialised",
 	"        locked_until = now() + make_interval(secs => $8::int), updated_at = now() "
 	CLAIMED " RETURNING id) "
 	"INSERT INTO job_events (job_id, kind, message) SELECT id, 'init', $9 FROM i" };
+/* PULL_FROM_URL: TikTok accepted the address and fetches the file itself,
+ * so there is no upload step: the job goes straight to processing. */
+static struct db_stmt q_pull_started = { "jobs_pull_started",
+	"WITH i AS ("
+	" UPDATE upload_jobs SET state = 'processing', publish_id = $3, upload_url = NULL,"
+	"        chunk_size = NULL, chunk_count = NULL, bytes_sent = 0,"
+	"        tiktok_status = 'PROCESSING_DOWNLOAD', creator_username = nullif($4, ''),"
+	"        status_polls = 0, processing_since = now(),"
+	"        locked_until = now() + make_interval(secs => $5::int), updated_at = now() "
+	CLAIMED " RETURNING id) "
+	"INSERT INTO job_events (job_id, kind, message) SELECT id, 'init', $6 FROM i" };
+/* The first fetch of a job's signed address, once, while the job runs. */
+static struct db_stmt q_pull_fetched = { "jobs_pull_fetched",
+	"INSERT INTO job_events (job_id, kind, message)"
+	" SELECT id, 'pull_fetch', $3 FROM upload_jobs"
+	"  WHERE id = $1 AND video_id = $2 AND source = 'PULL_FROM_URL' AND state IN " JOBS_ACTIVE_SQL
+	"    AND NOT EXISTS (SELECT 1 FROM job_events e WHERE e.job_id = $1 AND e.kind = 'pull_fetch')" };
+static struct db_stmt q_pull_was_fetched = { "jobs_pull_was_fetched",
+	"SELECT EXISTS (SELECT 1 FROM job_events WHERE job_id = $1 AND kind = 'pull_fetch')" };
 static struct db_stmt q_progress = { "jobs_progress",
 	"UPDATE upload_jobs SET bytes_sent = $3,"
 	"       locked_until = now() + make_interval(secs => $4::int), updated_at = now() " CLAIMED };
@@ -456,6 +476,39 @@ int jobs_release(const struct job_claim *c, int delay_sec, int refund)
 
 	snprintf(delay, sizeof(delay), "%d", delay_sec < 0 ? 0 : delay_sec);
 	return claimed(c, &q_release, 2, (const char *[]){ delay, refund ? "1" : "0" });
+}
+
+int jobs_pull_started(const struct job_claim *c, const char *publish_id,
+		      const char *creator_username, const char *message)
+{
+	char lease[16];
+
+	lease_text(c, lease);
+	return claimed(c, &q_pull_started, 4, (const char *[]){ publish_id,
+		       creator_username ? creator_username : "", lease, message });
+}
+
+int jobs_pull_fetched(struct db *db, int64_t job_id, int64_t video_id)
+{
+	PGresult *r = db_query(db, &q_pull_fetched, DB_PARAMS(DB_INT(job_id), DB_INT(video_id),
+		DB_TEXT("TikTok started fetching the video from this site's signed address.")));
+
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+int jobs_pull_was_fetched(struct db *db, int64_t job_id)
+{
+	PGresult *r = db_query(db, &q_pull_was_fetched, DB_PARAMS(DB_INT(job_id)));
+	int yes;
+
+	if (!r)
+		return -1;
+	yes = !strcmp(db_val(r, 0, 0), "t");
+	PQclear(r);
+	return yes;
 }
 
 int jobs_initialised(const struct job_claim *c, const char *publish_id, const char *upload_url,

@@ -47,6 +47,7 @@ struct job_new {
 	int64_t bytes_total;          /* the file's size when it was enqueued */
 	int max_attempts;             /* 0: the table's default */
 	const char *message;          /* the first timeline entry ("Queued: ...") */
+	const char *source;           /* "FILE_UPLOAD" (NULL) or "PULL_FROM_URL" (sql/050) */
 };
 
 /* The job and its 'queued' entry in one statement, then NOTIFY. 0 and
@@ -91,6 +92,7 @@ struct job {
 	int max_attempts;
 	char publish_id[72];         /* "" until init */
 	int64_t bytes_sent, bytes_total;
+	char source[16];             /* FILE_UPLOAD or PULL_FROM_URL */
 };
 
 /* The claim of one worker slot on one job. */
@@ -117,6 +119,16 @@ int jobs_release(const struct job_claim *c, int delay_sec, int refund);
 int jobs_initialised(const struct job_claim *c, const char *publish_id, const char *upload_url,
 		     int64_t chunk_size, int64_t chunk_count, const char *creator_username,
 		     const char *message);
+/* PULL_FROM_URL: TikTok accepted the signed address (publish_id) and
+ * downloads the file itself: state processing at once (no upload step),
+ * tiktok_status PROCESSING_DOWNLOAD, with the 'init' entry (message). */
+int jobs_pull_started(const struct job_claim *c, const char *publish_id,
+		      const char *creator_username, const char *message);
+/* TikTok came for the file of job_id (video_id) at its signed address:
+ * a 'pull_fetch' timeline entry, once, while the job runs (else nothing). */
+int jobs_pull_fetched(struct db *db, int64_t job_id, int64_t video_id);
+/* 1 when TikTok fetched the job's address at least once, 0 not, -1 error. */
+int jobs_pull_was_fetched(struct db *db, int64_t job_id);
 /* Bytes TikTok holds (after an accepted part or a resync); extends the lease. */
 int jobs_progress(const struct job_claim *c, int64_t bytes_sent);
 /* The last byte was accepted: state processing. */

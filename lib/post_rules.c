@@ -127,7 +127,11 @@ static void check_privacy(const struct post_form *s, const struct post_facts *f,
 		add(out, "privacy", "Choose who can see this post: TikTok requires an explicit choice.");
 		return;
 	}
-	if (!f->creator || !tiktok_creator_has_privacy(f->creator, s->privacy))
+	/* without TikTok's list (creator info failed: TikTok's doing, said as
+	 * the account's problem) a valid choice is not blamed */
+	if (!f->creator)
+		return;
+	if (!tiktok_creator_has_privacy(f->creator, s->privacy))
 		add(out, "privacy", "That visibility is not one this TikTok account offers right now. "
 		    "Choose one of the options in the list.");
 }

@@ -48,8 +48,10 @@ static const struct tt_error_info table[] = {
 	  "This account already has 5 drafts waiting in the TikTok inbox. Post or delete them "
 	  "in the TikTok app, then send the video again." },
 	{ "url_ownership_unverified", TTA_PERMANENT,
-	  "TikTok refused the video's address (not verified for this app). Upload the file "
-	  "instead." },
+	  "TikTok refused to fetch the video from this site: the site's address is not verified "
+	  "for LangFlix at TikTok. Nothing was posted. Ask the site's operator to verify the "
+	  "domain (or its /pull/ prefix) in TikTok's developer portal, or to send files directly "
+	  "(tiktok_source = file_upload), then post the video again." },
 	{ "invalid_param", TTA_PERMANENT,
 	  "TikTok refused the post's settings as invalid. Check the caption and settings and "
 	  "post again; if it keeps failing, report it with the time of the attempt." },
@@ -76,7 +78,15 @@ static const struct tt_error_info table[] = {
 	  "TikTok flagged this post as risky and did not publish it. Check the video and "
 	  "caption in the TikTok app before trying again." },
 	{ "video_pull_failed", TTA_RETRY,
-	  "TikTok could not download the video. Post it again." },
+	  "TikTok could not fetch the video from this site's address: the address was refused, "
+	  "had expired or could not be reached. Nothing was posted. Check that the site answers "
+	  "at its public address, then post the video again." },
+	/* LangFlix's own name, not TikTok's: video_pull_failed after TikTok did
+	 * fetch the signed address (the job's 'pull_fetch' entry) */
+	{ "video_pull_incomplete", TTA_RETRY,
+	  "TikTok started downloading the video from this site but did not finish: the file is "
+	  "larger than TikTok accepts, or the connection broke. Nothing was posted. Export a "
+	  "smaller file, or post the video again later." },
 	{ "publish_cancelled", TTA_PERMANENT,
 	  "The post was cancelled." },
 	{ "app_version_check_failed", TTA_PERMANENT,
@@ -189,6 +199,11 @@ const char *tiktok_fail_reason_text(const char *fail_reason, int *retryable)
 		return e->reason;
 	return "TikTok could not publish the video and gave no known reason. Check the video in "
 	       "the TikTok app, then post again.";
+}
+
+const char *tiktok_pull_failed_text(int fetched)
+{
+	return tiktok_error_lookup(fetched ? "video_pull_incomplete" : "video_pull_failed")->reason;
 }
 
 const char *tiktok_action_name(enum tt_action a)

@@ -54,6 +54,11 @@ enum tt_upload_action tiktok_upload_classify(long http_status);
  * whether trying again later can help (*retryable, may be NULL). */
 const char *tiktok_fail_reason_text(const char *fail_reason, int *retryable);
 
+/* video_pull_failed in words, by whether TikTok had fetched the signed
+ * address at all (a refused, expired or unreachable address) or started
+ * and stopped (too large, a broken connection). */
+const char *tiktok_pull_failed_text(int fetched);
+
 /* A stable name of the action for logs ("retry", "rate_limit", ...). */
 const char *tiktok_action_name(enum tt_action a);
 

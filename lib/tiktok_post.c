@@ -48,10 +48,15 @@ void tiktok_init_body(const struct post_settings *post, const struct tiktok_sour
 					       json_object_new_int64(post->cover_ms));
 		json_object_object_add(root, "post_info", pi);
 	}
-	json_object_object_add(si, "source", json_object_new_string("FILE_UPLOAD"));
-	json_object_object_add(si, "video_size", json_object_new_int64(src->video_size));
-	json_object_object_add(si, "chunk_size", json_object_new_int64(src->chunk_size));
-	json_object_object_add(si, "total_chunk_count", json_object_new_int64(src->chunk_count));
+	if (src->video_url) {
+		json_object_object_add(si, "source", json_object_new_string("PULL_FROM_URL"));
+		json_object_object_add(si, "video_url", json_object_new_string(src->video_url));
+	} else {
+		json_object_object_add(si, "source", json_object_new_string("FILE_UPLOAD"));
+		json_object_object_add(si, "video_size", json_object_new_int64(src->video_size));
+		json_object_object_add(si, "chunk_size", json_object_new_int64(src->chunk_size));
+		json_object_object_add(si, "total_chunk_count", json_object_new_int64(src->chunk_count));
+	}
 	json_object_object_add(root, "source_info", si);
 	buf_puts(out, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
 							   JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -108,6 +113,18 @@ int tiktok_parse_init(struct json_object *body, struct tiktok_init *out)
 	return 0;
 }
 
+int tiktok_parse_pull_init(struct json_object *body, struct tiktok_init *out)
+{
+	struct json_object *data = tiktok_envelope_data(body);
+
+	memset(out, 0, sizeof(*out));
+	if (!data || take_string(data, "publish_id", out->publish_id, 65) < 0) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return 0;
+}
+
 int tiktok_post_init(const struct tiktok_client *c, const char *access_token,
 		     const struct post_settings *post, const struct tiktok_source *src,
 		     struct tiktok_init *out, struct tiktok_result *res)
@@ -121,7 +138,7 @@ int tiktok_post_init(const struct tiktok_client *c, const char *access_token,
 			NULL, access_token, "application/json; charset=UTF-8", buf_cstr(&body),
 			res) < 0 || res->outcome != TT_OK)
 		goto out;
-	if (tiktok_parse_init(res->json, out) < 0) {
+	if ((src->video_url ? tiktok_parse_pull_init(res->json, out) : tiktok_parse_init(res->json, out)) < 0) {
 		res->outcome = TT_MALFORMED;
 		goto out;
 	}
@@ -163,7 +180,7 @@ int tiktok_parse_status(struct json_object *body, struct tiktok_status *out)
 	struct json_object *data = tiktok_envelope_data(body), *v;
 
 	memset(out, 0, sizeof(*out));
-	out->uploaded_bytes = -1;
+	out->uploaded_bytes = out->downloaded_bytes = -1;
 	if (!data || take_string(data, "status", out->status, sizeof(out->status)) < 0)
 		goto bad;
 	if (json_object_object_get_ex(data, "fail_reason", &v) && v) {
@@ -186,10 +203,15 @@ int tiktok_parse_status(struct json_object *body, struct tiktok_status *out)
 			goto bad;
 		out->uploaded_bytes = json_object_get_int64(v);
 	}
+	if (json_object_object_get_ex(data, "downloaded_bytes", &v) && v) {
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+			goto bad;
+		out->downloaded_bytes = json_object_get_int64(v);
+	}
 	return 0;
 bad:
 	memset(out, 0, sizeof(*out));
-	out->uploaded_bytes = -1;
+	out->uploaded_bytes = out->downloaded_bytes = -1;
 	return -1;
 }
 

@@ -21,9 +21,12 @@
 #include "post_settings.h"
 #include "tiktok.h"
 
-/* source_info for FILE_UPLOAD with a plan from chunk_plan_make(). */
+/* source_info: FILE_UPLOAD with a plan from chunk_plan_make(), or, when
+ * video_url is set, PULL_FROM_URL (§2.5: TikTok fetches that address; no
+ * upload step, no upload_url in the answer). */
 struct tiktok_source {
 	int64_t video_size, chunk_size, chunk_count;
+	const char *video_url;
 };
 
 struct tiktok_init {
@@ -40,6 +43,8 @@ void tiktok_init_body(const struct post_settings *post, const struct tiktok_sour
  * (missing, empty, too long or wrongly typed fields, an upload_url that
  * url_https_or_loopback (util.h) refuses). */
 int tiktok_parse_init(struct json_object *body, struct tiktok_init *out);
+/* The same for a PULL_FROM_URL init: publish_id only (upload_url stays ""). */
+int tiktok_parse_pull_init(struct json_object *body, struct tiktok_init *out);
 
 /* POST /v2/post/publish/video/init/ (post->direct) or
  * /v2/post/publish/inbox/video/init/ (a draft). 0 with *out filled,
@@ -56,6 +61,7 @@ struct tiktok_status {
 	int n_post_ids;               /* publicaly_available_post_id (may be 0) */
 	char post_ids[TT_POST_IDS_MAX][24];   /* kept as decimal strings, never doubles */
 	int64_t uploaded_bytes;       /* -1 when absent */
+	int64_t downloaded_bytes;     /* PULL_FROM_URL: -1 when absent */
 };
 
 /* The data object of an {"data":{...},"error":{"code":"ok"}} answer, or

@@ -112,12 +112,23 @@
 
   form.addEventListener('input', update);
   form.addEventListener('change', update);
+  var submitted = false;
   /* one click, one job: the server dedupes by submission id anyway */
   form.addEventListener('submit', function (e) {
     if (button && button.disabled) { e.preventDefault(); return; }
+    submitted = true;
     if (button) {
       setTimeout(function () { button.disabled = true; button.textContent = 'Posting…'; }, 0);
     }
+  });
+  /* Browser Back to this page (from the memory cache, or with the fields
+   * the browser restored): the counter, the rules and the Post button
+   * follow the fields as they are now, not as they were rendered. */
+  window.addEventListener('pageshow', function (e) {
+    if (button) button.textContent = 'Post';
+    update();
+    var sent = document.getElementById('already-sent');
+    if (sent) sent.hidden = !(e.persisted && submitted);
   });
   update();
 })();

@@ -18,6 +18,7 @@
 #include "chunkplan.h"
 #include "log.h"
 #include "mediapath.h"
+#include "pullurl.h"
 #include "ratelimit.h"
 #include "tiktok_creator.h"
 #include "tiktok_errors.h"
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Every figure that bounds a retry, in one place. Nothing here sleeps
@@ -422,6 +424,29 @@ static int direct(const struct jobctx *j)
 	return j->post.direct;
 }
 
+/* PULL_FROM_URL (sql/050, tiktok_source): TikTok fetches the file from the
+ * site's signed address; this worker never opens it. */
+static int pulled(const struct jobctx *j)
+{
+	return !strcmp(j->q.source, "PULL_FROM_URL");
+}
+
+/* TikTok accepted the address: no upload step, straight to processing, and
+ * the first status poll a little later. */
+static int commit_pull(struct jobctx *j, const struct tiktok_init *in)
+{
+	char msg[300];
+
+	snprintf(msg, sizeof(msg), "TikTok accepted the %s and fetches the video from this site "
+		 "(PULL_FROM_URL); no bytes pass through LangFlix's worker.",
+		 direct(j) ? "direct post" : "inbox draft");
+	if (j->lease_lost || held(j, jobs_pull_started(&j->claim, in->publish_id, j->username, msg),
+				  "pull_started") < 0)
+		return -1;
+	copy(j->q.publish_id, sizeof(j->q.publish_id), in->publish_id);
+	return 0;
+}
+
 static int commit_init(struct jobctx *j, const struct tiktok_init *in, const struct tiktok_source *src)
 {
 	struct buf msg = BUF_INIT;
@@ -445,16 +470,55 @@ static int commit_init(struct jobctx *j, const struct tiktok_init *in, const str
 	return 0;
 }
 
+static int do_init_call(struct jobctx *j, const struct tiktok_source *srcp, struct tiktok_init *inp);
+
+/* Init, and record it: STEP_GO to start the transfer (FILE_UPLOAD), else
+ * STEP_END (a pull is followed by status polls, or the job ended). */
 static int do_init(struct jobctx *j)
 {
 	struct tiktok_source src = { .video_size = j->q.bytes_total };
 	struct tiktok_init in;
-	struct tiktok_result res;
-	int rc, wait = 0;
+	struct buf url = BUF_INIT;
+	int rc;
 
 	if (chunk_plan_make(src.video_size, &src.chunk_size, &src.chunk_count) < 0)
 		return job_fail(j, NULL, "The video is too large for TikTok (at most 4 GB). Export a "
 				"smaller file, then post it again.");
+	if (pulled(j)) {
+		if (pull_url_make(j->cfg, j->q.video_id, j->q.id, time(NULL), &url) < 0)
+			return job_fail(j, NULL, "This job asks TikTok to fetch the video from the site, "
+					"but the site has no public address for it (media_public_base_url "
+					"is not set). Nothing was posted. Ask the site's operator to set it, "
+					"then post the video again.");
+		src.video_url = buf_cstr(&url);
+		rc = do_init_call(j, &src, &in);
+		buf_free(&url);
+		if (rc != STEP_GO)
+			return STEP_END;
+		if (commit_pull(j, &in) < 0)
+			return j->lease_lost ? STEP_END : job_retry(j, "The database did not answer.");
+		return job_release(j, (int)j->cfg->worker_status_poll_sec, 1);
+	}
+	if (do_init_call(j, &src, &in) != STEP_GO)
+		return STEP_END;
+	if (commit_init(j, &in, &src) < 0) {
+		/* the publish exists at TikTok but is not recorded: an upload
+		 * nobody finishes is never posted, so a later init is safe */
+		log_error("event=job_init_not_recorded job=%lld publish_id=%s", (long long)j->q.id,
+			  log_quote(in.publish_id));
+		return j->lease_lost ? STEP_END : job_retry(j, "The database did not answer.");
+	}
+	return STEP_GO;
+}
+
+/* The limits, then init (one refresh on 401). STEP_GO with *in filled. */
+static int do_init_call(struct jobctx *j, const struct tiktok_source *srcp, struct tiktok_init *inp)
+{
+	struct tiktok_source src = *srcp;
+	struct tiktok_init in;
+	struct tiktok_result res;
+	int rc, wait = 0;
+
 	if (take_limit(j, RL_INIT) != STEP_GO)
 		return STEP_END;
 	if (direct(j)) {
@@ -466,8 +530,9 @@ static int do_init(struct jobctx *j)
 			return job_fail(j, NULL, tiktok_error_lookup("spam_risk_too_many_posts")->reason);
 	}
 	tiktok_result_init(&res);
-	log_info("event=tiktok_init job=%lld mode=%s video_size=%lld chunk_size=%lld chunk_count=%lld",
-		 (long long)j->q.id, j->q.mode, (long long)src.video_size, (long long)src.chunk_size,
+	log_info("event=tiktok_init job=%lld mode=%s source=%s video_size=%lld chunk_size=%lld "
+		 "chunk_count=%lld", (long long)j->q.id, j->q.mode, src.video_url ? "PULL_FROM_URL" :
+		 "FILE_UPLOAD", (long long)src.video_size, (long long)src.chunk_size,
 		 (long long)src.chunk_count);
 	rc = tiktok_post_init(&j->client, buf_cstr(&j->token), &j->post, &src, &in, &res);
 	if (rc < 0 && tiktok_error_classify(&res, NULL) == TTA_REFRESH && refresh_once(j) == 0) {
@@ -490,13 +555,7 @@ static int do_init(struct jobctx *j)
 	log_info("event=tiktok_init_ok job=%lld publish_id=%s log_id=%s", (long long)j->q.id,
 		 log_quote(in.publish_id), log_quote(res.log_id));
 	tiktok_result_free(&res);
-	if (commit_init(j, &in, &src) < 0) {
-		/* the publish exists at TikTok but is not recorded: an upload
-		 * nobody finishes is never posted, so a later init is safe */
-		log_error("event=job_init_not_recorded job=%lld publish_id=%s", (long long)j->q.id,
-			  log_quote(in.publish_id));
-		return j->lease_lost ? STEP_END : job_retry(j, "The database did not answer.");
-	}
+	*inp = in;
 	return STEP_GO;
 }
 
@@ -525,7 +584,9 @@ static int on_terminal(struct jobctx *j, const struct tiktok_status *st)
 	log_warn("event=tiktok_publish_failed job=%lld fail_reason=%s", (long long)j->q.id,
 		 log_quote(st->fail_reason));
 	return end_job(j, &(struct job_outcome){ .end = JOB_FAILED, .tiktok_status = "FAILED",
-			 .reason = tiktok_fail_reason_text(st->fail_reason, NULL),
+			 .reason = pulled(j) && !strcmp(st->fail_reason, "video_pull_failed")
+				   ? tiktok_pull_failed_text(jobs_pull_was_fetched(&j->s->db, j->q.id) > 0)
+				   : tiktok_fail_reason_text(st->fail_reason, NULL),
 			 .auth_removed = !strcmp(st->fail_reason, "auth_removed") });
 }
 
@@ -822,7 +883,8 @@ static int check_scopes(struct jobctx *j)
 
 static int start(struct jobctx *j)
 {
-	if (check_scopes(j) != STEP_GO || check_video(j) != STEP_GO)
+	/* a pulled video is read by nginx on the site's host, not here */
+	if (check_scopes(j) != STEP_GO || (!pulled(j) && check_video(j) != STEP_GO))
 		return STEP_END;
 	if (direct(j) && check_creator(j) != STEP_GO)
 		return STEP_END;

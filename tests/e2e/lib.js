@@ -115,6 +115,47 @@ async function shot(page, name) {
   return file;
 }
 
+// The two sizes every page is checked at: a laptop and a phone.
+const VIEWPORTS = [
+  { name: 'wide', width: 1280, height: 900 },
+  { name: 'phone', width: 390, height: 844 },
+];
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+// The page as it is now, at both sizes: nothing scrolls sideways, axe-core
+// finds no serious or critical violation (WCAG 2.1 A and AA rules), and a
+// screenshot per size (<name>-wide.png, <name>-phone.png). Returns the
+// problems found, as text, so that one run reports every page at once.
+async function checkPage(page, name) {
+  const problems = [];
+  for (const vp of VIEWPORTS) {
+    await page.setViewportSize({ width: vp.width, height: vp.height });
+    await page.waitForTimeout(50);
+    const { scroll, inner } = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
+    }));
+    if (scroll > inner) {
+      const wide = await page.evaluate((w) => [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > w + 1)
+        .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className}`), inner);
+      problems.push(`${name} at ${vp.width}px: ${scroll}px wide (${wide.join(', ')})`);
+    }
+    if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE_SOURCE);
+    const violations = await page.evaluate(async () => {
+      const r = await window.axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+        resultTypes: ['violations'],
+      });
+      return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+    });
+    for (const v of violations) problems.push(`${name} at ${vp.width}px: ${v}`);
+    await shot(page, `${name}-${vp.name}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  return problems;
+}
+
 // Sign in as `name` (a fresh start: the browser forgets earlier sessions).
 async function login(page, name) {
   await page.context().clearCookies();
@@ -124,6 +165,20 @@ async function login(page, name) {
   await Promise.all([page.waitForURL(`${BASE}/`), page.click('button[type=submit]')]);
 }
 
+// The emulator's run-time knobs (POST /_emulator/faults), e.g. how long
+// TikTok "processes" a video; returns the value before.
+async function emulatorProcessingDelay(ms) {
+  const state = await (await fetch(`${EMU}/_emulator/state`)).json();
+  const before = state.faults && state.faults.processing_delay_ms;
+  const res = await fetch(`${EMU}/_emulator/faults`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ processing_delay_ms: ms }),
+  });
+  if (res.status !== 200) throw new Error(`emulator faults: ${res.status} ${await res.text()}`);
+  return before;
+}
+
 module.exports = {
-  BASE, EMU, OUT, PASSWORD, env, psql, langflix, userAdd, videoAdd, emulatorProfiles, launch, shot, login,
+  BASE, EMU, OUT, PASSWORD, VIEWPORTS, env, psql, langflix, userAdd, videoAdd, emulatorProfiles, launch,
+  shot, login, checkPage, emulatorProcessingDelay,
 };

@@ -29,7 +29,7 @@ static void browser_end_to_end(void **state)
 		 "npm ci --no-audit --no-fund --loglevel=error; }", root) != 0)
 		fail_msg("npm ci in tests/e2e failed (is the npm registry reachable?)");
 	/* node's own runner: prints TAP-like results, exits non-zero on a failure */
-	assert_int_equal(t_sh("cd '%s/tests/e2e' && timeout -k 10 300 node --test", root), 0);
+	assert_int_equal(t_sh("cd '%s/tests/e2e' && timeout -k 10 600 node --test --test-concurrency=1", root), 0);
 }
 
 int main(void)

@@ -740,6 +740,106 @@ static void retry_makes_one_new_job_when_safe(void **state)
 	actor_free(&a);
 }
 
+/* "Edit and retry" on a failed job opens the composer with that job's
+ * caption and settings; another user's job (or another video's) fills in
+ * nothing. */
+static void edit_and_retry_fills_the_composer(void **state)
+{
+	struct actor a, b;
+	struct tresp r;
+	long long video = video_new("Edit retry clip", 30000), other = video_new("Other clip", 30000), job;
+	char path[96], *sel;
+
+	(void)state;
+	actor_new(&a, "composer.public", NULL);
+	job = job_insert(&a, video, "failed", 1);
+	snprintf(path, sizeof(path), "/jobs/%lld", job);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	snprintf(path, sizeof(path), "href=\"/videos/%lld/tiktok?from_job=%lld\">Edit and retry</a>", video, job);
+	t_contains(r.body.data, path);
+	tresp_free(&r);
+
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok?from_job=%lld", video, job);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, ">inserted</textarea>");
+	t_contains(r.body.data, "The caption and settings of the earlier post are filled in");
+	sel = privacy_select(r.body.data);
+	t_contains(sel, "value=\"SELF_ONLY\" selected");
+	free(sel);
+	tresp_free(&r);
+
+	/* the job belongs to this video only */
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok?from_job=%lld", other, job);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	t_lacks(r.body.data, ">inserted</textarea>");
+	t_lacks(r.body.data, "earlier post are filled in");
+	tresp_free(&r);
+
+	/* and to this user only */
+	actor_new(&b, "composer.public", NULL);
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok?from_job=%lld", video, job);
+	assert_int_equal(tc_get(b.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	t_lacks(r.body.data, ">inserted</textarea>");
+	tresp_free(&r);
+	actor_free(&b);
+	actor_free(&a);
+}
+
+static void emulator_faults(const char *json)
+{
+	static const char *const h[] = { "Content-Type: application/json", NULL };
+	struct tclient *emu = tc_new_base(t_env("LF_EMU_URL"));
+	struct tresp r;
+
+	assert_int_equal(tc_request(emu, "POST", "/_emulator/faults", h, json, strlen(json), &r), 0);
+	assert_int_equal(r.status, 200);
+	tresp_free(&r);
+	tc_free(emu);
+}
+
+/* A refused post keeps the work: one message at the top, each problem
+ * next to its field and tied to it (aria-describedby); and when TikTok
+ * fails at submit time, the user's valid visibility is not blamed. */
+static void errors_sit_by_their_fields_and_tiktok_is_not_the_user(void **state)
+{
+	struct actor a;
+	struct composer_form f;
+	struct tresp r;
+	long long video = video_new("Errors clip", 30000);
+
+	(void)state;
+	actor_new(&a, "composer.public", NULL);
+	form_get(&a, video, &f, &r);
+	tresp_free(&r);
+	form_post(&a, &f, "mode=direct&title=Kept+caption&allow_duet=1&cover_ms=30000", &r);
+	assert_int_equal(r.status, 422);
+	t_contains(r.body.data, "<strong>The post was not sent.</strong> Everything you chose and typed is kept");
+	t_contains(r.body.data, "<a href=\"#field-privacy\">Who can see this post</a>");
+	t_contains(r.body.data, "<p class=\"field-error\" id=\"err-privacy\">Choose who can see this post");
+	t_contains(r.body.data, "<select id=\"privacy\" name=\"privacy\" aria-describedby=\"err-privacy\" aria-invalid=\"true\">");
+	t_contains(r.body.data, "id=\"err-cover_ms\">The cover frame time (30000 ms) is past the end");
+	t_contains(r.body.data, "aria-describedby=\"err-cover_ms\" aria-invalid=\"true\" id=\"cover_ms\"");
+	t_contains(r.body.data, ">Kept caption</textarea>");
+	t_contains(r.body.data, "name=\"allow_duet\" value=\"1\" checked>");
+	t_lacks(r.body.data, "id=\"err-title\"");
+	tresp_free(&r);
+
+	/* TikTok fails while the form is sent: said as TikTok's problem */
+	emulator_faults("{\"rate_5xx\":1}");
+	form_post(&a, &f, "mode=direct&title=x&privacy=PUBLIC_TO_EVERYONE", &r);
+	emulator_faults("{\"rate_5xx\":0}");
+	assert_int_equal(r.status, 422);
+	t_contains(r.body.data, "TikTok could not be asked about this account just now");
+	t_lacks(r.body.data, "not one this TikTok account offers");
+	t_lacks(r.body.data, "id=\"err-privacy\"");
+	tresp_free(&r);
+	assert_int_equal(jobs_of(&a), 0);
+	form_free(&f);
+	actor_free(&a);
+}
+
 static void inbox_only_account(void **state)
 {
 	struct actor a;
@@ -942,6 +1042,8 @@ int main(void)
 		cmocka_unit_test(api_json_shape),
 		cmocka_unit_test(cancel_only_queued_and_unclaimed),
 		cmocka_unit_test(retry_makes_one_new_job_when_safe),
+		cmocka_unit_test(edit_and_retry_fills_the_composer),
+		cmocka_unit_test(errors_sit_by_their_fields_and_tiktok_is_not_the_user),
 		cmocka_unit_test(inbox_only_account),
 		cmocka_unit_test(csrf_refused_on_composer),
 		cmocka_unit_test(markup_is_escaped),

@@ -287,6 +287,9 @@ static void creator_cannot_post_or_unknown(void **state)
 	assert_true(check() >= 1);
 	assert_string_equal(out.v[0].field, "account");
 	assert_non_null(strstr(out.v[0].text, "could not be read"));
+	/* and the user's choice of visibility is not blamed for TikTok's failure */
+	for (int i = 0; i < out.n; i++)
+		assert_string_not_equal(out.v[i].field, "privacy");
 }
 
 static void many_violations_listed(void **state)

@@ -31,7 +31,7 @@ static void direct_init_body_sends_every_flag(void **state)
 				   .title = "Hola \"amigo\" 👋 #es",
 				   .disable_comment = 1, .disable_duet = 0, .disable_stitch = 1,
 				   .brand_content = 0, .brand_organic = 1, .is_aigc = 1, .cover_ms = 2500 };
-	struct tiktok_source s = { 50000123, 10000000, 5 };
+	struct tiktok_source s = { 50000123, 10000000, 5, NULL };
 	struct buf b = BUF_INIT;
 	struct json_object *o, *v;
 
@@ -59,9 +59,40 @@ static void direct_init_body_sends_every_flag(void **state)
 	buf_free(&b);
 }
 
+/* PULL_FROM_URL (§2.5): the address only, no sizes or chunk plan; the
+ * answer has no upload_url, and a FILE_UPLOAD answer's parser refuses it. */
+static void pull_init_body_and_answer(void **state)
+{
+	struct tiktok_source s = { 3000000, 3000000, 1, "https://media.example.com/pull/videos/7?job=3&expires=9&sig=ab" };
+	struct tiktok_init in;
+	struct buf b = BUF_INIT;
+	struct json_object *o, *v;
+
+	(void)state;
+	tiktok_init_body(NULL, &s, &b);
+	o = parse(buf_cstr(&b));
+	assert_true(json_object_object_get_ex(o, "source_info", &v));
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "source")), "PULL_FROM_URL");
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "video_url")), s.video_url);
+	assert_false(json_object_object_get_ex(v, "video_size", NULL));
+	assert_false(json_object_object_get_ex(v, "chunk_size", NULL));
+	assert_int_equal(json_object_object_length(v), 2);
+	json_object_put(o);
+	buf_free(&b);
+	o = parse("{\"data\":{\"publish_id\":\"v_pub_url~v2.1\"},\"error\":{\"code\":\"ok\",\"message\":\"\"}}");
+	assert_int_equal(tiktok_parse_pull_init(o, &in), 0);
+	assert_string_equal(in.publish_id, "v_pub_url~v2.1");
+	assert_string_equal(in.upload_url, "");
+	assert_int_equal(tiktok_parse_init(o, &in), -1);
+	json_object_put(o);
+	o = parse("{\"data\":{},\"error\":{\"code\":\"ok\"}}");
+	assert_int_equal(tiktok_parse_pull_init(o, &in), -1);
+	json_object_put(o);
+}
+
 static void inbox_init_body_is_source_info_only(void **state)
 {
-	struct tiktok_source s = { 3000000, 3000000, 1 };
+	struct tiktok_source s = { 3000000, 3000000, 1, NULL };
 	struct post_settings p = { .direct = 1, .privacy_level = "SELF_ONLY", .title = "", .cover_ms = -1 };
 	struct post_settings draft = { .direct = 0, .privacy_level = "SELF_ONLY", .title = "x" };
 	struct buf b = BUF_INIT;
@@ -375,6 +406,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(direct_init_body_sends_every_flag),
 		cmocka_unit_test(inbox_init_body_is_source_info_only),
+		cmocka_unit_test(pull_init_body_and_answer),
 		cmocka_unit_test(init_answer_parsed),
 		cmocka_unit_test(upload_url_needs_https_except_loopback),
 		cmocka_unit_test(status_answers_parsed),
