@@ -43,7 +43,7 @@ static const struct sort_key {
 	{ "likes", "Likes", "c.likes", 1 },
 	{ "comments", "Comments", "c.comments", 1 },
 	{ "shares", "Shares", "c.shares", 1 },
-	{ "change", "Views since the day before", "c.views - c.views_day_before", 1 },
+	{ "change", "Views since yesterday", "c.views - c.views_day_before", 1 },
 	{ "expression", "Expression", "lower(v.expression)", 0 },
 	{ "show", "Show", "lower(v.show_name)", 0 },
 	{ "language", "Target language", "lower(v.learn_language)", 0 },

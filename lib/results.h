@@ -67,6 +67,10 @@ int results_later(struct db *db, int64_t job_id, double delay_sec);
  * posted by the creator, the ones still uploading included. The planner
  * (issue "The publishing plan") holds this at 5. -1 on error. */
 int results_pending_drafts(struct db *db, int64_t account_id);
+/* The same drafts as instants (Unix seconds of their creation, oldest
+ * first; lib/plan.h's plan_account.drafts), at most max into out: how
+ * many, or -1. */
+int results_pending_draft_times(struct db *db, int64_t account_id, int64_t *out, int max);
 
 /* ---- the benchmark only ---- */
 

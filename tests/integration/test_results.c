@@ -454,7 +454,7 @@ static void counts_of_45_clips_in_3_calls_a_round(void **state)
 	struct tconn acc;
 	struct json_object *s;
 	long long rounds, calls, total = 0, per_show[3] = { 0 }, per_expr[5] = { 0 }, per_lang[2] = { 0 };
-	long long show0[N_CLIPS];
+	long long show0[N_CLIPS], last_views = -1;
 	int most, refused, n0 = 0;
 	char *html, *csv, aid[24];
 	pid_t w;
@@ -502,8 +502,16 @@ static void counts_of_45_clips_in_3_calls_a_round(void **state)
 		per_lang[c[i].lang] += v;
 		if (c[i].show == 0)
 			show0[n0++] = v;
+		if (i == N_CLIPS - 1)
+			last_views = v;
 	}
 	json_object_put(s);
+	/* the clip's card on the dashboard shows its views (the newest video) */
+	html = page(&u, "/");
+	csv = t_printf("<span class=\"views\">%lld views</span>", last_views);
+	t_contains(html, csv);
+	free(csv);
+	free(html);
 	html = page(&u, "/results?sort=views&dir=desc");
 	assert_int_equal(rollup_attr(html, "account", "Worker test " WT_PUBLIC, "data-views"), total);
 	assert_int_equal(rollup_attr(html, "account", "Worker test " WT_PUBLIC, "data-posts"), N_CLIPS);
@@ -657,6 +665,11 @@ static void posted_draft_leaves_the_list_and_joins_the_results(void **state)
 	job = post_clip(&acc, NULL, "inbox");
 	wt_assert_state(dbc, job, "inboxed", 60);
 	assert_int_equal(results_pending_drafts(t_jobs_db(), acc.account_id), 1);
+	{
+		int64_t at[4];
+		assert_int_equal(results_pending_draft_times(t_jobs_db(), acc.account_id, at, 4), 1);
+		assert_true(at[0] > 1700000000);
+	}
 	html = page(&u, "/drafts");
 	row = t_printf("id=\"draft-%lld\"", job);
 	t_contains(html, row);
