@@ -56,6 +56,7 @@ struct config {
 	char *database_url;
 	int64_t threads;
 	char *media_root;
+	char *frames_dir;            /* posters and cover frames made at import (lib/frames.h) */
 	char *templates_dir;
 	struct config_key32 secret_key;
 	char *tiktok_client_key;
@@ -81,6 +82,7 @@ struct config {
 	int64_t tiktok_rate_window_sec; /* TikTok's per-minute limits' window (tests shorten it) */
 	int64_t results_minute_ms;      /* a minute of the after-post schedules (lib/results.h;
 	                                 * tests shorten it, so a day of schedule takes seconds) */
+	int64_t tiktok_day_sec;      /* the daily caps' window: 86400 (tests shorten it) */
 	int64_t page_size;
 	int64_t migrate_lock_timeout_ms;      /* `langflix migrate`: wait this long for a lock, then fail */
 	int64_t migrate_statement_timeout_ms; /* and this long for one statement; 0 = no limit */

@@ -1,4 +1,4 @@
-/* results.c — schedules, per-clip readings and pending drafts. See results.h. */
+/* results.c — schedules and per-clip readings. See results.h. */
 #include "results.h"
 
 #include <stdlib.h>
@@ -145,44 +145,6 @@ int results_missing(struct db *db, int64_t job_id, double next_sec)
 int results_later(struct db *db, int64_t job_id, double delay_sec)
 {
 	return db_command(db, &q_later, DB_PARAMS(DB_INT(job_id), DB_DOUBLE(delay_sec))) < 0 ? -1 : 0;
-}
-
-/* ---- drafts ---- */
-
-#define PENDING_DRAFTS \
-	" FROM upload_jobs WHERE account_id = $1 AND mode = 'inbox'" \
-	"  AND created_at > now() - interval '24 hours'" \
-	"  AND (state IN ('queued', 'uploading', 'processing') AND publish_id IS NOT NULL" \
-	"       OR state = 'inboxed' AND draft_expired_at IS NULL)"
-static const struct db_stmt q_pending = { "results_pending_drafts",
-	"SELECT count(*) AS n" PENDING_DRAFTS };
-static const struct db_stmt q_pending_times = { "results_pending_draft_times",
-	"SELECT extract(epoch FROM created_at)::bigint AS at" PENDING_DRAFTS " ORDER BY created_at" };
-
-int results_pending_drafts(struct db *db, int64_t account_id)
-{
-	PGresult *r = db_query(db, &q_pending, DB_PARAMS(DB_INT(account_id)));
-	int n;
-
-	if (!r)
-		return -1;
-	n = (int)db_get_int(r, 0, "n");
-	PQclear(r);
-	return n;
-}
-
-int results_pending_draft_times(struct db *db, int64_t account_id, int64_t *out, int max)
-{
-	PGresult *r = db_query(db, &q_pending_times, DB_PARAMS(DB_INT(account_id)));
-	int n;
-
-	if (!r)
-		return -1;
-	n = PQntuples(r) < max ? PQntuples(r) : max;
-	for (int i = 0; i < n; i++)
-		out[i] = db_get_int(r, i, "at");
-	PQclear(r);
-	return n;
 }
 
 /* ---- the benchmark only ---- */

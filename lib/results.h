@@ -1,7 +1,6 @@
 /* results.h — what happens after the post (issue 12): the schedules that
- * follow a post (pure functions, unit-tested), per-clip results (the only
- * writer of clip_results and clip_readings, sql/042) and the drafts that
- * wait in the creator's TikTok inbox.
+ * follow a post (pure functions, unit-tested) and per-clip results (the
+ * only writer of clip_results and clip_readings, sql/042).
  *
  * Time: every schedule here is written in minutes, and a "minute" lasts
  * minute_sec seconds (config results_minute_ms, 60,000 in production), so
@@ -59,18 +58,11 @@ int results_missing(struct db *db, int64_t job_id, double next_sec);
 /* Try the clip again after delay_sec (a limit, an error). 0 or -1. */
 int results_later(struct db *db, int64_t job_id, double delay_sec);
 
-/* ---- drafts ---- */
-
-/* Drafts pending in the account's TikTok inbox as TikTok counts them (it
- * refuses a 6th within 24 h, spam_risk_too_many_pending_share): inbox
- * uploads initialised in the last 24 hours that neither failed nor were
- * posted by the creator, the ones still uploading included. The planner
- * (issue "The publishing plan") holds this at 5. -1 on error. */
-int results_pending_drafts(struct db *db, int64_t account_id);
-/* The same drafts as instants (Unix seconds of their creation, oldest
- * first; lib/plan.h's plan_account.drafts), at most max into out: how
- * many, or -1. */
-int results_pending_draft_times(struct db *db, int64_t account_id, int64_t *out, int max);
+/* ---- drafts ----
+ * The drafts pending in an account's TikTok inbox, as TikTok counts them
+ * (at most 5 in 24 h), are counted by the plan's acctplan_pending_drafts
+ * (lib/account_plan.h); a draft stops counting when the worker or the
+ * webhook sees it posted (lib/jobs.h, jobs_draft_posted and jobs_finish). */
 
 /* ---- the benchmark only ---- */
 

@@ -66,6 +66,9 @@ static const char *const post_routes[] = {
 	"/jobs/{id}/cancel",
 	"/accounts/{id}/disconnect",
 	"/settings",
+	"/accounts/{id}/plan",
+	"/plan",
+	"/batch",
 	"/webhooks/tiktok",
 	/* routes-end */
 };
