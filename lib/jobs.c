@@ -731,10 +731,13 @@ int jobs_not_public(struct db *db, const char *publish_id, int64_t *job_id)
 
 /* ---- after the end: following a post ---- */
 
-/* The jobs still followed (the partial index of sql/041 holds exactly these). */
+/* The jobs still followed (the partial index of sql/041 holds exactly
+ * these): public posts and posted drafts without their id (a post only its
+ * creator or friends see never gets one), and drafts not posted yet. */
 #define RESOLVE_FOLLOWED \
 	"resolve_ended_at IS NULL AND publish_id IS NOT NULL" \
-	" AND ((state = 'published' AND post_id IS NULL)" \
+	" AND ((state = 'published' AND post_id IS NULL" \
+	"       AND (mode = 'inbox' OR privacy_level = 'PUBLIC_TO_EVERYONE'))" \
 	"      OR (state = 'inboxed' AND draft_expired_at IS NULL))"
 #define RESOLVE_DUE_AT "coalesce(resolve_next_at, finished_at)"
 

@@ -30,7 +30,7 @@ async function connect(page, video, openId) {
   await page.waitForURL((u) => u.href.startsWith(EMU));
   await page.selectOption('select[name=emulator_account]', openId);
   await page.getByRole('button', { name: 'Authorize' }).click();
-  await page.waitForURL(`${BASE}/videos/${video}/tiktok`);
+  await page.waitForURL((u) => u.href.startsWith(`${BASE}/videos/${video}/tiktok`));
   await page.locator('#post-button').waitFor();
 }
 
