@@ -95,6 +95,7 @@ int page_job(struct request *req);
 int page_job_api(struct request *req);
 int page_job_retry(struct request *req);
 int page_job_cancel(struct request *req);
+int page_job_move(struct request *req);
 int page_webhook_tiktok(struct request *req);   /* page_webhook.c */
 int page_results(struct request *req);          /* page_results.c */
 int page_results_csv(struct request *req);

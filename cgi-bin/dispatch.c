@@ -24,6 +24,7 @@ const struct route app_routes[] = {
 	{ "GET",  "/results",             page_results,      R_LOGIN,          "results" },
 	{ "GET",  "/results.csv",         page_results_csv,  R_LOGIN,          "results_csv" },
 	{ "GET",  "/drafts",              page_drafts,       R_LOGIN,          "drafts" },
+	{ "POST", "/jobs/{id}/move",      page_job_move,     R_LOGIN | R_CSRF, "job_move" },
 	{ "GET",  "/settings",            page_settings,     R_LOGIN,          "settings" },
 	{ "POST", "/settings",            page_settings_submit, R_LOGIN | R_CSRF, "settings_submit" },
 	{ "GET",  "/videos/{id}/file",    page_video_file,   R_LOGIN,          "video_file" },

@@ -70,6 +70,8 @@ test('sign in, connect TikTok, compose, post and see the post link', { timeout: 
   await page.locator('#post-button').waitFor();
   assert.match(await page.locator('.creator').innerText(), /Erin \(browser test\)/);
   assert.match(await page.locator('h2.video-title').innerText(), new RegExp(title));
+  // the composer says which account it chose: the one just connected
+  assert.match(await page.locator('.composer .notice').first().innerText(), /Connected Erin \(browser test\)/);
   // nothing is chosen for the user: Post waits for a privacy choice
   assert.equal(await page.locator('#post-button').isDisabled(), true);
   assert.equal(await page.locator('#post-wrap').getAttribute('title'), 'Choose who can see this post first.');
@@ -100,7 +102,8 @@ test('sign in, connect TikTok, compose, post and see the post link', { timeout: 
 
   // the library shows the new state with a link to the post
   await page.goto(`${BASE}/?q=${encodeURIComponent(title)}`);
-  await page.locator(`#video-${video} a:has-text("View post")`).waitFor();
+  await page.locator(`#video-${video} a:has-text("Posted · view")`).waitFor();
+  await page.locator(`#video-${video} a:has-text("Post again")`).waitFor();
   await lib.shot(page, '08-dashboard-posted');
   noScriptErrors();
 

@@ -199,7 +199,7 @@ static void late_id_arrives_three_polls_later(void **state)
 	struct json_object *s, *p;
 	long long job;
 	int before, after, later, most, refused;
-	char *pub, *post_id, *url, *html, *want, *path;
+	char *pub, *post_id, *url, *html, *want, *path, *polls;
 	pid_t w;
 
 	(void)state;
@@ -233,13 +233,24 @@ static void late_id_arrives_three_polls_later(void **state)
 	url = wt_col(dbc, job, "post_url");
 	want = t_printf("https://www.tiktok.com/@lena.public/video/%s", post_id);
 	assert_string_equal(url, want);
+	/* the worker's polls of this publish: two that saw [] (counted on the
+	 * job), then the one that saw the id (which ended the following) */
+	polls = wt_col(dbc, job, "resolve_polls");
+	assert_string_equal(polls, "2");
+	free(polls);
 	after = emu_calls(&emu, STATUS_PATH, 60000, &most, &refused);
-	assert_int_equal(after - before, 3);   /* two that saw [], one that saw the id */
+	assert_true(after - before >= 3);
 	/* five more schedule minutes: nothing more to ask */
 	sleep(5);
+	polls = wt_col(dbc, job, "resolve_polls");
+	assert_string_equal(polls, "2");
+	free(polls);
+	s = emu_state(&emu);
+	assert_int_equal(json_object_get_int(emu_get(emu_state_post(s, pub), "id_polls")), 3);
+	json_object_put(s);
 	later = emu_calls(&emu, STATUS_PATH, 60000, &most, &refused);
-	assert_int_equal(later, after);
-	assert_int_equal(refused, 0);
+	assert_true(later >= after);
+	assert_int_equal(refused, 0);   /* never refused: inside 30 a minute */
 	assert_true(most <= 30);
 	assert_int_equal(events_of(job, "public"), 1);
 	html = page(&u, path);
@@ -268,7 +279,7 @@ static void webhook_id_wins_over_polling(void **state)
 	struct tconn acc;
 	long long job;
 	int at_id, later, most, refused;
-	char *post_id, *pub, *cfg;
+	char *post_id, *pub, *cfg, *polls;
 	pid_t w;
 
 	(void)state;
@@ -287,10 +298,13 @@ static void webhook_id_wins_over_polling(void **state)
 	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM webhook_events WHERE publish_id = $1 AND "
 				  "event = 'post.publish.publicly_available' AND result = 'applied'", 1,
 				  (const char *[]){ pub }), 1);
-	at_id = emu_calls(&emu, STATUS_PATH, 60000, &most, &refused);
+	at_id = atoi(polls = wt_col(dbc, job, "resolve_polls"));
+	free(polls);
 	sleep(4);
-	later = emu_calls(&emu, STATUS_PATH, 60000, &most, &refused);
+	later = atoi(polls = wt_col(dbc, job, "resolve_polls"));
+	free(polls);
 	assert_true(later <= at_id + 1);   /* at most a poll that was under way */
+	emu_calls(&emu, STATUS_PATH, 60000, &most, &refused);
 	assert_int_equal(refused, 0);
 	if (events_of(job, "public") != 1)
 		fail_msg("the id was recorded %d times:\n%s", events_of(job, "public"), wt_timeline(dbc, job));
@@ -708,9 +722,20 @@ static void posted_draft_leaves_the_list_and_joins_the_results(void **state)
 
 static int setup_all(void **state)
 {
+	PGresult *r;
+
 	(void)state;
 	dbc = t_db();
 	wt_pause_stack_worker();
+	/* the accounts of the test binaries before this one (their tokens died
+	 * with the emulator's resets) would keep this binary's worker busy and
+	 * its call counts mixed: they are nobody's to read or poll any more */
+	r = PQexec(dbc, "SELECT id FROM tiktok_accounts WHERE status = 'connected'");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	for (int i = 0; i < PQntuples(r); i++)
+		assert_int_equal(accounts_mark_reconnect(t_jobs_db(), atoll(PQgetvalue(r, i, 0)),
+							 "An earlier test is over."), 0);
+	PQclear(r);
 	return 0;
 }
 
