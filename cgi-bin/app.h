@@ -97,6 +97,9 @@ int page_job_retry(struct request *req);
 int page_job_cancel(struct request *req);
 int page_job_move(struct request *req);
 int page_webhook_tiktok(struct request *req);   /* page_webhook.c */
+int page_results(struct request *req);          /* page_results.c */
+int page_results_csv(struct request *req);
+int page_drafts(struct request *req);           /* page_drafts.c */
 int page_metrics(struct request *req);          /* page_ops.c, with page_healthz */
 int page_bench_floor(struct request *req);      /* page_ops.c: make bench's transport floor */
 int page_account_plan(struct request *req);     /* page_plan.c: an account's plan, the batch review */

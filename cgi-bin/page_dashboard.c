@@ -26,7 +26,8 @@
 /* The viewer's own latest job of the video: another user's job outcome
  * (account, link, reason, even that it failed) is theirs alone. */
 #define VIEWERS_LATEST_JOB \
-	"(SELECT m.state, m.post_url, m.fail_reason, m.id FROM upload_jobs m" \
+	"(SELECT m.state, m.post_url, m.fail_reason, m.id," \
+	"        (SELECT c.views FROM clip_results c WHERE c.job_id = m.id) AS views FROM upload_jobs m" \
 	"  WHERE m.video_id = v.id AND m.user_id = viewer.id ORDER BY m.id DESC LIMIT 1)"
 
 /* Whether the video was posted (a published or inboxed job) by anyone, or
@@ -45,7 +46,7 @@
 	"       v.title_translation, array_to_string(v.keywords, E'\\x1f') AS keywords, v.language," \
 	"       v.learn_language, v.show_name, v.episode, v.ready, v.not_ready_reason, v.missing," \
 	"       coalesce(array_length(v.frame_times_ms, 1), 0) AS frames, v.frames_source," \
-	"       j.state AS job_state, j.post_url, j.fail_reason, j.id AS job_id," \
+	"       j.state AS job_state, j.post_url, j.fail_reason, j.id AS job_id, j.views AS job_views," \
 	"       " POSTED_BY_OTHERS " AS posted_by_other," \
 	"       (SELECT total FROM video_counts) AS library_total," \
 	"       (SELECT ready FROM video_counts) AS library_ready " \
@@ -140,14 +141,14 @@ enum {
 	C_ID, C_PATH, C_SIZE, C_DURATION, C_WIDTH, C_HEIGHT, C_FPS, C_CODEC, C_CONTAINER,
 	C_EXPRESSION, C_EXPRESSION_TR, C_TITLE, C_TITLE_TR, C_KEYWORDS, C_LANGUAGE, C_LEARN,
 	C_SHOW, C_EPISODE, C_READY, C_NOT_READY, C_MISSING, C_JOB_STATE, C_POST_URL,
-	C_FAIL_REASON, C_JOB_ID, C_POSTED_BY_OTHER, C_FRAMES, C_FRAMES_SOURCE, C__COUNT
+	C_FAIL_REASON, C_JOB_ID, C_POSTED_BY_OTHER, C_FRAMES, C_FRAMES_SOURCE, C_JOB_VIEWS, C__COUNT
 };
 
 static const char *const column_names[C__COUNT] = {
 	"id", "path", "size_bytes", "duration_ms", "width", "height", "fps", "video_codec", "container",
 	"expression", "expression_translation", "title", "title_translation", "keywords", "language",
 	"learn_language", "show_name", "episode", "ready", "not_ready_reason", "missing", "job_state",
-	"post_url", "fail_reason", "job_id", "posted_by_other", "frames", "frames_source",
+	"post_url", "fail_reason", "job_id", "posted_by_other", "frames", "frames_source", "job_views",
 };
 
 struct rows_ctx {
@@ -211,6 +212,8 @@ static int job_get(const void *obj, const char *name, struct tmpl_value *out)
 		return text_col(rc, C_FAIL_REASON, out);
 	if (!strcmp(name, "id"))      /* the job page: progress, timeline, outcome */
 		return text_col(rc, C_JOB_ID, out);
+	if (!strcmp(name, "views"))   /* the post's latest count (lib/results.h) */
+		return text_col(rc, C_JOB_VIEWS, out);
 	if (!strcmp(name, "done")) {  /* posted or sent to the inbox: "Posted · view" */
 		*out = tmpl_bool(!strcmp(state, "published") || !strcmp(state, "inboxed"));
 		return 1;

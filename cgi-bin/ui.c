@@ -222,6 +222,7 @@ static struct json_object *account_json(const PGresult *r, int i)
 	json_object_object_add(o, "needs_reconnect", json_object_new_boolean(!connected));
 	ctx_add_str(o, "status_reason", db_get(r, i, "status_reason"));
 	ctx_add_str(o, "note", tiktok_scopes_note(scopes));
+	ctx_add_str(o, "results_note", tiktok_scopes_results_note(scopes));
 	json_object_object_add(o, "can_direct", json_object_new_boolean(!!(scopes & TT_SCOPE_VIDEO_PUBLISH)));
 	json_object_object_add(o, "can_inbox", json_object_new_boolean(!!(scopes & TT_SCOPE_VIDEO_UPLOAD)));
 	{
@@ -241,7 +242,8 @@ static struct json_object *account_json(const PGresult *r, int i)
 			    : direct ? "Posts directly (sending drafts was not allowed)."
 			    : "Sends drafts to the TikTok inbox only: direct posting was not allowed.");
 		json_object_object_add(o, "can_post", json_object_new_boolean(can_post));
-		json_object_object_add(o, "offer_reconnect", json_object_new_boolean(!connected || !can_post || !direct || !inbox));
+		json_object_object_add(o, "offer_reconnect", json_object_new_boolean(!connected || !can_post || !direct || !inbox ||
+									  !(scopes & TT_SCOPE_VIDEO_LIST)));
 		for (size_t k = 0; k < ARRAY_LEN(scope_words); k++)
 			if (scopes & scope_words[k].bit)
 				json_object_array_add(perms, json_object_new_string(scope_words[k].words));

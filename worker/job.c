@@ -72,11 +72,6 @@ static struct db_stmt q_load = { "worker_job_load",
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id"
 	"     LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
 	"WHERE j.id = $1 AND j.locked_by = $2" };
-/* Make accounts_access_token() refresh: TikTok refused the token before
- * its recorded expiry (revoked and re-granted, rotated elsewhere...). */
-static struct db_stmt q_stale_token = { "worker_token_stale",
-	"UPDATE tiktok_accounts SET access_expires_at = now() "
-	"WHERE id = $1 AND status = 'connected'" };
 
 static char *dup_or_empty(const char *s)
 {
@@ -296,7 +291,7 @@ static int refresh_once(struct jobctx *j)
 	if (j->refreshed)
 		return -1;
 	j->refreshed = 1;
-	if (db_command(&j->s->db, &q_stale_token, DB_PARAMS(DB_INT(j->q.account_id))) < 0)
+	if (accounts_expire_access(&j->s->db, j->q.account_id) < 0)
 		return -1;
 	accounts_wipe(&j->token);
 	rc = accounts_access_token(&j->s->db, j->cfg, j->q.account_id, &j->token);

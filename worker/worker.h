@@ -5,7 +5,10 @@
  *   job.c     one claimed job: every decision   → upload.c (and lib/)
  *   upload.c  the chunk transfer: reports what happened, decides nothing
  *                                               → stop.c (and lib/)
- *   stop.c    the stop signal */
+ *   stop.c    the stop signal
+ *   resolve.c after the end: post ids that arrive late, drafts posted
+ *             later (no claim held)             → lib/
+ *   readings.c per-clip counts from the Display API (no claim held) → lib/ */
 #ifndef LF_WORKER_H
 #define LF_WORKER_H
 
@@ -84,6 +87,13 @@ void job_run(struct slot *s, const struct job *claimed);
 /* Step results: the claim goes on, or it has ended (released, finished,
  * or lost) and the caller must return. */
 enum { STEP_GO = 0, STEP_END = 1 };
+
+/* ---- resolve.c, readings.c: called from the claim loop between claims ---- */
+
+/* One batch of due work; the seconds until more is due (0: now), -1 when
+ * nothing is waiting. */
+double resolve_run(struct slot *s);
+double readings_run(struct slot *s);
 
 /* ---- upload.c ---- */
 
