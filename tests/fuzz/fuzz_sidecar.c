@@ -36,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_string(sc.episode);
 		check_string(sc.generated_at);
 		FUZZ_CHECK(sc.nkeywords <= SIDECAR_MAX_KEYWORDS);
+		FUZZ_CHECK(sc.expression_start_ms >= -1 && sc.expression_start_ms <= SIDECAR_MAX_MS);
 		for (size_t i = 0; i < sc.nkeywords; i++)
 			check_string(sc.keywords[i]);
 		sidecar_keywords_json(&sc, &kw);

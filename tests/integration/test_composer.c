@@ -618,7 +618,8 @@ static void cover_picker_sends_the_chosen_frame(void **state)
 	form_free(&f);
 
 	/* a typed time wins over the picked frame (JavaScript fills the field
-	 * from the radio; a user may type another) */
+	 * from the radio; a user may type another); posted again on purpose,
+	 * as the same content goes to one account once otherwise */
 	form_get(&a, video, &f, &r);
 	tresp_free(&r);
 	title = t_printf("cover-typed-%d", (int)getpid());
