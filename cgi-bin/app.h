@@ -95,6 +95,7 @@ int page_job(struct request *req);
 int page_job_api(struct request *req);
 int page_job_retry(struct request *req);
 int page_job_cancel(struct request *req);
+int page_job_move(struct request *req);
 int page_webhook_tiktok(struct request *req);   /* page_webhook.c */
 int page_metrics(struct request *req);          /* page_ops.c, with page_healthz */
 int page_bench_floor(struct request *req);      /* page_ops.c: make bench's transport floor */

@@ -112,6 +112,7 @@ static const struct {
 	{ "creator_info",    "Account checked",    "TikTok confirmed that the account can post." },
 	{ "init",            "Upload started",     "TikTok accepted the upload and is ready for the file." },
 	{ "chunk",           "Sending",            NULL },
+	{ "pull_fetch",      "TikTok fetched it",  "TikTok started fetching the video from this site." },
 	{ "upload_complete", "File sent",          "The whole file reached TikTok." },
 	{ "resumed",         "Resumed",            "The upload continued where it had stopped." },
 	{ "reinit",          "Started over",       NULL },
@@ -189,14 +190,15 @@ static const struct { unsigned bit; const char *words; } scope_words[] = {
 	{ TT_SCOPE_VIDEO_LIST, "See the account's videos" },
 };
 
-/* Only web URLs reach an <img src>. */
+/* How the file reaches TikTok, in words (no API names on the page). */
 const char *job_source_label(const char *source)
 {
 	if (source && !strcmp(source, "PULL_FROM_URL"))
-		return "TikTok fetches the file from this site (PULL_FROM_URL)";
-	return "LangFlix uploads the file to TikTok (FILE_UPLOAD)";
+		return "TikTok fetches the file from this site";
+	return "LangFlix sends the file to TikTok";
 }
 
+/* Only web URLs reach an <img src>. */
 static int web_url(const char *s)
 {
 	return s && (!strncmp(s, "https://", 8) || !strncmp(s, "http://", 7));

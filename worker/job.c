@@ -528,6 +528,23 @@ static int do_init_unlocked(struct jobctx *j)
 	return STEP_GO;
 }
 
+/* Drafts: the count of pending ones and the init that adds one happen
+ * under the account's drafts lock, so two worker slots never both take
+ * the fifth place (lib/account_plan.h). */
+static int do_init(struct jobctx *j)
+{
+	int rc;
+
+	if (direct(j))
+		return do_init_unlocked(j);
+	if (acctplan_drafts_lock(&j->s->db, j->q.account_id) < 0)
+		return job_retry(j, "The database did not answer.");
+	rc = do_init_unlocked(j);
+	if (acctplan_drafts_unlock(&j->s->db, j->q.account_id) < 0)
+		log_warn("event=drafts_unlock_failed job=%lld", (long long)j->q.id);
+	return rc;
+}
+
 /* The limits, then init (one refresh on 401). STEP_GO with *in filled. */
 static int do_init_call(struct jobctx *j, const struct tiktok_source *srcp, struct tiktok_init *inp)
 {
@@ -576,23 +593,6 @@ static int do_init_call(struct jobctx *j, const struct tiktok_source *srcp, stru
 	tiktok_result_free(&res);
 	*inp = in;
 	return STEP_GO;
-}
-
-/* Drafts: the count of pending ones and the init that adds one happen
- * under the account's drafts lock, so two worker slots never both take
- * the fifth place (lib/account_plan.h). */
-static int do_init(struct jobctx *j)
-{
-	int rc;
-
-	if (direct(j))
-		return do_init_unlocked(j);
-	if (acctplan_drafts_lock(&j->s->db, j->q.account_id) < 0)
-		return job_retry(j, "The database did not answer.");
-	rc = do_init_unlocked(j);
-	if (acctplan_drafts_unlock(&j->s->db, j->q.account_id) < 0)
-		log_warn("event=drafts_unlock_failed job=%lld", (long long)j->q.id);
-	return rc;
 }
 
 /* ---- status ---- */
