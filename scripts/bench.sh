@@ -23,7 +23,7 @@
 #              latency
 # Environment: BENCH_SECONDS (wrk duration, default 10), BENCH_CONNECTIONS
 # (default 64), BENCH_WORKER (the bench_worker binary, default
-# build/bench/bench_worker), BENCH_QUEUE_JOBS (default 2000),
+# build/bench/bench_worker), BENCH_JOB (bench_job, default build/bench/bench_job), BENCH_QUEUE_JOBS (default 2000),
 # BENCH_UPLOAD_SIZES (bytes, default "30000000 1000000000"), BENCH_KEEP=1
 # keeps the stack's folder.
 set -euo pipefail
@@ -36,6 +36,7 @@ for s in "${SECTIONS[@]}"; do
 	case "$s" in dashboard | upload | queue | results) ;; *) echo "bench: unknown section $s" >&2; exit 2 ;; esac
 done
 BENCH_WORKER=${BENCH_WORKER:-$ROOT/build/bench/bench_worker}
+export BENCH_JOB=${BENCH_JOB:-$ROOT/build/bench/bench_job}
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
 VAR=$(mktemp -d /tmp/langflix-bench.XXXXXX)
@@ -73,6 +74,7 @@ echo "bench: $(nproc) cores, $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC'), load
 for s in "${SECTIONS[@]}"; do
 	case "$s" in
 	dashboard)
+		[ -x "$BENCH_JOB" ] || { echo "bench: $BENCH_JOB is not built (make bench builds it)" >&2; exit 1; }
 		bash scripts/bench/dashboard.sh
 		;;
 	results)

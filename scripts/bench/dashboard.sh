@@ -35,7 +35,8 @@ base=$LF_BASE_URL
 login() { # NAME → the session cookie's value
 	local csrf jar="$LF_VAR/cookies-$1"
 	rm -f "$jar"
-	csrf=$(curl -s -c "$jar" -b "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+	csrf=$(curl -s -c "$jar" -b "$jar" "$base/login" | grep -o 'name="csrf" value="[^"]*"' | head -1 |
+		sed 's/.*value="//; s/"$//')
 	curl -s -o /dev/null -c "$jar" -b "$jar" --data "csrf=$csrf&name=$1&password=bench-password-123" "$base/login"
 	awk '$6 == "lf_session" { print $7 }' "$jar"
 }
@@ -57,22 +58,13 @@ VACUUM ANALYZE videos;
 SQL
 }
 
-# One job of user bench with a realistic timeline; prints its id.
+# One job of user bench with a realistic timeline, made through lib/jobs.c
+# (scripts/bench/bench_job.c; no SQL here writes a job); prints its id.
 make_job() {
-	psql -qtA "$LF_DB_URL" 2>/dev/null <<'SQL' | tail -1
-SET client_min_messages = warning;
-WITH j AS (
-  INSERT INTO upload_jobs (submission_id, user_id, video_id, state, title, privacy_level,
-                           bytes_sent, bytes_total, publish_id, tiktok_status)
-  SELECT 'bench-' || md5(random()::text), u.id, (SELECT max(id) FROM videos), 'processing',
-         'How Harvey breaks the ice #Suits', 'SELF_ONLY', 8000000, 8000000, 'v_pub_bench', 'PROCESSING_UPLOAD'
-  FROM users u WHERE u.name = 'bench' RETURNING id),
-e AS (
-  INSERT INTO job_events (job_id, kind, message)
-  SELECT j.id, k, m FROM j, (VALUES ('queued', 'Queued by bench'), ('init', 'Upload initialised'),
-       ('chunk', 'Chunk 1 of 1 accepted'), ('processing', 'TikTok is processing the video')) AS v(k, m))
-SELECT id FROM j;
-SQL
+	local user video
+	user=$(psql -qtA "$LF_DB_URL" -c "SELECT id FROM users WHERE name = 'bench'")
+	video=$(psql -qtA "$LF_DB_URL" -c "SELECT max(id) FROM videos")
+	LF_DB_URL=$LF_DB_URL "${BENCH_JOB:?make bench builds bench_job}" "$user" "$video"
 }
 
 # URL [cookie] [threads] [connections] → "rps mean_ms p99_ms failed" (failed:
