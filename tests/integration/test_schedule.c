@@ -13,6 +13,7 @@
 #include "emu_test.h"
 #include "worker_test.h"
 
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -743,6 +744,160 @@ static void batch_rows_meet_the_guard(void **state)
 	actor_free(&a);
 }
 
+/* ---- the schedule page and its JSON ---- */
+
+/* The jobs of GET /api/schedule as the viewer sees them (a new reference). */
+static struct json_object *api_schedule(struct actor *a)
+{
+	struct tresp r;
+	struct json_object *o;
+
+	assert_int_equal(tc_get(a->c, "/api/schedule", &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(tresp_header(&r, "Content-Type"), "application/json");
+	o = json_tokener_parse(r.body.data);
+	assert_non_null(o);
+	assert_true(json_object_is_type(o, json_type_array));
+	tresp_free(&r);
+	return o;
+}
+
+/* The API's entry for job, or NULL. */
+static struct json_object *api_job(struct json_object *arr, long long job)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i), *id;
+		if (json_object_object_get_ex(o, "id", &id) && json_object_get_int64(id) == job)
+			return o;
+	}
+	return NULL;
+}
+
+/* run_at as ISO 8601 in zone tz, with that zone's offset now (no zone
+ * changes its offset within the few hours these tests look ahead in
+ * December), computed here from pg_timezone_names (malloc'd). */
+static char *iso_in(long long job, const char *tz)
+{
+	char jid[24], *v;
+
+	snprintf(jid, sizeof(jid), "%lld", job);
+	v = t_db_value(dbc, "SELECT to_char(j.run_at AT TIME ZONE $2, 'YYYY-MM-DD\"T\"HH24:MI:SS') ||"
+			    " CASE WHEN z.utc_offset < interval '0' THEN '-' ELSE '+' END ||"
+			    " to_char(abs(extract(epoch FROM z.utc_offset)) * interval '1 second', 'HH24:MI')"
+			    " FROM upload_jobs j, pg_timezone_names z WHERE j.id = $1 AND z.name = $2",
+		       2, (const char *[]){ jid, tz });
+	assert_non_null(v);
+	return v;
+}
+
+static void schedule_page_and_api(void **state)
+{
+	struct actor a, b;
+	struct tresp r;
+	struct json_object *arr, *o;
+	long long ja, jb, video;
+	char *local, *want, *s, *csrf, *form, jas[24];
+
+	(void)state;
+	actor_new(&a, "Europe%2FMadrid");
+	actor_connect(&a);
+	actor_new(&b, "America%2FLima");
+	actor_connect(&b);
+	video = clip_new();
+	local = local_in("Europe/Madrid", "3 hours");
+	ja = schedule(&a, video, local);
+	snprintf(jas, sizeof(jas), "%lld", ja);
+	free(local);
+	local = local_in("America/Lima", "4 hours");
+	jb = schedule(&b, clip_new(), local);
+	free(local);
+
+	/* the page: the job, its time in Madrid with the zone named, a move
+	 * form, and the day's count against the cap */
+	assert_int_equal(tc_get(a.c, "/schedule", &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, "<strong>Europe/Madrid</strong>");
+	s = t_printf("id=\"job-%lld\"", ja);
+	t_contains(r.body.data, s);
+	free(s);
+	s = t_printf("id=\"move-%lld\"", ja);
+	t_contains(r.body.data, s);
+	free(s);
+	s = t_db_value(dbc, "SELECT lf_user_time(run_at, 'Europe/Madrid') FROM upload_jobs WHERE id = $1", 1,
+		       (const char *[]){ jas });
+	assert_true(strstr(s, " CET") || strstr(s, " CEST"));
+	t_contains(r.body.data, s);
+	free(s);
+	t_contains(r.body.data, "1 of 15 direct posts");
+	t_contains(r.body.data, "Worker test clip");
+	s = t_printf("id=\"job-%lld\"", jb);
+	t_lacks(r.body.data, s);
+	free(s);
+	tresp_free(&r);
+
+	/* the JSON: only the viewer's jobs, run_at with the zone's offset */
+	arr = api_schedule(&a);
+	o = api_job(arr, ja);
+	assert_non_null(o);
+	assert_null(api_job(arr, jb));
+	want = iso_in(ja, "Europe/Madrid");
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "run_at")), want);
+	free(want);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "video_id")), video);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "account_id")), a.acc.account_id);
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "mode")), "direct");
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "state")), "queued");
+	json_object_put(arr);
+	arr = api_schedule(&b);
+	assert_non_null(api_job(arr, jb));
+	assert_null(api_job(arr, ja));
+	json_object_put(arr);
+
+	/* another zone: the same job, shown in Tokyo */
+	csrf = page_csrf(&a, "/settings");
+	form = t_printf("csrf=%s&time_zone=Asia%%2FTokyo", csrf);
+	assert_int_equal(tc_post_form(a.c, "/settings", form, &r), 0);
+	assert_int_equal(r.status, 303);
+	tresp_free(&r);
+	free(form);
+	free(csrf);
+	assert_int_equal(tc_get(a.c, "/schedule", &r), 0);
+	t_contains(r.body.data, "<strong>Asia/Tokyo</strong>");
+	s = t_db_value(dbc, "SELECT lf_user_time(run_at, 'Asia/Tokyo') FROM upload_jobs WHERE id = $1", 1,
+		       (const char *[]){ jas });
+	t_contains(s, " JST");
+	t_contains(r.body.data, s);
+	free(s);
+	tresp_free(&r);
+	arr = api_schedule(&a);
+	want = iso_in(ja, "Asia/Tokyo");
+	t_contains(want, "+09:00");
+	assert_string_equal(json_object_get_string(json_object_object_get(api_job(arr, ja), "run_at")), want);
+	free(want);
+	json_object_put(arr);
+
+	/* the page's move form moves it and comes back to the page */
+	{
+		struct buf f = BUF_INIT;
+		char *path = t_printf("/jobs/%lld/move", ja);
+		local = local_in("Asia/Tokyo", "5 hours");
+		buf_puts(&f, "back=schedule&run_local=");
+		url_encode(&f, local);
+		post_with_csrf(&a, "/schedule", path, buf_cstr(&f), &r);
+		assert_int_equal(r.status, 303);
+		assert_string_equal(tresp_header(&r, "Location"), "/schedule");
+		tresp_free(&r);
+		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1"
+					" AND run_at = ($2::timestamp AT TIME ZONE 'Asia/Tokyo')", 2,
+					(const char *[]){ jas, local }), 1);
+		free(local);
+		free(path);
+		buf_free(&f);
+	}
+	actor_free(&a);
+	actor_free(&b);
+}
+
 static int setup(void **state)
 {
 	static const char *const mine[] = { SCHED_PROFILE };
@@ -771,6 +926,7 @@ int main(void)
 		cmocka_unit_test(two_tabs_make_one_post),
 		cmocka_unit_test(batch_rows_meet_the_guard),
 		cmocka_unit_test(import_hashes_the_content),
+		cmocka_unit_test(schedule_page_and_api),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
