@@ -13,7 +13,7 @@ BUILD     ?= build
 SANITIZE  ?= 0
 COVERAGE  ?= 0
 
-PKGS      := fcgi libcurl json-c openssl libpq libavformat libavutil
+PKGS      := fcgi libcurl json-c openssl libpq libavformat libavcodec libswscale libavutil
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \

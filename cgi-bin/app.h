@@ -10,6 +10,7 @@
 #include "db.h"
 #include "server.h"
 #include "template.h"
+#include "tiktok_creator.h"
 
 /* Route flags, enforced centrally in dispatch.c before a handler runs. */
 enum {
@@ -81,11 +82,14 @@ int page_dashboard(struct request *req);
 int page_composer(struct request *req);
 int page_composer_submit(struct request *req);
 int page_video_file(struct request *req);
+int page_video_frame(struct request *req);      /* page_video.c: the poster and strip */
 int page_video_pull(struct request *req);
 int page_healthz(struct request *req);
 int page_oauth_start(struct request *req);
 int page_oauth_callback(struct request *req);
 int page_account_disconnect(struct request *req);
+int page_accounts(struct request *req);                   /* page_accounts.c */
+int page_account_disconnect_confirm(struct request *req);
 int page_jobs(struct request *req);
 int page_job(struct request *req);
 int page_job_api(struct request *req);
@@ -95,6 +99,10 @@ int page_job_move(struct request *req);
 int page_webhook_tiktok(struct request *req);   /* page_webhook.c */
 int page_metrics(struct request *req);          /* page_ops.c, with page_healthz */
 int page_bench_floor(struct request *req);      /* page_ops.c: make bench's transport floor */
+int page_account_plan(struct request *req);     /* page_plan.c: an account's plan, the batch review */
+int page_account_plan_save(struct request *req);
+int page_plan_review(struct request *req);
+int page_plan_submit(struct request *req);
 int page_settings(struct request *req);         /* page_settings.c: GET/POST /settings */
 int page_settings_submit(struct request *req);
 int page_schedule(struct request *req);         /* page_schedule.c: GET /schedule */
@@ -144,5 +152,22 @@ const char *job_source_label(const char *source);
 /* The user's TikTok accounts as a JSON array for a page (all but
  * disconnected ones, or only connected ones); NULL on a database failure. */
 struct json_object *accounts_for_page(struct request *req, int only_connected, int *count);
+
+/* creator_info for an account, asked once for a page (guideline 1: fresh
+ * whenever the post form is shown), inside our share of TikTok's 20 calls
+ * a minute. The account needs video.publish. Fills *c: the creator, or
+ * "cannot post now", or a problem in words (reconnect, TikTok slow, our
+ * budget spent). 0, or -1 on a database failure. */
+struct creator_check {
+	struct tiktok_creator creator;
+	int have_creator;
+	int cannot_post;
+	const char *cannot_post_text;
+	char problem[512];           /* "" when creator info is available */
+	int reconnect;               /* the account must be connected again */
+	int retry_after;             /* seconds, when our creator_info budget is spent */
+	int tiktok_slow;             /* TikTok did not answer in time */
+};
+int creator_check(struct request *req, int64_t account_id, struct creator_check *c);
 
 #endif

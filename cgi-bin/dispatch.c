@@ -27,6 +27,7 @@ const struct route app_routes[] = {
 	{ "GET",  "/settings",            page_settings,     R_LOGIN,          "settings" },
 	{ "POST", "/settings",            page_settings_submit, R_LOGIN | R_CSRF, "settings_submit" },
 	{ "GET",  "/videos/{id}/file",    page_video_file,   R_LOGIN,          "video_file" },
+	{ "GET",  "/videos/{id}/frames/{n}", page_video_frame, R_LOGIN,        "video_frame" },
 	/* TikTok fetching a video (PULL_FROM_URL): no login; the signed,
 	 * expiring address is the authentication (lib/pullurl.h) */
 	{ "GET",  "/pull/videos/{id}",    page_video_pull,   0,                "video_pull" },
@@ -42,7 +43,16 @@ const struct route app_routes[] = {
 	/* no R_LOGIN: a lost session gets a clear page, not a login redirect
 	 * that would carry TikTok's code along in ?next= */
 	{ "GET",  "/auth/tiktok/callback", page_oauth_callback, R_NOREFERRER,  "oauth_callback" },
+	{ "GET",  "/accounts",            page_accounts,     R_LOGIN,          "accounts" },
+	{ "GET",  "/accounts/{id}/disconnect", page_account_disconnect_confirm, R_LOGIN, "account_disconnect_confirm" },
 	{ "POST", "/accounts/{id}/disconnect", page_account_disconnect, R_LOGIN | R_CSRF, "account_disconnect" },
+	{ "GET",  "/accounts/{id}/plan",  page_account_plan, R_LOGIN,          "account_plan" },
+	{ "POST", "/accounts/{id}/plan",  page_account_plan_save, R_LOGIN | R_CSRF, "account_plan_save" },
+	/* the batch review; /batch is the name design.md gives it */
+	{ "GET",  "/plan",                page_plan_review,  R_LOGIN,          "plan_review" },
+	{ "POST", "/plan",                page_plan_submit,  R_LOGIN | R_CSRF, "plan_submit" },
+	{ "GET",  "/batch",               page_plan_review,  R_LOGIN,          "batch_review" },
+	{ "POST", "/batch",               page_plan_submit,  R_LOGIN | R_CSRF, "batch_submit" },
 };
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);
 

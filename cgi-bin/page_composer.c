@@ -19,6 +19,7 @@
 #include "app.h"
 #include "caption.h"
 #include "crypto.h"
+#include "frames.h"
 #include "log.h"
 #include "mediapath.h"
 #include "post_rules.h"
@@ -26,6 +27,7 @@
 #include "library.h"
 #include "ratelimit.h"
 #include "tiktok_creator.h"
+#include "tiktok_errors.h"
 #include "util.h"
 
 #include <limits.h>
@@ -40,7 +42,8 @@
 static struct db_stmt q_video = { "composer_video",
 	"SELECT id, path, title, title_translation, expression, expression_translation,"
 	"       array_to_json(keywords)::text, ready, not_ready_reason, missing,"
-	"       coalesce(duration_ms, 0), size_bytes, width, height, fps, video_codec, container "
+	"       coalesce(duration_ms, 0), size_bytes, width, height, fps, video_codec, container,"
+	"       array_to_string(frame_times_ms, ','), expression_start_ms, frames_source "
 	"FROM videos WHERE id = $1" };
 
 /* A scheduled job of the viewer's, to edit in this form before it starts. */
@@ -97,6 +100,7 @@ struct composer {
 
 	struct post_facts facts;
 	const char *note;            /* a line at the top of the page, or NULL */
+	int account_revoked;         /* the chosen account needs a reconnect */
 
 	int64_t edit_job;            /* editing this scheduled job (0: a new post) */
 	int64_t duplicate_job;       /* the job the duplicate guard pointed at */
@@ -160,22 +164,33 @@ static int load_video(struct request *req, struct composer *c)
 	return 0;
 }
 
-/* The user's connected accounts; the chosen one is `wanted` when it is
- * among them, else the first. */
+/* The user's accounts (revoked ones too, so that a chosen account that
+ * needs a reconnect is said so and never silently replaced); the chosen
+ * one is `wanted` when it is among them, else the first connected one. */
 static int choose_account(struct request *req, struct composer *c, int64_t wanted)
 {
-	c->accounts = accounts_for_page(req, 1, &c->naccounts);
+	c->accounts = accounts_for_page(req, 0, &c->naccounts);
 	if (!c->accounts)
 		return -1;
 	for (int i = 0; i < c->naccounts; i++) {
 		struct json_object *a = json_object_array_get_idx(c->accounts, (size_t)i);
-		if (!c->account || json_int(a, "id") == wanted)
+		if (json_int(a, "id") == wanted || (!c->account && obj_bool(a, "connected")))
 			c->account = a;
+		if (json_int(a, "id") == wanted)
+			break;
 	}
 	if (!c->account)
 		return 0;
 	c->account_id = json_int(c->account, "id");
 	json_object_object_add(c->account, "selected", json_object_new_boolean(1));
+	if (!obj_bool(c->account, "connected")) {
+		const char *why = json_str(c->account, "status_reason");
+		c->reconnect = 1;
+		c->account_revoked = 1;
+		snprintf(c->problem, sizeof(c->problem), "This TikTok account needs to be connected again before "
+			 "it can post%s%s", why && *why ? ": " : ".", why && *why ? why : "");
+		return 0;
+	}
 	if (obj_bool(c->account, "can_direct"))
 		c->scopes |= TT_SCOPE_VIDEO_PUBLISH;
 	if (obj_bool(c->account, "can_inbox"))
@@ -184,95 +199,30 @@ static int choose_account(struct request *req, struct composer *c, int64_t wante
 	return 0;
 }
 
-/* A creator_info failure in words (not "cannot post": that is its own case). */
-static void creator_problem(struct composer *c, const struct tiktok_result *res)
-{
-	if (res->outcome == TT_API && (!strcmp(res->error, "access_token_invalid") ||
-				       !strcmp(res->error, "scope_not_authorized"))) {
-		c->reconnect = 1;
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok no longer accepts this account's permission to post. "
-			 "Connect the account again, then come back to this page.");
-	} else if (res->slow) {
-		c->tiktok_slow = 1;
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok is slow to answer right now, so this page stopped waiting for it after "
-			 "%.1f seconds. Nothing was sent. Try again in a moment.",
-			 (double)app.cfg.tiktok_page_timeout_ms / 1000.0);
-	} else if (res->outcome == TT_API && res->http_status == 429) {
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok asks us to slow down: its limit of account checks per minute was reached. "
-			 "Wait a minute, then reload this page.");
-	} else {
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok could not be asked about this account just now (%s). "
-			 "Nothing was sent. Reload this page in a moment.",
-			 res->outcome == TT_NETWORK ? "no answer" :
-			 res->outcome == TT_MALFORMED ? "an answer we could not read" : "an error on TikTok's side");
-	}
-}
-
 /* creator_info for the chosen account: fresh on every render (guideline
- * 1), inside our share of TikTok's 20 calls a minute. Accounts without
- * video.publish cannot ask (the call needs that scope): they post to the
- * inbox, where TikTok's app shows the creator the settings. */
+ * 1), through the pages' one fetch (ui.c). Accounts without video.publish
+ * cannot ask (the call needs that scope): they post to the inbox, where
+ * TikTok's app shows the creator the settings. */
 static int fetch_creator(struct request *req, struct composer *c)
 {
-	struct page *pg = page_of(req);
-	struct tiktok_client client;
-	struct tiktok_result res;
-	struct buf token = BUF_INIT;
-	int rc, wait = 0;
+	struct creator_check k;
 
-	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH))
+	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH) || c->account_revoked)
 		return 0;
-	rc = accounts_access_token(pg->db, &app.cfg, c->account_id, &token);
-	if (rc == ACC_RECONNECT || rc == ACC_NOT_FOUND) {
-		c->reconnect = 1;
-		snprintf(c->problem, sizeof(c->problem),
-			 "This TikTok account has to be connected again before it can post "
-			 "(TikTok no longer accepts its sign-in).");
-		goto out;
-	}
-	if (rc != ACC_OK) {
-		snprintf(c->problem, sizeof(c->problem),
-			 "TikTok could not be reached to renew this account's access. Reload this page in a moment.");
-		goto out;
-	}
-	/* the same window as the worker's (configurable so tests can shorten it) */
-	rc = ratelimit_take_kind(pg->db, c->account_id, RL_CREATOR_INFO,
-				 (int)app.cfg.tiktok_rate_window_sec, &wait);
-	if (rc < 0) {
-		accounts_wipe(&token);
+	if (creator_check(req, c->account_id, &k) < 0)
 		return -1;
-	}
-	if (rc == 0) {
-		c->retry_after = wait > 0 ? wait : 1;
-		snprintf(c->problem, sizeof(c->problem),
-			 "This page asked TikTok about this account %d times in the last minute, TikTok's limit. "
-			 "Wait %d seconds, then reload the page.", ratelimit_limit(RL_CREATOR_INFO)->limit,
-			 c->retry_after);
-		goto out;
-	}
-	accounts_client(&app.cfg, &client);
-	tiktok_result_init(&res);
-	rc = tiktok_creator_info(&client, buf_cstr(&token), &c->creator, &res);
-	log_info("event=creator_info account_id=%lld http=%ld code=%s log_id=%s", (long long)c->account_id,
-		 res.http_status, log_quote(res.error), log_quote(res.log_id));
-	if (rc == TT_CREATOR_OK) {
-		c->have_creator = 1;
+	c->creator = k.creator;
+	c->have_creator = k.have_creator;
+	c->cannot_post = k.cannot_post;
+	c->cannot_post_text = k.cannot_post_text;
+	memcpy(c->problem, k.problem, sizeof(c->problem));
+	c->reconnect = k.reconnect;
+	c->retry_after = k.retry_after;
+	c->tiktok_slow = k.tiktok_slow;
+	if (c->have_creator)
 		c->facts.creator = &c->creator;
-	} else if (rc == TT_CREATOR_CANNOT_POST) {
-		c->cannot_post = 1;
-		c->cannot_post_text = tiktok_creator_cannot_post_text(res.error);
-		c->facts.cannot_post = 1;
-		c->facts.cannot_post_text = c->cannot_post_text;
-	} else {
-		creator_problem(c, &res);
-	}
-	tiktok_result_free(&res);
-out:
-	accounts_wipe(&token);
+	c->facts.cannot_post = c->cannot_post;
+	c->facts.cannot_post_text = c->cannot_post_text;
 	return 0;
 }
 
@@ -304,7 +254,65 @@ static char *prefill_caption(struct composer *c)
 	return buf_detach(&out);
 }
 
-static void video_context(struct composer *c, struct json_object *ctx)
+/* The cover picker: the strip's frames as radio choices, the one nearest
+ * to the sidecar's expression moment marked. Which one is checked: the
+ * form's cover time when it is one of them (a re-render), none when the
+ * form had another or no time, and on a fresh form the expression's. */
+static void frames_context(struct composer *c, struct json_object *v, const struct post_form *f,
+			   int fresh)
+{
+	int64_t times[FRAMES_MAX], chosen = -1, ms;
+	const char *p = db_val(c->video, 0, 17);
+	struct json_object *arr;
+	int n = 0, expr = -1, w = 0, h = 0, any = 0;
+	char src[96], t[32];
+
+	while (p && *p && n < FRAMES_MAX) {
+		times[n++] = strtoll(p, NULL, 10);
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	if (n < 2 || c->facts.video_missing)
+		return;
+	if (db_val(c->video, 0, 18))
+		expr = frames_nearest(times, n, strtoll(db_val(c->video, 0, 18), NULL, 10));
+	if (f->cover_ms && *f->cover_ms && parse_int64(f->cover_ms, 0, INT64_MAX, &ms) == 0)
+		chosen = ms;
+	else if (fresh && expr > 0)
+		chosen = times[expr];
+	if (db_val(c->video, 0, 12) && db_val(c->video, 0, 13))
+		frames_size(atoi(db_val(c->video, 0, 12)), atoi(db_val(c->video, 0, 13)), &w, &h);
+	arr = json_object_new_array();
+	for (int i = 1; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		frames_url(c->video_id, i, db_val(c->video, 0, 19), src, sizeof(src));
+		snprintf(t, sizeof(t), "%.1f s", (double)times[i] / 1000.0);
+		json_object_object_add(o, "ms", json_object_new_int64(times[i]));
+		ctx_add_str(o, "src", src);
+		ctx_add_str(o, "time", t);
+		if (w > 0) {
+			json_object_object_add(o, "width", json_object_new_int(w));
+			json_object_object_add(o, "height", json_object_new_int(h));
+		}
+		add_bool(o, "expression", i == expr);
+		add_bool(o, "checked", times[i] == chosen && !any);
+		any |= times[i] == chosen;
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(v, "frames", arr);
+	add_bool(v, "has_frames", 1);
+	add_bool(v, "expression_frame", expr > 0);
+	add_bool(v, "cover_none", !any);
+	frames_url(c->video_id, 0, db_val(c->video, 0, 19), src, sizeof(src));
+	ctx_add_str(v, "poster", src);
+	if (w > 0) {
+		json_object_object_add(v, "poster_width", json_object_new_int(w));
+		json_object_object_add(v, "poster_height", json_object_new_int(h));
+	}
+}
+
+static void video_context(struct composer *c, struct json_object *ctx, const struct post_form *f,
+			  int fresh)
 {
 	struct json_object *v = json_object_new_object();
 	PGresult *r = c->video;
@@ -335,6 +343,7 @@ static void video_context(struct composer *c, struct json_object *ctx)
 	}
 	ctx_add_str(v, "codec", db_val(r, 0, 15));
 	ctx_add_str(v, "container", db_val(r, 0, 16));
+	frames_context(c, v, f, fresh);
 	json_object_object_add(ctx, "video", v);
 }
 
@@ -352,7 +361,11 @@ static void form_from_request(struct request *req, struct post_form *f)
 	f->title = kv_get(&req->form, "title");
 	f->privacy = kv_get(&req->form, "privacy");
 	f->mode = kv_get(&req->form, "mode");
+	/* a time typed into the number field wins; else the frame picked
+	 * among the pictures (without JavaScript the radios send it) */
 	f->cover_ms = kv_get(&req->form, "cover_ms");
+	if (!f->cover_ms || !*f->cover_ms)
+		f->cover_ms = kv_get(&req->form, "cover_frame");
 	f->allow_comment = checked(req, "allow_comment");
 	f->allow_duet = checked(req, "allow_duet");
 	f->allow_stitch = checked(req, "allow_stitch");
@@ -423,12 +436,9 @@ static void warnings_context(struct request *req, struct composer *c, struct jso
 		PQclear(r);
 	if (c->have_creator && tiktok_creator_posts_private(&c->creator)) {
 		struct json_object *o = json_object_new_object();
-		if (c->creator.n_privacy == 1 && !strcmp(c->creator.privacy[0], "SELF_ONLY"))
-			ctx_add_str(o, "text", "TikTok offers only \"Only me\" for this account: this app is not yet "
-				"audited by TikTok (or the account is restricted), so the post will be private.");
-		else
-			ctx_add_str(o, "text", "This TikTok account is private, so the post will be private too: "
-				"only followers or friends can see it, never everyone.");
+		int self_only = c->creator.n_privacy == 1 && !strcmp(c->creator.privacy[0], "SELF_ONLY");
+
+		ctx_add_str(o, "text", tiktok_creator_state(self_only ? TTC_SELF_ONLY : TTC_PRIVATE_ACCOUNT)->sentence);
 		json_object_array_add(w, o);
 	}
 	if (json_object_array_length(w))
@@ -520,7 +530,7 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	int can_post, show_form, button_shown;
 	char *caption = NULL;
 
-	video_context(c, ctx);
+	video_context(c, ctx, f, !errors);
 	json_object_object_add(ctx, "accounts", json_object_get(c->accounts));
 	add_bool(ctx, "several_accounts", c->naccounts > 1);
 	json_object_object_add(ctx, "account", json_object_get(c->account));
@@ -792,6 +802,8 @@ int page_composer(struct request *req)
 	f.submission_id = sid;
 	if (from)
 		c.note = "The caption and settings of the earlier post are filled in: check them, then post again.";
+	else if (kv_get(&req->query, "connected") && c.account && c.account_id == wanted)
+		c.note = arena_printf(&req->arena, "Connected %s: this post goes to it.", json_str(c.account, "name"));
 	rc = render_composer(req, &c, &f, NULL, 200);
 	composer_free(&c);
 	return rc;

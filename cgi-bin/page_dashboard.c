@@ -3,6 +3,7 @@
  * TikTok state. */
 #include "app.h"
 #include "escape.h"
+#include "frames.h"
 #include "log.h"
 #include "util.h"
 
@@ -42,6 +43,7 @@
 	"       v.video_codec, v.container, v.expression, v.expression_translation, v.title," \
 	"       v.title_translation, array_to_string(v.keywords, E'\\x1f') AS keywords, v.language," \
 	"       v.learn_language, v.show_name, v.episode, v.ready, v.not_ready_reason, v.missing," \
+	"       coalesce(array_length(v.frame_times_ms, 1), 0) AS frames, v.frames_source," \
 	"       j.state AS job_state, j.post_url, j.fail_reason, j.id AS job_id," \
 	"       " POSTED_BY_OTHERS " AS posted_by_other," \
 	"       (SELECT total FROM video_counts) AS library_total," \
@@ -137,14 +139,14 @@ enum {
 	C_ID, C_PATH, C_SIZE, C_DURATION, C_WIDTH, C_HEIGHT, C_FPS, C_CODEC, C_CONTAINER,
 	C_EXPRESSION, C_EXPRESSION_TR, C_TITLE, C_TITLE_TR, C_KEYWORDS, C_LANGUAGE, C_LEARN,
 	C_SHOW, C_EPISODE, C_READY, C_NOT_READY, C_MISSING, C_JOB_STATE, C_POST_URL,
-	C_FAIL_REASON, C_JOB_ID, C_POSTED_BY_OTHER, C__COUNT
+	C_FAIL_REASON, C_JOB_ID, C_POSTED_BY_OTHER, C_FRAMES, C_FRAMES_SOURCE, C__COUNT
 };
 
 static const char *const column_names[C__COUNT] = {
 	"id", "path", "size_bytes", "duration_ms", "width", "height", "fps", "video_codec", "container",
 	"expression", "expression_translation", "title", "title_translation", "keywords", "language",
 	"learn_language", "show_name", "episode", "ready", "not_ready_reason", "missing", "job_state",
-	"post_url", "fail_reason", "job_id", "posted_by_other",
+	"post_url", "fail_reason", "job_id", "posted_by_other", "frames", "frames_source",
 };
 
 struct rows_ctx {
@@ -223,7 +225,8 @@ static const struct tmpl_ops keywords_ops = { NULL, keyword_item };
 /* What a name of the video means; found by binary search (the template
  * looks up some forty names per video, and a row of strcmp showed). */
 enum video_kind { V_TEXT, V_SIZE, V_DURATION, V_RESOLUTION, V_FPS, V_READY, V_MISSING,
-		  V_KEYWORDS, V_HAS_KEYWORDS, V_JOB, V_POSTED_BY_OTHER };
+		  V_KEYWORDS, V_HAS_KEYWORDS, V_JOB, V_POSTED_BY_OTHER, V_POSTER, V_POSTER_WIDTH,
+		  V_POSTER_HEIGHT };
 
 struct video_name {
 	const char *name;
@@ -249,6 +252,9 @@ static const struct video_name video_names[] = {   /* sorted by name (strcmp) */
 	{ "not_ready_reason", V_TEXT, C_NOT_READY },
 	{ "path", V_TEXT, C_PATH },
 	{ "posted_by_other", V_POSTED_BY_OTHER, 0 },   /* all others may learn of a job */
+	{ "poster", V_POSTER, 0 },                     /* its address, when there is one */
+	{ "poster_height", V_POSTER_HEIGHT, 0 },
+	{ "poster_width", V_POSTER_WIDTH, 0 },
 	{ "ready", V_READY, 0 },
 	{ "resolution", V_RESOLUTION, 0 },
 	{ "show_name", V_TEXT, C_SHOW },
@@ -280,6 +286,23 @@ static int video_formatted(const struct row_ctx *rc, enum video_kind kind, struc
 			return 0;
 		snprintf(tmp, sizeof(tmp), "%lld×%lld", num_col(rc, C_WIDTH), num_col(rc, C_HEIGHT));
 		break;
+	case V_POSTER:
+		/* versioned by what the pictures were made from: a changed file
+		 * gets a new address, so the browser may keep the old one a day */
+		if (num_col(rc, C_FRAMES) < 1)
+			return 0;
+		frames_url(num_col(rc, C_ID), 0, PQgetvalue(rc->rows->r, rc->i, rc->rows->col[C_FRAMES_SOURCE]),
+			   tmp, sizeof(tmp));
+		break;
+	case V_POSTER_WIDTH:
+	case V_POSTER_HEIGHT: {
+		int w, h;
+		if (is_null(rc, C_WIDTH) || is_null(rc, C_HEIGHT) ||
+		    frames_size((int)num_col(rc, C_WIDTH), (int)num_col(rc, C_HEIGHT), &w, &h) < 0)
+			return 0;
+		snprintf(tmp, sizeof(tmp), "%d", kind == V_POSTER_WIDTH ? w : h);
+		break;
+	}
 	default:   /* V_FPS */
 		if (is_null(rc, C_FPS))
 			return 0;
@@ -300,6 +323,12 @@ static int video_get(const void *obj, const char *name, struct tmpl_value *out)
 		return 0;
 	switch (vn->kind) {
 	case V_TEXT:
+		if (vn->col == C_TITLE && !text_col(rc, vn->col, out)) {
+			/* a video without a title has none: the lookup must not go
+			 * on to the page's title ("Library") */
+			*out = tmpl_null();
+			return 1;
+		}
 		return text_col(rc, vn->col, out);
 	case V_READY:
 	case V_MISSING:

@@ -375,7 +375,11 @@ static int connect_account(struct request *req, const struct attempt *a, const c
 	}
 	log_info("event=oauth_connected user_id=%lld account_id=%lld scopes=%s log_id=%s",
 		 (long long)a->user_id, (long long)account_id, log_quote(tok.scope), log_quote(res.log_id));
-	redirect(req, 303, return_path(req, a->video_id));
+	/* back where the user was, with the account just connected chosen */
+	redirect(req, 303, a->video_id > 0
+		 ? arena_printf(&req->arena, "/videos/%lld/tiktok?account_id=%lld&connected=1",
+				(long long)a->video_id, (long long)account_id)
+		 : arena_printf(&req->arena, "/accounts?connected=%lld", (long long)account_id));
 	rc = 0;
 out:
 	tiktok_token_clear(&tok);

@@ -1,7 +1,7 @@
 /* page_schedule.c — the plan, visible: GET /schedule (per TikTok account,
  * the next 14 days in the viewer's zone, each job with its clip, state and
  * time, a "Move to" form while it has not started, and each day's direct
- * posts against the daily cap) and GET /api/schedule (the same jobs as
+ * posts against the account's daily cap, as its plan sets it) and GET /api/schedule (the same jobs as
  * JSON for scripts: id, video_id, account_id, run_at in ISO 8601 with the
  * zone's offset, mode, state).
  *
@@ -9,6 +9,7 @@
  * midnight in their zone, computed in PostgreSQL. A job's time is when it
  * is due, or, once a worker started it, when it started (run_at moves on
  * while TikTok processes a post). Cancelled jobs are left out. */
+#include "account_plan.h"
 #include "app.h"
 #include "jobs.h"
 #include "ratelimit.h"
@@ -75,12 +76,29 @@ static struct json_object *job_json(struct request *req, const PGresult *r, int 
 	return o;
 }
 
+/* The account's daily cap of direct posts as its plan sets it (the cap
+ * minus the headroom left for other tools; lib/account_plan.h), else
+ * TikTok's from the limits table. -1 on a database error. */
+static int account_cap(struct request *req, int64_t account_id)
+{
+	struct acct_plan p;
+	int rc, cap = ratelimit_limit(RL_POST_DAILY)->limit;
+
+	memset(&p, 0, sizeof(p));
+	rc = acctplan_load(page_of(req)->db, page_of(req)->user_id, account_id, &p);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && p.daily_cap > 0)
+		cap = p.daily_cap - p.headroom;
+	acctplan_free(&p);
+	return cap;
+}
+
 /* One account's days, each with its jobs and its count against the cap. */
 static struct json_object *account_days(struct request *req, const PGresult *days, const PGresult *jobs,
-					int64_t account_id, int *njobs)
+					int64_t account_id, int cap, int *njobs)
 {
 	struct json_object *arr = json_object_new_array();
-	int cap = ratelimit_limit(RL_POST_DAILY)->limit;
 
 	*njobs = 0;
 	for (int d = 0; d < PQntuples(days); d++) {
@@ -126,9 +144,17 @@ int page_schedule(struct request *req)
 	}
 	for (size_t a = 0; a < json_object_array_length(accounts); a++) {
 		struct json_object *acc = json_object_array_get_idx(accounts, a), *id;
-		int n;
+		int n, cap;
 		json_object_object_get_ex(acc, "id", &id);
-		json_object_object_add(acc, "days", account_days(req, days, jobs, json_object_get_int64(id), &n));
+		cap = account_cap(req, json_object_get_int64(id));
+		if (cap < 0) {
+			PQclear(days);
+			PQclear(jobs);
+			json_object_put(accounts);
+			return -1;
+		}
+		json_object_object_add(acc, "cap", json_object_new_int(cap));
+		json_object_object_add(acc, "days", account_days(req, days, jobs, json_object_get_int64(id), cap, &n));
 		json_object_object_add(acc, "no_jobs", json_object_new_boolean(n == 0));
 	}
 	PQclear(days);

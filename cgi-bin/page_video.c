@@ -1,11 +1,14 @@
-/* page_video.c — one video's file (served by nginx); its TikTok composer
- * is page_composer.c. (GET /healthz lives in page_ops.c.) */
+/* page_video.c — one video's file and its preview pictures (served by
+ * nginx); its TikTok composer is page_composer.c. (GET /healthz lives in
+ * page_ops.c.) */
 #include "app.h"
 #include "escape.h"
+#include "frames.h"
 #include "jobs.h"
 #include "log.h"
 #include "mediapath.h"
 #include "pullurl.h"
+#include "util.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -16,6 +19,9 @@
 static struct db_stmt q_video = { "video_by_id",
 	"SELECT id, path, title, title_translation, expression, expression_translation,"
 	"       ready, not_ready_reason, missing, container FROM videos WHERE id = $1" };
+
+static struct db_stmt q_frames = { "video_frames",
+	"SELECT coalesce(array_length(frame_times_ms, 1), 0) AS frames FROM videos WHERE id = $1" };
 
 static PGresult *load_video(struct request *req, int64_t id)
 {
@@ -78,6 +84,41 @@ static int send_file(struct request *req, int64_t id)
 	req_header(req, "X-Accel-Redirect: %s", buf_cstr(&loc));
 	buf_free(&loc);
 	PQclear(r);
+	return 0;
+}
+
+/* GET /videos/{id}/frames/{n}: picture n (0 the poster, 1..8 the strip)
+ * made at import. The app checks the login (the route) and that the
+ * picture exists; nginx sends the file from frames_dir through the
+ * internal /_frames/ location, with its ETag and Last-Modified. The
+ * pictures' addresses carry a version (?v=, the pages add it), so the
+ * browser may keep them a day without asking again. */
+int page_video_frame(struct request *req)
+{
+	int64_t id = param_id(req, "id"), n = -1;
+	const char *ns = kv_get(&req->params, "n");
+	char file[PATH_MAX];
+	struct stat sb;
+	PGresult *r;
+	int have;
+
+	if (!ns || parse_int64(ns, 0, FRAMES_MAX - 1, &n) < 0 || id < 0)
+		return render_error(req, 404, "Picture not found", "There is no such picture of a video.");
+	r = db_query(page_of(req)->db, &q_frames, DB_PARAMS(DB_INT(id)));
+	if (!r)
+		return -1;
+	have = PQntuples(r) == 1 && n < db_get_int(r, 0, "frames");
+	PQclear(r);
+	if (!have || frames_file(app.cfg.frames_dir, id, (int)n, file, sizeof(file)) < 0 ||
+	    stat(file, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return render_error(req, 404, "Picture not found",
+				    "This video has no such picture (it could not be decoded, or it "
+				    "was imported before pictures were made: run the import again).");
+	req->status = 200;
+	req_header_unset(req, "Cache-Control");
+	req_header(req, "Cache-Control: private, max-age=86400");
+	req_header(req, "Content-Type: image/jpeg");
+	req_header(req, "X-Accel-Redirect: /_frames/%lld/%d.jpg", (long long)id, (int)n);
 	return 0;
 }
 

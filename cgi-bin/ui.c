@@ -1,8 +1,13 @@
 /* ui.c — what page handlers share, so that no page file depends on
  * another: request values, template-context helpers, the words for a job
  * state, and the user's TikTok accounts as a page shows them. */
+#include "accounts.h"
 #include "app.h"
+#include "log.h"
+#include "ratelimit.h"
 #include "tiktok.h"
+#include "tiktok_creator.h"
+#include "tiktok_errors.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -166,9 +171,22 @@ void job_event_text(const char *kind, const char *message, struct buf *out)
 /* ---- the user's TikTok accounts ---- */
 
 static const struct db_stmt q_accounts = { "accounts_of_user",
-	"SELECT id, open_id, display_name, username, avatar_url, status, status_reason, scopes "
+	"SELECT id, open_id, display_name, username, avatar_url, status, status_reason, scopes,"
+	"       " UI_TIME("refresh_expires_at", "$3") " AS reconsent_by,"
+	"       " UI_TIME("created_at", "$3") " AS connected_at,"
+	"       at_risk_reason, coalesce(refresh_expires_at < now() + interval '7 days', false) AS reconsent_soon "
 	"FROM tiktok_accounts WHERE user_id = $1 AND status <> 'disconnected' "
 	"AND ($2 = '' OR status = $2) ORDER BY id" };
+
+/* What an account granted, in words (tiktok.h's scope bits). */
+static const struct { unsigned bit; const char *words; } scope_words[] = {
+	{ TT_SCOPE_USER_INFO_BASIC, "See the account's name and picture" },
+	{ TT_SCOPE_USER_INFO_PROFILE, "See the account's profile" },
+	{ TT_SCOPE_USER_INFO_STATS, "See the account's follower numbers" },
+	{ TT_SCOPE_VIDEO_PUBLISH, "Post videos directly" },
+	{ TT_SCOPE_VIDEO_UPLOAD, "Send videos to the TikTok inbox as drafts" },
+	{ TT_SCOPE_VIDEO_LIST, "See the account's videos" },
+};
 
 /* Only web URLs reach an <img src>. */
 const char *job_source_label(const char *source)
@@ -202,6 +220,35 @@ static struct json_object *account_json(const PGresult *r, int i)
 	ctx_add_str(o, "note", tiktok_scopes_note(scopes));
 	json_object_object_add(o, "can_direct", json_object_new_boolean(!!(scopes & TT_SCOPE_VIDEO_PUBLISH)));
 	json_object_object_add(o, "can_inbox", json_object_new_boolean(!!(scopes & TT_SCOPE_VIDEO_UPLOAD)));
+	{
+		/* the state in words: never a plain "Connected" for an account
+		 * that cannot post */
+		int direct = !!(scopes & TT_SCOPE_VIDEO_PUBLISH), inbox = !!(scopes & TT_SCOPE_VIDEO_UPLOAD);
+		int can_post = connected && (direct || inbox);
+		struct json_object *perms = json_object_new_array();
+
+		ctx_add_str(o, "state_text", !connected ? "Needs reconnect"
+			    : !can_post ? "Connected — cannot post: permission missing"
+			    : direct ? "Connected" : "Connected — drafts only");
+		ctx_add_str(o, "badge", !connected || !can_post ? "bad" : direct ? "good" : "warn");
+		ctx_add_str(o, "can_do", !connected ? "Cannot post until it is connected again."
+			    : !can_post ? "Cannot post: TikTok was not allowed to take videos from this site."
+			    : direct && inbox ? "Posts directly, or sends drafts to the TikTok inbox."
+			    : direct ? "Posts directly (sending drafts was not allowed)."
+			    : "Sends drafts to the TikTok inbox only: direct posting was not allowed.");
+		json_object_object_add(o, "can_post", json_object_new_boolean(can_post));
+		json_object_object_add(o, "offer_reconnect", json_object_new_boolean(!connected || !can_post || !direct || !inbox));
+		for (size_t k = 0; k < ARRAY_LEN(scope_words); k++)
+			if (scopes & scope_words[k].bit)
+				json_object_array_add(perms, json_object_new_string(scope_words[k].words));
+		json_object_object_add(o, "has_permissions", json_object_new_boolean(json_object_array_length(perms) > 0));
+		json_object_object_add(o, "permissions", perms);
+		ctx_add_str(o, "reconsent_by", db_get(r, i, "reconsent_by"));
+		ctx_add_str(o, "connected_at", db_get(r, i, "connected_at"));
+	}
+	/* connection health (issue 11): at risk before its next slot, re-consent soon */
+	ctx_add_str(o, "at_risk", db_get(r, i, "at_risk_reason"));
+	json_object_object_add(o, "reconsent_soon", json_object_new_boolean(db_get_bool(r, i, "reconsent_soon")));
 	return o;
 }
 
@@ -213,7 +260,7 @@ struct json_object *accounts_for_page(struct request *req, int only_connected, i
 	int n;
 
 	r = db_query(pg->db, &q_accounts, DB_PARAMS(DB_INT(pg->user_id),
-						    DB_TEXT(only_connected ? "connected" : "")));
+						    DB_TEXT(only_connected ? "connected" : ""), DB_TEXT(page_tz(req))));
 	if (!r)
 		return NULL;
 	arr = json_object_new_array();
@@ -223,4 +270,91 @@ struct json_object *accounts_for_page(struct request *req, int only_connected, i
 	PQclear(r);
 	*count = n;
 	return arr;
+}
+
+/* A creator_info failure in words (not "cannot post": that is its own
+ * case). What a code means is the table's (lib/tiktok_errors.c). */
+static void creator_problem(struct creator_check *c, const struct tiktok_result *res)
+{
+	enum tt_action a = tiktok_error_classify(res, NULL);
+	const struct tt_error_info *e = res->outcome == TT_API ? tiktok_error_lookup(res->error) : NULL;
+
+	if (e && (e->action == TTA_REFRESH || e->action == TTA_RECONNECT)) {
+		c->reconnect = 1;
+		snprintf(c->problem, sizeof(c->problem), "%s",
+			 tiktok_creator_state(TTC_NEEDS_RECONNECT)->sentence);
+	} else if (res->slow) {
+		c->tiktok_slow = 1;
+		snprintf(c->problem, sizeof(c->problem),
+			 "TikTok is slow to answer right now, so this page stopped waiting for it after "
+			 "%.1f seconds. Nothing was sent. Try again in a moment.",
+			 (double)app.cfg.tiktok_page_timeout_ms / 1000.0);
+	} else if (res->outcome == TT_API && a == TTA_RATE_LIMIT) {
+		snprintf(c->problem, sizeof(c->problem), "%s",
+			 tiktok_creator_state(TTC_CHECKS_LIMITED)->sentence);
+	} else {
+		snprintf(c->problem, sizeof(c->problem),
+			 "TikTok could not be asked about this account just now (%s). "
+			 "Nothing was sent. Reload this page in a moment.",
+			 res->outcome == TT_NETWORK ? "no answer" :
+			 res->outcome == TT_MALFORMED ? "an answer we could not read" : "an error on TikTok's side");
+	}
+}
+
+/* ---- creator_info for a page ---- */
+
+int creator_check(struct request *req, int64_t account_id, struct creator_check *c)
+{
+	struct page *pg = page_of(req);
+	struct tiktok_client client;
+	struct tiktok_result res;
+	struct buf token = BUF_INIT;
+	int rc, wait = 0;
+
+	memset(c, 0, sizeof(*c));
+	rc = accounts_access_token(pg->db, &app.cfg, account_id, &token);
+	if (rc == ACC_RECONNECT || rc == ACC_NOT_FOUND) {
+		c->reconnect = 1;
+		snprintf(c->problem, sizeof(c->problem),
+			 "This TikTok account has to be connected again before it can post "
+			 "(TikTok no longer accepts its sign-in).");
+		goto out;
+	}
+	if (rc != ACC_OK) {
+		snprintf(c->problem, sizeof(c->problem),
+			 "TikTok could not be reached to renew this account's access. Reload this page in a moment.");
+		goto out;
+	}
+	/* the same window as the worker's (configurable so tests can shorten it) */
+	rc = ratelimit_take_kind(pg->db, account_id, RL_CREATOR_INFO,
+				 (int)app.cfg.tiktok_rate_window_sec, &wait);
+	if (rc < 0) {
+		accounts_wipe(&token);
+		return -1;
+	}
+	if (rc == 0) {
+		c->retry_after = wait > 0 ? wait : 1;
+		snprintf(c->problem, sizeof(c->problem),
+			 "This page asked TikTok about this account %d times in the last minute, TikTok's limit. "
+			 "Wait %d seconds, then reload the page.", ratelimit_limit(RL_CREATOR_INFO)->limit,
+			 c->retry_after);
+		goto out;
+	}
+	accounts_client(&app.cfg, &client);
+	tiktok_result_init(&res);
+	rc = tiktok_creator_info(&client, buf_cstr(&token), &c->creator, &res);
+	log_info("event=creator_info account_id=%lld http=%ld code=%s log_id=%s", (long long)account_id,
+		 res.http_status, log_quote(res.error), log_quote(res.log_id));
+	if (rc == TT_CREATOR_OK) {
+		c->have_creator = 1;
+	} else if (rc == TT_CREATOR_CANNOT_POST) {
+		c->cannot_post = 1;
+		c->cannot_post_text = tiktok_cannot_post_text(res.error);
+	} else {
+		creator_problem(c, &res);
+	}
+	tiktok_result_free(&res);
+out:
+	accounts_wipe(&token);
+	return 0;
 }

@@ -42,7 +42,7 @@ int cmd_import(struct config *cfg, int argc, char **argv)
 		db_close(&db);
 		return 1;
 	}
-	rc = library_import(&db, cfg->media_root, dir, &st, stdout);
+	rc = library_import(&db, cfg->media_root, cfg->frames_dir, dir, &st, stdout);
 	db_close(&db);
 	if (rc < 0)
 		return 1;

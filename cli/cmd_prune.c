@@ -41,16 +41,13 @@ static struct db_stmt q_calls = { "prune_tiktok_calls",
 	"  WHERE at < now() - make_interval(days => greatest($1::int, 2)) RETURNING 1) "
 	"SELECT count(*) FROM d" };
 
-static int count_of(struct db *db, const struct db_stmt *st, const char *days, long long *a,
-		    long long *b)
+static int count_of(struct db *db, const struct db_stmt *st, int64_t days, long long *n)
 {
-	PGresult *r = db_run(db, st, 1, (const char *[]){ days });
+	PGresult *r = db_query(db, st, DB_PARAMS(DB_INT(days)));
 
 	if (!r)
 		return -1;
-	*a = db_ll(r, 0, 0);
-	if (b)
-		*b = db_ll(r, 0, 1);
+	*n = db_get_int(r, 0, "count");
 	PQclear(r);
 	return 0;
 }
@@ -76,18 +73,18 @@ int cmd_prune(struct config *cfg, int argc, char **argv)
 		return 2;
 	}
 	db_init(&db, cfg->database_url);
-	if (db_simple(&db, "BEGIN") < 0)
+	if (db_begin(&db) < 0)
 		goto fail;
 	if (jobs_prune(&db, (int)d, &jobs, &events) < 0 ||
-	    count_of(&db, &q_webhooks, days, &hooks, NULL) < 0 ||
-	    count_of(&db, &q_sessions, days, &sessions, NULL) < 0 ||
-	    count_of(&db, &q_states, days, &states, NULL) < 0 ||
-	    count_of(&db, &q_logins, days, &logins, NULL) < 0 ||
-	    count_of(&db, &q_calls, days, &calls, NULL) < 0) {
-		db_simple(&db, "ROLLBACK");
+	    count_of(&db, &q_webhooks, d, &hooks) < 0 ||
+	    count_of(&db, &q_sessions, d, &sessions) < 0 ||
+	    count_of(&db, &q_states, d, &states) < 0 ||
+	    count_of(&db, &q_logins, d, &logins) < 0 ||
+	    count_of(&db, &q_calls, d, &calls) < 0) {
+		db_rollback(&db);
 		goto fail;
 	}
-	if (db_simple(&db, dry ? "ROLLBACK" : "COMMIT") < 0)
+	if ((dry ? db_rollback(&db) : db_commit(&db)) < 0)
 		goto fail;
 	printf("%s older than %s days: %lld finished jobs (%lld job events), %lld webhook events, "
 	       "%lld sessions, %lld OAuth states, %lld failed logins, %lld TikTok call records\n",

@@ -29,15 +29,15 @@ static struct db_stmt q_set_tokens = { "accounts_set_tokens",
 /* The row lock that makes refreshes single-flight per account. */
 static struct db_stmt q_lock = { "accounts_lock",
 	"SELECT status, access_token_sealed, refresh_token_sealed,"
-	"       coalesce(access_expires_at > now() + make_interval(secs => $2::int), false),"
-	"       coalesce(refresh_expires_at > now(), false) "
+	"       coalesce(access_expires_at > now() + make_interval(secs => $2::int), false) AS access_fresh,"
+	"       coalesce(refresh_expires_at > now(), false) AS refresh_alive "
 	"FROM tiktok_accounts WHERE id = $1 FOR UPDATE" };
 static struct db_stmt q_mark_reconnect = { "accounts_mark_reconnect",
 	"UPDATE tiktok_accounts SET status = 'needs_reconnect', status_reason = $2, updated_at = now() "
 	"WHERE id = $1 AND status = 'connected'" };
 static struct db_stmt q_owned = { "accounts_owned",
-	"SELECT status, access_token_sealed, coalesce(access_expires_at > now(), false),"
-	"       coalesce(nullif(display_name, ''), open_id) "
+	"SELECT status, access_token_sealed, coalesce(access_expires_at > now(), false) AS access_alive,"
+	"       coalesce(nullif(display_name, ''), open_id) AS name "
 	"FROM tiktok_accounts WHERE id = $1 AND user_id = $2" };
 static struct db_stmt q_forget = { "accounts_forget",
 	"UPDATE tiktok_accounts SET access_token_sealed = NULL, refresh_token_sealed = NULL,"
@@ -91,17 +91,11 @@ static int unseal(const unsigned char key[32], int64_t id, const char *sealed, s
 	return crypto_open(key, ad, sealed, out);
 }
 
-static void rollback(struct db *db)
-{
-	db_simple(db, "ROLLBACK");
-}
-
 /* Seal both tokens of tok for account id and write them with their expiries. */
 static int write_tokens(struct db *db, const struct config *cfg, int64_t id,
 			const struct tiktok_token *tok, const char *scopes)
 {
 	struct buf a = BUF_INIT, r = BUF_INIT;
-	char sid[24], exp[24], rexp[24];
 	int rc = -1;
 
 	if (!cfg->secret_key.set) {
@@ -111,11 +105,10 @@ static int write_tokens(struct db *db, const struct config *cfg, int64_t id,
 	if (seal(cfg->secret_key.bytes, id, tok->access_token, &a) < 0 ||
 	    seal(cfg->secret_key.bytes, id, tok->refresh_token, &r) < 0)
 		goto out;
-	snprintf(sid, sizeof(sid), "%lld", (long long)id);
-	snprintf(exp, sizeof(exp), "%lld", (long long)tok->expires_in);
-	snprintf(rexp, sizeof(rexp), "%lld", (long long)tok->refresh_expires_in);
-	rc = db_exec(db, &q_set_tokens, 6,
-		     (const char *[]){ sid, buf_cstr(&a), buf_cstr(&r), exp, rexp, scopes ? scopes : "" });
+	rc = db_command(db, &q_set_tokens,
+			DB_PARAMS(DB_INT(id), DB_TEXT(buf_cstr(&a)), DB_TEXT(buf_cstr(&r)),
+				  DB_INT(tok->expires_in), DB_INT(tok->refresh_expires_in),
+				  DB_TEXT(scopes ? scopes : ""))) < 0 ? -1 : 0;
 out:
 	buf_free(&a);
 	buf_free(&r);
@@ -127,45 +120,40 @@ int accounts_store(struct db *db, const struct config *cfg, int64_t user_id,
 		   const char *granted_scopes, int64_t *account_id)
 {
 	const char *scopes = tok->scope[0] ? tok->scope : (granted_scopes ? granted_scopes : "");
-	char uid[24];
 	PGresult *r;
 	int64_t id;
 
-	snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
-	if (db_simple(db, "BEGIN") < 0)
+	if (db_begin(db) < 0)
 		return -1;
-	r = db_run(db, &q_upsert, 6,
-		   (const char *[]){ uid, tok->open_id, user->display_name,
-				     user->username[0] ? user->username : NULL,
-				     user->avatar_url[0] ? user->avatar_url : NULL, scopes });
+	r = db_query(db, &q_upsert,
+		     DB_PARAMS(DB_INT(user_id), DB_TEXT(tok->open_id), DB_TEXT(user->display_name),
+			       DB_TEXT(user->username[0] ? user->username : NULL),
+			       DB_TEXT(user->avatar_url[0] ? user->avatar_url : NULL), DB_TEXT(scopes)));
 	if (!r || PQntuples(r) != 1) {
 		if (r)
 			PQclear(r);
 		goto fail;
 	}
-	id = db_ll(r, 0, 0);
+	id = db_get_int(r, 0, "id");
 	PQclear(r);
 	if (write_tokens(db, cfg, id, tok, scopes) < 0)
 		goto fail;
-	if (db_simple(db, "COMMIT") < 0)
+	if (db_commit(db) < 0)
 		return -1;
 	*account_id = id;
 	log_info("event=tiktok_account_stored account_id=%lld user_id=%lld", (long long)id,
 		 (long long)user_id);
 	return 0;
 fail:
-	rollback(db);
+	db_rollback(db);
 	return -1;
 }
 
 int accounts_mark_reconnect(struct db *db, int64_t account_id, const char *reason)
 {
-	char sid[24];
-
-	snprintf(sid, sizeof(sid), "%lld", (long long)account_id);
 	log_warn("event=tiktok_account_needs_reconnect account_id=%lld reason=%s",
 		 (long long)account_id, log_quote(reason));
-	return db_exec(db, &q_mark_reconnect, 2, (const char *[]){ sid, reason });
+	return db_command(db, &q_mark_reconnect, DB_PARAMS(DB_INT(account_id), DB_TEXT(reason))) < 0 ? -1 : 0;
 }
 
 /* Refresh under the row lock (the transaction is open): on success the
@@ -213,42 +201,39 @@ out:
 int accounts_access_token(struct db *db, const struct config *cfg, int64_t account_id,
 			  struct buf *out)
 {
-	char sid[24], margin[16];
 	PGresult *r = NULL;
 	int rc = ACC_ERROR;
 
-	snprintf(sid, sizeof(sid), "%lld", (long long)account_id);
-	snprintf(margin, sizeof(margin), "%d", ACCOUNTS_REFRESH_MARGIN_SEC);
 	buf_reset(out);
 	if (!cfg->secret_key.set)
 		return ACC_ERROR;
-	if (db_simple(db, "BEGIN") < 0)
+	if (db_begin(db) < 0)
 		return ACC_ERROR;
-	r = db_run(db, &q_lock, 2, (const char *[]){ sid, margin });
+	r = db_query(db, &q_lock, DB_PARAMS(DB_INT(account_id), DB_INT(ACCOUNTS_REFRESH_MARGIN_SEC)));
 	if (!r)
 		goto rollback;
 	if (PQntuples(r) == 0) {
 		rc = ACC_NOT_FOUND;
 		goto rollback;
 	}
-	if (strcmp(db_val(r, 0, 0), "connected") != 0 || !db_val(r, 0, 2)) {
+	if (strcmp(db_get_text(r, 0, "status"), "connected") != 0 || db_is_null(r, 0, "refresh_token_sealed")) {
 		rc = ACC_RECONNECT;
 		goto rollback;
 	}
-	if (!strcmp(db_val(r, 0, 3), "t")) {
+	if (db_get_bool(r, 0, "access_fresh")) {
 		/* still fresh: the common case, no call to TikTok */
-		if (unseal(cfg->secret_key.bytes, account_id, db_val(r, 0, 1), out) < 0) {
+		if (unseal(cfg->secret_key.bytes, account_id, db_get(r, 0, "access_token_sealed"), out) < 0) {
 			log_error("event=token_unseal_failed account_id=%lld", (long long)account_id);
 			goto rollback;
 		}
-	} else if (strcmp(db_val(r, 0, 4), "t") != 0) {
+	} else if (!db_get_bool(r, 0, "refresh_alive")) {
 		if (accounts_mark_reconnect(db, account_id, "The account's TikTok authorization "
 					    "expired. Reconnect it.") < 0)
 			goto rollback;
 		rc = ACC_RECONNECT;
 		goto commit;
 	} else {
-		rc = refresh_locked(db, cfg, account_id, db_val(r, 0, 2), out);
+		rc = refresh_locked(db, cfg, account_id, db_get(r, 0, "refresh_token_sealed"), out);
 		if (rc == ACC_ERROR)
 			goto rollback;
 		if (rc == ACC_RECONNECT)
@@ -257,7 +242,7 @@ int accounts_access_token(struct db *db, const struct config *cfg, int64_t accou
 	rc = ACC_OK;
 commit:
 	PQclear(r);
-	if (db_simple(db, "COMMIT") < 0) {
+	if (db_commit(db) < 0) {
 		accounts_wipe(out);
 		return ACC_ERROR;
 	}
@@ -265,7 +250,7 @@ commit:
 rollback:
 	if (r)
 		PQclear(r);
-	rollback(db);
+	db_rollback(db);
 	accounts_wipe(out);
 	return rc;
 }
@@ -275,12 +260,14 @@ rollback:
 static void token_for_revoke(struct db *db, const struct config *cfg, int64_t id, PGresult *row,
 			     struct buf *tok)
 {
-	if (!strcmp(db_val(row, 0, 0), "connected")) {
+	const char *sealed = db_get(row, 0, "access_token_sealed");
+
+	if (!strcmp(db_get_text(row, 0, "status"), "connected")) {
 		if (accounts_access_token(db, cfg, id, tok) != ACC_OK)
 			buf_reset(tok);
-	} else if (db_val(row, 0, 1) && !strcmp(db_val(row, 0, 2), "t")) {
+	} else if (sealed && db_get_bool(row, 0, "access_alive")) {
 		/* needs reconnect, but the access token still works: use it */
-		if (unseal(cfg->secret_key.bytes, id, db_val(row, 0, 1), tok) < 0)
+		if (unseal(cfg->secret_key.bytes, id, sealed, tok) < 0)
 			buf_reset(tok);
 	}
 }
@@ -316,12 +303,9 @@ static int revoke_account(const struct config *cfg, int64_t id, struct buf *tok)
 int accounts_forget(struct db *db, const struct config *cfg, int64_t user_id, int64_t account_id,
 		    struct buf *name, struct buf *token)
 {
-	char sid[24], uid[24];
 	PGresult *r;
 
-	snprintf(sid, sizeof(sid), "%lld", (long long)account_id);
-	snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
-	r = db_run(db, &q_owned, 2, (const char *[]){ sid, uid });
+	r = db_query(db, &q_owned, DB_PARAMS(DB_INT(account_id), DB_INT(user_id)));
 	if (!r)
 		return ACC_ERROR;
 	if (PQntuples(r) == 0) {
@@ -330,9 +314,9 @@ int accounts_forget(struct db *db, const struct config *cfg, int64_t user_id, in
 	}
 	if (cfg->secret_key.set)
 		token_for_revoke(db, cfg, account_id, r, token);
-	buf_puts(name, db_val(r, 0, 3));
+	buf_puts(name, db_get_text(r, 0, "name"));
 	PQclear(r);
-	if (db_exec(db, &q_forget, 2, (const char *[]){ sid, uid }) < 0) {
+	if (db_command(db, &q_forget, DB_PARAMS(DB_INT(account_id), DB_INT(user_id))) < 0) {
 		accounts_wipe(token);
 		return ACC_ERROR;
 	}
@@ -375,34 +359,35 @@ int accounts_rekey(struct db *db, const unsigned char old_key[32], const unsigne
 	int n, rc = -1;
 
 	*count = 0;
-	if (db_simple(db, "BEGIN") < 0) {
+	if (db_begin(db) < 0) {
 		snprintf(err, errlen, "database: %s", db->err);
 		return -1;
 	}
-	r = db_run(db, &q_sealed_all, 0, NULL);
+	r = db_query(db, &q_sealed_all, 0, NULL);
 	if (!r) {
 		snprintf(err, errlen, "database: %s", db->err);
 		goto out;
 	}
 	n = PQntuples(r);
 	for (int i = 0; i < n; i++) {
-		int64_t id = db_ll(r, i, 0);
-		char sid[24];
-		if (reseal_one(old_key, new_key, id, db_val(r, i, 1), &a) < 0 ||
-		    reseal_one(old_key, new_key, id, db_val(r, i, 2), &rf) < 0) {
+		int64_t id = db_get_int(r, i, "id");
+		const char *sa = db_get(r, i, "access_token_sealed");
+		const char *sr = db_get(r, i, "refresh_token_sealed");
+
+		if (reseal_one(old_key, new_key, id, sa, &a) < 0 ||
+		    reseal_one(old_key, new_key, id, sr, &rf) < 0) {
 			snprintf(err, errlen, "the tokens of account %lld do not open with the current "
 				 "secret_key; nothing was changed", (long long)id);
 			goto out;
 		}
-		snprintf(sid, sizeof(sid), "%lld", (long long)id);
-		if (db_exec(db, &q_reseal, 3,
-			    (const char *[]){ sid, db_val(r, i, 1) ? buf_cstr(&a) : NULL,
-					      db_val(r, i, 2) ? buf_cstr(&rf) : NULL }) < 0) {
+		if (db_command(db, &q_reseal,
+			       DB_PARAMS(DB_INT(id), DB_TEXT(sa ? buf_cstr(&a) : NULL),
+					 DB_TEXT(sr ? buf_cstr(&rf) : NULL))) < 0) {
 			snprintf(err, errlen, "database: %s", db->err);
 			goto out;
 		}
 	}
-	if (db_simple(db, "COMMIT") < 0) {
+	if (db_commit(db) < 0) {
 		snprintf(err, errlen, "database: %s", db->err);
 		PQclear(r);
 		buf_free(&a);
@@ -413,7 +398,7 @@ int accounts_rekey(struct db *db, const unsigned char old_key[32], const unsigne
 	rc = 0;
 out:
 	if (rc < 0)
-		rollback(db);
+		db_rollback(db);
 	if (r)
 		PQclear(r);
 	buf_free(&a);

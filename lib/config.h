@@ -56,6 +56,7 @@ struct config {
 	char *database_url;
 	int64_t threads;
 	char *media_root;
+	char *frames_dir;            /* posters and cover frames made at import (lib/frames.h) */
 	char *templates_dir;
 	struct config_key32 secret_key;
 	char *tiktok_client_key;
@@ -79,6 +80,7 @@ struct config {
 	int64_t worker_lease_sec;       /* a claimed job's lease, extended while it runs */
 	int64_t worker_status_poll_sec; /* first status/fetch interval while TikTok processes */
 	int64_t tiktok_rate_window_sec; /* TikTok's per-minute limits' window (tests shorten it) */
+	int64_t tiktok_day_sec;      /* the daily caps' window: 86400 (tests shorten it) */
 	int64_t page_size;
 	int64_t migrate_lock_timeout_ms;      /* `langflix migrate`: wait this long for a lock, then fail */
 	int64_t migrate_statement_timeout_ms; /* and this long for one statement; 0 = no limit */

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include "arena.h"
 
-#define HTTP_MAX_FIELDS 64
+#define HTTP_MAX_FIELDS 512   /* a batch review form carries about 10 fields per row */
 
 struct kv {
 	const char *key;

@@ -20,11 +20,6 @@ int jobs_state_active(const char *state)
 			 !strcmp(state, "processing"));
 }
 
-static void id_text(int64_t v, char out[24])
-{
-	snprintf(out, 24, "%lld", (long long)v);
-}
-
 static void copy(char *dst, size_t n, const char *src)
 {
 	snprintf(dst, n, "%s", src ? src : "");
@@ -364,10 +359,11 @@ int jobs_edit(struct db *db, int64_t job_id, int64_t user_id, const struct post_
 /* What the repost rule looks at. "Reached TikTok": TikTok reported a
  * status for it, or holds every byte of its publish — then it may post. */
 static struct db_stmt q_repost_facts = { "jobs_repost_facts",
-	"SELECT j.state, (SELECT r.id FROM upload_jobs r WHERE r.retry_of = j.id),"
+	"SELECT j.state, (SELECT r.id FROM upload_jobs r WHERE r.retry_of = j.id) AS retried_as,"
 	"       coalesce(j.tiktok_status, '') <> ''"
-	"         OR (j.publish_id IS NOT NULL AND j.bytes_total > 0 AND j.bytes_sent >= j.bytes_total),"
-	"       coalesce(a.status, 'removed') = 'connected', v.missing "
+	"         OR (j.publish_id IS NOT NULL AND j.bytes_total > 0 AND j.bytes_sent >= j.bytes_total)"
+	"         AS reached_platform,"
+	"       coalesce(a.status, 'removed') = 'connected' AS account_connected, v.missing "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id"
 	"     LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
 	"WHERE j.id = $1 AND ($2::bigint = 0 OR j.user_id = $2::bigint)" };
@@ -390,18 +386,18 @@ static struct db_stmt q_repost_of = { "jobs_repost_of",
 /* The rule, once: NULL when a repost is allowed, else why. */
 static const char *repost_refusal(PGresult *r, int64_t *existing)
 {
-	*existing = db_val(r, 0, 1) ? db_ll(r, 0, 1) : 0;
-	if (strcmp(db_val(r, 0, 0), "failed") != 0)
+	*existing = db_get_int(r, 0, "retried_as");
+	if (strcmp(db_get_text(r, 0, "state"), "failed") != 0)
 		return "Only a failed job can be retried.";
 	if (*existing)
 		return "This job was already retried.";
-	if (!strcmp(db_val(r, 0, 2), "t"))
+	if (db_get_bool(r, 0, "reached_platform"))
 		return "TikTok already received the whole video for this job, so trying again could "
 		       "post it twice. If you are sure it is not on TikTok, post it again from the composer.";
-	if (strcmp(db_val(r, 0, 3), "t") != 0)
+	if (!db_get_bool(r, 0, "account_connected"))
 		return "The TikTok account of this job is not connected any more. Connect it again, "
 		       "then post the video from the composer.";
-	if (!strcmp(db_val(r, 0, 4), "t"))
+	if (db_get_bool(r, 0, "missing"))
 		return "The video file is missing from the media folder, so there is nothing to send.";
 	return NULL;
 }
@@ -410,12 +406,8 @@ static const char *repost_refusal(PGresult *r, int64_t *existing)
  * with *rc = JOBS_NOT_FOUND or -1. */
 static PGresult *repost_facts(struct db *db, int64_t job_id, int64_t user_id, int *rc)
 {
-	char jid[24], uid[24];
-	PGresult *r;
+	PGresult *r = db_query(db, &q_repost_facts, DB_PARAMS(DB_INT(job_id), DB_INT(user_id)));
 
-	id_text(job_id, jid);
-	id_text(user_id, uid);
-	r = db_run(db, &q_repost_facts, 2, (const char *[]){ jid, uid });
 	*rc = r ? JOBS_NOT_FOUND : -1;
 	if (r && PQntuples(r) == 0) {
 		PQclear(r);
@@ -433,7 +425,7 @@ int jobs_repost_allowed(struct db *db, int64_t job_id, const char **why)
 	*why = NULL;
 	if (!r)
 		return -1;
-	failed = !strcmp(db_val(r, 0, 0), "failed");
+	failed = !strcmp(db_get_text(r, 0, "state"), "failed");
 	/* a job that did not fail needs no explanation */
 	*why = failed ? repost_refusal(r, &existing) : NULL;
 	PQclear(r);
@@ -441,10 +433,10 @@ int jobs_repost_allowed(struct db *db, int64_t job_id, const char **why)
 }
 
 /* The repost made meanwhile by someone else (a double click). */
-static int64_t repost_of(struct db *db, const char *jid)
+static int64_t repost_of(struct db *db, int64_t job_id)
 {
-	PGresult *r = db_run(db, &q_repost_of, 1, (const char *[]){ jid });
-	int64_t id = r && PQntuples(r) ? db_ll(r, 0, 0) : 0;
+	PGresult *r = db_query(db, &q_repost_of, DB_PARAMS(DB_INT(job_id)));
+	int64_t id = r && PQntuples(r) ? db_get_int(r, 0, "id") : 0;
 
 	if (r)
 		PQclear(r);
@@ -454,7 +446,7 @@ static int64_t repost_of(struct db *db, const char *jid)
 int jobs_repost(struct db *db, int64_t job_id, int64_t user_id, const char *who, int64_t *new_id,
 		const char **why)
 {
-	char jid[24], sid[33], queued[200], retried[64];
+	char sid[33], queued[200], retried[64];
 	int rc;
 	PGresult *r = repost_facts(db, job_id, user_id, &rc);
 
@@ -468,12 +460,11 @@ int jobs_repost(struct db *db, int64_t job_id, int64_t user_id, const char *who,
 		return JOBS_REFUSED;
 	if (crypto_random_hex(sid, 16) < 0)
 		return -1;
-	id_text(job_id, jid);
 	snprintf(queued, sizeof(queued), "Queued again by %s: a retry of job %lld with the same settings.",
 		 who, (long long)job_id);
 	/* format()'s only placeholder is the new id: no user text goes in here */
 	snprintf(retried, sizeof(retried), "Retried as job %%s%s.", user_id ? "" : " (by an operator)");
-	r = db_run(db, &q_repost, 4, (const char *[]){ jid, sid, queued, retried });
+	r = db_query(db, &q_repost, DB_PARAMS(DB_INT(job_id), DB_TEXT(sid), DB_TEXT(queued), DB_TEXT(retried)));
 	if (!r || PQntuples(r) != 1) {
 		int dup = !r && !strcmp(db_sqlstate(db), "23505");
 		if (r)
@@ -484,13 +475,13 @@ int jobs_repost(struct db *db, int64_t job_id, int64_t user_id, const char *who,
 			*why = "Only a failed job can be retried.";
 			return JOBS_REFUSED;
 		}
-		*new_id = repost_of(db, jid);
+		*new_id = repost_of(db, job_id);
 		*why = *new_id ? "This job was already retried."
 			       : "This video is queued or posted to this account by another job already, "
 				 "so retrying this one could post it twice.";
 		return JOBS_REFUSED;
 	}
-	*new_id = db_ll(r, 0, 0);
+	*new_id = db_get_int(r, 0, "id");
 	PQclear(r);
 	log_info("event=job_retried job_id=%lld new_job_id=%lld", (long long)job_id, (long long)*new_id);
 	jobs_notify(db);
@@ -506,7 +497,7 @@ static struct db_stmt q_cancel = { "jobs_cancel",
 	"INSERT INTO job_events (job_id, kind, message) SELECT id, 'cancelled', $3 FROM c "
 	"RETURNING job_id" };
 static struct db_stmt q_cancel_state = { "jobs_cancel_state",
-	"SELECT state, coalesce(locked_until > now(), false) FROM upload_jobs "
+	"SELECT state, coalesce(locked_until > now(), false) AS locked FROM upload_jobs "
 	"WHERE id = $1 AND ($2::bigint = 0 OR user_id = $2::bigint)" };
 
 int jobs_cancel_allowed(const char *state, int locked)
@@ -516,15 +507,13 @@ int jobs_cancel_allowed(const char *state, int locked)
 
 int jobs_cancel(struct db *db, int64_t job_id, int64_t user_id, const char *who, const char **why)
 {
-	char jid[24], uid[24], msg[200];
+	char msg[200];
 	PGresult *r;
 	int n;
 
 	*why = NULL;
-	id_text(job_id, jid);
-	id_text(user_id, uid);
 	snprintf(msg, sizeof(msg), "Cancelled by %s before the upload started.", who);
-	r = db_run(db, &q_cancel, 3, (const char *[]){ jid, uid, msg });
+	r = db_query(db, &q_cancel, DB_PARAMS(DB_INT(job_id), DB_INT(user_id), DB_TEXT(msg)));
 	if (!r)
 		return -1;
 	n = PQntuples(r);
@@ -533,12 +522,12 @@ int jobs_cancel(struct db *db, int64_t job_id, int64_t user_id, const char *who,
 		log_info("event=job_cancelled job_id=%lld", (long long)job_id);
 		return 0;
 	}
-	r = db_run(db, &q_cancel_state, 2, (const char *[]){ jid, uid });
+	r = db_query(db, &q_cancel_state, DB_PARAMS(DB_INT(job_id), DB_INT(user_id)));
 	if (!r)
 		return -1;
 	n = PQntuples(r);
 	if (n == 1)
-		*why = !strcmp(db_val(r, 0, 0), "queued")
+		*why = !strcmp(db_get_text(r, 0, "state"), "queued")
 			? "An upload worker is working on it right now."
 			: "It has already started or ended; only queued jobs can be cancelled.";
 	PQclear(r);
@@ -554,12 +543,9 @@ static struct db_stmt q_fail_queued = { "jobs_fail_queued",
 
 int jobs_fail_queued(struct db *db, int64_t account_id, const char *reason)
 {
-	char aid[24];
-	PGresult *r;
+	PGresult *r = db_query(db, &q_fail_queued, DB_PARAMS(DB_INT(account_id), DB_TEXT(reason)));
 	int n;
 
-	id_text(account_id, aid);
-	r = db_run(db, &q_fail_queued, 2, (const char *[]){ aid, reason });
 	if (!r)
 		return -1;
 	n = PQntuples(r);
@@ -598,7 +584,7 @@ static struct db_stmt q_claim = { "jobs_claim",
 	"  RETURNING j.id, j.video_id, coalesce(j.account_id, 0) AS account_id, j.platform, j.state,"
 	"            j.mode, j.attempts, j.max_attempts, coalesce(j.publish_id, '') AS publish_id,"
 	"            j.bytes_sent, j.bytes_total, j.source) "
-	"SELECT false, id, video_id, account_id, platform, state, mode, attempts, max_attempts,"
+	"SELECT false AS spent, id, video_id, account_id, platform, state, mode, attempts, max_attempts,"
 	"       publish_id, bytes_sent, bytes_total, source FROM claimed "
 	"UNION ALL "
 	"SELECT true, id, 0, 0, '', '', '', 0, 0, '', 0, 0, '' FROM spent" };
@@ -613,10 +599,11 @@ static struct db_stmt q_claim = { "jobs_claim",
 
 /* One claim statement: 1 claimed (*out), 2 a spent job was ended instead,
  * 0 nothing due, -1 error. */
-static int claim_once(struct db *db, const char *worker_id, const char *lease, struct job *out)
+static int claim_once(struct db *db, const char *worker_id, int lease_sec, struct job *out)
 {
-	PGresult *r = db_run(db, &q_claim, 4,
-			     (const char *[]){ worker_id, lease, SPENT_NOTHING_SENT, SPENT_MAYBE_SENT });
+	PGresult *r = db_query(db, &q_claim,
+			       DB_PARAMS(DB_TEXT(worker_id), DB_INT(lease_sec), DB_TEXT(SPENT_NOTHING_SENT),
+					 DB_TEXT(SPENT_MAYBE_SENT)));
 
 	if (!r)
 		return -1;
@@ -624,36 +611,34 @@ static int claim_once(struct db *db, const char *worker_id, const char *lease, s
 		PQclear(r);
 		return 0;
 	}
-	if (!strcmp(db_val(r, 0, 0), "t")) {
-		log_warn("event=job_attempts_spent job=%lld", db_ll(r, 0, 1));
+	if (db_get_bool(r, 0, "spent")) {
+		log_warn("event=job_attempts_spent job=%lld", (long long)db_get_int(r, 0, "id"));
 		PQclear(r);
 		return 2;
 	}
 	memset(out, 0, sizeof(*out));
-	out->id = db_ll(r, 0, 1);
-	out->video_id = db_ll(r, 0, 2);
-	out->account_id = db_ll(r, 0, 3);
-	copy(out->platform, sizeof(out->platform), db_val(r, 0, 4));
-	copy(out->state, sizeof(out->state), db_val(r, 0, 5));
-	copy(out->mode, sizeof(out->mode), db_val(r, 0, 6));
-	out->attempts = (int)db_ll(r, 0, 7);
-	out->max_attempts = (int)db_ll(r, 0, 8);
-	copy(out->publish_id, sizeof(out->publish_id), db_val(r, 0, 9));
-	out->bytes_sent = db_ll(r, 0, 10);
-	out->bytes_total = db_ll(r, 0, 11);
-	copy(out->source, sizeof(out->source), db_val(r, 0, 12));
+	out->id = db_get_int(r, 0, "id");
+	out->video_id = db_get_int(r, 0, "video_id");
+	out->account_id = db_get_int(r, 0, "account_id");
+	copy(out->platform, sizeof(out->platform), db_get(r, 0, "platform"));
+	copy(out->state, sizeof(out->state), db_get(r, 0, "state"));
+	copy(out->mode, sizeof(out->mode), db_get(r, 0, "mode"));
+	out->attempts = (int)db_get_int(r, 0, "attempts");
+	out->max_attempts = (int)db_get_int(r, 0, "max_attempts");
+	copy(out->publish_id, sizeof(out->publish_id), db_get(r, 0, "publish_id"));
+	out->bytes_sent = db_get_int(r, 0, "bytes_sent");
+	out->bytes_total = db_get_int(r, 0, "bytes_total");
+	copy(out->source, sizeof(out->source), db_get(r, 0, "source"));
 	PQclear(r);
 	return 1;
 }
 
 int jobs_claim(struct db *db, const char *worker_id, int lease_sec, struct job *out)
 {
-	char lease[16];
 	int rc;
 
-	snprintf(lease, sizeof(lease), "%d", lease_sec);
 	/* each spent job found is ended, so this ends when one is claimed or none is due */
-	while ((rc = claim_once(db, worker_id, lease, out)) == 2)
+	while ((rc = claim_once(db, worker_id, lease_sec, out)) == 2)
 		;
 	return rc;
 }
@@ -695,7 +680,7 @@ static struct db_stmt q_pull_fetched = { "jobs_pull_fetched",
 	"  WHERE id = $1 AND video_id = $2 AND source = 'PULL_FROM_URL' AND state IN " JOBS_ACTIVE_SQL
 	"    AND NOT EXISTS (SELECT 1 FROM job_events e WHERE e.job_id = $1 AND e.kind = 'pull_fetch')" };
 static struct db_stmt q_pull_was_fetched = { "jobs_pull_was_fetched",
-	"SELECT EXISTS (SELECT 1 FROM job_events WHERE job_id = $1 AND kind = 'pull_fetch')" };
+	"SELECT EXISTS (SELECT 1 FROM job_events WHERE job_id = $1 AND kind = 'pull_fetch') AS fetched" };
 static struct db_stmt q_progress = { "jobs_progress",
 	"UPDATE upload_jobs SET bytes_sent = $3,"
 	"       locked_until = now() + make_interval(secs => $4::int), updated_at = now() " CLAIMED };
@@ -714,52 +699,38 @@ static struct db_stmt q_event = { "jobs_event",
 	"INSERT INTO job_events (job_id, kind, message) VALUES ($1, $2, $3)" };
 static struct db_stmt q_next_due = { "jobs_next_due",
 	"SELECT greatest(extract(epoch FROM min(greatest(run_at, coalesce(locked_until, run_at)))"
-	"                                    - now()), 0) "
+	"                                    - now()), 0) AS secs "
 	"FROM upload_jobs WHERE state IN " JOBS_ACTIVE_SQL };
 
+#define CLAIM_MAX_EXTRA 8
+
 /* Run a statement of the claim: $1 the job, $2 the worker, then extra. */
-static int claimed(const struct job_claim *c, const struct db_stmt *st, int n, const char *const *extra)
+static int claimed(const struct job_claim *c, const struct db_stmt *st, int n,
+		   const struct db_param *extra)
 {
-	const char *params[10];
-	char jid[24];
+	struct db_param params[2 + CLAIM_MAX_EXTRA] = { DB_INT(c->id), DB_TEXT(c->worker_id) };
 
-	id_text(c->id, jid);
-	params[0] = jid;
-	params[1] = c->worker_id;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && i < CLAIM_MAX_EXTRA; i++)
 		params[2 + i] = extra[i];
-	return affected_one(db_run(c->db, st, 2 + n, params));
-}
-
-static void lease_text(const struct job_claim *c, char out[16])
-{
-	snprintf(out, 16, "%d", c->lease_sec);
+	return affected_one(db_query(c->db, st, 2 + n, params));
 }
 
 int jobs_extend(const struct job_claim *c)
 {
-	char lease[16];
-
-	lease_text(c, lease);
-	return claimed(c, &q_extend, 1, (const char *[]){ lease });
+	return claimed(c, &q_extend, DB_PARAMS(DB_INT(c->lease_sec)));
 }
 
 int jobs_release(const struct job_claim *c, int delay_sec, int refund)
 {
-	char delay[16];
-
-	snprintf(delay, sizeof(delay), "%d", delay_sec < 0 ? 0 : delay_sec);
-	return claimed(c, &q_release, 2, (const char *[]){ delay, refund ? "1" : "0" });
+	return claimed(c, &q_release, DB_PARAMS(DB_INT(delay_sec < 0 ? 0 : delay_sec), DB_INT(refund ? 1 : 0)));
 }
 
 int jobs_pull_started(const struct job_claim *c, const char *publish_id,
 		      const char *creator_username, const char *message)
 {
-	char lease[16];
-
-	lease_text(c, lease);
-	return claimed(c, &q_pull_started, 4, (const char *[]){ publish_id,
-		       creator_username ? creator_username : "", lease, message });
+	return claimed(c, &q_pull_started,
+		       DB_PARAMS(DB_TEXT(publish_id), DB_TEXT(creator_username ? creator_username : ""),
+				 DB_INT(c->lease_sec), DB_TEXT(message)));
 }
 
 int jobs_pull_fetched(struct db *db, int64_t job_id, int64_t video_id)
@@ -780,7 +751,7 @@ int jobs_pull_was_fetched(struct db *db, int64_t job_id)
 
 	if (!r)
 		return -1;
-	yes = !strcmp(db_val(r, 0, 0), "t");
+	yes = db_get_bool(r, 0, "fetched");
 	PQclear(r);
 	return yes;
 }
@@ -789,23 +760,15 @@ int jobs_initialised(const struct job_claim *c, const char *publish_id, const ch
 		     int64_t chunk_size, int64_t chunk_count, const char *creator_username,
 		     const char *message)
 {
-	char cs[24], cc[24], lease[16];
-
-	id_text(chunk_size, cs);
-	id_text(chunk_count, cc);
-	lease_text(c, lease);
-	return claimed(c, &q_initialised, 7, (const char *[]){ publish_id, upload_url, cs, cc,
-								  creator_username ? creator_username : "",
-								  lease, message });
+	return claimed(c, &q_initialised,
+		       DB_PARAMS(DB_TEXT(publish_id), DB_TEXT(upload_url), DB_INT(chunk_size),
+				 DB_INT(chunk_count), DB_TEXT(creator_username ? creator_username : ""),
+				 DB_INT(c->lease_sec), DB_TEXT(message)));
 }
 
 int jobs_progress(const struct job_claim *c, int64_t bytes_sent)
 {
-	char b[24], lease[16];
-
-	id_text(bytes_sent, b);
-	lease_text(c, lease);
-	return claimed(c, &q_progress, 2, (const char *[]){ b, lease });
+	return claimed(c, &q_progress, DB_PARAMS(DB_INT(bytes_sent), DB_INT(c->lease_sec)));
 }
 
 int jobs_uploaded(const struct job_claim *c)
@@ -815,7 +778,7 @@ int jobs_uploaded(const struct job_claim *c)
 
 int jobs_polled(const struct job_claim *c, const char *tiktok_status)
 {
-	return claimed(c, &q_polled, 1, (const char *[]){ tiktok_status });
+	return claimed(c, &q_polled, DB_PARAMS(DB_TEXT(tiktok_status)));
 }
 
 int jobs_reinit(const struct job_claim *c)
@@ -825,21 +788,19 @@ int jobs_reinit(const struct job_claim *c)
 
 int jobs_event(struct db *db, int64_t job_id, const char *kind, const char *message)
 {
-	char id[24];
-
-	id_text(job_id, id);
-	return db_exec(db, &q_event, 3, (const char *[]){ id, kind, message ? message : "" });
+	return db_command(db, &q_event, DB_PARAMS(DB_INT(job_id), DB_TEXT(kind), DB_TEXT(message ? message : "")))
+		< 0 ? -1 : 0;
 }
 
 double jobs_next_due(struct db *db)
 {
-	PGresult *r = db_run(db, &q_next_due, 0, NULL);
+	PGresult *r = db_query(db, &q_next_due, 0, NULL);
 	double secs = -1;
 
 	if (!r)
 		return -1;
-	if (db_val(r, 0, 0))
-		secs = strtod(db_val(r, 0, 0), NULL);
+	if (!db_is_null(r, 0, "secs"))
+		secs = strtod(db_get(r, 0, "secs"), NULL);
 	PQclear(r);
 	return secs;
 }
@@ -862,7 +823,7 @@ int jobs_notify(struct db *db)
 	"     ELSE j.publish_id = $3 END"
 
 static struct db_stmt q_username = { "jobs_username",
-	"SELECT " USERNAME_OF_J " FROM upload_jobs j WHERE " REPORTED_JOB " ORDER BY j.id DESC LIMIT 1" };
+	"SELECT " USERNAME_OF_J " AS username FROM upload_jobs j WHERE " REPORTED_JOB " ORDER BY j.id DESC LIMIT 1" };
 /* A final state only from a non-terminal one, and, for a webhook, to
  * published from inboxed too (the creator posted the draft). */
 static struct db_stmt q_finish = { "jobs_finish",
@@ -932,18 +893,18 @@ static void end_sentence(const struct job_outcome *o, int by_webhook, const stru
 }
 
 /* The post's address for a published end: the video, else the profile. */
-static int finish_url(struct db *db, const char *const *key, const struct job_outcome *o,
+static int finish_url(struct db *db, const struct db_param key[3], const struct job_outcome *o,
 		      struct buf *url)
 {
 	PGresult *r;
 
 	if (o->end != JOB_PUBLISHED)
 		return 0;
-	r = db_run(db, &q_username, 3, key);
+	r = db_query(db, &q_username, 3, key);
 	if (!r)
 		return -1;
 	if (PQntuples(r) == 1)
-		jobs_post_url(db_val(r, 0, 0), o->post_id, url);
+		jobs_post_url(db_get(r, 0, "username"), o->post_id, url);
 	PQclear(r);
 	return 0;
 }
@@ -951,36 +912,37 @@ static int finish_url(struct db *db, const char *const *key, const struct job_ou
 int jobs_finish(struct db *db, const struct job_claim *c, const char *publish_id,
 		const struct job_outcome *o, int64_t *job_id)
 {
-	char jid[24];
-	const char *key[3] = { NULL, NULL, publish_id };
+	/* $1, $2: the claim's job and worker; $3: the publish (REPORTED_JOB) */
+	const struct db_param key[3] = { c ? DB_INT(c->id) : DB_NULL, DB_TEXT(c ? c->worker_id : NULL),
+					 DB_TEXT(publish_id) };
 	struct buf url = BUF_INIT, msg = BUF_INIT;
 	PGresult *r;
+	int64_t id = 0, account_id = 0;
 	int rc = -1;
 
-	if (c) {
-		id_text(c->id, jid);
-		key[0] = jid;
-		key[1] = c->worker_id;
-	}
 	if (finish_url(db, key, o, &url) < 0)
 		goto out;
 	end_sentence(o, c == NULL, &url, &msg);
-	r = db_run(db, &q_finish, 9, (const char *[]){ key[0], key[1], key[2], end_states[o->end],
-						       o->tiktok_status, o->reason, o->post_id,
-						       url.len ? url.data : NULL, buf_cstr(&msg) });
+	r = db_query(db, &q_finish,
+		     DB_PARAMS(key[0], key[1], key[2], DB_TEXT(end_states[o->end]), DB_TEXT(o->tiktok_status),
+			       DB_TEXT(o->reason), DB_TEXT(o->post_id), DB_TEXT(url.len ? url.data : NULL),
+			       DB_TEXT(buf_cstr(&msg))));
 	if (!r)
 		goto out;
 	rc = PQntuples(r) > 0 ? 1 : 0;
-	if (rc && job_id)
-		*job_id = db_ll(r, 0, 0);
-	/* the platform withdrew the authorization: the account must be connected again */
-	if (rc && o->auth_removed && db_ll(r, 0, 1) > 0 &&
-	    accounts_mark_reconnect(db, db_ll(r, 0, 1), o->reason) < 0)
-		rc = -1;
+	if (rc) {
+		id = db_get_int(r, 0, "id");
+		account_id = db_get_int(r, 0, "account_id");
+	}
 	PQclear(r);
+	if (rc && job_id)
+		*job_id = id;
+	/* the platform withdrew the authorization: the account must be connected again */
+	if (rc && o->auth_removed && account_id > 0 && accounts_mark_reconnect(db, account_id, o->reason) < 0)
+		rc = -1;
 	if (rc == 1)
-		log_info("event=job_end job=%s state=%s tiktok_status=%s", key[0] ? key[0] : publish_id,
-			 end_states[o->end], log_quote(o->tiktok_status));
+		log_info("event=job_end job=%lld publish_id=%s state=%s tiktok_status=%s", (long long)id,
+			 log_quote(publish_id), end_states[o->end], log_quote(o->tiktok_status));
 out:
 	buf_free(&url);
 	buf_free(&msg);
@@ -1020,7 +982,7 @@ static int changed_job(PGresult *r, int64_t *job_id)
 		return -1;
 	n = PQntuples(r);
 	if (n > 0 && job_id)
-		*job_id = db_ll(r, 0, 0);
+		*job_id = db_get_int(r, 0, "job_id");
 	PQclear(r);
 	return n > 0 ? 1 : 0;
 }
@@ -1028,24 +990,24 @@ static int changed_job(PGresult *r, int64_t *job_id)
 int jobs_public(struct db *db, const char *publish_id, const char *post_id, int64_t *job_id)
 {
 	struct buf url = BUF_INIT;
-	PGresult *r = db_run(db, &q_username, 3, (const char *[]){ NULL, NULL, publish_id });
+	PGresult *r = db_query(db, &q_username, DB_PARAMS(DB_NULL, DB_NULL, DB_TEXT(publish_id)));
 	int rc;
 
 	if (!r)
 		return -1;
 	if (PQntuples(r) == 1)
-		jobs_post_url(db_val(r, 0, 0), post_id, &url);
+		jobs_post_url(db_get(r, 0, "username"), post_id, &url);
 	PQclear(r);
-	rc = changed_job(db_run(db, &q_public, 4, (const char *[]){ publish_id, post_id,
-								   url.len ? url.data : NULL,
-								   "PUBLISH_COMPLETE" }), job_id);
+	rc = changed_job(db_query(db, &q_public,
+				  DB_PARAMS(DB_TEXT(publish_id), DB_TEXT(post_id), DB_TEXT(url.len ? url.data : NULL),
+					    DB_TEXT("PUBLISH_COMPLETE"))), job_id);
 	buf_free(&url);
 	return rc;
 }
 
 int jobs_not_public(struct db *db, const char *publish_id, int64_t *job_id)
 {
-	return changed_job(db_run(db, &q_not_public, 1, (const char *[]){ publish_id }), job_id);
+	return changed_job(db_query(db, &q_not_public, DB_PARAMS(DB_TEXT(publish_id))), job_id);
 }
 
 /* ---- housekeeping ---- */
@@ -1055,20 +1017,17 @@ static struct db_stmt q_prune = { "jobs_prune",
 	"  WHERE state NOT IN " JOBS_ACTIVE_SQL
 	"    AND coalesce(finished_at, updated_at) < now() - make_interval(days => $1::int)"
 	"  RETURNING id) "
-	"SELECT (SELECT count(*) FROM d),"
-	"       (SELECT count(*) FROM job_events e WHERE e.job_id IN (SELECT id FROM d))" };
+	"SELECT (SELECT count(*) FROM d) AS jobs,"
+	"       (SELECT count(*) FROM job_events e WHERE e.job_id IN (SELECT id FROM d)) AS events" };
 
 int jobs_prune(struct db *db, int days, long long *jobs, long long *events)
 {
-	char d[16];
-	PGresult *r;
+	PGresult *r = db_query(db, &q_prune, DB_PARAMS(DB_INT(days)));
 
-	snprintf(d, sizeof(d), "%d", days);
-	r = db_run(db, &q_prune, 1, (const char *[]){ d });
 	if (!r)
 		return -1;
-	*jobs = db_ll(r, 0, 0);
-	*events = db_ll(r, 0, 1);
+	*jobs = db_get_int(r, 0, "jobs");
+	*events = db_get_int(r, 0, "events");
 	PQclear(r);
 	return 0;
 }
@@ -1102,44 +1061,34 @@ static struct db_stmt q_fixture_set = { "jobs_fixture_set",
 	"    updated_at = CASE WHEN $6::int > 0 THEN now() - make_interval(secs => $6::int)"
 	"                      ELSE now() END,"
 	"    locked_by = $7::text, locked_until = CASE WHEN $7::text IS NOT NULL"
-	"                                   THEN now() + make_interval(secs => $8::int) END "
+	"                                   THEN now() + make_interval(secs => $8::int) END,"
+	"    run_at = CASE WHEN $9::boolean THEN now() + make_interval(secs => $10::int) ELSE run_at END "
 	"WHERE id = $1" };
 
 int jobs_fixture(struct db *db, const struct job_fixture *f, int64_t *id)
 {
-	char uid[24], vid[24], aid[24], sent[24], total[24], run[16], fin[16], cre[16], lock[16];
-	PGresult *r;
+	PGresult *r = db_query(db, &q_fixture, DB_PARAMS(
+		DB_TEXT(f->submission_id), DB_INT(f->user_id), DB_INT(f->video_id), DB_INT(f->account_id),
+		DB_TEXT(f->state), DB_TEXT(f->mode), DB_TEXT(f->title), DB_TEXT(f->privacy_level),
+		DB_TEXT(f->publish_id), DB_TEXT(f->tiktok_status), DB_TEXT(f->fail_reason),
+		DB_TEXT(f->post_url), DB_TEXT(f->creator_username), DB_INT(f->bytes_sent),
+		DB_INT(f->bytes_total), DB_INT(f->run_in_sec), DB_INT(f->finished_ago_sec),
+		DB_INT(f->created_ago_sec), DB_TEXT(f->locked_by), DB_INT(f->lock_sec),
+		DB_BOOL(f->scheduled)));
 
-	id_text(f->user_id, uid);
-	id_text(f->video_id, vid);
-	id_text(f->account_id, aid);
-	id_text(f->bytes_sent, sent);
-	id_text(f->bytes_total, total);
-	snprintf(run, sizeof(run), "%d", f->run_in_sec);
-	snprintf(fin, sizeof(fin), "%d", f->finished_ago_sec);
-	snprintf(cre, sizeof(cre), "%d", f->created_ago_sec);
-	snprintf(lock, sizeof(lock), "%d", f->lock_sec);
-	r = db_run(db, &q_fixture, 21, (const char *[]){
-		f->submission_id, uid, vid, aid, f->state, f->mode, f->title, f->privacy_level,
-		f->publish_id, f->tiktok_status, f->fail_reason, f->post_url, f->creator_username,
-		sent, total, run, fin, cre, f->locked_by, lock, f->scheduled ? "true" : "false" });
 	if (!r)
 		return -1;
-	*id = db_ll(r, 0, 0);
+	*id = db_get_int(r, 0, "id");
 	PQclear(r);
 	return 0;
 }
 
 int jobs_fixture_set(struct db *db, const struct job_fixture *f)
 {
-	char jid[24], fin[16], cre[16], lock[16];
-
-	id_text(f->job_id, jid);
-	snprintf(fin, sizeof(fin), "%d", f->finished_ago_sec);
-	snprintf(cre, sizeof(cre), "%d", f->created_ago_sec);
-	snprintf(lock, sizeof(lock), "%d", f->lock_sec);
-	return affected_one(db_run(db, &q_fixture_set, 8, (const char *[]){
-		jid, f->state, f->fail_reason, f->post_url, fin, cre, f->locked_by, lock }));
+	return affected_one(db_query(db, &q_fixture_set, DB_PARAMS(
+		DB_INT(f->job_id), DB_TEXT(f->state), DB_TEXT(f->fail_reason), DB_TEXT(f->post_url),
+		DB_INT(f->finished_ago_sec), DB_INT(f->created_ago_sec), DB_TEXT(f->locked_by),
+		DB_INT(f->lock_sec), DB_BOOL(f->move_run_at), DB_INT(f->run_in_sec))));
 }
 
 static struct db_stmt q_fixture_forget = { "jobs_fixture_forget",
@@ -1148,12 +1097,12 @@ static struct db_stmt q_fixture_forget = { "jobs_fixture_forget",
 
 long long jobs_fixture_forget(struct db *db, const char *prefix)
 {
-	PGresult *r = db_run(db, &q_fixture_forget, 1, (const char *[]){ prefix });
+	PGresult *r = db_query(db, &q_fixture_forget, DB_PARAMS(DB_TEXT(prefix)));
 	long long n;
 
 	if (!r)
 		return -1;
-	n = db_ll(r, 0, 0);
+	n = db_get_int(r, 0, "count");
 	PQclear(r);
 	return n;
 }

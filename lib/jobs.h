@@ -279,6 +279,8 @@ struct job_fixture {
 	const char *locked_by;       /* held by a worker for lock_sec */
 	int lock_sec;
 	int64_t job_id;              /* jobs_fixture_set: the job to change */
+	int move_run_at;             /* jobs_fixture_set: run_at = now() + run_in_sec too
+	                              * (a planned job made due, for a replay) */
 };
 /* Insert (jobs_fixture) or overwrite (jobs_fixture_set: the given fields of
  * f->job_id; state, locks and times always) a row. 0 and *id, or -1. */

@@ -15,6 +15,7 @@
 #include "mediapath.h"
 #include "buf.h"
 #include "escape.h"
+#include "frames.h"
 #include "probe.h"
 #include "readiness.h"
 #include "sidecar.h"
@@ -44,10 +45,11 @@ static struct db_stmt q_upsert = { "library_upsert",
 	"INSERT INTO videos (path, size_bytes, mtime, duration_ms, width, height, fps,"
 	"    video_codec, container, probe_error, expression, expression_translation, title,"
 	"    title_translation, keywords, language, learn_language, show_name, episode,"
-	"    generated_at, ready, not_ready_reason, missing, updated_at, content_sha256)"
+	"    generated_at, ready, not_ready_reason, expression_start_ms, missing, updated_at,"
+	"    content_sha256)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
 	"    ARRAY(SELECT jsonb_array_elements_text($15::jsonb)),"
-	"    $16, $17, $18, $19, $20, $21, $22, false, now(), $23)"
+	"    $16, $17, $18, $19, $20, $21, $22, $23, false, now(), $24)"
 	" ON CONFLICT (path) DO UPDATE SET"
 	"    size_bytes = EXCLUDED.size_bytes, mtime = EXCLUDED.mtime,"
 	"    duration_ms = EXCLUDED.duration_ms, width = EXCLUDED.width,"
@@ -60,6 +62,7 @@ static struct db_stmt q_upsert = { "library_upsert",
 	"    learn_language = EXCLUDED.learn_language, show_name = EXCLUDED.show_name,"
 	"    episode = EXCLUDED.episode, generated_at = EXCLUDED.generated_at,"
 	"    ready = EXCLUDED.ready, not_ready_reason = EXCLUDED.not_ready_reason,"
+	"    expression_start_ms = EXCLUDED.expression_start_ms,"
 	"    missing = false, updated_at = now(),"
 	"    content_sha256 = coalesce(EXCLUDED.content_sha256, videos.content_sha256)"
 	" WHERE (videos.size_bytes, videos.mtime, videos.duration_ms, videos.width,"
@@ -67,7 +70,8 @@ static struct db_stmt q_upsert = { "library_upsert",
 	"        videos.probe_error, videos.expression, videos.expression_translation,"
 	"        videos.title, videos.title_translation, videos.keywords, videos.language,"
 	"        videos.learn_language, videos.show_name, videos.episode, videos.generated_at,"
-	"        videos.ready, videos.not_ready_reason, videos.missing, videos.content_sha256)"
+	"        videos.ready, videos.not_ready_reason, videos.expression_start_ms, videos.missing,"
+	"        videos.content_sha256)"
 	"   IS DISTINCT FROM"
 	"       (EXCLUDED.size_bytes, EXCLUDED.mtime, EXCLUDED.duration_ms, EXCLUDED.width,"
 	"        EXCLUDED.height, EXCLUDED.fps, EXCLUDED.video_codec, EXCLUDED.container,"
@@ -75,7 +79,7 @@ static struct db_stmt q_upsert = { "library_upsert",
 	"        EXCLUDED.title, EXCLUDED.title_translation, EXCLUDED.keywords,"
 	"        EXCLUDED.language, EXCLUDED.learn_language, EXCLUDED.show_name,"
 	"        EXCLUDED.episode, EXCLUDED.generated_at, EXCLUDED.ready,"
-	"        EXCLUDED.not_ready_reason, false,"
+	"        EXCLUDED.not_ready_reason, EXCLUDED.expression_start_ms, false,"
 	"        coalesce(EXCLUDED.content_sha256, videos.content_sha256))"
 	" RETURNING (xmax = 0) AS inserted" };
 
@@ -91,9 +95,20 @@ static struct db_stmt q_mark_missing = { "library_mark_missing",
 	"                   WHERE left(path, length(u.dir) + 1) = u.dir || '/')"
 	" RETURNING path" };
 
+/* The frames of a file are made again only when it changed (its size and
+ * mtime) or the sidecar moved the poster's moment: frames_source says
+ * what the current ones were made from, failures included. */
+static struct db_stmt q_frames_state = { "library_frames_state",
+	"SELECT id, frames_source FROM videos WHERE path = $1" };
+
+static struct db_stmt q_frames_store = { "library_frames_store",
+	"UPDATE videos SET frame_times_ms = $2::int[], frames_source = $3, frames_error = $4"
+	" WHERE id = $1" };
+
 struct walk {
 	struct db *db;
 	const char *root;          /* realpath(media_root) */
+	const char *frames_dir;    /* NULL: no preview pictures */
 	struct import_stats *st;
 	FILE *report;
 	char **seen;               /* relative paths of every video file found */
@@ -281,6 +296,7 @@ static void read_sidecar(struct walk *w, const char *real, struct sidecar *sc, s
 	struct buf warns = BUF_INIT;
 
 	memset(sc, 0, sizeof(*sc));
+	sc->expression_start_ms = -1;
 	if (!sidecar_find(real, path, sizeof(path)))
 		return;
 	if (!realpath(path, resolved) || !media_path_under(w->root, resolved))
@@ -298,7 +314,7 @@ static int store(struct walk *w, const char *rel, const struct stat *sb,
 		 const struct sidecar *sc, const struct readiness *rd, const char *reason, const char *sha)
 {
 	struct buf kw = BUF_INIT;
-	struct db_param params[23];
+	struct db_param params[24];
 	int ok = !probe_error, rc;
 	PGresult *r;
 
@@ -326,7 +342,8 @@ static int store(struct walk *w, const char *rel, const struct stat *sb,
 	params[19] = DB_TEXT(sc->generated_at);
 	params[20] = DB_BOOL(rd->ready);
 	params[21] = DB_TEXT(reason[0] ? reason : NULL);
-	params[22] = DB_TEXT(sha[0] ? sha : NULL);
+	params[22] = sc->expression_start_ms >= 0 ? DB_INT(sc->expression_start_ms) : DB_NULL;
+	params[23] = DB_TEXT(sha[0] ? sha : NULL);
 	r = db_query(w->db, &q_upsert, (int)ARRAY_LEN(params), params);
 	buf_free(&kw);
 	if (!r)
@@ -337,6 +354,51 @@ static int store(struct walk *w, const char *rel, const struct stat *sb,
 		rc = db_get_bool(r, 0, "inserted") ? 1 : 2;
 	PQclear(r);
 	return rc;
+}
+
+/* The poster and the strip of a file that decoded as a video, unless the
+ * current ones were made from the same file. A failure is a warning (into
+ * note) and a reason on the row, never a failed import. -1 on a database
+ * error. */
+static int make_frames(struct walk *w, const char *real, const char *rel, const struct stat *sb,
+		       long long poster_ms, struct buf *note)
+{
+	char source[96], dir[PATH_MAX], err[256] = "";
+	struct frames_result fr;
+	struct buf times = BUF_INIT;
+	PGresult *r;
+	int64_t id;
+	int rc;
+
+	snprintf(source, sizeof(source), "%lld:%lld:%lld", (long long)sb->st_size,
+		 (long long)sb->st_mtime, poster_ms);
+	r = db_query(w->db, &q_frames_state, DB_PARAMS(DB_TEXT(rel)));
+	if (!r)
+		return -1;
+	if (PQntuples(r) != 1 || !strcmp(db_get_text(r, 0, "frames_source"), source)) {
+		PQclear(r);
+		return 0;
+	}
+	id = db_get_int(r, 0, "id");
+	PQclear(r);
+	if (frames_video_dir(w->frames_dir, id, dir, sizeof(dir)) < 0)
+		snprintf(err, sizeof(err), "the frames_dir path is too long");
+	else if (frames_extract(real, dir, poster_ms, &fr, err, sizeof(err)) == 0) {
+		buf_putc(&times, '{');
+		for (int i = 0; i < fr.n; i++)
+			buf_printf(&times, "%s%lld", i ? "," : "", (long long)fr.times_ms[i]);
+		buf_putc(&times, '}');
+	}
+	if (err[0]) {
+		if (note->len)
+			buf_puts(note, "; ");
+		buf_printf(note, "no preview pictures: %s", err);
+	}
+	rc = db_command(w->db, &q_frames_store,
+			DB_PARAMS(DB_INT(id), DB_TEXT(times.len ? times.data : NULL), DB_TEXT(source),
+				  DB_TEXT(err[0] ? err : NULL)));
+	buf_free(&times);
+	return rc < 0 ? -1 : 0;
 }
 
 static void import_file(struct walk *w, const char *real, const char *rel, const struct stat *sb)
@@ -372,6 +434,9 @@ static void import_file(struct walk *w, const char *real, const char *rel, const
 		snprintf(reason, sizeof(reason), "%s", rd.reason);
 	}
 	rc = store(w, rel, sb, &p, perr[0] ? perr : NULL, &sc, &rd, reason, sha);
+	if (rc >= 0 && !perr[0] && w->frames_dir &&
+	    make_frames(w, real, rel, sb, sc.expression_start_ms, &note) < 0)
+		rc = -1;
 	sidecar_free(&sc);
 	if (rc < 0) {
 		if (!database_lost(w)) {
@@ -571,8 +636,8 @@ static int fail(FILE *report, const char *fmt, ...)
 	return -1;
 }
 
-int library_import(struct db *db, const char *media_root, const char *dir,
-		   struct import_stats *st, FILE *report)
+int library_import(struct db *db, const char *media_root, const char *frames_dir,
+		   const char *dir, struct import_stats *st, FILE *report)
 {
 	char root[PATH_MAX], real_dir[PATH_MAX];
 	struct walk w;
@@ -595,6 +660,10 @@ int library_import(struct db *db, const char *media_root, const char *dir,
 	memset(&w, 0, sizeof(w));
 	w.db = db;
 	w.root = root;
+	w.frames_dir = frames_dir && *frames_dir ? frames_dir : NULL;
+	if (w.frames_dir && mkdir(w.frames_dir, 0755) < 0 && errno != EEXIST)
+		fprintf(report ? report : stderr, "warning   cannot make the frames folder %s (%s)\n",
+			w.frames_dir, strerror(errno));
 	w.st = st;
 	w.report = report;
 	buf_init(&w.unreadable);

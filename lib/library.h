@@ -28,10 +28,13 @@ struct import_stats {
  *   warning PATH: TEXT
  *   missing PATH
  * A file that fails to probe is recorded as not ready with the reason.
+ * With frames_dir (NULL or "" for none), each video's poster and strip are
+ * made there (lib/frames.h) when the file is new or changed; a video that
+ * cannot be decoded gets a "warning PATH: no preview pictures: WHY" line.
  * Returns 0 when the import ran (even with skipped files), -1 when the
  * media root, dir or database is unusable (an "error: ..." line says why). */
-int library_import(struct db *db, const char *media_root, const char *dir,
-		   struct import_stats *st, FILE *report);
+int library_import(struct db *db, const char *media_root, const char *frames_dir,
+		   const char *dir, struct import_stats *st, FILE *report);
 
 /* The video's content hash (SHA-256 hex, videos.content_sha256), computed
  * at import; for a row imported before there were hashes it is computed

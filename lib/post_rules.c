@@ -7,6 +7,7 @@
 
 #include "caption.h"
 #include "readiness.h"
+#include "tiktok_errors.h"
 #include "util.h"
 
 static void add(struct post_violations *out, const char *field, const char *fmt, ...)
@@ -47,7 +48,7 @@ int post_rules_preflight(const struct post_facts *f, int direct, struct post_vio
 
 	if (f->cannot_post)
 		add(out, "account", "%s", f->cannot_post_text ? f->cannot_post_text
-				: "TikTok says this account cannot post right now. Please try again later.");
+				: tiktok_creator_state(TTC_CANNOT_POST)->sentence);
 	if (direct && !(f->scopes & TT_SCOPE_VIDEO_PUBLISH))
 		add(out, "mode", "This account did not allow direct posting (the video.publish permission). "
 		    "Send the video to the TikTok inbox instead, or connect the account again and allow posting.");

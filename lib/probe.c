@@ -98,7 +98,7 @@ static double rational_value(AVRational r)
 
 /* Phones store portrait video as landscape frames plus a display matrix
  * saying "rotate by 90"; a quarter turn swaps the sides people see. */
-static int quarter_turned(const AVStream *st)
+int probe_turns(const AVStream *st)
 {
 	size_t size = 0;
 	const uint8_t *m = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
@@ -110,11 +110,12 @@ static int quarter_turned(const AVStream *st)
 	deg = av_display_rotation_get((const int32_t *)(const void *)m);
 	if (deg != deg)   /* NaN: a degenerate matrix */
 		return 0;
-	turns = lround(deg / 90.0);
-	return (turns % 2) != 0;
+	/* the matrix turns counter-clockwise; upright is the other way */
+	turns = lround(-deg / 90.0) % 4;
+	return (int)(turns < 0 ? turns + 4 : turns);
 }
 
-static int64_t duration_ms_of(const AVFormatContext *fmt, const AVStream *st)
+int64_t probe_duration_ms(const AVFormatContext *fmt, const AVStream *st)
 {
 	if (fmt->duration > 0 && fmt->duration != AV_NOPTS_VALUE)
 		return av_rescale(fmt->duration, 1000, AV_TIME_BASE);
@@ -132,14 +133,52 @@ static void averr(char *err, size_t errlen, const char *what, int code)
 	snprintf(err, errlen, "%s (%s)", what, msg);
 }
 
+int probe_open(const char *path, AVFormatContext **fmt, int *idx, char *err, size_t errlen)
+{
+	AVDictionary *opts = NULL;
+	int r;
+
+	pthread_once(&av_once, quiet_libav);
+	*fmt = NULL;
+	*idx = -1;
+	/* Only plain local files in the containers TikTok takes: no playlist,
+	 * concat or network demuxers that a crafted ".mp4" could invoke to
+	 * read other files or URLs. */
+	av_dict_set(&opts, "protocol_whitelist", "file", 0);
+	av_dict_set(&opts, "format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm", 0);
+	r = avformat_open_input(fmt, path, NULL, &opts);
+	av_dict_free(&opts);
+	if (r < 0) {
+		averr(err, errlen, "not a recognised media file", r);
+		return -1;
+	}
+	r = avformat_find_stream_info(*fmt, NULL);
+	if (r < 0) {
+		averr(err, errlen, "cannot read the streams", r);
+		avformat_close_input(fmt);
+		return -1;
+	}
+	for (unsigned i = 0; i < (*fmt)->nb_streams; i++) {
+		const AVStream *s = (*fmt)->streams[i];
+		/* cover art is a one-picture "video" stream; it is not the video */
+		if (s->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&
+		    !(s->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
+			*idx = (int)i;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "no video stream");
+	avformat_close_input(fmt);
+	return -1;
+}
+
 int probe_file(const char *path, struct probe_result *out, char *err, size_t errlen)
 {
 	AVFormatContext *fmt = NULL;
-	AVDictionary *opts = NULL;
 	const AVDictionaryEntry *brand;
 	const AVStream *st;
 	struct stat sb;
-	int rc = -1, idx = -1, r;
+	int idx = -1;
 
 	pthread_once(&av_once, quiet_libav);
 	memset(out, 0, sizeof(*out));
@@ -159,46 +198,19 @@ int probe_file(const char *path, struct probe_result *out, char *err, size_t err
 	}
 	out->size_bytes = (int64_t)sb.st_size;
 
-	/* Only plain local files in the containers TikTok takes: no playlist,
-	 * concat or network demuxers that a crafted ".mp4" could invoke to
-	 * read other files or URLs. */
-	av_dict_set(&opts, "protocol_whitelist", "file", 0);
-	av_dict_set(&opts, "format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm", 0);
-	r = avformat_open_input(&fmt, path, NULL, &opts);
-	av_dict_free(&opts);
-	if (r < 0) {
-		averr(err, errlen, "not a recognised media file", r);
+	if (probe_open(path, &fmt, &idx, err, errlen) < 0)
 		return -1;
-	}
-	r = avformat_find_stream_info(fmt, NULL);
-	if (r < 0) {
-		averr(err, errlen, "cannot read the streams", r);
-		goto out;
-	}
-	for (unsigned i = 0; i < fmt->nb_streams; i++) {
-		const AVStream *s = fmt->streams[i];
-		/* cover art is a one-picture "video" stream; it is not the video */
-		if (s->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&
-		    !(s->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
-			idx = (int)i;
-			break;
-		}
-	}
-	if (idx < 0) {
-		snprintf(err, errlen, "no video stream");
-		goto out;
-	}
 	st = fmt->streams[idx];
 	out->width = st->codecpar->width;
 	out->height = st->codecpar->height;
-	if (quarter_turned(st)) {
+	if (probe_turns(st) % 2) {
 		out->width = st->codecpar->height;
 		out->height = st->codecpar->width;
 	}
 	out->fps = rational_value(st->avg_frame_rate);
 	if (out->fps <= 0.0)
 		out->fps = rational_value(st->r_frame_rate);
-	out->duration_ms = duration_ms_of(fmt, st);
+	out->duration_ms = probe_duration_ms(fmt, st);
 	snprintf(out->video_codec, sizeof(out->video_codec), "%s",
 		 codec_name(st->codecpar->codec_id));
 	brand = av_dict_get(fmt->metadata, "major_brand", NULL, 0);
@@ -209,8 +221,6 @@ int probe_file(const char *path, struct probe_result *out, char *err, size_t err
 	if (strcmp(out->container, "webm") == 0 && strcmp(out->video_codec, "vp8") != 0 &&
 	    strcmp(out->video_codec, "vp9") != 0 && strcmp(out->video_codec, "av1") != 0)
 		snprintf(out->container, sizeof(out->container), "matroska");
-	rc = 0;
-out:
 	avformat_close_input(&fmt);
-	return rc;
+	return 0;
 }

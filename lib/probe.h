@@ -29,4 +29,17 @@ int probe_file(const char *path, struct probe_result *out, char *err, size_t err
 void probe_container_name(const char *format_name, const char *major_brand,
 			  const char *path, char *out, size_t outlen);
 
+/* The pieces lib/frames.c shares (libavformat's types, declared only). */
+struct AVFormatContext;
+struct AVStream;
+/* Open a local file as probe_file does (the same whitelists, its stream
+ * info read) and find its video stream (not cover art): 0 with *fmt (close
+ * it with avformat_close_input) and *idx, or -1 with err (*fmt closed). */
+int probe_open(const char *path, struct AVFormatContext **fmt, int *idx, char *err, size_t errlen);
+/* Clockwise quarter turns (0..3) that make the stream's pictures upright,
+ * from its display matrix, read as ffmpeg's own player reads it. */
+int probe_turns(const struct AVStream *st);
+/* The duration in ms, 0 when unknown. */
+int64_t probe_duration_ms(const struct AVFormatContext *fmt, const struct AVStream *st);
+
 #endif

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -55,6 +56,24 @@ void req_header(struct request *req, const char *fmt, ...)
 	buf_vprintf(&req->headers, fmt, ap);
 	va_end(ap);
 	buf_puts(&req->headers, "\r\n");
+}
+
+void req_header_unset(struct request *req, const char *name)
+{
+	size_t n = strlen(name), i = 0;
+	struct buf *h = &req->headers;
+
+	while (i < h->len) {
+		char *line = h->data + i, *end = memmem(line, h->len - i, "\r\n", 2);
+		size_t len = end ? (size_t)(end - line) + 2 : h->len - i;
+		if (len > n && line[n] == ':' && strncasecmp(line, name, n) == 0) {
+			memmove(line, line + len, h->len - i - len);
+			h->len -= len;
+			h->data[h->len] = '\0';
+		} else {
+			i += len;
+		}
+	}
 }
 
 long req_read(struct request *req, void *dst, size_t n)

@@ -58,6 +58,9 @@ const char *req_param(struct request *req, const char *name);
 const char *req_get_header(struct request *req, const char *name);
 void req_header(struct request *req, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Drop every header `name` added so far (case-insensitive), e.g. to put
+ * another Cache-Control in place of the one every answer starts with. */
+void req_header_unset(struct request *req, const char *name);
 /* Read the whole body up to max bytes: 0 ok, 413 when larger, -1 on I/O error. */
 int req_read_body(struct request *req, size_t max);
 /* Read the body (max bytes) and parse it as application/x-www-form-urlencoded.

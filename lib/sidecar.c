@@ -101,6 +101,25 @@ static void read_keywords(json_object *v, struct sidecar *sc, struct buf *w)
 	}
 }
 
+/* A time in milliseconds: a whole or fractional number, 0..SIDECAR_MAX_MS. */
+static long long ms_value(json_object *v, const char *field, struct buf *w)
+{
+	double d;
+
+	if (!v || json_object_is_type(v, json_type_null))
+		return -1;
+	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) {
+		warn(w, field, "is not a number of milliseconds");
+		return -1;
+	}
+	d = json_object_get_double(v);
+	if (!(d >= 0.0 && d <= (double)SIDECAR_MAX_MS)) {
+		warn(w, field, "is not between 0 and 86400000 milliseconds");
+		return -1;
+	}
+	return (long long)(d + 0.5);
+}
+
 static int only_whitespace(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -144,6 +163,7 @@ int sidecar_parse(const char *text, size_t len, struct sidecar *out,
 	json_object *root, *v;
 
 	memset(out, 0, sizeof(*out));
+	out->expression_start_ms = -1;
 	if (len > SIDECAR_MAX_BYTES) {
 		snprintf(err, errlen, "sidecar is larger than 1 MiB");
 		return -1;
@@ -168,6 +188,7 @@ int sidecar_parse(const char *text, size_t len, struct sidecar *out,
 	out->show_name = string_value(FIELD(show_name), "show_name", warnings);
 	out->episode = episode_value(FIELD(episode), warnings);
 	out->generated_at = string_value(FIELD(generated_at), "generated_at", warnings);
+	out->expression_start_ms = ms_value(FIELD(expression_start_ms), "expression_start_ms", warnings);
 #undef FIELD
 	json_object_put(root);
 	return 0;
@@ -183,6 +204,7 @@ int sidecar_load(const char *path, struct sidecar *out,
 	int fd, rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	out->expression_start_ms = -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot open the sidecar (%s)", strerror(errno));
@@ -265,4 +287,5 @@ void sidecar_free(struct sidecar *sc)
 	free(sc->episode);
 	free(sc->generated_at);
 	memset(sc, 0, sizeof(*sc));
+	sc->expression_start_ms = -1;
 }

@@ -15,6 +15,7 @@
 #define SIDECAR_MAX_BYTES    (1024 * 1024)
 #define SIDECAR_MAX_STRING   4096     /* bytes per string, keywords included */
 #define SIDECAR_MAX_KEYWORDS 64
+#define SIDECAR_MAX_MS       (24LL * 3600 * 1000)   /* a time inside a video: up to a day */
 
 struct sidecar {
 	char *expression;
@@ -28,6 +29,9 @@ struct sidecar {
 	char *show_name;
 	char *episode;            /* a number is turned into its decimal text */
 	char *generated_at;
+	/* expression_start_ms: when the expression is said, in ms from the
+	 * start of the video (a number 0..SIDECAR_MAX_MS); -1 when absent */
+	long long expression_start_ms;
 };
 
 /* Parse sidecar JSON. Warnings (ignored fields) are appended to warnings,

@@ -456,6 +456,7 @@ struct render {
 	const struct indent *ind;   /* NULL: no indentation */
 	int partials;               /* partial nesting */
 	int depth;                  /* sections + partials nesting */
+	int text;                   /* plain text out: {{x}} is not HTML-escaped */
 };
 
 static const struct tmpl *set_find(const struct tmpl_set *s, const char *name, uint32_t h)
@@ -709,7 +710,7 @@ static int render_nodes(const struct tnode *nd, const struct frame *f, struct re
 		case T_VAR:
 		case T_RAW:
 			if (lookup(nd, f, &v))
-				put_value(r->out, &v, nd->kind == T_VAR);
+				put_value(r->out, &v, nd->kind == T_VAR && !r->text);
 			break;
 		case T_SECTION:
 			rc = render_section(nd, f, r);
@@ -730,9 +731,19 @@ int tmpl_render_value(const struct tmpl *t, const struct tmpl_set *partials, con
 		      struct buf *out)
 {
 	struct frame bottom = { *root, NULL };
-	struct render r = { partials, out, NULL, 0, 0 };
+	struct render r = { partials, out, NULL, 0, 0, 0 };
 
 	buf_grow(out, 0);   /* out stays a valid C string even if nothing is written */
+	return render_nodes(t->root, &bottom, &r);
+}
+
+int tmpl_render_text(const struct tmpl *t, struct json_object *ctx, struct buf *out)
+{
+	struct tmpl_value root = tmpl_json(ctx);
+	struct frame bottom = { root, NULL };
+	struct render r = { NULL, out, NULL, 0, 0, 1 };
+
+	buf_grow(out, 0);
 	return render_nodes(t->root, &bottom, &r);
 }
 

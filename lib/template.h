@@ -70,6 +70,11 @@ void tmpl_set_free(struct tmpl_set *s);
  * partial rendering that the caller should discard. */
 int tmpl_render(const struct tmpl *t, const struct tmpl_set *partials, struct json_object *ctx, struct buf *out);
 
+/* Render t as plain text (a caption, not HTML): {{x}} is not escaped, no
+ * partials. Whoever shows the result escapes it for where it goes. Returns
+ * as tmpl_render(). */
+int tmpl_render_text(const struct tmpl *t, struct json_object *ctx, struct buf *out);
+
 /* ---- contexts of your own ------------------------------------------------
  * The engine reads its context only through this interface, so a page can
  * render straight from its data (a PGresult's rows, say) instead of

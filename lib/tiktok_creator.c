@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "tiktok_errors.h"
 
 static int copy_string(struct json_object *o, const char *key, char *dst, size_t n, int required)
 {
@@ -111,27 +112,6 @@ bad:
 	return -1;
 }
 
-int tiktok_creator_cannot_post(const char *code)
-{
-	return code && (!strcmp(code, "spam_risk_too_many_posts") ||
-			!strcmp(code, "spam_risk_user_banned_from_posting") ||
-			!strcmp(code, "reached_active_user_cap"));
-}
-
-const char *tiktok_creator_cannot_post_text(const char *code)
-{
-	if (code && !strcmp(code, "spam_risk_too_many_posts"))
-		return "TikTok says this account has reached its limit of posts for today. "
-		       "Please try again tomorrow.";
-	if (code && !strcmp(code, "spam_risk_user_banned_from_posting"))
-		return "TikTok says this account is currently not allowed to make new posts. "
-		       "Check the account in the TikTok app, then try again later.";
-	if (code && !strcmp(code, "reached_active_user_cap"))
-		return "TikTok's daily limit of accounts posting through this app has been reached. "
-		       "It frees up over the next 24 hours; please try again later.";
-	return "TikTok says this account cannot post right now. Please try again later.";
-}
-
 int tiktok_creator_info(const struct tiktok_client *c, const char *access_token,
 			struct tiktok_creator *out, struct tiktok_result *res)
 {
@@ -143,7 +123,7 @@ int tiktok_creator_info(const struct tiktok_client *c, const char *access_token,
 	if (rc < 0)
 		return TT_CREATOR_FAILED;
 	/* HTTP 200 with one of these codes is TikTok's deliberate "not now" */
-	if (res->outcome == TT_API && res->http_status == 200 && tiktok_creator_cannot_post(res->error))
+	if (res->outcome == TT_API && res->http_status == 200 && tiktok_cannot_post(res->error))
 		return TT_CREATOR_CANNOT_POST;
 	if (res->outcome != TT_OK)
 		return TT_CREATOR_FAILED;

@@ -47,10 +47,8 @@ int tiktok_creator_info(const struct tiktok_client *c, const char *access_token,
  * absent, but a present field of the wrong type is refused. */
 int tiktok_parse_creator(struct json_object *body, struct tiktok_creator *out);
 
-/* 1 for the three "creator cannot post right now" codes, else 0. */
-int tiktok_creator_cannot_post(const char *error_code);
-/* A sentence for the user about a "cannot post now" code (or a generic one). */
-const char *tiktok_creator_cannot_post_text(const char *error_code);
+/* The "creator cannot post right now" codes and their sentences are rows
+ * of lib/tiktok_errors.c: tiktok_cannot_post(), tiktok_cannot_post_text(). */
 
 /* 1 when level is among the creator's privacy_level_options. */
 int tiktok_creator_has_privacy(const struct tiktok_creator *c, const char *level);

@@ -30,11 +30,11 @@ static const struct tt_error_info table[] = {
 
 	/* caps and bans: the creator or the app cannot post now */
 	{ "spam_risk_too_many_posts", TTA_PERMANENT,
-	  "This TikTok account reached its daily limit of posts made through apps (about 15 "
-	  "a day, shared with other tools). Try again tomorrow." },
+	  "This TikTok account reached its limit of posts for today (a daily limit of about 15 "
+	  "posts made through apps, shared with other tools). Try again tomorrow." },
 	{ "spam_risk_user_banned_from_posting", TTA_PERMANENT,
 	  "TikTok does not allow this account to post at the moment. Check the account in "
-	  "the TikTok app." },
+	  "the TikTok app, then try again later." },
 	{ "reached_active_user_cap", TTA_PERMANENT,
 	  "TikTok's daily limit on how many people can post through LangFlix was reached. "
 	  "It frees up within 24 hours; try again later." },
@@ -101,6 +101,54 @@ static const char *generic_permanent =
 	"report it with the time of the attempt.";
 static const char *generic_reconnect =
 	"TikTok no longer accepts this account's access. Reconnect the account, then post again.";
+
+/* The rows with which creator_info says "this creator cannot post now"
+ * (HTTP 200 with the code, tiktok-api.md §2.1). */
+static const char *const cannot_post_codes[] = {
+	"spam_risk_too_many_posts", "spam_risk_user_banned_from_posting", "reached_active_user_cap",
+};
+
+static const struct tt_creator_state_info creator_states[TTC_NSTATES] = {
+	[TTC_CANNOT_POST] = { TTC_CANNOT_POST, "cannot_post", TTA_PERMANENT,
+		"TikTok says this account cannot post right now. Please try again later." },
+	[TTC_NEEDS_RECONNECT] = { TTC_NEEDS_RECONNECT, "needs_reconnect", TTA_RECONNECT,
+		"TikTok no longer accepts this account's permission to post. "
+		"Connect the account again, then come back to this page." },
+	[TTC_CHECKS_LIMITED] = { TTC_CHECKS_LIMITED, "checks_limited", TTA_RATE_LIMIT,
+		"TikTok asks us to slow down: its limit of account checks per minute was reached. "
+		"Wait a minute, then reload this page." },
+	[TTC_PRIVATE_ACCOUNT] = { TTC_PRIVATE_ACCOUNT, "private_account", TTA_OK,
+		"This TikTok account is private, so the post will be private too: "
+		"only followers or friends can see it, never everyone." },
+	[TTC_SELF_ONLY] = { TTC_SELF_ONLY, "self_only", TTA_OK,
+		"TikTok offers only \"Only me\" for this account: this app is not yet "
+		"audited by TikTok (or the account is restricted), so the post will be private." },
+};
+
+const struct tt_error_info *tiktok_error_at(size_t i)
+{
+	return i < ARRAY_LEN(table) ? &table[i] : NULL;
+}
+
+const struct tt_creator_state_info *tiktok_creator_state(enum tt_creator_state s)
+{
+	return (unsigned)s < TTC_NSTATES ? &creator_states[s] : &creator_states[TTC_CANNOT_POST];
+}
+
+int tiktok_cannot_post(const char *code)
+{
+	for (size_t i = 0; code && i < ARRAY_LEN(cannot_post_codes); i++)
+		if (!strcmp(cannot_post_codes[i], code))
+			return 1;
+	return 0;
+}
+
+const char *tiktok_cannot_post_text(const char *code)
+{
+	const struct tt_error_info *e = tiktok_cannot_post(code) ? tiktok_error_lookup(code) : NULL;
+
+	return e ? e->reason : creator_states[TTC_CANNOT_POST].sentence;
+}
 
 const struct tt_error_info *tiktok_error_lookup(const char *code)
 {

@@ -13,6 +13,8 @@
 
 #include "tiktok.h"
 
+#include <stddef.h>
+
 enum tt_action {
 	TTA_OK = 0,
 	TTA_RETRY,          /* transient (network, 5xx, TikTok outage): retry with backoff */
@@ -31,6 +33,37 @@ struct tt_error_info {
 /* The row for a code, NULL when the code is not in the table. Both
  * invalid_param (doc spelling) and invalid_params (real answers) match. */
 const struct tt_error_info *tiktok_error_lookup(const char *code);
+/* The table's rows in order, for callers that walk it (tests, docs):
+ * NULL past the end. */
+const struct tt_error_info *tiktok_error_at(size_t i);
+
+/* ---- creator states (creator_info, tiktok-api.md §2.1) ---------------
+ * What the composer and the worker tell the user about the creator's
+ * answer, beside the error codes above. TTA_OK states are warnings: the
+ * post goes ahead. */
+enum tt_creator_state {
+	TTC_CANNOT_POST = 0,         /* a "cannot post now" code outside the table */
+	TTC_NEEDS_RECONNECT,         /* creator_info refused the account's token or scope */
+	TTC_CHECKS_LIMITED,          /* creator_info answered 429: too many checks a minute */
+	TTC_PRIVATE_ACCOUNT,         /* no PUBLIC_TO_EVERYONE: a private account */
+	TTC_SELF_ONLY,               /* only SELF_ONLY: an unaudited app (or a restricted account) */
+	TTC_NSTATES
+};
+
+struct tt_creator_state_info {
+	enum tt_creator_state state;
+	const char *name;            /* for logs and tests */
+	enum tt_action action;
+	const char *sentence;
+};
+
+const struct tt_creator_state_info *tiktok_creator_state(enum tt_creator_state s);
+
+/* 1 for the codes with which creator_info says the creator cannot post
+ * now (rows of the table, listed beside it), else 0. */
+int tiktok_cannot_post(const char *code);
+/* The sentence for such a code: its row's, else TTC_CANNOT_POST's. */
+const char *tiktok_cannot_post_text(const char *code);
 
 /* Classify one answer of a TikTok API call (not an upload PUT): the
  * outcome, the HTTP status and the error code together. *reason (may be

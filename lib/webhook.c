@@ -239,23 +239,23 @@ static struct db_stmt q_result = { "webhook_result",
 	"UPDATE webhook_events SET result = $2, job_id = $3::bigint, account_id = $4::bigint "
 	"WHERE id = $1" };
 static struct db_stmt q_job_by_publish = { "webhook_job_by_publish",
-	"SELECT id FROM upload_jobs WHERE publish_id = $1 ORDER BY id DESC LIMIT 1" };
+	"SELECT id AS job_id FROM upload_jobs WHERE publish_id = $1 ORDER BY id DESC LIMIT 1" };
 static struct db_stmt q_accounts_by_openid = { "webhook_accounts_by_openid",
-	"SELECT id, coalesce(nullif(display_name, ''), nullif(username, ''), open_id), "
-	"       status = 'connected' "
+	"SELECT id, coalesce(nullif(display_name, ''), nullif(username, ''), open_id) AS name, "
+	"       status = 'connected' AS connected "
 	"FROM tiktok_accounts WHERE open_id = $1 ORDER BY id FOR UPDATE" };
 /* The event changed nothing: is there a job with that publish (already
  * in that state, or finished otherwise) or none at all? */
 static int classify_miss(struct db *db, const char *publish_id, int64_t *job_id,
 			 const char **result)
 {
-	PGresult *r = db_run(db, &q_job_by_publish, 1, (const char *[]){ publish_id });
+	PGresult *r = db_query(db, &q_job_by_publish, DB_PARAMS(DB_TEXT(publish_id)));
 
 	if (!r)
 		return -1;
 	*result = PQntuples(r) > 0 ? WH_RESULT_UNCHANGED : WH_RESULT_UNMATCHED;
 	if (PQntuples(r) > 0)
-		*job_id = db_ll(r, 0, 0);
+		*job_id = db_get_int(r, 0, "job_id");
 	PQclear(r);
 	return 0;
 }
@@ -302,7 +302,7 @@ static int apply_complete(struct db *db, const struct webhook_event *ev, int64_t
 static int apply_auth_removed(struct db *db, const struct webhook_event *ev, int64_t *account_id,
 			      const char **result)
 {
-	PGresult *r = db_run(db, &q_accounts_by_openid, 1, (const char *[]){ ev->user_openid });
+	PGresult *r = db_query(db, &q_accounts_by_openid, DB_PARAMS(DB_TEXT(ev->user_openid)));
 	const char *why = webhook_auth_reason_text(ev->auth_reason);
 	int n, changed = 0;
 
@@ -310,18 +310,19 @@ static int apply_auth_removed(struct db *db, const struct webhook_event *ev, int
 		return -1;
 	n = PQntuples(r);
 	for (int i = 0; i < n; i++) {
-		int64_t id = db_ll(r, i, 0);
+		int64_t id = db_get_int(r, i, "id");
+		const char *name = db_get_text(r, i, "name");
 		struct buf acc = BUF_INIT, job = BUF_INIT;
 		int failed;
 
 		*account_id = id;
-		if (strcmp(db_val(r, i, 2), "t") != 0)
+		if (!db_get_bool(r, i, "connected"))
 			continue;   /* already disconnected or waiting for a reconnect */
 		buf_printf(&acc, "TikTok withdrew LangFlix's access to %s (%s). Connect the account "
-			   "again to post with it.", db_val(r, i, 1), why);
+			   "again to post with it.", name, why);
 		buf_printf(&job, "TikTok withdrew LangFlix's access to the account %s (%s) before this "
 			   "upload started. Connect the account again, then post the video anew.",
-			   db_val(r, i, 1), why);
+			   name, why);
 		failed = accounts_mark_reconnect(db, id, buf_cstr(&acc)) < 0 ? -1
 			: jobs_fail_queued(db, id, buf_cstr(&job));
 		buf_free(&acc);
@@ -368,22 +369,22 @@ static int apply(struct db *db, const struct webhook_event *ev, int64_t *job_id,
 int webhook_store_apply(struct db *db, const char *body, size_t len,
 			const struct webhook_event *ev, const char **result)
 {
-	char sha[65], ct[24], sid[24], jid[24], aid[24];
+	char sha[65];
 	char *text = NULL;
-	int64_t job_id = 0, account_id = 0;
+	int64_t id, job_id = 0, account_id = 0;
 	PGresult *r;
 
 	*result = WH_RESULT_IGNORED;
 	crypto_sha256_hex(body, len, sha);
-	snprintf(ct, sizeof(ct), "%lld", (long long)ev->create_time);
 	text = xstrndup(body, len);
-	if (db_simple(db, "BEGIN") < 0) {
+	if (db_begin(db) < 0) {
 		free(text);
 		return -1;
 	}
-	r = db_run(db, &q_store, 6,
-		   (const char *[]){ sha, ev->event, ev->user_openid, ev->publish_id,
-				     ev->create_time ? ct : NULL, text });
+	r = db_query(db, &q_store,
+		     DB_PARAMS(DB_TEXT(sha), DB_TEXT(ev->event), DB_TEXT(ev->user_openid),
+			       DB_TEXT(ev->publish_id), ev->create_time ? DB_INT(ev->create_time) : DB_NULL,
+			       DB_TEXT(text)));
 	free(text);
 	if (!r)
 		goto fail;
@@ -391,19 +392,18 @@ int webhook_store_apply(struct db *db, const char *body, size_t len,
 		/* TikTok's retry of a delivery already stored: nothing to do */
 		PQclear(r);
 		*result = WH_RESULT_DUPLICATE;
-		return db_simple(db, "COMMIT");
+		return db_commit(db);
 	}
-	snprintf(sid, sizeof(sid), "%s", db_val(r, 0, 0));
+	id = db_get_int(r, 0, "id");
 	PQclear(r);
 	if (apply(db, ev, &job_id, &account_id, result) < 0)
 		goto fail;
-	snprintf(jid, sizeof(jid), "%lld", (long long)job_id);
-	snprintf(aid, sizeof(aid), "%lld", (long long)account_id);
-	if (db_exec(db, &q_result, 4,
-		    (const char *[]){ sid, *result, job_id ? jid : NULL, account_id ? aid : NULL }) < 0)
+	if (db_command(db, &q_result,
+		       DB_PARAMS(DB_INT(id), DB_TEXT(*result), job_id ? DB_INT(job_id) : DB_NULL,
+				 account_id ? DB_INT(account_id) : DB_NULL)) < 0)
 		goto fail;
-	return db_simple(db, "COMMIT");
+	return db_commit(db);
 fail:
-	db_simple(db, "ROLLBACK");
+	db_rollback(db);
 	return -1;
 }

@@ -14,7 +14,7 @@
 DEPS="build-essential pkg-config
 libfcgi-dev libfcgi-bin spawn-fcgi
 libcurl4-openssl-dev libjson-c-dev libssl-dev libpq-dev
-libavformat-dev libavcodec-dev libavutil-dev
+libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 libcmocka-dev
 postgresql-15 postgresql-client-15
 nginx ffmpeg curl ca-certificates openssl fonts-noto-cjk

@@ -9,6 +9,10 @@
 #   scripts/stack.sh pg-stop    stop only PostgreSQL (tests: the app must answer 503)
 #   scripts/stack.sh pg-start   start it again
 #   scripts/stack.sh env        shell `export` lines describing the stack (tests)
+#   scripts/stack.sh host-start another host of the same site: its own nginx, app and
+#                               worker in LF_VAR, on the PostgreSQL, emulator, keys and media
+#                               of the stack in LF_PRIMARY (a running `start`'s folder), at
+#                               LF_PORT (tests: two hosts, one database); `stop` stops it
 #   scripts/stack.sh demo-password   give the demo user a new generated password
 #   scripts/stack.sh example [--check]
 #                               regenerate nginx.conf.example (or check it is current)
@@ -24,6 +28,7 @@
 #   LF_PG_BIN     PostgreSQL programs (default /usr/lib/postgresql/15/bin)
 #   LF_NO_BUILD=1 do not run make;  LF_SKIP_DEPS=1 do not check Debian packages
 #   LF_NO_DEMO=1  no demo user and no demo videos (tests)
+#   LF_PRIMARY    host-start: the folder of the stack whose database it shares
 #
 # Ports, PostgreSQL user and paths chosen at the first start are kept in
 # VAR/stack.env and reused by later commands. Settings of your own for the app
@@ -96,7 +101,7 @@ stack_log() # a line for the terminal of `run` and for VAR/log/stack.log
 
 make_layout()
 {
-	mkdir -p "$VAR" "$RUN" "$LOG" "$MEDIA" "$VAR/nginx"
+	mkdir -p "$VAR" "$RUN" "$LOG" "$MEDIA" "$VAR/frames" "$VAR/nginx"
 	chmod 755 "$VAR" "$RUN" "$LOG"
 }
 
@@ -173,11 +178,12 @@ write_app_config()
 		echo "database_url = $(db_url)"
 		echo "threads = 4"
 		echo "media_root = $MEDIA"
+		echo "frames_dir = $VAR/frames"
 		echo "templates_dir = $ROOT/templates"
 		echo "secret_key = $SECRET_KEY"
 		echo "tiktok_client_key = $TT_CLIENT_KEY"
 		echo "tiktok_client_secret = $TT_CLIENT_SECRET"
-		echo "tiktok_redirect_uri = http://127.0.0.1:$PORT/auth/tiktok/callback"
+		echo "tiktok_redirect_uri = http://127.0.0.1:${SITE_PORT:-$PORT}/auth/tiktok/callback"
 		echo "tiktok_auth_url = http://127.0.0.1:$EMU_PORT/v2/auth/authorize/"
 		echo "tiktok_api_base = http://127.0.0.1:$EMU_PORT"
 		echo "log_level = ${LF_LOG_LEVEL:-info}"
@@ -482,18 +488,18 @@ render() # TEMPLATE KEY=VALUE... — replace each @KEY@; refuse leftovers
 	printf '%s\n' "$text"
 }
 
-# STATIC_ROOT MEDIA_ROOT APP_SOCKET STATIC_EXPIRES EXTRA_HEADERS LOCATION_LIMITS [SSO_CHECK_URL]
-# The "#sso" lines become active with an SSO check URL, else they stay
-# comments (with the example's placeholder URL).
+# STATIC_ROOT MEDIA_ROOT FRAMES_ROOT APP_SOCKET STATIC_EXPIRES EXTRA_HEADERS LOCATION_LIMITS
+# [SSO_CHECK_URL]. The "#sso" lines become active with an SSO check URL, else
+# they stay comments (with the example's placeholder URL).
 site_rules()
 {
-	local sso_url=${7:-} sso_sed=''
+	local sso_url=${8:-} sso_sed=''
 	if [ -n "$sso_url" ]; then
 		sso_sed='s/^\( *\)#sso /\1/'
 	fi
 	render "$ROOT/scripts/nginx/langflix-site.conf" \
-		"STATIC_ROOT=$1" "MEDIA_ROOT=$2" "APP_SOCKET=$3" "STATIC_EXPIRES=$4" \
-		"EXTRA_HEADERS=$5" "LOCATION_LIMITS=$6" \
+		"STATIC_ROOT=$1" "MEDIA_ROOT=$2" "FRAMES_ROOT=$3" "APP_SOCKET=$4" "STATIC_EXPIRES=$5" \
+		"EXTRA_HEADERS=$6" "LOCATION_LIMITS=$7" \
 		"SSO_CHECK_URL=${sso_url:-http://127.0.0.1:9091/check}" | sed "$sso_sed"
 }
 
@@ -501,12 +507,14 @@ site_rules()
 cmd_site_rules()
 {
 	[ $# -ge 3 ] || die "usage: stack.sh site-rules STATIC_ROOT MEDIA_ROOT APP_SOCKET [SSO_CHECK_URL]"
-	site_rules "$1" "$2" "$3" 5m "            # (test)" "            # (test)" "${4:-}"
+	# the frames folder: LF_FRAMES, else "frames" next to the media folder
+	site_rules "$1" "$2" "${LF_FRAMES:-$(dirname "$2")/frames}" "$3" 5m "            # (test)" \
+		"            # (test)" "${4:-}"
 }
 
 write_nginx_config()
 {
-	local user_line rules
+	local user_line rules emu_server
 	if [ "$IS_ROOT" -eq 1 ]; then
 		# Development only: the master runs as root here, and the workers must
 		# read static/ and the media inside a repository that may sit under
@@ -515,13 +523,19 @@ write_nginx_config()
 	else
 		user_line="# not started by root: the workers run as $(id -un)"
 	fi
-	rules=$(site_rules "$ROOT/static" "$MEDIA" "$APP_SOCKET" "5m" \
+	rules=$(site_rules "$ROOT/static" "$MEDIA" "$VAR/frames" "$APP_SOCKET" "5m" \
 		"            # (HSTS: production only)" \
 		"            # (rate limits: production only, see nginx.conf.example)")
 	mkdir -p "$VAR/nginx"
+	# another host (host-start) serves the site only: the emulator is the first one's
+	emu_server=""
+	if [ "${HOST_MODE:-0}" = 0 ]; then
+		emu_server=$(render "$ROOT/scripts/nginx/emulator-server.conf.in" "EMU_PORT=$EMU_PORT" \
+			"EMU_SOCKET=$EMU_SOCKET")
+	fi
 	render "$ROOT/scripts/nginx/dev.conf.in" "USER_LINE=$user_line" "VAR=$VAR" \
-		"RUN=$RUN" "LOG=$LOG" "PORT=$PORT" "EMU_PORT=$EMU_PORT" \
-		"EMU_SOCKET=$EMU_SOCKET" "SITE_RULES=$rules" >"$VAR/nginx.conf.tmp"
+		"RUN=$RUN" "LOG=$LOG" "PORT=$PORT" "EMULATOR_SERVER=$emu_server" \
+		"SITE_RULES=$rules" >"$VAR/nginx.conf.tmp"
 	mv "$VAR/nginx.conf.tmp" "$VAR/nginx.conf"
 	nginx -q -t -p "$VAR" -c "$VAR/nginx.conf" -e "$LOG/nginx-error.log" ||
 		die "the generated $VAR/nginx.conf is invalid"
@@ -531,7 +545,7 @@ render_example()
 {
 	local rules
 	rules=$(site_rules /usr/local/share/langflix/static /var/lib/langflix/media \
-		/run/langflix/app.sock 7d \
+		/var/lib/langflix/frames /run/langflix/app.sock 7d \
 		'            add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;' \
 		'            limit_req zone=langflix_auth burst=10 nodelay;')
 	render "$ROOT/scripts/nginx/production.conf.in" "SITE_RULES=$rules"
@@ -712,6 +726,46 @@ cmd_start()
 	echo
 }
 
+# Another host of the same site (see the top): nginx, app and worker of its
+# own, everything else the primary's. The public address (the OAuth redirect)
+# stays the primary's, as behind one load balancer; the media folder is the
+# primary's too (shared storage, or tiktok_source = pull_from_url).
+cmd_host_start()
+{
+	local pvar=${LF_PRIMARY:-}
+	[ -n "$pvar" ] || die "host-start needs LF_PRIMARY (the folder of a running stack)"
+	[ -n "${LF_PORT:-}" ] || die "host-start needs LF_PORT (this host's site port)"
+	pvar=$(abs_path "$pvar")
+	pvar=${pvar%/}
+	[ -f "$pvar/stack.env" ] || die "no stack in $pvar (start it first)"
+	[ "$pvar" != "$VAR" ] || die "LF_VAR must be another folder than LF_PRIMARY"
+	HOST_MODE=1
+	make_layout
+	# shellcheck disable=SC1091
+	read -r SITE_PORT EMU_PORT PG_PORT < <(. "$pvar/stack.env"; echo "$S_PORT $S_EMU_PORT $S_PG_PORT")
+	PG_LINK=$pvar/pg
+	pg_paths
+	MEDIA=$pvar/media
+	SECRET_KEY=$(head -n1 "$pvar/secret.key")
+	TT_CLIENT_KEY=$(sed -n 1p "$pvar/tiktok-client")
+	TT_CLIENT_SECRET=$(sed -n 2p "$pvar/tiktok-client")
+	check_socket_paths
+	save_state
+	write_app_config
+	write_nginx_config
+	if ! alive "$(svc_sup_pid nginx)" && port_taken "$PORT"; then
+		die "port $PORT on 127.0.0.1 is taken by another program (set LF_PORT)"
+	fi
+	need_binary langflix.fcgi
+	need_binary langflix-worker
+	alive "$(svc_sup_pid app)" || rm -f "$APP_SOCKET"
+	svc_start app "$BIN/langflix.fcgi" -c "$CONF"
+	svc_start worker "$BIN/langflix-worker" -c "$CONF"
+	svc_start nginx nginx -p "$VAR" -c "$VAR/nginx.conf" -e "$LOG/nginx-error.log" -g 'daemon off;'
+	wait_ready
+	say "host running at http://127.0.0.1:$PORT/ (database and emulator of $pvar)"
+}
+
 cmd_stop()
 {
 	local s
@@ -767,6 +821,7 @@ cmd_env()
 	printf 'export LF_STACK=%q\n' "$SELF"
 	printf 'export LF_DB_URL=%q\n' "$(db_url)"
 	printf 'export LF_MEDIA=%q\n' "$MEDIA"
+	printf 'export LF_FRAMES=%q\n' "$VAR/frames"
 }
 
 cmd_run()
@@ -816,6 +871,7 @@ main()
 	stop) cmd_stop ;;
 	status) cmd_status ;;
 	env) cmd_env ;;
+	host-start) cmd_host_start ;;
 	pg-stop)
 		choose_pg_user
 		pg_paths

@@ -14,6 +14,7 @@
  * with a delay and does not count as an attempt. */
 #include "worker.h"
 
+#include "account_plan.h"
 #include "accounts.h"
 #include "chunkplan.h"
 #include "log.h"
@@ -59,14 +60,15 @@
 #define PROCESSING_GIVE_UP_SEC (6 * 3600)
 
 static struct db_stmt q_load = { "worker_job_load",
-	"SELECT j.state, j.title, coalesce(j.privacy_level, ''), j.disable_comment, j.disable_duet,"
-	"       j.disable_stitch, j.brand_organic, j.brand_content, j.is_aigc,"
-	"       coalesce(j.cover_timestamp_ms, -1), coalesce(j.upload_url, ''),"
-	"       coalesce(j.chunk_size, 0), coalesce(j.chunk_count, 0), coalesce(j.tiktok_status, ''),"
-	"       j.status_polls, j.reinits, coalesce(j.creator_username, a.username, ''), v.path,"
-	"       coalesce(v.duration_ms, 0),"
-	"       coalesce(extract(epoch FROM now() - j.processing_since)::bigint, 0),"
-	"       coalesce(a.scopes, '') "
+	"SELECT j.state, j.title, coalesce(j.privacy_level, '') AS privacy_level, j.disable_comment,"
+	"       j.disable_duet, j.disable_stitch, j.brand_organic, j.brand_content, j.is_aigc,"
+	"       coalesce(j.cover_timestamp_ms, -1) AS cover_ms, coalesce(j.upload_url, '') AS upload_url,"
+	"       coalesce(j.chunk_size, 0) AS chunk_size, coalesce(j.chunk_count, 0) AS chunk_count,"
+	"       coalesce(j.tiktok_status, '') AS tiktok_status, j.status_polls, j.reinits,"
+	"       coalesce(j.creator_username, a.username, '') AS username, v.path,"
+	"       coalesce(v.duration_ms, 0) AS duration_ms,"
+	"       coalesce(extract(epoch FROM now() - j.processing_since)::bigint, 0) AS processing_sec,"
+	"       coalesce(a.scopes, '') AS scopes "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id"
 	"     LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
 	"WHERE j.id = $1 AND j.locked_by = $2" };
@@ -86,16 +88,11 @@ static void copy(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
-static int is_true(const char *v)
-{
-	return v && !strcmp(v, "t");
-}
-
 /* ---- the row ---- */
 
 static int load(struct jobctx *j)
 {
-	PGresult *r = db_run(&j->s->db, &q_load, 2, (const char *[]){ j->id, j->s->worker_id });
+	PGresult *r = db_query(&j->s->db, &q_load, DB_PARAMS(DB_INT(j->q.id), DB_TEXT(j->s->worker_id)));
 
 	if (!r)
 		return -1;
@@ -104,27 +101,29 @@ static int load(struct jobctx *j)
 		j->lease_lost = 1;
 		return -1;
 	}
-	copy(j->state, sizeof(j->state), db_val(r, 0, 0));
-	j->title = dup_or_empty(db_val(r, 0, 1));
-	copy(j->privacy, sizeof(j->privacy), db_val(r, 0, 2));
+	copy(j->state, sizeof(j->state), db_get(r, 0, "state"));
+	j->title = dup_or_empty(db_get(r, 0, "title"));
+	copy(j->privacy, sizeof(j->privacy), db_get(r, 0, "privacy_level"));
 	j->post = (struct post_settings){
 		.direct = strcmp(j->q.mode, "inbox") != 0, .title = j->title,
-		.privacy_level = j->privacy, .disable_comment = is_true(db_val(r, 0, 3)),
-		.disable_duet = is_true(db_val(r, 0, 4)), .disable_stitch = is_true(db_val(r, 0, 5)),
-		.brand_organic = is_true(db_val(r, 0, 6)), .brand_content = is_true(db_val(r, 0, 7)),
-		.is_aigc = is_true(db_val(r, 0, 8)), .cover_ms = db_ll(r, 0, 9),
+		.privacy_level = j->privacy, .disable_comment = db_get_bool(r, 0, "disable_comment"),
+		.disable_duet = db_get_bool(r, 0, "disable_duet"),
+		.disable_stitch = db_get_bool(r, 0, "disable_stitch"),
+		.brand_organic = db_get_bool(r, 0, "brand_organic"),
+		.brand_content = db_get_bool(r, 0, "brand_content"),
+		.is_aigc = db_get_bool(r, 0, "is_aigc"), .cover_ms = db_get_int(r, 0, "cover_ms"),
 	};
-	j->upload_url = dup_or_empty(db_val(r, 0, 10));
-	j->chunk_size = db_ll(r, 0, 11);
-	j->chunk_count = db_ll(r, 0, 12);
-	copy(j->tiktok_status, sizeof(j->tiktok_status), db_val(r, 0, 13));
-	j->status_polls = (int)db_ll(r, 0, 14);
-	j->reinits = (int)db_ll(r, 0, 15);
-	copy(j->username, sizeof(j->username), db_val(r, 0, 16));
-	j->video_path = dup_or_empty(db_val(r, 0, 17));
-	j->duration_ms = db_ll(r, 0, 18);
-	j->processing_sec = db_ll(r, 0, 19);
-	j->scopes = tiktok_scopes_parse(db_val(r, 0, 20));
+	j->upload_url = dup_or_empty(db_get(r, 0, "upload_url"));
+	j->chunk_size = db_get_int(r, 0, "chunk_size");
+	j->chunk_count = db_get_int(r, 0, "chunk_count");
+	copy(j->tiktok_status, sizeof(j->tiktok_status), db_get(r, 0, "tiktok_status"));
+	j->status_polls = (int)db_get_int(r, 0, "status_polls");
+	j->reinits = (int)db_get_int(r, 0, "reinits");
+	copy(j->username, sizeof(j->username), db_get(r, 0, "username"));
+	j->video_path = dup_or_empty(db_get(r, 0, "path"));
+	j->duration_ms = db_get_int(r, 0, "duration_ms");
+	j->processing_sec = db_get_int(r, 0, "processing_sec");
+	j->scopes = tiktok_scopes_parse(db_get(r, 0, "scopes"));
 	PQclear(r);
 	return 0;
 }
@@ -292,14 +291,12 @@ static int get_token(struct jobctx *j)
  * then the job has already ended (j->ended). */
 static int refresh_once(struct jobctx *j)
 {
-	char acc[24];
 	int rc;
 
 	if (j->refreshed)
 		return -1;
 	j->refreshed = 1;
-	snprintf(acc, sizeof(acc), "%lld", (long long)j->q.account_id);
-	if (db_exec(&j->s->db, &q_stale_token, 1, (const char *[]){ acc }) < 0)
+	if (db_command(&j->s->db, &q_stale_token, DB_PARAMS(DB_INT(j->q.account_id))) < 0)
 		return -1;
 	accounts_wipe(&j->token);
 	rc = accounts_access_token(&j->s->db, j->cfg, j->q.account_id, &j->token);
@@ -393,7 +390,7 @@ static int check_creator(struct jobctx *j)
 		return STEP_END;
 	}
 	if (rc == TT_CREATOR_CANNOT_POST) {
-		rc = job_fail(j, NULL, tiktok_creator_cannot_post_text(res.error));
+		rc = job_fail(j, NULL, tiktok_cannot_post_text(res.error));
 		tiktok_result_free(&res);
 		return rc;
 	}
@@ -405,9 +402,7 @@ static int check_creator(struct jobctx *j)
 	tiktok_result_free(&res);
 	copy(j->username, sizeof(j->username), cr.username);
 	if (!tiktok_creator_has_privacy(&cr, j->privacy))
-		return job_fail(j, NULL, "The chosen privacy setting is no longer offered for this TikTok "
-				"account (its settings changed). Open the post form again and choose who "
-				"can see the video.");
+		return job_fail(j, NULL, tiktok_error_lookup("privacy_level_option_mismatch")->reason);
 	if (cr.max_duration_sec > 0 && j->duration_ms > (int64_t)cr.max_duration_sec * 1000) {
 		char why[300];
 		snprintf(why, sizeof(why), "The video is %lld seconds long, but this TikTok account can "
@@ -481,7 +476,7 @@ static int do_init_call(struct jobctx *j, const struct tiktok_source *srcp, stru
 
 /* Init, and record it: STEP_GO to start the transfer (FILE_UPLOAD), else
  * STEP_END (a pull is followed by status polls, or the job ended). */
-static int do_init(struct jobctx *j)
+static int do_init_unlocked(struct jobctx *j)
 {
 	struct tiktok_source src = { .video_size = j->q.bytes_total };
 	struct tiktok_init in;
@@ -491,6 +486,21 @@ static int do_init(struct jobctx *j)
 	if (chunk_plan_make(src.video_size, &src.chunk_size, &src.chunk_count) < 0)
 		return job_fail(j, NULL, "The video is too large for TikTok (at most 4 GB). Export a "
 				"smaller file, then post it again.");
+	if (!direct(j)) {
+		/* TikTok keeps at most 5 drafts pending per 24 h (tiktok-api.md
+		 * §2.3): wait, without using an attempt, until the creator posts
+		 * one in the app or the oldest is a day old */
+		int pending = acctplan_pending_drafts(&j->s->db, j->q.account_id);
+
+		if (pending < 0)
+			return job_retry(j, "The database did not answer.");
+		if (pending >= ACCPLAN_DRAFT_CAP) {
+			job_event(j, "retry", "Waiting: %d drafts are waiting in the TikTok app of this "
+				  "account, TikTok's limit. This one is sent when the creator posts one of "
+				  "them there, or when the oldest is a day old.", pending);
+			return job_release(j, (int)j->cfg->tiktok_rate_window_sec, 1);
+		}
+	}
 	if (pulled(j)) {
 		if (pull_url_make(j->cfg, j->q.video_id, j->q.id, time(NULL), &url) < 0)
 			return job_fail(j, NULL, "This job asks TikTok to fetch the video from the site, "
@@ -529,8 +539,10 @@ static int do_init_call(struct jobctx *j, const struct tiktok_source *srcp, stru
 	if (take_limit(j, RL_INIT) != STEP_GO)
 		return STEP_END;
 	if (direct(j)) {
-		rc = ratelimit_take_kind(&j->s->db, j->q.account_id, RL_POST_DAILY,
-					 (int)j->cfg->tiktok_rate_window_sec, &wait);
+		const struct rl_limit *day = ratelimit_limit(RL_POST_DAILY);
+
+		rc = ratelimit_take(&j->s->db, j->q.account_id, day->endpoint, day->limit,
+				    (int)j->cfg->tiktok_day_sec, &wait);
 		if (rc < 0)
 			return job_retry(j, "The database did not answer.");
 		if (rc == 0)
@@ -564,6 +576,23 @@ static int do_init_call(struct jobctx *j, const struct tiktok_source *srcp, stru
 	tiktok_result_free(&res);
 	*inp = in;
 	return STEP_GO;
+}
+
+/* Drafts: the count of pending ones and the init that adds one happen
+ * under the account's drafts lock, so two worker slots never both take
+ * the fifth place (lib/account_plan.h). */
+static int do_init(struct jobctx *j)
+{
+	int rc;
+
+	if (direct(j))
+		return do_init_unlocked(j);
+	if (acctplan_drafts_lock(&j->s->db, j->q.account_id) < 0)
+		return job_retry(j, "The database did not answer.");
+	rc = do_init_unlocked(j);
+	if (acctplan_drafts_unlock(&j->s->db, j->q.account_id) < 0)
+		log_warn("event=drafts_unlock_failed job=%lld", (long long)j->q.id);
+	return rc;
 }
 
 /* ---- status ---- */
@@ -939,7 +968,6 @@ void job_run(struct slot *s, const struct job *claimed)
 	j.last_extend = now_mono();
 	j.claim = (struct job_claim){ .db = &s->db, .id = claimed->id, .worker_id = s->worker_id,
 				      .lease_sec = (int)s->cfg->worker_lease_sec };
-	snprintf(j.id, sizeof(j.id), "%lld", (long long)claimed->id);
 	accounts_client(s->cfg, &j.client);
 	log_info("event=job_claimed job=%lld state=%s mode=%s attempt=%d/%d publish=%d", (long long)j.q.id,
 		 j.q.state, j.q.mode, j.q.attempts, j.q.max_attempts, j.q.publish_id[0] != 0);

@@ -47,7 +47,6 @@ struct jobctx {
 	const struct config *cfg;
 	struct job q;                /* what jobs_claim returned */
 	struct job_claim claim;      /* this slot's claim on it (lib/jobs.h) */
-	char id[24];                 /* q.id as text, for SQL parameters */
 	/* the row */
 	char state[16];
 	struct post_settings post;   /* the row's settings, as TikTok's init gets them */

@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "escape.h"
+#include "tiktok_errors.h"
 #include "util.h"
 
 #define PASSWORD "composer-test-password"
@@ -250,8 +251,11 @@ static void composer_follows_guidelines_on_render(void **state)
 	t_contains(r.body.data, "@composer.public");
 	t_contains(r.body.data, "/avatar/");
 	{
-		char *v = t_printf("<video src=\"/videos/%lld/file\"", video);
+		/* the preview plays only when asked: a link to the file, no player */
+		char *v = t_printf("<a class=\"play-preview\" href=\"/videos/%lld/file\" data-poster=\"composer-poster\">"
+				   "Play the video</a>", video);
 		t_contains(r.body.data, v);
+		t_lacks(r.body.data, "<video");
 		free(v);
 	}
 	t_contains(r.body.data, "Traducción del título\n\n#smalltalk #businessEnglish</textarea>");
@@ -353,6 +357,7 @@ static void cannot_post_profile_has_no_post_button(void **state)
 	struct actor a;
 	struct tresp r;
 	char path[64];
+	struct buf esc = BUF_INIT;
 	long long video = video_new("Capped clip", 30000);
 
 	(void)state;
@@ -362,6 +367,12 @@ static void cannot_post_profile_has_no_post_button(void **state)
 	assert_int_equal(r.status, 200);
 	t_contains(r.body.data, "This account cannot post right now.");
 	t_contains(r.body.data, "limit of posts for today");
+	/* the sentence is the table's row for TikTok's code, word for word */
+	buf_reset(&esc);
+	html_escape(&esc, tiktok_cannot_post_text("spam_risk_too_many_posts"),
+		    strlen(tiktok_cannot_post_text("spam_risk_too_many_posts")));
+	t_contains(r.body.data, buf_cstr(&esc));
+	buf_free(&esc);
 	t_lacks(r.body.data, "id=\"post-button\"");
 	tresp_free(&r);
 	actor_free(&a);
@@ -508,6 +519,116 @@ static void valid_post_queues_one_job(void **state)
 	form_get(&a, video, &f, &r);
 	assert_true(strstr(r.body.data, "already in progress") || strstr(r.body.data, "already posted to"));
 	tresp_free(&r);
+	form_free(&f);
+	actor_free(&a);
+}
+
+/* The emulator's record of the post whose caption is `title`: its
+ * video_cover_timestamp_ms as TikTok's init body carried it, once the
+ * stack's worker has sent it (-2 when it did not within 60 s). */
+static long long emulator_cover_of(const char *title)
+{
+	struct tclient *emu = tc_new_base(t_env("LF_EMU_URL"));
+	long long cover = -2;
+
+	for (int i = 0; i < 600 && cover == -2; i++) {
+		struct tresp r;
+		struct json_object *st, *posts, *flags, *v;
+		assert_int_equal(tc_get(emu, "/_emulator/state", &r), 0);
+		st = json_tokener_parse(r.body.data);
+		tresp_free(&r);
+		assert_non_null(st);
+		assert_true(json_object_object_get_ex(st, "posts", &posts));
+		for (size_t k = 0; k < json_object_array_length(posts); k++) {
+			struct json_object *p = json_object_array_get_idx(posts, k);
+			if (json_object_object_get_ex(p, "title", &v) && !strcmp(json_object_get_string(v), title) &&
+			    json_object_object_get_ex(p, "flags", &flags) &&
+			    json_object_object_get_ex(flags, "video_cover_timestamp_ms", &v))
+				cover = json_object_get_int64(v);
+		}
+		json_object_put(st);
+		if (cover == -2)
+			usleep(100 * 1000);
+	}
+	tc_free(emu);
+	return cover;
+}
+
+/* The cover picker: the strip's frames as radios (cover_frame), the one
+ * nearest the sidecar's expression moment marked and chosen; the number
+ * field stays. A browser without JavaScript sends the radio; a typed
+ * number wins; the chosen time reaches TikTok's init body. */
+static void cover_picker_sends_the_chosen_frame(void **state)
+{
+	struct actor a;
+	struct composer_form f;
+	struct tresp r;
+	long long video = video_new("Cover clip", 8000), job;
+	char vid[24], *title, *body, *s;
+
+	(void)state;
+	snprintf(vid, sizeof(vid), "%lld", video);
+	/* as `langflix import` leaves a clip of 8 s whose expression is at 4.1 s */
+	free(t_db_value(dbc, "UPDATE videos SET frame_times_ms = '{4100,500,1500,2500,3500,4500,5500,6500,7500}',"
+			     " frames_source = '4096:0:4100', expression_start_ms = 4100 WHERE id = $1 RETURNING id",
+			1, (const char *[]){ vid }));
+	actor_new(&a, "composer.public", NULL);
+	form_get(&a, video, &f, &r);
+	s = t_printf("<img class=\"poster\" id=\"composer-poster\" src=\"/videos/%lld/frames/0?v&#61;4096.0.4100\" "
+		     "width=\"320\" height=\"568\"", video);
+	t_contains(r.body.data, s);
+	free(s);
+	t_contains(r.body.data, "<input type=\"radio\" name=\"cover_frame\" value=\"\">");   /* TikTok's choice: not chosen */
+	for (int i = 1; i <= 8; i++) {
+		s = t_printf("src=\"/videos/%lld/frames/%d?v&#61;4096.0.4100\"", video, i);
+		t_contains(r.body.data, s);
+		free(s);
+	}
+	/* 4500 is nearest 4100: marked and checked; no other is */
+	t_contains(r.body.data, "<label class=\"cover-frame expression\"><input type=\"radio\" name=\"cover_frame\" "
+				"value=\"4500\" checked>");
+	t_contains(r.body.data, "4.5 s · the expression");
+	t_contains(r.body.data, "<input type=\"radio\" name=\"cover_frame\" value=\"3500\">");
+	assert_null(strstr(strstr(r.body.data, "value=\"4500\" checked") + 1, "name=\"cover_frame\" value=\"\" checked"));
+	t_contains(r.body.data, "id=\"cover_ms\" name=\"cover_ms\"");
+	t_contains(r.body.data, "<script src=\"/static/preview.js\" defer></script>");
+	tresp_free(&r);
+
+	/* a refused form comes back with the picked frame still picked */
+	form_post(&a, &f, "mode=direct&title=x&cover_frame=6500&cover_ms=", &r);
+	assert_int_equal(r.status, 422);
+	t_contains(r.body.data, "value=\"6500\" checked>");
+	t_lacks(r.body.data, "value=\"4500\" checked>");
+	tresp_free(&r);
+
+	/* without JavaScript: the number field empty, the radio sent */
+	title = t_printf("cover-pick-%d", (int)getpid());
+	body = t_printf("mode=direct&privacy=SELF_ONLY&title=%s&cover_frame=2500&cover_ms=", title);
+	form_post(&a, &f, body, &r);
+	job = job_from_redirect(&r);
+	tresp_free(&r);
+	free(body);
+	s = t_printf("%lld", job);
+	assert_int_equal(t_db_num(dbc, "SELECT cover_timestamp_ms FROM upload_jobs WHERE id = $1", 1,
+				  (const char *[]){ s }), 2500);
+	free(s);
+	/* what TikTok's init body carried (the emulator's record) */
+	assert_int_equal(emulator_cover_of(title), 2500);
+	free(title);
+	form_free(&f);
+
+	/* a typed time wins over the picked frame (JavaScript fills the field
+	 * from the radio; a user may type another) */
+	form_get(&a, video, &f, &r);
+	tresp_free(&r);
+	title = t_printf("cover-typed-%d", (int)getpid());
+	body = t_printf("mode=direct&privacy=SELF_ONLY&title=%s&cover_frame=2500&cover_ms=1234", title);
+	form_post(&a, &f, body, &r);
+	job = job_from_redirect(&r);
+	tresp_free(&r);
+	free(body);
+	assert_int_equal(emulator_cover_of(title), 1234);
+	free(title);
 	form_free(&f);
 	actor_free(&a);
 }
@@ -874,6 +995,28 @@ static void inbox_only_account(void **state)
 	actor_free(&a);
 }
 
+/* An account that granted no posting permission is not "Connected" but
+ * "Connected — cannot post: permission missing", with Reconnect. */
+static void account_without_posting_permission_says_so(void **state)
+{
+	struct actor a;
+	struct tresp r;
+
+	(void)state;
+	actor_new(&a, "composer.public", "user.info.basic");
+	assert_int_equal(tc_get(a.c, "/accounts", &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, "Connected — cannot post: permission missing");
+	t_contains(r.body.data, "class=\"button primary\" href=\"/auth/tiktok/start\">Reconnect</a>");
+	t_lacks(r.body.data, "<li>Post videos directly</li>");
+	tresp_free(&r);
+	assert_int_equal(tc_get(a.c, "/", &r), 0);
+	t_contains(r.body.data, "<span class=\"badge bad\">Connected — cannot post: permission missing</span>");
+	t_lacks(r.body.data, "<span class=\"badge good\">Connected</span>");
+	tresp_free(&r);
+	actor_free(&a);
+}
+
 static void csrf_refused_on_composer(void **state)
 {
 	struct actor a;
@@ -1039,12 +1182,14 @@ int main(void)
 		cmocka_unit_test(cannot_post_profile_has_no_post_button),
 		cmocka_unit_test(rules_enforced_on_post),
 		cmocka_unit_test(valid_post_queues_one_job),
+		cmocka_unit_test(cover_picker_sends_the_chosen_frame),
 		cmocka_unit_test(api_json_shape),
 		cmocka_unit_test(cancel_only_queued_and_unclaimed),
 		cmocka_unit_test(retry_makes_one_new_job_when_safe),
 		cmocka_unit_test(edit_and_retry_fills_the_composer),
 		cmocka_unit_test(errors_sit_by_their_fields_and_tiktok_is_not_the_user),
 		cmocka_unit_test(inbox_only_account),
+		cmocka_unit_test(account_without_posting_permission_says_so),
 		cmocka_unit_test(csrf_refused_on_composer),
 		cmocka_unit_test(markup_is_escaped),
 		cmocka_unit_test(preflight_and_quota_block_post),

@@ -402,8 +402,10 @@ static long long connect_through(struct user *u, long long video, struct consent
 	cb = consent(auth, cs);
 	callback(u, cb, &r);
 	assert_int_equal(r.status, 303);
-	snprintf(want, sizeof(want), "/videos/%lld/tiktok", video);
-	assert_string_equal(tresp_header(&r, "Location"), want);
+	/* back to the video, with the account just connected chosen */
+	snprintf(want, sizeof(want), "/videos/%lld/tiktok?account_id=", video);
+	assert_int_equal(strncmp(tresp_header(&r, "Location"), want, strlen(want)), 0);
+	t_contains(tresp_header(&r, "Location"), "&connected=1");
 	tresp_free(&r);
 	free(auth);
 	free(cb);
@@ -448,9 +450,16 @@ static void happy_path_lands_on_composer(void **state)
 	cb = consent(auth, &cs);
 	callback(&u, cb, &r);
 	assert_int_equal(r.status, 303);
-	snprintf(path, sizeof(path), "/videos/%lld/tiktok", video);
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok?account_id=%lld&connected=1", video,
+		 t_db_num(dbc, "SELECT max(id) FROM tiktok_accounts WHERE user_id = $1", 1,
+			  (const char *[]){ u.id }));
 	assert_string_equal(tresp_header(&r, "Location"), path);
 	tresp_free(&r);
+	/* the composer says which account it chose */
+	assert_int_equal(tc_get(u.c, path, &r), 0);
+	t_contains(r.body.data, "this post goes to it.");
+	tresp_free(&r);
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok", video);
 
 	/* the composer of that very video, with the account */
 	assert_int_equal(tc_get(u.c, path, &r), 0);
@@ -460,13 +469,24 @@ static void happy_path_lands_on_composer(void **state)
 	assert_non_null(strstr(r.body.data, "Post to TikTok"));
 	assert_non_null(strstr(r.body.data, "id=\"post-button\""));
 	tresp_free(&r);
-	/* the dashboard lists it: avatar, nickname, connected, disconnect form */
+	/* the dashboard's strip lists it: avatar, nickname, connected */
 	assert_int_equal(tc_get(u.c, "/", &r), 0);
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body.data, cs.nickname));
 	assert_non_null(strstr(r.body.data, "Connected"));
-	assert_non_null(strstr(r.body.data, "/disconnect\""));
+	assert_non_null(strstr(r.body.data, "href=\"/accounts\""));
 	assert_non_null(strstr(r.body.data, "/avatar/"));
+	tresp_free(&r);
+	/* the accounts page: permissions in words, what it can do, consent
+	 * date, and Disconnect through a confirmation naming the account */
+	assert_int_equal(tc_get(u.c, "/accounts", &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, cs.nickname);
+	t_contains(r.body.data, "<li>Post videos directly</li>");
+	t_contains(r.body.data, "<li>Send videos to the TikTok inbox as drafts</li>");
+	t_contains(r.body.data, "Posts directly, or sends drafts to the TikTok inbox.");
+	t_contains(r.body.data, "<dt>Consent until</dt>");
+	t_contains(r.body.data, "/disconnect\">Disconnect");
 	tresp_free(&r);
 
 	account = accounts_of(&u);
@@ -1064,6 +1084,15 @@ static void dead_refresh_token_needs_reconnect(void **state)
 	assert_int_equal(tc_get(u.c, path, &r), 0);
 	assert_int_equal(r.status, 303);
 	tresp_free(&r);
+	/* asked for by name, the revoked account is shown as such: never
+	 * silently replaced, no Post, a way to reconnect */
+	snprintf(path, sizeof(path), "/videos/%lld/tiktok?account_id=%lld", video, account);
+	assert_int_equal(tc_get(u.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, "This TikTok account needs to be connected again before it can post");
+	t_contains(r.body.data, "Connect the account again");
+	t_lacks(r.body.data, "id=\"post-button\"");
+	tresp_free(&r);
 	/* reconnecting the same TikTok account brings the same row back */
 	assert_int_equal(connect_through(&u, video, &cs), account);
 	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND "
@@ -1080,7 +1109,11 @@ static char *disconnect_csrf(struct user *u, long long account)
 	char action[80], *csrf;
 	const char *form;
 
-	assert_int_equal(tc_get(u->c, "/", &r), 0);
+	/* the confirmation page names the account and holds the form */
+	snprintf(action, sizeof(action), "/accounts/%lld/disconnect", account);
+	assert_int_equal(tc_get(u->c, action, &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, "<h1 id=\"disc-h\">Disconnect ");
 	snprintf(action, sizeof(action), "action=\"/accounts/%lld/disconnect\"", account);
 	form = strstr(r.body.data, action);
 	assert_non_null(form);

@@ -67,6 +67,9 @@ static const char *const post_routes[] = {
 	"/jobs/{id}/move",
 	"/accounts/{id}/disconnect",
 	"/settings",
+	"/accounts/{id}/plan",
+	"/plan",
+	"/batch",
 	"/webhooks/tiktok",
 	/* routes-end */
 };

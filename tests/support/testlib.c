@@ -220,6 +220,19 @@ struct tclient *tc_new_base(const char *base_url)
 	return c;
 }
 
+void tc_set_base(struct tclient *c, const char *base_url)
+{
+	size_t n;
+
+	free(c->base);
+	free(c->host);
+	c->base = xstrdup(base_url);
+	n = strlen(c->base);
+	if (n && c->base[n - 1] == '/')
+		c->base[n - 1] = '\0';
+	c->host = host_of(c->base);
+}
+
 struct tclient *tc_new(void)
 {
 	return tc_new_base(t_env("LF_BASE_URL"));

@@ -42,6 +42,9 @@ struct tclient;
 struct tclient *tc_new(void);          /* base URL from LF_BASE_URL */
 struct tclient *tc_new_base(const char *base_url);   /* e.g. LF_EMU_URL */
 void tc_free(struct tclient *c);
+/* Send the client's next requests to another base URL, cookies kept (one
+ * browser behind a load balancer that picks another host). */
+void tc_set_base(struct tclient *c, const char *base_url);
 
 /* All return 0 when an HTTP response arrived (whatever its status) and -1 on a
  * transport error (message printed). path is appended to the base URL. */

@@ -166,6 +166,47 @@ static void test_numeric_episode(void **state)
 	sidecar_free(&sc);
 }
 
+/* expression_start_ms: the moment of the expression, optional; a number of
+ * milliseconds (fractions rounded), anything else ignored with a warning */
+static void test_expression_start(void **state)
+{
+	static const struct {
+		const char *json;
+		long long want;
+		const char *warning;
+	} cases[] = {
+		{ "{\"expression_start_ms\": 1500}", 1500, NULL },
+		{ "{\"expression_start_ms\": 0}", 0, NULL },
+		{ "{\"expression_start_ms\": 2499.6}", 2500, NULL },
+		{ "{\"expression_start_ms\": null}", -1, NULL },
+		{ "{}", -1, NULL },
+		{ "{\"expression_start_ms\": \"1500\"}", -1, "is not a number of milliseconds" },
+		{ "{\"expression_start_ms\": -1}", -1, "is not between 0 and 86400000 milliseconds" },
+		{ "{\"expression_start_ms\": 1e300}", -1, "is not between 0 and 86400000 milliseconds" },
+	};
+	struct sidecar sc;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf w = BUF_INIT;
+		assert_int_equal(parse(cases[i].json, &sc, &w, err, sizeof(err)), 0);
+		assert_int_equal(sc.expression_start_ms, cases[i].want);
+		if (cases[i].warning) {
+			assert_non_null(strstr(buf_cstr(&w), "expression_start_ms"));
+			assert_non_null(strstr(buf_cstr(&w), cases[i].warning));
+		} else {
+			assert_string_equal(buf_cstr(&w), "");
+		}
+		sidecar_free(&sc);
+		assert_int_equal(sc.expression_start_ms, -1);
+		buf_free(&w);
+	}
+	/* invalid JSON: nothing, and no moment either */
+	assert_int_equal(parse("{", &sc, NULL, err, sizeof(err)), -1);
+	assert_int_equal(sc.expression_start_ms, -1);
+}
+
 static void test_invalid_json(void **state)
 {
 	static const char *const bad[] = {
@@ -348,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_keyword_elements),
 		cmocka_unit_test(test_too_many_keywords),
 		cmocka_unit_test(test_numeric_episode),
+		cmocka_unit_test(test_expression_start),
 		cmocka_unit_test(test_invalid_json),
 		cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_nul_in_string),

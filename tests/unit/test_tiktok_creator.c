@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "tiktok_creator.h"
+#include "tiktok_errors.h"
 
 static struct json_object *J(const char *s)
 {
@@ -117,15 +118,15 @@ static void refused_answers(void **state)
 static void cannot_post_codes(void **state)
 {
 	(void)state;
-	assert_true(tiktok_creator_cannot_post("spam_risk_too_many_posts"));
-	assert_true(tiktok_creator_cannot_post("spam_risk_user_banned_from_posting"));
-	assert_true(tiktok_creator_cannot_post("reached_active_user_cap"));
-	assert_false(tiktok_creator_cannot_post("access_token_invalid"));
-	assert_false(tiktok_creator_cannot_post("ok"));
-	assert_false(tiktok_creator_cannot_post(NULL));
-	assert_non_null(strstr(tiktok_creator_cannot_post_text("spam_risk_too_many_posts"), "tomorrow"));
-	assert_non_null(strstr(tiktok_creator_cannot_post_text("reached_active_user_cap"), "24 hours"));
-	assert_non_null(strstr(tiktok_creator_cannot_post_text("whatever"), "try again later"));
+	assert_true(tiktok_cannot_post("spam_risk_too_many_posts"));
+	assert_true(tiktok_cannot_post("spam_risk_user_banned_from_posting"));
+	assert_true(tiktok_cannot_post("reached_active_user_cap"));
+	assert_false(tiktok_cannot_post("access_token_invalid"));
+	assert_false(tiktok_cannot_post("ok"));
+	assert_false(tiktok_cannot_post(NULL));
+	assert_non_null(strstr(tiktok_cannot_post_text("spam_risk_too_many_posts"), "tomorrow"));
+	assert_non_null(strstr(tiktok_cannot_post_text("reached_active_user_cap"), "24 hours"));
+	assert_non_null(strstr(tiktok_cannot_post_text("whatever"), "try again later"));
 }
 
 static void privacy_labels(void **state)
