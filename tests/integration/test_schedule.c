@@ -642,6 +642,62 @@ static void two_tabs_make_one_post(void **state)
 	actor_free(&a);
 }
 
+/* A row without a hash yet is guarded by itself; once its hash is known,
+ * another row of the same content is refused too. */
+static void unhashed_rows_are_guarded(void **state)
+{
+	struct actor a;
+	struct db *db = t_jobs_db();
+	char rel[128], sha[65], *real, *copy_rel, *later_iso;
+	long long v1, v2;
+	int64_t id1 = 0, dup = 0;
+	struct job_new n = { .message = "Queued by a test.", .run_at = NULL,
+			     .post = { .direct = 0, .title = "", .cover_ms = -1 } };
+
+	(void)state;
+	actor_new(&a, NULL);
+	actor_connect(&a);
+	wt_file(4096, rel, sizeof(rel));
+	v1 = wt_video(dbc, rel, 4096, 10000);
+	/* the same bytes under another name: another row, the same content */
+	copy_rel = t_printf("%s.copy.mp4", rel);
+	assert_int_equal(t_sh("cp '%s/%s' '%s/%s'", t_env("LF_MEDIA"), rel, t_env("LF_MEDIA"), copy_rel), 0);
+	v2 = wt_video(dbc, copy_rel, 4096, 10000);
+	n.user_id = atoll(a.id);
+	n.account_id = a.acc.account_id;
+	n.video_id = v1;
+	n.submission_id = "unhashed-1";
+	/* due in two days: no worker takes it meanwhile */
+	n.run_at = later_iso = t_db_value(dbc, "SELECT to_char((now() + interval '2 days') AT TIME ZONE 'UTC',"
+					  " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", 0, NULL);
+	assert_int_equal(jobs_enqueue(db, &n, &id1), 0);
+	n.submission_id = "unhashed-2";
+	assert_int_equal(jobs_enqueue(db, &n, &dup), JOBS_DUPLICATE);
+	assert_int_equal(dup, id1);
+	/* the hash becomes known (the composer asks before a post) */
+	real = t_printf("%s/%s", t_env("LF_MEDIA"), rel);
+	assert_int_equal(library_video_hash(db, v1, real, sha), 0);
+	{
+		char *rr = t_printf("%s/%s", t_env("LF_MEDIA"), copy_rel);
+		char s2[65];
+		assert_int_equal(library_video_hash(db, v2, rr, s2), 0);
+		assert_string_equal(s2, sha);
+		free(rr);
+	}
+	n.video_id = v2;
+	n.submission_id = "unhashed-3";
+	assert_int_equal(jobs_enqueue(db, &n, &dup), JOBS_DUPLICATE);
+	assert_int_equal(dup, id1);
+	{
+		const char *why;
+		assert_int_equal(jobs_cancel(db, id1, 0, "a test", &why), 0);
+	}
+	free(real);
+	free(copy_rel);
+	free(later_iso);
+	actor_free(&a);
+}
+
 /* `langflix import` hashes every file it records, and a row that had no
  * hash (imported before there were hashes) gets it on the next import. */
 static void import_hashes_the_content(void **state)
@@ -925,6 +981,7 @@ int main(void)
 		cmocka_unit_test(move_edit_cancel_until_started),
 		cmocka_unit_test(two_tabs_make_one_post),
 		cmocka_unit_test(batch_rows_meet_the_guard),
+		cmocka_unit_test(unhashed_rows_are_guarded),
 		cmocka_unit_test(import_hashes_the_content),
 		cmocka_unit_test(schedule_page_and_api),
 	};
