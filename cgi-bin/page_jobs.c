@@ -233,17 +233,14 @@ static void job_next_steps(PGresult *r, struct json_object *job, const char *pri
 	if (failed) {
 		switch (failed_step(r)) {
 		case FAIL_BEFORE:
-			ctx_add_str(job, "failed_step", "It failed before the upload, while checking the account and the video.");
 			ctx_add_str(job, "what_to_do", "Nothing reached TikTok. Fix what the reason above says, "
 				    "then choose Edit and retry: the composer opens with this post's caption and settings.");
 			break;
 		case FAIL_UPLOAD:
-			ctx_add_str(job, "failed_step", "It failed during the upload, while sending the video to TikTok.");
 			ctx_add_str(job, "what_to_do", "TikTok did not get the whole video, so nothing was posted. "
 				    "Retry sends it again with the same settings; Edit and retry lets you change them first.");
 			break;
 		case FAIL_PROCESSING:
-			ctx_add_str(job, "failed_step", "It failed in TikTok's processing, after the whole video was sent.");
 			ctx_add_str(job, "what_to_do", "TikTok received the video and then refused it. Fix what the "
 				    "reason above says (often the video file itself), then post it again with Edit and retry.");
 			break;
