@@ -108,6 +108,8 @@ int page_plan_review(struct request *req);
 int page_plan_submit(struct request *req);
 int page_settings(struct request *req);         /* page_settings.c: GET/POST /settings */
 int page_settings_submit(struct request *req);
+int page_schedule(struct request *req);         /* page_schedule.c: GET /schedule */
+int page_schedule_api(struct request *req);     /* GET /api/schedule */
 
 /* ui.c — what pages share (no page file depends on another page file). */
 /* Times for people. Every time a page shows is formatted in PostgreSQL in
@@ -117,6 +119,9 @@ int page_settings_submit(struct request *req);
  *     db_query(db, &q, DB_PARAMS(DB_INT(id), DB_TEXT(page_tz(req))));
  * page_tz: the viewer's IANA zone name ("UTC" when anonymous or unset). */
 #define UI_TIME(ts, tz_param) "lf_user_time(" ts ", " tz_param ")"
+/* The same instant for scripts (JSON): ISO 8601 with the zone's offset at
+ * that instant, "2026-03-29T09:00:00+02:00" (lf_iso_time, sql/033). */
+#define UI_ISO_TIME(ts, tz_param) "lf_iso_time(" ts ", " tz_param ")"
 const char *page_tz(struct request *req);
 /* The positive id in route parameter or query value `name`; -1 when absent
  * or not a positive id. */

@@ -25,6 +25,8 @@ const struct route app_routes[] = {
 	{ "GET",  "/results.csv",         page_results_csv,  R_LOGIN,          "results_csv" },
 	{ "GET",  "/drafts",              page_drafts,       R_LOGIN,          "drafts" },
 	{ "POST", "/jobs/{id}/move",      page_job_move,     R_LOGIN | R_CSRF, "job_move" },
+	{ "GET",  "/schedule",            page_schedule,     R_LOGIN,          "schedule" },
+	{ "GET",  "/api/schedule",        page_schedule_api, R_LOGIN,          "schedule_api" },
 	{ "GET",  "/settings",            page_settings,     R_LOGIN,          "settings" },
 	{ "POST", "/settings",            page_settings_submit, R_LOGIN | R_CSRF, "settings_submit" },
 	{ "GET",  "/videos/{id}/file",    page_video_file,   R_LOGIN,          "video_file" },

@@ -60,10 +60,13 @@ static struct db_stmt q_job_by_submission = { "composer_job_by_submission",
 	"SELECT id, user_id FROM upload_jobs WHERE submission_id = $1" };
 
 /* The viewer's own earlier post of the video to this account (accounts are
- * per user; the user_id condition keeps another user's jobs out anyway). */
+ * per user; the user_id condition keeps another user's jobs out anyway):
+ * this row, or another row of the same content (the duplicate guard's
+ * view, sql/032). */
 static struct db_stmt q_previous = { "composer_previous_jobs",
 	"SELECT id, state, post_url FROM upload_jobs "
-	"WHERE video_id = $1 AND account_id = $2 AND user_id = $3 "
+	"WHERE (video_id = $1 OR content_sha256 = (SELECT content_sha256 FROM videos WHERE id = $1))"
+	"  AND account_id = $2 AND user_id = $3 "
 	"  AND state IN ('queued', 'uploading', 'processing', 'published', 'inboxed') "
 	"ORDER BY (state IN ('published', 'inboxed')) DESC, id DESC LIMIT 1" };
 

@@ -46,6 +46,10 @@ static int affected_one(PGresult *r)
 
 /* The row comes from a SELECT so that a run_at outside the window (a
  * scheduled post) inserts nothing. */
+/* The guard's key of a video row: its content hash, or the row itself
+ * ('video:N') while the hash is not known yet. */
+#define JOBS_CONTENT_KEY(v) "coalesce(" v ".content_sha256, 'video:' || " v ".id)"
+
 #define ENQUEUE(cols, vals) \
 	"WITH j AS (" \
 	" INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, platform, mode, title," \
@@ -54,7 +58,7 @@ static int affected_one(PGresult *r)
 	"     content_sha256, repost, source" cols ")" \
 	" SELECT $1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9, $10, $11, $12, $13, $14," \
 	"     $15::integer, $16, 'queued', coalesce($18::timestamptz, now())," \
-	"     (SELECT v.content_sha256 FROM videos v WHERE v.id = $3), $19, $20" vals \
+	"     (SELECT " JOBS_CONTENT_KEY("v") " FROM videos v WHERE v.id = $3), $19, $20" vals \
 	" WHERE " IN_WINDOW("$18") " RETURNING id), " \
 	"e AS (INSERT INTO job_events (job_id, kind, message) SELECT id, 'queued', $17 FROM j) " \
 	"SELECT id FROM j"
@@ -107,10 +111,29 @@ static struct db_stmt q_submission = { "jobs_submission_taken",
 	"SELECT 1 FROM upload_jobs WHERE submission_id = $1" };
 /* The guard's own condition (sql/032), for the job it points at. */
 static struct db_stmt q_duplicate = { "jobs_find_duplicate",
-	"SELECT j.id FROM upload_jobs j JOIN videos v ON v.content_sha256 = j.content_sha256 "
+	"SELECT j.id FROM upload_jobs j JOIN videos v ON j.content_sha256 = " JOBS_CONTENT_KEY("v") " "
 	"WHERE v.id = $1 AND j.account_id = $2 AND NOT j.repost "
 	"  AND j.state IN ('queued', 'uploading', 'processing', 'published', 'inboxed') "
 	"ORDER BY j.id LIMIT 1" };
+
+/* The video's hash became known (import, or lazily before a post): its
+ * jobs keyed by the row ('video:N') take the content's key, so the guard
+ * sees them from other rows of the same content too. A job that would
+ * collide with a live one of the same content keeps the row key (it was
+ * made before the content was known to be the same). */
+static struct db_stmt q_rekey = { "jobs_content_known",
+	"UPDATE upload_jobs j SET content_sha256 = $2 "
+	"WHERE j.content_sha256 = 'video:' || $1::bigint"
+	"  AND NOT EXISTS (SELECT 1 FROM upload_jobs o WHERE o.account_id = j.account_id"
+	"                  AND o.content_sha256 = $2 AND NOT o.repost"
+	"                  AND o.state IN ('queued', 'uploading', 'processing', 'published', 'inboxed'))" };
+
+int jobs_content_known(struct db *db, int64_t video_id, const char *sha)
+{
+	long long n = db_command(db, &q_rekey, DB_PARAMS(DB_INT(video_id), DB_TEXT(sha)));
+
+	return n < 0 ? -1 : (int)n;
+}
 
 static int submission_taken(struct db *db, const char *submission_id)
 {

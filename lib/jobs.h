@@ -77,8 +77,10 @@ struct job_new {
  * *job_id = the existing job when the video's content (videos.content_sha256)
  * is queued, running or posted on that account already and repost is 0
  * (sql/032: a unique index, so two racing requests make one job), -1.
- * The guard needs the video's hash: library_video_hash() computes it for a
- * row imported before there were hashes; a video without one is unguarded.
+ * The guard's key is the video's content hash; while a row has none (it
+ * was imported before there were hashes) the row itself ('video:N'), and
+ * library_video_hash() computes the hash and re-keys those jobs
+ * (jobs_content_known).
  * Inside the caller's transaction (a batch) a refusal rolls back only this
  * row (a savepoint), so the caller may go on with the next one. */
 int jobs_enqueue(struct db *db, const struct job_new *n, int64_t *job_id);
@@ -87,6 +89,9 @@ int jobs_enqueue(struct db *db, const struct job_new *n, int64_t *job_id);
  * batch's review rows). 1 and *existing = the live or posted job of the
  * same content on the account, 0 (and *existing = 0) when there is none, -1. */
 int jobs_find_duplicate(struct db *db, int64_t video_id, int64_t account_id, int64_t *existing);
+/* The video's content hash is now known: its jobs keyed by the row take
+ * it (library.c calls this). The number re-keyed, or -1. */
+int jobs_content_known(struct db *db, int64_t video_id, const char *sha);
 /* The same for n rows (a batch: video × account): existing[i] = the job
  * row i would duplicate, or 0. The number of duplicates, or -1. */
 struct job_pair {

@@ -12,6 +12,7 @@
 #include "library.h"
 
 #include "crypto.h"
+#include "jobs.h"
 #include "mediapath.h"
 #include "buf.h"
 #include "escape.h"
@@ -140,7 +141,9 @@ int library_video_hash(struct db *db, int64_t video_id, const char *real_path, c
 		out[0] = '\0';
 		return 1;
 	}
-	return db_command(db, &q_hash_set, DB_PARAMS(DB_INT(video_id), DB_TEXT(out))) < 0 ? -1 : 0;
+	if (db_command(db, &q_hash_set, DB_PARAMS(DB_INT(video_id), DB_TEXT(out))) < 0)
+		return -1;
+	return jobs_content_known(db, video_id, out) < 0 ? -1 : 0;
 }
 
 int library_is_video_name(const char *name)

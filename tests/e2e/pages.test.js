@@ -5,8 +5,8 @@
 // screenshot of each size lands in out/e2e/ (<page>-wide.png,
 // <page>-phone.png). The pages: sign-in, library, composer, a job in
 // progress, a job done, a job failed, the upload history, the accounts
-// page, settings, an account's plan, the schedule review, and a page that
-// does not exist.
+// page, settings, an account's plan, the schedule review, a page that
+// does not exist, a scheduled post and the schedule.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -114,6 +114,23 @@ test('every page fits a phone and passes axe at both sizes', { timeout: 240000 }
   }
   await page.goto(`${BASE}/no/such/page`);
   problems.push(...await lib.checkPage(page, 'p09-not-found'));
+  // a post scheduled for tomorrow (26 hours on: in the future in every zone)
+  const later = lib.videoAdd('Scheduled — a clip for tomorrow');
+  await page.goto(`${BASE}/videos/${later}/tiktok`);
+  await page.locator('#post-button').waitFor();
+  await page.check('#when-later');
+  const t = new Date(Date.now() + 26 * 3600 * 1000);
+  const pad = (n) => String(n).padStart(2, '0');
+  await page.fill('#run_local', `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}T` +
+    `${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}`);
+  // the test's clips share one file: the same content went to this account already
+  await page.check('#post_again');
+  await post(page, 'SELF_ONLY');
+  await page.locator('#move-form').waitFor();
+  problems.push(...await lib.checkPage(page, 'p13-job-scheduled'));
+  await page.goto(`${BASE}/schedule`);
+  await page.locator('.move-form').first().waitFor();
+  problems.push(...await lib.checkPage(page, 'p14-schedule'));
   await page.goto(jobUrl);
 
   assert.deepEqual(problems, [], problems.join('\n'));

@@ -13,6 +13,7 @@
 #include "emu_test.h"
 #include "worker_test.h"
 
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -641,6 +642,62 @@ static void two_tabs_make_one_post(void **state)
 	actor_free(&a);
 }
 
+/* A row without a hash yet is guarded by itself; once its hash is known,
+ * another row of the same content is refused too. */
+static void unhashed_rows_are_guarded(void **state)
+{
+	struct actor a;
+	struct db *db = t_jobs_db();
+	char rel[128], sha[65], *real, *copy_rel, *later_iso;
+	long long v1, v2;
+	int64_t id1 = 0, dup = 0;
+	struct job_new n = { .message = "Queued by a test.", .run_at = NULL,
+			     .post = { .direct = 0, .title = "", .cover_ms = -1 } };
+
+	(void)state;
+	actor_new(&a, NULL);
+	actor_connect(&a);
+	wt_file(4096, rel, sizeof(rel));
+	v1 = wt_video(dbc, rel, 4096, 10000);
+	/* the same bytes under another name: another row, the same content */
+	copy_rel = t_printf("%s.copy.mp4", rel);
+	assert_int_equal(t_sh("cp '%s/%s' '%s/%s'", t_env("LF_MEDIA"), rel, t_env("LF_MEDIA"), copy_rel), 0);
+	v2 = wt_video(dbc, copy_rel, 4096, 10000);
+	n.user_id = atoll(a.id);
+	n.account_id = a.acc.account_id;
+	n.video_id = v1;
+	n.submission_id = "unhashed-1";
+	/* due in two days: no worker takes it meanwhile */
+	n.run_at = later_iso = t_db_value(dbc, "SELECT to_char((now() + interval '2 days') AT TIME ZONE 'UTC',"
+					  " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", 0, NULL);
+	assert_int_equal(jobs_enqueue(db, &n, &id1), 0);
+	n.submission_id = "unhashed-2";
+	assert_int_equal(jobs_enqueue(db, &n, &dup), JOBS_DUPLICATE);
+	assert_int_equal(dup, id1);
+	/* the hash becomes known (the composer asks before a post) */
+	real = t_printf("%s/%s", t_env("LF_MEDIA"), rel);
+	assert_int_equal(library_video_hash(db, v1, real, sha), 0);
+	{
+		char *rr = t_printf("%s/%s", t_env("LF_MEDIA"), copy_rel);
+		char s2[65];
+		assert_int_equal(library_video_hash(db, v2, rr, s2), 0);
+		assert_string_equal(s2, sha);
+		free(rr);
+	}
+	n.video_id = v2;
+	n.submission_id = "unhashed-3";
+	assert_int_equal(jobs_enqueue(db, &n, &dup), JOBS_DUPLICATE);
+	assert_int_equal(dup, id1);
+	{
+		const char *why;
+		assert_int_equal(jobs_cancel(db, id1, 0, "a test", &why), 0);
+	}
+	free(real);
+	free(copy_rel);
+	free(later_iso);
+	actor_free(&a);
+}
+
 /* `langflix import` hashes every file it records, and a row that had no
  * hash (imported before there were hashes) gets it on the next import. */
 static void import_hashes_the_content(void **state)
@@ -743,6 +800,160 @@ static void batch_rows_meet_the_guard(void **state)
 	actor_free(&a);
 }
 
+/* ---- the schedule page and its JSON ---- */
+
+/* The jobs of GET /api/schedule as the viewer sees them (a new reference). */
+static struct json_object *api_schedule(struct actor *a)
+{
+	struct tresp r;
+	struct json_object *o;
+
+	assert_int_equal(tc_get(a->c, "/api/schedule", &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(tresp_header(&r, "Content-Type"), "application/json");
+	o = json_tokener_parse(r.body.data);
+	assert_non_null(o);
+	assert_true(json_object_is_type(o, json_type_array));
+	tresp_free(&r);
+	return o;
+}
+
+/* The API's entry for job, or NULL. */
+static struct json_object *api_job(struct json_object *arr, long long job)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i), *id;
+		if (json_object_object_get_ex(o, "id", &id) && json_object_get_int64(id) == job)
+			return o;
+	}
+	return NULL;
+}
+
+/* run_at as ISO 8601 in zone tz, with that zone's offset now (no zone
+ * changes its offset within the few hours these tests look ahead in
+ * December), computed here from pg_timezone_names (malloc'd). */
+static char *iso_in(long long job, const char *tz)
+{
+	char jid[24], *v;
+
+	snprintf(jid, sizeof(jid), "%lld", job);
+	v = t_db_value(dbc, "SELECT to_char(j.run_at AT TIME ZONE $2, 'YYYY-MM-DD\"T\"HH24:MI:SS') ||"
+			    " CASE WHEN z.utc_offset < interval '0' THEN '-' ELSE '+' END ||"
+			    " to_char(abs(extract(epoch FROM z.utc_offset)) * interval '1 second', 'HH24:MI')"
+			    " FROM upload_jobs j, pg_timezone_names z WHERE j.id = $1 AND z.name = $2",
+		       2, (const char *[]){ jid, tz });
+	assert_non_null(v);
+	return v;
+}
+
+static void schedule_page_and_api(void **state)
+{
+	struct actor a, b;
+	struct tresp r;
+	struct json_object *arr, *o;
+	long long ja, jb, video;
+	char *local, *want, *s, *csrf, *form, jas[24];
+
+	(void)state;
+	actor_new(&a, "Europe%2FMadrid");
+	actor_connect(&a);
+	actor_new(&b, "America%2FLima");
+	actor_connect(&b);
+	video = clip_new();
+	local = local_in("Europe/Madrid", "3 hours");
+	ja = schedule(&a, video, local);
+	snprintf(jas, sizeof(jas), "%lld", ja);
+	free(local);
+	local = local_in("America/Lima", "4 hours");
+	jb = schedule(&b, clip_new(), local);
+	free(local);
+
+	/* the page: the job, its time in Madrid with the zone named, a move
+	 * form, and the day's count against the cap */
+	assert_int_equal(tc_get(a.c, "/schedule", &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, "<strong>Europe/Madrid</strong>");
+	s = t_printf("id=\"job-%lld\"", ja);
+	t_contains(r.body.data, s);
+	free(s);
+	s = t_printf("id=\"move-%lld\"", ja);
+	t_contains(r.body.data, s);
+	free(s);
+	s = t_db_value(dbc, "SELECT lf_user_time(run_at, 'Europe/Madrid') FROM upload_jobs WHERE id = $1", 1,
+		       (const char *[]){ jas });
+	assert_true(strstr(s, " CET") || strstr(s, " CEST"));
+	t_contains(r.body.data, s);
+	free(s);
+	t_contains(r.body.data, "1 of 15 direct posts");
+	t_contains(r.body.data, "Worker test clip");
+	s = t_printf("id=\"job-%lld\"", jb);
+	t_lacks(r.body.data, s);
+	free(s);
+	tresp_free(&r);
+
+	/* the JSON: only the viewer's jobs, run_at with the zone's offset */
+	arr = api_schedule(&a);
+	o = api_job(arr, ja);
+	assert_non_null(o);
+	assert_null(api_job(arr, jb));
+	want = iso_in(ja, "Europe/Madrid");
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "run_at")), want);
+	free(want);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "video_id")), video);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "account_id")), a.acc.account_id);
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "mode")), "direct");
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "state")), "queued");
+	json_object_put(arr);
+	arr = api_schedule(&b);
+	assert_non_null(api_job(arr, jb));
+	assert_null(api_job(arr, ja));
+	json_object_put(arr);
+
+	/* another zone: the same job, shown in Tokyo */
+	csrf = page_csrf(&a, "/settings");
+	form = t_printf("csrf=%s&time_zone=Asia%%2FTokyo", csrf);
+	assert_int_equal(tc_post_form(a.c, "/settings", form, &r), 0);
+	assert_int_equal(r.status, 303);
+	tresp_free(&r);
+	free(form);
+	free(csrf);
+	assert_int_equal(tc_get(a.c, "/schedule", &r), 0);
+	t_contains(r.body.data, "<strong>Asia/Tokyo</strong>");
+	s = t_db_value(dbc, "SELECT lf_user_time(run_at, 'Asia/Tokyo') FROM upload_jobs WHERE id = $1", 1,
+		       (const char *[]){ jas });
+	t_contains(s, " JST");
+	t_contains(r.body.data, s);
+	free(s);
+	tresp_free(&r);
+	arr = api_schedule(&a);
+	want = iso_in(ja, "Asia/Tokyo");
+	t_contains(want, "+09:00");
+	assert_string_equal(json_object_get_string(json_object_object_get(api_job(arr, ja), "run_at")), want);
+	free(want);
+	json_object_put(arr);
+
+	/* the page's move form moves it and comes back to the page */
+	{
+		struct buf f = BUF_INIT;
+		char *path = t_printf("/jobs/%lld/move", ja);
+		local = local_in("Asia/Tokyo", "5 hours");
+		buf_puts(&f, "back=schedule&run_local=");
+		url_encode(&f, local);
+		post_with_csrf(&a, "/schedule", path, buf_cstr(&f), &r);
+		assert_int_equal(r.status, 303);
+		assert_string_equal(tresp_header(&r, "Location"), "/schedule");
+		tresp_free(&r);
+		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1"
+					" AND run_at = ($2::timestamp AT TIME ZONE 'Asia/Tokyo')", 2,
+					(const char *[]){ jas, local }), 1);
+		free(local);
+		free(path);
+		buf_free(&f);
+	}
+	actor_free(&a);
+	actor_free(&b);
+}
+
 static int setup(void **state)
 {
 	static const char *const mine[] = { SCHED_PROFILE };
@@ -770,7 +981,9 @@ int main(void)
 		cmocka_unit_test(move_edit_cancel_until_started),
 		cmocka_unit_test(two_tabs_make_one_post),
 		cmocka_unit_test(batch_rows_meet_the_guard),
+		cmocka_unit_test(unhashed_rows_are_guarded),
 		cmocka_unit_test(import_hashes_the_content),
+		cmocka_unit_test(schedule_page_and_api),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
