@@ -119,8 +119,12 @@ $(BUILD)/scripts/bench/%.o: CFLAGS += -Itests/support
 $(BENCH_WORKER): $(BUILD)/scripts/bench/bench_worker.o $(call obj,$(TSUP_SRC)) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
-bench: all $(BENCH_WORKER)
-	BENCH_WORKER=$(abspath $(BENCH_WORKER)) scripts/bench.sh
+BENCH_SEED := $(BUILD)/bench/seed_results
+$(BENCH_SEED): $(BUILD)/scripts/bench/seed_results.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+bench: all $(BENCH_WORKER) $(BENCH_SEED)
+	BENCH_WORKER=$(abspath $(BENCH_WORKER)) BENCH_SEED=$(abspath $(BENCH_SEED)) scripts/bench.sh
 soak: all $(BUILD)/tests/test_reliability
 	LF_BIN=$(abspath $(BUILD)) scripts/soak.sh
 

@@ -26,7 +26,8 @@
 /* The viewer's own latest job of the video: another user's job outcome
  * (account, link, reason, even that it failed) is theirs alone. */
 #define VIEWERS_LATEST_JOB \
-	"(SELECT m.state, m.post_url, m.fail_reason, m.id FROM upload_jobs m" \
+	"(SELECT m.state, m.post_url, m.fail_reason, m.id," \
+	"        (SELECT c.views FROM clip_results c WHERE c.job_id = m.id) AS views FROM upload_jobs m" \
 	"  WHERE m.video_id = v.id AND m.user_id = viewer.id ORDER BY m.id DESC LIMIT 1)"
 
 /* Whether the video was posted (a published or inboxed job) by anyone, or
@@ -45,7 +46,7 @@
 	"       v.title_translation, array_to_string(v.keywords, E'\\x1f') AS keywords, v.language," \
 	"       v.learn_language, v.show_name, v.episode, v.ready, v.not_ready_reason, v.missing," \
 	"       coalesce(array_length(v.frame_times_ms, 1), 0) AS frames, v.frames_source," \
-	"       j.state AS job_state, j.post_url, j.fail_reason, j.id AS job_id," \
+	"       j.state AS job_state, j.post_url, j.fail_reason, j.id AS job_id, j.views AS job_views," \
 	"       " POSTED_BY_OTHERS " AS posted_by_other," \
 	"       (SELECT total FROM video_counts) AS library_total," \
 	"       (SELECT ready FROM video_counts) AS library_ready " \
@@ -140,14 +141,14 @@ enum {
 	C_ID, C_PATH, C_SIZE, C_DURATION, C_WIDTH, C_HEIGHT, C_FPS, C_CODEC, C_CONTAINER,
 	C_EXPRESSION, C_EXPRESSION_TR, C_TITLE, C_TITLE_TR, C_KEYWORDS, C_LANGUAGE, C_LEARN,
 	C_SHOW, C_EPISODE, C_READY, C_NOT_READY, C_MISSING, C_JOB_STATE, C_POST_URL,
-	C_FAIL_REASON, C_JOB_ID, C_POSTED_BY_OTHER, C_FRAMES, C_FRAMES_SOURCE, C__COUNT
+	C_FAIL_REASON, C_JOB_ID, C_POSTED_BY_OTHER, C_FRAMES, C_FRAMES_SOURCE, C_JOB_VIEWS, C__COUNT
 };
 
 static const char *const column_names[C__COUNT] = {
 	"id", "path", "size_bytes", "duration_ms", "width", "height", "fps", "video_codec", "container",
 	"expression", "expression_translation", "title", "title_translation", "keywords", "language",
 	"learn_language", "show_name", "episode", "ready", "not_ready_reason", "missing", "job_state",
-	"post_url", "fail_reason", "job_id", "posted_by_other", "frames", "frames_source",
+	"post_url", "fail_reason", "job_id", "posted_by_other", "frames", "frames_source", "job_views",
 };
 
 struct rows_ctx {
@@ -211,6 +212,8 @@ static int job_get(const void *obj, const char *name, struct tmpl_value *out)
 		return text_col(rc, C_FAIL_REASON, out);
 	if (!strcmp(name, "id"))      /* the job page: progress, timeline, outcome */
 		return text_col(rc, C_JOB_ID, out);
+	if (!strcmp(name, "views"))   /* the post's latest count (lib/results.h) */
+		return text_col(rc, C_JOB_VIEWS, out);
 	if (!strcmp(name, "done")) {  /* posted or sent to the inbox: "Posted · view" */
 		*out = tmpl_bool(!strcmp(state, "published") || !strcmp(state, "inboxed"));
 		return 1;
@@ -527,7 +530,7 @@ int page_dashboard(struct request *req)
 	struct json_object *ctx, *accounts;
 	struct rows_ctx rows;
 	struct tmpl_value root;
-	PGresult *r, *t;
+	PGresult *r, *t, *accounts_r;
 	int n, naccounts = 0, rc;
 
 	if (q && strlen(q) > 200)
@@ -537,13 +540,20 @@ int page_dashboard(struct request *req)
 	pattern = search_pattern(req, q);
 	if (kv_get(&req->query, "page") && parse_int64(kv_get(&req->query, "page"), 1, 1000000, &page) < 0)
 		page = 1;
-	r = *pattern ? db_query(pg->db, &f->rows_search,
-				DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size), DB_INT(pg->user_id),
-					  DB_TEXT(pattern)))
-		     : db_query(pg->db, &f->rows,
-				DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size), DB_INT(pg->user_id)));
-	if (!r)
-		return -1;
+	/* the page's rows and the accounts in one round trip (after the
+	 * session's): the rows carry the library's numbers too */
+	{
+		const struct db_param params[] = { DB_INT(size), DB_INT((page - 1) * size),
+						   DB_INT(pg->user_id), DB_TEXT(pattern) };
+		struct db_call calls[2] = {
+			{ .st = *pattern ? &f->rows_search : &f->rows, .n = *pattern ? 4 : 3, .p = params },
+			accounts_call(req, 0),
+		};
+		if (db_pipeline(pg->db, calls, 2) < 0)
+			return -1;
+		r = calls[0].r;
+		accounts_r = calls[1].r;
+	}
 	if (PQntuples(r) > 0) {
 		/* the rows carry the library's numbers: no round trip for them */
 		total = db_get_int(r, 0, "library_total");
@@ -552,6 +562,7 @@ int page_dashboard(struct request *req)
 		t = db_query(pg->db, &q_library_counts, 0, NULL);
 		if (!t) {
 			PQclear(r);
+			PQclear(accounts_r);
 			return -1;
 		}
 		if (PQntuples(t) == 1) {
@@ -560,9 +571,10 @@ int page_dashboard(struct request *req)
 		}
 		PQclear(t);
 	}
+	accounts = accounts_from_result(accounts_r, &naccounts);
 	matches = count_matches(pg, f, pattern, total, ready);
-	accounts = matches < 0 ? NULL : accounts_for_page(req, 0, &naccounts);
-	if (!accounts) {
+	if (matches < 0) {
+		json_object_put(accounts);
 		PQclear(r);
 		return -1;
 	}

@@ -31,7 +31,8 @@ enum {
 	J_TIKTOK_STATUS, J_FAIL_REASON, J_PUBLISH_ID, J_POST_URL, J_UPDATED_ISO, J_VIDEO_ID,
 	J_VIDEO_TITLE, J_VIDEO_PATH, J_ACCOUNT_ID, J_ACCOUNT_NAME, J_ACCOUNT_USERNAME, J_PRIVACY,
 	J_TITLE, J_CREATED, J_FINISHED, J_LOCKED, J_WAITING, J_RUN_AT, J_ATTEMPTS, J_RETRY_ID,
-	J_RETRY_OF, J_ACCOUNT_STATUS, J_VIDEO_MISSING, J_SOURCE, J_STARTED, J_RUN_AT_LOCAL,
+	J_RETRY_OF, J_ACCOUNT_STATUS, J_VIDEO_MISSING, J_SOURCE, J_STARTED, J_RUN_AT_LOCAL, J_POST_ID,
+	J_NOT_PUBLIC_SINCE, J_RESOLVE_ENDED, J_VIEWS,
 };
 
 static struct db_stmt q_job = { "job_of_user",
@@ -45,9 +46,12 @@ static struct db_stmt q_job = { "job_of_user",
 	"       " UI_TIME("j.run_at", "$3") ", j.attempts,"
 	"       (SELECT r.id FROM upload_jobs r WHERE r.retry_of = j.id), j.retry_of,"
 	"       a.status, v.missing, j.source, j.started_at IS NOT NULL,"
-	"       to_char(j.run_at AT TIME ZONE $3, 'YYYY-MM-DD\"T\"HH24:MI') "
+	"       to_char(j.run_at AT TIME ZONE $3, 'YYYY-MM-DD\"T\"HH24:MI'),"
+	"       j.post_id, to_char(j.no_longer_public_at, 'YYYY-MM-DD'),"
+	"       j.resolve_ended_at IS NOT NULL, c.views "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
+	"LEFT JOIN clip_results c ON c.job_id = j.id "
 	"WHERE j.id = $1 AND j.user_id = $2" };
 
 static struct db_stmt q_events = { "job_events_of_job",
@@ -322,6 +326,12 @@ int page_job(struct request *req)
 	ctx_add_str(job, "post_url", db_val(r, 0, J_POST_URL));
 	add_bool(job, "failed", !strcmp(state, "failed"));
 	add_bool(job, "published", !strcmp(state, "published"));
+	/* a public post whose id TikTok has not given yet (worker/resolve.c follows it) */
+	add_bool(job, "moderation", !strcmp(state, "published") && !db_val(r, 0, J_POST_ID) &&
+		 (!privacy || !strcmp(privacy, "PUBLIC_TO_EVERYONE")) &&
+		 !is_true(db_val(r, 0, J_RESOLVE_ENDED)));
+	ctx_add_str(job, "not_public_since", db_val(r, 0, J_NOT_PUBLIC_SINCE));
+	ctx_add_str(job, "views", db_val(r, 0, J_VIEWS));
 	add_bool(job, "running", jobs_state_active(state));
 	add_bool(job, "can_cancel", jobs_cancel_allowed(state, is_true(db_val(r, 0, J_LOCKED))));
 	if (jobs_changeable(state, is_true(db_val(r, 0, J_STARTED)), is_true(db_val(r, 0, J_LOCKED)))) {

@@ -567,7 +567,10 @@ static int batch_build(struct request *req, struct batch *b, int from_form)
 		struct pacct *a = &b->acc[i];
 
 		if (a->scopes & TT_SCOPE_VIDEO_PUBLISH) {
-			if (creator_check(req, a->id, &a->cc) < 0)
+			struct json_object *pl = NULL;
+
+			json_object_object_get_ex(a->json, "platform", &pl);
+			if (creator_check(req, pl ? json_object_get_string(pl) : NULL, a->id, &a->cc) < 0)
 				return -1;
 			a->asked = 1;
 		}

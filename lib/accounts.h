@@ -63,7 +63,8 @@ int accounts_mark_reconnect(struct db *db, int64_t account_id, const char *reaso
  * and their granted scopes (TT_SCOPE_*) into scopes; the count, or -1. */
 int accounts_health_due(struct db *db, int lead_sec, int recheck_sec, int64_t *out, unsigned *scopes,
 			int max);
-/* The account's access token counts as expired, so the next
+/* The account's access token counts as expired (TikTok refused it before
+ * its recorded expiry, or the health check wants to prove a refresh), so the next
  * accounts_access_token() refreshes it (the health check proves that a
  * refresh works). 0 or -1. */
 int accounts_expire_access(struct db *db, int64_t account_id);

@@ -51,6 +51,7 @@ static const struct setting settings[] = {
 	{ "worker_status_poll_sec", C_INT, O(worker_status_poll_sec), 1, 300, "3", 0 },
 	{ "worker_metrics_file",  C_STR,   O(worker_metrics_file),  0, 4096, "", 0 },
 	{ "tiktok_rate_window_sec", C_INT, O(tiktok_rate_window_sec), 1, 3600, "60", 0 },
+	{ "results_minute_ms",    C_INT,   O(results_minute_ms),    10, 3600000, "60000", 0 },
 	{ "tiktok_day_sec",       C_INT,   O(tiktok_day_sec),       1, 86400, "86400", 0 },
 	{ "worker_health_lead_sec", C_INT, O(worker_health_lead_sec), 60, 86400, "3600", 0 },
 	{ "worker_health_recheck_sec", C_INT, O(worker_health_recheck_sec), 1, 86400, "900", 0 },

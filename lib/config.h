@@ -80,6 +80,8 @@ struct config {
 	int64_t worker_lease_sec;       /* a claimed job's lease, extended while it runs */
 	int64_t worker_status_poll_sec; /* first status/fetch interval while TikTok processes */
 	int64_t tiktok_rate_window_sec; /* TikTok's per-minute limits' window (tests shorten it) */
+	int64_t results_minute_ms;      /* a minute of the after-post schedules (lib/results.h;
+	                                 * tests shorten it, so a day of schedule takes seconds) */
 	int64_t tiktok_day_sec;      /* the daily caps' window: 86400 (tests shorten it) */
 	int64_t worker_health_lead_sec;    /* check an account this long before its next post */
 	int64_t worker_health_recheck_sec; /* and again at most this often */

@@ -133,3 +133,23 @@ void terminal_text(struct buf *out, const char *s)
 		}
 	}
 }
+
+void csv_field(struct buf *out, const char *s)
+{
+	size_t n = strlen(s);
+	int formula = n && strchr("=+-@\t\r", s[0]) != NULL;
+	int quote = formula || strpbrk(s, ",\"\r\n") != NULL ||
+		    (n && (s[0] == ' ' || s[n - 1] == ' '));
+
+	if (quote)
+		buf_putc(out, '"');
+	if (formula)
+		buf_putc(out, '\'');
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			buf_putc(out, '"');
+		buf_putc(out, *p);
+	}
+	if (quote)
+		buf_putc(out, '"');
+}

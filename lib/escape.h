@@ -23,4 +23,11 @@ void terminal_text(struct buf *out, const char *s);
 /* ["a","b"]: n strings as a JSON array, appended to out. */
 void json_string_array(struct buf *out, char *const *items, size_t n);
 
+/* One CSV field (RFC 4180): quoted when it holds a comma, a quote, a line
+ * break or leading/trailing space, quotes doubled. A text that a
+ * spreadsheet would run as a formula (it starts with = + - @, a tab or a
+ * carriage return) gets a leading ' so it stays text. Numbers are written
+ * by the caller, not through this. */
+void csv_field(struct buf *out, const char *s);
+
 #endif

@@ -1010,6 +1010,115 @@ int jobs_not_public(struct db *db, const char *publish_id, int64_t *job_id)
 	return changed_job(db_query(db, &q_not_public, DB_PARAMS(DB_TEXT(publish_id))), job_id);
 }
 
+/* ---- after the end: following a post ---- */
+
+/* The jobs still followed (the partial index of sql/041 holds exactly
+ * these): public posts and posted drafts without their id (a post only its
+ * creator or friends see never gets one), and drafts not posted yet. */
+#define RESOLVE_FOLLOWED \
+	"resolve_ended_at IS NULL AND publish_id IS NOT NULL" \
+	" AND ((state = 'published' AND post_id IS NULL" \
+	"       AND (mode = 'inbox' OR privacy_level = 'PUBLIC_TO_EVERYONE'))" \
+	"      OR (state = 'inboxed' AND draft_expired_at IS NULL))"
+#define RESOLVE_DUE_AT "coalesce(resolve_next_at, finished_at)"
+
+static struct db_stmt q_resolve_take = { "jobs_resolve_take",
+	"WITH next AS ("
+	" SELECT id FROM upload_jobs"
+	"  WHERE " RESOLVE_FOLLOWED
+	"    AND " RESOLVE_DUE_AT " <= now() - CASE WHEN resolve_next_at IS NULL"
+	"        THEN make_interval(secs => $1::double precision) ELSE interval '0' END"
+	"  ORDER BY " RESOLVE_DUE_AT ", id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+	"UPDATE upload_jobs j SET resolve_next_at = now() + make_interval(secs => $2::int) "
+	"FROM next WHERE j.id = next.id "
+	"RETURNING j.id, coalesce(j.account_id, 0) AS account_id, j.publish_id, j.state, j.mode,"
+	"          j.resolve_polls AS polls,"
+	"          extract(epoch FROM now() - coalesce(j.finished_at, j.updated_at))::bigint AS age" };
+static struct db_stmt q_resolve_next_due = { "jobs_resolve_next_due",
+	"SELECT greatest(extract(epoch FROM min(CASE WHEN resolve_next_at IS NULL"
+	"           THEN finished_at + make_interval(secs => $1::double precision)"
+	"           ELSE resolve_next_at END) - now()), 0) AS secs "
+	"FROM upload_jobs WHERE " RESOLVE_FOLLOWED };
+static struct db_stmt q_resolve_later = { "jobs_resolve_later",
+	"UPDATE upload_jobs SET resolve_next_at = now() + make_interval(secs => $2::double precision),"
+	"       resolve_polls = resolve_polls + $3::int WHERE id = $1" };
+static struct db_stmt q_resolve_end = { "jobs_resolve_end",
+	"WITH done AS (UPDATE upload_jobs SET resolve_ended_at = now()"
+	"  WHERE id = $1 AND resolve_ended_at IS NULL RETURNING id) "
+	"INSERT INTO job_events (job_id, kind, message) SELECT id, 'resolve_end', $2 FROM done" };
+static struct db_stmt q_draft_posted = { "jobs_draft_posted",
+	"WITH done AS ("
+	" UPDATE upload_jobs SET state = 'published', tiktok_status = 'PUBLISH_COMPLETE',"
+	"        resolve_polls = 0, resolve_next_at = NULL, updated_at = now()"
+	"  WHERE publish_id = $1 AND state = 'inboxed' RETURNING id) "
+	"INSERT INTO job_events (job_id, kind, message)"
+	" SELECT id, 'published', 'The video was posted from the TikTok inbox draft (LangFlix asked "
+	"TikTok). The link follows once TikTok makes the post public.' FROM done RETURNING job_id" };
+static struct db_stmt q_draft_expire = { "jobs_draft_expire",
+	"WITH done AS (UPDATE upload_jobs SET draft_expired_at = now(), updated_at = now()"
+	"  WHERE id = $1 AND state = 'inboxed' AND draft_expired_at IS NULL RETURNING id) "
+	"INSERT INTO job_events (job_id, kind, message) SELECT id, 'draft_expired', $2 FROM done "
+	"RETURNING job_id" };
+
+int jobs_resolve_take(struct db *db, double first_sec, int hold_sec, int max, struct job_resolve *out)
+{
+	PGresult *r = db_query(db, &q_resolve_take,
+			       DB_PARAMS(DB_DOUBLE(first_sec), DB_INT(hold_sec), DB_INT(max)));
+	int n;
+
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	for (int i = 0; i < n && i < max; i++) {
+		struct job_resolve *o = &out[i];
+		memset(o, 0, sizeof(*o));
+		o->id = db_get_int(r, i, "id");
+		o->account_id = db_get_int(r, i, "account_id");
+		copy(o->publish_id, sizeof(o->publish_id), db_get(r, i, "publish_id"));
+		copy(o->state, sizeof(o->state), db_get(r, i, "state"));
+		copy(o->mode, sizeof(o->mode), db_get(r, i, "mode"));
+		o->polls = (int)db_get_int(r, i, "polls");
+		o->age_sec = db_get_int(r, i, "age");
+	}
+	PQclear(r);
+	return n;
+}
+
+double jobs_resolve_next_due(struct db *db, double first_sec)
+{
+	PGresult *r = db_query(db, &q_resolve_next_due, DB_PARAMS(DB_DOUBLE(first_sec)));
+	double secs = -1;
+
+	if (!r)
+		return -1;
+	if (db_get(r, 0, "secs"))
+		secs = strtod(db_get(r, 0, "secs"), NULL);
+	PQclear(r);
+	return secs;
+}
+
+int jobs_resolve_later(struct db *db, int64_t job_id, double delay_sec, int polled)
+{
+	return db_command(db, &q_resolve_later, DB_PARAMS(DB_INT(job_id), DB_DOUBLE(delay_sec),
+							  DB_INT(polled ? 1 : 0))) < 0 ? -1 : 0;
+}
+
+int jobs_resolve_end(struct db *db, int64_t job_id, const char *message)
+{
+	return db_command(db, &q_resolve_end, DB_PARAMS(DB_INT(job_id), DB_TEXT(message))) < 0 ? -1 : 0;
+}
+
+int jobs_draft_posted(struct db *db, const char *publish_id, int64_t *job_id)
+{
+	return changed_job(db_query(db, &q_draft_posted, DB_PARAMS(DB_TEXT(publish_id))), job_id);
+}
+
+int jobs_draft_expire(struct db *db, int64_t job_id, const char *message)
+{
+	return changed_job(db_query(db, &q_draft_expire, DB_PARAMS(DB_INT(job_id), DB_TEXT(message))),
+			   NULL);
+}
+
 /* ---- housekeeping ---- */
 
 static struct db_stmt q_prune = { "jobs_prune",
@@ -1038,7 +1147,7 @@ static struct db_stmt q_fixture = { "jobs_fixture",
 	"INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, state, mode, title,"
 	"    privacy_level, publish_id, tiktok_status, fail_reason, post_url, creator_username,"
 	"    bytes_sent, bytes_total, run_at, finished_at, created_at, updated_at, locked_by,"
-	"    locked_until, started_at) "
+	"    locked_until, started_at, post_id) "
 	"VALUES (coalesce($1, md5(random()::text)), $2, $3, nullif($4::bigint, 0),"
 	"    coalesce($5, 'queued'), coalesce($6, 'direct'), coalesce($7, ''), $8, $9, $10, $11, $12,"
 	"    $13, $14, $15, now() + make_interval(secs => $16::int),"
@@ -1049,7 +1158,7 @@ static struct db_stmt q_fixture = { "jobs_fixture",
 	 * queued, a lease, or a queued job due later (given back to wait);
 	 * a scheduled post ($21) never was */
 	"    CASE WHEN NOT $21::bool AND (coalesce($5, 'queued') <> 'queued' OR $16::int > 0"
-	"              OR $19::text IS NOT NULL) THEN now() END) "
+	"              OR $19::text IS NOT NULL) THEN now() END, $22) "
 	"RETURNING id" };
 static struct db_stmt q_fixture_set = { "jobs_fixture_set",
 	"UPDATE upload_jobs SET state = coalesce($2, state), fail_reason = coalesce($3, fail_reason),"
@@ -1074,7 +1183,7 @@ int jobs_fixture(struct db *db, const struct job_fixture *f, int64_t *id)
 		DB_TEXT(f->post_url), DB_TEXT(f->creator_username), DB_INT(f->bytes_sent),
 		DB_INT(f->bytes_total), DB_INT(f->run_in_sec), DB_INT(f->finished_ago_sec),
 		DB_INT(f->created_ago_sec), DB_TEXT(f->locked_by), DB_INT(f->lock_sec),
-		DB_BOOL(f->scheduled)));
+		DB_BOOL(f->scheduled), DB_TEXT(f->post_id)));
 
 	if (!r)
 		return -1;

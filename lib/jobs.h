@@ -251,6 +251,36 @@ int jobs_finish(struct db *db, const struct job_claim *c, const char *publish_id
 int jobs_public(struct db *db, const char *publish_id, const char *post_id, int64_t *job_id);
 int jobs_not_public(struct db *db, const char *publish_id, int64_t *job_id);
 
+/* ---- after the end: following a post until TikTok gives its id ----
+ * A published public job without its post id, and an inbox draft the
+ * creator has not posted yet, are asked about again on the worker's
+ * schedule (worker/resolve.c), without a claim: jobs_resolve_take hands
+ * each due one to one caller by moving its resolve_next_at forward. */
+
+struct job_resolve {
+	int64_t id, account_id;
+	char publish_id[72];
+	char state[16];              /* published or inboxed */
+	char mode[8];
+	int polls;                   /* status calls made since it ended */
+	int64_t age_sec;             /* since it ended */
+};
+
+/* Up to max due jobs into out (a job is due first_sec after it ended, then
+ * at its resolve_next_at), each held for hold_sec. The number, or -1. */
+int jobs_resolve_take(struct db *db, double first_sec, int hold_sec, int max, struct job_resolve *out);
+/* Seconds until the next one is due (0: now), -1 when none or on error. */
+double jobs_resolve_next_due(struct db *db, double first_sec);
+/* Ask again after delay_sec; polled: a status call was made. 0 or -1. */
+int jobs_resolve_later(struct db *db, int64_t job_id, double delay_sec, int polled);
+/* Stop asking, with the timeline entry saying why. 0 or -1. */
+int jobs_resolve_end(struct db *db, int64_t job_id, const char *message);
+/* The creator posted the inbox draft (seen by a status poll): published,
+ * without a post id yet. 1 changed (*job_id), 0 nothing to change, -1. */
+int jobs_draft_posted(struct db *db, const char *publish_id, int64_t *job_id);
+/* The draft outlived TikTok's window unposted. 1 changed, 0, -1. */
+int jobs_draft_expire(struct db *db, int64_t job_id, const char *message);
+
 /* https://www.tiktok.com/@{username}/video/{post_id}, or the profile
  * https://www.tiktok.com/@{username} when post_id is NULL, into out; -1
  * (out unchanged) when the username or the post id is empty or not URL-safe. */
@@ -273,6 +303,7 @@ struct job_fixture {
 	const char *mode;            /* NULL: direct */
 	const char *title, *privacy_level;
 	const char *publish_id, *tiktok_status, *fail_reason, *post_url, *creator_username;
+	const char *post_id;         /* TikTok's video id of a published job */
 	int64_t bytes_sent, bytes_total;
 	int run_in_sec;              /* run_at = now() + this (a queued job due later
 	                              * is one a worker gave back, unless scheduled) */

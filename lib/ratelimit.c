@@ -8,6 +8,7 @@ static const struct rl_limit limits[] = {
 	[RL_CREATOR_INFO] = { "creator_info", 20, 60, 1 },
 	[RL_STATUS]       = { "status", 30, 60, 1 },
 	[RL_POST_DAILY]   = { "post_daily", 15, 86400, 0 },
+	[RL_VIDEO_QUERY]  = { "video_query", 600, 60, 1 },
 };
 
 const struct rl_limit *ratelimit_limit(enum rl_kind kind)

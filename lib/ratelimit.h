@@ -16,6 +16,7 @@ enum rl_kind {
 	RL_CREATOR_INFO,             /* creator_info/query: 20 a minute */
 	RL_STATUS,                   /* status/fetch: 30 a minute */
 	RL_POST_DAILY,               /* Direct Posts per creator: "typically around 15/day" */
+	RL_VIDEO_QUERY,              /* Display API video/query: 600 a minute */
 };
 
 struct rl_limit {

@@ -352,6 +352,15 @@ unsigned tiktok_scopes_parse(const char *list)
 	return bits;
 }
 
+const char *tiktok_scopes_results_note(unsigned scopes)
+{
+	if (scopes & TT_SCOPE_VIDEO_LIST)
+		return "";
+	return "This account did not allow LangFlix to read its videos' counts (video.list), so "
+	       "its posts show no views, likes, comments or shares, and LangFlix does not ask "
+	       "TikTok for them. Reconnect it and allow reading your videos to see them.";
+}
+
 const char *tiktok_scopes_note(unsigned scopes)
 {
 	int publish = !!(scopes & TT_SCOPE_VIDEO_PUBLISH), upload = !!(scopes & TT_SCOPE_VIDEO_UPLOAD);

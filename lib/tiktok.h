@@ -83,7 +83,8 @@ void tiktok_limit_waiting_calls(int max_at_once, long deadline_ms);
 
 /* ---- OAuth (tiktok-api.md §1.2–1.7) ---- */
 
-#define TIKTOK_SCOPES_REQUESTED "user.info.basic,video.publish,video.upload"
+/* video.list: the Display API's counts for the results page (§2.10) */
+#define TIKTOK_SCOPES_REQUESTED "user.info.basic,video.publish,video.upload,video.list"
 
 enum {
 	TT_SCOPE_USER_INFO_BASIC   = 1 << 0,
@@ -100,6 +101,9 @@ unsigned tiktok_scopes_parse(const char *list);
 /* A plain-language note of what an account with these scopes cannot do,
  * "" when it can do everything this site needs. */
 const char *tiktok_scopes_note(unsigned scopes);
+/* The same for results: a note when the account cannot show its clips'
+ * counts (no video.list), "" when it can. */
+const char *tiktok_scopes_results_note(unsigned scopes);
 
 /* PKCE: TikTok's challenge is the lowercase hex SHA-256 of the verifier
  * (not RFC 7636 base64url; tiktok-api.md §1.2). */

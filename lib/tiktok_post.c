@@ -63,7 +63,7 @@ void tiktok_init_body(const struct post_settings *post, const struct tiktok_sour
 	json_object_put(root);
 }
 
-static struct json_object *envelope_data(struct json_object *body)
+struct json_object *tiktok_envelope_data(struct json_object *body)
 {
 	struct json_object *err, *code, *data;
 
@@ -99,7 +99,7 @@ static int take_string(struct json_object *o, const char *key, char *dst, size_t
 
 int tiktok_parse_init(struct json_object *body, struct tiktok_init *out)
 {
-	struct json_object *data = envelope_data(body);
+	struct json_object *data = tiktok_envelope_data(body);
 
 	memset(out, 0, sizeof(*out));
 	if (!data)
@@ -115,7 +115,7 @@ int tiktok_parse_init(struct json_object *body, struct tiktok_init *out)
 
 int tiktok_parse_pull_init(struct json_object *body, struct tiktok_init *out)
 {
-	struct json_object *data = envelope_data(body);
+	struct json_object *data = tiktok_envelope_data(body);
 
 	memset(out, 0, sizeof(*out));
 	if (!data || take_string(data, "publish_id", out->publish_id, 65) < 0) {
@@ -152,7 +152,7 @@ out:
 
 /* A post id as decimal digits: an integer (never read as a double) or a
  * string of digits. */
-static int take_post_id(struct json_object *v, char *dst, size_t n)
+int tiktok_take_post_id(struct json_object *v, char *dst, size_t n)
 {
 	if (json_object_is_type(v, json_type_int)) {
 		int64_t id = json_object_get_int64(v);
@@ -177,7 +177,7 @@ static int take_post_id(struct json_object *v, char *dst, size_t n)
 
 int tiktok_parse_status(struct json_object *body, struct tiktok_status *out)
 {
-	struct json_object *data = envelope_data(body), *v;
+	struct json_object *data = tiktok_envelope_data(body), *v;
 
 	memset(out, 0, sizeof(*out));
 	out->uploaded_bytes = out->downloaded_bytes = -1;
@@ -192,7 +192,7 @@ int tiktok_parse_status(struct json_object *body, struct tiktok_status *out)
 		if (!json_object_is_type(v, json_type_array))
 			goto bad;
 		for (size_t i = 0; i < json_object_array_length(v) && out->n_post_ids < TT_POST_IDS_MAX; i++) {
-			if (take_post_id(json_object_array_get_idx(v, i), out->post_ids[out->n_post_ids],
+			if (tiktok_take_post_id(json_object_array_get_idx(v, i), out->post_ids[out->n_post_ids],
 					 sizeof(out->post_ids[0])) < 0)
 				goto bad;
 			out->n_post_ids++;

@@ -64,6 +64,13 @@ struct tiktok_status {
 	int64_t downloaded_bytes;     /* PULL_FROM_URL: -1 when absent */
 };
 
+/* The data object of an {"data":{...},"error":{"code":"ok"}} answer, or
+ * NULL when the envelope is not ok (shared with lib/tiktok_display.c). */
+struct json_object *tiktok_envelope_data(struct json_object *body);
+/* A post (video) id as decimal digits into dst: a JSON integer (never read
+ * as a double: 19 digits do not fit one) or a string of digits. 0 or -1. */
+int tiktok_take_post_id(struct json_object *v, char *dst, size_t n);
+
 /* The status/fetch answer → 0, or -1 when the envelope is not ok or a
  * field has the wrong type. Ids beyond TT_POST_IDS_MAX are ignored. */
 int tiktok_parse_status(struct json_object *body, struct tiktok_status *out);

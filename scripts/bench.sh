@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh — `make bench`: figures, never pass/fail.
 #
-#   scripts/bench.sh [dashboard] [upload] [queue]      (default: all three)
+#   scripts/bench.sh [dashboard] [upload] [queue] [results]   (default: all four)
 #
 # Starts one release-build stack in a temporary folder, runs the sections
 # against it and prints their tables; the stack is stopped at the end.
@@ -14,6 +14,9 @@
 #   upload     scripts/bench/bench_worker.c: the worker's upload beside
 #              `curl -T` of the same bytes to the same emulator upload URL,
 #              and the worker's peak RSS, for 30 MB and 1 GB files
+#   results    scripts/bench/results.sh: /results with 10,000 posted clips
+#              of 30 readings each, the app's own request timing (target
+#              under 50 ms at the server)
 #   queue      the same program: jobs per second from enqueue to terminal
 #              state with an instantly answering emulator (1 and 4 worker
 #              processes, and 1 process with 4 slots), and enqueue-to-claim
@@ -28,9 +31,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 SECTIONS=("$@")
-[ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(dashboard upload queue)
+[ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(dashboard upload queue results)
 for s in "${SECTIONS[@]}"; do
-	case "$s" in dashboard | upload | queue) ;; *) echo "bench: unknown section $s" >&2; exit 2 ;; esac
+	case "$s" in dashboard | upload | queue | results) ;; *) echo "bench: unknown section $s" >&2; exit 2 ;; esac
 done
 BENCH_WORKER=${BENCH_WORKER:-$ROOT/build/bench/bench_worker}
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
@@ -64,12 +67,16 @@ trap cleanup EXIT
 echo "bench: starting a release-build stack in $VAR"
 scripts/stack.sh start >"$VAR/start.log" 2>&1 || { cat "$VAR/start.log"; exit 1; }
 eval "$(scripts/stack.sh env)"
-echo "bench: $(nproc) cores, $(uname -r), $(date '+%Y-%m-%d %H:%M')"
+load() { awk '{ print $1 ", " $2 ", " $3 }' /proc/loadavg; }
+echo "bench: $(nproc) cores, $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(load) (1, 5, 15 min)"
 
 for s in "${SECTIONS[@]}"; do
 	case "$s" in
 	dashboard)
 		bash scripts/bench/dashboard.sh
+		;;
+	results)
+		bash scripts/bench/results.sh
 		;;
 	upload | queue)
 		[ -x "$BENCH_WORKER" ] || { echo "bench: $BENCH_WORKER is not built (make bench builds it)" >&2; exit 1; }
@@ -85,3 +92,5 @@ for s in "${SECTIONS[@]}"; do
 		;;
 	esac
 done
+echo
+echo "bench: done $(date -u '+%H:%M UTC'), load average $(load) (a shared machine: other programs ran too)"

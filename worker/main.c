@@ -44,12 +44,14 @@ static int start_listening(struct slot *s)
  * earlier or enqueued NOTIFYs, which recomputes it),
  * the poll interval passes, or a stop is asked for (checked every 200 ms so
  * shutdown takes well under a second). */
-static void wait_for_work(struct slot *s)
+static void wait_for_work(struct slot *s, double after_due)
 {
 	double wait = (double)cfg.worker_poll_ms / 1000.0;
 	double due = s->listening ? jobs_next_due(&s->db) : -1;
 	double until;
 
+	if (after_due >= 0 && (due < 0 || after_due < due))
+		due = after_due;
 	/* a hair after it is due, and never a busy loop: a due job can be
 	 * skipped for a moment while another transaction holds its row */
 	if (due >= 0 && due < wait)
@@ -85,6 +87,20 @@ static void wait_for_work(struct slot *s)
 	}
 }
 
+/* The post ids, drafts and counts due now (resolve.c, readings.c); the
+ * seconds until the next is due, -1 when none. */
+static double after_post(struct slot *s)
+{
+	double a = resolve_run(s), b;
+
+	if (worker_stopping())
+		return -1;
+	b = readings_run(s);
+	if (a < 0)
+		return b;
+	return b >= 0 && b < a ? b : a;
+}
+
 static void *slot_main(void *p)
 {
 	struct slot *s = p;
@@ -95,6 +111,7 @@ static void *slot_main(void *p)
 	s->curl = curl_easy_init();
 	while (!worker_stopping() && s->curl) {
 		struct job job;
+		double after = -1;
 		int rc;
 
 		if (start_listening(s) < 0) {
@@ -112,8 +129,11 @@ static void *slot_main(void *p)
 			health_run(s);
 			last_health = now_mono();
 		}
+		/* between claims, holding none: what follows the posts */
 		if (!worker_stopping())
-			wait_for_work(s);
+			after = after_post(s);
+		if (!worker_stopping())
+			wait_for_work(s, after);
 	}
 	if (s->curl)
 		curl_easy_cleanup(s->curl);

@@ -5,7 +5,10 @@
  *   job.c     one claimed job: every decision   → upload.c (and lib/)
  *   upload.c  the chunk transfer: reports what happened, decides nothing
  *                                               → stop.c (and lib/)
- *   stop.c    the stop signal */
+ *   stop.c    the stop signal
+ *   resolve.c after the end: post ids that arrive late, drafts posted
+ *             later (no claim held)             → lib/
+ *   readings.c per-clip counts from the Display API (no claim held) → lib/ */
 #ifndef LF_WORKER_H
 #define LF_WORKER_H
 
@@ -17,6 +20,7 @@
 #include "config.h"
 #include "db.h"
 #include "jobs.h"
+#include "platform.h"
 #include "tiktok.h"
 
 /* An upload slot: one thread, one database connection, one curl handle
@@ -54,6 +58,7 @@ struct jobctx {
 	const struct config *cfg;
 	struct job q;                /* what jobs_claim returned */
 	struct job_claim claim;      /* this slot's claim on it (lib/jobs.h) */
+	const struct platform *pf;   /* the job's platform (lib/platform.h): every call goes there */
 	/* the row */
 	char state[16];
 	struct post_settings post;   /* the row's settings, as TikTok's init gets them */
@@ -83,6 +88,13 @@ void job_run(struct slot *s, const struct job *claimed);
  * or lost) and the caller must return. */
 enum { STEP_GO = 0, STEP_END = 1 };
 
+/* ---- resolve.c, readings.c: called from the claim loop between claims ---- */
+
+/* One batch of due work; the seconds until more is due (0: now), -1 when
+ * nothing is waiting. */
+double resolve_run(struct slot *s);
+double readings_run(struct slot *s);
+
 /* ---- upload.c ---- */
 
 /* How a transfer ended. It reports; job.c decides what follows. */
@@ -101,6 +113,7 @@ enum xfer_end {
 struct transfer {
 	/* in */
 	CURL *curl;
+	const struct platform *pf;   /* sends the parts, reads the answers */
 	const struct job_claim *claim;
 	int64_t job_id;
 	int fd;                      /* the video, opened and checked */

@@ -271,7 +271,7 @@ static char *begin(struct user *u, long long video)
 	assert_true(strlen(v) > 2);
 	free(v);
 	v = query_param(loc, "scope");
-	assert_string_equal(v, "user.info.basic,video.publish,video.upload");
+	assert_string_equal(v, "user.info.basic,video.publish,video.upload,video.list");
 	free(v);
 	v = query_param(loc, "response_type");
 	assert_string_equal(v, "code");
@@ -492,7 +492,7 @@ static void happy_path_lands_on_composer(void **state)
 	account = accounts_of(&u);
 	assert_int_equal(account, 1);
 	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1 AND "
-				  "scopes = 'user.info.basic,video.publish,video.upload' AND "
+				  "scopes = 'user.info.basic,video.publish,video.upload,video.list' AND "
 				  "access_expires_at > now() + interval '1 hour' AND "
 				  "refresh_expires_at > now() + interval '30 days' AND "
 				  "access_token_sealed IS NOT NULL AND refresh_token_sealed IS NOT NULL",

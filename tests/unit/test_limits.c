@@ -19,6 +19,9 @@ static void the_documented_figures(void **state)
 	assert_int_equal(ratelimit_limit(RL_STATUS)->limit, 30);
 	assert_string_equal(ratelimit_limit(RL_POST_DAILY)->endpoint, "post_daily");
 	assert_int_equal(ratelimit_limit(RL_POST_DAILY)->limit, 15);
+	assert_string_equal(ratelimit_limit(RL_VIDEO_QUERY)->endpoint, "video_query");
+	assert_int_equal(ratelimit_limit(RL_VIDEO_QUERY)->limit, 600);
+	assert_int_equal(ratelimit_window(ratelimit_limit(RL_VIDEO_QUERY), 60), 61);
 }
 
 static void one_window_per_limit(void **state)

@@ -235,7 +235,7 @@ static void authorize_url_with_pkce(void **state)
 			     "13d31e961a1ad8ec2f16b10c4c982e0876a878ad6df144566ee1894acb70f9c3", &b);
 	assert_string_equal(buf_cstr(&b),
 		"https://www.tiktok.com/v2/auth/authorize/?client_key=awxyz"
-		"&scope=user.info.basic%2Cvideo.publish%2Cvideo.upload&response_type=code"
+		"&scope=user.info.basic%2Cvideo.publish%2Cvideo.upload%2Cvideo.list&response_type=code"
 		"&redirect_uri=https%3A%2F%2Fpub.example%2Fauth%2Ftiktok%2Fcallback&state=abc123"
 		"&code_challenge=13d31e961a1ad8ec2f16b10c4c982e0876a878ad6df144566ee1894acb70f9c3"
 		"&code_challenge_method=S256");
@@ -252,7 +252,7 @@ static void authorize_url_without_pkce(void **state)
 	tiktok_authorize_url("http://127.0.0.1:8081/v2/auth/authorize/?lang=en", &client, "s", NULL, &b);
 	assert_string_equal(buf_cstr(&b),
 		"http://127.0.0.1:8081/v2/auth/authorize/?lang=en&client_key=awxyz"
-		"&scope=user.info.basic%2Cvideo.publish%2Cvideo.upload&response_type=code"
+		"&scope=user.info.basic%2Cvideo.publish%2Cvideo.upload%2Cvideo.list&response_type=code"
 		"&redirect_uri=https%3A%2F%2Fpub.example%2Fauth%2Ftiktok%2Fcallback&state=s");
 	assert_null(strstr(buf_cstr(&b), "code_challenge"));
 	buf_free(&b);

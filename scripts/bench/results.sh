@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# results.sh — a section of scripts/bench.sh (which starts the stack and
+# exports its LF_* variables): GET /results with 10,000 posted clips of one
+# user and 30 readings each (issue 12), target under 50 ms at the server.
+# Never pass/fail.
+#
+# How it is measured: the app's own timing of each request, the ms= of its
+# event=request log line (cgi-bin/main.c: from the request read to the
+# answer written, so nginx and the network are outside it), over
+# BENCH_RESULTS_REQUESTS sequential requests per page (default 100) after 5
+# warm-up ones; median, p95 and max. The library is seeded through
+# lib/jobs.c (jobs_fixture) and lib/results.c by scripts/bench/seed_results.c.
+#
+# Environment: BENCH_SEED (the seed_results binary), BENCH_RESULTS_CLIPS
+# (default 10000), BENCH_RESULTS_READINGS (default 30), BENCH_RESULTS_REQUESTS.
+set -euo pipefail
+
+: "${LF_BASE_URL:?run through scripts/bench.sh}"
+SEED=${BENCH_SEED:-$LF_ROOT/build/bench/seed_results}
+CLIPS=${BENCH_RESULTS_CLIPS:-10000}
+READINGS=${BENCH_RESULTS_READINGS:-30}
+REQUESTS=${BENCH_RESULTS_REQUESTS:-100}
+LOG=$LF_VAR/log/app.log
+base=$LF_BASE_URL
+[ -x "$SEED" ] || { echo "bench: $SEED is not built (make bench builds it)" >&2; exit 1; }
+
+printf 'bench-password-123\n' | "$LF_BIN/langflix" -c "$LF_CONFIG" user add benchres >/dev/null 2>&1 || true
+jar="$LF_VAR/cookies-benchres"
+rm -f "$jar"
+csrf=$(curl -s -c "$jar" -b "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
+curl -s -o /dev/null -c "$jar" -b "$jar" --data "csrf=$csrf&name=benchres&password=bench-password-123" "$base/login"
+cookie=$(awk '$6 == "lf_session" { print $7 }' "$jar")
+[ -n "$cookie" ] || { echo "bench: login failed" >&2; exit 1; }
+
+t0=$(date +%s)
+LF_DB_URL=$LF_DB_URL "$SEED" benchres "$CLIPS" "$READINGS"
+echo
+echo "results page: $CLIPS posted clips x $READINGS readings (seeded in $(($(date +%s) - t0)) s)," \
+	"$REQUESTS sequential requests each, the app's own ms= per request"
+printf '%-44s %9s %8s %8s %8s  %s\n' "" "bytes" "p50 ms" "p95 ms" "max ms" "target"
+# PATH ROUTE → "bytes p50 p95 max" from the app log lines of these requests
+measure() {
+	local from bytes
+	for _ in 1 2 3 4 5; do curl -s -o /dev/null -b "lf_session=$cookie" "$base$1"; done
+	from=$(wc -l <"$LOG")
+	bytes=$(curl -s -b "lf_session=$cookie" "$base$1" | wc -c)
+	for _ in $(seq "$REQUESTS"); do curl -s -o /dev/null -b "lf_session=$cookie" "$base$1"; done
+	tail -n +"$((from + 1))" "$LOG" | awk -v route="$2" -v bytes="$bytes" '
+	index($0, "event=request") && index($0, " route=" route " ") && index($0, " status=200 ") {
+		for (i = 1; i <= NF; i++) if ($i ~ /^ms=/) { v[n++] = substr($i, 4) + 0 }
+	}
+	END {
+		if (n == 0) { print bytes, "-", "-", "-"; exit }
+		asort(v)
+		printf "%s %.2f %.2f %.2f\n", bytes, v[int((n + 1) / 2)], v[int(n * 0.95) > 0 ? int(n * 0.95) : 1], v[n]
+	}'
+}
+for p in "/results results" "/results?sort=views&dir=desc results" "/results?sort=change&dir=desc&page=100 results" \
+	 "/drafts drafts" "/results.csv results_csv"; do
+	read -r path route <<<"$p"
+	read -r bytes p50 p95 max < <(measure "$path" "$route")
+	target=""
+	[ "$route" = results ] && target="p50 < 50 ms at the server"
+	printf '%-44s %9s %8s %8s %8s  %s\n' "  $path" "$bytes" "$p50" "$p95" "$max" "$target"
+done
+echo "(the roll-ups read all $CLIPS clips each time; a page shows 50 rows and charts;" \
+	"/results.csv writes every row)"
