@@ -15,6 +15,7 @@
  * POST makes at most one job per form: the form carries a random
  * submission id, UNIQUE in upload_jobs, so a double click or a resubmit
  * lands on the job the first one made. */
+#include "account_plan.h"
 #include "accounts.h"
 #include "app.h"
 #include "caption.h"
@@ -633,9 +634,11 @@ static int render_composer(struct request *req, struct composer *c, const struct
 		ctx_add_str(form, "edit_run_at", c->edit_run_at);
 	} else {
 		const char *when = kv_get(&req->form, "when");
-		int later = when && !strcmp(when, "later");
+		int later = when && !strcmp(when, "later"), queue = when && !strcmp(when, "queue");
 		add_bool(form, "when_later", later);
-		add_bool(form, "when_now", !later);
+		add_bool(form, "when_queue", queue);
+		add_bool(form, "when_now", !later && !queue);
+		json_object_object_add(form, "account_plan", json_object_new_int64(c->account_id));
 		ctx_add_str(form, "run_local", kv_get(&req->form, "run_local"));
 	}
 	ctx_add_str(form, "zone", page_tz(req));
@@ -950,6 +953,7 @@ int page_composer_submit(struct request *req)
 	char loc[48], instant[40] = "", shown[64] = "";
 	const char *when = kv_get(&req->form, "when");
 	int later = when && !strcmp(when, "later");
+	int queue = when && !strcmp(when, "queue");
 	int rc;
 
 	form_from_request(req, &f);
@@ -997,6 +1001,26 @@ int page_composer_submit(struct request *req)
 			errors.n++;
 		}
 	}
+	if (queue && !c.edit_job && errors.n < POST_RULES_MAX) {
+		/* "Add to queue": the account's next free slot, inside its caps (lib/plan.h) */
+		int64_t at;
+		const char *why;
+
+		rc = acctplan_next_slot(page_of(req)->db, c.account_id, d.post.direct, page_tz(req), &at,
+					shown, &why);
+		if (rc < 0) {
+			composer_free(&c);
+			return -1;
+		}
+		if (rc > 0) {
+			errors.v[errors.n].field = "run_at";
+			snprintf(errors.v[errors.n].text, sizeof(errors.v[0].text), "%s", why ? why :
+				 "This account has no free posting slot.");
+			errors.n++;
+		} else {
+			time_iso_utc(at, instant);
+		}
+	}
 	if (c.problem[0]) {
 		/* TikTok's failure, said once and precisely, in place of the
 		 * rules' general "could not be read" */
@@ -1029,7 +1053,7 @@ int page_composer_submit(struct request *req)
 		redirect(req, 303, loc);
 		return 0;
 	}
-	rc = enqueue(req, &c, &d, later ? instant : NULL, shown, &job_id);
+	rc = enqueue(req, &c, &d, (later || queue) ? instant : NULL, shown, &job_id);
 	if (rc == JOBS_PAST || rc == JOBS_TOO_FAR) {
 		/* the time passed between the check and the insert: nothing was written */
 		errors.n = 1;

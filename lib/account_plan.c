@@ -2,6 +2,7 @@
 #include "account_plan.h"
 
 #include "caption.h"
+#include "ratelimit.h"
 #include "template.h"
 #include "util.h"
 
@@ -651,6 +652,40 @@ int acctplan_drafts_unlock(struct db *db, int64_t account_id)
 
 	if (!r)
 		return -1;
+	PQclear(r);
+	return 0;
+}
+
+static const struct db_stmt q_shown = { "acctplan_shown",
+	"SELECT lf_user_time(to_timestamp($1::bigint), $2) AS shown" };
+
+int acctplan_next_slot(struct db *db, int64_t account_id, int direct, const char *tz, int64_t *at,
+		       char shown[64], const char **why)
+{
+	struct plan_inputs in;
+	struct plan_row row = { .account_id = account_id, .direct = direct };
+	PGresult *r;
+	int rc;
+
+	*at = 0;
+	shown[0] = '\0';
+	*why = NULL;
+	rc = acctplan_inputs(db, account_id, ACCPLAN_HORIZON_DAYS, &in);
+	if (rc != 0)
+		return rc < 0 ? -1 : 1;
+	rc = plan_make(&in.a, 1, &row, 1, ratelimit_spacing_sec(RL_INIT));
+	acctplan_inputs_free(&in);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		*why = plan_reason_text(row.reason);
+		return 1;
+	}
+	*at = row.at;
+	r = db_query(db, &q_shown, DB_PARAMS(DB_INT(row.at), DB_TEXT(tz)));
+	if (!r)
+		return -1;
+	snprintf(shown, 64, "%s", db_get_text(r, 0, "shown"));
 	PQclear(r);
 	return 0;
 }

@@ -110,6 +110,14 @@ struct plan_inputs {
 int acctplan_inputs(struct db *db, int64_t account_id, int days, struct plan_inputs *in);
 void acctplan_inputs_free(struct plan_inputs *in);
 
+/* "Add to queue": the account's next free slot for one more post (direct
+ * or draft) within its caps, as the planner would give it. 0 and *at (Unix
+ * seconds) and shown (the time in IANA zone tz, zone named, for people);
+ * 1 when there is none in the next ACCPLAN_HORIZON_DAYS days (*why says
+ * why); -1. */
+int acctplan_next_slot(struct db *db, int64_t account_id, int direct, const char *tz, int64_t *at,
+		       char shown[64], const char **why);
+
 /* Inbox drafts of the account still pending at TikTok (sent in the last
  * 24 h, not yet posted by the creator, not failed). -1 on error. */
 int acctplan_pending_drafts(struct db *db, int64_t account_id);

@@ -730,6 +730,53 @@ static void account_at_risk_before_its_slot(void **state)
 	actor_free(&a);
 }
 
+static void add_to_queue_takes_the_next_free_slot(void **state)
+{
+	struct actor a;
+	struct tresp r;
+	long long acc, v;
+	char sacc[24], *path, *sid, *form, *want, *got;
+	const char *p;
+
+	(void)state;
+	actor_new(&a);
+	acc = connect(&a, "prof.fr", NULL);
+	snprintf(sacc, sizeof(sacc), "%lld", acc);
+	assert_int_equal(save_plan(&a, acc, "daily 06:15 18:45", "Europe/Paris", "", "", 15, 0, &r), 303);
+	tresp_free(&r);
+	v = video_new("fr", "briser la glace");
+	path = t_printf("/videos/%lld/tiktok?account_id=%lld", v, acc);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(r.body.data, "value=\"queue\"");
+	p = strstr(r.body.data, "name=\"submission_id\" value=\"");
+	assert_non_null(p);
+	sid = xstrndup(p + strlen("name=\"submission_id\" value=\""), 32);
+	tresp_free(&r);
+	free(path);
+	form = t_printf("csrf=%s&submission_id=%s&account=%lld&mode=direct&title=queued+clip"
+			"&privacy=SELF_ONLY&when=queue", a.csrf, sid, acc);
+	path = t_printf("/videos/%lld/tiktok", v);
+	assert_int_equal(tc_post_form(a.c, path, form, &r), 0);
+	if (r.status != 303)
+		fail_msg("add to queue: %ld %.1500s", r.status, r.body.data);
+	tresp_free(&r);
+	/* the job waits for the account's first free slot */
+	want = t_db_value(dbc, "SELECT min(at)::text FROM plan_slot_instants($1, now(), 2)", 1,
+			  (const char *[]){ sacc });
+	got = t_db_value(dbc, "SELECT run_at::text FROM upload_jobs WHERE account_id = $1", 1,
+			 (const char *[]){ sacc });
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(want);
+	free(got);
+	free(form);
+	free(path);
+	free(sid);
+	actor_free(&a);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -765,6 +812,7 @@ int main(void)
 		cmocka_unit_test(forty_clips_plan_inside_the_cap_and_reach_tiktok_in_order),
 		cmocka_unit_test(eight_drafts_leave_three_waiting),
 		cmocka_unit_test(account_at_risk_before_its_slot),
+		cmocka_unit_test(add_to_queue_takes_the_next_free_slot),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
