@@ -65,7 +65,7 @@ static int query_batch(struct slot *s, const struct tiktok_client *client, const
 			 log_quote(res.log_id));
 		/* a token refused before its time: the next round refreshes it */
 		if (tiktok_error_classify(&res, NULL) == TTA_REFRESH)
-			accounts_token_stale(&s->db, c[0].account_id);
+			accounts_expire_access(&s->db, c[0].account_id);
 		tiktok_result_free(&res);
 		/* try the round again in a while (a limit, an outage, a token refused) */
 		later_all(s, c, left, 10 * minute);

@@ -134,7 +134,7 @@ static void resolve_one(struct slot *s, const struct tiktok_client *client, cons
 			 log_quote(tiktok_result_describe(&res, desc, sizeof(desc))), log_quote(res.log_id));
 		/* a token refused before its time: the next poll refreshes it */
 		if (tiktok_error_classify(&res, NULL) == TTA_REFRESH)
-			accounts_token_stale(&s->db, r->account_id);
+			accounts_expire_access(&s->db, r->account_id);
 		later(s, r, results_resolve_delay(r->polls + 1, minute), 1);
 	}
 	tiktok_result_free(&res);
