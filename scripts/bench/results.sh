@@ -27,7 +27,7 @@ base=$LF_BASE_URL
 printf 'bench-password-123\n' | "$LF_BIN/langflix" -c "$LF_CONFIG" user add benchres >/dev/null 2>&1 || true
 jar="$LF_VAR/cookies-benchres"
 rm -f "$jar"
-csrf=$(curl -s -c "$jar" -b "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
+csrf=$(curl -s -c "$jar" -b "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
 curl -s -o /dev/null -c "$jar" -b "$jar" --data "csrf=$csrf&name=benchres&password=bench-password-123" "$base/login"
 cookie=$(awk '$6 == "lf_session" { print $7 }' "$jar")
 [ -n "$cookie" ] || { echo "bench: login failed" >&2; exit 1; }
