@@ -45,15 +45,15 @@ measure() {
 	from=$(wc -l <"$LOG")
 	bytes=$(curl -s -b "lf_session=$cookie" "$base$1" | wc -c)
 	for _ in $(seq "$REQUESTS"); do curl -s -o /dev/null -b "lf_session=$cookie" "$base$1"; done
-	tail -n +"$((from + 1))" "$LOG" | awk -v route="$2" -v bytes="$bytes" '
-	index($0, "event=request") && index($0, " route=" route " ") && index($0, " status=200 ") {
-		for (i = 1; i <= NF; i++) if ($i ~ /^ms=/) { v[n++] = substr($i, 4) + 0 }
-	}
-	END {
-		if (n == 0) { print bytes, "-", "-", "-"; exit }
-		asort(v)
-		printf "%s %.2f %.2f %.2f\n", bytes, v[int((n + 1) / 2)], v[int(n * 0.95) > 0 ? int(n * 0.95) : 1], v[n]
-	}'
+	tail -n +"$((from + 1))" "$LOG" |
+		awk -v route="$2" 'index($0, "event=request") && index($0, " route=" route " ") &&
+			index($0, " status=200 ") { for (i = 1; i <= NF; i++) if ($i ~ /^ms=/) print substr($i, 4) + 0 }' |
+		sort -n | awk -v bytes="$bytes" '{ v[++n] = $1 }
+		END {
+			if (n == 0) { print bytes, "-", "-", "-"; exit }
+			k = int(n * 0.95); if (k < 1) k = 1
+			printf "%s %.2f %.2f %.2f\n", bytes, v[int((n + 1) / 2)], v[k], v[n]
+		}'
 }
 for p in "/results results" "/results?sort=views&dir=desc results" "/results?sort=change&dir=desc&page=100 results" \
 	 "/drafts drafts" "/results.csv results_csv"; do
