@@ -27,7 +27,7 @@ base=$LF_BASE_URL
 printf 'bench-password-123\n' | "$LF_BIN/langflix" -c "$LF_CONFIG" user add benchres >/dev/null 2>&1 || true
 jar="$LF_VAR/cookies-benchres"
 rm -f "$jar"
-csrf=$(curl -s -c "$jar" -b "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
+csrf=$(curl -s -c "$jar" -b "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
 curl -s -o /dev/null -c "$jar" -b "$jar" --data "csrf=$csrf&name=benchres&password=bench-password-123" "$base/login"
 cookie=$(awk '$6 == "lf_session" { print $7 }' "$jar")
 [ -n "$cookie" ] || { echo "bench: login failed" >&2; exit 1; }
@@ -45,15 +45,15 @@ measure() {
 	from=$(wc -l <"$LOG")
 	bytes=$(curl -s -b "lf_session=$cookie" "$base$1" | wc -c)
 	for _ in $(seq "$REQUESTS"); do curl -s -o /dev/null -b "lf_session=$cookie" "$base$1"; done
-	tail -n +"$((from + 1))" "$LOG" | awk -v route="$2" -v bytes="$bytes" '
-	index($0, "event=request") && index($0, " route=" route " ") && index($0, " status=200 ") {
-		for (i = 1; i <= NF; i++) if ($i ~ /^ms=/) { v[n++] = substr($i, 4) + 0 }
-	}
-	END {
-		if (n == 0) { print bytes, "-", "-", "-"; exit }
-		asort(v)
-		printf "%s %.2f %.2f %.2f\n", bytes, v[int((n + 1) / 2)], v[int(n * 0.95) > 0 ? int(n * 0.95) : 1], v[n]
-	}'
+	tail -n +"$((from + 1))" "$LOG" |
+		awk -v route="$2" 'index($0, "event=request") && index($0, " route=" route " ") &&
+			index($0, " status=200 ") { for (i = 1; i <= NF; i++) if ($i ~ /^ms=/) print substr($i, 4) + 0 }' |
+		sort -n | awk -v bytes="$bytes" '{ v[++n] = $1 }
+		END {
+			if (n == 0) { print bytes, "-", "-", "-"; exit }
+			k = int(n * 0.95); if (k < 1) k = 1
+			printf "%s %.2f %.2f %.2f\n", bytes, v[int((n + 1) / 2)], v[k], v[n]
+		}'
 }
 for p in "/results results" "/results?sort=views&dir=desc results" "/results?sort=change&dir=desc&page=100 results" \
 	 "/drafts drafts" "/results.csv results_csv"; do
