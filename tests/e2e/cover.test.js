@@ -71,7 +71,7 @@ test('posters on the library, a cover frame picked from the strip', { timeout: 1
   await page.waitForURL((u) => u.href.startsWith(EMU));
   await page.selectOption('select[name=emulator_account]', 'e2e00000-0000-4000-8000-0000000000e1');
   await page.getByRole('button', { name: 'Authorize' }).click();
-  await page.waitForURL(`${BASE}/videos/${video}/tiktok`);
+  await page.waitForURL((u) => u.href.startsWith(`${BASE}/videos/${video}/tiktok`));
   await page.locator('#post-button').waitFor();
 
   // the strip: eight frames and "TikTok's choice"; the expression's frame chosen
