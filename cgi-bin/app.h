@@ -147,6 +147,11 @@ const char *job_source_label(const char *source);
 /* The user's TikTok accounts as a JSON array for a page (all but
  * disconnected ones, or only connected ones); NULL on a database failure. */
 struct json_object *accounts_for_page(struct request *req, int only_connected, int *count);
+/* The same in two halves, for a page that sends it in one round trip with
+ * its other statements (db_pipeline): the call, and the array from its
+ * result (which it clears). */
+struct db_call accounts_call(struct request *req, int only_connected);
+struct json_object *accounts_from_result(PGresult *r, int *count);
 
 /* creator_info for an account, asked once for a page (guideline 1: fresh
  * whenever the post form is shown), inside our share of TikTok's 20 calls
@@ -163,6 +168,8 @@ struct creator_check {
 	int retry_after;             /* seconds, when our creator_info budget is spent */
 	int tiktok_slow;             /* TikTok did not answer in time */
 };
-int creator_check(struct request *req, int64_t account_id, struct creator_check *c);
+/* platform: the account's (its `platform`); an unknown one is a problem in words. */
+int creator_check(struct request *req, const char *platform, int64_t account_id,
+		  struct creator_check *c);
 
 #endif

@@ -22,6 +22,7 @@
 #include "frames.h"
 #include "log.h"
 #include "mediapath.h"
+#include "platform.h"
 #include "post_rules.h"
 #include "jobs.h"
 #include "library.h"
@@ -85,6 +86,7 @@ struct composer {
 	struct json_object *account; /* the chosen one (inside accounts) */
 	int64_t account_id;
 	unsigned scopes;
+	const struct platform *pf;   /* the account's platform; NULL: unknown (problem says so) */
 
 	struct tiktok_creator creator;
 	int have_creator;
@@ -180,6 +182,9 @@ static int choose_account(struct request *req, struct composer *c, int64_t wante
 		return 0;
 	c->account_id = json_int(c->account, "id");
 	json_object_object_add(c->account, "selected", json_object_new_boolean(1));
+	c->pf = platform_for(json_str(c->account, "platform"));
+	if (!c->pf)
+		platform_refusal(json_str(c->account, "platform"), c->problem, sizeof(c->problem));
 	if (!obj_bool(c->account, "connected")) {
 		const char *why = json_str(c->account, "status_reason");
 		c->reconnect = 1;
@@ -204,9 +209,9 @@ static int fetch_creator(struct request *req, struct composer *c)
 {
 	struct creator_check k;
 
-	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH) || c->account_revoked)
+	if (!c->pf || !(c->scopes & TT_SCOPE_VIDEO_PUBLISH) || c->account_revoked)
 		return 0;
-	if (creator_check(req, c->account_id, &k) < 0)
+	if (creator_check(req, json_str(c->account, "platform"), c->account_id, &k) < 0)
 		return -1;
 	c->creator = k.creator;
 	c->have_creator = k.have_creator;
@@ -551,7 +556,8 @@ static int render_composer(struct request *req, struct composer *c, const struct
 		json_object_object_add(ctx, "retry_after", json_object_new_int(c->retry_after));
 
 	/* pre-flight: the file and the creator, before any byte moves */
-	post_rules_preflight(&c->facts, direct, &preflight);
+	if (c->pf)
+		c->pf->preflight(&c->facts, direct, &preflight);
 	pre = json_object_new_array();
 	for (int i = 0; i < preflight.n; i++)
 		if (strcmp(preflight.v[i].field, "account") != 0)   /* cannot_post shown on its own */
@@ -889,6 +895,7 @@ static int enqueue(struct request *req, struct composer *c, const struct post_de
 		.submission_id = kv_get(&req->form, "submission_id"), .user_id = page_of(req)->user_id,
 		.video_id = c->video_id, .account_id = c->account_id, .post = d->post,
 		.bytes_total = c->file_size, .run_at = run_at, .repost = checked(req, "post_again"),
+		.platform = c->pf->name,
 		/* this site's setting decides, once: the job keeps it (sql/050) */
 		.source = config_source_name(app.cfg.tiktok_source),
 	};
@@ -971,7 +978,8 @@ int page_composer_submit(struct request *req)
 			 "Choose one of your connected TikTok accounts to post to.");
 	}
 
-	post_rules_check(&f, &c.facts, &d, &errors);
+	if (c.pf)
+		c.pf->validate(&f, &c.facts, &d, &errors);
 	if (later && !c.edit_job && errors.n < POST_RULES_MAX) {
 		/* the time, in the viewer's zone, as an instant computed in PostgreSQL */
 		rc = jobs_schedule_instant(page_of(req)->db, kv_get(&req->form, "run_local"), page_tz(req),

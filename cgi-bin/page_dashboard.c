@@ -527,7 +527,7 @@ int page_dashboard(struct request *req)
 	struct json_object *ctx, *accounts;
 	struct rows_ctx rows;
 	struct tmpl_value root;
-	PGresult *r, *t;
+	PGresult *r, *t, *accounts_r;
 	int n, naccounts = 0, rc;
 
 	if (q && strlen(q) > 200)
@@ -537,13 +537,20 @@ int page_dashboard(struct request *req)
 	pattern = search_pattern(req, q);
 	if (kv_get(&req->query, "page") && parse_int64(kv_get(&req->query, "page"), 1, 1000000, &page) < 0)
 		page = 1;
-	r = *pattern ? db_query(pg->db, &f->rows_search,
-				DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size), DB_INT(pg->user_id),
-					  DB_TEXT(pattern)))
-		     : db_query(pg->db, &f->rows,
-				DB_PARAMS(DB_INT(size), DB_INT((page - 1) * size), DB_INT(pg->user_id)));
-	if (!r)
-		return -1;
+	/* the page's rows and the accounts in one round trip (after the
+	 * session's): the rows carry the library's numbers too */
+	{
+		const struct db_param params[] = { DB_INT(size), DB_INT((page - 1) * size),
+						   DB_INT(pg->user_id), DB_TEXT(pattern) };
+		struct db_call calls[2] = {
+			{ .st = *pattern ? &f->rows_search : &f->rows, .n = *pattern ? 4 : 3, .p = params },
+			accounts_call(req, 0),
+		};
+		if (db_pipeline(pg->db, calls, 2) < 0)
+			return -1;
+		r = calls[0].r;
+		accounts_r = calls[1].r;
+	}
 	if (PQntuples(r) > 0) {
 		/* the rows carry the library's numbers: no round trip for them */
 		total = db_get_int(r, 0, "library_total");
@@ -552,6 +559,7 @@ int page_dashboard(struct request *req)
 		t = db_query(pg->db, &q_library_counts, 0, NULL);
 		if (!t) {
 			PQclear(r);
+			PQclear(accounts_r);
 			return -1;
 		}
 		if (PQntuples(t) == 1) {
@@ -560,9 +568,10 @@ int page_dashboard(struct request *req)
 		}
 		PQclear(t);
 	}
+	accounts = accounts_from_result(accounts_r, &naccounts);
 	matches = count_matches(pg, f, pattern, total, ready);
-	accounts = matches < 0 ? NULL : accounts_for_page(req, 0, &naccounts);
-	if (!accounts) {
+	if (matches < 0) {
+		json_object_put(accounts);
 		PQclear(r);
 		return -1;
 	}

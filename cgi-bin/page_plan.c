@@ -21,6 +21,7 @@
 #include "caption.h"
 #include "crypto.h"
 #include "jobs.h"
+#include "library.h"
 #include "log.h"
 #include "mediapath.h"
 #include "plan.h"
@@ -523,6 +524,14 @@ static int batch_build(struct request *req, struct batch *b, int from_form)
 		if (media_resolve(app.cfg.media_root, db_get_text(b->videos, i, "path"), path) == 0 &&
 		    stat(path, &st) == 0)
 			r->size = st.st_size;
+		/* the duplicate guard goes by content: a row imported before
+		 * there were hashes gets its hash now (lib/library.h) */
+		{
+			char sha[65];
+
+			if (library_video_hash(pg->db, r->video_id, r->size >= 0 ? path : NULL, sha) < 0)
+				return -1;
+		}
 		r->facts.video_missing = r->size < 0 || db_get_bool(b->videos, i, "missing");
 		r->facts.video_ready = db_get_bool(b->videos, i, "ready");
 		r->facts.not_ready_reason = db_get(b->videos, i, "not_ready_reason");
@@ -558,7 +567,10 @@ static int batch_build(struct request *req, struct batch *b, int from_form)
 		struct pacct *a = &b->acc[i];
 
 		if (a->scopes & TT_SCOPE_VIDEO_PUBLISH) {
-			if (creator_check(req, a->id, &a->cc) < 0)
+			struct json_object *pl = NULL;
+
+			json_object_object_get_ex(a->json, "platform", &pl);
+			if (creator_check(req, pl ? json_object_get_string(pl) : NULL, a->id, &a->cc) < 0)
 				return -1;
 			a->asked = 1;
 		}
@@ -966,6 +978,13 @@ static int batch_commit(struct request *req, struct batch *b, int *made)
 		n.message = buf_cstr(&msg);
 		rc = jobs_enqueue(pg->db, &n, &job_id);
 		buf_free(&msg);
+		if (rc == JOBS_DUPLICATE) {
+			/* another batch or tab took this clip for the account meanwhile:
+			 * one post (the savepoint undid only this row) */
+			log_info("event=plan_row_duplicate video_id=%lld account_id=%lld job_id=%lld",
+				 (long long)r->video_id, (long long)r->acc->id, (long long)job_id);
+			continue;
+		}
 		if (rc != 0)
 			goto fail;
 		r->plan = prow[k];

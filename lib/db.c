@@ -146,16 +146,16 @@ static PGresult *run_text(struct db *db, const struct db_stmt *st, int n, const 
 		       st->name);
 }
 
-PGresult *db_query(struct db *db, const struct db_stmt *st, int n, const struct db_param *p)
+/* Typed parameters as libpq's text parameters (numbers formatted into
+ * nums). -1 when there are too many. */
+static int params_text(struct db *db, const struct db_stmt *st, int n, const struct db_param *p,
+		       const char **text, char (*nums)[32])
 {
-	const char *text[DB_MAX_PARAMS];
-	char nums[DB_MAX_PARAMS][32];
-
 	if (n < 0 || n > DB_MAX_PARAMS) {
 		db->sqlstate[0] = '\0';
 		keep_error(db, "too many statement parameters");
 		log_error("event=db_error stmt=%s err=too_many_params n=%d", st->name, n);
-		return NULL;
+		return -1;
 	}
 	for (int i = 0; i < n; i++) {
 		switch (p[i].type) {
@@ -178,7 +178,122 @@ PGresult *db_query(struct db *db, const struct db_stmt *st, int n, const struct 
 			break;
 		}
 	}
+	return 0;
+}
+
+PGresult *db_query(struct db *db, const struct db_stmt *st, int n, const struct db_param *p)
+{
+	const char *text[DB_MAX_PARAMS];
+	char nums[DB_MAX_PARAMS][32];
+
+	if (params_text(db, st, n, p, text, nums) < 0)
+		return NULL;
 	return run_text(db, st, n, n ? text : NULL);
+}
+
+static void pipeline_clear(struct db_call *calls, int ncalls)
+{
+	for (int i = 0; i < ncalls; i++) {
+		PQclear(calls[i].r);
+		calls[i].r = NULL;
+	}
+}
+
+/* Read what the pipeline sent back: one result per call, then the sync. */
+static int pipeline_collect(struct db *db, struct db_call *calls, int ncalls)
+{
+	int ok = 1;
+	PGresult *r;
+
+	for (int i = 0; i < ncalls; i++) {
+		r = PQgetResult(db->conn);
+		if (!r) {
+			keep_error(db, PQerrorMessage(db->conn));
+			ok = 0;
+			break;
+		}
+		if (PQresultStatus(r) == PGRES_PIPELINE_ABORTED) {
+			/* skipped after an earlier call failed: that one's error stands */
+			PQclear(r);
+			ok = 0;
+		} else {
+			calls[i].r = checked(db, r, calls[i].st->name);
+			ok &= calls[i].r != NULL;
+		}
+		while ((r = PQgetResult(db->conn)) != NULL)   /* the end of this call's results */
+			PQclear(r);
+	}
+	while ((r = PQgetResult(db->conn)) != NULL) {      /* PGRES_PIPELINE_SYNC */
+		ExecStatusType s = PQresultStatus(r);
+		PQclear(r);
+		if (s == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	return ok ? 0 : -1;
+}
+
+int db_pipeline(struct db *db, struct db_call *calls, int ncalls)
+{
+	const char *text[DB_MAX_PARAMS];
+	char nums[DB_MAX_PARAMS][32];
+	int rc = 0;
+
+	for (int i = 0; i < ncalls; i++)
+		calls[i].r = NULL;
+	/* inside a transaction, or one call: one statement after the other */
+	if (db->in_tx || ncalls < 2) {
+		for (int i = 0; i < ncalls; i++)
+			if (!(calls[i].r = db_query(db, calls[i].st, calls[i].n, calls[i].p))) {
+				pipeline_clear(calls, ncalls);
+				return -1;
+			}
+		return 0;
+	}
+	db->sqlstate[0] = '\0';
+	if (db_ensure(db) < 0)
+		return -1;
+	/* statements new to this connection are prepared first (once each) */
+	for (int i = 0; i < ncalls; i++)
+		if (!is_prepared(db, calls[i].st) && prepare(db, calls[i].st) < 0)
+			return -1;
+	if (!PQenterPipelineMode(db->conn)) {
+		keep_error(db, PQerrorMessage(db->conn));
+		return -1;
+	}
+	for (int i = 0; i < ncalls && rc == 0; i++) {
+		const struct db_call *c = &calls[i];
+		int sent;
+		if (params_text(db, c->st, c->n, c->p, text, nums) < 0) {
+			rc = -1;
+			break;
+		}
+		sent = is_prepared(db, c->st)
+			       ? PQsendQueryPrepared(db->conn, c->st->name, c->n, c->n ? text : NULL, NULL, NULL, 0)
+			       : PQsendQueryParams(db->conn, c->st->sql, c->n, NULL, c->n ? text : NULL, NULL,
+						   NULL, 0);
+		if (!sent) {
+			record_failure(db, NULL, c->st->name);
+			rc = -1;
+		}
+	}
+	if (rc == 0 && !PQpipelineSync(db->conn)) {
+		record_failure(db, NULL, "pipeline_sync");
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = pipeline_collect(db, calls, ncalls);
+	if (!PQexitPipelineMode(db->conn)) {
+		/* results left unread (a send failed half-way): the connection
+		 * is in an unknown state; the next statement resets it */
+		log_warn("event=db_pipeline_stuck err=%s", log_quote(PQerrorMessage(db->conn)));
+		PQfinish(db->conn);
+		db->conn = NULL;
+		forget_prepared(db);
+		rc = -1;
+	}
+	if (rc < 0)
+		pipeline_clear(calls, ncalls);
+	return rc;
 }
 
 static long long affected_rows(const PGresult *r)

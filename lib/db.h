@@ -100,6 +100,18 @@ PGresult *db_query(struct db *db, const struct db_stmt *st, int n, const struct 
  * affected (>= 0), or -1 on error. */
 long long db_command(struct db *db, const struct db_stmt *st, int n, const struct db_param *p);
 
+/* Several statements in one round trip (libpq's pipeline mode): each
+ * call's result in calls[i].r. 0 when every call succeeded; -1 otherwise,
+ * with every result cleared (db->err says why). Inside a transaction the
+ * calls run one after the other. The caller PQclear()s each result. */
+struct db_call {
+	const struct db_stmt *st;
+	int n;
+	const struct db_param *p;
+	PGresult *r;             /* out */
+};
+int db_pipeline(struct db *db, struct db_call *calls, int ncalls);
+
 /* Plain SQL without parameters (LISTEN, NOTIFY, migrations). 0 or -1.
  * Transactions go through db_begin/db_commit/db_rollback, not here. */
 int db_simple(struct db *db, const char *sql);

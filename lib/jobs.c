@@ -1106,3 +1106,20 @@ long long jobs_fixture_forget(struct db *db, const char *prefix)
 	PQclear(r);
 	return n;
 }
+
+static const struct db_stmt q_note_queued = { "jobs_note_queued",
+	"WITH e AS (INSERT INTO job_events (job_id, kind, message)"
+	"  SELECT id, $2, $3 FROM upload_jobs WHERE account_id = $1 AND state = 'queued' RETURNING 1) "
+	"SELECT count(*) AS n FROM e" };
+
+int jobs_note_queued(struct db *db, int64_t account_id, const char *kind, const char *message)
+{
+	PGresult *r = db_query(db, &q_note_queued, DB_PARAMS(DB_INT(account_id), DB_TEXT(kind), DB_TEXT(message)));
+	int n;
+
+	if (!r)
+		return -1;
+	n = (int)db_get_int(r, 0, "n");
+	PQclear(r);
+	return n;
+}

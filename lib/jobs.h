@@ -145,6 +145,10 @@ int jobs_cancel_allowed(const char *state, int locked);
  * is one. The number of jobs failed, or -1. */
 int jobs_fail_queued(struct db *db, int64_t account_id, const char *reason);
 
+/* The same timeline entry on every queued job of the account (the
+ * account's health before its slots, say). The number of jobs, or -1. */
+int jobs_note_queued(struct db *db, int64_t account_id, const char *kind, const char *message);
+
 /* ---- the worker's claim ---- */
 
 struct job {

@@ -64,7 +64,8 @@ trap cleanup EXIT
 echo "bench: starting a release-build stack in $VAR"
 scripts/stack.sh start >"$VAR/start.log" 2>&1 || { cat "$VAR/start.log"; exit 1; }
 eval "$(scripts/stack.sh env)"
-echo "bench: $(nproc) cores, $(uname -r), $(date '+%Y-%m-%d %H:%M')"
+load() { awk '{ print $1 ", " $2 ", " $3 }' /proc/loadavg; }
+echo "bench: $(nproc) cores, $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(load) (1, 5, 15 min)"
 
 for s in "${SECTIONS[@]}"; do
 	case "$s" in
@@ -85,3 +86,5 @@ for s in "${SECTIONS[@]}"; do
 		;;
 	esac
 done
+echo
+echo "bench: done $(date -u '+%H:%M UTC'), load average $(load) (a shared machine: other programs ran too)"

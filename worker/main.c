@@ -88,6 +88,7 @@ static void wait_for_work(struct slot *s)
 static void *slot_main(void *p)
 {
 	struct slot *s = p;
+	double last_health = 0;
 
 	db_init(&s->db, cfg.database_url);
 	s->cfg = &cfg;
@@ -105,6 +106,11 @@ static void *slot_main(void *p)
 			metrics_slot_busy(1);
 			job_run(s, &job);
 			metrics_slot_busy(-1);
+		}
+		/* the first slot checks the accounts whose next post is near */
+		if (!worker_stopping() && s->index == 0 && now_mono() - last_health >= 1.0) {
+			health_run(s);
+			last_health = now_mono();
 		}
 		if (!worker_stopping())
 			wait_for_work(s);

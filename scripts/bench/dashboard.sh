@@ -35,7 +35,7 @@ base=$LF_BASE_URL
 login() { # NAME → the session cookie's value
 	local csrf jar="$LF_VAR/cookies-$1"
 	rm -f "$jar"
-	csrf=$(curl -s -c "$jar" -b "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
+	csrf=$(curl -s -c "$jar" -b "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
 	curl -s -o /dev/null -c "$jar" -b "$jar" --data "csrf=$csrf&name=$1&password=bench-password-123" "$base/login"
 	awk '$6 == "lf_session" { print $7 }' "$jar"
 }

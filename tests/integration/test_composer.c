@@ -623,6 +623,7 @@ static void cover_picker_sends_the_chosen_frame(void **state)
 	form_get(&a, video, &f, &r);
 	tresp_free(&r);
 	title = t_printf("cover-typed-%d", (int)getpid());
+	/* the same clip to the same account a second time: said explicitly */
 	body = t_printf("mode=direct&privacy=SELF_ONLY&title=%s&cover_frame=2500&cover_ms=1234&post_again=1", title);
 	form_post(&a, &f, body, &r);
 	job = job_from_redirect(&r);

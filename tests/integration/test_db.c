@@ -134,6 +134,51 @@ static void test_named_columns(void **state)
 	PQclear(r);
 }
 
+/* Several statements in one round trip: each its own result, on one
+ * backend; a failing one fails the batch, clears every result and leaves
+ * the connection usable; inside a transaction they run one by one. */
+static void test_pipeline(void **state)
+{
+	const struct db_stmt q_fail = { "t_db_fail", "SELECT 1 / $1::int AS x" };
+	const struct db_param p1[] = { DB_INT(7), DB_TEXT("a"), DB_BOOL(1), DB_BOOL(0), DB_NULL, DB_NULL,
+				       DB_DOUBLE(0.5) };
+	const struct db_param zero[] = { DB_INT(0) };
+	struct db_call c[3] = { { .st = &q_echo, .n = 7, .p = p1 }, { .st = &q_pid }, { .st = &q_echo, .n = 7, .p = p1 } };
+	long long pid;
+
+	(void)state;
+	assert_int_equal(db_pipeline(&db, c, 3), 0);
+	assert_int_equal(db_get_int(c[0].r, 0, "big"), 7);
+	assert_string_equal(db_get(c[2].r, 0, "word"), "a");
+	pid = db_get_int(c[1].r, 0, "pid");
+	for (int i = 0; i < 3; i++)
+		PQclear(c[i].r);
+	/* a second time (prepared now): the same backend */
+	assert_int_equal(db_pipeline(&db, c, 3), 0);
+	assert_int_equal(db_get_int(c[1].r, 0, "pid"), pid);
+	for (int i = 0; i < 3; i++)
+		PQclear(c[i].r);
+	/* the middle one fails (division by zero): nothing comes back */
+	c[1] = (struct db_call){ .st = &q_fail, .n = 1, .p = zero };
+	assert_int_equal(db_pipeline(&db, c, 3), -1);
+	for (int i = 0; i < 3; i++)
+		assert_null(c[i].r);
+	assert_string_equal(db_sqlstate(&db), "22012");
+	/* and the connection works on */
+	c[1] = (struct db_call){ .st = &q_pid };
+	assert_int_equal(db_pipeline(&db, c, 3), 0);
+	assert_int_equal(db_get_int(c[1].r, 0, "pid"), pid);
+	for (int i = 0; i < 3; i++)
+		PQclear(c[i].r);
+	/* in a transaction: one by one, same answers */
+	assert_int_equal(db_begin(&db), 0);
+	assert_int_equal(db_pipeline(&db, c, 3), 0);
+	assert_int_equal(db_get_int(c[0].r, 0, "big"), 7);
+	for (int i = 0; i < 3; i++)
+		PQclear(c[i].r);
+	assert_int_equal(db_commit(&db), 0);
+}
+
 static void test_command_counts_rows(void **state)
 {
 	char *a = key("count-a"), *b = key("count-b"), *like = key("count-%");
@@ -305,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_typed_params_round_trip),
 		cmocka_unit_test(test_named_columns),
 		cmocka_unit_test(test_command_counts_rows),
+		cmocka_unit_test(test_pipeline),
 		cmocka_unit_test(test_too_many_params_refused),
 		cmocka_unit_test(test_commit_and_rollback),
 		cmocka_unit_test(test_transaction_misuse_refused),
