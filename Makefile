@@ -108,7 +108,7 @@ run:
 	scripts/stack.sh run
 
 stop:
-	scripts/stack.sh stop
+	@scripts/stack.sh stop
 
 # ---- bench and soak (scripts/bench.sh, scripts/soak.sh) --------------------
 # bench: figures, never pass/fail (dashboard vs nginx static, worker upload

@@ -95,6 +95,7 @@ int page_job(struct request *req);
 int page_job_api(struct request *req);
 int page_job_retry(struct request *req);
 int page_job_cancel(struct request *req);
+int page_job_move(struct request *req);
 int page_webhook_tiktok(struct request *req);   /* page_webhook.c */
 int page_metrics(struct request *req);          /* page_ops.c, with page_healthz */
 int page_bench_floor(struct request *req);      /* page_ops.c: make bench's transport floor */
@@ -167,6 +168,8 @@ struct creator_check {
 	int retry_after;             /* seconds, when our creator_info budget is spent */
 	int tiktok_slow;             /* TikTok did not answer in time */
 };
-int creator_check(struct request *req, int64_t account_id, struct creator_check *c);
+/* platform: the account's (its `platform`); an unknown one is a problem in words. */
+int creator_check(struct request *req, const char *platform, int64_t account_id,
+		  struct creator_check *c);
 
 #endif

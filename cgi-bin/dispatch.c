@@ -21,6 +21,7 @@ const struct route app_routes[] = {
 	{ "GET",  "/api/jobs/{id}",       page_job_api,      R_LOGIN,          "job_api" },
 	{ "POST", "/jobs/{id}/retry",     page_job_retry,    R_LOGIN | R_CSRF, "job_retry" },
 	{ "POST", "/jobs/{id}/cancel",    page_job_cancel,   R_LOGIN | R_CSRF, "job_cancel" },
+	{ "POST", "/jobs/{id}/move",      page_job_move,     R_LOGIN | R_CSRF, "job_move" },
 	{ "GET",  "/settings",            page_settings,     R_LOGIN,          "settings" },
 	{ "POST", "/settings",            page_settings_submit, R_LOGIN | R_CSRF, "settings_submit" },
 	{ "GET",  "/videos/{id}/file",    page_video_file,   R_LOGIN,          "video_file" },

@@ -22,8 +22,10 @@
 #include "frames.h"
 #include "log.h"
 #include "mediapath.h"
+#include "platform.h"
 #include "post_rules.h"
 #include "jobs.h"
+#include "library.h"
 #include "ratelimit.h"
 #include "tiktok_creator.h"
 #include "tiktok_errors.h"
@@ -44,6 +46,15 @@ static struct db_stmt q_video = { "composer_video",
 	"       coalesce(duration_ms, 0), size_bytes, width, height, fps, video_codec, container,"
 	"       array_to_string(frame_times_ms, ','), expression_start_ms, frames_source "
 	"FROM videos WHERE id = $1" };
+
+/* A scheduled job of the viewer's, to edit in this form before it starts. */
+static struct db_stmt q_job_to_edit = { "composer_job_to_edit",
+	"SELECT id, video_id, coalesce(account_id, 0) AS account_id, mode, title,"
+	"       coalesce(privacy_level, '') AS privacy_level, disable_comment, disable_duet,"
+	"       disable_stitch, brand_organic, brand_content, is_aigc,"
+	"       coalesce(cover_timestamp_ms::text, '') AS cover_ms, state, started_at IS NOT NULL AS started,"
+	"       coalesce(locked_until > now(), false) AS locked, " UI_TIME("run_at", "$3") " AS run_at_shown "
+	"FROM upload_jobs WHERE id = $1 AND user_id = $2" };
 
 static struct db_stmt q_job_by_submission = { "composer_job_by_submission",
 	"SELECT id, user_id FROM upload_jobs WHERE submission_id = $1" };
@@ -75,6 +86,7 @@ struct composer {
 	struct json_object *account; /* the chosen one (inside accounts) */
 	int64_t account_id;
 	unsigned scopes;
+	const struct platform *pf;   /* the account's platform; NULL: unknown (problem says so) */
 
 	struct tiktok_creator creator;
 	int have_creator;
@@ -88,6 +100,10 @@ struct composer {
 	struct post_facts facts;
 	const char *note;            /* a line at the top of the page, or NULL */
 	int account_revoked;         /* the chosen account needs a reconnect */
+
+	int64_t edit_job;            /* editing this scheduled job (0: a new post) */
+	int64_t duplicate_job;       /* the job the duplicate guard pointed at */
+	char edit_run_at[64];        /* its time, shown in the viewer's zone */
 };
 
 static void composer_free(struct composer *c)
@@ -166,6 +182,9 @@ static int choose_account(struct request *req, struct composer *c, int64_t wante
 		return 0;
 	c->account_id = json_int(c->account, "id");
 	json_object_object_add(c->account, "selected", json_object_new_boolean(1));
+	c->pf = platform_for(json_str(c->account, "platform"));
+	if (!c->pf)
+		platform_refusal(json_str(c->account, "platform"), c->problem, sizeof(c->problem));
 	if (!obj_bool(c->account, "connected")) {
 		const char *why = json_str(c->account, "status_reason");
 		c->reconnect = 1;
@@ -190,9 +209,9 @@ static int fetch_creator(struct request *req, struct composer *c)
 {
 	struct creator_check k;
 
-	if (!(c->scopes & TT_SCOPE_VIDEO_PUBLISH) || c->account_revoked)
+	if (!c->pf || !(c->scopes & TT_SCOPE_VIDEO_PUBLISH) || c->account_revoked)
 		return 0;
-	if (creator_check(req, c->account_id, &k) < 0)
+	if (creator_check(req, json_str(c->account, "platform"), c->account_id, &k) < 0)
 		return -1;
 	c->creator = k.creator;
 	c->have_creator = k.have_creator;
@@ -408,10 +427,12 @@ static void warnings_context(struct request *req, struct composer *c, struct jso
 				 db_val(r, 0, 0));
 		else
 			snprintf(msg, sizeof(msg), "A post of this video to this account is already in progress "
-				 "(job %s). Posting again makes a second post.", db_val(r, 0, 0));
+				 "or scheduled (job %s). Posting again makes a second post.", db_val(r, 0, 0));
 		ctx_add_str(o, "text", msg);
 		ctx_add_str(o, "job_id", db_val(r, 0, 0));
 		json_object_array_add(w, o);
+		/* the duplicate guard refuses a second post unless asked for */
+		ctx_add_str(ctx, "previous_job", db_val(r, 0, 0));
 	}
 	if (r)
 		PQclear(r);
@@ -455,6 +476,7 @@ static void quota_context(struct request *req, struct composer *c, struct json_o
 static const struct { const char *field, *label; } field_places[] = {
 	{ "mode", "How to send it" }, { "title", "Caption" }, { "privacy", "Who can see this post" },
 	{ "commercial", "Content disclosure" }, { "cover_ms", "Cover frame" },
+	{ "run_at", "When to post" },
 };
 
 static void errors_context(struct json_object *ctx, const struct post_violations *errors)
@@ -534,7 +556,8 @@ static int render_composer(struct request *req, struct composer *c, const struct
 		json_object_object_add(ctx, "retry_after", json_object_new_int(c->retry_after));
 
 	/* pre-flight: the file and the creator, before any byte moves */
-	post_rules_preflight(&c->facts, direct, &preflight);
+	if (c->pf)
+		c->pf->preflight(&c->facts, direct, &preflight);
 	pre = json_object_new_array();
 	for (int i = 0; i < preflight.n; i++)
 		if (strcmp(preflight.v[i].field, "account") != 0)   /* cannot_post shown on its own */
@@ -601,6 +624,20 @@ static int render_composer(struct request *req, struct composer *c, const struct
 		if (f->cover_ms && parse_int64(f->cover_ms, 0, INT64_MAX, &ms) == 0)
 			ctx_add_str(form, "cover_ms", f->cover_ms);
 	}
+	/* when: now, or a time in the viewer's zone (not when editing a job) */
+	if (c->edit_job) {
+		json_object_object_add(form, "edit_job", json_object_new_int64(c->edit_job));
+		ctx_add_str(form, "edit_run_at", c->edit_run_at);
+	} else {
+		const char *when = kv_get(&req->form, "when");
+		int later = when && !strcmp(when, "later");
+		add_bool(form, "when_later", later);
+		add_bool(form, "when_now", !later);
+		ctx_add_str(form, "run_local", kv_get(&req->form, "run_local"));
+	}
+	ctx_add_str(form, "zone", page_tz(req));
+	if (c->duplicate_job)
+		json_object_object_add(ctx, "duplicate_job", json_object_new_int64(c->duplicate_job));
 	ctx_add_str(ctx, "music_url", MUSIC_URL);
 	ctx_add_str(ctx, "branded_url", BRANDED_URL);
 	ctx_add_str(ctx, "disclose_text", POST_RULES_DISCLOSE_TEXT);
@@ -645,6 +682,57 @@ static int prepare(struct request *req, struct composer *c, int64_t wanted_accou
 		return 1;
 	}
 	return fetch_creator(req, c);
+}
+
+/* Editing a scheduled job (?job= on GET, job= on POST): the job of the
+ * viewer's for this video, still unstarted. With fill, its settings go into
+ * f (the GET). 0 and c->edit_job set (or no job asked for: 0, edit_job 0),
+ * 1 answered already (404, 409), -1 error. *account = the job's account. */
+static int load_edit_job(struct request *req, struct composer *c, struct post_form *f, int fill,
+			 int64_t *account)
+{
+	const char *s = kv_get(&req->query, "job") ? kv_get(&req->query, "job") : kv_get(&req->form, "job");
+	int64_t id;
+	PGresult *r;
+
+	if (!s)
+		return 0;
+	if (parse_int64(s, 1, INT64_MAX, &id) < 0)
+		return render_error(req, 404, "Post not found", "There is no scheduled post with this number."), 1;
+	r = db_query(page_of(req)->db, &q_job_to_edit,
+		     DB_PARAMS(DB_INT(id), DB_INT(page_of(req)->user_id), DB_TEXT(page_tz(req))));
+	if (!r)
+		return -1;
+	if (PQntuples(r) != 1 || db_get_int(r, 0, "video_id") != param_id(req, "id")) {
+		PQclear(r);
+		return render_error(req, 404, "Post not found", "There is no scheduled post with this number."), 1;
+	}
+	if (!jobs_changeable(db_get_text(r, 0, "state"), db_get_bool(r, 0, "started"),
+			     db_get_bool(r, 0, "locked"))) {
+		PQclear(r);
+		return render_error(req, 409, "This post can no longer be changed",
+				    "It has already started (or ended), so its caption and settings stay as "
+				    "they were."), 1;
+	}
+	c->edit_job = id;
+	snprintf(c->edit_run_at, sizeof(c->edit_run_at), "%s", db_get_text(r, 0, "run_at_shown"));
+	*account = db_get_int(r, 0, "account_id");
+	if (fill) {
+		struct arena *a = &req->arena;
+		f->mode = arena_strdup(a, db_get_text(r, 0, "mode"));
+		f->title = arena_strdup(a, db_get_text(r, 0, "title"));
+		f->privacy = arena_strdup(a, db_get_text(r, 0, "privacy_level"));
+		f->allow_comment = !db_get_bool(r, 0, "disable_comment");
+		f->allow_duet = !db_get_bool(r, 0, "disable_duet");
+		f->allow_stitch = !db_get_bool(r, 0, "disable_stitch");
+		f->brand_organic = db_get_bool(r, 0, "brand_organic");
+		f->brand_content = db_get_bool(r, 0, "brand_content");
+		f->commercial = f->brand_organic || f->brand_content;
+		f->is_aigc = db_get_bool(r, 0, "is_aigc");
+		f->cover_ms = arena_strdup(a, db_get_text(r, 0, "cover_ms"));
+	}
+	PQclear(r);
+	return 0;
 }
 
 /* The form of an earlier job (from_job=ID): its values in the request
@@ -692,7 +780,12 @@ int page_composer(struct request *req)
 	char sid[65];
 	int rc, from = 0;
 
-	if (from_job > 0) {
+	rc = load_edit_job(req, &c, &f, 1, &job_account);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (c.edit_job)
+		wanted = job_account;
+	else if (from_job > 0) {
 		from = form_from_job(req, from_job, &f, &job_account);
 		if (from < 0)
 			return -1;
@@ -795,18 +888,26 @@ static void queued_message(struct composer *c, const struct post_decision *d, st
 /* The job and its first event (lib/jobs.h). 0 and *job_id; JOBS_TAKEN
  * when the submission id was used meanwhile (a parallel double submit); -1. */
 static int enqueue(struct request *req, struct composer *c, const struct post_decision *d,
-		   int64_t *job_id)
+		   const char *run_at, const char *run_at_shown, int64_t *job_id)
 {
 	struct buf msg = BUF_INIT;
 	struct job_new n = {
 		.submission_id = kv_get(&req->form, "submission_id"), .user_id = page_of(req)->user_id,
 		.video_id = c->video_id, .account_id = c->account_id, .post = d->post,
-		.bytes_total = c->file_size,
+		.bytes_total = c->file_size, .run_at = run_at, .repost = checked(req, "post_again"),
+		.platform = c->pf->name,
 		/* this site's setting decides, once: the job keeps it (sql/050) */
 		.source = config_source_name(app.cfg.tiktok_source),
 	};
+	char sha[65];
 	int rc;
 
+	/* the duplicate guard works on the content hash: a video imported
+	 * before there were hashes gets its own now */
+	if (library_video_hash(page_of(req)->db, c->video_id, c->file_size >= 0 ? c->file_path : NULL, sha) < 0)
+		return -1;
+	if (run_at)
+		buf_printf(&msg, "Scheduled for %s. ", run_at_shown);
 	queued_message(c, d, &msg);
 	n.message = buf_cstr(&msg);
 	rc = jobs_enqueue(page_of(req)->db, &n, job_id);
@@ -842,8 +943,10 @@ int page_composer_submit(struct request *req)
 	struct post_form f = { 0 };
 	struct post_decision d;
 	struct post_violations errors = { 0 };
-	int64_t job_id = 0;
-	char loc[48];
+	int64_t job_id = 0, account = -1;
+	char loc[48], instant[40] = "", shown[64] = "";
+	const char *when = kv_get(&req->form, "when");
+	int later = when && !strcmp(when, "later");
 	int rc;
 
 	form_from_request(req, &f);
@@ -856,6 +959,13 @@ int page_composer_submit(struct request *req)
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 
+	rc = load_edit_job(req, &c, &f, 0, &account);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (c.edit_job && account != form_account(req)) {
+		return render_error(req, 400, "This form is incomplete",
+				    "A scheduled post stays with its account. Reload the page and try again.");
+	}
 	rc = prepare(req, &c, form_account(req));
 	if (rc != 0) {
 		composer_free(&c);
@@ -868,7 +978,22 @@ int page_composer_submit(struct request *req)
 			 "Choose one of your connected TikTok accounts to post to.");
 	}
 
-	post_rules_check(&f, &c.facts, &d, &errors);
+	if (c.pf)
+		c.pf->validate(&f, &c.facts, &d, &errors);
+	if (later && !c.edit_job && errors.n < POST_RULES_MAX) {
+		/* the time, in the viewer's zone, as an instant computed in PostgreSQL */
+		rc = jobs_schedule_instant(page_of(req)->db, kv_get(&req->form, "run_local"), page_tz(req),
+					   instant, shown);
+		if (rc < 0) {
+			composer_free(&c);
+			return -1;
+		}
+		if (rc > 0) {
+			errors.v[errors.n].field = "run_at";
+			snprintf(errors.v[errors.n].text, sizeof(errors.v[0].text), "%s", jobs_refusal_text(rc));
+			errors.n++;
+		}
+	}
 	if (c.problem[0]) {
 		/* TikTok's failure, said once and precisely, in place of the
 		 * rules' general "could not be read" */
@@ -888,7 +1013,41 @@ int page_composer_submit(struct request *req)
 		return rc;
 	}
 
-	rc = enqueue(req, &c, &d, &job_id);
+	if (c.edit_job) {
+		const char *why = NULL;
+		rc = jobs_edit(page_of(req)->db, c.edit_job, page_of(req)->user_id, &d.post,
+			       page_of(req)->user_name, &why);
+		composer_free(&c);
+		if (rc == JOBS_REFUSED)
+			return render_error(req, 409, "This post can no longer be changed", why);
+		if (rc != 0)
+			return rc == JOBS_NOT_FOUND ? not_found(req) : -1;
+		snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)c.edit_job);
+		redirect(req, 303, loc);
+		return 0;
+	}
+	rc = enqueue(req, &c, &d, later ? instant : NULL, shown, &job_id);
+	if (rc == JOBS_PAST || rc == JOBS_TOO_FAR) {
+		/* the time passed between the check and the insert: nothing was written */
+		errors.n = 1;
+		errors.v[0].field = "run_at";
+		snprintf(errors.v[0].text, sizeof(errors.v[0].text), "%s", jobs_refusal_text(rc));
+		rc = render_composer(req, &c, &f, &errors, 422);
+		composer_free(&c);
+		return rc;
+	}
+	if (rc == JOBS_DUPLICATE) {
+		/* another tab or click queued this content for this account already */
+		log_info("event=composer_duplicate video_id=%lld account_id=%lld existing_job_id=%lld",
+			 (long long)c.video_id, (long long)c.account_id, (long long)job_id);
+		errors.n = 1;
+		errors.v[0].field = "post_again";
+		snprintf(errors.v[0].text, sizeof(errors.v[0].text), "%s", jobs_refusal_text(rc));
+		c.duplicate_job = job_id;
+		rc = render_composer(req, &c, &f, &errors, 409);
+		composer_free(&c);
+		return rc;
+	}
 	if (rc == JOBS_TAKEN) {
 		/* the same form, submitted twice at once: the other request won */
 		composer_free(&c);
@@ -899,8 +1058,8 @@ int page_composer_submit(struct request *req)
 		composer_free(&c);
 		return -1;
 	}
-	log_info("event=job_queued job_id=%lld video_id=%lld account_id=%lld mode=%s", (long long)job_id,
-		 (long long)c.video_id, (long long)c.account_id, POST_MODE(&d.post));
+	log_info("event=job_queued job_id=%lld video_id=%lld account_id=%lld mode=%s scheduled=%d",
+		 (long long)job_id, (long long)c.video_id, (long long)c.account_id, POST_MODE(&d.post), later);
 	snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)job_id);
 	redirect(req, 303, loc);
 	composer_free(&c);

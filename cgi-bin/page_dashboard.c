@@ -4,6 +4,7 @@
 #include "app.h"
 #include "escape.h"
 #include "frames.h"
+#include "jobs.h"
 #include "log.h"
 #include "util.h"
 
@@ -210,6 +211,14 @@ static int job_get(const void *obj, const char *name, struct tmpl_value *out)
 		return text_col(rc, C_FAIL_REASON, out);
 	if (!strcmp(name, "id"))      /* the job page: progress, timeline, outcome */
 		return text_col(rc, C_JOB_ID, out);
+	if (!strcmp(name, "done")) {  /* posted or sent to the inbox: "Posted · view" */
+		*out = tmpl_bool(!strcmp(state, "published") || !strcmp(state, "inboxed"));
+		return 1;
+	}
+	if (!strcmp(name, "active")) {
+		*out = tmpl_bool(jobs_state_active(state));
+		return 1;
+	}
 	return 0;
 }
 

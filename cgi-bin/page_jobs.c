@@ -1,7 +1,8 @@
 /* page_jobs.c — progress and history: GET /jobs (the user's jobs, by
  * state, paged), GET /jobs/{id} (progress, timeline, outcome, Retry and
  * Cancel), GET /api/jobs/{id} (the JSON static/progress.js polls), and
- * POST /jobs/{id}/retry and /jobs/{id}/cancel.
+ * POST /jobs/{id}/retry, /jobs/{id}/cancel and /jobs/{id}/move (a post
+ * that has not started, to another time).
  *
  * A job is visible only to the user who made it: anyone else gets the same
  * 404 as for a job that does not exist.
@@ -30,7 +31,7 @@ enum {
 	J_TIKTOK_STATUS, J_FAIL_REASON, J_PUBLISH_ID, J_POST_URL, J_UPDATED_ISO, J_VIDEO_ID,
 	J_VIDEO_TITLE, J_VIDEO_PATH, J_ACCOUNT_ID, J_ACCOUNT_NAME, J_ACCOUNT_USERNAME, J_PRIVACY,
 	J_TITLE, J_CREATED, J_FINISHED, J_LOCKED, J_WAITING, J_RUN_AT, J_ATTEMPTS, J_RETRY_ID,
-	J_RETRY_OF, J_ACCOUNT_STATUS, J_VIDEO_MISSING, J_SOURCE,
+	J_RETRY_OF, J_ACCOUNT_STATUS, J_VIDEO_MISSING, J_SOURCE, J_STARTED, J_RUN_AT_LOCAL,
 };
 
 static struct db_stmt q_job = { "job_of_user",
@@ -43,7 +44,8 @@ static struct db_stmt q_job = { "job_of_user",
 	"       coalesce(j.locked_until > now(), false), j.run_at > now(),"
 	"       " UI_TIME("j.run_at", "$3") ", j.attempts,"
 	"       (SELECT r.id FROM upload_jobs r WHERE r.retry_of = j.id), j.retry_of,"
-	"       a.status, v.missing, j.source "
+	"       a.status, v.missing, j.source, j.started_at IS NOT NULL,"
+	"       to_char(j.run_at AT TIME ZONE $3, 'YYYY-MM-DD\"T\"HH24:MI') "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
 	"WHERE j.id = $1 AND j.user_id = $2" };
@@ -130,7 +132,9 @@ static void stage_text(PGresult *r, struct buf *out)
 	ui_size(sent, sizeof(sent), db_ll(r, 0, J_BYTES_SENT));
 	ui_size(total, sizeof(total), db_ll(r, 0, J_BYTES_TOTAL));
 	if (!strcmp(state, "queued")) {
-		if (is_true(db_val(r, 0, J_WAITING)))
+		if (is_true(db_val(r, 0, J_WAITING)) && !is_true(db_val(r, 0, J_STARTED)))
+			buf_printf(out, "Scheduled for %s.", db_val(r, 0, J_RUN_AT));
+		else if (is_true(db_val(r, 0, J_WAITING)))
 			buf_printf(out, "Waiting to try again at %s.", db_val(r, 0, J_RUN_AT));
 		else
 			buf_puts(out, "Waiting for its turn to upload.");
@@ -229,17 +233,14 @@ static void job_next_steps(PGresult *r, struct json_object *job, const char *pri
 	if (failed) {
 		switch (failed_step(r)) {
 		case FAIL_BEFORE:
-			ctx_add_str(job, "failed_step", "It failed before the upload, while checking the account and the video.");
 			ctx_add_str(job, "what_to_do", "Nothing reached TikTok. Fix what the reason above says, "
 				    "then choose Edit and retry: the composer opens with this post's caption and settings.");
 			break;
 		case FAIL_UPLOAD:
-			ctx_add_str(job, "failed_step", "It failed during the upload, while sending the video to TikTok.");
 			ctx_add_str(job, "what_to_do", "TikTok did not get the whole video, so nothing was posted. "
 				    "Retry sends it again with the same settings; Edit and retry lets you change them first.");
 			break;
 		case FAIL_PROCESSING:
-			ctx_add_str(job, "failed_step", "It failed in TikTok's processing, after the whole video was sent.");
 			ctx_add_str(job, "what_to_do", "TikTok received the video and then refused it. Fix what the "
 				    "reason above says (often the video file itself), then post it again with Edit and retry.");
 			break;
@@ -323,6 +324,13 @@ int page_job(struct request *req)
 	add_bool(job, "published", !strcmp(state, "published"));
 	add_bool(job, "running", jobs_state_active(state));
 	add_bool(job, "can_cancel", jobs_cancel_allowed(state, is_true(db_val(r, 0, J_LOCKED))));
+	if (jobs_changeable(state, is_true(db_val(r, 0, J_STARTED)), is_true(db_val(r, 0, J_LOCKED)))) {
+		/* a post that has not started: its time and settings can change */
+		add_bool(job, "can_change", 1);
+		ctx_add_str(job, "run_at_shown", db_val(r, 0, J_RUN_AT));
+		ctx_add_str(job, "run_local", db_val(r, 0, J_RUN_AT_LOCAL));
+		ctx_add_str(job, "zone", page_tz(req));
+	}
 	add_bool(job, "can_retry", jobs_repost_allowed(page_of(req)->db, id, &why) == 1);
 	ctx_add_str(job, "retry_note", why);
 	ctx_add_str(job, "retry_id", db_val(r, 0, J_RETRY_ID));
@@ -505,6 +513,40 @@ int page_job_cancel(struct request *req)
 		return -1;
 	snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)id);
 	redirect(req, 303, loc);
+	return 0;
+}
+
+/* Move a post that has not started to another time (the user's wall-clock
+ * time in their zone, as the composer takes it). Back to the schedule page
+ * when the form came from there. */
+int page_job_move(struct request *req)
+{
+	struct page *pg = page_of(req);
+	int64_t id = job_id_param(req);
+	const char *why = NULL, *back = kv_get(&req->form, "back");
+	char loc[48], instant[40], shown[64];
+	int rc;
+
+	if (id < 0)
+		return job_not_found(req);
+	rc = jobs_schedule_instant(pg->db, kv_get(&req->form, "run_local"), page_tz(req), instant, shown);
+	if (rc == 0)
+		rc = jobs_move(pg->db, id, pg->user_id, instant, pg->user_name, &why);
+	if (rc == JOBS_NOT_FOUND)
+		return job_not_found(req);
+	if (rc == JOBS_REFUSED)
+		return render_error(req, 409, "This post can no longer be moved", why);
+	if (rc > 0)
+		return render_error(req, 422, "The post was not moved", jobs_refusal_text(rc));
+	if (rc < 0)
+		return -1;
+	log_info("event=job_move_page job_id=%lld", (long long)id);
+	if (back && !strcmp(back, "schedule"))
+		redirect(req, 303, "/schedule");
+	else {
+		snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)id);
+		redirect(req, 303, loc);
+	}
 	return 0;
 }
 

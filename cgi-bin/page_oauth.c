@@ -16,6 +16,7 @@
 #include "crypto.h"
 #include "escape.h"
 #include "log.h"
+#include "platform.h"
 #include "tiktok.h"
 #include "util.h"
 
@@ -44,10 +45,20 @@ static struct db_stmt q_state_why = { "oauth_state_why",
 	"SELECT used_at IS NOT NULL AS used, expires_at <= now() AS expired FROM oauth_states "
 	"WHERE state_hash = $1" };
 
+/* The platform these pages connect (their routes are /auth/tiktok/...):
+ * every call to it goes through lib/platform.h. */
+#define OAUTH_PLATFORM "tiktok"
+
+static const struct platform *oauth_platform(void)
+{
+	return platform_for(OAUTH_PLATFORM);
+}
+
 static int tiktok_configured(void)
 {
-	return *app.cfg.tiktok_client_key && *app.cfg.tiktok_client_secret &&
-	       *app.cfg.tiktok_redirect_uri && app.cfg.secret_key.set;
+	const struct platform *pf = oauth_platform();
+
+	return pf && pf->configured(&app.cfg);
 }
 
 static int not_configured(struct request *req)
@@ -151,8 +162,7 @@ static int start_video(struct request *req, int64_t *video_id)
 int page_oauth_start(struct request *req)
 {
 	struct page *pg = page_of(req);
-	char state[65], state_hash[65], verifier[VERIFIER_LEN + 1], challenge[65];
-	struct tiktok_client c;
+	char state[65], state_hash[65], verifier[VERIFIER_LEN + 1];
 	struct buf url = BUF_INIT;
 	int64_t video_id;
 	int rc;
@@ -176,7 +186,6 @@ int page_oauth_start(struct request *req)
 		if (crypto_random_token(verifier, VERIFIER_LEN) < 0)
 			return -1;
 		verifier[VERIFIER_LEN] = '\0';
-		tiktok_pkce_challenge(verifier, challenge);
 	}
 	db_command(pg->db, &q_state_prune, 0, NULL);   /* housekeeping; failure is harmless */
 	if (db_command(pg->db, &q_state_insert,
@@ -185,9 +194,7 @@ int page_oauth_start(struct request *req)
 				 DB_TEXT(app.cfg.tiktok_pkce ? verifier : NULL),
 				 DB_INT(STATE_TTL_SEC))) < 0)
 		return -1;
-	accounts_client(&app.cfg, &c);
-	tiktok_authorize_url(app.cfg.tiktok_auth_url, &c, state,
-			     app.cfg.tiktok_pkce ? challenge : NULL, &url);
+	oauth_platform()->authorize_url(&app.cfg, state, app.cfg.tiktok_pkce ? verifier : NULL, &url);
 	log_info("event=oauth_start user_id=%lld video_id=%lld pkce=%d", (long long)pg->user_id,
 		 (long long)video_id, app.cfg.tiktok_pkce ? 1 : 0);
 	redirect(req, 302, buf_cstr(&url));
@@ -326,7 +333,7 @@ static void revoke_unused(const struct tiktok_client *c, const struct tiktok_tok
 	struct tiktok_result res;
 
 	tiktok_result_init(&res);
-	if (tiktok_revoke(c, tok->access_token, &res) < 0)
+	if (oauth_platform()->revoke(c, tok->access_token, &res) < 0)
 		log_warn("event=oauth_unused_revoke_failed error=%s log_id=%s", log_quote(res.error),
 			 log_quote(res.log_id));
 	tiktok_result_free(&res);
@@ -335,6 +342,7 @@ static void revoke_unused(const struct tiktok_client *c, const struct tiktok_tok
 static int connect_account(struct request *req, const struct attempt *a, const char *code,
 			   const char *granted)
 {
+	const struct platform *pf = oauth_platform();
 	struct tiktok_client c;
 	struct tiktok_result res;
 	struct tiktok_token tok;
@@ -343,16 +351,16 @@ static int connect_account(struct request *req, const struct attempt *a, const c
 	int64_t account_id;
 	int rc;
 
-	accounts_client(&app.cfg, &c);
+	pf->client(&app.cfg, &c);
 	tiktok_result_init(&res);
-	if (tiktok_exchange_code(&c, code, a->verifier, &tok, &res) < 0) {
+	if (pf->exchange_code(&c, code, a->verifier, &tok, &res) < 0) {
 		rc = tiktok_failed(req, a, "exchange", &res);
 		goto out;
 	}
 	scopes = tiktok_scopes_parse(tok.scope[0] ? tok.scope : granted);
 	memset(&user, 0, sizeof(user));
 	if (scopes & TT_SCOPE_USER_INFO_BASIC) {
-		if (tiktok_user_info(&c, tok.access_token, tiktok_user_fields(scopes), &user, &res) < 0) {
+		if (pf->account_info(&c, tok.access_token, scopes, &user, &res) < 0) {
 			revoke_unused(&c, &tok);
 			rc = tiktok_failed(req, a, "user_info", &res);
 			goto out;

@@ -47,6 +47,10 @@ static struct db_stmt q_accounts = { "ops_accounts_by_status",
 	"FROM unnest(ARRAY['connected','needs_reconnect','disconnected']) AS s(status) "
 	"LEFT JOIN tiktok_accounts a ON a.status = s.status GROUP BY s.status ORDER BY s.status" };
 
+static struct db_stmt q_at_risk = { "ops_accounts_at_risk",
+	"SELECT count(*) AS accounts FROM tiktok_accounts"
+	" WHERE at_risk_reason IS NOT NULL AND status <> 'disconnected'" };
+
 static int database_ok(struct db *db)
 {
 	return db_ensure(db) == 0 && db_command(db, &q_ping, 0, NULL) >= 0;
@@ -107,6 +111,14 @@ static int database_gauges(struct db *db, struct buf *out)
 	for (int i = 0; i < PQntuples(r); i++)
 		metrics_text_sample(&part, "langflix_tiktok_accounts", "status", db_get(r, i, "status"),
 				    (double)db_get_int(r, i, "accounts"));
+	PQclear(r);
+
+	if (!(r = db_query(db, &q_at_risk, 0, NULL)))
+		goto out;
+	metrics_text_header(&part, "langflix_tiktok_accounts_at_risk", "gauge",
+			    "TikTok accounts that failed their check before a planned post (token or creator_info).");
+	metrics_text_sample(&part, "langflix_tiktok_accounts_at_risk", NULL, NULL,
+			    (double)db_get_int(r, 0, "accounts"));
 	PQclear(r);
 	buf_append(out, part.data ? part.data : "", part.len);
 	rc = 0;

@@ -21,6 +21,7 @@
 #include "caption.h"
 #include "crypto.h"
 #include "jobs.h"
+#include "library.h"
 #include "log.h"
 #include "mediapath.h"
 #include "plan.h"
@@ -282,12 +283,10 @@ static const struct db_stmt q_matching = { "plan_matching_videos",
 	"SELECT id FROM videos v WHERE NOT v.missing AND v.ready AND ($1 = '' OR "
 	"  videos_search_text(v.title, v.title_translation, v.expression, v.expression_translation,"
 	"                     v.show_name, v.path, v.keywords) ILIKE $1) ORDER BY v.id DESC LIMIT $2" };
-/* the user's job of the video to the account that makes a second post one
- * too many: still to run, or posted/sent */
-static const struct db_stmt q_existing = { "plan_existing_job",
-	"SELECT id, state FROM upload_jobs WHERE video_id = $1 AND account_id = $2 AND user_id = $3"
-	"  AND state IN ('queued', 'uploading', 'processing', 'published', 'inboxed') "
-	"ORDER BY id DESC LIMIT 1" };
+/* the state of the job the duplicate guard found (jobs_find_duplicate):
+ * only the viewer's own job says which; another user's says nothing */
+static const struct db_stmt q_existing = { "plan_existing_state",
+	"SELECT CASE WHEN user_id = $2 THEN state ELSE '' END AS state FROM upload_jobs WHERE id = $1" };
 static const struct db_stmt q_shown_time = { "plan_shown_time",
 	"SELECT " UI_TIME("to_timestamp($1::bigint)", "$2") " AS shown,"
 	"       to_char(to_timestamp($1::bigint) AT TIME ZONE $2, 'YYYY-MM-DD') AS day" };
@@ -525,6 +524,14 @@ static int batch_build(struct request *req, struct batch *b, int from_form)
 		if (media_resolve(app.cfg.media_root, db_get_text(b->videos, i, "path"), path) == 0 &&
 		    stat(path, &st) == 0)
 			r->size = st.st_size;
+		/* the duplicate guard goes by content: a row imported before
+		 * there were hashes gets its hash now (lib/library.h) */
+		{
+			char sha[65];
+
+			if (library_video_hash(pg->db, r->video_id, r->size >= 0 ? path : NULL, sha) < 0)
+				return -1;
+		}
 		r->facts.video_missing = r->size < 0 || db_get_bool(b->videos, i, "missing");
 		r->facts.video_ready = db_get_bool(b->videos, i, "ready");
 		r->facts.not_ready_reason = db_get(b->videos, i, "not_ready_reason");
@@ -560,7 +567,10 @@ static int batch_build(struct request *req, struct batch *b, int from_form)
 		struct pacct *a = &b->acc[i];
 
 		if (a->scopes & TT_SCOPE_VIDEO_PUBLISH) {
-			if (creator_check(req, a->id, &a->cc) < 0)
+			struct json_object *pl = NULL;
+
+			json_object_object_get_ex(a->json, "platform", &pl);
+			if (creator_check(req, pl ? json_object_get_string(pl) : NULL, a->id, &a->cc) < 0)
 				return -1;
 			a->asked = 1;
 		}
@@ -595,17 +605,24 @@ static int batch_build(struct request *req, struct batch *b, int from_form)
 			buf_free(&out);
 		}
 		r->form.title = r->caption;
-		/* the duplicate guard: one post per clip and account unless "post again" */
+		/* the duplicate guard (lib/jobs.c): one post per clip's content and
+		 * account unless "post again" */
 		{
-			PGresult *e = db_query(pg->db, &q_existing, DB_PARAMS(DB_INT(r->video_id), DB_INT(a->id),
-									     DB_INT(pg->user_id)));
-			if (!e)
+			int64_t existing;
+			int found = jobs_find_duplicate(pg->db, r->video_id, a->id, &existing);
+			PGresult *e;
+
+			if (found < 0)
 				return -1;
-			if (PQntuples(e) > 0) {
-				r->existing_job = db_get_int(e, 0, "id");
-				r->existing_state = arena_strdup(&req->arena, db_get_text(e, 0, "state"));
+			if (found) {
+				e = db_query(pg->db, &q_existing, DB_PARAMS(DB_INT(existing), DB_INT(pg->user_id)));
+				if (!e)
+					return -1;
+				r->existing_job = existing;
+				r->existing_state = arena_strdup(&req->arena,
+								 PQntuples(e) ? db_get_text(e, 0, "state") : "");
+				PQclear(e);
 			}
-			PQclear(e);
 		}
 	}
 
@@ -946,20 +963,28 @@ static int batch_commit(struct request *req, struct batch *b, int *made)
 	for (int k = 0; k < np; k++) {
 		struct prow *r = &b->rows[map[k]];
 		struct buf msg = BUF_INIT;
-		char sid[64];
+		char sid[64], at[32];
 		int64_t job_id;
 		struct job_new n = {
 			.submission_id = sid, .user_id = pg->user_id, .video_id = r->video_id,
 			.account_id = r->acc->id, .post = r->d.post, .bytes_total = r->size,
-			.run_at = prow[k].at,
+			.run_at = at, .repost = r->post_again,
 		};
 		int rc;
 
+		time_iso_utc(prow[k].at, at);
 		snprintf(sid, sizeof(sid), "%s-%lld", b->batch_id, (long long)r->video_id);
 		planned_message(r, &msg);
 		n.message = buf_cstr(&msg);
 		rc = jobs_enqueue(pg->db, &n, &job_id);
 		buf_free(&msg);
+		if (rc == JOBS_DUPLICATE) {
+			/* another batch or tab took this clip for the account meanwhile:
+			 * one post (the savepoint undid only this row) */
+			log_info("event=plan_row_duplicate video_id=%lld account_id=%lld job_id=%lld",
+				 (long long)r->video_id, (long long)r->acc->id, (long long)job_id);
+			continue;
+		}
 		if (rc != 0)
 			goto fail;
 		r->plan = prow[k];

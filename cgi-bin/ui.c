@@ -4,6 +4,7 @@
 #include "accounts.h"
 #include "app.h"
 #include "log.h"
+#include "platform.h"
 #include "ratelimit.h"
 #include "tiktok.h"
 #include "tiktok_creator.h"
@@ -111,6 +112,7 @@ static const struct {
 	{ "creator_info",    "Account checked",    "TikTok confirmed that the account can post." },
 	{ "init",            "Upload started",     "TikTok accepted the upload and is ready for the file." },
 	{ "chunk",           "Sending",            NULL },
+	{ "pull_fetch",      "TikTok fetched it",  "TikTok started fetching the video from this site." },
 	{ "upload_complete", "File sent",          "The whole file reached TikTok." },
 	{ "resumed",         "Resumed",            "The upload continued where it had stopped." },
 	{ "reinit",          "Started over",       NULL },
@@ -171,7 +173,7 @@ void job_event_text(const char *kind, const char *message, struct buf *out)
 /* ---- the user's TikTok accounts ---- */
 
 static const struct db_stmt q_accounts = { "accounts_of_user",
-	"SELECT id, open_id, display_name, username, avatar_url, status, status_reason, scopes,"
+	"SELECT id, platform, open_id, display_name, username, avatar_url, status, status_reason, scopes,"
 	"       " UI_TIME("refresh_expires_at", "$3") " AS reconsent_by,"
 	"       " UI_TIME("created_at", "$3") " AS connected_at,"
 	"       at_risk_reason, coalesce(refresh_expires_at < now() + interval '7 days', false) AS reconsent_soon "
@@ -188,11 +190,12 @@ static const struct { unsigned bit; const char *words; } scope_words[] = {
 	{ TT_SCOPE_VIDEO_LIST, "See the account's videos" },
 };
 
+/* How the file reaches TikTok, in words (no API names on the page). */
 const char *job_source_label(const char *source)
 {
 	if (source && !strcmp(source, "PULL_FROM_URL"))
-		return "TikTok fetches the file from this site (PULL_FROM_URL)";
-	return "LangFlix uploads the file to TikTok (FILE_UPLOAD)";
+		return "TikTok fetches the file from this site";
+	return "LangFlix sends the file to TikTok";
 }
 
 /* Only web URLs reach an <img src>. */
@@ -209,6 +212,7 @@ static struct json_object *account_json(const PGresult *r, int i)
 	int connected = !strcmp(status, "connected");
 
 	json_object_object_add(o, "id", json_object_new_int64(db_get_int(r, i, "id")));
+	ctx_add_str(o, "platform", db_get(r, i, "platform"));
 	ctx_add_str(o, "name", name && *name ? name : db_get(r, i, "open_id"));
 	ctx_add_str(o, "username", db_get(r, i, "username"));
 	if (web_url(db_get(r, i, "avatar_url")))
@@ -286,12 +290,12 @@ struct json_object *accounts_for_page(struct request *req, int only_connected, i
 
 /* A creator_info failure in words (not "cannot post": that is its own
  * case). What a code means is the table's (lib/tiktok_errors.c). */
-static void creator_problem(struct creator_check *c, const struct tiktok_result *res)
+static void creator_problem(const struct platform *pf, struct creator_check *c,
+			    const struct tiktok_result *res)
 {
-	enum tt_action a = tiktok_error_classify(res, NULL);
-	const struct tt_error_info *e = res->outcome == TT_API ? tiktok_error_lookup(res->error) : NULL;
+	enum tt_action a = pf->classify(res, NULL);
 
-	if (e && (e->action == TTA_REFRESH || e->action == TTA_RECONNECT)) {
+	if (res->outcome == TT_API && (a == TTA_REFRESH || a == TTA_RECONNECT)) {
 		c->reconnect = 1;
 		snprintf(c->problem, sizeof(c->problem), "%s",
 			 tiktok_creator_state(TTC_NEEDS_RECONNECT)->sentence);
@@ -315,15 +319,21 @@ static void creator_problem(struct creator_check *c, const struct tiktok_result 
 
 /* ---- creator_info for a page ---- */
 
-int creator_check(struct request *req, int64_t account_id, struct creator_check *c)
+int creator_check(struct request *req, const char *platform, int64_t account_id,
+		  struct creator_check *c)
 {
 	struct page *pg = page_of(req);
+	const struct platform *pf = platform_for(platform);
 	struct tiktok_client client;
 	struct tiktok_result res;
 	struct buf token = BUF_INIT;
 	int rc, wait = 0;
 
 	memset(c, 0, sizeof(*c));
+	if (!pf) {
+		platform_refusal(platform, c->problem, sizeof(c->problem));
+		return 0;
+	}
 	rc = accounts_access_token(pg->db, &app.cfg, account_id, &token);
 	if (rc == ACC_RECONNECT || rc == ACC_NOT_FOUND) {
 		c->reconnect = 1;
@@ -352,9 +362,9 @@ int creator_check(struct request *req, int64_t account_id, struct creator_check 
 			 c->retry_after);
 		goto out;
 	}
-	accounts_client(&app.cfg, &client);
+	pf->client(&app.cfg, &client);
 	tiktok_result_init(&res);
-	rc = tiktok_creator_info(&client, buf_cstr(&token), &c->creator, &res);
+	rc = pf->creator_info(&client, buf_cstr(&token), &c->creator, &res);
 	log_info("event=creator_info account_id=%lld http=%ld code=%s log_id=%s", (long long)account_id,
 		 res.http_status, log_quote(res.error), log_quote(res.log_id));
 	if (rc == TT_CREATOR_OK) {
@@ -363,7 +373,7 @@ int creator_check(struct request *req, int64_t account_id, struct creator_check 
 		c->cannot_post = 1;
 		c->cannot_post_text = tiktok_cannot_post_text(res.error);
 	} else {
-		creator_problem(c, &res);
+		creator_problem(pf, c, &res);
 	}
 	tiktok_result_free(&res);
 out:

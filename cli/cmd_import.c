@@ -38,7 +38,11 @@ int cmd_import(struct config *cfg, int argc, char **argv)
 	dir = resolve_dir(cfg, argv[1], path, sizeof(path));
 	db_init(&db, cfg->database_url);
 	if (db_ensure(&db) < 0) {
-		fprintf(stderr, "langflix import: database unavailable: %s\n", db.err);
+		fprintf(stderr, "langflix import: the database did not answer, so nothing was imported.\n"
+			"  Is it running? In the demo, start it with `make run` (or scripts/stack.sh start).\n"
+			"  Is this the right configuration? Pass it with -c FILE or LANGFLIX_CONFIG=FILE\n"
+			"  (the demo's is var/langflix.conf in the repository).\n"
+			"  (%s)\n", db.err);
 		db_close(&db);
 		return 1;
 	}

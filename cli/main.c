@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <unistd.h>
 
 const char *cli_text(struct arena *a, const char *s)
 {
@@ -62,6 +64,35 @@ static void usage(FILE *f)
 		   "\nCONFIG defaults to $LANGFLIX_CONFIG; LANGFLIX_<KEY> variables override it.\n");
 }
 
+/* Without -c and $LANGFLIX_CONFIG: the demo's configuration, which `make
+ * run` writes to var/langflix.conf, found from the current folder or from
+ * the folder of this program (build/langflix → var/), so that `langflix
+ * import DIR` works in the demo as the library's empty page suggests. NULL
+ * when there is none. */
+static const char *demo_config(void)
+{
+	static char path[PATH_MAX];
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (access("var/langflix.conf", R_OK) == 0)
+		return "var/langflix.conf";
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	for (int up = 0; up < 3; up++) {
+		char *slash = strrchr(exe, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+		if (snprintf(path, sizeof(path), "%s/var/langflix.conf", exe) < (int)sizeof(path) &&
+		    access(path, R_OK) == 0)
+			return path;
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cfgpath = getenv("LANGFLIX_CONFIG");
@@ -86,6 +117,12 @@ int main(int argc, char **argv)
 		enum log_level lvl;
 		if (strcmp(argv[i], commands[k].name) != 0)
 			continue;
+		if (!cfgpath || !*cfgpath) {
+			cfgpath = demo_config();
+			if (cfgpath)
+				fprintf(stderr, "langflix: using the demo's configuration %s (-c FILE to choose another)\n",
+					cfgpath);
+		}
 		if (config_load(&cfg, cfgpath && *cfgpath ? cfgpath : NULL, err, sizeof(err)) < 0) {
 			fprintf(stderr, "langflix: %s\n", err);
 			return 1;

@@ -22,6 +22,7 @@ struct emu_config {
 	char *listen;
 	int64_t threads;
 	char *client_key;
+	char *client_name;           /* the app's name, as its TikTok developer record has it */
 	char *client_secret;
 	char *redirect_uris;          /* comma-separated registered URIs */
 	char *public_base_url;        /* builds upload_url and avatar URLs */

@@ -28,6 +28,7 @@ static const struct config_setting settings[] = {
 	{ "listen",                    CONFIG_STR,   O(listen),                    0, 1024, "var/run/emulator.sock", 0 },
 	{ "threads",                   CONFIG_INT,   O(threads),                   1, 64, "8", 0 },
 	{ "client_key",                CONFIG_STR,   O(client_key),                1, 256, "langflix-emulator-key", 0 },
+	{ "client_name",               CONFIG_STR,   O(client_name),               1, 128, "LangFlix Publisher", 0 },
 	{ "client_secret",             CONFIG_STR,   O(client_secret),             1, 256, "langflix-emulator-secret", 1 },
 	{ "redirect_uris",             CONFIG_STR,   O(redirect_uris),             1, 5120, "http://127.0.0.1:8080/auth/tiktok/callback", 0 },
 	{ "public_base_url",           CONFIG_STR,   O(public_base_url),           1, 200, "http://127.0.0.1:8081", 0 },

@@ -171,14 +171,22 @@ static void consent_page(struct request *req, const struct authz *a)
 	req_header(req, "Content-Type: text/html; charset=utf-8");
 	req_header(req, "Cache-Control: no-store");
 	buf_reset(o);
-	buf_puts(o, "<!doctype html><html><head><meta charset=utf-8><title>Authorize - TikTok (emulator)</title>"
-		    "<style>body{font-family:sans-serif;max-width:30em;margin:3em auto}"
-		    "button{font-size:1.1em;padding:.5em 1.5em;margin-right:1em}"
-		    ".note{color:#666;font-size:.85em}</style></head><body>"
+	buf_puts(o, "<!doctype html><html lang=en><head><meta charset=utf-8>"
+		    "<meta name=viewport content=\"width=device-width, initial-scale=1\">"
+		    "<title>Authorize ");
+	html_escape(o, G.cfg->client_name, strlen(G.cfg->client_name));
+	buf_puts(o, " - TikTok (emulator)</title>"
+		    "<style>body{font-family:sans-serif;max-width:30em;margin:3em auto;padding:0 1em}"
+		    "button{font-size:1.1em;padding:.5em 1.5em;margin:0 1em .5em 0}"
+		    "select{max-width:100%}.note{color:#555;font-size:.85em}</style></head><body><main>"
 		    "<p class=note>TikTok emulator: for development and tests. This is not TikTok.</p>"
-		    "<h1>Authorize app</h1><p>The app <strong>");
+		    "<h1>Authorize ");
+	html_escape(o, G.cfg->client_name, strlen(G.cfg->client_name));
+	buf_puts(o, "</h1><p><strong>");
+	html_escape(o, G.cfg->client_name, strlen(G.cfg->client_name));
+	buf_puts(o, "</strong> would like to access your TikTok account.</p><p class=note>Client key: ");
 	html_escape(o, a->client_key, strlen(a->client_key));
-	buf_puts(o, "</strong> would like to access your TikTok account.</p>"
+	buf_puts(o, "</p>"
 		    "<form method=post action=\"/v2/auth/authorize/decide\">");
 	hidden(o, "client_key", a->client_key);
 	hidden(o, "response_type", a->response_type);
@@ -215,7 +223,7 @@ static void consent_page(struct request *req, const struct authz *a)
 	}
 	buf_puts(o, "</ul><p><button type=submit name=decision value=authorize>Authorize</button>"
 		    "<button type=submit name=decision value=cancel>Cancel</button></p></form>"
-		    "</body></html>\n");
+		    "</main></body></html>\n");
 }
 
 static void redirect(struct request *req, const char *uri, struct buf *query)

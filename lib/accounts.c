@@ -17,7 +17,8 @@ static struct db_stmt q_upsert = { "accounts_upsert",
 	"VALUES ($1, $2, $3, $4, $5, $6, 'connected', NULL) "
 	"ON CONFLICT (user_id, open_id) DO UPDATE SET display_name = EXCLUDED.display_name,"
 	"    username = EXCLUDED.username, avatar_url = EXCLUDED.avatar_url, scopes = EXCLUDED.scopes,"
-	"    status = 'connected', status_reason = NULL, updated_at = now() "
+	"    status = 'connected', status_reason = NULL, at_risk_reason = NULL, at_risk_since = NULL,"
+	"    health_checked_at = NULL, updated_at = now() "
 	"RETURNING id" };
 /* Expiries from TikTok's relative lifetimes, on the database's clock. */
 static struct db_stmt q_set_tokens = { "accounts_set_tokens",
@@ -404,4 +405,54 @@ out:
 	buf_free(&a);
 	buf_free(&rf);
 	return rc;
+}
+
+/* ---- connection health ---- */
+
+static const struct db_stmt q_health_due = { "accounts_health_due",
+	"UPDATE tiktok_accounts a SET health_checked_at = now() "
+	"WHERE a.status <> 'disconnected'"
+	"  AND (a.health_checked_at IS NULL OR a.health_checked_at < now() - make_interval(secs => $2::int))"
+	"  AND a.id IN (SELECT j.account_id FROM upload_jobs j WHERE j.state = 'queued'"
+	"               AND j.account_id IS NOT NULL AND j.run_at > now()"
+	"               AND j.run_at <= now() + make_interval(secs => $1::int)) "
+	"RETURNING a.id, a.scopes" };
+static const struct db_stmt q_expire_access = { "accounts_expire_access",
+	"UPDATE tiktok_accounts SET access_expires_at = now() WHERE id = $1 AND status = 'connected'" };
+static const struct db_stmt q_at_risk = { "accounts_set_at_risk",
+	"UPDATE tiktok_accounts SET at_risk_reason = $2::text,"
+	"    at_risk_since = CASE WHEN $2::text IS NULL THEN NULL ELSE coalesce(at_risk_since, now()) END "
+	"WHERE id = $1 AND at_risk_reason IS DISTINCT FROM $2::text" };
+
+int accounts_health_due(struct db *db, int lead_sec, int recheck_sec, int64_t *out, unsigned *scopes,
+			int max)
+{
+	PGresult *r = db_query(db, &q_health_due, DB_PARAMS(DB_INT(lead_sec), DB_INT(recheck_sec)));
+	int n = 0;
+
+	if (!r)
+		return -1;
+	for (int i = 0; i < PQntuples(r) && n < max; i++) {
+		scopes[n] = tiktok_scopes_parse(db_get(r, i, "scopes"));
+		out[n++] = db_get_int(r, i, "id");
+	}
+	PQclear(r);
+	return n;
+}
+
+int accounts_expire_access(struct db *db, int64_t account_id)
+{
+	return db_command(db, &q_expire_access, DB_PARAMS(DB_INT(account_id))) < 0 ? -1 : 0;
+}
+
+int accounts_set_at_risk(struct db *db, int64_t account_id, const char *reason)
+{
+	long long n = db_command(db, &q_at_risk, DB_PARAMS(DB_INT(account_id), DB_TEXT(reason)));
+
+	if (n < 0)
+		return -1;
+	if (n > 0)
+		log_info("event=tiktok_account_health account_id=%lld at_risk=%d reason=%s",
+			 (long long)account_id, reason != NULL, log_quote(reason ? reason : ""));
+	return n > 0;
 }

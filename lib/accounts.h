@@ -55,6 +55,23 @@ void accounts_wipe(struct buf *token);
  * (e.g. the worker on scope_not_authorized or authorization.removed). */
 int accounts_mark_reconnect(struct db *db, int64_t account_id, const char *reason);
 
+/* ---- connection health before the slots (issue 11, sql/036) ---- */
+
+/* Claim the accounts to check now: a job of theirs is due within lead_sec
+ * and they were not checked in the last recheck_sec (one worker checks an
+ * account; the claim stamps health_checked_at). Up to max ids into out
+ * and their granted scopes (TT_SCOPE_*) into scopes; the count, or -1. */
+int accounts_health_due(struct db *db, int lead_sec, int recheck_sec, int64_t *out, unsigned *scopes,
+			int max);
+/* The account's access token counts as expired, so the next
+ * accounts_access_token() refreshes it (the health check proves that a
+ * refresh works). 0 or -1. */
+int accounts_expire_access(struct db *db, int64_t account_id);
+/* Mark the account at risk with the reason (since now, or since it first
+ * was), or healthy again (reason NULL). 1 when it changed (became at risk
+ * or healthy), 0 when not, -1. */
+int accounts_set_at_risk(struct db *db, int64_t account_id, const char *reason);
+
 /* Disconnecting an account of user_id is three steps, in this order (the
  * caller, cgi-bin/page_accounts.c, runs them; lib/jobs.h fails the jobs,
  * since jobs know accounts and not the other way round):

@@ -52,6 +52,8 @@ static const struct setting settings[] = {
 	{ "worker_metrics_file",  C_STR,   O(worker_metrics_file),  0, 4096, "", 0 },
 	{ "tiktok_rate_window_sec", C_INT, O(tiktok_rate_window_sec), 1, 3600, "60", 0 },
 	{ "tiktok_day_sec",       C_INT,   O(tiktok_day_sec),       1, 86400, "86400", 0 },
+	{ "worker_health_lead_sec", C_INT, O(worker_health_lead_sec), 60, 86400, "3600", 0 },
+	{ "worker_health_recheck_sec", C_INT, O(worker_health_recheck_sec), 1, 86400, "900", 0 },
 	{ "page_size",            C_INT,   O(page_size),            1, 500,  "50", 0 },
 	{ "migrate_lock_timeout_ms", C_INT, O(migrate_lock_timeout_ms), 0, 3600000, "5000", 0 },
 	{ "migrate_statement_timeout_ms", C_INT, O(migrate_statement_timeout_ms), 0, 86400000, "1800000", 0 },

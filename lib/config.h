@@ -81,6 +81,8 @@ struct config {
 	int64_t worker_status_poll_sec; /* first status/fetch interval while TikTok processes */
 	int64_t tiktok_rate_window_sec; /* TikTok's per-minute limits' window (tests shorten it) */
 	int64_t tiktok_day_sec;      /* the daily caps' window: 86400 (tests shorten it) */
+	int64_t worker_health_lead_sec;    /* check an account this long before its next post */
+	int64_t worker_health_recheck_sec; /* and again at most this often */
 	int64_t page_size;
 	int64_t migrate_lock_timeout_ms;      /* `langflix migrate`: wait this long for a lock, then fail */
 	int64_t migrate_statement_timeout_ms; /* and this long for one statement; 0 = no limit */

@@ -86,6 +86,30 @@ void crypto_sha256_hex(const void *data, size_t n, char out[65])
 	to_hex(md, sizeof(md), out);
 }
 
+int crypto_sha256_file_hex(const char *path, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE], chunk[1 << 16];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx;
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	int ok;
+
+	if (!f)
+		return -1;
+	ctx = EVP_MD_CTX_new();
+	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	while (ok && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		ok = EVP_DigestUpdate(ctx, chunk, n) == 1;
+	ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
+	EVP_MD_CTX_free(ctx);
+	fclose(f);
+	if (!ok)
+		return -1;
+	to_hex(md, mdlen, out);
+	return 0;
+}
+
 void crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t n,
 			    char out[65])
 {

@@ -13,6 +13,9 @@ int crypto_random_hex(char *out, size_t nbytes);
 int crypto_random_token(char *out, size_t len);
 /* Lowercase hex SHA-256 of data into out[65]. */
 void crypto_sha256_hex(const void *data, size_t n, char out[65]);
+/* SHA-256 of a whole file, read in pieces, as hex. 0, or -1 when it cannot
+ * be read. */
+int crypto_sha256_file_hex(const char *path, char out[65]);
 /* Lowercase hex HMAC-SHA256 into out[65]. */
 void crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t n,
 			    char out[65]);

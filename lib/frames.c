@@ -4,7 +4,7 @@
  * them (its demuxer and protocol whitelists), pictures of at most 8192×8192 pixels
  * (decoder and scaler), at most MAX_PACKETS packets read per picture and
  * MAX_BAD_PACKETS refused by the decoder, output inside 320×576. Any
- * failure removes the pictures already written and says why in err. */
+ * failure removes the pictures of that folder and says why in err. */
 #include "frames.h"
 #include "probe.h"
 
@@ -132,59 +132,101 @@ struct grabber {
 	int idx, turns;
 	int sw, sh;                 /* scaled, before turning */
 	const AVStream *st;
+	int have;                   /* g->best holds a picture ... */
+	int64_t cur;                /* ... with this time (stream time base) */
+	int eof;                    /* the decoder gave its last picture */
+	int64_t encoded;            /* pictures given to the encoder (their pts) */
 };
 
-/* The first decoded picture at or after ms (the last one when the clip
- * ends before), into g->best. 0, or -1 with err. */
-static int grab(struct grabber *g, int64_t ms, char *err, size_t errlen)
+/* Decode on until a picture at or after ts (stream time base) is in
+ * g->best, or the clip ends (the last one is kept). Pictures the decoder
+ * still holds from the last call come first. 0, or -1 with err. */
+static int decode_until(struct grabber *g, int64_t ts, char *err, size_t errlen)
 {
-	int64_t ts = av_rescale_q(ms, (AVRational){ 1, 1000 }, g->st->time_base);
-	int have = 0, packets = 0, bad = 0, eof = 0, r;
+	int packets = 0, bad = 0, r;
 
-	if (g->st->start_time != AV_NOPTS_VALUE)
-		ts += g->st->start_time;
-	if (av_seek_frame(g->fmt, g->idx, ts, AVSEEK_FLAG_BACKWARD) < 0 &&
-	    av_seek_frame(g->fmt, g->idx, g->st->start_time != AV_NOPTS_VALUE ? g->st->start_time : 0,
-			  AVSEEK_FLAG_BACKWARD) < 0) {
-		snprintf(err, errlen, "cannot seek in the video");
-		return -1;
-	}
-	avcodec_flush_buffers(g->dec);
-	av_frame_unref(g->best);
-	while (!eof) {
-		r = av_read_frame(g->fmt, g->pkt);
-		if (r < 0) {
-			eof = 1;
-			r = avcodec_send_packet(g->dec, NULL);   /* drain */
-		} else if (g->pkt->stream_index != g->idx) {
-			av_packet_unref(g->pkt);
-			continue;
-		} else {
-			if (++packets > MAX_PACKETS) {
-				av_packet_unref(g->pkt);
-				break;
-			}
-			r = avcodec_send_packet(g->dec, g->pkt);
-			av_packet_unref(g->pkt);
-			if (r < 0 && r != AVERROR(EAGAIN) && ++bad > MAX_BAD_PACKETS) {
-				averr(err, errlen, "the video data cannot be decoded", r);
-				return -1;
-			}
-		}
+	for (;;) {
 		while (avcodec_receive_frame(g->dec, g->frame) == 0) {
-			int64_t pts = g->frame->best_effort_timestamp;
 			av_frame_unref(g->best);
 			av_frame_move_ref(g->best, g->frame);
-			have = 1;
-			if (pts != AV_NOPTS_VALUE && pts >= ts)
+			g->have = 1;
+			g->cur = g->best->best_effort_timestamp;
+			if (g->cur != AV_NOPTS_VALUE && g->cur >= ts)
 				return 0;
 		}
+		if (g->eof)
+			break;
+		r = av_read_frame(g->fmt, g->pkt);
+		if (r < 0) {
+			g->eof = 1;
+			avcodec_send_packet(g->dec, NULL);   /* drain */
+			continue;
+		}
+		if (g->pkt->stream_index != g->idx) {
+			av_packet_unref(g->pkt);
+			continue;
+		}
+		if (++packets > MAX_PACKETS) {
+			av_packet_unref(g->pkt);
+			break;
+		}
+		r = avcodec_send_packet(g->dec, g->pkt);
+		av_packet_unref(g->pkt);
+		if (r < 0 && r != AVERROR(EAGAIN) && ++bad > MAX_BAD_PACKETS) {
+			averr(err, errlen, "the video data cannot be decoded", r);
+			return -1;
+		}
 	}
-	if (!have) {
-		snprintf(err, errlen, "no picture could be decoded near %lld ms", (long long)ms);
+	if (!g->have) {
+		snprintf(err, errlen, "no picture could be decoded");
 		return -1;
 	}
 	return 0;
+}
+
+/* Whether reaching ts is quicker by seeking than by decoding on from the
+ * current picture: only when a key frame lies between the two (from the
+ * demuxer's index; without one, when ts is more than 5 s ahead). */
+static int worth_seeking(const struct grabber *g, int64_t ts)
+{
+	int i = av_index_search_timestamp((AVStream *)g->st, ts, AVSEEK_FLAG_BACKWARD);
+	const AVIndexEntry *e = i >= 0 ? avformat_index_get_entry((AVStream *)g->st, i) : NULL;
+
+	if (g->cur == AV_NOPTS_VALUE)
+		return 1;
+	if (e)
+		return e->timestamp > g->cur;
+	return ts - g->cur > av_rescale_q(5000, (AVRational){ 1, 1000 }, g->st->time_base);
+}
+
+/* The first decoded picture at or after ms (the last one when the clip
+ * ends before), into g->best. Called with ascending times, so the
+ * pictures of one stretch of the clip come from one pass of decoding.
+ * 0, or -1 with err. */
+static int grab(struct grabber *g, int64_t ms, char *err, size_t errlen)
+{
+	int64_t ts = av_rescale_q(ms, (AVRational){ 1, 1000 }, g->st->time_base);
+
+	if (g->st->start_time != AV_NOPTS_VALUE)
+		ts += g->st->start_time;
+	if (g->have && g->cur != AV_NOPTS_VALUE && g->cur >= ts)
+		return 0;                 /* the picture we have is the one */
+	if (g->have && g->eof)
+		return 0;                 /* the clip ended: its last picture */
+	if (!g->have || worth_seeking(g, ts)) {
+		if (av_seek_frame(g->fmt, g->idx, ts, AVSEEK_FLAG_BACKWARD) < 0 &&
+		    av_seek_frame(g->fmt, g->idx,
+				  g->st->start_time != AV_NOPTS_VALUE ? g->st->start_time : 0,
+				  AVSEEK_FLAG_BACKWARD) < 0) {
+			snprintf(err, errlen, "cannot seek in the video");
+			return -1;
+		}
+		avcodec_flush_buffers(g->dec);
+		av_frame_unref(g->best);
+		g->have = 0;
+		g->eof = 0;
+	}
+	return decode_until(g, ts, err, errlen);
 }
 
 /* g->best scaled and turned upright into g->out. */
@@ -260,7 +302,7 @@ static int encode(struct grabber *g, const char *dir, int n, char *err, size_t e
 {
 	int r;
 
-	g->out->pts = n;
+	g->out->pts = g->encoded++;   /* ascending, whatever the file's number */
 	g->out->quality = g->enc->global_quality;
 	r = avcodec_send_frame(g->enc, g->out);
 	if (r >= 0)
@@ -366,7 +408,7 @@ int frames_extract(const char *path, const char *dir, int64_t poster_ms,
 		   struct frames_result *out, char *err, size_t errlen)
 {
 	struct grabber g;
-	int w, h, dw, dh, written = 0, rc = -1;
+	int w, h, dw, dh, rc = -1, order[FRAMES_MAX];
 
 	memset(&g, 0, sizeof(g));
 	memset(out, 0, sizeof(*out));
@@ -399,16 +441,24 @@ int frames_extract(const char *path, const char *dir, int64_t poster_ms,
 	out->n = frames_times(probe_duration_ms(g.fmt, g.st), poster_ms, out->times_ms);
 	out->width = dw;
 	out->height = dh;
+	/* in the order of their times: the poster joins the strip's pass */
+	for (int i = 0; i < out->n; i++)
+		order[i] = i;
+	for (int i = 1; i < out->n; i++)
+		for (int k = i; k > 0 && out->times_ms[order[k]] < out->times_ms[order[k - 1]]; k--) {
+			int t = order[k];
+			order[k] = order[k - 1];
+			order[k - 1] = t;
+		}
 	for (int i = 0; i < out->n; i++) {
-		if (grab(&g, out->times_ms[i], err, errlen) < 0 || picture(&g, err, errlen) < 0 ||
-		    encode(&g, dir, i, err, errlen) < 0)
+		if (grab(&g, out->times_ms[order[i]], err, errlen) < 0 || picture(&g, err, errlen) < 0 ||
+		    encode(&g, dir, order[i], err, errlen) < 0)
 			goto done;
-		written = i + 1;
 	}
 	rc = 0;
 done:
 	if (rc < 0) {
-		remove_pictures(dir, written);
+		remove_pictures(dir, FRAMES_MAX);
 		memset(out, 0, sizeof(*out));
 	}
 	sws_freeContext(g.sws);

@@ -37,45 +37,322 @@ static int affected_one(PGresult *r)
 
 /* ---- making jobs ---- */
 
+/* The schedule window, in SQL, for the instant $N (NULL = now). */
+#define IN_WINDOW(t) \
+	"(" t "::timestamptz IS NULL OR (" t "::timestamptz >= now() AND " t "::timestamptz <= now() + " \
+	"make_interval(days => " STR(JOBS_SCHEDULE_MAX_DAYS) ")))"
+#define STR(x) STR_(x)
+#define STR_(x) #x
+
+/* The row comes from a SELECT so that a run_at outside the window (a
+ * scheduled post) inserts nothing. */
 #define ENQUEUE(cols, vals) \
 	"WITH j AS (" \
 	" INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, platform, mode, title," \
 	"     privacy_level, disable_comment, disable_duet, disable_stitch, brand_organic," \
-	"     brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at, source" cols ")" \
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9, $10, $11, $12, $13, $14," \
-	"     $15::integer, $16, 'queued', coalesce(to_timestamp($19::bigint), now()), $18" vals ") RETURNING id), " \
+	"     brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at," \
+	"     content_sha256, repost, source" cols ")" \
+	" SELECT $1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9, $10, $11, $12, $13, $14," \
+	"     $15::integer, $16, 'queued', coalesce($18::timestamptz, now())," \
+	"     (SELECT v.content_sha256 FROM videos v WHERE v.id = $3), $19, $20" vals \
+	" WHERE " IN_WINDOW("$18") " RETURNING id), " \
 	"e AS (INSERT INTO job_events (job_id, kind, message) SELECT id, 'queued', $17 FROM j) " \
 	"SELECT id FROM j"
 static struct db_stmt q_enqueue = { "jobs_enqueue", ENQUEUE("", "") };
 /* the same, with a bound of attempts other than the table's default */
 static struct db_stmt q_enqueue_attempts = { "jobs_enqueue_attempts",
-	ENQUEUE(", max_attempts", ", $20::int") };
+	ENQUEUE(", max_attempts", ", $21::int") };
+/* Why an instant is outside the window: "past", "far" or "". */
+static struct db_stmt q_window = { "jobs_window",
+	"SELECT CASE WHEN $1::timestamptz < now() THEN 'past' WHEN NOT " IN_WINDOW("$1")
+	" THEN 'far' ELSE '' END AS why" };
+
+const char *jobs_refusal_text(int rc)
+{
+	switch (rc) {
+	case JOBS_PAST:
+		return "That time has already passed. Choose a later time, or choose Post now.";
+	case JOBS_TOO_FAR:
+		return "That is too far ahead: a post can be scheduled at most "
+		       STR(JOBS_SCHEDULE_MAX_DAYS) " days from now.";
+	case JOBS_BAD_TIME:
+		return "Enter a date and a time, for example 2026-12-24 18:30.";
+	case JOBS_DUPLICATE:
+		return "This video is already queued or posted to this TikTok account, so nothing new "
+		       "was queued. To post it there a second time, tick \"Post it again\" and send the form again.";
+	default:
+		return NULL;
+	}
+}
+
+/* JOBS_PAST or JOBS_TOO_FAR for an instant outside the window, 0 inside, -1. */
+static int window_check(struct db *db, const char *run_at)
+{
+	PGresult *r;
+	const char *why;
+	int rc;
+
+	if (!run_at)
+		return 0;
+	r = db_query(db, &q_window, DB_PARAMS(DB_TEXT(run_at)));
+	if (!r)
+		return -1;
+	why = db_get_text(r, 0, "why");
+	rc = !strcmp(why, "past") ? JOBS_PAST : !strcmp(why, "far") ? JOBS_TOO_FAR : 0;
+	PQclear(r);
+	return rc;
+}
+
+static struct db_stmt q_submission = { "jobs_submission_taken",
+	"SELECT 1 FROM upload_jobs WHERE submission_id = $1" };
+/* The guard's own condition (sql/032), for the job it points at. */
+static struct db_stmt q_duplicate = { "jobs_find_duplicate",
+	"SELECT j.id FROM upload_jobs j JOIN videos v ON v.content_sha256 = j.content_sha256 "
+	"WHERE v.id = $1 AND j.account_id = $2 AND NOT j.repost "
+	"  AND j.state IN ('queued', 'uploading', 'processing', 'published', 'inboxed') "
+	"ORDER BY j.id LIMIT 1" };
+
+static int submission_taken(struct db *db, const char *submission_id)
+{
+	PGresult *r = db_query(db, &q_submission, DB_PARAMS(DB_TEXT(submission_id)));
+	int n = r ? PQntuples(r) : 0;
+
+	PQclear(r);
+	return n > 0;
+}
+
+int jobs_find_duplicate(struct db *db, int64_t video_id, int64_t account_id, int64_t *existing)
+{
+	PGresult *r = db_query(db, &q_duplicate, DB_PARAMS(DB_INT(video_id), DB_INT(account_id)));
+	int n;
+
+	*existing = 0;
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	if (n)
+		*existing = db_get_int(r, 0, "id");
+	PQclear(r);
+	return n > 0;
+}
+
+int jobs_find_duplicates(struct db *db, const struct job_pair *pairs, size_t n, int64_t *existing)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int rc = jobs_find_duplicate(db, pairs[i].video_id, pairs[i].account_id, &existing[i]);
+		if (rc < 0)
+			return -1;
+		found += rc;
+	}
+	return found;
+}
+
+/* A savepoint around one statement inside the caller's transaction, so a
+ * refused row (a unique violation) does not abort the whole batch. */
+static int savepoint(struct db *db, const char *what)
+{
+	if (!db_in_transaction(db))
+		return 0;
+	if (!strcmp(what, "begin"))
+		return db_simple(db, "SAVEPOINT jobs_enqueue");
+	if (!strcmp(what, "undo"))
+		return db_simple(db, "ROLLBACK TO SAVEPOINT jobs_enqueue");
+	return db_simple(db, "RELEASE SAVEPOINT jobs_enqueue");
+}
 
 int jobs_enqueue(struct db *db, const struct job_new *n, int64_t *job_id)
 {
 	const struct post_settings *p = &n->post;
-	const struct db_param params[] = {
+	struct db_param cover = p->direct && p->cover_ms >= 0 ? DB_INT(p->cover_ms) : DB_NULL;
+	int with_attempts = n->max_attempts > 0;
+	PGresult *r;
+	int rows;
+
+	if (savepoint(db, "begin") < 0)
+		return -1;
+	r = db_query(db, with_attempts ? &q_enqueue_attempts : &q_enqueue,
+		     with_attempts ? 21 : 20, (const struct db_param[]){
 		DB_TEXT(n->submission_id), DB_INT(n->user_id), DB_INT(n->video_id), DB_INT(n->account_id),
 		DB_TEXT(n->platform ? n->platform : "tiktok"), DB_TEXT(POST_MODE(p)),
 		DB_TEXT(p->title ? p->title : ""),
 		DB_TEXT(p->direct && p->privacy_level ? p->privacy_level : ""),
 		DB_BOOL(p->disable_comment), DB_BOOL(p->disable_duet), DB_BOOL(p->disable_stitch),
-		DB_BOOL(p->brand_organic), DB_BOOL(p->brand_content), DB_BOOL(p->is_aigc),
-		p->direct && p->cover_ms >= 0 ? DB_INT(p->cover_ms) : DB_NULL, DB_INT(n->bytes_total),
-		DB_TEXT(n->message ? n->message : ""), DB_TEXT(n->source ? n->source : "FILE_UPLOAD"),
-		n->run_at > 0 ? DB_INT(n->run_at) : DB_NULL, DB_INT(n->max_attempts),
-	};
-	PGresult *r;
-
-	/* the last parameter only for the statement that names max_attempts */
-	r = db_query(db, n->max_attempts > 0 ? &q_enqueue_attempts : &q_enqueue,
-		     n->max_attempts > 0 ? 20 : 19, params);
-	if (!r)
-		return !strcmp(db_sqlstate(db), "23505") ? JOBS_TAKEN : -1;
-	*job_id = db_get_int(r, 0, "id");
+		DB_BOOL(p->brand_organic), DB_BOOL(p->brand_content), DB_BOOL(p->is_aigc), cover,
+		DB_INT(n->bytes_total), DB_TEXT(n->message ? n->message : ""), DB_TEXT(n->run_at),
+		DB_BOOL(n->repost), DB_TEXT(n->source ? n->source : "FILE_UPLOAD"), DB_INT(n->max_attempts) });
+	if (!r) {
+		int unique = !strcmp(db_sqlstate(db), "23505");
+		savepoint(db, "undo");
+		if (!unique)
+			return -1;
+		/* the submission id (a double submit), or the duplicate guard (the
+		 * same content live or posted on this account: another tab) */
+		return submission_taken(db, n->submission_id) ? JOBS_TAKEN
+		       : jobs_find_duplicate(db, n->video_id, n->account_id, job_id) == 1 ? JOBS_DUPLICATE
+		       : -1;
+	}
+	rows = PQntuples(r);
+	if (rows == 1)
+		*job_id = db_get_int(r, 0, "id");
 	PQclear(r);
+	if (savepoint(db, "release") < 0)
+		return -1;
+	if (rows != 1) {
+		/* nothing inserted: the run_at was outside the window */
+		int rc = window_check(db, n->run_at);
+		return rc > 0 ? rc : -1;
+	}
 	if (jobs_notify(db) < 0)   /* the workers poll too: late, not lost */
 		log_warn("event=queue_notify_failed job_id=%lld", (long long)*job_id);
+	return 0;
+}
+
+/* "2026-12-03T18:30", "2026-12-03 18:30" or with ":SS": the shape only;
+ * PostgreSQL decides whether the date exists. */
+static int local_time_shape(const char *s)
+{
+	static const char pat[] = "dddd-dd-ddXdd:dd";
+	size_t n = s ? strlen(s) : 0;
+
+	if (n != 16 && n != 19)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char want = i < 16 ? pat[i] : (i == 16 ? ':' : 'd');
+		if (want == 'd' ? !isdigit((unsigned char)s[i])
+				: want == 'X' ? (s[i] != 'T' && s[i] != ' ') : s[i] != want)
+			return 0;
+	}
+	return 1;
+}
+
+static struct db_stmt q_instant = { "jobs_schedule_instant",
+	"SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS instant,"
+	"       lf_user_time(t, $2) AS shown,"
+	"       CASE WHEN t < now() THEN 'past' WHEN NOT " IN_WINDOW("t") " THEN 'far' ELSE '' END AS why "
+	"FROM (SELECT ($1::timestamp AT TIME ZONE $2) AS t) x" };
+
+int jobs_schedule_instant(struct db *db, const char *local, const char *zone, char instant[40],
+			  char shown[64])
+{
+	PGresult *r;
+	const char *why;
+	int rc;
+
+	instant[0] = shown[0] = '\0';
+	if (!local_time_shape(local) || !zone || !*zone)
+		return JOBS_BAD_TIME;
+	r = db_query(db, &q_instant, DB_PARAMS(DB_TEXT(local), DB_TEXT(zone)));
+	if (!r)   /* 22008 and kin: the 31st of February */
+		return !strncmp(db_sqlstate(db), "22", 2) ? JOBS_BAD_TIME : -1;
+	copy(instant, 40, db_get(r, 0, "instant"));
+	copy(shown, 64, db_get(r, 0, "shown"));
+	why = db_get_text(r, 0, "why");
+	rc = !strcmp(why, "past") ? JOBS_PAST : !strcmp(why, "far") ? JOBS_TOO_FAR : 0;
+	PQclear(r);
+	return rc;
+}
+
+/* ---- a scheduled job before it starts ---- */
+
+/* Not started: queued, never claimed, no lease. */
+#define NOT_STARTED \
+	"state = 'queued' AND started_at IS NULL AND (locked_until IS NULL OR locked_until < now())"
+#define OF_USER "id = $1 AND ($2::bigint = 0 OR user_id = $2::bigint)"
+
+int jobs_changeable(const char *state, int started, int locked)
+{
+	return !strcmp(state, "queued") && !started && !locked;
+}
+
+static struct db_stmt q_move = { "jobs_move",
+	"WITH m AS ("
+	" UPDATE upload_jobs SET run_at = $3::timestamptz, updated_at = now()"
+	"  WHERE " OF_USER " AND " NOT_STARTED " AND $3::timestamptz IS NOT NULL AND " IN_WINDOW("$3")
+	"  RETURNING id) "
+	"INSERT INTO job_events (job_id, kind, message) SELECT id, 'moved', $4 FROM m RETURNING job_id" };
+static struct db_stmt q_edit = { "jobs_edit",
+	"WITH m AS ("
+	" UPDATE upload_jobs SET mode = $3, title = $4, privacy_level = nullif($5, ''),"
+	"        disable_comment = $6, disable_duet = $7, disable_stitch = $8, brand_organic = $9,"
+	"        brand_content = $10, is_aigc = $11, cover_timestamp_ms = $12::integer,"
+	"        updated_at = now()"
+	"  WHERE " OF_USER " AND " NOT_STARTED " RETURNING id) "
+	"INSERT INTO job_events (job_id, kind, message) SELECT id, 'edited', $13 FROM m "
+	"RETURNING job_id" };
+static struct db_stmt q_change_state = { "jobs_change_state",
+	"SELECT state FROM upload_jobs WHERE " OF_USER };
+
+/* After a change that touched no row: JOBS_NOT_FOUND or JOBS_REFUSED. */
+static int change_refused(struct db *db, int64_t job_id, int64_t user_id, const char *verb,
+			  const char **why)
+{
+	PGresult *r = db_query(db, &q_change_state, DB_PARAMS(DB_INT(job_id), DB_INT(user_id)));
+	int n;
+
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	PQclear(r);
+	if (n == 0)
+		return JOBS_NOT_FOUND;
+	*why = !strcmp(verb, "move")
+		? "This post has already started (or ended), so its time cannot change any more."
+		: "This post has already started (or ended), so its caption and settings cannot "
+		  "change any more.";
+	return JOBS_REFUSED;
+}
+
+int jobs_move(struct db *db, int64_t job_id, int64_t user_id, const char *run_at, const char *who,
+	      const char **why)
+{
+	char msg[200];
+	PGresult *r;
+	int n, rc;
+
+	*why = NULL;
+	rc = window_check(db, run_at);
+	if (rc != 0)
+		return rc;
+	/* no time in the words: the page shows run_at in each viewer's own zone */
+	snprintf(msg, sizeof(msg), "Moved to another time by %s.", who);
+	r = db_query(db, &q_move, DB_PARAMS(DB_INT(job_id), DB_INT(user_id), DB_TEXT(run_at), DB_TEXT(msg)));
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	PQclear(r);
+	if (n != 1)
+		return change_refused(db, job_id, user_id, "move", why);
+	log_info("event=job_moved job_id=%lld", (long long)job_id);
+	jobs_notify(db);   /* an earlier time: the workers' wait changes */
+	return 0;
+}
+
+int jobs_edit(struct db *db, int64_t job_id, int64_t user_id, const struct post_settings *p,
+	      const char *who, const char **why)
+{
+	struct db_param cover = p->direct && p->cover_ms >= 0 ? DB_INT(p->cover_ms) : DB_NULL;
+	char msg[200];
+	PGresult *r;
+	int n;
+
+	*why = NULL;
+	snprintf(msg, sizeof(msg), "Caption and settings changed by %s before the upload started.", who);
+	r = db_query(db, &q_edit, DB_PARAMS(DB_INT(job_id), DB_INT(user_id), DB_TEXT(POST_MODE(p)),
+					    DB_TEXT(p->title ? p->title : ""),
+					    DB_TEXT(p->direct && p->privacy_level ? p->privacy_level : ""),
+					    DB_BOOL(p->disable_comment), DB_BOOL(p->disable_duet),
+					    DB_BOOL(p->disable_stitch), DB_BOOL(p->brand_organic),
+					    DB_BOOL(p->brand_content), DB_BOOL(p->is_aigc), cover,
+					    DB_TEXT(msg)));
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	PQclear(r);
+	if (n != 1)
+		return change_refused(db, job_id, user_id, "edit", why);
+	log_info("event=job_edited job_id=%lld", (long long)job_id);
 	return 0;
 }
 
@@ -94,10 +371,11 @@ static struct db_stmt q_repost = { "jobs_repost",
 	"WITH n AS ("
 	" INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, platform, mode, title,"
 	"     privacy_level, disable_comment, disable_duet, disable_stitch, brand_organic,"
-	"     brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at, retry_of, source)"
+	"     brand_content, is_aigc, cover_timestamp_ms, bytes_total, state, run_at, retry_of,"
+	"     content_sha256, repost, source)"
 	" SELECT $2, user_id, video_id, account_id, platform, mode, title, privacy_level,"
 	"        disable_comment, disable_duet, disable_stitch, brand_organic, brand_content, is_aigc,"
-	"        cover_timestamp_ms, bytes_total, 'queued', now(), id, source"
+	"        cover_timestamp_ms, bytes_total, 'queued', now(), id, content_sha256, repost, source"
 	" FROM upload_jobs WHERE id = $1 AND state = 'failed' RETURNING id, retry_of), "
 	"e AS (INSERT INTO job_events (job_id, kind, message)"
 	" SELECT id, 'queued', $3 FROM n UNION ALL SELECT retry_of, 'retry', format($4, id) FROM n) "
@@ -198,7 +476,9 @@ int jobs_repost(struct db *db, int64_t job_id, int64_t user_id, const char *who,
 			return JOBS_REFUSED;
 		}
 		*new_id = repost_of(db, job_id);
-		*why = "This job was already retried.";
+		*why = *new_id ? "This job was already retried."
+			       : "This video is queued or posted to this account by another job already, "
+				 "so retrying this one could post it twice.";
 		return JOBS_REFUSED;
 	}
 	*new_id = db_get_int(r, 0, "id");
@@ -298,7 +578,8 @@ static struct db_stmt q_claim = { "jobs_claim",
 	"claimed AS ("
 	" UPDATE upload_jobs j SET locked_by = $1,"
 	"        locked_until = now() + make_interval(secs => $2::int),"
-	"        attempts = j.attempts + 1, updated_at = now()"
+	"        attempts = j.attempts + 1, started_at = coalesce(j.started_at, now()),"
+	"        updated_at = now()"
 	"  FROM next WHERE j.id = next.id AND NOT next.spent"
 	"  RETURNING j.id, j.video_id, coalesce(j.account_id, 0) AS account_id, j.platform, j.state,"
 	"            j.mode, j.attempts, j.max_attempts, coalesce(j.publish_id, '') AS publish_id,"
@@ -757,13 +1038,18 @@ static struct db_stmt q_fixture = { "jobs_fixture",
 	"INSERT INTO upload_jobs (submission_id, user_id, video_id, account_id, state, mode, title,"
 	"    privacy_level, publish_id, tiktok_status, fail_reason, post_url, creator_username,"
 	"    bytes_sent, bytes_total, run_at, finished_at, created_at, updated_at, locked_by,"
-	"    locked_until) "
+	"    locked_until, started_at) "
 	"VALUES (coalesce($1, md5(random()::text)), $2, $3, nullif($4::bigint, 0),"
 	"    coalesce($5, 'queued'), coalesce($6, 'direct'), coalesce($7, ''), $8, $9, $10, $11, $12,"
 	"    $13, $14, $15, now() + make_interval(secs => $16::int),"
 	"    CASE WHEN $17::int > 0 THEN now() - make_interval(secs => $17::int) END,"
 	"    now() - make_interval(secs => $18::int), now() - make_interval(secs => $18::int),"
-	"    $19::text, CASE WHEN $19::text IS NOT NULL THEN now() + make_interval(secs => $20::int) END) "
+	"    $19::text, CASE WHEN $19::text IS NOT NULL THEN now() + make_interval(secs => $20::int) END,"
+	/* claimed before, as the product's claim leaves it: any state but
+	 * queued, a lease, or a queued job due later (given back to wait);
+	 * a scheduled post ($21) never was */
+	"    CASE WHEN NOT $21::bool AND (coalesce($5, 'queued') <> 'queued' OR $16::int > 0"
+	"              OR $19::text IS NOT NULL) THEN now() END) "
 	"RETURNING id" };
 static struct db_stmt q_fixture_set = { "jobs_fixture_set",
 	"UPDATE upload_jobs SET state = coalesce($2, state), fail_reason = coalesce($3, fail_reason),"
@@ -787,7 +1073,8 @@ int jobs_fixture(struct db *db, const struct job_fixture *f, int64_t *id)
 		DB_TEXT(f->publish_id), DB_TEXT(f->tiktok_status), DB_TEXT(f->fail_reason),
 		DB_TEXT(f->post_url), DB_TEXT(f->creator_username), DB_INT(f->bytes_sent),
 		DB_INT(f->bytes_total), DB_INT(f->run_in_sec), DB_INT(f->finished_ago_sec),
-		DB_INT(f->created_ago_sec), DB_TEXT(f->locked_by), DB_INT(f->lock_sec)));
+		DB_INT(f->created_ago_sec), DB_TEXT(f->locked_by), DB_INT(f->lock_sec),
+		DB_BOOL(f->scheduled)));
 
 	if (!r)
 		return -1;
@@ -816,6 +1103,23 @@ long long jobs_fixture_forget(struct db *db, const char *prefix)
 	if (!r)
 		return -1;
 	n = db_get_int(r, 0, "count");
+	PQclear(r);
+	return n;
+}
+
+static const struct db_stmt q_note_queued = { "jobs_note_queued",
+	"WITH e AS (INSERT INTO job_events (job_id, kind, message)"
+	"  SELECT id, $2, $3 FROM upload_jobs WHERE account_id = $1 AND state = 'queued' RETURNING 1) "
+	"SELECT count(*) AS n FROM e" };
+
+int jobs_note_queued(struct db *db, int64_t account_id, const char *kind, const char *message)
+{
+	PGresult *r = db_query(db, &q_note_queued, DB_PARAMS(DB_INT(account_id), DB_TEXT(kind), DB_TEXT(message)));
+	int n;
+
+	if (!r)
+		return -1;
+	n = (int)db_get_int(r, 0, "n");
 	PQclear(r);
 	return n;
 }

@@ -16,6 +16,7 @@
 #ifndef LF_JOBS_H
 #define LF_JOBS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -35,7 +36,20 @@ enum {
 	JOBS_TAKEN = 1,       /* enqueue: the submission id made a job already */
 	JOBS_NOT_FOUND = 2,   /* no such job (of that user) */
 	JOBS_REFUSED = 3,     /* the rule says no; *why says why in words */
+	JOBS_PAST = 4,        /* a run_at that has passed */
+	JOBS_TOO_FAR = 5,     /* a run_at more than JOBS_SCHEDULE_MAX_DAYS ahead */
+	JOBS_BAD_TIME = 6,    /* a date and time that is not one */
+	JOBS_DUPLICATE = 7,   /* enqueue: the same content is live or posted on this
+	                       * account already (*job_id = that job) */
 };
+/* The sentence for JOBS_PAST, JOBS_TOO_FAR or JOBS_BAD_TIME (for the user,
+ * next to the time field) or JOBS_DUPLICATE, NULL for other codes. */
+const char *jobs_refusal_text(int rc);
+
+/* How far ahead a post can be scheduled. TikTok's refresh tokens last a
+ * year; 90 days keeps a plan short enough to still be meant, and inside
+ * every token's life. */
+#define JOBS_SCHEDULE_MAX_DAYS 90
 
 /* ---- making jobs ---- */
 
@@ -47,13 +61,64 @@ struct job_new {
 	int64_t bytes_total;          /* the file's size when it was enqueued */
 	int max_attempts;             /* 0: the table's default */
 	const char *message;          /* the first timeline entry ("Queued: ...") */
+	const char *run_at;           /* NULL: now. Else an instant PostgreSQL reads as
+	                               * timestamptz ("2026-12-03T17:30:00Z", or the
+	                               * `instant` of jobs_schedule_instant): a scheduled
+	                               * post, claimed no earlier than that */
+	int repost;                   /* the user said "post again": exempt from the
+	                               * duplicate guard */
 	const char *source;           /* "FILE_UPLOAD" (NULL) or "PULL_FROM_URL" (sql/050) */
-	int64_t run_at;               /* Unix seconds it is due; 0: now (a planned post) */
 };
 
 /* The job and its 'queued' entry in one statement, then NOTIFY. 0 and
- * *job_id, JOBS_TAKEN when the submission id was used (a double submit), -1. */
+ * *job_id, JOBS_TAKEN when the submission id was used (a double submit),
+ * JOBS_PAST / JOBS_TOO_FAR when run_at is outside [now, now + 90 days]
+ * (nothing is written; jobs_refusal_text says why), JOBS_DUPLICATE with
+ * *job_id = the existing job when the video's content (videos.content_sha256)
+ * is queued, running or posted on that account already and repost is 0
+ * (sql/032: a unique index, so two racing requests make one job), -1.
+ * The guard needs the video's hash: library_video_hash() computes it for a
+ * row imported before there were hashes; a video without one is unguarded.
+ * Inside the caller's transaction (a batch) a refusal rolls back only this
+ * row (a savepoint), so the caller may go on with the next one. */
 int jobs_enqueue(struct db *db, const struct job_new *n, int64_t *job_id);
+
+/* The duplicate guard, asked before enqueueing (the composer's warning, a
+ * batch's review rows). 1 and *existing = the live or posted job of the
+ * same content on the account, 0 (and *existing = 0) when there is none, -1. */
+int jobs_find_duplicate(struct db *db, int64_t video_id, int64_t account_id, int64_t *existing);
+/* The same for n rows (a batch: video × account): existing[i] = the job
+ * row i would duplicate, or 0. The number of duplicates, or -1. */
+struct job_pair {
+	int64_t video_id, account_id;
+};
+int jobs_find_duplicates(struct db *db, const struct job_pair *pairs, size_t n, int64_t *existing);
+
+/* A user's wall-clock time ("2026-12-03T18:30" as <input type=
+ * datetime-local> sends it, seconds optional) in IANA zone `zone`, as an
+ * instant computed in PostgreSQL ($local::timestamp AT TIME ZONE $zone):
+ * instant = ISO 8601 in UTC ("2026-12-03T17:30:00Z"), shown = the same in
+ * that zone for people (lf_user_time). Checked against the schedule window:
+ * 0; JOBS_BAD_TIME, JOBS_PAST, JOBS_TOO_FAR (instant and shown still set
+ * for the last two); -1. */
+int jobs_schedule_instant(struct db *db, const char *local, const char *zone, char instant[40],
+			  char shown[64]);
+
+/* ---- a scheduled job before it starts ----
+ * Move, edit and cancel are allowed while the job is queued and no worker
+ * ever claimed it (started_at IS NULL, no lease), checked in the UPDATE's
+ * own WHERE: a claim racing the change wins cleanly and the change is
+ * refused. user_id 0 = an operator; who = who asked, in words (for the
+ * timeline). 0; JOBS_NOT_FOUND; JOBS_REFUSED with *why (it started);
+ * JOBS_PAST / JOBS_TOO_FAR (move); -1. Each writes a timeline entry. */
+int jobs_move(struct db *db, int64_t job_id, int64_t user_id, const char *run_at, const char *who,
+	      const char **why);
+/* New settings (caption, privacy, interactions, disclosure, mode, cover),
+ * already enforced by the caller (post_rules_check), replace the job's. */
+int jobs_edit(struct db *db, int64_t job_id, int64_t user_id, const struct post_settings *post,
+	      const char *who, const char **why);
+/* Whether move/edit is offered: 1 when the job has not started. */
+int jobs_changeable(const char *state, int started, int locked);
 
 /* Repost a failed job as a NEW job with the same settings (retry_of = id),
  * so the failed one keeps its history. Allowed only when it failed, was
@@ -69,7 +134,7 @@ int jobs_repost(struct db *db, int64_t job_id, int64_t user_id, const char *who,
 int jobs_repost_allowed(struct db *db, int64_t job_id, const char **why);
 
 /* Cancel a queued job that no worker holds (bytes on their way are never
- * abandoned). user_id 0 = an operator. 0; JOBS_NOT_FOUND; JOBS_REFUSED with
+ * abandoned); a scheduled one included, until it starts. user_id 0 = an operator. 0; JOBS_NOT_FOUND; JOBS_REFUSED with
  * *why; -1. */
 int jobs_cancel(struct db *db, int64_t job_id, int64_t user_id, const char *who, const char **why);
 /* Whether Cancel is offered for a job in state, held by a worker or not. */
@@ -79,6 +144,10 @@ int jobs_cancel_allowed(const char *state, int locked);
  * reason (its timeline too). Runs inside the caller's transaction if there
  * is one. The number of jobs failed, or -1. */
 int jobs_fail_queued(struct db *db, int64_t account_id, const char *reason);
+
+/* The same timeline entry on every queued job of the account (the
+ * account's health before its slots, say). The number of jobs, or -1. */
+int jobs_note_queued(struct db *db, int64_t account_id, const char *kind, const char *message);
 
 /* ---- the worker's claim ---- */
 
@@ -205,7 +274,10 @@ struct job_fixture {
 	const char *title, *privacy_level;
 	const char *publish_id, *tiktok_status, *fail_reason, *post_url, *creator_username;
 	int64_t bytes_sent, bytes_total;
-	int run_in_sec;              /* run_at = now() + this */
+	int run_in_sec;              /* run_at = now() + this (a queued job due later
+	                              * is one a worker gave back, unless scheduled) */
+	int scheduled;               /* a scheduled post no worker claimed yet
+	                              * (started_at NULL) */
 	int finished_ago_sec;        /* > 0: finished_at = now() - this */
 	int created_ago_sec;         /* > 0: created_at = updated_at = now() - this */
 	const char *locked_by;       /* held by a worker for lock_sec */

@@ -10,6 +10,8 @@
  * its sidecar is re-read (cheap) so metadata edits still land. The upsert
  * only writes when something differs, which is how "unchanged" is known. */
 #include "library.h"
+
+#include "crypto.h"
 #include "mediapath.h"
 #include "buf.h"
 #include "escape.h"
@@ -34,7 +36,7 @@ static struct db_stmt q_check = { "library_check", "SELECT count(*) FROM videos 
 
 static struct db_stmt q_lookup = { "library_lookup",
 	"SELECT size_bytes, mtime, duration_ms, width, height, fps, video_codec, container,"
-	"       probe_error"
+	"       probe_error, content_sha256"
 	"  FROM videos WHERE path = $1" };
 
 /* Insert, or update only when something differs; RETURNING yields no row
@@ -43,10 +45,11 @@ static struct db_stmt q_upsert = { "library_upsert",
 	"INSERT INTO videos (path, size_bytes, mtime, duration_ms, width, height, fps,"
 	"    video_codec, container, probe_error, expression, expression_translation, title,"
 	"    title_translation, keywords, language, learn_language, show_name, episode,"
-	"    generated_at, ready, not_ready_reason, expression_start_ms, missing, updated_at)"
+	"    generated_at, ready, not_ready_reason, expression_start_ms, missing, updated_at,"
+	"    content_sha256)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
 	"    ARRAY(SELECT jsonb_array_elements_text($15::jsonb)),"
-	"    $16, $17, $18, $19, $20, $21, $22, $23, false, now())"
+	"    $16, $17, $18, $19, $20, $21, $22, $23, false, now(), $24)"
 	" ON CONFLICT (path) DO UPDATE SET"
 	"    size_bytes = EXCLUDED.size_bytes, mtime = EXCLUDED.mtime,"
 	"    duration_ms = EXCLUDED.duration_ms, width = EXCLUDED.width,"
@@ -60,13 +63,15 @@ static struct db_stmt q_upsert = { "library_upsert",
 	"    episode = EXCLUDED.episode, generated_at = EXCLUDED.generated_at,"
 	"    ready = EXCLUDED.ready, not_ready_reason = EXCLUDED.not_ready_reason,"
 	"    expression_start_ms = EXCLUDED.expression_start_ms,"
-	"    missing = false, updated_at = now()"
+	"    missing = false, updated_at = now(),"
+	"    content_sha256 = coalesce(EXCLUDED.content_sha256, videos.content_sha256)"
 	" WHERE (videos.size_bytes, videos.mtime, videos.duration_ms, videos.width,"
 	"        videos.height, videos.fps, videos.video_codec, videos.container,"
 	"        videos.probe_error, videos.expression, videos.expression_translation,"
 	"        videos.title, videos.title_translation, videos.keywords, videos.language,"
 	"        videos.learn_language, videos.show_name, videos.episode, videos.generated_at,"
-	"        videos.ready, videos.not_ready_reason, videos.expression_start_ms, videos.missing)"
+	"        videos.ready, videos.not_ready_reason, videos.expression_start_ms, videos.missing,"
+	"        videos.content_sha256)"
 	"   IS DISTINCT FROM"
 	"       (EXCLUDED.size_bytes, EXCLUDED.mtime, EXCLUDED.duration_ms, EXCLUDED.width,"
 	"        EXCLUDED.height, EXCLUDED.fps, EXCLUDED.video_codec, EXCLUDED.container,"
@@ -74,7 +79,8 @@ static struct db_stmt q_upsert = { "library_upsert",
 	"        EXCLUDED.title, EXCLUDED.title_translation, EXCLUDED.keywords,"
 	"        EXCLUDED.language, EXCLUDED.learn_language, EXCLUDED.show_name,"
 	"        EXCLUDED.episode, EXCLUDED.generated_at, EXCLUDED.ready,"
-	"        EXCLUDED.not_ready_reason, EXCLUDED.expression_start_ms, false)"
+	"        EXCLUDED.not_ready_reason, EXCLUDED.expression_start_ms, false,"
+	"        coalesce(EXCLUDED.content_sha256, videos.content_sha256))"
 	" RETURNING (xmax = 0) AS inserted" };
 
 /* Rows under the imported folder ($1, "" for the whole root) whose files
@@ -112,6 +118,30 @@ struct walk {
 	struct buf unreadable;     /* JSON array of folders that could not be listed */
 	int db_down;
 };
+
+static struct db_stmt q_hash_of = { "library_hash_of",
+	"SELECT content_sha256 FROM videos WHERE id = $1" };
+static struct db_stmt q_hash_set = { "library_hash_set",
+	"UPDATE videos SET content_sha256 = $2 WHERE id = $1 AND content_sha256 IS NULL" };
+
+int library_video_hash(struct db *db, int64_t video_id, const char *real_path, char out[65])
+{
+	PGresult *r = db_query(db, &q_hash_of, DB_PARAMS(DB_INT(video_id)));
+
+	out[0] = '\0';
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 1)
+		snprintf(out, 65, "%s", db_get_text(r, 0, "content_sha256"));
+	PQclear(r);
+	if (out[0])
+		return 0;
+	if (!real_path || crypto_sha256_file_hex(real_path, out) < 0) {
+		out[0] = '\0';
+		return 1;
+	}
+	return db_command(db, &q_hash_set, DB_PARAMS(DB_INT(video_id), DB_TEXT(out))) < 0 ? -1 : 0;
+}
 
 int library_is_video_name(const char *name)
 {
@@ -231,7 +261,7 @@ static int database_lost(struct walk *w)
  * perr set when the stored probe had failed), 0 when it must be probed,
  * -1 on a database error. */
 static int stored_probe(struct walk *w, const char *rel, const struct stat *sb,
-			struct probe_result *p, char *perr, size_t perrlen)
+			struct probe_result *p, char *perr, size_t perrlen, char sha[65])
 {
 	PGresult *r = db_query(w->db, &q_lookup, DB_PARAMS(DB_TEXT(rel)));
 	int rc = 0;
@@ -251,6 +281,7 @@ static int stored_probe(struct walk *w, const char *rel, const struct stat *sb,
 		snprintf(p->container, sizeof(p->container), "%s",
 			 db_get(r, 0, "container") ? db_get(r, 0, "container") : "unknown");
 		snprintf(perr, perrlen, "%s", db_get_text(r, 0, "probe_error"));
+		snprintf(sha, 65, "%s", db_get_text(r, 0, "content_sha256"));
 		rc = 1;
 	}
 	PQclear(r);
@@ -280,10 +311,10 @@ static void read_sidecar(struct walk *w, const char *real, struct sidecar *sc, s
 /* Upsert one file's row. 1 inserted, 2 updated, 0 unchanged, -1 error. */
 static int store(struct walk *w, const char *rel, const struct stat *sb,
 		 const struct probe_result *p, const char *probe_error,
-		 const struct sidecar *sc, const struct readiness *rd, const char *reason)
+		 const struct sidecar *sc, const struct readiness *rd, const char *reason, const char *sha)
 {
 	struct buf kw = BUF_INIT;
-	struct db_param params[23];
+	struct db_param params[24];
 	int ok = !probe_error, rc;
 	PGresult *r;
 
@@ -312,6 +343,7 @@ static int store(struct walk *w, const char *rel, const struct stat *sb,
 	params[20] = DB_BOOL(rd->ready);
 	params[21] = DB_TEXT(reason[0] ? reason : NULL);
 	params[22] = sc->expression_start_ms >= 0 ? DB_INT(sc->expression_start_ms) : DB_NULL;
+	params[23] = DB_TEXT(sha[0] ? sha : NULL);
 	r = db_query(w->db, &q_upsert, (int)ARRAY_LEN(params), params);
 	buf_free(&kw);
 	if (!r)
@@ -372,14 +404,14 @@ static int make_frames(struct walk *w, const char *real, const char *rel, const 
 static void import_file(struct walk *w, const char *real, const char *rel, const struct stat *sb)
 {
 	static const char *const verbs[] = { "unchanged", "added", "updated" };
-	char perr[256] = "", reason[sizeof(((struct readiness *)0)->reason) + 300];
+	char perr[256] = "", reason[sizeof(((struct readiness *)0)->reason) + 300], sha[65] = "";
 	struct probe_result p;
 	struct readiness rd;
 	struct sidecar sc;
 	struct buf note = BUF_INIT;
 	int have, rc;
 
-	have = stored_probe(w, rel, sb, &p, perr, sizeof(perr));
+	have = stored_probe(w, rel, sb, &p, perr, sizeof(perr), sha);
 	if (have < 0) {
 		if (!database_lost(w)) {
 			say(w, "skipped", rel, ": database error: %s", w->db->err);
@@ -389,6 +421,10 @@ static void import_file(struct walk *w, const char *real, const char *rel, const
 	}
 	if (!have && probe_file(real, &p, perr, sizeof(perr)) == 0)
 		perr[0] = '\0';
+	/* the content hash (the duplicate guard, sql/032): for a new or changed
+	 * file, and once for a row imported before there were hashes */
+	if ((!have || !sha[0]) && crypto_sha256_file_hex(real, sha) < 0)
+		sha[0] = '\0';
 	read_sidecar(w, real, &sc, &note);
 	if (perr[0]) {
 		memset(&rd, 0, sizeof(rd));
@@ -397,7 +433,7 @@ static void import_file(struct walk *w, const char *real, const char *rel, const
 		readiness_check(&p, &rd);
 		snprintf(reason, sizeof(reason), "%s", rd.reason);
 	}
-	rc = store(w, rel, sb, &p, perr[0] ? perr : NULL, &sc, &rd, reason);
+	rc = store(w, rel, sb, &p, perr[0] ? perr : NULL, &sc, &rd, reason, sha);
 	if (rc >= 0 && !perr[0] && w->frames_dir &&
 	    make_frames(w, real, rel, sb, sc.expression_start_ms, &note) < 0)
 		rc = -1;

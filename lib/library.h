@@ -5,6 +5,7 @@
 #ifndef LF_LIBRARY_H
 #define LF_LIBRARY_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "db.h"
@@ -34,6 +35,12 @@ struct import_stats {
  * media root, dir or database is unusable (an "error: ..." line says why). */
 int library_import(struct db *db, const char *media_root, const char *frames_dir,
 		   const char *dir, struct import_stats *st, FILE *report);
+
+/* The video's content hash (SHA-256 hex, videos.content_sha256), computed
+ * at import; for a row imported before there were hashes it is computed
+ * now from the file at real_path (already resolved under the media root)
+ * and stored. 0 and out; 1 when the file cannot be read (out ""); -1. */
+int library_video_hash(struct db *db, int64_t video_id, const char *real_path, char out[65]);
 
 /* 1 for a file name ending in .mp4, .mov or .webm (any case). */
 int library_is_video_name(const char *name);

@@ -181,3 +181,12 @@ int url_https_or_loopback(const char *url)
 	a = url + 7;
 	return authority_is_loopback(a, strcspn(a, "/?#"));
 }
+
+void time_iso_utc(int64_t secs, char out[32])
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, 32, "1970-01-01T00:00:00Z");
+}

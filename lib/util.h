@@ -11,6 +11,10 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
+/* Unix seconds as an ISO 8601 instant in UTC ("2026-12-03T17:30:00Z"),
+ * the form jobs_enqueue's run_at and PostgreSQL read. */
+void time_iso_utc(int64_t secs, char out[32]);
+
 /* Current wall-clock and monotonic time. */
 int64_t now_unix(void);
 double now_mono(void);

@@ -778,6 +778,7 @@ cmd_stop()
 		pg_paths
 		pg_stop
 	fi
+	say "everything is stopped; the database, keys, users and videos stay in $VAR (make run starts it again)"
 }
 
 cmd_status()

@@ -233,7 +233,7 @@ static int on_api_error(struct jobctx *j, const char *what, const struct tiktok_
 {
 	const char *reason;
 	char desc[400];
-	enum tt_action a = tiktok_error_classify(res, &reason);
+	enum tt_action a = j->pf->classify(res, &reason);
 
 	tiktok_result_describe(res, desc, sizeof(desc));
 	log_warn("event=tiktok_call_failed job=%lld call=%s action=%s error=%s log_id=%s", (long long)j->q.id,
@@ -376,14 +376,14 @@ static int check_creator(struct jobctx *j)
 	if (take_limit(j, RL_CREATOR_INFO) != STEP_GO)
 		return STEP_END;
 	tiktok_result_init(&res);
-	rc = tiktok_creator_info(&j->client, buf_cstr(&j->token), &cr, &res);
-	if (rc == TT_CREATOR_FAILED && tiktok_error_classify(&res, NULL) == TTA_REFRESH &&
+	rc = j->pf->creator_info(&j->client, buf_cstr(&j->token), &cr, &res);
+	if (rc == TT_CREATOR_FAILED && j->pf->classify(&res, NULL) == TTA_REFRESH &&
 	    refresh_once(j) == 0) {
 		if (take_limit(j, RL_CREATOR_INFO) != STEP_GO) {
 			tiktok_result_free(&res);
 			return STEP_END;
 		}
-		rc = tiktok_creator_info(&j->client, buf_cstr(&j->token), &cr, &res);
+		rc = j->pf->creator_info(&j->client, buf_cstr(&j->token), &cr, &res);
 	}
 	if (j->ended) {
 		tiktok_result_free(&res);
@@ -528,6 +528,23 @@ static int do_init_unlocked(struct jobctx *j)
 	return STEP_GO;
 }
 
+/* Drafts: the count of pending ones and the init that adds one happen
+ * under the account's drafts lock, so two worker slots never both take
+ * the fifth place (lib/account_plan.h). */
+static int do_init(struct jobctx *j)
+{
+	int rc;
+
+	if (direct(j))
+		return do_init_unlocked(j);
+	if (acctplan_drafts_lock(&j->s->db, j->q.account_id) < 0)
+		return job_retry(j, "The database did not answer.");
+	rc = do_init_unlocked(j);
+	if (acctplan_drafts_unlock(&j->s->db, j->q.account_id) < 0)
+		log_warn("event=drafts_unlock_failed job=%lld", (long long)j->q.id);
+	return rc;
+}
+
 /* The limits, then init (one refresh on 401). STEP_GO with *in filled. */
 static int do_init_call(struct jobctx *j, const struct tiktok_source *srcp, struct tiktok_init *inp)
 {
@@ -553,13 +570,13 @@ static int do_init_call(struct jobctx *j, const struct tiktok_source *srcp, stru
 		 "chunk_count=%lld", (long long)j->q.id, j->q.mode, src.video_url ? "PULL_FROM_URL" :
 		 "FILE_UPLOAD", (long long)src.video_size, (long long)src.chunk_size,
 		 (long long)src.chunk_count);
-	rc = tiktok_post_init(&j->client, buf_cstr(&j->token), &j->post, &src, &in, &res);
-	if (rc < 0 && tiktok_error_classify(&res, NULL) == TTA_REFRESH && refresh_once(j) == 0) {
+	rc = j->pf->upload_init(&j->client, buf_cstr(&j->token), &j->post, &src, &in, &res);
+	if (rc < 0 && j->pf->classify(&res, NULL) == TTA_REFRESH && refresh_once(j) == 0) {
 		if (take_limit(j, RL_INIT) != STEP_GO) {
 			tiktok_result_free(&res);
 			return STEP_END;
 		}
-		rc = tiktok_post_init(&j->client, buf_cstr(&j->token), &j->post, &src,
+		rc = j->pf->upload_init(&j->client, buf_cstr(&j->token), &j->post, &src,
 				      &in, &res);
 	}
 	if (rc < 0 && j->ended) {
@@ -576,23 +593,6 @@ static int do_init_call(struct jobctx *j, const struct tiktok_source *srcp, stru
 	tiktok_result_free(&res);
 	*inp = in;
 	return STEP_GO;
-}
-
-/* Drafts: the count of pending ones and the init that adds one happen
- * under the account's drafts lock, so two worker slots never both take
- * the fifth place (lib/account_plan.h). */
-static int do_init(struct jobctx *j)
-{
-	int rc;
-
-	if (direct(j))
-		return do_init_unlocked(j);
-	if (acctplan_drafts_lock(&j->s->db, j->q.account_id) < 0)
-		return job_retry(j, "The database did not answer.");
-	rc = do_init_unlocked(j);
-	if (acctplan_drafts_unlock(&j->s->db, j->q.account_id) < 0)
-		log_warn("event=drafts_unlock_failed job=%lld", (long long)j->q.id);
-	return rc;
 }
 
 /* ---- status ---- */
@@ -622,7 +622,7 @@ static int on_terminal(struct jobctx *j, const struct tiktok_status *st)
 	return end_job(j, &(struct job_outcome){ .end = JOB_FAILED, .tiktok_status = "FAILED",
 			 .reason = pulled(j) && !strcmp(st->fail_reason, "video_pull_failed")
 				   ? tiktok_pull_failed_text(jobs_pull_was_fetched(&j->s->db, j->q.id) > 0)
-				   : tiktok_fail_reason_text(st->fail_reason, NULL),
+				   : j->pf->fail_reason_text(st->fail_reason, NULL),
 			 .auth_removed = !strcmp(st->fail_reason, "auth_removed") });
 }
 
@@ -645,13 +645,13 @@ static int fetch_status(struct jobctx *j, struct tiktok_status *st)
 	if (take_limit(j, RL_STATUS) != STEP_GO)
 		return -1;
 	tiktok_result_init(&res);
-	rc = tiktok_status_fetch(&j->client, buf_cstr(&j->token), j->q.publish_id, st, &res);
-	if (rc < 0 && tiktok_error_classify(&res, NULL) == TTA_REFRESH && refresh_once(j) == 0) {
+	rc = j->pf->status(&j->client, buf_cstr(&j->token), j->q.publish_id, st, &res);
+	if (rc < 0 && j->pf->classify(&res, NULL) == TTA_REFRESH && refresh_once(j) == 0) {
 		if (take_limit(j, RL_STATUS) != STEP_GO) {
 			tiktok_result_free(&res);
 			return -1;
 		}
-		rc = tiktok_status_fetch(&j->client, buf_cstr(&j->token), j->q.publish_id, st, &res);
+		rc = j->pf->status(&j->client, buf_cstr(&j->token), j->q.publish_id, st, &res);
 	}
 	if (rc == 0) {
 		tiktok_result_free(&res);
@@ -813,7 +813,7 @@ static int transfer_plan_ok(const struct jobctx *j)
  * transfer ends. Always ends the claim (STEP_END). */
 static int transfer(struct jobctx *j, int64_t from)
 {
-	struct transfer t = { .curl = j->s->curl, .claim = &j->claim, .job_id = j->q.id,
+	struct transfer t = { .curl = j->s->curl, .pf = j->pf, .claim = &j->claim, .job_id = j->q.id,
 			      .upload_url = j->upload_url, .total = j->q.bytes_total,
 			      .chunk_size = j->chunk_size, .chunk_count = j->chunk_count,
 			      .last_extend = &j->last_extend,
@@ -936,6 +936,13 @@ static void run(struct jobctx *j)
 			job_release(j, 5, 0);
 		return;
 	}
+	if (!j->pf) {
+		char why[300];
+
+		platform_refusal(j->q.platform, why, sizeof(why));
+		job_fail(j, NULL, why);
+		return;
+	}
 	if (j->q.account_id == 0) {
 		job_fail(j, NULL, "The TikTok account of this upload was removed. Connect it again, then "
 			 "post the video again.");
@@ -968,7 +975,9 @@ void job_run(struct slot *s, const struct job *claimed)
 	j.last_extend = now_mono();
 	j.claim = (struct job_claim){ .db = &s->db, .id = claimed->id, .worker_id = s->worker_id,
 				      .lease_sec = (int)s->cfg->worker_lease_sec };
-	accounts_client(s->cfg, &j.client);
+	j.pf = platform_for(claimed->platform);
+	if (j.pf)
+		j.pf->client(s->cfg, &j.client);
 	log_info("event=job_claimed job=%lld state=%s mode=%s attempt=%d/%d publish=%d", (long long)j.q.id,
 		 j.q.state, j.q.mode, j.q.attempts, j.q.max_attempts, j.q.publish_id[0] != 0);
 	run(&j);

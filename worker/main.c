@@ -39,7 +39,9 @@ static int start_listening(struct slot *s)
 	return 0;
 }
 
-/* Sleep until a notification arrives, the next rescheduled job is due,
+/* Sleep until a notification arrives, the next rescheduled or scheduled
+ * job is due (jobs_next_due: the earliest run_at; a scheduled post moved
+ * earlier or enqueued NOTIFYs, which recomputes it),
  * the poll interval passes, or a stop is asked for (checked every 200 ms so
  * shutdown takes well under a second). */
 static void wait_for_work(struct slot *s)
@@ -57,7 +59,7 @@ static void wait_for_work(struct slot *s)
 	while (!worker_stopping() && now_mono() < until) {
 		struct pollfd pfd;
 		PGnotify *n;
-		int got = 0;
+		int got = 0, left_ms;
 
 		if (!s->listening || PQstatus(s->db.conn) != CONNECTION_OK) {
 			usleep(200 * 1000);
@@ -65,7 +67,10 @@ static void wait_for_work(struct slot *s)
 		}
 		pfd.fd = PQsocket(s->db.conn);
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 200) > 0) {
+		/* never past `until`: a scheduled job starts on its time, not up
+		 * to a poll step later */
+		left_ms = (int)((until - now_mono()) * 1000.0) + 1;
+		if (poll(&pfd, 1, left_ms < 1 ? 1 : left_ms > 200 ? 200 : left_ms) > 0) {
 			if (!PQconsumeInput(s->db.conn)) {
 				s->listening = 0;
 				continue;
@@ -83,6 +88,7 @@ static void wait_for_work(struct slot *s)
 static void *slot_main(void *p)
 {
 	struct slot *s = p;
+	double last_health = 0;
 
 	db_init(&s->db, cfg.database_url);
 	s->cfg = &cfg;
@@ -100,6 +106,11 @@ static void *slot_main(void *p)
 			metrics_slot_busy(1);
 			job_run(s, &job);
 			metrics_slot_busy(-1);
+		}
+		/* the first slot checks the accounts whose next post is near */
+		if (!worker_stopping() && s->index == 0 && now_mono() - last_health >= 1.0) {
+			health_run(s);
+			last_health = now_mono();
 		}
 		if (!worker_stopping())
 			wait_for_work(s);

@@ -62,9 +62,10 @@ static void mb(int64_t bytes, char *out, size_t n)
 }
 
 /* What TikTok's answer to the chunk first..last means. */
-static enum tt_upload_action classify(const struct tiktok_put *put, int64_t total, int64_t last)
+static enum tt_upload_action classify(const struct platform *pf, const struct tiktok_put *put,
+				      int64_t total, int64_t last)
 {
-	enum tt_upload_action act = tiktok_upload_classify(put->http_status);
+	enum tt_upload_action act = pf->classify_part(put->http_status);
 
 	/* some clients saw 200 for an accepted part (Postiz accepts it): what
 	 * TikTok says it holds decides */
@@ -112,13 +113,13 @@ static int send_part(struct transfer *t, struct tiktok_put *put, int64_t from)
 	t->part = idx + 1;
 	put->first = first;
 	put->last = last;
-	if (tiktok_put_chunk(t->curl, put) < 0 && put->aborted)
+	if (t->pf->upload_part(t->curl, put) < 0 && put->aborted)
 		return worker_stopping() ? XFER_STOPPED : XFER_LEASE_LOST;
 	if (put->file_error)
 		return XFER_FILE_GONE;
 	t->http_status = put->http_status;
 	snprintf(t->error, sizeof(t->error), "%s", put->error);
-	act = classify(put, t->total, last);
+	act = classify(t->pf, put, t->total, last);
 	log_info("event=chunk_put job=%lld chunk=%lld/%lld first=%lld last=%lld status=%ld ms=%.0f "
 		 "error=%s", (long long)t->job_id, (long long)t->part, (long long)t->chunk_count,
 		 (long long)first, (long long)last, put->http_status, (now_mono() - t0) * 1000.0,

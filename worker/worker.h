@@ -1,6 +1,7 @@
 /* worker.h — the parts of langflix-worker, each calling only downwards:
  *
- *   main.c    slots and the claim loop          → job.c, stop.c
+ *   main.c    slots and the claim loop          → job.c, health.c, stop.c
+ *   health.c  accounts checked before their slots
  *   job.c     one claimed job: every decision   → upload.c (and lib/)
  *   upload.c  the chunk transfer: reports what happened, decides nothing
  *                                               → stop.c (and lib/)
@@ -16,6 +17,7 @@
 #include "config.h"
 #include "db.h"
 #include "jobs.h"
+#include "platform.h"
 #include "tiktok.h"
 
 /* An upload slot: one thread, one database connection, one curl handle
@@ -39,6 +41,12 @@ int worker_stopping(void);
 /* Seconds since the stop signal (0 when none came). */
 double worker_stopping_for(void);
 
+/* ---- health.c ---- */
+
+/* Check the accounts whose next planned post is near (claimed in the
+ * database, so one worker checks each); called by a slot between claims. */
+void health_run(struct slot *s);
+
 /* ---- job.c ---- */
 
 /* Everything one claim knows about its job. */
@@ -47,6 +55,7 @@ struct jobctx {
 	const struct config *cfg;
 	struct job q;                /* what jobs_claim returned */
 	struct job_claim claim;      /* this slot's claim on it (lib/jobs.h) */
+	const struct platform *pf;   /* the job's platform (lib/platform.h): every call goes there */
 	/* the row */
 	char state[16];
 	struct post_settings post;   /* the row's settings, as TikTok's init gets them */
@@ -94,6 +103,7 @@ enum xfer_end {
 struct transfer {
 	/* in */
 	CURL *curl;
+	const struct platform *pf;   /* sends the parts, reads the answers */
 	const struct job_claim *claim;
 	int64_t job_id;
 	int fd;                      /* the video, opened and checked */

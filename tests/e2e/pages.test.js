@@ -5,7 +5,8 @@
 // screenshot of each size lands in out/e2e/ (<page>-wide.png,
 // <page>-phone.png). The pages: sign-in, library, composer, a job in
 // progress, a job done, a job failed, the upload history, the accounts
-// page, and a page that does not exist.
+// page, settings, an account's plan, the schedule review, and a page that
+// does not exist.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -30,7 +31,7 @@ async function connect(page, video, openId) {
   await page.waitForURL((u) => u.href.startsWith(EMU));
   await page.selectOption('select[name=emulator_account]', openId);
   await page.getByRole('button', { name: 'Authorize' }).click();
-  await page.waitForURL(`${BASE}/videos/${video}/tiktok`);
+  await page.waitForURL((u) => u.href.startsWith(`${BASE}/videos/${video}/tiktok`));
   await page.locator('#post-button').waitFor();
 }
 
@@ -56,6 +57,13 @@ test('every page fits a phone and passes axe at both sizes', { timeout: 240000 }
 
   await connect(page, video, ERIN);
   problems.push(...await lib.checkPage(page, 'p03-composer'));
+  // focus order: the preview adds no tab stop before the form's fields
+  const firstStop = await page.evaluate(() => {
+    const el = document.querySelector('.composer-grid')
+      .querySelector('a[href], button, input:not([type=hidden]), select, textarea, video[controls]');
+    return el && !!el.closest('.composer-main');
+  });
+  if (!firstStop) problems.push('composer: the first tab stop of the page body is not in the form');
 
   // TikTok takes a while to process: the job page while it runs
   const delayBefore = await lib.emulatorProcessingDelay(20000);
@@ -90,6 +98,20 @@ test('every page fits a phone and passes axe at both sizes', { timeout: 240000 }
   problems.push(...await lib.checkPage(page, 'p07-jobs'));
   const accounts = await page.goto(`${BASE}/accounts`);
   if (accounts.status() === 200) problems.push(...await lib.checkPage(page, 'p08-accounts'));
+  // the pages of other parts, where main has them: settings, an account's
+  // posting plan, the review of a planned batch (the schedule)
+  const erinId = lib.psql(`SELECT a.id FROM tiktok_accounts a JOIN users u ON u.id = a.user_id
+    WHERE u.name = '${user}' AND a.open_id = '${ERIN}'`);
+  for (const [url, name] of [['/settings', 'p10-settings'], [`/accounts/${erinId}/plan`, 'p11-account-plan'],
+    [`/plan?video=${video}&video=${failing}`, 'p12-schedule']]) {
+    const res = await page.goto(`${BASE}${url}`);
+    if (res.status() === 404) {            // not in this build
+      console.log(`# ${url}: 404 (${await page.locator('h1').innerText()}), not checked`);
+      continue;
+    }
+    assert.equal(res.status(), 200, `${url} answers`);
+    problems.push(...await lib.checkPage(page, name));
+  }
   await page.goto(`${BASE}/no/such/page`);
   problems.push(...await lib.checkPage(page, 'p09-not-found'));
   await page.goto(jobUrl);

@@ -66,10 +66,12 @@ test('sign in, connect TikTok, compose, post and see the post link', { timeout: 
   await tiktokConsent(page, 'e2e00000-0000-4000-8000-0000000000e1', 'Authorize', '03-tiktok-authorize');
 
   // back on the composer of the same video, as the new account
-  await page.waitForURL(`${BASE}/videos/${video}/tiktok`);
+  await page.waitForURL((u) => u.href.startsWith(`${BASE}/videos/${video}/tiktok`));
   await page.locator('#post-button').waitFor();
   assert.match(await page.locator('.creator').innerText(), /Erin \(browser test\)/);
   assert.match(await page.locator('h2.video-title').innerText(), new RegExp(title));
+  // the composer says which account it chose: the one just connected
+  assert.match(await page.locator('.composer .notice').first().innerText(), /Connected Erin \(browser test\)/);
   // nothing is chosen for the user: Post waits for a privacy choice
   assert.equal(await page.locator('#post-button').isDisabled(), true);
   assert.equal(await page.locator('#post-wrap').getAttribute('title'), 'Choose who can see this post first.');
@@ -100,7 +102,8 @@ test('sign in, connect TikTok, compose, post and see the post link', { timeout: 
 
   // the library shows the new state with a link to the post
   await page.goto(`${BASE}/?q=${encodeURIComponent(title)}`);
-  await page.locator(`#video-${video} a:has-text("View post")`).waitFor();
+  await page.locator(`#video-${video} a:has-text("Posted · view")`).waitFor();
+  await page.locator(`#video-${video} a:has-text("Post again")`).waitFor();
   await lib.shot(page, '08-dashboard-posted');
   noScriptErrors();
 
@@ -169,7 +172,7 @@ test('a post TikTok refuses ends on the job page with the reason in words', { ti
   await clickUpload(page, video, title);
   // the emulator's bad.framerate creator: every post fails at processing
   await tiktokConsent(page, '5f0c2a8e-1b7d-4c3e-9a61-000000000004', 'Authorize', '14-tiktok-authorize-failing');
-  await page.waitForURL(`${BASE}/videos/${video}/tiktok`);
+  await page.waitForURL((u) => u.href.startsWith(`${BASE}/videos/${video}/tiktok`));
   await page.locator('#post-button').waitFor();
   // a private account: the composer says so and offers no "Everyone"
   assert.equal(await page.locator('#privacy option[value=PUBLIC_TO_EVERYONE]').count(), 0);

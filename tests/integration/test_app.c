@@ -365,6 +365,10 @@ static void dashboard_lists_imported_videos_escaped(void **state)
 	assert_non_null(strstr(r.body.data, "Slow clip"));
 	assert_non_null(strstr(r.body.data, "Not ready"));
 	assert_non_null(strstr(r.body.data, "fps"));
+	/* not ready: why, and a quiet "Check again", no bright Upload button */
+	assert_non_null(strstr(r.body.data, ">Check again</a>"));
+	assert_null(strstr(r.body.data, "tiktok\">Upload to TikTok</a>"));
+	assert_null(strstr(r.body.data, "button primary"));
 	tresp_free(&r);
 	get_ok(c, "/?filter=ready&q=Slow", &r);
 	assert_null(strstr(r.body.data, "Slow clip"));
@@ -412,6 +416,12 @@ static void dashboard_shows_the_latest_job_state(void **state)
 	assert_non_null(strstr(r.body.data, "https://www.tiktok.com/@demo/video/7300000000000000001"));
 	assert_null(strstr(r.body.data, "old failure"));
 	assert_non_null(strstr(r.body.data, link));          /* the owner gets the job page */
+	/* posted: "Posted · view" to the post, "Post again" as the quiet one */
+	assert_non_null(strstr(r.body.data, "href=\"https://www.tiktok.com/@demo/video/7300000000000000001\" "
+			       "rel=\"noopener\">Posted · view</a>"));
+	assert_non_null(strstr(r.body.data, "class=\"button\" href=\"/videos/"));
+	assert_non_null(strstr(r.body.data, ">Post again</a>"));
+	assert_null(strstr(r.body.data, "tiktok\">Upload to TikTok</a>"));
 	tresp_free(&r);
 	{
 		/* another user sees the state, but no link to a page that is not theirs */

@@ -48,6 +48,9 @@ static void authorize_page_shows_consent_with_accounts_and_scopes(void **state)
 	assert_non_null(strstr(tresp_header(&r, "Content-Type"), "text/html"));
 	assert_non_null(strstr(r.body.data, "action=\"/v2/auth/authorize/decide\""));
 	assert_non_null(strstr(r.body.data, "value=authorize"));
+	/* the consent names the app asking, as TikTok's does */
+	assert_non_null(strstr(r.body.data, "<h1>Authorize LangFlix Publisher</h1>"));
+	assert_non_null(strstr(r.body.data, "name=viewport"));
 	assert_non_null(strstr(r.body.data, "value=cancel"));
 	assert_non_null(strstr(r.body.data, "Lena (public)"));
 	/* the account from the query is preselected */

@@ -173,7 +173,7 @@ static void a_failed_job_says_which_step_and_what_to_do(void **state)
 	event(processing, "status", "TikTok status: FAILED.");
 	html = job_page(processing);
 	no_internals(html);
-	t_contains(html, "It failed in TikTok&#39;s processing, after the whole video was sent.");
+	t_contains(html, "Failed in TikTok&#39;s processing, after the whole file was sent.");
 	t_contains(html, "TikTok received the video and then refused it.");
 	t_contains(html, "class=\"bar-failed\"");
 	edit = t_printf("href=\"/videos/%lld/tiktok?from_job=%lld\">Edit and retry</a>", video_id, processing);
@@ -182,7 +182,7 @@ static void a_failed_job_says_which_step_and_what_to_do(void **state)
 	free(html);
 
 	html = job_page(before);
-	t_contains(html, "It failed before the upload");
+	t_contains(html, "Failed before the upload: nothing was sent to TikTok.");
 	t_contains(html, "Nothing reached TikTok.");
 	free(html);
 }

@@ -151,7 +151,9 @@ static long long video_new(const char *lang, const char *expression)
 	path = t_printf("%s/%s", t_env("LF_MEDIA"), rel);
 	f = fopen(path, "wb");
 	assert_non_null(f);
-	for (int i = 0; i < 4096; i++)
+	/* each file its own bytes: the duplicate guard goes by content */
+	fprintf(f, "%08d-%08d", (int)getpid(), seq);
+	for (int i = 17; i < 4096; i++)
 		fputc(i & 0xff, f);
 	fclose(f);
 	free(path);
@@ -646,6 +648,88 @@ static void madrid_slot_stays_at_nine_across_dst(void **state)
 	actor_free(&a);
 }
 
+static void account_at_risk_before_its_slot(void **state)
+{
+	struct actor a;
+	struct tresp r;
+	long long acc, v;
+	char sacc[24], *slot;
+	time_t soon = time(NULL) + 30 * 60;
+	struct tm tm;
+	int waited;
+
+	(void)state;
+	actor_new(&a);
+	acc = connect(&a, "risky.es", NULL);
+	snprintf(sacc, sizeof(sacc), "%lld", acc);
+	/* a slot half an hour from now */
+	gmtime_r(&soon, &tm);
+	slot = t_printf("daily %02d:%02d", tm.tm_hour, tm.tm_min);
+	assert_int_equal(save_plan(&a, acc, slot, "UTC", "", "", 15, 0, &r), 303);
+	tresp_free(&r);
+	free(slot);
+	v = video_new("es", "romper el hielo");
+	assert_int_equal(confirm_batch(&a, &v, 1, acc, "direct", &r), 303);
+	tresp_free(&r);
+	assert_true(num("SELECT count(*) FROM upload_jobs WHERE account_id = $1 AND state = 'queued'"
+			" AND run_at > now() + interval '20 minutes' AND run_at < now() + interval '40 minutes'", 1,
+			(const char *[]){ sacc }) == 1);
+	/* the check an hour ahead finds it healthy */
+	for (waited = 0; waited < 10000 && num("SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND"
+						" health_checked_at IS NOT NULL", 1, (const char *[]){ sacc }) == 0;
+	     waited += 100)
+		usleep(100 * 1000);
+	assert_int_equal(num("SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND at_risk_reason IS NULL",
+			     1, (const char *[]){ sacc }), 1);
+	/* TikTok drops the account's tokens without a word: the next check marks it */
+	emu_post("/_emulator/expire_tokens", "{\"open_id\": \"plan-rk-0001\", \"kind\": \"both\"}");
+	for (waited = 0; waited < 15000 && num("SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND"
+						" at_risk_reason IS NOT NULL", 1, (const char *[]){ sacc }) == 0;
+	     waited += 100)
+		usleep(100 * 1000);
+	assert_int_equal(num("SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND at_risk_reason LIKE"
+			     " '%Reconnect%' AND at_risk_since IS NOT NULL", 1, (const char *[]){ sacc }), 1);
+	/* its planned job says why */
+	assert_int_equal(num("SELECT count(*) FROM job_events e JOIN upload_jobs j ON j.id = e.job_id"
+			     " WHERE j.account_id = $1 AND e.kind = 'at_risk' AND e.message LIKE '%at risk%'", 1,
+			     (const char *[]){ sacc }), 1);
+	{
+		char *jid = t_db_value(dbc, "SELECT id FROM upload_jobs WHERE account_id = $1", 1,
+				       (const char *[]){ sacc });
+		char *path = t_printf("/jobs/%s", jid);
+
+		assert_int_equal(tc_get(a.c, path, &r), 0);
+		t_contains(r.body.data, "at risk before this planned post");
+		tresp_free(&r);
+		free(path);
+		free(jid);
+	}
+	/* the dashboard's banner, with the Reconnect button */
+	assert_int_equal(tc_get(a.c, "/", &r), 0);
+	{
+		char want[48];
+
+		snprintf(want, sizeof(want), "id=\"at-risk-%lld\"", acc);
+		t_contains(r.body.data, want);
+	}
+	t_contains(r.body.data, "may not be able to post its next planned video");
+	t_contains(r.body.data, "href=\"/auth/tiktok/start\">Reconnect</a>");
+	tresp_free(&r);
+	/* and /metrics counts it */
+	{
+		struct tclient *c = tc_new();
+		const char *m;
+
+		assert_int_equal(tc_get(c, "/metrics", &r), 0);
+		m = strstr(r.body.data, "\nlangflix_tiktok_accounts_at_risk ");
+		assert_non_null(m);
+		assert_true(atoi(m + strlen("\nlangflix_tiktok_accounts_at_risk ")) >= 1);
+		tresp_free(&r);
+		tc_free(c);
+	}
+	actor_free(&a);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -656,7 +740,8 @@ static int setup(void **state)
 	/* TikTok's minute as short as ours (ours keeps a second of margin) */
 	emu_post("/_emulator/config", "{\"processing_delay_ms\": 100, \"rate_window_sec\": 2}");
 	/* a short minute and day on our side: the replays run in seconds */
-	if (t_app_restart("tiktok_rate_window_sec = 2\ntiktok_day_sec = 4\nworker_poll_ms = 200") != 0 ||
+	if (t_app_restart("tiktok_rate_window_sec = 2\ntiktok_day_sec = 4\nworker_poll_ms = 200\n"
+			  "worker_health_recheck_sec = 1") != 0 ||
 	    worker_restart() != 0)
 		return -1;
 	return 0;
@@ -679,6 +764,7 @@ int main(void)
 		cmocka_unit_test(madrid_slot_stays_at_nine_across_dst),
 		cmocka_unit_test(forty_clips_plan_inside_the_cap_and_reach_tiktok_in_order),
 		cmocka_unit_test(eight_drafts_leave_three_waiting),
+		cmocka_unit_test(account_at_risk_before_its_slot),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

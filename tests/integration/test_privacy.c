@@ -106,9 +106,10 @@ static char *video_card(const char *html, const char *video_id)
 	char *out;
 
 	assert_non_null(s);
-	e = strstr(s, "</li>\n    \n");
+	/* up to the next card, or the end of the list */
+	e = strstr(s + 1, "<li class=\"video card\"");
 	if (!e)
-		e = strstr(s, "class=\"button primary\"");
+		e = strstr(s, "\n  </ul>");
 	assert_non_null(e);
 	out = strndup(s, (size_t)(e - s));
 	free(start);

@@ -64,6 +64,7 @@ static const char *const post_routes[] = {
 	"/videos/{id}/tiktok",
 	"/jobs/{id}/retry",
 	"/jobs/{id}/cancel",
+	"/jobs/{id}/move",
 	"/accounts/{id}/disconnect",
 	"/settings",
 	"/accounts/{id}/plan",

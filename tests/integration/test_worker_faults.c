@@ -409,6 +409,28 @@ static void permanent_errors_in_plain_words(void **state)
 		free(status);
 	}
 
+	/* a job of a platform this build does not know: refused by name,
+	 * before any call to TikTok (the worker reaches platforms only
+	 * through lib/platform.h) */
+	{
+		struct json_object *s;
+		size_t before;
+
+		memset(&u, 0, sizeof(u));
+		tconn_connect(WT_PUBLIC, WT_SCOPES, &u.acc);
+		s = emu_state(&emu);
+		before = json_object_array_length(emu_get(s, "calls"));
+		json_object_put(s);
+		why = fail_with(&u, WT_PUBLIC, WT_SCOPES, 1000 * 1000,
+				&(struct wt_job){ .privacy = "SELF_ONLY", .platform = "nosuchplatform" });
+		assert_non_null(strstr(why, "\"nosuchplatform\""));
+		assert_non_null(strstr(why, "does not support"));
+		free(why);
+		s = emu_state(&emu);
+		assert_int_equal(json_object_array_length(emu_get(s, "calls")), before);
+		json_object_put(s);
+	}
+
 	/* no init happened for any of the above */
 	assert_int_equal(init_calls(), 0);
 

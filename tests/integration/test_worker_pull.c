@@ -173,7 +173,7 @@ static void pulled_post_sends_no_bytes_through_the_worker(void **state)
 	path = t_printf("/jobs/%lld", job);
 	assert_int_equal(tc_get(c, path, &r), 0);
 	assert_int_equal(r.status, 200);
-	t_contains(r.body.data, "TikTok fetches the file from this site (PULL_FROM_URL)");
+	t_contains(r.body.data, "TikTok fetches the file from this site.");
 	tresp_free(&r);
 	free(path);
 	tc_free(c);
