@@ -96,6 +96,26 @@ test('sign in, connect TikTok, compose, post and see the post link', { timeout: 
   assert.equal((await page.locator('#job-state').innerText()).trim(), 'Posted');
   await lib.shot(page, '07-job-posted');
 
+  // Browser Back after posting: whether the browser restores the page or
+  // loads it again, the counter and the Post button match the fields
+  await page.goBack();
+  await page.locator('#post-button').waitFor();
+  const back = await page.evaluate(() => {
+    const t = document.querySelector('#title');
+    const b = document.querySelector('#post-button');
+    return {
+      counter: document.querySelector('#title-count').textContent,
+      units: String(t.value.length),
+      disabled: b.disabled,
+      label: b.textContent.trim(),
+      privacy: document.querySelector('#privacy').value,
+    };
+  });
+  assert.equal(back.counter, back.units);
+  assert.equal(back.disabled, back.privacy === '');
+  assert.equal(back.label, 'Post');
+  await lib.shot(page, '07b-composer-after-back');
+
   // what TikTok received is what was chosen on the page
   const row = lib.psql(`SELECT state || '|' || privacy_level || '|' || title FROM upload_jobs WHERE id = ${job}`);
   assert.equal(row, `published|PUBLIC_TO_EVERYONE|${caption}`);
