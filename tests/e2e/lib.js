@@ -47,13 +47,15 @@ function userAdd(prefix) {
 
 // A real 3-second 720x1280 clip with its LangFlix sidecar, imported the
 // way an operator imports a folder. Returns the video id.
-function videoAdd(title, extra = {}) {
+// Clips are the same bytes unless `distinct` (then the title goes into the
+// file's metadata): the duplicate guard treats equal bytes as one clip.
+function videoAdd(title, extra = {}, { distinct = false } = {}) {
   const dir = path.join(env('LF_MEDIA'), `e2e-${unique}-${++seq}`);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'clip.mp4');
   execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i',
     'testsrc2=size=720x1280:rate=30', '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast',
-    '-pix_fmt', 'yuv420p', file]);
+    '-pix_fmt', 'yuv420p', ...(distinct ? ['-metadata', `comment=${title}`] : []), file]);
   fs.writeFileSync(`${file}.meta.json`, JSON.stringify({
     title,
     title_translation: 'Romper el hielo en una reunión',
