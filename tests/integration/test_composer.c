@@ -251,7 +251,7 @@ static void composer_follows_guidelines_on_render(void **state)
 	t_contains(r.body.data, "@composer.public");
 	t_contains(r.body.data, "/avatar/");
 	/* how the file will reach TikTok (tiktok_source; the default here) */
-	t_contains(r.body.data, "How the file reaches TikTok: LangFlix uploads the file to TikTok (FILE_UPLOAD).");
+	t_contains(r.body.data, "How the file reaches TikTok: LangFlix sends the file to TikTok.");
 	{
 		/* the preview plays only when asked: a link to the file, no player */
 		char *v = t_printf("<a class=\"play-preview\" href=\"/videos/%lld/file\" data-poster=\"composer-poster\">"

@@ -230,6 +230,7 @@ struct wt_job {
 	const char *source;          /* NULL: FILE_UPLOAD; "PULL_FROM_URL" */
 	long long user_id;           /* 0: the account's user */
 	const char *platform;        /* NULL: "tiktok" */
+	int repost;                  /* the same clip to the same account again, on purpose */
 };
 
 /* Enqueue a job as the composer does (lib/jobs.h: row + 'queued' event,
@@ -243,7 +244,7 @@ static inline long long wt_enqueue(PGconn *db, const struct tconn *acc, long lon
 	int direct = !j->mode || strcmp(j->mode, "inbox") != 0;
 	struct job_new n = {
 		.submission_id = sub, .user_id = j->user_id ? j->user_id : acc->user_id, .video_id = video,
-		.source = j->source, .platform = j->platform,
+		.source = j->source, .platform = j->platform, .repost = j->repost,
 		.account_id = acc->account_id, .bytes_total = j->bytes_total,
 		.max_attempts = j->max_attempts, .message = "Queued by a test.",
 		.post = { .direct = direct, .title = j->title ? j->title : "",
