@@ -276,16 +276,37 @@ void emu_clock_freeze(int on);
 int64_t emu_clock_offset_ms(void);
 int emu_clock_frozen(void);
 
+/* The webhook outbox (state.c), that webhook.c's thread delivers from. */
+struct webhook_event {
+	int64_t seq;                 /* its line in G.deliveries */
+	char event[48];
+	char open_id[64];
+	char publish_id[96];
+	char *body;                  /* the envelope, as it is signed and sent */
+	struct webhook_event *next;
+};
+/* Queue an event (G.mu held); content is the inner JSON object (owned). */
+void webhook_queue_locked(const char *event, const char *open_id, const char *publish_id,
+			  struct json_object *content);
+struct webhook_event *webhook_next_locked(void);   /* NULL when none waits */
+/* The delivery's end, on its line in G.deliveries (G.mu held). */
+void webhook_result_locked(const struct webhook_event *e, int http_status, int attempts);
+void webhook_event_free(struct webhook_event *e);
+void post_free(struct post *p);
+/* The profile with this open_id or username (G.mu held), or NULL. */
+const struct profile *profile_find(const char *open_id_or_username);
+
 /* ---- profiles.c ---- */
 void profiles_builtin(struct profile *out, int *n);
 int profiles_load_file(const char *path, struct profile *out, int *n, char *err, size_t errlen);
 int profiles_from_json(struct json_object *arr, struct profile *out, int *n, char *err, size_t errlen);
-const struct profile *profile_find(const char *open_id_or_username);   /* G.mu held */
 struct json_object *profile_to_json(const struct profile *p);
+
+/* ---- avatar.c ---- */
 void avatar_url(const struct profile *p, const char *suffix, char *out, size_t n);
 int handle_avatar(struct request *req);
 
-/* ---- respond (main.c) ---- */
+/* ---- reply.c ---- */
 void make_log_id(char out[64]);
 void reply_json(struct request *req, int status, struct json_object *obj);
 /* {data, error{code,message,log_id}}; data may be NULL ({}). Takes ownership. */
@@ -328,7 +349,6 @@ void posts_elsewhere_locked(const char *open_id, int count);
 
 /* ---- upload.c ---- */
 int handle_upload_put(struct request *req);
-void post_free(struct post *p);
 
 /* ---- control.c ---- */
 int handle_ctl_state(struct request *req);
@@ -369,8 +389,5 @@ void pull_stop(void);
 /* ---- webhook.c ---- */
 void webhook_start(void);
 void webhook_stop(void);
-/* Queue an event (G.mu held); content is the inner JSON object (owned). */
-void webhook_queue_locked(const char *event, const char *open_id, const char *publish_id,
-			  struct json_object *content);
 
 #endif

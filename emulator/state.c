@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct emu G = { .mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
 
@@ -107,6 +108,19 @@ void runtime_from_config(struct emu_runtime *rt, const struct emu_config *c)
 	copy(rt->webhook_url, sizeof(rt->webhook_url), c->webhook_url);
 	copy(rt->fail_reason, sizeof(rt->fail_reason), c->fail_reason);
 	copy(rt->auto_approve, sizeof(rt->auto_approve), c->auto_approve_account);
+}
+
+void post_free(struct post *p)
+{
+	if (!p)
+		return;
+	EVP_MD_CTX_free(p->sha);
+	free(p->title);
+	free(p->video_url);
+	if (p->data_path)
+		unlink(p->data_path);
+	free(p->data_path);
+	free(p);
 }
 
 static void load_profiles_locked(void)
@@ -253,6 +267,16 @@ int rate_allow(const char *token, int kind, int64_t limit, int64_t window_sec)
 	}
 	b->times[b->n++] = now;
 	return 1;
+}
+
+const struct profile *profile_find(const char *key)
+{
+	if (!key)
+		return NULL;
+	for (int i = 0; i < G.n_profiles; i++)
+		if (!strcmp(G.profiles[i].open_id, key) || !strcmp(G.profiles[i].username, key))
+			return &G.profiles[i];
+	return NULL;
 }
 
 struct token *token_find(const char *value)
@@ -435,4 +459,93 @@ double fault_draw(void)
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	z ^= z >> 31;
 	return (double)(z >> 11) / 9007199254740992.0;
+}
+
+/* ---- the webhook outbox: events wait here for webhook.c's thread ---- */
+
+static struct webhook_event *head, *tail;   /* guarded by G.mu */
+
+/* Every event is listed at once (http_status 0, attempts 0) and updated
+ * when its delivery ends (G.mu held). */
+static void record(struct webhook_event *e, const char *content)
+{
+	struct delivery d;
+
+	memset(&d, 0, sizeof(d));
+	d.seq = e->seq = ++G.next_delivery;
+	snprintf(d.event, sizeof(d.event), "%s", e->event);
+	snprintf(d.open_id, sizeof(d.open_id), "%s", e->open_id);
+	snprintf(d.publish_id, sizeof(d.publish_id), "%s", e->publish_id);
+	snprintf(d.content, sizeof(d.content), "%s", content);
+	d.time = now_unix();
+	if (G.deliveries.n < EMU_LOG_CAP)
+		VEC_PUSH(G.deliveries, d);
+}
+
+void webhook_result_locked(const struct webhook_event *e, int http_status, int attempts)
+{
+	/* a reset in between removed the line: nothing to update */
+	for (size_t i = 0; i < G.deliveries.n; i++)
+		if (G.deliveries.v[i].seq == e->seq) {
+			G.deliveries.v[i].http_status = http_status;
+			G.deliveries.v[i].attempts = attempts;
+			return;
+		}
+}
+
+void webhook_queue_locked(const char *event, const char *open_id, const char *publish_id,
+			  struct json_object *content)
+{
+	struct json_object *env = json_object_new_object();
+	struct webhook_event *e = xcalloc(1, sizeof(*e));
+	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+	const char *inner = json_object_to_json_string_ext(content, flags);
+
+	snprintf(e->event, sizeof(e->event), "%s", event);
+	snprintf(e->open_id, sizeof(e->open_id), "%s", open_id);
+	snprintf(e->publish_id, sizeof(e->publish_id), "%s", publish_id ? publish_id : "");
+	json_object_object_add(env, "client_key", json_object_new_string(G.cfg->client_key));
+	json_object_object_add(env, "event", json_object_new_string(event));
+	json_object_object_add(env, "create_time", json_object_new_int64(now_unix()));
+	json_object_object_add(env, "user_openid", json_object_new_string(open_id));
+	/* content is a string holding JSON: receivers parse it twice */
+	json_object_object_add(env, "content",
+			       json_object_new_string(inner));
+	e->body = xstrdup(json_object_to_json_string_ext(env, flags));
+	json_object_put(env);
+	record(e, inner);
+	json_object_put(content);
+	if (!G.rt.webhook_url[0]) {
+		/* no receiver configured: the event still shows in /_emulator/state */
+		free(e->body);
+		free(e);
+		return;
+	}
+	if (tail)
+		tail->next = e;
+	else
+		head = e;
+	tail = e;
+	pthread_cond_signal(&G.wake);
+}
+
+struct webhook_event *webhook_next_locked(void)
+{
+	struct webhook_event *e = head;
+
+	if (e) {
+		head = e->next;
+		if (!head)
+			tail = NULL;
+		e->next = NULL;
+	}
+	return e;
+}
+
+void webhook_event_free(struct webhook_event *e)
+{
+	if (!e)
+		return;
+	free(e->body);
+	free(e);
 }

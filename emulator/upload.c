@@ -16,19 +16,6 @@
 
 #define READ_BLOCK (256 * 1024)
 
-void post_free(struct post *p)
-{
-	if (!p)
-		return;
-	EVP_MD_CTX_free(p->sha);
-	free(p->title);
-	free(p->video_url);
-	if (p->data_path)
-		unlink(p->data_path);
-	free(p->data_path);
-	free(p);
-}
-
 static void drain(struct request *req)
 {
 	char tmp[65536];
