@@ -517,8 +517,7 @@ void webhook_queue_locked(const char *event, const char *open_id, const char *pu
 	json_object_put(content);
 	if (!G.rt.webhook_url[0]) {
 		/* no receiver configured: the event still shows in /_emulator/state */
-		free(e->body);
-		free(e);
+		webhook_event_free(e);
 		return;
 	}
 	if (tail)
