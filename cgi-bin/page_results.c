@@ -12,7 +12,10 @@
  *
  * The counts come from the worker's readings (worker/readings.c, lib/results.h):
  * clip_results holds each clip's latest reading, so the page never scans the
- * readings except for the charts of the clips on the page. Charts are SVG
+ * readings except for the charts of the clips on the page. The roll-ups are
+ * kept by lib/results.c (sql/043: recomputed when stale, here before they
+ * are read, so they are exact on every request), and the table's 50 rows
+ * are chosen before anything is joined to them. Charts are SVG
  * written by the template from numbers computed here (no raw HTML), each
  * with a title and a description in words. */
 #include "app.h"
@@ -52,68 +55,53 @@ static const struct sort_key {
 #define NSORT ARRAY_LEN(sort_keys)
 
 /* One statement per sort key and direction (ORDER BY cannot be a
- * parameter): $1 the viewer, $2 limit, $3 offset. */
-#define ROWS_SQL(order, dir) \
+ * parameter): $1 the viewer, $2 limit, $3 offset. The page's rows are
+ * chosen first on a narrow query (the sort key and the job, over only the
+ * tables the key needs), then only those rows are joined to their job,
+ * video and account. */
+#define ROWS_SQL(from, order, dir) \
 	"SELECT c.job_id, j.post_url, coalesce(nullif(v.title, ''), v.path) AS title," \
 	"       v.expression, v.show_name, v.learn_language AS language," \
 	"       coalesce(nullif(a.display_name, ''), a.username, '') AS account," \
 	"       c.views, c.likes, c.comments, c.shares, c.views - c.views_day_before AS change," \
 	"       c.readings, to_char(c.posted_at, 'YYYY-MM-DD') AS posted," \
 	"       to_char(j.no_longer_public_at, 'YYYY-MM-DD') AS removed " \
-	"FROM clip_results c JOIN upload_jobs j ON j.id = c.job_id JOIN videos v ON v.id = j.video_id " \
-	"LEFT JOIN tiktok_accounts a ON a.id = c.account_id " \
-	"WHERE c.user_id = $1 ORDER BY " order " " dir " NULLS LAST, c.job_id " dir " LIMIT $2 OFFSET $3"
-#define ROWS_PAIR(name, order) \
-	{ { "results_rows_" name "_asc", ROWS_SQL(order, "ASC") }, \
-	  { "results_rows_" name "_desc", ROWS_SQL(order, "DESC") } }
+	"FROM (SELECT c.job_id, " order " AS k FROM " from " WHERE c.user_id = $1" \
+	"      ORDER BY k " dir " NULLS LAST, c.job_id " dir " LIMIT $2 OFFSET $3) p " \
+	"JOIN clip_results c ON c.job_id = p.job_id JOIN upload_jobs j ON j.id = c.job_id " \
+	"JOIN videos v ON v.id = j.video_id LEFT JOIN tiktok_accounts a ON a.id = c.account_id " \
+	"ORDER BY p.k " dir " NULLS LAST, p.job_id " dir
+#define FROM_CLIPS  "clip_results c"
+#define FROM_VIDEOS "clip_results c JOIN upload_jobs j ON j.id = c.job_id JOIN videos v ON v.id = j.video_id"
+#define FROM_ACCTS  "clip_results c LEFT JOIN tiktok_accounts a ON a.id = c.account_id"
+#define ROWS_PAIR(name, from, order) \
+	{ { "results_rows_" name "_asc", ROWS_SQL(from, order, "ASC") }, \
+	  { "results_rows_" name "_desc", ROWS_SQL(from, order, "DESC") } }
 static const struct db_stmt q_rows[][2] = {
-	ROWS_PAIR("posted", "c.posted_at"),
-	ROWS_PAIR("views", "c.views"),
-	ROWS_PAIR("likes", "c.likes"),
-	ROWS_PAIR("comments", "c.comments"),
-	ROWS_PAIR("shares", "c.shares"),
-	ROWS_PAIR("change", "c.views - c.views_day_before"),
-	ROWS_PAIR("expression", "lower(v.expression)"),
-	ROWS_PAIR("show", "lower(v.show_name)"),
-	ROWS_PAIR("language", "lower(v.learn_language)"),
-	ROWS_PAIR("account", "lower(coalesce(nullif(a.display_name, ''), a.username))"),
+	ROWS_PAIR("posted", FROM_CLIPS, "c.posted_at"),
+	ROWS_PAIR("views", FROM_CLIPS, "c.views"),
+	ROWS_PAIR("likes", FROM_CLIPS, "c.likes"),
+	ROWS_PAIR("comments", FROM_CLIPS, "c.comments"),
+	ROWS_PAIR("shares", FROM_CLIPS, "c.shares"),
+	ROWS_PAIR("change", FROM_CLIPS, "c.views - c.views_day_before"),
+	ROWS_PAIR("expression", FROM_VIDEOS, "lower(v.expression)"),
+	ROWS_PAIR("show", FROM_VIDEOS, "lower(v.show_name)"),
+	ROWS_PAIR("language", FROM_VIDEOS, "lower(v.learn_language)"),
+	ROWS_PAIR("account", FROM_ACCTS, "lower(coalesce(nullif(a.display_name, ''), a.username))"),
 };
 _Static_assert(ARRAY_LEN(q_rows) == ARRAY_LEN(sort_keys), "one statement pair per sort key");
 
-static const struct db_stmt q_count = { "results_count",
-	"SELECT count(*) AS n FROM clip_results WHERE user_id = $1" };
-
-/* The roll-ups in one pass over the viewer's clips: one grouping set per
- * dimension; the best groups first, at most $2 of each (with how many
- * there are). A clip with no reading yet counts as 0 views. */
-static const struct db_stmt q_rollups = { "results_rollups",
-	"WITH b AS ("
-	" SELECT c.job_id, coalesce(c.views, 0) AS views, coalesce(c.likes, 0) AS likes,"
-	"        coalesce(c.comments, 0) AS comments, coalesce(c.shares, 0) AS shares,"
-	"        j.no_longer_public_at IS NOT NULL AS removed,"
-	"        coalesce(nullif(v.expression, ''), '(none)') AS expression,"
-	"        coalesce(nullif(v.show_name, ''), '(none)') AS show,"
-	"        coalesce(nullif(v.learn_language, ''), '(none)') AS language,"
-	"        coalesce(nullif(a.display_name, ''), nullif(a.username, ''), '(removed account)') AS account,"
-	"        coalesce(nullif(v.title, ''), v.path) AS title"
-	" FROM clip_results c JOIN upload_jobs j ON j.id = c.job_id JOIN videos v ON v.id = j.video_id"
-	" LEFT JOIN tiktok_accounts a ON a.id = c.account_id WHERE c.user_id = $1), "
-	"g AS ("
-	" SELECT CASE WHEN GROUPING(expression) = 0 THEN 1 WHEN GROUPING(show) = 0 THEN 2"
-	"             WHEN GROUPING(language) = 0 THEN 3 ELSE 4 END AS dim,"
-	"        coalesce(expression, show, language, account) AS key,"
-	"        count(*) AS posts, sum(views) AS views, sum(likes) AS likes,"
-	"        sum(comments) AS comments, sum(shares) AS shares,"
-	"        percentile_cont(0.5) WITHIN GROUP (ORDER BY views) AS median,"
-	"        count(*) FILTER (WHERE removed) AS removed,"
-	"        (array_agg(job_id ORDER BY views DESC, job_id))[1] AS best_id,"
-	"        (array_agg(title ORDER BY views DESC, job_id))[1] AS best_title, max(views) AS best_views,"
-	"        (array_agg(job_id ORDER BY views, job_id))[1] AS worst_id,"
-	"        (array_agg(title ORDER BY views, job_id))[1] AS worst_title, min(views) AS worst_views"
-	" FROM b GROUP BY GROUPING SETS ((expression), (show), (language), (account))), "
-	"r AS (SELECT g.*, row_number() OVER (PARTITION BY dim ORDER BY views DESC, key) AS rank,"
-	"             count(*) OVER (PARTITION BY dim) AS groups FROM g) "
-	"SELECT * FROM r WHERE rank <= $2 ORDER BY dim, rank" };
+/* The viewer's roll-ups as lib/results.c keeps them (sql/043; made fresh
+ * first, results_rollups_fresh): the best groups of each dimension, at most
+ * $2 of each, with the viewer's clip and removal counts on every row (and
+ * on one row of NULLs when there is no group). */
+static const struct db_stmt q_rollups = { "results_rollups_read",
+	"SELECT s.clips, s.removals, r.dim, r.key, r.groups, r.posts, r.views, r.likes, r.comments,"
+	"       r.shares, r.median, r.removed, r.best_id, r.best_title, r.best_views, r.worst_id,"
+	"       r.worst_title, r.worst_views "
+	"FROM result_rollups_state s LEFT JOIN result_rollups r"
+	"  ON r.user_id = s.user_id AND r.rank <= $2 "
+	"WHERE s.user_id = $1 ORDER BY r.dim, r.rank" };
 
 /* The readings of the page's clips within their first 30 days ($2 seconds). */
 static const struct db_stmt q_readings = { "results_readings",
@@ -294,18 +282,24 @@ static int add_charts(struct request *req, struct json_object *rows)
 
 /* ---- the roll-ups ---- */
 
-static struct json_object *rollups_json(struct request *req, int *removals)
+/* The roll-ups, fresh (a reading, a takedown or a renamed show committed
+ * before this request is in them), with the viewer's clip and removal counts. */
+static struct json_object *rollups_json(struct request *req, int64_t *clips, int64_t *removals)
 {
 	struct page *pg = page_of(req);
-	struct json_object *dims = json_object_new_array(), *cur = NULL, *groups = NULL, *bars = NULL;
-	PGresult *r = db_query(pg->db, &q_rollups, DB_PARAMS(DB_INT(pg->user_id), DB_INT(ROLLUP_GROUPS)));
+	struct json_object *dims, *cur = NULL, *groups = NULL, *bars = NULL;
+	PGresult *r;
 	int64_t top = 1;
 	int dim = 0, nbars = 0;
 
-	*removals = 0;
-	if (!r) {
-		json_object_put(dims);
+	*clips = *removals = 0;
+	if (results_rollups_fresh(pg->db, pg->user_id) < 0 ||
+	    !(r = db_query(pg->db, &q_rollups, DB_PARAMS(DB_INT(pg->user_id), DB_INT(ROLLUP_GROUPS)))))
 		return NULL;
+	dims = json_object_new_array();
+	if (PQntuples(r) > 0) {
+		*clips = db_get_int(r, 0, "clips");
+		*removals = db_get_int(r, 0, "removals");
 	}
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct json_object *g = json_object_new_object(), *bar;
@@ -344,8 +338,6 @@ static struct json_object *rollups_json(struct request *req, int *removals)
 						     median));
 		ctx_add_str(g, "median_n", arena_printf(&req->arena, "%.1f", median));
 		add_int(g, "removed", db_get_int(r, i, "removed"));
-		if (d == 2)
-			*removals += (int)db_get_int(r, i, "removed");
 		add_int(g, "best_id", db_get_int(r, i, "best_id"));
 		ctx_add_str(g, "best_title", db_get(r, i, "best_title"));
 		ctx_add_str(g, "best_views", grouped(req, db_get_int(r, i, "best_views")));
@@ -409,8 +401,8 @@ int page_results(struct request *req)
 	struct page *pg = page_of(req);
 	struct json_object *ctx, *rows, *dims, *blind;
 	size_t sort;
-	int desc, page_no = 1, removals = 0;
-	int64_t total, p;
+	int desc, page_no = 1;
+	int64_t total, removals, p;
 	const char *ps = kv_get(&req->query, "page");
 	const struct sort_key *k = sort_of(req, &sort, &desc);
 	PGresult *r;
@@ -418,20 +410,21 @@ int page_results(struct request *req)
 	(void)k;
 	if (ps && parse_int64(ps, 1, 100000, &p) == 0)
 		page_no = (int)p;
-	if (!(r = db_query(pg->db, &q_count, DB_PARAMS(DB_INT(pg->user_id)))))
+	if (!(dims = rollups_json(req, &total, &removals)))
 		return -1;
-	total = db_get_int(r, 0, "n");
-	PQclear(r);
 	r = db_query(pg->db, &q_rows[sort][desc], DB_PARAMS(DB_INT(pg->user_id), DB_INT(RESULTS_PAGE_SIZE),
 							    DB_INT((int64_t)(page_no - 1) * RESULTS_PAGE_SIZE)));
-	if (!r)
+	if (!r) {
+		json_object_put(dims);
 		return -1;
+	}
 	rows = json_object_new_array();
 	for (int i = 0; i < PQntuples(r); i++)
 		json_object_array_add(rows, row_json(req, r, i));
 	PQclear(r);
-	if (add_charts(req, rows) < 0 || !(dims = rollups_json(req, &removals))) {
+	if (add_charts(req, rows) < 0) {
 		json_object_put(rows);
+		json_object_put(dims);
 		return -1;
 	}
 	if (!(blind = blind_accounts(req))) {

@@ -147,6 +147,127 @@ int results_later(struct db *db, int64_t job_id, double delay_sec)
 	return db_command(db, &q_later, DB_PARAMS(DB_INT(job_id), DB_DOUBLE(delay_sec))) < 0 ? -1 : 0;
 }
 
+/* ---- the results page's roll-ups ---- */
+
+/* Stale or missing: the page's fast path reads this without a lock (the
+ * triggers mark stale in the transaction that changes a figure, so a
+ * committed change is never behind a "fresh" that is already committed). */
+static const struct db_stmt q_rollups_state = { "results_rollups_state",
+	"SELECT stale FROM result_rollups_state WHERE user_id = $1" };
+/* Take the user's roll-ups for recomputing: a row only when they were
+ * stale or never computed. The row lock serialises this with the triggers
+ * of sql/043: a change committed meanwhile waits for it and marks again. */
+static const struct db_stmt q_rollups_claim = { "results_rollups_claim",
+	"INSERT INTO result_rollups_state (user_id, stale) VALUES ($1, false)"
+	" ON CONFLICT (user_id) DO UPDATE SET stale = false WHERE result_rollups_state.stale "
+	"RETURNING user_id" };
+static const struct db_stmt q_rollups_stale = { "results_rollups_stale",
+	"SELECT user_id FROM result_rollups_state WHERE stale ORDER BY user_id "
+	"FOR UPDATE SKIP LOCKED" };
+static const struct db_stmt q_rollups_clear = { "results_rollups_clear",
+	"DELETE FROM result_rollups WHERE user_id = $1" };
+/* The roll-ups in one pass over the user's clips: one grouping set per
+ * dimension, every group ranked by views (then key); with the user's clip
+ * and removal counts. A clip with no reading yet counts as 0 views. */
+static const struct db_stmt q_rollups_compute = { "results_rollups_compute",
+	"WITH b AS ("
+	" SELECT c.job_id, coalesce(c.views, 0) AS views, coalesce(c.likes, 0) AS likes,"
+	"        coalesce(c.comments, 0) AS comments, coalesce(c.shares, 0) AS shares,"
+	"        j.no_longer_public_at IS NOT NULL AS removed,"
+	"        coalesce(nullif(v.expression, ''), '(none)') AS expression,"
+	"        coalesce(nullif(v.show_name, ''), '(none)') AS show,"
+	"        coalesce(nullif(v.learn_language, ''), '(none)') AS language,"
+	"        coalesce(nullif(a.display_name, ''), nullif(a.username, ''), '(removed account)') AS account,"
+	"        coalesce(nullif(v.title, ''), v.path) AS title"
+	" FROM clip_results c JOIN upload_jobs j ON j.id = c.job_id JOIN videos v ON v.id = j.video_id"
+	" LEFT JOIN tiktok_accounts a ON a.id = c.account_id WHERE c.user_id = $1), "
+	"g AS ("
+	" SELECT CASE WHEN GROUPING(expression) = 0 THEN 1 WHEN GROUPING(show) = 0 THEN 2"
+	"             WHEN GROUPING(language) = 0 THEN 3 ELSE 4 END AS dim,"
+	"        coalesce(expression, show, language, account) AS key,"
+	"        count(*) AS posts, sum(views) AS views, sum(likes) AS likes,"
+	"        sum(comments) AS comments, sum(shares) AS shares,"
+	"        percentile_cont(0.5) WITHIN GROUP (ORDER BY views) AS median,"
+	"        count(*) FILTER (WHERE removed) AS removed,"
+	"        (array_agg(job_id ORDER BY views DESC, job_id))[1] AS best_id,"
+	"        (array_agg(title ORDER BY views DESC, job_id))[1] AS best_title, max(views) AS best_views,"
+	"        (array_agg(job_id ORDER BY views, job_id))[1] AS worst_id,"
+	"        (array_agg(title ORDER BY views, job_id))[1] AS worst_title, min(views) AS worst_views"
+	" FROM b GROUP BY GROUPING SETS ((expression), (show), (language), (account))), "
+	"r AS (SELECT g.*, row_number() OVER (PARTITION BY dim ORDER BY views DESC, key) AS rank,"
+	"             count(*) OVER (PARTITION BY dim) AS groups FROM g), "
+	"ins AS (INSERT INTO result_rollups (user_id, dim, rank, key, groups, posts, views, likes,"
+	"            comments, shares, median, removed, best_id, best_title, best_views, worst_id,"
+	"            worst_title, worst_views)"
+	" SELECT $1, dim, rank, key, groups, posts, views, likes, comments, shares, median, removed,"
+	"        best_id, best_title, best_views, worst_id, worst_title, worst_views FROM r) "
+	"UPDATE result_rollups_state SET clips = (SELECT count(*) FROM b),"
+	"       removals = (SELECT count(*) FROM b WHERE removed), refreshed_at = now() "
+	"WHERE user_id = $1" };
+
+/* Inside a transaction: recompute the user's roll-ups if they are stale. */
+static int rollups_refresh(struct db *db, int64_t user_id)
+{
+	long long claimed = db_command(db, &q_rollups_claim, DB_PARAMS(DB_INT(user_id)));
+
+	if (claimed <= 0)
+		return claimed < 0 ? -1 : 0;
+	if (db_command(db, &q_rollups_clear, DB_PARAMS(DB_INT(user_id))) < 0 ||
+	    db_command(db, &q_rollups_compute, DB_PARAMS(DB_INT(user_id))) != 1)
+		return -1;
+	return 1;
+}
+
+/* Run fn inside the caller's transaction, or in one of its own. */
+static int in_transaction(struct db *db, int (*fn)(struct db *, int64_t), int64_t arg)
+{
+	int own = !db_in_transaction(db), rc;
+
+	if (own && db_begin(db) < 0)
+		return -1;
+	rc = fn(db, arg);
+	if (!own)
+		return rc;
+	if (rc < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db) < 0 ? -1 : rc;
+}
+
+int results_rollups_fresh(struct db *db, int64_t user_id)
+{
+	PGresult *r = db_query(db, &q_rollups_state, DB_PARAMS(DB_INT(user_id)));
+	int fresh;
+
+	if (!r)
+		return -1;
+	fresh = PQntuples(r) == 1 && !db_get_bool(r, 0, "stale");
+	PQclear(r);
+	return fresh ? 0 : in_transaction(db, rollups_refresh, user_id);
+}
+
+static int refresh_all(struct db *db, int64_t unused)
+{
+	PGresult *r = db_query(db, &q_rollups_stale, 0, NULL);
+	int n = 0;
+
+	(void)unused;
+	if (!r)
+		return -1;
+	for (int i = 0; i < PQntuples(r) && n >= 0; i++) {
+		int rc = rollups_refresh(db, db_get_int(r, i, "user_id"));
+		n = rc < 0 ? -1 : n + rc;
+	}
+	PQclear(r);
+	return n;
+}
+
+int results_rollups_fresh_all(struct db *db)
+{
+	return in_transaction(db, refresh_all, 0);
+}
+
 /* ---- the benchmark only ---- */
 
 static const struct db_stmt q_seed = { "results_seed_readings",

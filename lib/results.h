@@ -58,6 +58,22 @@ int results_missing(struct db *db, int64_t job_id, double next_sec);
 /* Try the clip again after delay_sec (a limit, an error). 0 or -1. */
 int results_later(struct db *db, int64_t job_id, double delay_sec);
 
+/* ---- the results page's roll-ups (sql/043) ----
+ * The roll-ups of /results (by expression, show, target language and
+ * account: totals, median views per post, best and worst clip, removals)
+ * are kept in result_rollups; the triggers of sql/043 mark a user stale
+ * when anything they are computed from changes, and these recompute. */
+
+/* The user's roll-ups, recomputed if stale (in one transaction: the
+ * caller's when it is in one, else its own). 1 recomputed, 0 they were
+ * fresh, -1 on error. */
+int results_rollups_fresh(struct db *db, int64_t user_id);
+/* The same for every stale user (the worker, after a round), skipping
+ * another transaction holds right now (they stay stale for the next
+ * call). Inside the caller's transaction if any. The number recomputed,
+ * or -1. */
+int results_rollups_fresh_all(struct db *db);
+
 /* ---- drafts ----
  * The drafts pending in an account's TikTok inbox, as TikTok counts them
  * (at most 5 in 24 h), are counted by the plan's acctplan_pending_drafts

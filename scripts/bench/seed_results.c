@@ -5,7 +5,10 @@
  * its counts over its first 30 days (lib/results.c). Videos spread over
  * 40 expressions, 12 shows, 3 target languages, one account.
  *
- *   seed_results USER_NAME N R        (LF_DB_URL from the environment) */
+ *   seed_results USER_NAME N R        (LF_DB_URL from the environment)
+ *   seed_results USER_NAME reading    one more reading of the user's first
+ *                                     clip, a view more (its roll-ups go
+ *                                     stale: the next /results recomputes) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,9 @@ static const struct db_stmt q_videos = { "seed_videos",
 	" SELECT 'bench-results/' || g || '.mp4', 1000, 0, true, 'Results clip ' || g,"
 	"        'expression ' || (g % 40), 'Show ' || (g % 12), (ARRAY['es', 'ko', 'ja'])[g % 3 + 1]"
 	" FROM generate_series(1, $1::int) g ON CONFLICT (path) DO NOTHING" };
+static const struct db_stmt q_first_clip = { "seed_first_clip",
+	"SELECT c.job_id, coalesce(c.views, 0) AS views FROM clip_results c JOIN upload_jobs j ON j.id = c.job_id"
+	" WHERE c.user_id = $1 AND j.submission_id LIKE 'bench-results-%' ORDER BY c.job_id LIMIT 1" };
 static const struct db_stmt q_video_ids = { "seed_video_ids",
 	"SELECT id FROM videos WHERE path LIKE 'bench-results/%' ORDER BY id LIMIT $1" };
 
@@ -36,12 +42,10 @@ int main(int argc, char **argv)
 	int n, readings;
 	PGresult *r;
 
-	if (argc != 4 || !url) {
-		fprintf(stderr, "usage: LF_DB_URL=... seed_results USER N READINGS\n");
+	if ((argc != 4 && !(argc == 3 && !strcmp(argv[2], "reading"))) || !url) {
+		fprintf(stderr, "usage: LF_DB_URL=... seed_results USER N READINGS | USER reading\n");
 		return 2;
 	}
-	n = atoi(argv[2]);
-	readings = atoi(argv[3]);
 	db_init(&db, url);
 	if (db_ensure(&db) < 0 || !(r = db_query(&db, &q_user, DB_PARAMS(DB_TEXT(argv[1])))) ||
 	    PQntuples(r) != 1) {
@@ -50,6 +54,24 @@ int main(int argc, char **argv)
 	}
 	user = db_get_int(r, 0, "id");
 	PQclear(r);
+	if (argc == 3) {
+		int64_t job, views;
+		if (!(r = db_query(&db, &q_first_clip, DB_PARAMS(DB_INT(user)))) || PQntuples(r) != 1) {
+			fprintf(stderr, "seed_results: no clip of %s (%s)\n", argv[1], db.err);
+			return 1;
+		}
+		job = db_get_int(r, 0, "job_id");
+		views = db_get_int(r, 0, "views") + 1;
+		PQclear(r);
+		if (results_record(&db, job, views, views / 20, views / 400, views / 800, 86400.0, 86400.0) < 0) {
+			fprintf(stderr, "seed_results: %s\n", db.err);
+			return 1;
+		}
+		db_close(&db);
+		return 0;
+	}
+	n = atoi(argv[2]);
+	readings = atoi(argv[3]);
 	/* disconnected: the stack's worker leaves its clips alone */
 	if (!(r = db_query(&db, &q_account, DB_PARAMS(DB_INT(user)))))
 		return 1;

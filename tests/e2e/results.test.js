@@ -3,8 +3,10 @@
 // a clip posted publicly through the composer gets its TikTok link and a
 // first reading of its counts from the worker, and /results then draws its
 // chart as SVG on the server (no script needed), with a title and a
-// description for screen readers. /results and /drafts are checked like
-// every page (fits 390 px, axe at both sizes); screenshots in out/e2e/.
+// description for screen readers. A clip sent to the inbox waits on
+// /drafts, whose Copy button puts its caption on the clipboard. /results and
+// /drafts are checked like every page (fits 390 px, axe at both sizes);
+// screenshots in out/e2e/.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -66,9 +68,33 @@ test('a posted clip gets its counts and a chart on /results', { timeout: 180000 
   // sorting happens on the server: a link, no script
   await page.locator('th a', { hasText: 'Views' }).first().click();
   await page.waitForURL(/sort=views/);
-  // the drafts page (a draft with its caption is tests/integration/test_results.c's)
+  // a second clip sent to the TikTok inbox as a draft waits on /drafts with
+  // its caption, and the Copy button puts that caption on the clipboard
+  const caption = `Draft caption ${Date.now()} #langflix`;
+  const draftVideo = lib.videoAdd(`Draft clip ${Date.now()}`, { show_name: 'Suits' }, { distinct: true });
+  await page.goto(`${BASE}/videos/${draftVideo}/tiktok`);
+  await page.locator('#post-button').waitFor();
+  await page.locator('#mode-inbox').check();
+  await page.locator('#title').fill(caption);
+  await Promise.all([page.waitForURL(/\/jobs\/\d+$/), page.locator('#post-button').click()]);
+  const draft = page.url().match(/\/jobs\/(\d+)$/)[1];
+  const inboxedBy = Date.now() + 60000;
+  while (lib.psql(`SELECT state FROM upload_jobs WHERE id = ${draft}`) !== 'inboxed') {
+    if (Date.now() > inboxedBy) throw new Error(`job ${draft} not in the inbox within 60 s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
   await page.goto(`${BASE}/drafts`);
   assert.match(await page.locator('h1').innerText(), /Finish in TikTok/);
+  const item = page.locator(`#draft-${draft}`);
+  assert.equal(await item.locator('textarea.caption-copy').inputValue(), caption);
+  const copy = item.getByRole('button', { name: 'Copy caption' });
+  assert.equal(await copy.count(), 1, 'the draft has a Copy button');
+  await page.evaluate(() => navigator.clipboard.writeText(''));
+  await copy.click();
+  await item.getByRole('status').filter({ hasText: 'Copied.' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), caption,
+    'the clipboard holds the caption');
   problems.push(...await lib.checkPage(page, 'r02-drafts'));
   assert.deepEqual(problems, [], problems.join('\n'));
   assert.deepEqual(browser.errors, [], 'no JavaScript errors on the pages');

@@ -521,6 +521,16 @@ static void counts_of_45_clips_in_3_calls_a_round(void **state)
 			last_views = v;
 	}
 	json_object_put(s);
+	/* the worker kept the roll-ups with its last round's readings: fresh
+	 * before any request, and already the emulator's sums */
+	{
+		char uid[24];
+		snprintf(uid, sizeof(uid), "%lld", u.id);
+		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM result_rollups_state WHERE user_id = $1"
+					  " AND NOT stale", 1, (const char *[]){ uid }), 1);
+		assert_int_equal(t_db_num(dbc, "SELECT views FROM result_rollups WHERE user_id = $1 AND dim = 4",
+					  1, (const char *[]){ uid }), total);
+	}
 	/* the clip's card on the dashboard shows its views (the newest video) */
 	html = page(&u, "/");
 	csv = t_printf("<span class=\"views\">%lld views</span>", last_views);
@@ -621,6 +631,174 @@ static void removed_posts_are_marked_and_counted(void **state)
 	user_free(&u);
 	done_with(&acc);
 	emu_close(&emu);
+}
+
+/* ---- the roll-ups kept (sql/043) ---- */
+
+/* A posted clip of show on the account, with no reading yet (a fixture of
+ * lib/jobs.c; the trigger of sql/042 gives it its clip_results row). Its
+ * video's id in *video, its publish id in pub (of n bytes). */
+static long long rollup_clip(const struct tconn *acc, const char *show, long long *video, char *pub,
+			     size_t n)
+{
+	char path[128], post[24], *vid;
+	long long job;
+
+	snprintf(path, sizeof(path), "results-rollups/%d-%d.mp4", (int)getpid(), ++seq);
+	snprintf(post, sizeof(post), "76%08d%09d", (int)getpid() % 100000000, seq);
+	snprintf(pub, n, "v_pub_rollup~%d~%d", (int)getpid(), seq);
+	vid = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, ready, title, show_name,"
+			      " expression, learn_language) VALUES ($1, 1000, 0, true, $1, $2, 'kept', 'es')"
+			      " RETURNING id", 2, (const char *[]){ path, show });
+	assert_non_null(vid);
+	*video = atoll(vid);
+	free(vid);
+	job = t_job(&(struct job_fixture){
+		.user_id = acc->user_id, .video_id = *video, .account_id = acc->account_id,
+		.state = "published", .privacy_level = "PUBLIC_TO_EVERYONE", .publish_id = pub,
+		.post_id = post, .tiktok_status = "PUBLISH_COMPLETE", .creator_username = "lena.public",
+		.finished_ago_sec = 1, .bytes_total = 1000, .bytes_sent = 1000 });
+	return job;
+}
+
+/* A reading of the clip, as the worker keeps it (lib/results.c). */
+static void reading(long long job, long long views)
+{
+	assert_int_equal(results_record(t_jobs_db(), job, views, views / 10, views / 100, 0, 3600, 86400), 0);
+}
+
+/* The user's roll-ups: "t" stale, "f" fresh, "" never computed. */
+static char *rollups_stale(long long user)
+{
+	char uid[24], *v;
+
+	snprintf(uid, sizeof(uid), "%lld", user);
+	v = t_db_value(dbc, "SELECT CASE WHEN stale THEN 't' ELSE 'f' END FROM result_rollups_state"
+			    " WHERE user_id = $1", 1, (const char *[]){ uid });
+	return v ? v : strdup("");
+}
+
+static void assert_stale(long long user, const char *want)
+{
+	char *v = rollups_stale(user);
+
+	if (strcmp(v, want) != 0)
+		fail_msg("roll-ups of user %lld: stale=%s, want %s", user, v, want);
+	free(v);
+}
+
+/* The roll-ups are kept between requests and follow what they are made
+ * of: a new reading, a takedown and a video moved to another show each
+ * show on the next request, without the worker (which is paused). */
+static void rollups_show_a_change_on_the_next_request(void **state)
+{
+	struct user u;
+	struct tconn acc;
+	long long video1, video2, job1, job2;
+	char pub1[96], pub2[96], show_a[64], show_b[64], uid[24], *html, *at1, *at2;
+	int64_t gone = 0;
+
+	(void)state;
+	user_new(&u);
+	tconn_connect_user(u.id, WT_PUBLIC, ALL_SCOPES, &acc);
+	snprintf(show_a, sizeof(show_a), "Kept show %d", (int)getpid());
+	snprintf(show_b, sizeof(show_b), "Moved show %d", (int)getpid());
+	job1 = rollup_clip(&acc, show_a, &video1, pub1, sizeof(pub1));
+	job2 = rollup_clip(&acc, show_a, &video2, pub2, sizeof(pub2));
+	reading(job1, 100);
+	reading(job2, 300);
+	assert_stale(u.id, "t");
+	html = page(&u, "/results");
+	assert_int_equal(rollup_attr(html, "show", show_a, "data-views"), 400);
+	assert_int_equal(rollup_attr(html, "show", show_a, "data-posts"), 2);
+	assert_int_equal(rollup_attr(html, "show", show_a, "data-median"), 200);
+	free(html);
+	assert_stale(u.id, "f");
+	/* kept: another request with nothing changed does not recompute */
+	snprintf(uid, sizeof(uid), "%lld", u.id);
+	at1 = t_db_value(dbc, "SELECT refreshed_at::text FROM result_rollups_state WHERE user_id = $1", 1,
+			 (const char *[]){ uid });
+	free(page(&u, "/results"));
+	at2 = t_db_value(dbc, "SELECT refreshed_at::text FROM result_rollups_state WHERE user_id = $1", 1,
+			 (const char *[]){ uid });
+	assert_non_null(at1);
+	assert_non_null(at2);
+	assert_string_equal(at1, at2);
+	free(at1);
+	free(at2);
+
+	/* a new reading */
+	reading(job1, 250);
+	assert_stale(u.id, "t");
+	html = page(&u, "/results");
+	assert_int_equal(rollup_attr(html, "show", show_a, "data-views"), 550);
+	assert_int_equal(rollup_attr(html, "show", show_a, "data-median"), 275);
+	assert_int_equal(rollup_attr(html, "account", "Worker test " WT_PUBLIC, "data-views"), 550);
+	free(html);
+
+	/* a takedown */
+	assert_int_equal(jobs_not_public(t_jobs_db(), pub2, &gone), 1);
+	assert_int_equal(gone, job2);
+	html = page(&u, "/results");
+	t_contains(html, "<strong id=\"removals-total\">1</strong>");
+	assert_int_equal(rollup_attr(html, "show", show_a, "data-removed"), 1);
+	free(html);
+
+	/* the first clip's video moves to another show (the library's import) */
+	snprintf(uid, sizeof(uid), "%lld", video1);
+	free(t_db_value(dbc, "UPDATE videos SET show_name = $2 WHERE id = $1 RETURNING id", 2,
+			(const char *[]){ uid, show_b }));
+	html = page(&u, "/results");
+	assert_int_equal(rollup_attr(html, "show", show_a, "data-views"), 300);
+	assert_int_equal(rollup_attr(html, "show", show_b, "data-views"), 250);
+	assert_int_equal(rollup_attr(html, "show", show_b, "data-posts"), 1);
+	free(html);
+	user_free(&u);
+	done_with(&acc);
+}
+
+/* results_rollups_fresh recomputes only what is stale, and
+ * results_rollups_fresh_all (the worker's, after a round) leaves a user
+ * whose roll-ups another transaction holds without waiting for it. */
+static void rollups_refresh_only_when_stale_and_never_wait(void **state)
+{
+	struct tconn a1, a2;
+	struct db other;
+	long long v, job1, job2;
+	char pub[96], uid[24];
+
+	(void)state;
+	tconn_connect(WT_PUBLIC, ALL_SCOPES, &a1);
+	tconn_connect(WT_PUBLIC, ALL_SCOPES, &a2);
+	job1 = rollup_clip(&a1, "Refresh show", &v, pub, sizeof(pub));
+	job2 = rollup_clip(&a2, "Refresh show", &v, pub, sizeof(pub));
+	reading(job1, 70);
+	assert_int_equal(results_rollups_fresh(t_jobs_db(), a1.user_id), 1);
+	assert_int_equal(results_rollups_fresh(t_jobs_db(), a1.user_id), 0);
+	snprintf(uid, sizeof(uid), "%lld", a1.user_id);
+	assert_int_equal(t_db_num(dbc, "SELECT views FROM result_rollups WHERE user_id = $1 AND dim = 2", 1,
+				  (const char *[]){ uid }), 70);
+	reading(job1, 90);
+	reading(job2, 40);
+	assert_stale(a1.user_id, "t");
+	assert_stale(a2.user_id, "t");
+	/* another connection is recomputing a2's (a request of a2's page) */
+	db_init(&other, t_env("LF_DB_URL"));
+	assert_int_equal(db_begin(&other), 0);
+	assert_int_equal(results_rollups_fresh(&other, a2.user_id), 1);
+	assert_true(results_rollups_fresh_all(t_jobs_db()) >= 1);
+	assert_stale(a1.user_id, "f");
+	assert_int_equal(t_db_num(dbc, "SELECT views FROM result_rollups WHERE user_id = $1 AND dim = 2", 1,
+				  (const char *[]){ uid }), 90);
+	assert_stale(a2.user_id, "t");   /* not yet committed: left alone */
+	assert_int_equal(db_commit(&other), 0);
+	assert_stale(a2.user_id, "f");
+	snprintf(uid, sizeof(uid), "%lld", a2.user_id);
+	assert_int_equal(t_db_num(dbc, "SELECT views FROM result_rollups WHERE user_id = $1 AND dim = 2", 1,
+				  (const char *[]){ uid }), 40);
+	db_close(&other);
+	done_with(&a1);
+	done_with(&a2);
 }
 
 /* An account that did not grant video.list: the results page says so and
@@ -754,6 +932,8 @@ int main(void)
 		cmocka_unit_test(webhook_id_wins_over_polling),
 		cmocka_unit_test(counts_of_45_clips_in_3_calls_a_round),
 		cmocka_unit_test(removed_posts_are_marked_and_counted),
+		cmocka_unit_test(rollups_show_a_change_on_the_next_request),
+		cmocka_unit_test(rollups_refresh_only_when_stale_and_never_wait),
 		cmocka_unit_test(account_without_video_list_gets_a_note_and_no_calls),
 		cmocka_unit_test(posted_draft_leaves_the_list_and_joins_the_results),
 	};
