@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Search: the seven searched columns as one text, indexed by pg_trgm
  * (sql/012), which serves ILIKE '%term%'. The expression must stay exactly
@@ -514,19 +515,39 @@ static int64_t matches_from_counts(const struct filter *f, int64_t total, int64_
 	return !strcmp(f->name, "ready") ? ready : total - ready;
 }
 
+/* The earliest time the accounts strip changes by itself (a re-consent
+ * banner appears), unix seconds; 0 when none will. */
+static int64_t accounts_expiry(const PGresult *r)
+{
+	int col = db_col(r, "reconsent_soon_from");
+	int64_t now = (int64_t)time(NULL), first = 0;
+
+	for (int i = 0; col >= 0 && i < PQntuples(r); i++) {
+		int64_t at;
+		if (PQgetisnull(r, i, col))
+			continue;
+		at = strtoll(PQgetvalue(r, i, col), NULL, 10);
+		if (at >= now && (first == 0 || at < first))
+			first = at;
+	}
+	return first;
+}
+
 int page_dashboard(struct request *req)
 {
 	struct page *pg = page_of(req);
 	char *q = (char *)kv_get(&req->query, "q");
 	const struct filter *f = valid_filter(kv_get(&req->query, "filter"));
 	const char *filter = f->name, *pattern;
-	int64_t page = 1, size = app.cfg.page_size, matches = 0, total = 0, ready = 0;
+	int64_t page = 1, size = app.cfg.page_size, matches = 0, total = 0, ready = 0, expires;
 	struct json_object *ctx, *accounts;
 	struct rows_ctx rows;
 	struct tmpl_value root;
 	PGresult *r, *t, *accounts_r, *count_r = NULL;
 	int n, naccounts = 0, rc;
 
+	if (page_cache_serve(req))
+		return 0;
 	if (q && strlen(q) > 200)
 		q = NULL;
 	if (q)
@@ -574,6 +595,7 @@ int page_dashboard(struct request *req)
 		}
 		PQclear(t);
 	}
+	expires = accounts_expiry(accounts_r);
 	accounts = accounts_from_result(accounts_r, &naccounts);
 	if (count_r) {
 		matches = db_get_int(count_r, 0, "matches");
@@ -607,5 +629,7 @@ int page_dashboard(struct request *req)
 	rc = render_page_value(req, 200, "dashboard", &root);
 	json_object_put(ctx);
 	PQclear(r);
+	if (rc == 0)
+		page_cache_store(req, expires);
 	return rc;
 }
