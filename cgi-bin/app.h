@@ -42,6 +42,9 @@ struct page {
 	const char *csrf;            /* the session's CSRF token */
 	const char *user_tz;         /* the user's IANA time zone (users.time_zone);
 	                              * "UTC" when anonymous. Use page_tz(). */
+	int64_t page_generation;     /* what the user's pages show, as of the
+	                              * session lookup (sql/051) */
+	int page_generation_known;   /* set by that lookup only */
 };
 
 static inline struct page *page_of(struct request *req) { return req->ctx; }
@@ -73,6 +76,19 @@ int csrf_check(struct request *req);
  * taken only while the user never picked one. 0 done (or nothing to do),
  * 1 not a zone PostgreSQL knows (nothing changed), -1 database error. */
 int session_set_time_zone(struct request *req, const char *tz, int chosen);
+
+/* page_cache.c — rendered pages kept per session while exact: an entry is
+ * used only for the same session, query string and page generation (any
+ * change to what the page shows bumps it, sql/051), and never past its
+ * expiry (a time on the page that changes what it says). Process-wide, one
+ * mutex; page_cache_entries entries (0: off). The answer says
+ * X-Page-Cache: hit or miss.
+ * page_cache_serve: 1 when the cached page was put in req (status, headers,
+ * body, this request's id in place of the one it was rendered with), 0
+ * otherwise. page_cache_store: keep the page just rendered into req, until
+ * expires (unix seconds; 0 = no time on the page). */
+int page_cache_serve(struct request *req);
+void page_cache_store(struct request *req, int64_t expires);
 
 /* Handlers (one file per page group). */
 int page_login_form(struct request *req);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Search: the seven searched columns as one text, indexed by pg_trgm
  * (sql/012), which serves ILIKE '%term%'. The expression must stay exactly
@@ -63,7 +64,11 @@
 #define STR(x) STR_(x)
 
 /* One statement per filter, with and without a search, rather than one
- * with "$1 = '' OR ...": a generic plan of that could use no index. */
+ * with "$1 = '' OR ...": a generic plan of that could use no index. The
+ * searches are planned for each term (db_call's plan_each_call): a rare
+ * term wants the trigram index, a term every video matches wants the id
+ * order and stops at the page; the one generic plan that a prepared
+ * statement settles on after five calls is slow for one of them. */
 struct filter {
 	const char *name, *label;
 	struct db_stmt rows, rows_search, count, count_search;
@@ -495,29 +500,37 @@ static const struct filter *valid_filter(const char *f)
 	return &filters[0];
 }
 
-/* How many videos the page's search and filter match: from the counts
- * table when that says it, else counted through an index up to
- * MATCHES_COUNTED + 1. -1 on error. */
-static int64_t count_matches(struct page *pg, const struct filter *f, const char *pattern,
-			     int64_t total, int64_t ready)
+/* Whether the counts table says how many videos the page matches (no
+ * search; all, ready or not ready); otherwise they are counted through an
+ * index up to MATCHES_COUNTED + 1, in the page's round trip. */
+static int counts_table_says(const struct filter *f, const char *pattern)
 {
-	PGresult *r;
-	int64_t n;
+	return !*pattern && (f == &filters[0] || !strcmp(f->name, "ready") || !strcmp(f->name, "not_ready"));
+}
 
-	if (!*pattern && f == &filters[0])
+static int64_t matches_from_counts(const struct filter *f, int64_t total, int64_t ready)
+{
+	if (f == &filters[0])
 		return total;
-	if (!*pattern && !strcmp(f->name, "ready"))
-		return ready;
-	if (!*pattern && !strcmp(f->name, "not_ready"))
-		return total - ready;
-	r = *pattern ? db_query(pg->db, &f->count_search,
-				DB_PARAMS(DB_INT(MATCHES_COUNTED + 1), DB_INT(pg->user_id), DB_TEXT(pattern)))
-		     : db_query(pg->db, &f->count, DB_PARAMS(DB_INT(MATCHES_COUNTED + 1), DB_INT(pg->user_id)));
-	if (!r)
-		return -1;
-	n = db_get_int(r, 0, "matches");
-	PQclear(r);
-	return n;
+	return !strcmp(f->name, "ready") ? ready : total - ready;
+}
+
+/* The earliest time the accounts strip changes by itself (a re-consent
+ * banner appears), unix seconds; 0 when none will. */
+static int64_t accounts_expiry(const PGresult *r)
+{
+	int col = db_col(r, "reconsent_soon_from");
+	int64_t now = (int64_t)time(NULL), first = 0;
+
+	for (int i = 0; col >= 0 && i < PQntuples(r); i++) {
+		int64_t at;
+		if (PQgetisnull(r, i, col))
+			continue;
+		at = strtoll(PQgetvalue(r, i, col), NULL, 10);
+		if (at >= now && (first == 0 || at < first))
+			first = at;
+	}
+	return first;
 }
 
 int page_dashboard(struct request *req)
@@ -526,13 +539,15 @@ int page_dashboard(struct request *req)
 	char *q = (char *)kv_get(&req->query, "q");
 	const struct filter *f = valid_filter(kv_get(&req->query, "filter"));
 	const char *filter = f->name, *pattern;
-	int64_t page = 1, size = app.cfg.page_size, matches = 0, total = 0, ready = 0;
+	int64_t page = 1, size = app.cfg.page_size, matches = 0, total = 0, ready = 0, expires;
 	struct json_object *ctx, *accounts;
 	struct rows_ctx rows;
 	struct tmpl_value root;
-	PGresult *r, *t, *accounts_r;
+	PGresult *r, *t, *accounts_r, *count_r = NULL;
 	int n, naccounts = 0, rc;
 
+	if (page_cache_serve(req))
+		return 0;
 	if (q && strlen(q) > 200)
 		q = NULL;
 	if (q)
@@ -540,19 +555,27 @@ int page_dashboard(struct request *req)
 	pattern = search_pattern(req, q);
 	if (kv_get(&req->query, "page") && parse_int64(kv_get(&req->query, "page"), 1, 1000000, &page) < 0)
 		page = 1;
-	/* the page's rows and the accounts in one round trip (after the
-	 * session's): the rows carry the library's numbers too */
+	/* the page's rows, the accounts and the count of matches in one round
+	 * trip (after the session's): the rows carry the library's numbers */
 	{
 		const struct db_param params[] = { DB_INT(size), DB_INT((page - 1) * size),
 						   DB_INT(pg->user_id), DB_TEXT(pattern) };
-		struct db_call calls[2] = {
-			{ .st = *pattern ? &f->rows_search : &f->rows, .n = *pattern ? 4 : 3, .p = params },
+		const struct db_param count_params[] = { DB_INT(MATCHES_COUNTED + 1), DB_INT(pg->user_id),
+							 DB_TEXT(pattern) };
+		struct db_call calls[3] = {
+			{ .st = *pattern ? &f->rows_search : &f->rows, .n = *pattern ? 4 : 3, .p = params,
+			  .plan_each_call = *pattern != '\0' },
 			accounts_call(req, 0),
+			{ .st = *pattern ? &f->count_search : &f->count, .n = *pattern ? 3 : 2, .p = count_params,
+			  .plan_each_call = *pattern != '\0' },
 		};
-		if (db_pipeline(pg->db, calls, 2) < 0)
+		int ncalls = counts_table_says(f, pattern) ? 2 : 3;
+		if (db_pipeline(pg->db, calls, ncalls) < 0)
 			return -1;
 		r = calls[0].r;
 		accounts_r = calls[1].r;
+		if (ncalls == 3)
+			count_r = calls[2].r;
 	}
 	if (PQntuples(r) > 0) {
 		/* the rows carry the library's numbers: no round trip for them */
@@ -563,6 +586,7 @@ int page_dashboard(struct request *req)
 		if (!t) {
 			PQclear(r);
 			PQclear(accounts_r);
+			PQclear(count_r);
 			return -1;
 		}
 		if (PQntuples(t) == 1) {
@@ -571,12 +595,13 @@ int page_dashboard(struct request *req)
 		}
 		PQclear(t);
 	}
+	expires = accounts_expiry(accounts_r);
 	accounts = accounts_from_result(accounts_r, &naccounts);
-	matches = count_matches(pg, f, pattern, total, ready);
-	if (matches < 0) {
-		json_object_put(accounts);
-		PQclear(r);
-		return -1;
+	if (count_r) {
+		matches = db_get_int(count_r, 0, "matches");
+		PQclear(count_r);
+	} else {
+		matches = matches_from_counts(f, total, ready);
 	}
 	ctx = page_context(req, "Library");
 	json_object_object_add(ctx, "accounts", accounts);
@@ -604,5 +629,7 @@ int page_dashboard(struct request *req)
 	rc = render_page_value(req, 200, "dashboard", &root);
 	json_object_put(ctx);
 	PQclear(r);
+	if (rc == 0)
+		page_cache_store(req, expires);
 	return rc;
 }

@@ -20,8 +20,15 @@
 #define HOST_PREFIX "__Host-"
 #define PRE_NONCE_HEX 32      /* 128 random bits */
 
+/* page_generation: the sum of the counters of what the user's pages show
+ * (sql/051), in the same round trip; the page cache (page_cache.c) keeps a
+ * page only while it is unchanged. */
 static struct db_stmt q_session_by_hash = { "session_by_hash",
-	"SELECT s.user_id, u.name, s.csrf_token, u.time_zone FROM sessions s JOIN users u ON u.id = s.user_id "
+	"SELECT s.user_id, u.name, s.csrf_token, u.time_zone,"
+	"       (SELECT coalesce(sum(g.gen), 0) FROM page_generations g"
+	"         WHERE (g.scope = 'user' AND g.user_id = s.user_id)"
+	"            OR (g.scope IN ('library', 'posted') AND g.user_id = 0)) AS page_generation "
+	"FROM sessions s JOIN users u ON u.id = s.user_id "
 	"WHERE s.id_hash = $1 AND s.expires_at > now()" };
 static struct db_stmt q_session_insert = { "session_insert",
 	"INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at) "
@@ -165,6 +172,8 @@ int session_load(struct request *req)
 			pg->csrf = arena_strdup(&req->arena, db_get(r, 0, "csrf_token"));
 			pg->session_hash = arena_strdup(&req->arena, hash);
 			pg->user_tz = arena_strdup(&req->arena, db_get_text(r, 0, "time_zone"));
+			pg->page_generation = db_get_int(r, 0, "page_generation");
+			pg->page_generation_known = 1;
 		}
 		PQclear(r);
 	}
@@ -253,6 +262,7 @@ void session_destroy(struct request *req)
 	pg->session_hash = NULL;
 	pg->csrf = NULL;
 	pg->user_tz = NULL;
+	pg->page_generation_known = 0;
 }
 
 int csrf_check(struct request *req)

@@ -128,15 +128,17 @@ static int prepare(struct db *db, const struct db_stmt *st)
 	return 0;
 }
 
-/* The one path every parameterised statement takes. */
-static PGresult *run_text(struct db *db, const struct db_stmt *st, int n, const char *const *params)
+/* The one path every parameterised statement takes; unprepared (planned
+ * for these parameters) when plan_each_call. */
+static PGresult *run_text_planned(struct db *db, const struct db_stmt *st, int n,
+				  const char *const *params, int plan_each_call)
 {
 	int p;
 
 	db->sqlstate[0] = '\0';
 	if (db_ensure(db) < 0)
 		return NULL;
-	p = is_prepared(db, st) ? 0 : prepare(db, st);
+	p = plan_each_call ? 1 : is_prepared(db, st) ? 0 : prepare(db, st);
 	if (p < 0)
 		return NULL;
 	if (p == 0)
@@ -144,6 +146,11 @@ static PGresult *run_text(struct db *db, const struct db_stmt *st, int n, const 
 			       st->name);
 	return checked(db, PQexecParams(db->conn, st->sql, n, NULL, params, NULL, NULL, 0),
 		       st->name);
+}
+
+static PGresult *run_text(struct db *db, const struct db_stmt *st, int n, const char *const *params)
+{
+	return run_text_planned(db, st, n, params, 0);
 }
 
 /* Typed parameters as libpq's text parameters (numbers formatted into
@@ -181,14 +188,20 @@ static int params_text(struct db *db, const struct db_stmt *st, int n, const str
 	return 0;
 }
 
-PGresult *db_query(struct db *db, const struct db_stmt *st, int n, const struct db_param *p)
+static PGresult *query_planned(struct db *db, const struct db_stmt *st, int n, const struct db_param *p,
+			       int plan_each_call)
 {
 	const char *text[DB_MAX_PARAMS];
 	char nums[DB_MAX_PARAMS][32];
 
 	if (params_text(db, st, n, p, text, nums) < 0)
 		return NULL;
-	return run_text(db, st, n, n ? text : NULL);
+	return run_text_planned(db, st, n, n ? text : NULL, plan_each_call);
+}
+
+PGresult *db_query(struct db *db, const struct db_stmt *st, int n, const struct db_param *p)
+{
+	return query_planned(db, st, n, p, 0);
 }
 
 static void pipeline_clear(struct db_call *calls, int ncalls)
@@ -243,7 +256,8 @@ int db_pipeline(struct db *db, struct db_call *calls, int ncalls)
 	/* inside a transaction, or one call: one statement after the other */
 	if (db->in_tx || ncalls < 2) {
 		for (int i = 0; i < ncalls; i++)
-			if (!(calls[i].r = db_query(db, calls[i].st, calls[i].n, calls[i].p))) {
+			if (!(calls[i].r = query_planned(db, calls[i].st, calls[i].n, calls[i].p,
+							 calls[i].plan_each_call))) {
 				pipeline_clear(calls, ncalls);
 				return -1;
 			}
@@ -254,7 +268,7 @@ int db_pipeline(struct db *db, struct db_call *calls, int ncalls)
 		return -1;
 	/* statements new to this connection are prepared first (once each) */
 	for (int i = 0; i < ncalls; i++)
-		if (!is_prepared(db, calls[i].st) && prepare(db, calls[i].st) < 0)
+		if (!calls[i].plan_each_call && !is_prepared(db, calls[i].st) && prepare(db, calls[i].st) < 0)
 			return -1;
 	if (!PQenterPipelineMode(db->conn)) {
 		keep_error(db, PQerrorMessage(db->conn));
@@ -267,7 +281,7 @@ int db_pipeline(struct db *db, struct db_call *calls, int ncalls)
 			rc = -1;
 			break;
 		}
-		sent = is_prepared(db, c->st)
+		sent = !c->plan_each_call && is_prepared(db, c->st)
 			       ? PQsendQueryPrepared(db->conn, c->st->name, c->n, c->n ? text : NULL, NULL, NULL, 0)
 			       : PQsendQueryParams(db->conn, c->st->sql, c->n, NULL, c->n ? text : NULL, NULL,
 						   NULL, 0);

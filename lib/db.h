@@ -109,6 +109,11 @@ struct db_call {
 	int n;
 	const struct db_param *p;
 	PGresult *r;             /* out */
+	/* planned for this call's parameters (sent unprepared): for a statement
+	 * whose best plan depends on them, such as a search whose term matches
+	 * few rows or all of them (a prepared statement settles on one generic
+	 * plan after five calls) */
+	int plan_each_call;
 };
 int db_pipeline(struct db *db, struct db_call *calls, int ncalls);
 

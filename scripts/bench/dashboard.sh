@@ -5,14 +5,18 @@
 #
 #   dashboard    signed in, page_size (50) videos shown, with 100, 10,000 and
 #                100,000 videos in the library: req/s, mean and p99 at c=64,
-#                non-2xx; beside nginx serving the same bytes as a static file
+#                non-2xx, with the page cache off (page_cache_entries = 0:
+#                every request renders) and on (the same page asked again is
+#                a hit); beside nginx serving the same bytes as a static file
 #                and beside the transport floor: the app's /_bench/floor (no
 #                database, the same headers, a body of the same size) through
 #                the same nginx; the ratios, and 100k/100 (flat cost)
-#   search       over 100,000 videos: p99 unloaded of a rare term, a term
-#                every video matches and a filter; then another user's
-#                dashboard p99 while 8 searches run at once, beside the same
-#                page unloaded and the static file under the same load
+#   search       over 100,000 videos, cache on but every search at a new
+#                address (a counter in the query: never a hit): p99 unloaded
+#                of a rare term, a term every video matches and a filter;
+#                then another user's dashboard p99 while 8 searches run at
+#                once, beside the same page unloaded and the static file
+#                under the same load
 #   job          the job page and /api/jobs/{id} beside static files of their bytes
 #
 # Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 64),
@@ -67,14 +71,27 @@ make_job() {
 	LF_DB_URL=$LF_DB_URL "${BENCH_JOB:?make bench builds bench_job}" "$user" "$video"
 }
 
-# URL [cookie] [threads] [connections] → "rps mean_ms p99_ms failed" (failed:
-# non-2xx answers plus socket errors and timeouts)
+# A wrk script that sends every request to a new address (&r=N appended):
+# searches that the page cache never answers, as different terms would be.
+FRESH_LUA=$LF_VAR/fresh-address.lua
+cat >"$FRESH_LUA" <<'LUA'
+local n = 0
+request = function()
+	n = n + 1
+	return wrk.format(nil, wrk.path .. "&r=" .. n)
+end
+LUA
+
+# URL [cookie] [threads] [connections] [wrk script] → "rps mean_ms p99_ms
+# failed" (failed: non-2xx answers plus socket errors and timeouts)
 wrk_run() {
-	local out t=${3:-2} c=${4:-$CONNS}
+	local out t=${3:-2} c=${4:-$CONNS} script=()
+	[ -n "${5:-}" ] && script=(-s "$5")
 	if [ -n "${2:-}" ]; then
-		out=$(wrk -t"$t" -c"$c" -d"${SECS}s" --timeout 30s --latency -H "Cookie: lf_session=$2" "$1")
+		out=$(wrk -t"$t" -c"$c" -d"${SECS}s" --timeout 30s --latency "${script[@]}" \
+			-H "Cookie: lf_session=$2" "$1")
 	else
-		out=$(wrk -t"$t" -c"$c" -d"${SECS}s" --timeout 30s --latency "$1")
+		out=$(wrk -t"$t" -c"$c" -d"${SECS}s" --timeout 30s --latency "${script[@]}" "$1")
 	fi
 	awk '
 	function ms(v) { if (v ~ /us$/) { sub("us", "", v); return v / 1000 }
@@ -92,6 +109,27 @@ wrk_run() {
 row() { printf '%-46s %10s %8s %8s %7s  %s\n' "$@"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 
+# The app again with page_cache_entries N (the stack's supervisor starts it
+# anew from the changed configuration); waits until it answers.
+[ -f "$LF_CONFIG.bench" ] || cp -p "$LF_CONFIG" "$LF_CONFIG.bench"
+app_cache() {
+	local old new i
+	cp -p "$LF_CONFIG.bench" "$LF_CONFIG"
+	printf '# dashboard.sh\npage_cache_entries = %s\n' "$1" >>"$LF_CONFIG"
+	old=$(cat "$LF_VAR/run/app.pid")
+	kill -TERM "$old"
+	for i in $(seq 1 300); do
+		new=$(cat "$LF_VAR/run/app.pid" 2>/dev/null || true)
+		if [ -n "$new" ] && [ "$new" != "$old" ] &&
+			[ "$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "bench: the app did not come back with page_cache_entries = $1" >&2
+	exit 1
+}
+
 cookie=$(login bench)
 cookie2=$(login bench2)
 [ -n "$cookie" ] && [ -n "$cookie2" ] || { echo "bench: login failed" >&2; exit 1; }
@@ -99,30 +137,36 @@ cookie2=$(login bench2)
 echo
 echo "dashboard, signed in, 50 shown (wrk -t2 -c$CONNS, ${SECS}s each)"
 row "" "req/s" "mean ms" "p99 ms" "failed" "ratio (target)"
-declare -A APP_RPS
+declare -A APP_RPS OFF_RPS
 for n in $SIZES; do
 	fill_library "$n"
 	curl -s -b "lf_session=$cookie" "$base/" >"$ROOT/static/$STATIC_NAME"
 	bytes=$(wc -c <"$ROOT/static/$STATIC_NAME")
-	read -r a_rps a_mean a_p99 a_bad < <(wrk_run "$base/" "$cookie")
 	read -r s_rps s_mean s_p99 s_bad < <(wrk_run "$base/static/$STATIC_NAME")
 	read -r f_rps f_mean f_p99 f_bad < <(wrk_run "$base/_bench/floor?bytes=$bytes" "$cookie")
+	read -r a_rps a_mean a_p99 a_bad < <(wrk_run "$base/" "$cookie")
+	app_cache 0
+	read -r o_rps o_mean o_p99 o_bad < <(wrk_run "$base/" "$cookie")
+	app_cache 128
 	APP_RPS[$n]=$a_rps
-	row "app, $n videos ($bytes B page)" "$a_rps" "$a_mean" "$a_p99" "$a_bad" ""
-	row "  nginx static file, same bytes" "$s_rps" "$s_mean" "$s_p99" "$s_bad" \
-		"app/static $(ratio "$a_rps" "$s_rps") (>= 0.25, aim 0.35)"
-	row "  transport floor, same bytes" "$f_rps" "$f_mean" "$f_p99" "$f_bad" \
-		"app/floor $(ratio "$a_rps" "$f_rps") (>= 0.8)"
+	OFF_RPS[$n]=$o_rps
+	row "$n videos ($bytes B page)" "" "" "" "" ""
+	row "  nginx static file, same bytes" "$s_rps" "$s_mean" "$s_p99" "$s_bad" "(reference)"
+	row "  transport floor, same bytes" "$f_rps" "$f_mean" "$f_p99" "$f_bad" "(reference)"
+	row "  app, page cache off" "$o_rps" "$o_mean" "$o_p99" "$o_bad" \
+		"app/static $(ratio "$o_rps" "$s_rps") (>= 0.25, aim 0.35), app/floor $(ratio "$o_rps" "$f_rps") (>= 0.8)"
+	row "  app, page cache on" "$a_rps" "$a_mean" "$a_p99" "$a_bad" \
+		"app/static $(ratio "$a_rps" "$s_rps") (>= 0.25, aim 0.35), app/floor $(ratio "$a_rps" "$f_rps") (>= 0.8)"
 done
 first=${SIZES%% *}
 last=${SIZES##* }
-echo "flat cost: app req/s at $last / at $first = $(ratio "${APP_RPS[$last]}" "${APP_RPS[$first]}") (target ~1.0)"
+echo "flat cost: app req/s at $last / at $first = cache off $(ratio "${OFF_RPS[$last]}" "${OFF_RPS[$first]}"), cache on $(ratio "${APP_RPS[$last]}" "${APP_RPS[$first]}") (target ~1.0)"
 
 echo
-echo "search and filter over $last videos (unloaded: wrk -t1 -c1, ${SECS}s each; target p99 < 20 ms)"
+echo "search and filter over $last videos (unloaded: wrk -t1 -c1, ${SECS}s each, every request a new address; target p99 < 20 ms)"
 row "" "req/s" "mean ms" "p99 ms" "failed" ""
 for path in "/?q=clip-4242" "/?q=small+talk" "/?filter=not_ready" "/?filter=not_ready&q=clip-77"; do
-	read -r rps mean p99 bad < <(wrk_run "$base$path" "$cookie" 1 1)
+	read -r rps mean p99 bad < <(wrk_run "$base$path" "$cookie" 1 1 "$FRESH_LUA")
 	row "  $path" "$rps" "$mean" "$p99" "$bad" ""
 done
 curl -s -b "lf_session=$cookie2" "$base/" >"$ROOT/static/$STATIC_NAME"
@@ -131,7 +175,7 @@ row "another user's dashboard, c=4, unloaded" "$rps" "$mean" "$p99" "$bad" ""
 # TERM URL [cookie] → the figures of URL at c=4 while 8 searches for TERM run
 under_searches() {
 	local load
-	wrk -t1 -c8 -d"$((SECS + 2))s" -H "Cookie: lf_session=$cookie" "$base/?q=$1" >/dev/null 2>&1 &
+	wrk -t1 -c8 -d"$((SECS + 2))s" -s "$FRESH_LUA" -H "Cookie: lf_session=$cookie" "$base/?q=$1" >/dev/null 2>&1 &
 	load=$!
 	sleep 1
 	wrk_run "$2" "${3:-}" 1 4

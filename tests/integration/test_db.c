@@ -195,6 +195,49 @@ static void test_command_counts_rows(void **state)
 	free(like);
 }
 
+/* A call with plan_each_call is sent unprepared, so it is planned for its
+ * own parameters every time (in a pipeline and one by one); the same
+ * statement without it is prepared, and settles on a generic plan after
+ * five calls. */
+static void test_plan_each_call(void **state)
+{
+	const struct db_stmt q_planned = { "t_db_planned", "SELECT $1::bigint + 1 AS x" };
+	const struct db_stmt q_prepared = { "t_db_prepared",
+		"SELECT count(*) AS n, coalesce(sum(generic_plans), 0) AS generic "
+		"FROM pg_prepared_statements WHERE name = $1" };
+	const struct db_param one[] = { DB_INT(41) };
+	const struct db_param name[] = { DB_TEXT("t_db_planned") };
+	struct db_call c[2] = { { .st = &q_planned, .n = 1, .p = one, .plan_each_call = 1 }, { .st = &q_pid } };
+	PGresult *r;
+
+	(void)state;
+	for (int i = 0; i < 7; i++) {
+		assert_int_equal(db_pipeline(&db, c, 2), 0);
+		assert_int_equal(db_get_int(c[0].r, 0, "x"), 42);
+		PQclear(c[0].r);
+		PQclear(c[1].r);
+	}
+	assert_int_equal(db_pipeline(&db, c, 1), 0);      /* one call: run on its own */
+	assert_int_equal(db_get_int(c[0].r, 0, "x"), 42);
+	PQclear(c[0].r);
+	r = db_query(&db, &q_prepared, 1, name);
+	assert_non_null(r);
+	assert_int_equal(db_get_int(r, 0, "n"), 0);
+	PQclear(r);
+	/* without it: prepared, and generic from the sixth call */
+	c[0].plan_each_call = 0;
+	for (int i = 0; i < 7; i++) {
+		assert_int_equal(db_pipeline(&db, c, 2), 0);
+		PQclear(c[0].r);
+		PQclear(c[1].r);
+	}
+	r = db_query(&db, &q_prepared, 1, name);
+	assert_non_null(r);
+	assert_int_equal(db_get_int(r, 0, "n"), 1);
+	assert_true(db_get_int(r, 0, "generic") > 0);
+	PQclear(r);
+}
+
 static void test_too_many_params_refused(void **state)
 {
 	struct db_param many[DB_MAX_PARAMS + 1];
@@ -351,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_named_columns),
 		cmocka_unit_test(test_command_counts_rows),
 		cmocka_unit_test(test_pipeline),
+		cmocka_unit_test(test_plan_each_call),
 		cmocka_unit_test(test_too_many_params_refused),
 		cmocka_unit_test(test_commit_and_rollback),
 		cmocka_unit_test(test_transaction_misuse_refused),
