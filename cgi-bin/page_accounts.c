@@ -67,11 +67,12 @@ int page_account_disconnect(struct request *req)
 	int64_t id = param_id(req, "id");
 	struct json_object *ctx;
 	struct buf name = BUF_INIT, reason = BUF_INIT, token = BUF_INIT;
+	const struct platform *pf;
 	int revoked, rc, failed;
 
 	if (id < 0)
 		return render_error(req, 404, "Account not found", "There is no such TikTok account.");
-	rc = accounts_forget(pg->db, &app.cfg, pg->user_id, id, &name, &token);
+	rc = accounts_forget(pg->db, &app.cfg, pg->user_id, id, &name, &token, &pf);
 	if (rc == ACC_NOT_FOUND) {
 		buf_free(&name);
 		return render_error(req, 404, "Account not found",
@@ -84,7 +85,7 @@ int page_account_disconnect(struct request *req)
 	buf_free(&reason);
 	/* the account is forgotten either way: TikTok is told even when the jobs
 	 * could not be failed (a worker ends them when it finds the account gone) */
-	revoked = rc == ACC_OK ? accounts_revoke(&app.cfg, id, &token) : 0;
+	revoked = rc == ACC_OK ? accounts_revoke(&app.cfg, pf, id, &token) : 0;
 	accounts_wipe(&token);
 	if (failed < 0)
 		return -1;

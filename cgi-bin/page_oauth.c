@@ -375,8 +375,8 @@ static int connect_account(struct request *req, const struct attempt *a, const c
 		/* without user.info.basic there is no profile to show */
 		snprintf(user.open_id, sizeof(user.open_id), "%s", tok.open_id);
 	}
-	if (accounts_store(page_of(req)->db, &app.cfg, a->user_id, &tok, &user, granted,
-			   &account_id) < 0) {
+	if (accounts_store_for(page_of(req)->db, &app.cfg, pf, a->user_id, &tok, &user, granted,
+			       &account_id) < 0) {
 		revoke_unused(&c, &tok);
 		rc = -1;
 		goto out;

@@ -1,8 +1,10 @@
-/* accounts.c — connected TikTok accounts: sealed token storage, the one
- * refresh path, disconnect, rekey. See accounts.h. */
+/* accounts.c — connected accounts: sealed token storage, the one refresh
+ * path, disconnect, rekey. Refresh and revoke go through the account's
+ * platform (lib/platform.h). See accounts.h. */
 #include "accounts.h"
 #include "crypto.h"
 #include "log.h"
+#include "platform.h"
 #include "util.h"
 
 #include <openssl/crypto.h>
@@ -12,10 +14,10 @@
 #define TIKTOK_TIMEOUT_SEC 30
 
 static struct db_stmt q_upsert = { "accounts_upsert",
-	"INSERT INTO tiktok_accounts (user_id, open_id, display_name, username, avatar_url, scopes,"
-	"                             status, status_reason) "
-	"VALUES ($1, $2, $3, $4, $5, $6, 'connected', NULL) "
-	"ON CONFLICT (user_id, open_id) DO UPDATE SET display_name = EXCLUDED.display_name,"
+	"INSERT INTO tiktok_accounts (user_id, platform, open_id, display_name, username, avatar_url,"
+	"                             scopes, status, status_reason) "
+	"VALUES ($1, $7, $2, $3, $4, $5, $6, 'connected', NULL) "
+	"ON CONFLICT (user_id, platform, open_id) DO UPDATE SET display_name = EXCLUDED.display_name,"
 	"    username = EXCLUDED.username, avatar_url = EXCLUDED.avatar_url, scopes = EXCLUDED.scopes,"
 	"    status = 'connected', status_reason = NULL, at_risk_reason = NULL, at_risk_since = NULL,"
 	"    health_checked_at = NULL, updated_at = now() "
@@ -29,7 +31,7 @@ static struct db_stmt q_set_tokens = { "accounts_set_tokens",
 	"WHERE id = $1" };
 /* The row lock that makes refreshes single-flight per account. */
 static struct db_stmt q_lock = { "accounts_lock",
-	"SELECT status, access_token_sealed, refresh_token_sealed,"
+	"SELECT status, platform, access_token_sealed, refresh_token_sealed,"
 	"       coalesce(access_expires_at > now() + make_interval(secs => $2::int), false) AS access_fresh,"
 	"       coalesce(refresh_expires_at > now(), false) AS refresh_alive "
 	"FROM tiktok_accounts WHERE id = $1 FOR UPDATE" };
@@ -37,7 +39,8 @@ static struct db_stmt q_mark_reconnect = { "accounts_mark_reconnect",
 	"UPDATE tiktok_accounts SET status = 'needs_reconnect', status_reason = $2, updated_at = now() "
 	"WHERE id = $1 AND status = 'connected'" };
 static struct db_stmt q_owned = { "accounts_owned",
-	"SELECT status, access_token_sealed, coalesce(access_expires_at > now(), false) AS access_alive,"
+	"SELECT status, platform, access_token_sealed,"
+	"       coalesce(access_expires_at > now(), false) AS access_alive,"
 	"       coalesce(nullif(display_name, ''), open_id) AS name "
 	"FROM tiktok_accounts WHERE id = $1 AND user_id = $2" };
 static struct db_stmt q_forget = { "accounts_forget",
@@ -116,9 +119,9 @@ out:
 	return rc;
 }
 
-int accounts_store(struct db *db, const struct config *cfg, int64_t user_id,
-		   const struct tiktok_token *tok, const struct tiktok_user *user,
-		   const char *granted_scopes, int64_t *account_id)
+int accounts_store_for(struct db *db, const struct config *cfg, const struct platform *pf,
+		       int64_t user_id, const struct tiktok_token *tok, const struct tiktok_user *user,
+		       const char *granted_scopes, int64_t *account_id)
 {
 	const char *scopes = tok->scope[0] ? tok->scope : (granted_scopes ? granted_scopes : "");
 	PGresult *r;
@@ -129,7 +132,8 @@ int accounts_store(struct db *db, const struct config *cfg, int64_t user_id,
 	r = db_query(db, &q_upsert,
 		     DB_PARAMS(DB_INT(user_id), DB_TEXT(tok->open_id), DB_TEXT(user->display_name),
 			       DB_TEXT(user->username[0] ? user->username : NULL),
-			       DB_TEXT(user->avatar_url[0] ? user->avatar_url : NULL), DB_TEXT(scopes)));
+			       DB_TEXT(user->avatar_url[0] ? user->avatar_url : NULL), DB_TEXT(scopes),
+			       DB_TEXT(pf->name)));
 	if (!r || PQntuples(r) != 1) {
 		if (r)
 			PQclear(r);
@@ -142,8 +146,8 @@ int accounts_store(struct db *db, const struct config *cfg, int64_t user_id,
 	if (db_commit(db) < 0)
 		return -1;
 	*account_id = id;
-	log_info("event=tiktok_account_stored account_id=%lld user_id=%lld", (long long)id,
-		 (long long)user_id);
+	log_info("event=tiktok_account_stored account_id=%lld user_id=%lld platform=%s", (long long)id,
+		 (long long)user_id, pf->name);
 	return 0;
 fail:
 	db_rollback(db);
@@ -157,10 +161,21 @@ int accounts_mark_reconnect(struct db *db, int64_t account_id, const char *reaso
 	return db_command(db, &q_mark_reconnect, DB_PARAMS(DB_INT(account_id), DB_TEXT(reason))) < 0 ? -1 : 0;
 }
 
-/* Refresh under the row lock (the transaction is open): on success the
- * rotated pair is written before the caller commits. */
-static int refresh_locked(struct db *db, const struct config *cfg, int64_t id,
-			  const char *sealed_refresh, struct buf *out)
+/* The platform refused the refresh for good: the account needs a reconnect. */
+static int refresh_refused(struct db *db, const struct platform *pf, int64_t id)
+{
+	char why[256];
+
+	snprintf(why, sizeof(why), "%s no longer accepts this account's authorization (the refresh "
+		 "token expired or was revoked). Reconnect it.", pf->label);
+	return accounts_mark_reconnect(db, id, why) == 0 ? ACC_RECONNECT : ACC_ERROR;
+}
+
+/* Refresh through the account's platform under the row lock (the
+ * transaction is open): on success the rotated pair is written before the
+ * caller commits. */
+static int refresh_locked(struct db *db, const struct config *cfg, const struct platform *pf,
+			  int64_t id, const char *sealed_refresh, struct buf *out)
 {
 	struct tiktok_client c;
 	struct tiktok_result res;
@@ -170,21 +185,20 @@ static int refresh_locked(struct db *db, const struct config *cfg, int64_t id,
 
 	memset(&tok, 0, sizeof(tok));
 	tiktok_result_init(&res);
+	if (!pf)
+		goto out;   /* platform_for logged the unknown name */
 	if (unseal(cfg->secret_key.bytes, id, sealed_refresh, &rt) < 0) {
 		/* a wrong secret_key (rekey half done?) is not the user's fault:
 		 * leave the account alone and fail this attempt */
 		log_error("event=token_unseal_failed account_id=%lld", (long long)id);
 		goto out;
 	}
-	accounts_client(cfg, &c);
-	if (tiktok_refresh(&c, buf_cstr(&rt), &tok, &res) < 0) {
-		log_warn("event=tiktok_refresh_failed account_id=%lld error=%s log_id=%s",
-			 (long long)id, log_quote(res.error), log_quote(res.log_id));
-		if (tiktok_grant_dead(&res)) {
-			if (accounts_mark_reconnect(db, id, "TikTok no longer accepts this account's "
-				"authorization (the refresh token expired or was revoked). Reconnect it.") == 0)
-				rc = ACC_RECONNECT;
-		}
+	pf->client(cfg, &c);
+	if (pf->refresh(&c, buf_cstr(&rt), &tok, &res) < 0) {
+		log_warn("event=tiktok_refresh_failed account_id=%lld platform=%s error=%s log_id=%s",
+			 (long long)id, pf->name, log_quote(res.error), log_quote(res.log_id));
+		if (pf->grant_dead(&res))
+			rc = refresh_refused(db, pf, id);
 		goto out;
 	}
 	if (write_tokens(db, cfg, id, &tok, tok.scope) < 0)
@@ -234,7 +248,8 @@ int accounts_access_token(struct db *db, const struct config *cfg, int64_t accou
 		rc = ACC_RECONNECT;
 		goto commit;
 	} else {
-		rc = refresh_locked(db, cfg, account_id, db_get(r, 0, "refresh_token_sealed"), out);
+		rc = refresh_locked(db, cfg, platform_for(db_get_text(r, 0, "platform")), account_id,
+				    db_get(r, 0, "refresh_token_sealed"), out);
 		if (rc == ACC_ERROR)
 			goto rollback;
 		if (rc == ACC_RECONNECT)
@@ -273,22 +288,24 @@ static void token_for_revoke(struct db *db, const struct config *cfg, int64_t id
 	}
 }
 
-/* Revoke at TikTok with the token read by token_for_revoke; wipes it. */
-static int revoke_account(const struct config *cfg, int64_t id, struct buf *tok)
+/* Revoke at the account's platform with the token read by
+ * token_for_revoke; wipes it. */
+static int revoke_account(const struct config *cfg, const struct platform *pf, int64_t id,
+			  struct buf *tok)
 {
 	struct tiktok_client c;
 	struct tiktok_result res;
 	int ok = 0;
 
-	if (!tok->len) {
+	if (!tok->len || !pf) {
 		log_warn("event=tiktok_revoke_skipped account_id=%lld why=%s", (long long)id,
-			 log_quote("no valid access token"));
+			 log_quote(pf ? "no valid access token" : "unknown platform"));
 		accounts_wipe(tok);
 		return 0;
 	}
 	tiktok_result_init(&res);
-	accounts_client(cfg, &c);
-	if (tiktok_revoke(&c, buf_cstr(tok), &res) == 0) {
+	pf->client(cfg, &c);
+	if (pf->revoke(&c, buf_cstr(tok), &res) == 0) {
 		ok = 1;
 		log_info("event=tiktok_revoke_ok account_id=%lld log_id=%s", (long long)id,
 			 log_quote(res.log_id));
@@ -302,10 +319,11 @@ static int revoke_account(const struct config *cfg, int64_t id, struct buf *tok)
 }
 
 int accounts_forget(struct db *db, const struct config *cfg, int64_t user_id, int64_t account_id,
-		    struct buf *name, struct buf *token)
+		    struct buf *name, struct buf *token, const struct platform **pf)
 {
 	PGresult *r;
 
+	*pf = NULL;
 	r = db_query(db, &q_owned, DB_PARAMS(DB_INT(account_id), DB_INT(user_id)));
 	if (!r)
 		return ACC_ERROR;
@@ -315,6 +333,7 @@ int accounts_forget(struct db *db, const struct config *cfg, int64_t user_id, in
 	}
 	if (cfg->secret_key.set)
 		token_for_revoke(db, cfg, account_id, r, token);
+	*pf = platform_for(db_get_text(r, 0, "platform"));
 	buf_puts(name, db_get_text(r, 0, "name"));
 	PQclear(r);
 	if (db_command(db, &q_forget, DB_PARAMS(DB_INT(account_id), DB_INT(user_id))) < 0) {
@@ -324,9 +343,10 @@ int accounts_forget(struct db *db, const struct config *cfg, int64_t user_id, in
 	return ACC_OK;
 }
 
-int accounts_revoke(const struct config *cfg, int64_t account_id, struct buf *token)
+int accounts_revoke(const struct config *cfg, const struct platform *pf, int64_t account_id,
+		    struct buf *token)
 {
-	int revoked = cfg->secret_key.set && token->len ? revoke_account(cfg, account_id, token) : 0;
+	int revoked = cfg->secret_key.set && token->len ? revoke_account(cfg, pf, account_id, token) : 0;
 
 	accounts_wipe(token);
 	log_info("event=tiktok_account_disconnected account_id=%lld revoked=%d", (long long)account_id,

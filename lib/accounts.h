@@ -24,6 +24,8 @@
 
 #define ACCOUNTS_REFRESH_MARGIN_SEC 600
 
+struct platform;   /* lib/platform.h: refresh and revoke go through the account's */
+
 enum {
 	ACC_OK = 0,
 	ACC_ERROR = -1,              /* temporary: database, network, TikTok 5xx; try later */
@@ -35,12 +37,14 @@ enum {
 /* The TikTok client settings from configuration. */
 void accounts_client(const struct config *cfg, struct tiktok_client *out);
 
-/* Store a fresh connection for dashboard user user_id: upsert by
- * (user_id, open_id) with the profile and granted scopes, tokens sealed,
- * status connected — all in one transaction. 0 (and *account_id) or -1. */
-int accounts_store(struct db *db, const struct config *cfg, int64_t user_id,
-		   const struct tiktok_token *tok, const struct tiktok_user *user,
-		   const char *granted_scopes, int64_t *account_id);
+/* Store a fresh connection of platform pf for dashboard user user_id:
+ * upsert by (user_id, platform, open_id) with the profile and granted
+ * scopes, tokens sealed, status connected — all in one transaction. The
+ * row names pf; an account of another platform with the same open_id is
+ * another row and is never touched. 0 (and *account_id) or -1. */
+int accounts_store_for(struct db *db, const struct config *cfg, const struct platform *pf,
+		       int64_t user_id, const struct tiktok_token *tok, const struct tiktok_user *user,
+		       const char *granted_scopes, int64_t *account_id);
 
 /* A valid access token of the account into out (the caller wipes it with
  * accounts_wipe). ACC_OK, ACC_ERROR, ACC_RECONNECT or ACC_NOT_FOUND. A
@@ -79,16 +83,18 @@ int accounts_set_at_risk(struct db *db, int64_t account_id, const char *reason);
  *   accounts_forget  the token for the revoke is taken (refreshed first if
  *                    needed) into *token, then the sealed tokens are
  *                    forgotten and the account marked disconnected; *name
- *                    gets its name for the caller's words
+ *                    gets its name for the caller's words, *pf its
+ *                    platform (NULL when this LangFlix does not know it)
  *   jobs_fail_queued its queued jobs fail with our reason
- *   accounts_revoke  TikTok is told, last: it answers with an
+ *   accounts_revoke  the platform pf is told, last: TikTok answers with an
  *                    authorization.removed webhook, which must find nothing
- *                    left to do. 1 when TikTok confirmed; wipes *token.
+ *                    left to do. 1 when the platform confirmed; wipes *token.
  *
  * accounts_forget: ACC_OK, ACC_ERROR or ACC_NOT_FOUND (not this user's). */
 int accounts_forget(struct db *db, const struct config *cfg, int64_t user_id, int64_t account_id,
-		    struct buf *name, struct buf *token);
-int accounts_revoke(const struct config *cfg, int64_t account_id, struct buf *token);
+		    struct buf *name, struct buf *token, const struct platform **pf);
+int accounts_revoke(const struct config *cfg, const struct platform *pf, int64_t account_id,
+		    struct buf *token);
 
 /* Re-seal every stored token from old_key to new_key in one transaction.
  * 0 and *count accounts, or -1 with err (nothing changed). */

@@ -44,6 +44,8 @@ struct platform {
 			     struct tiktok_token *out, struct tiktok_result *res);
 	int (*refresh)(const struct tiktok_client *c, const char *refresh_token,
 		       struct tiktok_token *out, struct tiktok_result *res);
+	/* A refresh's failure says the grant is gone for good (reconnect). */
+	int (*grant_dead)(const struct tiktok_result *res);
 	int (*revoke)(const struct tiktok_client *c, const char *access_token,
 		      struct tiktok_result *res);
 	/* The account's profile, with what its scopes allow. */

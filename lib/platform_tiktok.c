@@ -39,6 +39,7 @@ const struct platform platform_tiktok = {
 	.authorize_url = tt_authorize_url,
 	.exchange_code = tiktok_exchange_code,
 	.refresh = tiktok_refresh,
+	.grant_dead = tiktok_grant_dead,
 	.revoke = tiktok_revoke,
 	.account_info = tt_account_info,
 	.creator_info = tiktok_creator_info,

@@ -6,6 +6,7 @@
 #include "crypto.h"
 #include "jobs.h"
 #include "log.h"
+#include "platform.h"
 #include "tiktok_errors.h"
 #include "util.h"
 
@@ -243,7 +244,7 @@ static struct db_stmt q_job_by_publish = { "webhook_job_by_publish",
 static struct db_stmt q_accounts_by_openid = { "webhook_accounts_by_openid",
 	"SELECT id, coalesce(nullif(display_name, ''), nullif(username, ''), open_id) AS name, "
 	"       status = 'connected' AS connected "
-	"FROM tiktok_accounts WHERE open_id = $1 ORDER BY id FOR UPDATE" };
+	"FROM tiktok_accounts WHERE open_id = $1 AND platform = $2 ORDER BY id FOR UPDATE" };
 /* The event changed nothing: is there a job with that publish (already
  * in that state, or finished otherwise) or none at all? */
 static int classify_miss(struct db *db, const char *publish_id, int64_t *job_id,
@@ -302,7 +303,9 @@ static int apply_complete(struct db *db, const struct webhook_event *ev, int64_t
 static int apply_auth_removed(struct db *db, const struct webhook_event *ev, int64_t *account_id,
 			      const char **result)
 {
-	PGresult *r = db_query(db, &q_accounts_by_openid, DB_PARAMS(DB_TEXT(ev->user_openid)));
+	/* TikTok's webhook: another platform's account with the same remote id is not its */
+	PGresult *r = db_query(db, &q_accounts_by_openid,
+			       DB_PARAMS(DB_TEXT(ev->user_openid), DB_TEXT(platform_tiktok.name)));
 	const char *why = webhook_auth_reason_text(ev->auth_reason);
 	int n, changed = 0;
 

@@ -22,7 +22,7 @@ static const struct db_stmt q_account = { "seed_account",
 	"INSERT INTO tiktok_accounts (user_id, open_id, display_name, username, scopes)"
 	" VALUES ($1, 'bench-open-id', 'Bench account', 'bench.account',"
 	"         'user.info.basic,video.publish,video.upload,video.list')"
-	" ON CONFLICT (user_id, open_id) DO UPDATE SET status = 'disconnected' RETURNING id" };
+	" ON CONFLICT (user_id, platform, open_id) DO UPDATE SET status = 'disconnected' RETURNING id" };
 static const struct db_stmt q_videos = { "seed_videos",
 	"INSERT INTO videos (path, size_bytes, mtime, ready, title, expression, show_name, learn_language)"
 	" SELECT 'bench-results/' || g || '.mp4', 1000, 0, true, 'Results clip ' || g,"

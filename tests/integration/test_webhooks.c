@@ -593,6 +593,29 @@ static void authorization_removed_needs_a_reconnect(void **state)
 	free(body);
 }
 
+/* TikTok's removal is about TikTok's account only: another platform's
+ * account of the same user with the same remote id stays connected. */
+static void authorization_removed_leaves_another_platforms_account_alone(void **state)
+{
+	char oid[64], uid[24], aid[24], *other, *body;
+
+	(void)state;
+	snprintf(aid, sizeof(aid), "%lld", make_account(oid, sizeof(oid), NULL));
+	snprintf(uid, sizeof(uid), "%lld", user_id);
+	other = q1("INSERT INTO tiktok_accounts (user_id, platform, open_id, display_name) "
+		   "VALUES ($1, 'otherplatform', $2, 'Other Tester') RETURNING id", 2,
+		   (const char *[]){ uid, oid });
+	assert_non_null(other);
+	body = envelope("authorization.removed", oid, "{\"reason\":1}");
+	deliver(body, "applied");
+	free(body);
+	assert_int_equal(qn("SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND status = "
+			    "'needs_reconnect'", 1, (const char *[]){ aid }), 1);
+	assert_int_equal(qn("SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND status = 'connected'"
+			    " AND status_reason IS NULL", 1, (const char *[]){ other }), 1);
+	free(other);
+}
+
 static void unknown_and_unmatched_events_are_stored_and_answered(void **state)
 {
 	char *body;
@@ -756,6 +779,7 @@ int main(void)
 		cmocka_unit_test(publicly_available_gives_the_post_url),
 		cmocka_unit_test(no_longer_public_is_marked_once),
 		cmocka_unit_test(authorization_removed_needs_a_reconnect),
+		cmocka_unit_test(authorization_removed_leaves_another_platforms_account_alone),
 		cmocka_unit_test(unknown_and_unmatched_events_are_stored_and_answered),
 		cmocka_unit_test(webhook_first_then_poll_changes_nothing),
 		cmocka_unit_test(poll_first_then_webhook_changes_nothing),

@@ -18,6 +18,7 @@
 #include "accounts.h"
 #include "db.h"
 #include "escape.h"
+#include "platform.h"
 #include "tiktok.h"
 
 static struct config cfg;
@@ -133,7 +134,8 @@ void tconn_connect_user(long long user_id, const char *open_id, const char *scop
 	snprintf(user.display_name, sizeof(user.display_name), "Worker test %s", open_id);
 	db_init(&db, t_env("LF_DB_URL"));
 	assert_int_equal(db_ensure(&db), 0);
-	assert_int_equal(accounts_store(&db, c, out->user_id, &tok, &user, tok.scope, &account), 0);
+	assert_int_equal(accounts_store_for(&db, c, platform_for("tiktok"), out->user_id, &tok, &user,
+					tok.scope, &account), 0);
 	db_close(&db);
 	tiktok_token_clear(&tok);
 	tiktok_result_free(&res);

@@ -15,7 +15,7 @@
 
 /* What the fake platform saw. */
 static struct {
-	int configured, client, authorize, exchange, refresh, revoke, account, creator;
+	int configured, client, authorize, exchange, refresh, grant_dead, revoke, account, creator;
 	int validate, preflight, init, part, status, classify, classify_part, fail_text;
 	char last_state[64], last_code[64], last_publish[64];
 } seen;
@@ -49,6 +49,11 @@ static int f_refresh(const struct tiktok_client *c, const char *rt, struct tikto
 {
 	(void)c, (void)rt, (void)out, (void)res;
 	return ++seen.refresh, 0;
+}
+static int f_grant_dead(const struct tiktok_result *res)
+{
+	(void)res;
+	return ++seen.grant_dead, 1;
 }
 static int f_revoke(const struct tiktok_client *c, const char *at, struct tiktok_result *res)
 {
@@ -126,7 +131,8 @@ static const char *f_fail_text(const char *fail_reason, int *retryable)
 static const struct platform fake = {
 	.name = "fakeplatform", .label = "Fake",
 	.configured = f_configured, .client = f_client, .authorize_url = f_authorize,
-	.exchange_code = f_exchange, .refresh = f_refresh, .revoke = f_revoke,
+	.exchange_code = f_exchange, .refresh = f_refresh, .grant_dead = f_grant_dead,
+	.revoke = f_revoke,
 	.account_info = f_account, .creator_info = f_creator, .validate = f_validate,
 	.preflight = f_preflight, .upload_init = f_init, .upload_part = f_part, .status = f_status,
 	.classify = f_classify, .classify_part = f_classify_part, .fail_reason_text = f_fail_text,
@@ -182,6 +188,7 @@ static void dispatch_reaches_the_registered_platform(void **state)
 	assert_string_equal(seen.last_code, "c0de");
 	assert_string_equal(tok.access_token, "fake-access");
 	assert_int_equal(pf->refresh(&c, "r", &tok, &res), 0);
+	assert_int_equal(pf->grant_dead(&res), 1);
 	assert_int_equal(pf->revoke(&c, "a", &res), 0);
 	assert_int_equal(pf->account_info(&c, "a", 0, &user, &res), 0);
 	assert_string_equal(user.display_name, "Fake Creator");
@@ -201,9 +208,9 @@ static void dispatch_reaches_the_registered_platform(void **state)
 	assert_int_equal(retry, 0);
 
 	assert_int_equal(seen.configured + seen.client + seen.authorize + seen.exchange + seen.refresh +
-			 seen.revoke + seen.account + seen.creator + seen.validate + seen.preflight +
+			 seen.grant_dead + seen.revoke + seen.account + seen.creator + seen.validate + seen.preflight +
 			 seen.init + seen.part + seen.status + seen.classify + seen.classify_part +
-			 seen.fail_text, 16);
+			 seen.fail_text, 17);
 	buf_free(&url);
 }
 
@@ -228,6 +235,9 @@ static void tiktok_is_the_existing_code(void **state)
 	assert_ptr_equal(tt->upload_part, tiktok_put_chunk);
 	assert_ptr_equal(tt->status, tiktok_status_fetch);
 	assert_ptr_equal(tt->exchange_code, tiktok_exchange_code);
+	assert_ptr_equal(tt->refresh, tiktok_refresh);
+	assert_ptr_equal(tt->grant_dead, tiktok_grant_dead);
+	assert_ptr_equal(tt->revoke, tiktok_revoke);
 	assert_int_equal(tt->classify_part(416), TTU_RESYNC);
 	assert_int_equal(seen.classify_part, 0);
 }
