@@ -61,11 +61,6 @@ static void curl_init_once(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static void copy(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
 void tiktok_result_init(struct tiktok_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -139,14 +134,14 @@ void tiktok_parse_error(struct json_object *body, struct tiktok_result *r)
 		return;
 	if (json_object_is_type(err, json_type_string)) {
 		/* the OAuth endpoints' flat shape */
-		copy(r->error, sizeof(r->error), json_object_get_string(err));
-		copy(r->message, sizeof(r->message), string_field(body, "error_description"));
-		copy(r->log_id, sizeof(r->log_id), string_field(body, "log_id"));
+		str_copy(r->error, sizeof(r->error), json_object_get_string(err));
+		str_copy(r->message, sizeof(r->message), string_field(body, "error_description"));
+		str_copy(r->log_id, sizeof(r->log_id), string_field(body, "log_id"));
 	} else if (json_object_is_type(err, json_type_object)) {
 		/* the API envelope {"data":..., "error":{"code","message","log_id"}} */
-		copy(r->error, sizeof(r->error), string_field(err, "code"));
-		copy(r->message, sizeof(r->message), string_field(err, "message"));
-		copy(r->log_id, sizeof(r->log_id), string_field(err, "log_id"));
+		str_copy(r->error, sizeof(r->error), string_field(err, "code"));
+		str_copy(r->message, sizeof(r->message), string_field(err, "message"));
+		str_copy(r->log_id, sizeof(r->log_id), string_field(err, "log_id"));
 	}
 }
 
@@ -216,7 +211,7 @@ int tiktok_call(const struct tiktok_client *c, const char *method, const char *e
 	if (!waiting_enter()) {
 		out->outcome = TT_NETWORK;
 		out->slow = 1;
-		copy(out->message, sizeof(out->message), "too many calls are waiting for TikTok already");
+		str_copy(out->message, sizeof(out->message), "too many calls are waiting for TikTok already");
 		return -1;
 	}
 	pthread_once(&curl_once, curl_init_once);
@@ -224,7 +219,7 @@ int tiktok_call(const struct tiktok_client *c, const char *method, const char *e
 	if (!curl) {
 		waiting_leave();
 		out->outcome = TT_NETWORK;
-		copy(out->message, sizeof(out->message), "could not start an HTTP client");
+		str_copy(out->message, sizeof(out->message), "could not start an HTTP client");
 		return -1;
 	}
 	tiktok_api_url(c, endpoint, &url);
@@ -271,7 +266,7 @@ int tiktok_call(const struct tiktok_client *c, const char *method, const char *e
 		out->outcome = TT_NETWORK;
 		out->http_status = 0;
 		out->slow = waiting_max && cc == CURLE_OPERATION_TIMEDOUT;
-		copy(out->message, sizeof(out->message), curl_easy_strerror(cc));
+		str_copy(out->message, sizeof(out->message), curl_easy_strerror(cc));
 		goto done;
 	}
 	if (sink.overflow) {

@@ -18,11 +18,6 @@
 #define PUT_BUFFER_BYTES    (512L * 1024L)
 #define PUT_ANSWER_MAX      2048
 
-static void copy(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
 /* ---- init ---- */
 
 void tiktok_init_body(const struct post_settings *post, const struct tiktok_source *src,
@@ -186,7 +181,7 @@ int tiktok_parse_status(struct json_object *body, struct tiktok_status *out)
 	if (json_object_object_get_ex(data, "fail_reason", &v) && v) {
 		if (!json_object_is_type(v, json_type_string))
 			goto bad;
-		copy(out->fail_reason, sizeof(out->fail_reason), json_object_get_string(v));
+		str_copy(out->fail_reason, sizeof(out->fail_reason), json_object_get_string(v));
 	}
 	if (json_object_object_get_ex(data, "publicaly_available_post_id", &v) && v) {
 		if (!json_object_is_type(v, json_type_array))
@@ -398,7 +393,7 @@ static void answer_code(const struct put_state *st, char *out, size_t n)
 	tiktok_result_init(&r);
 	tiktok_parse_error(o, &r);
 	if (r.error[0])
-		copy(out, n, r.error);
+		str_copy(out, n, r.error);
 	json_object_put(o);
 }
 
@@ -421,12 +416,12 @@ int tiktok_put_chunk(CURL *curl, struct tiktok_put *p)
 	p->held = p->held_total = 0;
 	p->bytes_read = 0;
 	if (p->first < 0 || p->last < p->first || p->last >= p->total) {
-		copy(p->error, sizeof(p->error), "invalid chunk range");
+		str_copy(p->error, sizeof(p->error), "invalid chunk range");
 		return -1;
 	}
 	if (!url_https_or_loopback(p->upload_url)) {
 		/* a URL stored before the init answer was checked this strictly */
-		copy(p->error, sizeof(p->error), "the upload URL is not https");
+		str_copy(p->error, sizeof(p->error), "the upload URL is not https");
 		return -1;
 	}
 
@@ -471,7 +466,7 @@ int tiktok_put_chunk(CURL *curl, struct tiktok_put *p)
 		p->http_status = 0;
 		p->file_error = st.read_error;
 		p->has_range = 0;
-		copy(p->error, sizeof(p->error),
+		str_copy(p->error, sizeof(p->error),
 		     st.read_error ? "the video file could not be read completely" : curl_easy_strerror(cc));
 		return -1;
 	}
