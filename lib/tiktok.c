@@ -418,9 +418,7 @@ void tiktok_token_clear(struct tiktok_token *t)
 	OPENSSL_cleanse(t, sizeof(*t));
 }
 
-/* A string field into dst. Absent or null is fine unless required; any
- * other type is a malformed answer. */
-static int take_string(struct json_object *o, const char *key, char *dst, size_t n, int required)
+int tiktok_json_string(struct json_object *o, const char *key, char *dst, size_t n, int required)
 {
 	const char *s = string_field(o, key);
 	struct json_object *v;
@@ -457,10 +455,10 @@ int tiktok_parse_token(struct json_object *body, struct tiktok_token *t)
 	memset(t, 0, sizeof(*t));
 	if (!body || !json_object_is_type(body, json_type_object))
 		return -1;
-	if (take_string(body, "access_token", t->access_token, sizeof(t->access_token), 1) < 0 ||
-	    take_string(body, "refresh_token", t->refresh_token, sizeof(t->refresh_token), 1) < 0 ||
-	    take_string(body, "open_id", t->open_id, sizeof(t->open_id), 1) < 0 ||
-	    take_string(body, "scope", t->scope, sizeof(t->scope), 0) < 0 ||
+	if (tiktok_json_string(body, "access_token", t->access_token, sizeof(t->access_token), 1) < 0 ||
+	    tiktok_json_string(body, "refresh_token", t->refresh_token, sizeof(t->refresh_token), 1) < 0 ||
+	    tiktok_json_string(body, "open_id", t->open_id, sizeof(t->open_id), 1) < 0 ||
+	    tiktok_json_string(body, "scope", t->scope, sizeof(t->scope), 0) < 0 ||
 	    take_seconds(body, "expires_in", &t->expires_in) < 0 ||
 	    take_seconds(body, "refresh_expires_in", &t->refresh_expires_in) < 0) {
 		tiktok_token_clear(t);
@@ -584,11 +582,11 @@ int tiktok_parse_user(struct json_object *body, struct tiktok_user *u)
 	if (!json_object_object_get_ex(body, "data", &data) || !json_object_is_type(data, json_type_object) ||
 	    !json_object_object_get_ex(data, "user", &user) || !json_object_is_type(user, json_type_object))
 		return -1;
-	if (take_string(user, "open_id", u->open_id, sizeof(u->open_id), 1) < 0 ||
-	    take_string(user, "union_id", u->union_id, sizeof(u->union_id), 0) < 0 ||
-	    take_string(user, "display_name", u->display_name, sizeof(u->display_name), 0) < 0 ||
-	    take_string(user, "username", u->username, sizeof(u->username), 0) < 0 ||
-	    take_string(user, "avatar_url", u->avatar_url, sizeof(u->avatar_url), 0) < 0)
+	if (tiktok_json_string(user, "open_id", u->open_id, sizeof(u->open_id), 1) < 0 ||
+	    tiktok_json_string(user, "union_id", u->union_id, sizeof(u->union_id), 0) < 0 ||
+	    tiktok_json_string(user, "display_name", u->display_name, sizeof(u->display_name), 0) < 0 ||
+	    tiktok_json_string(user, "username", u->username, sizeof(u->username), 0) < 0 ||
+	    tiktok_json_string(user, "avatar_url", u->avatar_url, sizeof(u->avatar_url), 0) < 0)
 		return -1;
 	return 0;
 }

@@ -76,22 +76,6 @@ struct json_object *tiktok_envelope_data(struct json_object *body)
 	return data;
 }
 
-/* A required non-empty string that fits into n bytes. */
-static int take_string(struct json_object *o, const char *key, char *dst, size_t n)
-{
-	struct json_object *v;
-	const char *s;
-
-	dst[0] = '\0';
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return -1;
-	s = json_object_get_string(v);
-	if (!*s || strlen(s) >= n)
-		return -1;
-	memcpy(dst, s, strlen(s) + 1);
-	return 0;
-}
-
 int tiktok_parse_init(struct json_object *body, struct tiktok_init *out)
 {
 	struct json_object *data = tiktok_envelope_data(body);
@@ -99,8 +83,8 @@ int tiktok_parse_init(struct json_object *body, struct tiktok_init *out)
 	memset(out, 0, sizeof(*out));
 	if (!data)
 		return -1;
-	if (take_string(data, "publish_id", out->publish_id, 65) < 0 ||
-	    take_string(data, "upload_url", out->upload_url, sizeof(out->upload_url)) < 0 ||
+	if (tiktok_json_string(data, "publish_id", out->publish_id, 65, 1) < 0 ||
+	    tiktok_json_string(data, "upload_url", out->upload_url, sizeof(out->upload_url), 1) < 0 ||
 	    !url_https_or_loopback(out->upload_url)) {
 		memset(out, 0, sizeof(*out));
 		return -1;
@@ -113,7 +97,7 @@ int tiktok_parse_pull_init(struct json_object *body, struct tiktok_init *out)
 	struct json_object *data = tiktok_envelope_data(body);
 
 	memset(out, 0, sizeof(*out));
-	if (!data || take_string(data, "publish_id", out->publish_id, 65) < 0) {
+	if (!data || tiktok_json_string(data, "publish_id", out->publish_id, 65, 1) < 0) {
 		memset(out, 0, sizeof(*out));
 		return -1;
 	}
@@ -176,7 +160,7 @@ int tiktok_parse_status(struct json_object *body, struct tiktok_status *out)
 
 	memset(out, 0, sizeof(*out));
 	out->uploaded_bytes = out->downloaded_bytes = -1;
-	if (!data || take_string(data, "status", out->status, sizeof(out->status)) < 0)
+	if (!data || tiktok_json_string(data, "status", out->status, sizeof(out->status), 1) < 0)
 		goto bad;
 	if (json_object_object_get_ex(data, "fail_reason", &v) && v) {
 		if (!json_object_is_type(v, json_type_string))
