@@ -58,29 +58,15 @@ static void limit_tiktok_calls(const struct config *cfg)
 
 int main(int argc, char **argv)
 {
-	const char *cfgpath = getenv("LANGFLIX_CONFIG");
 	struct server_opts opts;
-	enum log_level lvl;
 	char err[512];
 	int rc;
 
 	/* no core dump ever holds a token, a password or the secret key */
 	if (process_protect_memory() < 0)
 		fprintf(stderr, "langflix.fcgi: cannot switch core dumps off\n");
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
-			cfgpath = argv[++i];
-		} else {
-			fprintf(stderr, "usage: langflix.fcgi [-c CONFIG]\n");
-			return 2;
-		}
-	}
-	if (config_load(&app.cfg, cfgpath && *cfgpath ? cfgpath : NULL, err, sizeof(err)) < 0) {
-		fprintf(stderr, "langflix.fcgi: %s\n", err);
-		return 1;
-	}
-	if (log_parse_level(app.cfg.log_level, &lvl) == 0)
-		log_set_level(lvl);
+	if ((rc = config_for_program(&app.cfg, "langflix.fcgi", argc, argv)) != 0)
+		return rc;
 	app.templates = tmpl_set_load(app.cfg.templates_dir, err, sizeof(err));
 	if (!app.templates) {
 		fprintf(stderr, "langflix.fcgi: templates: %s\n", err);

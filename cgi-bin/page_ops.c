@@ -67,6 +67,23 @@ int page_healthz(struct request *req)
 	return 0;
 }
 
+/* A gauge with one sample: name, its help line, value. */
+static void gauge(struct buf *out, const char *name, const char *help, double value)
+{
+	metrics_text_header(out, name, "gauge", help);
+	metrics_text_sample(out, name, NULL, NULL, value);
+}
+
+/* A gauge with a sample per row of r: the label named label holds the
+ * row's column of that name, the value is its column value. */
+static void gauge_rows(struct buf *out, PGresult *r, const char *name, const char *help, const char *label,
+		       const char *value)
+{
+	metrics_text_header(out, name, "gauge", help);
+	for (int i = 0; i < PQntuples(r); i++)
+		metrics_text_sample(out, name, label, db_get(r, i, label), (double)db_get_int(r, i, value));
+}
+
 /* Gauges from the database; 0 when every query answered, -1 otherwise
  * (what was written stays: each block is complete or absent). */
 static int database_gauges(struct db *db, struct buf *out)
@@ -77,48 +94,34 @@ static int database_gauges(struct db *db, struct buf *out)
 
 	if (!(r = db_query(db, &q_jobs, 0, NULL)))
 		goto out;
-	metrics_text_header(&part, "langflix_jobs", "gauge", "Upload jobs in the queue table, by state.");
-	for (int i = 0; i < PQntuples(r); i++)
-		metrics_text_sample(&part, "langflix_jobs", "state", db_get(r, i, "state"),
-				    (double)db_get_int(r, i, "jobs"));
-	metrics_text_header(&part, "langflix_job_bytes_sent", "gauge",
-			    "Bytes TikTok has accepted for the jobs in the queue table, by job state.");
-	for (int i = 0; i < PQntuples(r); i++)
-		metrics_text_sample(&part, "langflix_job_bytes_sent", "state", db_get(r, i, "state"),
-				    (double)db_get_int(r, i, "bytes_sent"));
+	gauge_rows(&part, r, "langflix_jobs", "Upload jobs in the queue table, by state.", "state", "jobs");
+	gauge_rows(&part, r, "langflix_job_bytes_sent",
+		   "Bytes TikTok has accepted for the jobs in the queue table, by job state.", "state", "bytes_sent");
 	PQclear(r);
 
 	if (!(r = db_query(db, &q_leases, 0, NULL)))
 		goto out;
-	metrics_text_header(&part, "langflix_worker_leases", "gauge",
-			    "Jobs a worker process holds a live lease on (its busy slots), by host:pid.");
-	for (int i = 0; i < PQntuples(r); i++)
-		metrics_text_sample(&part, "langflix_worker_leases", "worker", db_get(r, i, "worker"),
-				    (double)db_get_int(r, i, "leases"));
+	gauge_rows(&part, r, "langflix_worker_leases",
+		   "Jobs a worker process holds a live lease on (its busy slots), by host:pid.", "worker", "leases");
 	PQclear(r);
 
 	if (!(r = db_query(db, &q_due, 0, NULL)))
 		goto out;
-	metrics_text_header(&part, "langflix_queue_oldest_due_seconds", "gauge",
-			    "How long the oldest due, unclaimed job has been waiting (0 when none).");
-	metrics_text_sample(&part, "langflix_queue_oldest_due_seconds", NULL, NULL,
-			    PQntuples(r) ? strtod(db_get_text(r, 0, "waited"), NULL) : 0);
+	gauge(&part, "langflix_queue_oldest_due_seconds",
+	      "How long the oldest due, unclaimed job has been waiting (0 when none).",
+	      PQntuples(r) ? strtod(db_get_text(r, 0, "waited"), NULL) : 0);
 	PQclear(r);
 
 	if (!(r = db_query(db, &q_accounts, 0, NULL)))
 		goto out;
-	metrics_text_header(&part, "langflix_tiktok_accounts", "gauge", "TikTok accounts by status.");
-	for (int i = 0; i < PQntuples(r); i++)
-		metrics_text_sample(&part, "langflix_tiktok_accounts", "status", db_get(r, i, "status"),
-				    (double)db_get_int(r, i, "accounts"));
+	gauge_rows(&part, r, "langflix_tiktok_accounts", "TikTok accounts by status.", "status", "accounts");
 	PQclear(r);
 
 	if (!(r = db_query(db, &q_at_risk, 0, NULL)))
 		goto out;
-	metrics_text_header(&part, "langflix_tiktok_accounts_at_risk", "gauge",
-			    "TikTok accounts that failed their check before a planned post (token or creator_info).");
-	metrics_text_sample(&part, "langflix_tiktok_accounts_at_risk", NULL, NULL,
-			    (double)db_get_int(r, 0, "accounts"));
+	gauge(&part, "langflix_tiktok_accounts_at_risk",
+	      "TikTok accounts that failed their check before a planned post (token or creator_info).",
+	      (double)db_get_int(r, 0, "accounts"));
 	PQclear(r);
 	buf_append(out, part.data ? part.data : "", part.len);
 	rc = 0;
@@ -134,9 +137,8 @@ int page_metrics(struct request *req)
 
 	if (up && database_gauges(&ts->db, &req->out) < 0)
 		up = 0;
-	metrics_text_header(&req->out, "langflix_database_up", "gauge",
-			    "1 when this app process reached the database during this scrape.");
-	metrics_text_sample(&req->out, "langflix_database_up", NULL, NULL, up);
+	gauge(&req->out, "langflix_database_up", "1 when this app process reached the database during this scrape.",
+	      up);
 	metrics_render(&req->out);
 	req->status = 200;
 	req_header(req, "Content-Type: text/plain; version=0.0.4; charset=utf-8");

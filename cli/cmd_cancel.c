@@ -5,9 +5,7 @@
 #include "commands.h"
 #include "db.h"
 #include "jobs.h"
-#include "util.h"
 
-#include <ctype.h>
 #include <stdio.h>
 
 int cmd_cancel(struct config *cfg, int argc, char **argv)
@@ -17,21 +15,14 @@ int cmd_cancel(struct config *cfg, int argc, char **argv)
 	int64_t id;
 	int rc;
 
-	if (argc != 2 || parse_int64(argv[1], 1, INT64_MAX, &id) < 0) {
-		fprintf(stderr, "usage: langflix cancel JOB_ID\n");
+	if (cli_job_arg(argc, argv, &id) < 0)
 		return 2;
-	}
 	db_init(&db, cfg->database_url);
 	rc = jobs_cancel(&db, id, 0, "an operator", &why);
 	if (rc == 0)
 		printf("job %lld cancelled\n", (long long)id);
-	else if (rc == JOBS_NOT_FOUND)
-		fprintf(stderr, "langflix: there is no job %lld\n", (long long)id);
-	else if (rc == JOBS_REFUSED)
-		fprintf(stderr, "langflix: job %lld cannot be cancelled: %c%s\n", (long long)id,
-			tolower((unsigned char)why[0]), why + 1);
 	else
-		fprintf(stderr, "langflix: database: %s\n", db.err);
+		cli_job_failed(&db, rc, id, "cancelled", why, 0);
 	db_close(&db);
 	return rc == 0 ? 0 : 1;
 }

@@ -5,9 +5,7 @@
 #include "commands.h"
 #include "db.h"
 #include "jobs.h"
-#include "util.h"
 
-#include <ctype.h>
 #include <stdio.h>
 
 int cmd_retry(struct config *cfg, int argc, char **argv)
@@ -17,24 +15,14 @@ int cmd_retry(struct config *cfg, int argc, char **argv)
 	struct db db;
 	int rc;
 
-	if (argc != 2 || parse_int64(argv[1], 1, INT64_MAX, &id) < 0) {
-		fprintf(stderr, "usage: langflix retry JOB_ID\n");
+	if (cli_job_arg(argc, argv, &id) < 0)
 		return 2;
-	}
 	db_init(&db, cfg->database_url);
 	rc = jobs_repost(&db, id, 0, "an operator", &new_id, &why);
 	if (rc == 0)
 		printf("job %lld queued again as job %lld\n", (long long)id, (long long)new_id);
-	else if (rc == JOBS_NOT_FOUND)
-		fprintf(stderr, "langflix: there is no job %lld\n", (long long)id);
-	else if (rc == JOBS_REFUSED && new_id)
-		fprintf(stderr, "langflix: job %lld cannot be retried: %c%s (as job %lld)\n", (long long)id,
-			tolower((unsigned char)why[0]), why + 1, (long long)new_id);
-	else if (rc == JOBS_REFUSED)
-		fprintf(stderr, "langflix: job %lld cannot be retried: %c%s\n", (long long)id,
-			tolower((unsigned char)why[0]), why + 1);
 	else
-		fprintf(stderr, "langflix: database: %s\n", db.err);
+		cli_job_failed(&db, rc, id, "retried", why, rc == JOBS_REFUSED ? new_id : 0);
 	db_close(&db);
 	return rc == 0 ? 0 : 1;
 }

@@ -12,10 +12,13 @@
 #include "arena.h"
 #include "buf.h"
 #include "config.h"
+#include "db.h"
 #include "escape.h"
+#include "jobs.h"
 #include "log.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,30 @@ const char *cli_text(struct arena *a, const char *s)
 	out = arena_strdup(a, buf_cstr(&b));
 	buf_free(&b);
 	return out;
+}
+
+int cli_job_arg(int argc, char **argv, int64_t *id)
+{
+	if (argc == 2 && parse_int64(argv[1], 1, INT64_MAX, id) == 0)
+		return 0;
+	fprintf(stderr, "usage: langflix %s JOB_ID\n", argv[0]);
+	return -1;
+}
+
+void cli_job_failed(struct db *db, int rc, int64_t id, const char *verb, const char *why, int64_t as_job)
+{
+	if (rc == JOBS_NOT_FOUND) {
+		fprintf(stderr, "langflix: there is no job %lld\n", (long long)id);
+	} else if (rc == JOBS_REFUSED) {
+		why = why && *why ? why : "?";
+		fprintf(stderr, "langflix: job %lld cannot be %s: %c%s", (long long)id, verb,
+			tolower((unsigned char)why[0]), why + 1);
+		if (as_job)
+			fprintf(stderr, " (as job %lld)", (long long)as_job);
+		fputc('\n', stderr);
+	} else {
+		fprintf(stderr, "langflix: database: %s\n", db->err);
+	}
 }
 
 struct command {

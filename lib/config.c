@@ -1,5 +1,6 @@
 #include "config.h"
 #include "buf.h"
+#include "log.h"
 #include "netaddr.h"
 #include "util.h"
 
@@ -351,4 +352,27 @@ void config_free(struct config *c)
 void config_dump(const struct config *c, struct buf *out)
 {
 	config_dump_table(settings, ARRAY_LEN(settings), c, out);
+}
+
+int config_for_program(struct config *c, const char *prog, int argc, char **argv)
+{
+	const char *path = getenv("LANGFLIX_CONFIG");
+	enum log_level lvl;
+	char err[512];
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
+			path = argv[++i];
+		} else {
+			fprintf(stderr, "usage: %s [-c CONFIG]\n", prog);
+			return 2;
+		}
+	}
+	if (config_load(c, path && *path ? path : NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 1;
+	}
+	if (log_parse_level(c->log_level, &lvl) == 0)
+		log_set_level(lvl);
+	return 0;
 }

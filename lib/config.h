@@ -101,6 +101,11 @@ struct config {
  * On error writes "file:line: message" into err and returns -1, with
  * nothing left allocated. */
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
+/* A program's start: `PROG [-c CONFIG]` (CONFIG else $LANGFLIX_CONFIG,
+ * else none), the configuration loaded into c and the log level set from
+ * it. 0; else the exit status after saying why on stderr: 2 with the
+ * usage line, 1 when config_load refused (nothing left allocated). */
+int config_for_program(struct config *c, const char *prog, int argc, char **argv);
 void config_free(struct config *c);
 /* Parse 32 bytes given as 64 hex chars or base64 (44 chars). 0 or -1. */
 int config_parse_key32(const char *s, unsigned char out[32]);

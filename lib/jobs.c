@@ -20,11 +20,6 @@ int jobs_state_active(const char *state)
 			 !strcmp(state, "processing"));
 }
 
-static void copy(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
 /* 0 when the statement changed exactly one row, else -1 (lease lost or error). */
 static int affected_one(PGresult *r)
 {
@@ -269,8 +264,8 @@ int jobs_schedule_instant(struct db *db, const char *local, const char *zone, ch
 	r = db_query(db, &q_instant, DB_PARAMS(DB_TEXT(local), DB_TEXT(zone)));
 	if (!r)   /* 22008 and kin: the 31st of February */
 		return !strncmp(db_sqlstate(db), "22", 2) ? JOBS_BAD_TIME : -1;
-	copy(instant, 40, db_get(r, 0, "instant"));
-	copy(shown, 64, db_get(r, 0, "shown"));
+	str_copy(instant, 40, db_get(r, 0, "instant"));
+	str_copy(shown, 64, db_get(r, 0, "shown"));
 	why = db_get_text(r, 0, "why");
 	rc = !strcmp(why, "past") ? JOBS_PAST : !strcmp(why, "far") ? JOBS_TOO_FAR : 0;
 	PQclear(r);
@@ -643,15 +638,15 @@ static int claim_once(struct db *db, const char *worker_id, int lease_sec, struc
 	out->id = db_get_int(r, 0, "id");
 	out->video_id = db_get_int(r, 0, "video_id");
 	out->account_id = db_get_int(r, 0, "account_id");
-	copy(out->platform, sizeof(out->platform), db_get(r, 0, "platform"));
-	copy(out->state, sizeof(out->state), db_get(r, 0, "state"));
-	copy(out->mode, sizeof(out->mode), db_get(r, 0, "mode"));
+	str_copy(out->platform, sizeof(out->platform), db_get(r, 0, "platform"));
+	str_copy(out->state, sizeof(out->state), db_get(r, 0, "state"));
+	str_copy(out->mode, sizeof(out->mode), db_get(r, 0, "mode"));
 	out->attempts = (int)db_get_int(r, 0, "attempts");
 	out->max_attempts = (int)db_get_int(r, 0, "max_attempts");
-	copy(out->publish_id, sizeof(out->publish_id), db_get(r, 0, "publish_id"));
+	str_copy(out->publish_id, sizeof(out->publish_id), db_get(r, 0, "publish_id"));
 	out->bytes_sent = db_get_int(r, 0, "bytes_sent");
 	out->bytes_total = db_get_int(r, 0, "bytes_total");
-	copy(out->source, sizeof(out->source), db_get(r, 0, "source"));
+	str_copy(out->source, sizeof(out->source), db_get(r, 0, "source"));
 	PQclear(r);
 	return 1;
 }
@@ -1097,9 +1092,9 @@ int jobs_resolve_take(struct db *db, double first_sec, int hold_sec, int max, st
 		memset(o, 0, sizeof(*o));
 		o->id = db_get_int(r, i, "id");
 		o->account_id = db_get_int(r, i, "account_id");
-		copy(o->publish_id, sizeof(o->publish_id), db_get(r, i, "publish_id"));
-		copy(o->state, sizeof(o->state), db_get(r, i, "state"));
-		copy(o->mode, sizeof(o->mode), db_get(r, i, "mode"));
+		str_copy(o->publish_id, sizeof(o->publish_id), db_get(r, i, "publish_id"));
+		str_copy(o->state, sizeof(o->state), db_get(r, i, "state"));
+		str_copy(o->mode, sizeof(o->mode), db_get(r, i, "mode"));
 		o->polls = (int)db_get_int(r, i, "polls");
 		o->age_sec = db_get_int(r, i, "age");
 	}

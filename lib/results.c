@@ -1,5 +1,6 @@
 /* results.c — schedules and per-clip readings. See results.h. */
 #include "results.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -74,16 +75,6 @@ static const struct db_stmt q_later = { "results_later",
 	"UPDATE clip_results SET next_at = now() + make_interval(secs => $2::double precision) "
 	"WHERE job_id = $1" };
 
-static void copy(char *dst, size_t n, const char *src)
-{
-	size_t len = src ? strlen(src) : 0;
-
-	if (len >= n)
-		len = n - 1;
-	memcpy(dst, src ? src : "", len);
-	dst[len] = '\0';
-}
-
 int results_take_round(struct db *db, double minute_sec, int hold_sec, struct results_clip *out,
 		       int max)
 {
@@ -99,8 +90,8 @@ int results_take_round(struct db *db, double minute_sec, int hold_sec, struct re
 		memset(c, 0, sizeof(*c));
 		c->job_id = db_get_int(r, i, "job_id");
 		c->account_id = db_get_int(r, i, "account_id");
-		copy(c->post_id, sizeof(c->post_id), db_get(r, i, "post_id"));
-		copy(c->publish_id, sizeof(c->publish_id), db_get(r, i, "publish_id"));
+		str_copy(c->post_id, sizeof(c->post_id), db_get(r, i, "post_id"));
+		str_copy(c->publish_id, sizeof(c->publish_id), db_get(r, i, "publish_id"));
 		c->age_sec = db_get_int(r, i, "age");
 		c->missing = (int)db_get_int(r, i, "missing");
 	}

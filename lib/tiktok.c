@@ -61,11 +61,6 @@ static void curl_init_once(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static void copy(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
 void tiktok_result_init(struct tiktok_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -139,14 +134,14 @@ void tiktok_parse_error(struct json_object *body, struct tiktok_result *r)
 		return;
 	if (json_object_is_type(err, json_type_string)) {
 		/* the OAuth endpoints' flat shape */
-		copy(r->error, sizeof(r->error), json_object_get_string(err));
-		copy(r->message, sizeof(r->message), string_field(body, "error_description"));
-		copy(r->log_id, sizeof(r->log_id), string_field(body, "log_id"));
+		str_copy(r->error, sizeof(r->error), json_object_get_string(err));
+		str_copy(r->message, sizeof(r->message), string_field(body, "error_description"));
+		str_copy(r->log_id, sizeof(r->log_id), string_field(body, "log_id"));
 	} else if (json_object_is_type(err, json_type_object)) {
 		/* the API envelope {"data":..., "error":{"code","message","log_id"}} */
-		copy(r->error, sizeof(r->error), string_field(err, "code"));
-		copy(r->message, sizeof(r->message), string_field(err, "message"));
-		copy(r->log_id, sizeof(r->log_id), string_field(err, "log_id"));
+		str_copy(r->error, sizeof(r->error), string_field(err, "code"));
+		str_copy(r->message, sizeof(r->message), string_field(err, "message"));
+		str_copy(r->log_id, sizeof(r->log_id), string_field(err, "log_id"));
 	}
 }
 
@@ -216,7 +211,7 @@ int tiktok_call(const struct tiktok_client *c, const char *method, const char *e
 	if (!waiting_enter()) {
 		out->outcome = TT_NETWORK;
 		out->slow = 1;
-		copy(out->message, sizeof(out->message), "too many calls are waiting for TikTok already");
+		str_copy(out->message, sizeof(out->message), "too many calls are waiting for TikTok already");
 		return -1;
 	}
 	pthread_once(&curl_once, curl_init_once);
@@ -224,7 +219,7 @@ int tiktok_call(const struct tiktok_client *c, const char *method, const char *e
 	if (!curl) {
 		waiting_leave();
 		out->outcome = TT_NETWORK;
-		copy(out->message, sizeof(out->message), "could not start an HTTP client");
+		str_copy(out->message, sizeof(out->message), "could not start an HTTP client");
 		return -1;
 	}
 	tiktok_api_url(c, endpoint, &url);
@@ -271,7 +266,7 @@ int tiktok_call(const struct tiktok_client *c, const char *method, const char *e
 		out->outcome = TT_NETWORK;
 		out->http_status = 0;
 		out->slow = waiting_max && cc == CURLE_OPERATION_TIMEDOUT;
-		copy(out->message, sizeof(out->message), curl_easy_strerror(cc));
+		str_copy(out->message, sizeof(out->message), curl_easy_strerror(cc));
 		goto done;
 	}
 	if (sink.overflow) {
@@ -423,9 +418,7 @@ void tiktok_token_clear(struct tiktok_token *t)
 	OPENSSL_cleanse(t, sizeof(*t));
 }
 
-/* A string field into dst. Absent or null is fine unless required; any
- * other type is a malformed answer. */
-static int take_string(struct json_object *o, const char *key, char *dst, size_t n, int required)
+int tiktok_json_string(struct json_object *o, const char *key, char *dst, size_t n, int required)
 {
 	const char *s = string_field(o, key);
 	struct json_object *v;
@@ -462,10 +455,10 @@ int tiktok_parse_token(struct json_object *body, struct tiktok_token *t)
 	memset(t, 0, sizeof(*t));
 	if (!body || !json_object_is_type(body, json_type_object))
 		return -1;
-	if (take_string(body, "access_token", t->access_token, sizeof(t->access_token), 1) < 0 ||
-	    take_string(body, "refresh_token", t->refresh_token, sizeof(t->refresh_token), 1) < 0 ||
-	    take_string(body, "open_id", t->open_id, sizeof(t->open_id), 1) < 0 ||
-	    take_string(body, "scope", t->scope, sizeof(t->scope), 0) < 0 ||
+	if (tiktok_json_string(body, "access_token", t->access_token, sizeof(t->access_token), 1) < 0 ||
+	    tiktok_json_string(body, "refresh_token", t->refresh_token, sizeof(t->refresh_token), 1) < 0 ||
+	    tiktok_json_string(body, "open_id", t->open_id, sizeof(t->open_id), 1) < 0 ||
+	    tiktok_json_string(body, "scope", t->scope, sizeof(t->scope), 0) < 0 ||
 	    take_seconds(body, "expires_in", &t->expires_in) < 0 ||
 	    take_seconds(body, "refresh_expires_in", &t->refresh_expires_in) < 0) {
 		tiktok_token_clear(t);
@@ -589,11 +582,11 @@ int tiktok_parse_user(struct json_object *body, struct tiktok_user *u)
 	if (!json_object_object_get_ex(body, "data", &data) || !json_object_is_type(data, json_type_object) ||
 	    !json_object_object_get_ex(data, "user", &user) || !json_object_is_type(user, json_type_object))
 		return -1;
-	if (take_string(user, "open_id", u->open_id, sizeof(u->open_id), 1) < 0 ||
-	    take_string(user, "union_id", u->union_id, sizeof(u->union_id), 0) < 0 ||
-	    take_string(user, "display_name", u->display_name, sizeof(u->display_name), 0) < 0 ||
-	    take_string(user, "username", u->username, sizeof(u->username), 0) < 0 ||
-	    take_string(user, "avatar_url", u->avatar_url, sizeof(u->avatar_url), 0) < 0)
+	if (tiktok_json_string(user, "open_id", u->open_id, sizeof(u->open_id), 1) < 0 ||
+	    tiktok_json_string(user, "union_id", u->union_id, sizeof(u->union_id), 0) < 0 ||
+	    tiktok_json_string(user, "display_name", u->display_name, sizeof(u->display_name), 0) < 0 ||
+	    tiktok_json_string(user, "username", u->username, sizeof(u->username), 0) < 0 ||
+	    tiktok_json_string(user, "avatar_url", u->avatar_url, sizeof(u->avatar_url), 0) < 0)
 		return -1;
 	return 0;
 }

@@ -129,6 +129,10 @@ void tiktok_token_clear(struct tiktok_token *t);   /* wipes the secrets */
 /* Flat OAuth error {"error","error_description","log_id"} or the API
  * envelope {"error":{"code","message","log_id"}} into r->error/message/log_id. */
 void tiktok_parse_error(struct json_object *body, struct tiktok_result *r);
+/* The string field key of object o into dst[n]: 0, or -1 when it has
+ * another type, does not fit, or is required and absent, null or empty
+ * (dst is "" whenever it is not taken). */
+int tiktok_json_string(struct json_object *o, const char *key, char *dst, size_t n, int required);
 /* 0 when body is a complete token answer, -1 when a field is missing,
  * has the wrong type or does not fit (then nothing in *t is meaningful). */
 int tiktok_parse_token(struct json_object *body, struct tiktok_token *t);

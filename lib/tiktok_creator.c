@@ -6,25 +6,6 @@
 #include "buf.h"
 #include "tiktok_errors.h"
 
-static int copy_string(struct json_object *o, const char *key, char *dst, size_t n, int required)
-{
-	struct json_object *v;
-	const char *s;
-	size_t len;
-
-	dst[0] = '\0';
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return required ? -1 : 0;
-	if (!json_object_is_type(v, json_type_string))
-		return -1;
-	s = json_object_get_string(v);
-	len = strlen(s);
-	if (len >= n || (required && len == 0))
-		return -1;
-	memcpy(dst, s, len + 1);
-	return 0;
-}
-
 static int take_bool(struct json_object *o, const char *key, int *dst)
 {
 	struct json_object *v;
@@ -97,9 +78,9 @@ int tiktok_parse_creator(struct json_object *body, struct tiktok_creator *out)
 		return -1;
 	if (!json_object_object_get_ex(body, "data", &data) || !json_object_is_type(data, json_type_object))
 		goto bad;
-	if (copy_string(data, "creator_nickname", out->nickname, sizeof(out->nickname), 1) < 0 ||
-	    copy_string(data, "creator_username", out->username, sizeof(out->username), 0) < 0 ||
-	    copy_string(data, "creator_avatar_url", out->avatar_url, sizeof(out->avatar_url), 0) < 0 ||
+	if (tiktok_json_string(data, "creator_nickname", out->nickname, sizeof(out->nickname), 1) < 0 ||
+	    tiktok_json_string(data, "creator_username", out->username, sizeof(out->username), 0) < 0 ||
+	    tiktok_json_string(data, "creator_avatar_url", out->avatar_url, sizeof(out->avatar_url), 0) < 0 ||
 	    take_privacy(data, out) < 0 ||
 	    take_bool(data, "comment_disabled", &out->comment_disabled) < 0 ||
 	    take_bool(data, "duet_disabled", &out->duet_disabled) < 0 ||

@@ -18,11 +18,6 @@
 #define PUT_BUFFER_BYTES    (512L * 1024L)
 #define PUT_ANSWER_MAX      2048
 
-static void copy(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
 /* ---- init ---- */
 
 void tiktok_init_body(const struct post_settings *post, const struct tiktok_source *src,
@@ -81,22 +76,6 @@ struct json_object *tiktok_envelope_data(struct json_object *body)
 	return data;
 }
 
-/* A required non-empty string that fits into n bytes. */
-static int take_string(struct json_object *o, const char *key, char *dst, size_t n)
-{
-	struct json_object *v;
-	const char *s;
-
-	dst[0] = '\0';
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return -1;
-	s = json_object_get_string(v);
-	if (!*s || strlen(s) >= n)
-		return -1;
-	memcpy(dst, s, strlen(s) + 1);
-	return 0;
-}
-
 int tiktok_parse_init(struct json_object *body, struct tiktok_init *out)
 {
 	struct json_object *data = tiktok_envelope_data(body);
@@ -104,8 +83,8 @@ int tiktok_parse_init(struct json_object *body, struct tiktok_init *out)
 	memset(out, 0, sizeof(*out));
 	if (!data)
 		return -1;
-	if (take_string(data, "publish_id", out->publish_id, 65) < 0 ||
-	    take_string(data, "upload_url", out->upload_url, sizeof(out->upload_url)) < 0 ||
+	if (tiktok_json_string(data, "publish_id", out->publish_id, 65, 1) < 0 ||
+	    tiktok_json_string(data, "upload_url", out->upload_url, sizeof(out->upload_url), 1) < 0 ||
 	    !url_https_or_loopback(out->upload_url)) {
 		memset(out, 0, sizeof(*out));
 		return -1;
@@ -118,7 +97,7 @@ int tiktok_parse_pull_init(struct json_object *body, struct tiktok_init *out)
 	struct json_object *data = tiktok_envelope_data(body);
 
 	memset(out, 0, sizeof(*out));
-	if (!data || take_string(data, "publish_id", out->publish_id, 65) < 0) {
+	if (!data || tiktok_json_string(data, "publish_id", out->publish_id, 65, 1) < 0) {
 		memset(out, 0, sizeof(*out));
 		return -1;
 	}
@@ -181,12 +160,12 @@ int tiktok_parse_status(struct json_object *body, struct tiktok_status *out)
 
 	memset(out, 0, sizeof(*out));
 	out->uploaded_bytes = out->downloaded_bytes = -1;
-	if (!data || take_string(data, "status", out->status, sizeof(out->status)) < 0)
+	if (!data || tiktok_json_string(data, "status", out->status, sizeof(out->status), 1) < 0)
 		goto bad;
 	if (json_object_object_get_ex(data, "fail_reason", &v) && v) {
 		if (!json_object_is_type(v, json_type_string))
 			goto bad;
-		copy(out->fail_reason, sizeof(out->fail_reason), json_object_get_string(v));
+		str_copy(out->fail_reason, sizeof(out->fail_reason), json_object_get_string(v));
 	}
 	if (json_object_object_get_ex(data, "publicaly_available_post_id", &v) && v) {
 		if (!json_object_is_type(v, json_type_array))
@@ -398,7 +377,7 @@ static void answer_code(const struct put_state *st, char *out, size_t n)
 	tiktok_result_init(&r);
 	tiktok_parse_error(o, &r);
 	if (r.error[0])
-		copy(out, n, r.error);
+		str_copy(out, n, r.error);
 	json_object_put(o);
 }
 
@@ -421,12 +400,12 @@ int tiktok_put_chunk(CURL *curl, struct tiktok_put *p)
 	p->held = p->held_total = 0;
 	p->bytes_read = 0;
 	if (p->first < 0 || p->last < p->first || p->last >= p->total) {
-		copy(p->error, sizeof(p->error), "invalid chunk range");
+		str_copy(p->error, sizeof(p->error), "invalid chunk range");
 		return -1;
 	}
 	if (!url_https_or_loopback(p->upload_url)) {
 		/* a URL stored before the init answer was checked this strictly */
-		copy(p->error, sizeof(p->error), "the upload URL is not https");
+		str_copy(p->error, sizeof(p->error), "the upload URL is not https");
 		return -1;
 	}
 
@@ -471,7 +450,7 @@ int tiktok_put_chunk(CURL *curl, struct tiktok_put *p)
 		p->http_status = 0;
 		p->file_error = st.read_error;
 		p->has_range = 0;
-		copy(p->error, sizeof(p->error),
+		str_copy(p->error, sizeof(p->error),
 		     st.read_error ? "the video file could not be read completely" : curl_easy_strerror(cc));
 		return -1;
 	}

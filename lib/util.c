@@ -82,6 +82,11 @@ int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
 	return 0;
 }
 
+void str_copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
 int str_all_digits(const char *s)
 {
 	if (!*s)

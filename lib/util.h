@@ -37,6 +37,10 @@ int url_https_or_loopback(const char *url);
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* src (NULL: "") into dst of n bytes, cut to fit, always terminated:
+ * a column or a JSON string into a fixed field of a struct. */
+void str_copy(char *dst, size_t n, const char *src);
+
 /* 1 when s is one or more ASCII digits and nothing else (ids TikTok sends
  * as strings of digits). */
 int str_all_digits(const char *s);

@@ -7,6 +7,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "platform.h"
+#include "tiktok.h"
 #include "tiktok_errors.h"
 #include "util.h"
 
@@ -69,25 +70,6 @@ static struct json_object *parse_whole(const char *s, size_t n)
 	return o;
 }
 
-/* A string member copied into dst; 0, 1 when absent (dst ""), -1 when of
- * another type or too long. */
-static int take_str(struct json_object *o, const char *key, char *dst, size_t n)
-{
-	struct json_object *v;
-	const char *s;
-
-	dst[0] = '\0';
-	if (!json_object_object_get_ex(o, key, &v) || !v)
-		return 1;
-	if (!json_object_is_type(v, json_type_string))
-		return -1;
-	s = json_object_get_string(v);
-	if (strlen(s) >= n)
-		return -1;
-	memcpy(dst, s, strlen(s) + 1);
-	return 0;
-}
-
 /* A post id sent as a JSON number or as a string of digits (both occur). */
 static int take_post_id(struct json_object *o, char *dst, size_t n)
 {
@@ -147,17 +129,16 @@ static int parse_content(struct json_object *c, struct webhook_event *out, char 
 	if (out->kind == WH_UNKNOWN)
 		return 0;
 	/* post.publish.*: publish_id is what the event is about */
-	if (take_str(c, "publish_id", out->publish_id, sizeof(out->publish_id)) != 0 ||
-	    !out->publish_id[0]) {
+	if (tiktok_json_string(c, "publish_id", out->publish_id, sizeof(out->publish_id), 1) < 0) {
 		set_err(err, errlen, "content has no publish_id string");
 		return -1;
 	}
-	if (take_str(c, "publish_type", out->publish_type, sizeof(out->publish_type)) < 0) {
+	if (tiktok_json_string(c, "publish_type", out->publish_type, sizeof(out->publish_type), 0) < 0) {
 		set_err(err, errlen, "content.publish_type is not a short string");
 		return -1;
 	}
 	if (out->kind == WH_PUBLISH_FAILED &&
-	    take_str(c, "reason", out->reason, sizeof(out->reason)) < 0) {
+	    tiktok_json_string(c, "reason", out->reason, sizeof(out->reason), 0) < 0) {
 		set_err(err, errlen, "content.reason is not a short string");
 		return -1;
 	}
@@ -181,12 +162,12 @@ int webhook_parse(const char *body, size_t len, struct webhook_event *out, char 
 		set_err(err, errlen, "the body is not a JSON object");
 		goto out;
 	}
-	if (take_str(env, "event", out->event, sizeof(out->event)) != 0 || !out->event[0]) {
+	if (tiktok_json_string(env, "event", out->event, sizeof(out->event), 1) < 0) {
 		set_err(err, errlen, "no event name");
 		goto out;
 	}
-	if (take_str(env, "client_key", out->client_key, sizeof(out->client_key)) < 0 ||
-	    take_str(env, "user_openid", out->user_openid, sizeof(out->user_openid)) < 0) {
+	if (tiktok_json_string(env, "client_key", out->client_key, sizeof(out->client_key), 0) < 0 ||
+	    tiktok_json_string(env, "user_openid", out->user_openid, sizeof(out->user_openid), 0) < 0) {
 		set_err(err, errlen, "client_key or user_openid is not a short string");
 		goto out;
 	}

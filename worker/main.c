@@ -145,30 +145,17 @@ static void *slot_main(void *p)
 
 int main(int argc, char **argv)
 {
-	const char *cfgpath = getenv("LANGFLIX_CONFIG");
 	struct slot *slots;
-	enum log_level lvl;
-	char err[512], host[64] = "host";
+	char host[64] = "host";
+	int rc;
 
 	/* no core dump ever holds a token or the secret key */
 	if (process_protect_memory() < 0)
 		fprintf(stderr, "langflix-worker: cannot switch core dumps off\n");
 	/* first, so a stop that arrives during start-up is a clean exit too */
 	worker_catch_stop();
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
-			cfgpath = argv[++i];
-		} else {
-			fprintf(stderr, "usage: langflix-worker [-c CONFIG]\n");
-			return 2;
-		}
-	}
-	if (config_load(&cfg, cfgpath && *cfgpath ? cfgpath : NULL, err, sizeof(err)) < 0) {
-		fprintf(stderr, "langflix-worker: %s\n", err);
-		return 1;
-	}
-	if (log_parse_level(cfg.log_level, &lvl) == 0)
-		log_set_level(lvl);
+	if ((rc = config_for_program(&cfg, "langflix-worker", argc, argv)) != 0)
+		return rc;
 	metrics_slots_total((int)cfg.worker_slots);
 	if (*cfg.worker_metrics_file && metrics_file_start(cfg.worker_metrics_file, 5) < 0)
 		log_warn("event=worker_metrics_file_failed path=%s", log_quote(cfg.worker_metrics_file));

@@ -136,6 +136,37 @@ static inline void emu_close(struct emu_ctx *e)
 	tc_free(e->c);
 }
 
+/* The emulator tests' fixture: E, opened before each test (emu_open) and
+ * reset and closed after it. EMU_TEST(f) is test f with it; with
+ * EMU_TEST_SET(f, &preset) the emulator also takes preset.json at
+ * preset.path (its settings or faults for every test of a file) first. */
+struct emu_preset {
+	const char *path, *json;
+};
+
+static struct emu_ctx E __attribute__((unused));
+
+static inline int emu_setup(void **state)
+{
+	const struct emu_preset *p = *state;
+
+	emu_open(&E);
+	if (p)
+		emu_ctl(&E, p->path, p->json);
+	return 0;
+}
+
+static inline int emu_teardown(void **state)
+{
+	(void)state;
+	emu_close(&E);
+	return 0;
+}
+
+#define EMU_TEST(f) cmocka_unit_test_setup_teardown(f, emu_setup, emu_teardown)
+#define EMU_TEST_SET(f, preset) \
+	cmocka_unit_test_prestate_setup_teardown(f, emu_setup, emu_teardown, (void *)(preset))
+
 static inline struct json_object *emu_state(struct emu_ctx *e)
 {
 	struct tresp r;

@@ -2,8 +2,9 @@
  * cli/cmd_user.c, cli/cmd_config.c, cli/cmd_rekey.c, accounts_rekey):
  * usage and unknown commands, a configuration that does not load, the
  * effective configuration with its secrets masked, adding users and
- * changing passwords (and every refusal), and re-sealing every TikTok
- * token under a new key and back. */
+ * changing passwords (and every refusal), re-sealing every TikTok
+ * token under a new key and back, and retrying and cancelling a job
+ * (cli_job_arg, cli_job_failed: the words of every refusal). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -242,6 +243,137 @@ static void rekey_refusals(void **state)
 	free(out);
 }
 
+/* The jobs of user uid and their events, in one number, to see that
+ * nothing changed. */
+static long long job_rows(PGconn *db, long long uid)
+{
+	char *v = t_printf("%lld", uid);
+	long long n = t_db_num(db, "SELECT (SELECT count(*) FROM upload_jobs WHERE user_id = $1::bigint) * 1000000"
+			       " + (SELECT count(*) FROM job_events e JOIN upload_jobs j ON j.id = e.job_id"
+			       " WHERE j.user_id = $1::bigint)", 1, (const char *[]){ v });
+
+	free(v);
+	return n;
+}
+
+/* A failed and a queued job of a new user's account, due in a day (the
+ * stack's worker leaves them alone: no claim, no health check). */
+static long long two_jobs(PGconn *db, long long *failed, long long *queued)
+{
+	char *name = t_printf("cli-jobs-%d", (int)getpid()), *path = t_printf("cli/%s.mp4", name);
+	char *uid = t_db_value(db, "INSERT INTO users (name, password_hash) VALUES ($1, 'x') RETURNING id", 1,
+			       (const char *[]){ name });
+	char *vid = t_db_value(db, "INSERT INTO videos (path, size_bytes, mtime, ready) VALUES ($1, 10, 0, true)"
+			       " RETURNING id", 1, (const char *[]){ path });
+	char *aid = t_db_value(db, "INSERT INTO tiktok_accounts (user_id, open_id, display_name, scopes)"
+			       " VALUES ($1, $2, 'CLI Jobs', 'user.info.basic,video.publish') RETURNING id", 2,
+			       (const char *[]){ uid, name });
+	struct job_fixture f = { .user_id = atoll(uid), .video_id = atoll(vid), .account_id = atoll(aid),
+				 .privacy_level = "SELF_ONLY", .bytes_total = 10, .run_in_sec = 24 * 3600 };
+
+	f.state = "failed";
+	f.finished_ago_sec = 60;
+	f.fail_reason = "TikTok had a temporary problem.";
+	*failed = t_job(&f);
+	f.state = "queued";
+	f.finished_ago_sec = 0;
+	f.fail_reason = NULL;
+	*queued = t_job(&f);
+	free(name);
+	free(path);
+	free(uid);
+	free(vid);
+	free(aid);
+	return f.user_id;
+}
+
+static void retry_and_cancel_from_the_terminal(void **state)
+{
+	static const char *const bad[] = { "", "abc", "0", "-3", "12x", "99999999999999999999", "1 2" };
+	PGconn *db = t_db();
+	long long uid, failed, queued, rows, again;
+	char *out = NULL, *args, *want, *v;
+
+	(void)state;
+	uid = two_jobs(db, &failed, &queued);
+	rows = job_rows(db, uid);
+	/* bad input: the usage line, exit status 2, nothing written */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		args = t_printf("retry %s", bad[i]);
+		assert_int_equal(cli(&out, NULL, NULL, args), 2);
+		t_contains(out, "usage: langflix retry JOB_ID");
+		free(args);
+		args = t_printf("cancel %s", bad[i]);
+		assert_int_equal(cli(&out, NULL, NULL, args), 2);
+		t_contains(out, "usage: langflix cancel JOB_ID");
+		free(args);
+	}
+	/* no such job */
+	assert_int_equal(cli(&out, NULL, NULL, "retry 999999999"), 1);
+	t_contains(out, "langflix: there is no job 999999999");
+	assert_int_equal(cli(&out, NULL, NULL, "cancel 999999999"), 1);
+	t_contains(out, "langflix: there is no job 999999999");
+	/* the rule says no, in its words (first letter lowered) */
+	args = t_printf("retry %lld", queued);
+	assert_int_equal(cli(&out, NULL, NULL, args), 1);
+	want = t_printf("langflix: job %lld cannot be retried: only a failed job", queued);
+	t_contains(out, want);
+	t_lacks(out, "(as job");
+	free(want);
+	free(args);
+	args = t_printf("cancel %lld", failed);
+	assert_int_equal(cli(&out, NULL, NULL, args), 1);
+	want = t_printf("langflix: job %lld cannot be cancelled: it has already started or ended; only queued"
+			" jobs can be cancelled.", failed);
+	t_contains(out, want);
+	free(want);
+	free(args);
+	/* no database: its error, nothing else */
+	assert_int_equal(cli(&out, "LANGFLIX_DATABASE_URL='host=/nonexistent dbname=none'", NULL, "retry 1"), 1);
+	t_contains(out, "langflix: database: ");
+	assert_int_equal(cli(&out, "LANGFLIX_DATABASE_URL='host=/nonexistent dbname=none'", NULL, "cancel 1"), 1);
+	t_contains(out, "langflix: database: ");
+	assert_true(job_rows(db, uid) == rows);
+
+	/* both still work */
+	args = t_printf("retry %lld", failed);
+	assert_int_equal(cli(&out, NULL, NULL, args), 0);
+	want = t_printf("job %lld queued again as job ", failed);
+	t_contains(out, want);
+	free(want);
+	again = atoll(strstr(out, "as job ") + strlen("as job "));
+	v = t_printf("%lld", failed);
+	assert_int_equal(t_db_num(db, "SELECT count(*) FROM upload_jobs WHERE retry_of = $1", 1,
+				  (const char *[]){ v }), 1);
+	assert_int_equal(t_db_num(db, "SELECT id FROM upload_jobs WHERE retry_of = $1", 1, (const char *[]){ v }),
+			 again);
+	free(v);
+	/* twice: refused, naming the retry */
+	assert_int_equal(cli(&out, NULL, NULL, args), 1);
+	want = t_printf("langflix: job %lld cannot be retried: this job was already retried. (as job %lld)\n",
+			failed, again);
+	t_contains(out, want);
+	free(want);
+	free(args);
+	args = t_printf("cancel %lld", queued);
+	assert_int_equal(cli(&out, NULL, NULL, args), 0);
+	want = t_printf("job %lld cancelled\n", queued);
+	t_contains(out, want);
+	free(want);
+	v = t_printf("%lld", queued);
+	assert_int_equal(t_db_num(db, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'cancelled'", 1,
+				  (const char *[]){ v }), 1);
+	free(v);
+	/* not twice */
+	assert_int_equal(cli(&out, NULL, NULL, args), 1);
+	t_contains(out, "cannot be cancelled: it has already started or ended");
+	free(args);
+	/* (the retry's new job is due: the stack's worker takes it and fails
+	 * it, the account having no token) */
+	PQfinish(db);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +383,7 @@ int main(void)
 		cmocka_unit_test(bad_user_commands_change_nothing),
 		cmocka_unit_test(rekey_refusals),
 		cmocka_unit_test(rekey_reseals_every_token_and_back),
+		cmocka_unit_test(retry_and_cancel_from_the_terminal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,23 +18,10 @@
 #define ALL_FIELDS "id,create_time,cover_image_url,share_url,video_description,duration,height,width," \
 		   "title,embed_html,embed_link,like_count,comment_count,share_count,view_count"
 
-static struct emu_ctx E;
 
-static int setup(void **state)
-{
-	(void)state;
-	emu_open(&E);
-	emu_ctl(&E, "/_emulator/config", "{\"processing_delay_ms\":0,\"rate_init_per_min\":1000,"
-		"\"rate_status_per_min\":1000,\"access_ttl_sec\":31536000}");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	emu_close(&E);
-	return 0;
-}
+static const struct emu_preset preset = { "/_emulator/config",
+	"{\"processing_delay_ms\":0,\"rate_init_per_min\":1000,"
+	"\"rate_status_per_min\":1000,\"access_ttl_sec\":31536000}" };
 
 /* Init, upload 1000 bytes, return the publish_id (in pid). */
 static void post_uploaded(const char *tok, int inbox, const char *privacy, char *pid)
@@ -565,14 +552,14 @@ static void display_rate_limit_per_endpoint(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(video_list_scope_is_granted_or_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(post_id_arrives_after_three_polls, setup, teardown),
-		cmocka_unit_test_setup_teardown(post_id_after_a_delay_or_never, setup, teardown),
-		cmocka_unit_test_setup_teardown(display_list_pages_newest_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(display_query_counts_grow_and_match_the_state, setup, teardown),
-		cmocka_unit_test_setup_teardown(removed_post_leaves_the_display_api, setup, teardown),
-		cmocka_unit_test_setup_teardown(draft_posted_later_joins_the_display_api, setup, teardown),
-		cmocka_unit_test_setup_teardown(display_rate_limit_per_endpoint, setup, teardown),
+		EMU_TEST_SET(video_list_scope_is_granted_or_refused, &preset),
+		EMU_TEST_SET(post_id_arrives_after_three_polls, &preset),
+		EMU_TEST_SET(post_id_after_a_delay_or_never, &preset),
+		EMU_TEST_SET(display_list_pages_newest_first, &preset),
+		EMU_TEST_SET(display_query_counts_grow_and_match_the_state, &preset),
+		EMU_TEST_SET(removed_post_leaves_the_display_api, &preset),
+		EMU_TEST_SET(draft_posted_later_joins_the_display_api, &preset),
+		EMU_TEST_SET(display_rate_limit_per_endpoint, &preset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,21 +17,6 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
-static struct emu_ctx E;
-
-static int setup(void **state)
-{
-	(void)state;
-	emu_open(&E);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	emu_close(&E);
-	return 0;
-}
 
 /* The statuses of n creator_info calls. */
 static void statuses(const char *tok, long *out, int n)
@@ -376,10 +361,10 @@ static void webhooks_are_signed_and_shaped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(rate_5xx_is_deterministic_with_a_seed, setup, teardown),
-		cmocka_unit_test_setup_teardown(other_fault_knobs, setup, teardown),
-		cmocka_unit_test_setup_teardown(state_lists_calls, setup, teardown),
-		cmocka_unit_test_setup_teardown(webhooks_are_signed_and_shaped, setup, teardown),
+		EMU_TEST(rate_5xx_is_deterministic_with_a_seed),
+		EMU_TEST(other_fault_knobs),
+		EMU_TEST(state_lists_calls),
+		EMU_TEST(webhooks_are_signed_and_shaped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

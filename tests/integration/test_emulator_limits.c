@@ -16,24 +16,10 @@
 #include "testlib.h"
 #include "emu_test.h"
 
-static struct emu_ctx E;
-
-static int setup(void **state)
-{
-	(void)state;
-	emu_open(&E);
-	/* a day passes in these tests: keep the access tokens alive through it */
-	emu_ctl(&E, "/_emulator/config", "{\"access_ttl_sec\":31536000,\"upload_url_ttl_sec\":86400,"
-		"\"processing_delay_ms\":0}");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	emu_close(&E);
-	return 0;
-}
+/* a day passes in these tests: keep the access tokens alive through it */
+static const struct emu_preset preset = { "/_emulator/config",
+	"{\"access_ttl_sec\":31536000,\"upload_url_ttl_sec\":86400,"
+	"\"processing_delay_ms\":0}" };
 
 static void advance(long long sec)
 {
@@ -271,11 +257,11 @@ static void clock_control_moves_forward_only(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(daily_cap_is_fifteen_per_rolling_day_by_default, setup, teardown),
-		cmocka_unit_test_setup_teardown(cap_is_per_profile_and_shared_with_other_tools, setup, teardown),
-		cmocka_unit_test_setup_teardown(five_pending_drafts_until_posted_or_a_day_old, setup, teardown),
-		cmocka_unit_test_setup_teardown(six_inits_a_minute_per_token, setup, teardown),
-		cmocka_unit_test_setup_teardown(clock_control_moves_forward_only, setup, teardown),
+		EMU_TEST_SET(daily_cap_is_fifteen_per_rolling_day_by_default, &preset),
+		EMU_TEST_SET(cap_is_per_profile_and_shared_with_other_tools, &preset),
+		EMU_TEST_SET(five_pending_drafts_until_posted_or_a_day_old, &preset),
+		EMU_TEST_SET(six_inits_a_minute_per_token, &preset),
+		EMU_TEST_SET(clock_control_moves_forward_only, &preset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

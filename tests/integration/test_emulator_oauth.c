@@ -11,22 +11,6 @@
 #include "testlib.h"
 #include "emu_test.h"
 
-static struct emu_ctx E;
-
-static int setup(void **state)
-{
-	(void)state;
-	emu_open(&E);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	emu_close(&E);
-	return 0;
-}
-
 static long authorize_get(const char *query, struct tresp *r)
 {
 	char path[2048];
@@ -566,22 +550,22 @@ static void auto_approve_skips_the_consent_page(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(authorize_page_shows_consent_with_accounts_and_scopes, setup, teardown),
-		cmocka_unit_test_setup_teardown(authorize_refuses_invalid_requests_with_an_error_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(authorize_redirects_with_encoded_code_scopes_and_state, setup, teardown),
-		cmocka_unit_test_setup_teardown(cancel_redirects_with_access_denied, setup, teardown),
-		cmocka_unit_test_setup_teardown(partial_grant_only_gives_granted_scopes, setup, teardown),
-		cmocka_unit_test_setup_teardown(exchange_returns_flat_tokens_and_code_is_single_use, setup, teardown),
-		cmocka_unit_test_setup_teardown(exchange_refuses_bad_client_content_type_and_redirect, setup, teardown),
-		cmocka_unit_test_setup_teardown(undecoded_code_is_refused_and_flagged, setup, teardown),
-		cmocka_unit_test_setup_teardown(code_expires, setup, teardown),
-		cmocka_unit_test_setup_teardown(pkce_hex_challenge_is_checked, setup, teardown),
-		cmocka_unit_test_setup_teardown(refresh_rotates_strictly, setup, teardown),
-		cmocka_unit_test_setup_teardown(expired_access_token_is_invalid, setup, teardown),
-		cmocka_unit_test_setup_teardown(expire_tokens_drives_the_refresh_path, setup, teardown),
-		cmocka_unit_test_setup_teardown(revoke_kills_tokens, setup, teardown),
-		cmocka_unit_test_setup_teardown(user_info_returns_requested_fields_within_scope, setup, teardown),
-		cmocka_unit_test_setup_teardown(auto_approve_skips_the_consent_page, setup, teardown),
+		EMU_TEST(authorize_page_shows_consent_with_accounts_and_scopes),
+		EMU_TEST(authorize_refuses_invalid_requests_with_an_error_page),
+		EMU_TEST(authorize_redirects_with_encoded_code_scopes_and_state),
+		EMU_TEST(cancel_redirects_with_access_denied),
+		EMU_TEST(partial_grant_only_gives_granted_scopes),
+		EMU_TEST(exchange_returns_flat_tokens_and_code_is_single_use),
+		EMU_TEST(exchange_refuses_bad_client_content_type_and_redirect),
+		EMU_TEST(undecoded_code_is_refused_and_flagged),
+		EMU_TEST(code_expires),
+		EMU_TEST(pkce_hex_challenge_is_checked),
+		EMU_TEST(refresh_rotates_strictly),
+		EMU_TEST(expired_access_token_is_invalid),
+		EMU_TEST(expire_tokens_drives_the_refresh_path),
+		EMU_TEST(revoke_kills_tokens),
+		EMU_TEST(user_info_returns_requested_fields_within_scope),
+		EMU_TEST(auto_approve_skips_the_consent_page),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,22 +10,6 @@
 #include "testlib.h"
 #include "emu_test.h"
 
-static struct emu_ctx E;
-
-static int setup(void **state)
-{
-	(void)state;
-	emu_open(&E);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	emu_close(&E);
-	return 0;
-}
-
 static struct json_object *creator_info(const char *token, long *status)
 {
 	return emu_api(&E, "/v2/post/publish/creator_info/query/", token, "{}", status);
@@ -462,16 +446,16 @@ static void status_and_cancel_check_the_publish_id(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(creator_info_per_account, setup, teardown),
-		cmocka_unit_test_setup_teardown(posting_needs_bearer_json_and_scope, setup, teardown),
-		cmocka_unit_test_setup_teardown(init_returns_publish_id_and_upload_url, setup, teardown),
-		cmocka_unit_test_setup_teardown(chunk_rules_accept_and_refuse, setup, teardown),
-		cmocka_unit_test_setup_teardown(init_checks_privacy_and_branded_content, setup, teardown),
-		cmocka_unit_test_setup_teardown(title_limit_counts_utf16_units, setup, teardown),
-		cmocka_unit_test_setup_teardown(unaudited_client_refuses_public_accounts, setup, teardown),
-		cmocka_unit_test_setup_teardown(daily_cap_and_pending_inbox_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(rate_limits_answer_429_and_are_recorded, setup, teardown),
-		cmocka_unit_test_setup_teardown(status_and_cancel_check_the_publish_id, setup, teardown),
+		EMU_TEST(creator_info_per_account),
+		EMU_TEST(posting_needs_bearer_json_and_scope),
+		EMU_TEST(init_returns_publish_id_and_upload_url),
+		EMU_TEST(chunk_rules_accept_and_refuse),
+		EMU_TEST(init_checks_privacy_and_branded_content),
+		EMU_TEST(title_limit_counts_utf16_units),
+		EMU_TEST(unaudited_client_refuses_public_accounts),
+		EMU_TEST(daily_cap_and_pending_inbox_limits),
+		EMU_TEST(rate_limits_answer_429_and_are_recorded),
+		EMU_TEST(status_and_cancel_check_the_publish_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

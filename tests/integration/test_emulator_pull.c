@@ -22,7 +22,6 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
-static struct emu_ctx E;
 
 /* ---- the media host: GET /ok/N.mp4 (N deterministic bytes), /ok/redirect.mp4
  * (302), /ok/missing.mp4 (404), /ok/stall.mp4 (1000 bytes, one every 200 ms),
@@ -146,9 +145,8 @@ static int setup(void **state)
 {
 	char cfg[300];
 
-	(void)state;
 	media_start();
-	emu_open(&E);
+	emu_setup(state);
 	snprintf(cfg, sizeof(cfg), "{\"verified_url_prefixes\":\"http://127.0.0.1:%d/ok/\",\"processing_delay_ms\":0,"
 		 "\"rate_init_per_min\":1000,\"rate_status_per_min\":100000}", M.port);
 	emu_ctl(&E, "/_emulator/config", cfg);
@@ -157,8 +155,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	(void)state;
-	emu_close(&E);
+	emu_teardown(state);
 	media_stop();
 	return 0;
 }

@@ -15,22 +15,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-static struct emu_ctx E;
 
-static int setup(void **state)
-{
-	(void)state;
-	emu_open(&E);
-	emu_ctl(&E, "/_emulator/faults", "{\"processing_delay_ms\":200}");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	emu_close(&E);
-	return 0;
-}
+static const struct emu_preset preset = { "/_emulator/faults",
+	"{\"processing_delay_ms\":200}" };
 
 /* Upload size bytes with the plan; every chunk checked. */
 static void upload_all(const char *up, const unsigned char *data, long long size, long long chunk,
@@ -316,13 +303,13 @@ static void parallel_put_is_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(doc_example_uploads_in_five_chunks_and_publishes, setup, teardown),
-		cmocka_unit_test_setup_teardown(single_chunk_non_public_and_inbox, setup, teardown),
-		cmocka_unit_test_setup_teardown(wrong_ranges_get_416_with_what_is_held, setup, teardown),
-		cmocka_unit_test_setup_teardown(malformed_puts_get_400, setup, teardown),
-		cmocka_unit_test_setup_teardown(unknown_expired_and_truncated_urls, setup, teardown),
-		cmocka_unit_test_setup_teardown(processing_failures, setup, teardown),
-		cmocka_unit_test_setup_teardown(parallel_put_is_refused, setup, teardown),
+		EMU_TEST_SET(doc_example_uploads_in_five_chunks_and_publishes, &preset),
+		EMU_TEST_SET(single_chunk_non_public_and_inbox, &preset),
+		EMU_TEST_SET(wrong_ranges_get_416_with_what_is_held, &preset),
+		EMU_TEST_SET(malformed_puts_get_400, &preset),
+		EMU_TEST_SET(unknown_expired_and_truncated_urls, &preset),
+		EMU_TEST_SET(processing_failures, &preset),
+		EMU_TEST_SET(parallel_put_is_refused, &preset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

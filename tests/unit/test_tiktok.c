@@ -159,6 +159,28 @@ static void user_info_parsed(void **state)
 	json_object_put(o);
 }
 
+/* The one reader of a string field (tokens, user, creator, post, webhook). */
+static void a_string_field(void **state)
+{
+	struct json_object *o = J("{\"s\":\"abc\",\"e\":\"\",\"n\":null,\"i\":5,\"long\":\"abcdefgh\"}");
+	char f[8];
+
+	(void)state;
+	assert_int_equal(tiktok_json_string(o, "s", f, sizeof(f), 1), 0);
+	assert_string_equal(f, "abc");
+	assert_int_equal(tiktok_json_string(o, "e", f, sizeof(f), 0), 0);
+	assert_string_equal(f, "");
+	assert_int_equal(tiktok_json_string(o, "e", f, sizeof(f), 1), -1);
+	assert_int_equal(tiktok_json_string(o, "n", f, sizeof(f), 0), 0);
+	assert_int_equal(tiktok_json_string(o, "n", f, sizeof(f), 1), -1);
+	assert_int_equal(tiktok_json_string(o, "absent", f, sizeof(f), 0), 0);
+	assert_int_equal(tiktok_json_string(o, "absent", f, sizeof(f), 1), -1);
+	assert_int_equal(tiktok_json_string(o, "i", f, sizeof(f), 0), -1);
+	assert_int_equal(tiktok_json_string(o, "long", f, sizeof(f), 0), -1);
+	assert_string_equal(f, "");
+	json_object_put(o);
+}
+
 static void user_info_refused(void **state)
 {
 	static const char *const bad[] = {
@@ -334,6 +356,7 @@ int main(void)
 		cmocka_unit_test(envelope_error_parsed),
 		cmocka_unit_test(grant_dead_only_on_invalid_grant),
 		cmocka_unit_test(user_info_parsed),
+		cmocka_unit_test(a_string_field),
 		cmocka_unit_test(user_info_refused),
 		cmocka_unit_test(user_fields_follow_scopes),
 		cmocka_unit_test(scopes_parsed),
