@@ -516,19 +516,20 @@ static int64_t matches_from_counts(const struct filter *f, int64_t total, int64_
 }
 
 /* The earliest time the accounts strip changes by itself (a re-consent
- * banner appears), unix seconds; 0 when none will. */
+ * banner appears), unix seconds by this host's clock; 0 when none will.
+ * The seconds until then are rounded down, so never late. */
 static int64_t accounts_expiry(const PGresult *r)
 {
-	int col = db_col(r, "reconsent_soon_from");
+	int col = db_col(r, "reconsent_soon_in");
 	int64_t now = (int64_t)time(NULL), first = 0;
 
 	for (int i = 0; col >= 0 && i < PQntuples(r); i++) {
-		int64_t at;
+		int64_t in;
 		if (PQgetisnull(r, i, col))
 			continue;
-		at = strtoll(PQgetvalue(r, i, col), NULL, 10);
-		if (at >= now && (first == 0 || at < first))
-			first = at;
+		in = strtoll(PQgetvalue(r, i, col), NULL, 10);
+		if (in >= 0 && (first == 0 || now + in < first))
+			first = now + in;
 	}
 	return first;
 }

@@ -172,15 +172,17 @@ void job_event_text(const char *kind, const char *message, struct buf *out)
 
 /* ---- the user's TikTok accounts ---- */
 
-/* reconsent_soon_from: when reconsent_soon turns true (unix seconds), so a
- * page kept rendered expires then (page_cache.c) */
+/* reconsent_soon_in: seconds until reconsent_soon turns true (negative
+ * once it has), so a page kept rendered expires then (page_cache.c); a
+ * duration, not an instant, so the app's clock need not agree with the
+ * database's */
 #define RECONSENT_FROM "(refresh_expires_at - interval '7 days')"
 static const struct db_stmt q_accounts = { "accounts_of_user",
 	"SELECT id, platform, open_id, display_name, username, avatar_url, status, status_reason, scopes,"
 	"       " UI_TIME("refresh_expires_at", "$3") " AS reconsent_by,"
 	"       " UI_TIME("created_at", "$3") " AS connected_at,"
 	"       at_risk_reason, coalesce(" RECONSENT_FROM " < now(), false) AS reconsent_soon,"
-	"       floor(extract(epoch FROM " RECONSENT_FROM "))::bigint AS reconsent_soon_from "
+	"       floor(extract(epoch FROM " RECONSENT_FROM " - now()))::bigint AS reconsent_soon_in "
 	"FROM tiktok_accounts WHERE user_id = $1 AND status <> 'disconnected' "
 	"AND ($2 = '' OR status = $2) ORDER BY id" };
 
