@@ -236,7 +236,8 @@ static int add_charts(struct request *req, struct json_object *rows)
 	double span = 30 * RESULTS_DAY_MIN * minute_sec();
 	struct buf ids = BUF_INIT;
 	PGresult *r;
-	int k = 0, nr;
+	int k = 0, nr, cj, ct, cv;
+	int64_t *jobs;
 
 	if (n == 0)
 		return 0;
@@ -253,26 +254,42 @@ static int add_charts(struct request *req, struct json_object *rows)
 	if (!r)
 		return -1;
 	nr = PQntuples(r);
+	/* each reading's job, read once (its columns looked up once): the
+	 * readings are in job order, the rows in the reader's */
+	cj = db_col(r, "job_id");
+	ct = db_col(r, "t");
+	cv = db_col(r, "views");
+	if (cj < 0 || ct < 0 || cv < 0) {
+		PQclear(r);
+		return -1;
+	}
+	jobs = arena_alloc(&req->arena, sizeof(int64_t) * (size_t)(nr + 1));
+	for (k = 0; k < nr; k++)
+		jobs[k] = strtoll(PQgetvalue(r, k, cj), NULL, 10);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *row = json_object_array_get_idx(rows, i), *id;
-		int64_t job, from;
+		int64_t job;
+		int from, lo = 0, hi = nr;
 		double *t;
 		int64_t *v;
 		int m = 0;
 
 		json_object_object_get_ex(row, "id", &id);
 		job = json_object_get_int64(id);
-		k = 0;   /* the readings are in job order, the rows in the reader's */
-		while (k < nr && db_get_int(r, k, "job_id") != job)
-			k++;
-		from = k;
-		while (k < nr && db_get_int(r, k, "job_id") == job)
-			k++;
+		while (lo < hi) {   /* the first reading of the job */
+			int mid = lo + (hi - lo) / 2;
+			if (jobs[mid] < job)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (from = k = lo; k < nr && jobs[k] == job; k++)
+			;
 		t = arena_alloc(&req->arena, sizeof(double) * (size_t)(k - from + 1));
 		v = arena_alloc(&req->arena, sizeof(int64_t) * (size_t)(k - from + 1));
-		for (int64_t q = from; q < k; q++, m++) {
-			t[m] = strtod(db_get(r, (int)q, "t"), NULL);
-			v[m] = db_get_int(r, (int)q, "views");
+		for (int q = from; q < k; q++, m++) {
+			t[m] = strtod(PQgetvalue(r, q, ct), NULL);
+			v[m] = strtoll(PQgetvalue(r, q, cv), NULL, 10);
 		}
 		clip_chart(req, row, t, v, m, span);
 	}

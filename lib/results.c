@@ -53,10 +53,13 @@ static const struct db_stmt q_round = { "results_round",
 	"FROM next, upload_jobs j WHERE c.job_id = next.job_id AND j.id = c.job_id "
 	"RETURNING c.job_id, c.account_id, c.post_id, coalesce(j.publish_id, '') AS publish_id,"
 	"          extract(epoch FROM now() - c.posted_at)::bigint AS age, c.missing" };
+/* The earliest readable clip, in the order of clip_results_due_idx: it
+ * stops at the first one instead of scanning every clip (no row: none). */
 static const struct db_stmt q_next_due = { "results_next_due",
-	"SELECT greatest(extract(epoch FROM min(c.next_at) - now()), 0) AS secs "
+	"SELECT extract(epoch FROM c.next_at - now()) AS secs "
 	"FROM clip_results c JOIN upload_jobs j ON j.id = c.job_id"
-	" JOIN tiktok_accounts a ON a.id = c.account_id WHERE " READABLE };
+	" JOIN tiktok_accounts a ON a.id = c.account_id WHERE " READABLE
+	" ORDER BY c.next_at LIMIT 1" };
 static const struct db_stmt q_record = { "results_record",
 	"WITH r AS (INSERT INTO clip_readings (job_id, taken_at, views, likes, comments, shares)"
 	"  VALUES ($1, clock_timestamp(), $2, $3, $4, $5) RETURNING taken_at) "
@@ -106,8 +109,11 @@ double results_next_due(struct db *db)
 
 	if (!r)
 		return -1;
-	if (db_get(r, 0, "secs"))
+	if (PQntuples(r) == 1 && db_get(r, 0, "secs")) {
 		secs = strtod(db_get(r, 0, "secs"), NULL);
+		if (secs < 0)
+			secs = 0;
+	}
 	PQclear(r);
 	return secs;
 }

@@ -801,6 +801,29 @@ static void rollups_refresh_only_when_stale_and_never_wait(void **state)
 	done_with(&a2);
 }
 
+/* The worker sleeps until the next reading is due: results_next_due says
+ * "none" (-1) when no clip can be read, not "now". */
+static void next_reading_due_none_now_and_later(void **state)
+{
+	struct tconn acc;
+	long long v, job;
+	char pub[96];
+	double due;
+
+	(void)state;
+	/* the accounts of the tests before are done with: nothing to read */
+	assert_true(results_next_due(t_jobs_db()) == -1);
+	tconn_connect(WT_PUBLIC, ALL_SCOPES, &acc);
+	job = rollup_clip(&acc, "Due show", &v, pub, sizeof(pub));
+	assert_true(results_next_due(t_jobs_db()) == 0);   /* a new post is read at once */
+	assert_int_equal(results_later(t_jobs_db(), job, 3600), 0);
+	due = results_next_due(t_jobs_db());
+	if (due < 3500 || due > 3600)
+		fail_msg("next reading due in %.1f s, want about 3600", due);
+	done_with(&acc);
+	assert_true(results_next_due(t_jobs_db()) == -1);
+}
+
 /* An account that did not grant video.list: the results page says so and
  * offers Reconnect, and TikTok's Display API is never called for it. */
 static void account_without_video_list_gets_a_note_and_no_calls(void **state)
@@ -934,6 +957,7 @@ int main(void)
 		cmocka_unit_test(removed_posts_are_marked_and_counted),
 		cmocka_unit_test(rollups_show_a_change_on_the_next_request),
 		cmocka_unit_test(rollups_refresh_only_when_stale_and_never_wait),
+		cmocka_unit_test(next_reading_due_none_now_and_later),
 		cmocka_unit_test(account_without_video_list_gets_a_note_and_no_calls),
 		cmocka_unit_test(posted_draft_leaves_the_list_and_joins_the_results),
 	};
