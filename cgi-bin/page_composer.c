@@ -68,8 +68,8 @@ static struct db_stmt q_previous = { "composer_previous_jobs",
 	"SELECT id, state, post_url FROM upload_jobs "
 	"WHERE (video_id = $1 OR content_sha256 = (SELECT content_sha256 FROM videos WHERE id = $1))"
 	"  AND account_id = $2 AND user_id = $3 "
-	"  AND state IN ('queued', 'uploading', 'processing', 'published', 'inboxed') "
-	"ORDER BY (state IN ('published', 'inboxed')) DESC, id DESC LIMIT 1" };
+	"  AND state IN " JOBS_ACTIVE_OR_POSTED_SQL " "
+	"ORDER BY (state IN " JOBS_POSTED_SQL ") DESC, id DESC LIMIT 1" };
 
 /* "Edit and retry": an earlier job of the viewer's, of this video, whose
  * caption and settings the composer opens with. */
