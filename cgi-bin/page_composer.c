@@ -43,9 +43,10 @@
 
 static struct db_stmt q_video = { "composer_video",
 	"SELECT id, path, title, title_translation, expression, expression_translation,"
-	"       array_to_json(keywords)::text, ready, not_ready_reason, missing,"
-	"       coalesce(duration_ms, 0), size_bytes, width, height, fps, video_codec, container,"
-	"       array_to_string(frame_times_ms, ','), expression_start_ms, frames_source "
+	"       array_to_json(keywords)::text AS keywords, ready, not_ready_reason, missing,"
+	"       coalesce(duration_ms, 0) AS duration_ms, size_bytes, width, height, fps, video_codec,"
+	"       container, array_to_string(frame_times_ms, ',') AS frame_times, expression_start_ms,"
+	"       frames_source "
 	"FROM videos WHERE id = $1" };
 
 /* A scheduled job of the viewer's, to edit in this form before it starts. */
@@ -157,13 +158,13 @@ static int load_video(struct request *req, struct composer *c)
 	if (PQntuples(c->video) == 0)
 		return 1;
 	c->file_size = -1;
-	if (media_resolve(app.cfg.media_root, db_val(c->video, 0, 1), c->file_path) == 0 &&
+	if (media_resolve(app.cfg.media_root, db_get(c->video, 0, "path"), c->file_path) == 0 &&
 	    stat(c->file_path, &st) == 0)
 		c->file_size = st.st_size;
-	c->facts.video_missing = c->file_size < 0 || !strcmp(db_val(c->video, 0, 9), "t");
-	c->facts.video_ready = !strcmp(db_val(c->video, 0, 7), "t");
-	c->facts.not_ready_reason = db_val(c->video, 0, 8);
-	c->facts.duration_ms = db_ll(c->video, 0, 10);
+	c->facts.video_missing = c->file_size < 0 || !strcmp(db_get(c->video, 0, "missing"), "t");
+	c->facts.video_ready = !strcmp(db_get(c->video, 0, "ready"), "t");
+	c->facts.not_ready_reason = db_get(c->video, 0, "not_ready_reason");
+	c->facts.duration_ms = db_get_int(c->video, 0, "duration_ms");
 	return 0;
 }
 
@@ -242,10 +243,10 @@ static void add_bool(struct json_object *o, const char *key, int val)
 /* The prefilled caption from the video's LangFlix metadata. */
 static char *prefill_caption(struct composer *c)
 {
-	struct json_object *kw = json_tokener_parse(db_val(c->video, 0, 6) ? db_val(c->video, 0, 6) : "[]");
+	struct json_object *kw = json_tokener_parse(db_get(c->video, 0, "keywords") ? db_get(c->video, 0, "keywords") : "[]");
 	const char *words[64];
-	struct caption_meta m = { db_val(c->video, 0, 2), db_val(c->video, 0, 3), db_val(c->video, 0, 4),
-				  db_val(c->video, 0, 5), words, 0 };
+	struct caption_meta m = { db_get(c->video, 0, "title"), db_get(c->video, 0, "title_translation"), db_get(c->video, 0, "expression"),
+				  db_get(c->video, 0, "expression_translation"), words, 0 };
 	struct buf out = BUF_INIT;
 
 	if (kw && json_object_is_type(kw, json_type_array))
@@ -268,7 +269,7 @@ static void frames_context(struct composer *c, struct json_object *v, const stru
 			   int fresh)
 {
 	int64_t times[FRAMES_MAX], chosen = -1, ms;
-	const char *p = db_val(c->video, 0, 17);
+	const char *p = db_get(c->video, 0, "frame_times");
 	struct json_object *arr;
 	int n = 0, expr = -1, w = 0, h = 0, any = 0;
 	char src[96], t[32];
@@ -280,18 +281,18 @@ static void frames_context(struct composer *c, struct json_object *v, const stru
 	}
 	if (n < 2 || c->facts.video_missing)
 		return;
-	if (db_val(c->video, 0, 18))
-		expr = frames_nearest(times, n, strtoll(db_val(c->video, 0, 18), NULL, 10));
+	if (db_get(c->video, 0, "expression_start_ms"))
+		expr = frames_nearest(times, n, strtoll(db_get(c->video, 0, "expression_start_ms"), NULL, 10));
 	if (f->cover_ms && *f->cover_ms && parse_int64(f->cover_ms, 0, INT64_MAX, &ms) == 0)
 		chosen = ms;
 	else if (fresh && expr > 0)
 		chosen = times[expr];
-	if (db_val(c->video, 0, 12) && db_val(c->video, 0, 13))
-		frames_size(atoi(db_val(c->video, 0, 12)), atoi(db_val(c->video, 0, 13)), &w, &h);
+	if (db_get(c->video, 0, "width") && db_get(c->video, 0, "height"))
+		frames_size(atoi(db_get(c->video, 0, "width")), atoi(db_get(c->video, 0, "height")), &w, &h);
 	arr = json_object_new_array();
 	for (int i = 1; i < n; i++) {
 		struct json_object *o = json_object_new_object();
-		frames_url(c->video_id, i, db_val(c->video, 0, 19), src, sizeof(src));
+		frames_url(c->video_id, i, db_get(c->video, 0, "frames_source"), src, sizeof(src));
 		snprintf(t, sizeof(t), "%.1f s", (double)times[i] / 1000.0);
 		json_object_object_add(o, "ms", json_object_new_int64(times[i]));
 		ctx_add_str(o, "src", src);
@@ -309,7 +310,7 @@ static void frames_context(struct composer *c, struct json_object *v, const stru
 	add_bool(v, "has_frames", 1);
 	add_bool(v, "expression_frame", expr > 0);
 	add_bool(v, "cover_none", !any);
-	frames_url(c->video_id, 0, db_val(c->video, 0, 19), src, sizeof(src));
+	frames_url(c->video_id, 0, db_get(c->video, 0, "frames_source"), src, sizeof(src));
 	ctx_add_str(v, "poster", src);
 	if (w > 0) {
 		json_object_object_add(v, "poster_width", json_object_new_int(w));
@@ -325,11 +326,11 @@ static void video_context(struct composer *c, struct json_object *ctx, const str
 	char size[32];
 
 	json_object_object_add(v, "id", json_object_new_int64(c->video_id));
-	ctx_add_str(v, "path", db_val(r, 0, 1));
-	ctx_add_str(v, "title", db_val(r, 0, 2));
-	ctx_add_str(v, "title_translation", db_val(r, 0, 3));
-	ctx_add_str(v, "expression", db_val(r, 0, 4));
-	ctx_add_str(v, "expression_translation", db_val(r, 0, 5));
+	ctx_add_str(v, "path", db_get(r, 0, "path"));
+	ctx_add_str(v, "title", db_get(r, 0, "title"));
+	ctx_add_str(v, "title_translation", db_get(r, 0, "title_translation"));
+	ctx_add_str(v, "expression", db_get(r, 0, "expression"));
+	ctx_add_str(v, "expression_translation", db_get(r, 0, "expression_translation"));
 	add_bool(v, "missing", c->facts.video_missing);
 	if (c->facts.duration_ms > 0) {
 		char d[32];
@@ -342,13 +343,13 @@ static void video_context(struct composer *c, struct json_object *ctx, const str
 		ui_size(size, sizeof(size), c->file_size);
 		ctx_add_str(v, "size", size);
 	}
-	if (db_val(r, 0, 12) && db_val(r, 0, 13)) {
+	if (db_get(r, 0, "width") && db_get(r, 0, "height")) {
 		char dim[48];
-		snprintf(dim, sizeof(dim), "%s×%s", db_val(r, 0, 12), db_val(r, 0, 13));
+		snprintf(dim, sizeof(dim), "%s×%s", db_get(r, 0, "width"), db_get(r, 0, "height"));
 		ctx_add_str(v, "dimensions", dim);
 	}
-	ctx_add_str(v, "codec", db_val(r, 0, 15));
-	ctx_add_str(v, "container", db_val(r, 0, 16));
+	ctx_add_str(v, "codec", db_get(r, 0, "video_codec"));
+	ctx_add_str(v, "container", db_get(r, 0, "container"));
 	frames_context(c, v, f, fresh);
 	json_object_object_add(ctx, "video", v);
 }
@@ -422,21 +423,21 @@ static void warnings_context(struct request *req, struct composer *c, struct jso
 	r = db_query(page_of(req)->db, &q_previous,
 		     DB_PARAMS(DB_INT(c->video_id), DB_INT(c->account_id), DB_INT(page_of(req)->user_id)));
 	if (r && PQntuples(r) > 0) {
-		const char *state = db_val(r, 0, 1);
+		const char *state = db_get(r, 0, "state");
 		struct json_object *o = json_object_new_object();
 		if (!strcmp(state, "published") || !strcmp(state, "inboxed"))
 			snprintf(msg, sizeof(msg), "This video was already %s this account (job %s). "
 				 "Posting it again makes a second, separate post.",
 				 !strcmp(state, "published") ? "posted to" : "sent to the TikTok inbox of",
-				 db_val(r, 0, 0));
+				 db_get(r, 0, "id"));
 		else
 			snprintf(msg, sizeof(msg), "A post of this video to this account is already in progress "
-				 "or scheduled (job %s). Posting again makes a second post.", db_val(r, 0, 0));
+				 "or scheduled (job %s). Posting again makes a second post.", db_get(r, 0, "id"));
 		ctx_add_str(o, "text", msg);
-		ctx_add_str(o, "job_id", db_val(r, 0, 0));
+		ctx_add_str(o, "job_id", db_get(r, 0, "id"));
 		json_object_array_add(w, o);
 		/* the duplicate guard refuses a second post unless asked for */
-		ctx_add_str(ctx, "previous_job", db_val(r, 0, 0));
+		ctx_add_str(ctx, "previous_job", db_get(r, 0, "id"));
 	}
 	if (r)
 		PQclear(r);
@@ -850,13 +851,13 @@ static int existing_submission(struct request *req, const char *submission_id)
 		PQclear(r);
 		return 0;
 	}
-	if (db_ll(r, 0, 1) != pg->user_id) {
+	if (db_get_int(r, 0, "user_id") != pg->user_id) {
 		PQclear(r);
 		render_error(req, 409, "This form was already used",
 			     "Reload the composer and submit it again.");
 		return 1;
 	}
-	snprintf(loc, sizeof(loc), "/jobs/%lld", db_ll(r, 0, 0));
+	snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)db_get_int(r, 0, "id"));
 	PQclear(r);
 	log_info("event=composer_resubmit job_id=%s", loc + 6);
 	redirect(req, 303, loc);
