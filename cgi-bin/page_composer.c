@@ -125,20 +125,6 @@ static int not_found(struct request *req)
 			    "There is no video with this number in the library.");
 }
 
-static int64_t json_int(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
-static int obj_bool(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
-}
-
 static const char *json_str(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -178,19 +164,19 @@ static int choose_account(struct request *req, struct composer *c, int64_t wante
 		return -1;
 	for (int i = 0; i < c->naccounts; i++) {
 		struct json_object *a = json_object_array_get_idx(c->accounts, (size_t)i);
-		if (json_int(a, "id") == wanted || (!c->account && obj_bool(a, "connected")))
+		if (ctx_int(a, "id") == wanted || (!c->account && ctx_flag(a, "connected")))
 			c->account = a;
-		if (json_int(a, "id") == wanted)
+		if (ctx_int(a, "id") == wanted)
 			break;
 	}
 	if (!c->account)
 		return 0;
-	c->account_id = json_int(c->account, "id");
+	c->account_id = ctx_int(c->account, "id");
 	json_object_object_add(c->account, "selected", json_object_new_boolean(1));
 	c->pf = platform_for(json_str(c->account, "platform"));
 	if (!c->pf)
 		platform_refusal(json_str(c->account, "platform"), c->problem, sizeof(c->problem));
-	if (!obj_bool(c->account, "connected")) {
+	if (!ctx_flag(c->account, "connected")) {
 		const char *why = json_str(c->account, "status_reason");
 		c->reconnect = 1;
 		c->account_revoked = 1;
@@ -198,9 +184,9 @@ static int choose_account(struct request *req, struct composer *c, int64_t wante
 			 "it can post%s%s", why && *why ? ": " : ".", why && *why ? why : "");
 		return 0;
 	}
-	if (obj_bool(c->account, "can_direct"))
+	if (ctx_flag(c->account, "can_direct"))
 		c->scopes |= TT_SCOPE_VIDEO_PUBLISH;
-	if (obj_bool(c->account, "can_inbox"))
+	if (ctx_flag(c->account, "can_inbox"))
 		c->scopes |= TT_SCOPE_VIDEO_UPLOAD;
 	c->facts.scopes = c->scopes;
 	return 0;
@@ -979,7 +965,7 @@ int page_composer_submit(struct request *req)
 		composer_free(&c);
 		return rc < 0 ? -1 : 0;
 	}
-	if (json_int(c.account, "id") != form_account(req)) {
+	if (ctx_int(c.account, "id") != form_account(req)) {
 		errors.n = 1;
 		errors.v[0].field = "account";
 		snprintf(errors.v[0].text, sizeof(errors.v[0].text),

@@ -198,20 +198,38 @@ static int render_settings(struct request *req, int64_t id, const struct acct_pl
 	return rc;
 }
 
-int page_account_plan(struct request *req)
+/* The plan of the viewer's account id into *p: 1 (acctplan_free it), or 0
+ * and *rc what the handler answers (the 404 page, or -1 on a database
+ * failure). */
+static int load_plan(struct request *req, int64_t id, struct acct_plan *p, int *rc)
 {
 	struct page *pg = page_of(req);
+	int found;
+
+	if (id < 0) {
+		*rc = render_error(req, 404, "Account not found", "There is no such TikTok account.");
+		return 0;
+	}
+	found = acctplan_load(pg->db, pg->user_id, id, p);
+	if (found < 0) {
+		*rc = -1;
+		return 0;
+	}
+	if (found > 0) {
+		*rc = render_error(req, 404, "Account not found", "You have no TikTok account with this number.");
+		return 0;
+	}
+	return 1;
+}
+
+int page_account_plan(struct request *req)
+{
 	int64_t id = param_id(req, "id");
 	struct acct_plan p;
 	int rc;
 
-	if (id < 0)
-		return render_error(req, 404, "Account not found", "There is no such TikTok account.");
-	rc = acctplan_load(pg->db, pg->user_id, id, &p);
-	if (rc < 0)
-		return -1;
-	if (rc > 0)
-		return render_error(req, 404, "Account not found", "You have no TikTok account with this number.");
+	if (!load_plan(req, id, &p, &rc))
+		return rc;
 	rc = render_settings(req, id, &p, NULL, NULL, NULL, kv_get(&req->query, "saved") != NULL);
 	acctplan_free(&p);
 	return rc;
@@ -228,13 +246,8 @@ int page_account_plan_save(struct request *req)
 	char err[400] = "", loc[64];
 	int rc;
 
-	if (id < 0)
-		return render_error(req, 404, "Account not found", "There is no such TikTok account.");
-	rc = acctplan_load(pg->db, pg->user_id, id, &p);
-	if (rc < 0)
-		return -1;
-	if (rc > 0)
-		return render_error(req, 404, "Account not found", "You have no TikTok account with this number.");
+	if (!load_plan(req, id, &p, &rc))
+		return rc;
 	free(p.caption_template);
 	p.caption_template = xstrdup(lf_only(req, kv_get(&req->form, "caption_template")));
 	snprintf(p.zone, sizeof(p.zone), "%s", zone ? zone : "");
@@ -350,20 +363,6 @@ static void batch_free(struct batch *b)
 	}
 }
 
-static int64_t json_int(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
-static int json_flag(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
-}
-
 /* The account of the user's connected ones (loaded once). */
 static struct pacct *account_of(struct request *req, struct batch *b, int64_t id)
 {
@@ -377,15 +376,15 @@ static struct pacct *account_of(struct request *req, struct batch *b, int64_t id
 	for (int i = 0; i < b->naccounts; i++) {
 		struct json_object *o = json_object_array_get_idx(b->accounts, (size_t)i);
 
-		if (json_int(o, "id") != id)
+		if (ctx_int(o, "id") != id)
 			continue;
 		a = &b->acc[b->nacc++];
 		memset(a, 0, sizeof(*a));
 		a->id = id;
 		a->json = o;
-		if (json_flag(o, "can_direct"))
+		if (ctx_flag(o, "can_direct"))
 			a->scopes |= TT_SCOPE_VIDEO_PUBLISH;
-		if (json_flag(o, "can_inbox"))
+		if (ctx_flag(o, "can_inbox"))
 			a->scopes |= TT_SCOPE_VIDEO_UPLOAD;
 		if (acctplan_load(page_of(req)->db, page_of(req)->user_id, id, &a->plan) == 0)
 			a->have_plan = 1;
@@ -516,7 +515,7 @@ static int batch_build(struct request *req, struct batch *b, int from_form)
 			if (aid < 0)
 				return -1;
 			if (aid == 0 && b->naccounts == 1)
-				aid = json_int(json_object_array_get_idx(b->accounts, 0), "id");
+				aid = ctx_int(json_object_array_get_idx(b->accounts, 0), "id");
 		}
 		r->acc = aid > 0 ? account_of(req, b, aid) : NULL;
 
@@ -756,13 +755,13 @@ static int render_batch(struct request *req, struct batch *b, int status, int sh
 			struct json_object *a = json_object_array_get_idx(b->accounts, (size_t)k), *c;
 
 			c = json_object_new_object();
-			json_object_object_add(c, "id", json_object_new_int64(json_int(a, "id")));
+			json_object_object_add(c, "id", json_object_new_int64(ctx_int(a, "id")));
 			{
 				struct json_object *nm;
 				if (json_object_object_get_ex(a, "name", &nm))
 					ctx_add_str(c, "name", json_object_get_string(nm));
 			}
-			add_bool(c, "selected", r->acc && r->acc->id == json_int(a, "id"));
+			add_bool(c, "selected", r->acc && r->acc->id == ctx_int(a, "id"));
 			json_object_array_add(opts, c);
 		}
 		json_object_object_add(o, "accounts", opts);
