@@ -512,18 +512,9 @@ static void errors_context(struct json_object *ctx, const struct post_violations
 }
 
 /* The whole page: status 200 (GET) or 422 (POST refused, with errors). */
-static int render_composer(struct request *req, struct composer *c, const struct post_form *f,
-			   const struct post_violations *errors, int status)
+/* The account, the creator as TikTok answered, and what stands in the way. */
+static void account_context(struct composer *c, struct json_object *ctx)
 {
-	struct json_object *ctx = page_context(req, "Post to TikTok"), *form, *inter, *pre;
-	struct post_violations preflight = { 0 };
-	int direct_possible = !!(c->scopes & TT_SCOPE_VIDEO_PUBLISH);
-	int inbox_possible = !!(c->scopes & TT_SCOPE_VIDEO_UPLOAD);
-	int direct = f->mode ? !strcmp(f->mode, "direct") : direct_possible;
-	int can_post, show_form, button_shown;
-	char *caption = NULL;
-
-	video_context(c, ctx, f, !errors);
 	json_object_object_add(ctx, "accounts", json_object_get(c->accounts));
 	add_bool(ctx, "several_accounts", c->naccounts > 1);
 	json_object_object_add(ctx, "account", json_object_get(c->account));
@@ -545,52 +536,57 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	add_bool(ctx, "reconnect", c->reconnect);
 	if (c->retry_after)
 		json_object_object_add(ctx, "retry_after", json_object_new_int(c->retry_after));
+}
 
-	/* pre-flight: the file and the creator, before any byte moves */
+/* Pre-flight: the file and the creator, before any byte moves. The
+ * number of failures. */
+static int preflight_context(struct composer *c, struct json_object *ctx, int direct)
+{
+	struct post_violations preflight = { 0 };
+	struct json_object *pre = json_object_new_array();
+
 	if (c->pf)
 		c->pf->preflight(&c->facts, direct, &preflight);
-	pre = json_object_new_array();
 	for (int i = 0; i < preflight.n; i++)
 		if (strcmp(preflight.v[i].field, "account") != 0)   /* cannot_post shown on its own */
 			json_object_array_add(pre, json_object_new_string(preflight.v[i].text));
 	add_bool(ctx, "has_preflight", json_object_array_length(pre) > 0);
 	json_object_object_add(ctx, "preflight_failures", pre);
+	return preflight.n;
+}
 
-	if (errors && errors->n)
-		errors_context(ctx, errors);
-	add_bool(ctx, "has_errors", errors && errors->n > 0);
+/* The caption: the form's, else the one made from the clip. */
+static void form_caption(struct composer *c, const struct post_form *f, struct json_object *form)
+{
+	char *caption = f->title ? NULL : prefill_caption(c);
+	const char *t = f->title ? f->title : caption;
+	long units = caption_utf16_len(t, strlen(t));
 
-	/* Post is offered only when TikTok said the creator can post (direct)
-	 * or the account can use the inbox, and the pre-flight passed */
-	show_form = c->have_creator || (!direct_possible && inbox_possible);
-	button_shown = show_form && !c->cannot_post && !c->problem[0];
-	can_post = button_shown && preflight.n == 0;
-	add_bool(ctx, "show_form", show_form);
-	add_bool(ctx, "button_shown", button_shown);
-	add_bool(ctx, "can_post", can_post);
-
-	form = json_object_new_object();
-	ctx_add_str(form, "submission_id", f->submission_id);
-	if (!f->title)
-		caption = prefill_caption(c);
 	/* always set, even empty: a missing key would fall through to the page title */
-	json_object_object_add(form, "title", json_object_new_string(f->title ? f->title : caption));
-	{
-		const char *t = f->title ? f->title : caption;
-		long units = caption_utf16_len(t, strlen(t));
-		json_object_object_add(form, "title_units", json_object_new_int64(units < 0 ? 0 : units));
-	}
+	json_object_object_add(form, "title", json_object_new_string(t));
+	json_object_object_add(form, "title_units", json_object_new_int64(units < 0 ? 0 : units));
 	free(caption);
 	json_object_object_add(form, "title_max", json_object_new_int(CAPTION_MAX_UTF16));
-	add_bool(form, "direct_possible", direct_possible && c->have_creator);
+}
+
+/* The post's settings: mode, privacy, interactions, disclosure, cover. */
+static void form_settings(struct composer *c, const struct post_form *f, struct json_object *form,
+			  int direct)
+{
+	int direct_possible = !!(c->scopes & TT_SCOPE_VIDEO_PUBLISH) && c->have_creator;
+	int inbox_possible = !!(c->scopes & TT_SCOPE_VIDEO_UPLOAD);
+	int64_t ms;
+
+	add_bool(form, "direct_possible", direct_possible);
 	add_bool(form, "inbox_possible", inbox_possible);
-	add_bool(form, "inbox_only", inbox_possible && !(direct_possible && c->have_creator));
-	add_bool(form, "direct", direct && direct_possible && c->have_creator);
-	add_bool(form, "inbox", !(direct && direct_possible && c->have_creator));
+	add_bool(form, "inbox_only", inbox_possible && !direct_possible);
+	add_bool(form, "direct", direct && direct_possible);
+	add_bool(form, "inbox", !(direct && direct_possible));
 	add_bool(form, "no_privacy", !f->privacy || !*f->privacy);
 	if (c->have_creator) {
+		struct json_object *inter = json_object_new_array();
+
 		json_object_object_add(form, "privacy_options", privacy_options(c, f));
-		inter = json_object_new_array();
 		interaction(inter, "allow_comment", "Comment", f->allow_comment, c->creator.comment_disabled);
 		interaction(inter, "allow_duet", "Duet", f->allow_duet, c->creator.duet_disabled);
 		interaction(inter, "allow_stitch", "Stitch", f->allow_stitch, c->creator.stitch_disabled);
@@ -608,14 +604,15 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	add_bool(form, "disclose_missing", f->commercial && !f->brand_organic && !f->brand_content);
 	add_bool(form, "consent_branded", f->commercial && f->brand_content);
 	add_bool(form, "is_aigc", f->is_aigc);
-	{
-		/* back into a number input only as a number: anything else is
-		 * invalid there (the error above the field says what was wrong) */
-		int64_t ms;
-		if (f->cover_ms && parse_int64(f->cover_ms, 0, INT64_MAX, &ms) == 0)
-			ctx_add_str(form, "cover_ms", f->cover_ms);
-	}
-	/* when: now, or a time in the viewer's zone (not when editing a job) */
+	/* back into a number input only as a number: anything else is
+	 * invalid there (the error above the field says what was wrong) */
+	if (f->cover_ms && parse_int64(f->cover_ms, 0, INT64_MAX, &ms) == 0)
+		ctx_add_str(form, "cover_ms", f->cover_ms);
+}
+
+/* When: now, or a time in the viewer's zone (not when editing a job). */
+static void form_when(struct request *req, struct composer *c, struct json_object *form)
+{
 	if (c->edit_job) {
 		json_object_object_add(form, "edit_job", json_object_new_int64(c->edit_job));
 		ctx_add_str(form, "edit_run_at", c->edit_run_at);
@@ -629,6 +626,38 @@ static int render_composer(struct request *req, struct composer *c, const struct
 		ctx_add_str(form, "run_local", kv_get(&req->form, "run_local"));
 	}
 	ctx_add_str(form, "zone", page_tz(req));
+}
+
+static int render_composer(struct request *req, struct composer *c, const struct post_form *f,
+			   const struct post_violations *errors, int status)
+{
+	struct json_object *ctx = page_context(req, "Post to TikTok"), *form;
+	int direct_possible = !!(c->scopes & TT_SCOPE_VIDEO_PUBLISH);
+	int inbox_possible = !!(c->scopes & TT_SCOPE_VIDEO_UPLOAD);
+	int direct = f->mode ? !strcmp(f->mode, "direct") : direct_possible;
+	int can_post, show_form, button_shown, preflight_failures;
+
+	video_context(c, ctx, f, !errors);
+	account_context(c, ctx);
+	preflight_failures = preflight_context(c, ctx, direct);
+	if (errors && errors->n)
+		errors_context(ctx, errors);
+	add_bool(ctx, "has_errors", errors && errors->n > 0);
+
+	/* Post is offered only when TikTok said the creator can post (direct)
+	 * or the account can use the inbox, and the pre-flight passed */
+	show_form = c->have_creator || (!direct_possible && inbox_possible);
+	button_shown = show_form && !c->cannot_post && !c->problem[0];
+	can_post = button_shown && preflight_failures == 0;
+	add_bool(ctx, "show_form", show_form);
+	add_bool(ctx, "button_shown", button_shown);
+	add_bool(ctx, "can_post", can_post);
+
+	form = json_object_new_object();
+	ctx_add_str(form, "submission_id", f->submission_id);
+	form_caption(c, f, form);
+	form_settings(c, f, form, direct);
+	form_when(req, c, form);
 	if (c->duplicate_job)
 		json_object_object_add(ctx, "duplicate_job", json_object_new_int64(c->duplicate_job));
 	ctx_add_str(ctx, "music_url", MUSIC_URL);
@@ -930,14 +959,139 @@ static const char *normalise_newlines(struct request *req, const char *s)
 	return out;
 }
 
+/* Add one refusal (the caller left room for it). */
+static void add_refusal(struct post_violations *v, const char *field, const char *text)
+{
+	v->v[v->n].field = field;
+	snprintf(v->v[v->n].text, sizeof(v->v[0].text), "%s", text);
+	v->n++;
+}
+
+/* When the post goes: "later" at the viewer's time, or "queue" in the
+ * account's next free slot; *instant (and *shown) are filled, or a
+ * refusal is added. -1 on a database failure. */
+static int submit_when(struct request *req, const struct composer *c, const struct post_decision *d,
+		       int later, int queue, struct post_violations *errors, char instant[40],
+		       char shown[64])
+{
+	int rc;
+
+	if (later && !c->edit_job && errors->n < POST_RULES_MAX) {
+		/* the time, in the viewer's zone, as an instant computed in PostgreSQL */
+		rc = jobs_schedule_instant(page_of(req)->db, kv_get(&req->form, "run_local"), page_tz(req),
+					   instant, shown);
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			add_refusal(errors, "run_at", jobs_refusal_text(rc));
+	}
+	if (queue && !c->edit_job && errors->n < POST_RULES_MAX) {
+		/* "Add to queue": the account's next free slot, inside its caps (lib/plan.h) */
+		int64_t at;
+		const char *why;
+
+		rc = acctplan_next_slot(page_of(req)->db, c->account_id, d->post.direct, page_tz(req), &at,
+					shown, &why);
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			add_refusal(errors, "run_at", why ? why : "This account has no free posting slot.");
+		else
+			time_iso_utc(at, instant);
+	}
+	return 0;
+}
+
+/* TikTok's failure, said once and precisely, in place of the rules'
+ * general "could not be read". */
+static void account_problem(const struct composer *c, struct post_violations *errors)
+{
+	int k;
+
+	if (!c->problem[0])
+		return;
+	for (k = 0; k < errors->n && strcmp(errors->v[k].field, "account") != 0; k++)
+		;
+	if (k == errors->n && errors->n < POST_RULES_MAX)
+		errors->v[errors->n++].field = "account";
+	if (k < errors->n)
+		snprintf(errors->v[k].text, sizeof(errors->v[0].text), "%s", c->problem);
+}
+
+/* A scheduled post changed in place; frees c. */
+static int submit_edit(struct request *req, struct composer *c, const struct post_decision *d)
+{
+	const char *why = NULL;
+	int64_t id = c->edit_job;
+	char loc[48];
+	int rc;
+
+	rc = jobs_edit(page_of(req)->db, id, page_of(req)->user_id, &d->post, page_of(req)->user_name,
+		       &why);
+	composer_free(c);
+	if (rc == JOBS_REFUSED)
+		return render_error(req, 409, "This post can no longer be changed", why);
+	if (rc != 0)
+		return rc == JOBS_NOT_FOUND ? not_found(req) : -1;
+	snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)id);
+	redirect(req, 303, loc);
+	return 0;
+}
+
+/* The composer again, with one refusal. */
+static int refuse_one(struct request *req, struct composer *c, const struct post_form *f,
+		      const char *field, const char *text, int status)
+{
+	struct post_violations errors = { 0 };
+
+	add_refusal(&errors, field, text);
+	return render_composer(req, c, f, &errors, status);
+}
+
+/* A new job; frees c. */
+static int submit_new(struct request *req, struct composer *c, const struct post_form *f,
+		      const struct post_decision *d, const char *run_at, const char *shown, int later)
+{
+	int64_t job_id = 0;
+	char loc[48];
+	int rc = enqueue(req, c, d, run_at, shown, &job_id);
+
+	if (rc == JOBS_PAST || rc == JOBS_TOO_FAR) {
+		/* the time passed between the check and the insert: nothing was written */
+		rc = refuse_one(req, c, f, "run_at", jobs_refusal_text(rc), 422);
+	} else if (rc == JOBS_DUPLICATE) {
+		/* another tab or click queued this content for this account already */
+		log_info("event=composer_duplicate video_id=%lld account_id=%lld existing_job_id=%lld",
+			 (long long)c->video_id, (long long)c->account_id, (long long)job_id);
+		c->duplicate_job = job_id;
+		rc = refuse_one(req, c, f, "post_again", jobs_refusal_text(rc), 409);
+	} else if (rc == JOBS_TAKEN) {
+		/* the same form, submitted twice at once: the other request won */
+		composer_free(c);
+		rc = existing_submission(req, f->submission_id);
+		return rc == 1 ? 0 : -1;
+	} else if (rc < 0) {
+		rc = -1;
+	} else {
+		log_info("event=job_queued job_id=%lld video_id=%lld account_id=%lld mode=%s scheduled=%d",
+			 (long long)job_id, (long long)c->video_id, (long long)c->account_id,
+			 POST_MODE(&d->post), later);
+		snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)job_id);
+		redirect(req, 303, loc);
+		rc = 0;
+	}
+	composer_free(c);
+	return rc;
+}
+
 int page_composer_submit(struct request *req)
 {
 	struct composer c = { 0 };
 	struct post_form f = { 0 };
 	struct post_decision d;
 	struct post_violations errors = { 0 };
-	int64_t job_id = 0, account = -1;
-	char loc[48], instant[40] = "", shown[64] = "";
+	int64_t account = -1;
+	char instant[40] = "", shown[64] = "";
 	const char *when = kv_get(&req->form, "when");
 	int later = when && !strcmp(when, "later");
 	int queue = when && !strcmp(when, "queue");
@@ -965,60 +1119,16 @@ int page_composer_submit(struct request *req)
 		composer_free(&c);
 		return rc < 0 ? -1 : 0;
 	}
-	if (ctx_int(c.account, "id") != form_account(req)) {
-		errors.n = 1;
-		errors.v[0].field = "account";
-		snprintf(errors.v[0].text, sizeof(errors.v[0].text),
-			 "Choose one of your connected TikTok accounts to post to.");
-	}
+	if (ctx_int(c.account, "id") != form_account(req))
+		add_refusal(&errors, "account", "Choose one of your connected TikTok accounts to post to.");
 
 	if (c.pf)
 		c.pf->validate(&f, &c.facts, &d, &errors);
-	if (later && !c.edit_job && errors.n < POST_RULES_MAX) {
-		/* the time, in the viewer's zone, as an instant computed in PostgreSQL */
-		rc = jobs_schedule_instant(page_of(req)->db, kv_get(&req->form, "run_local"), page_tz(req),
-					   instant, shown);
-		if (rc < 0) {
-			composer_free(&c);
-			return -1;
-		}
-		if (rc > 0) {
-			errors.v[errors.n].field = "run_at";
-			snprintf(errors.v[errors.n].text, sizeof(errors.v[0].text), "%s", jobs_refusal_text(rc));
-			errors.n++;
-		}
+	if (submit_when(req, &c, &d, later, queue, &errors, instant, shown) < 0) {
+		composer_free(&c);
+		return -1;
 	}
-	if (queue && !c.edit_job && errors.n < POST_RULES_MAX) {
-		/* "Add to queue": the account's next free slot, inside its caps (lib/plan.h) */
-		int64_t at;
-		const char *why;
-
-		rc = acctplan_next_slot(page_of(req)->db, c.account_id, d.post.direct, page_tz(req), &at,
-					shown, &why);
-		if (rc < 0) {
-			composer_free(&c);
-			return -1;
-		}
-		if (rc > 0) {
-			errors.v[errors.n].field = "run_at";
-			snprintf(errors.v[errors.n].text, sizeof(errors.v[0].text), "%s", why ? why :
-				 "This account has no free posting slot.");
-			errors.n++;
-		} else {
-			time_iso_utc(at, instant);
-		}
-	}
-	if (c.problem[0]) {
-		/* TikTok's failure, said once and precisely, in place of the
-		 * rules' general "could not be read" */
-		int k;
-		for (k = 0; k < errors.n && strcmp(errors.v[k].field, "account") != 0; k++)
-			;
-		if (k == errors.n && errors.n < POST_RULES_MAX)
-			errors.v[errors.n++].field = "account";
-		if (k < errors.n)
-			snprintf(errors.v[k].text, sizeof(errors.v[0].text), "%s", c.problem);
-	}
+	account_problem(&c, &errors);
 	if (errors.n) {
 		log_info("event=composer_refused video_id=%lld account_id=%lld problems=%d first=%s",
 			 (long long)c.video_id, (long long)c.account_id, errors.n, log_quote(errors.v[0].field));
@@ -1026,56 +1136,7 @@ int page_composer_submit(struct request *req)
 		composer_free(&c);
 		return rc;
 	}
-
-	if (c.edit_job) {
-		const char *why = NULL;
-		rc = jobs_edit(page_of(req)->db, c.edit_job, page_of(req)->user_id, &d.post,
-			       page_of(req)->user_name, &why);
-		composer_free(&c);
-		if (rc == JOBS_REFUSED)
-			return render_error(req, 409, "This post can no longer be changed", why);
-		if (rc != 0)
-			return rc == JOBS_NOT_FOUND ? not_found(req) : -1;
-		snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)c.edit_job);
-		redirect(req, 303, loc);
-		return 0;
-	}
-	rc = enqueue(req, &c, &d, (later || queue) ? instant : NULL, shown, &job_id);
-	if (rc == JOBS_PAST || rc == JOBS_TOO_FAR) {
-		/* the time passed between the check and the insert: nothing was written */
-		errors.n = 1;
-		errors.v[0].field = "run_at";
-		snprintf(errors.v[0].text, sizeof(errors.v[0].text), "%s", jobs_refusal_text(rc));
-		rc = render_composer(req, &c, &f, &errors, 422);
-		composer_free(&c);
-		return rc;
-	}
-	if (rc == JOBS_DUPLICATE) {
-		/* another tab or click queued this content for this account already */
-		log_info("event=composer_duplicate video_id=%lld account_id=%lld existing_job_id=%lld",
-			 (long long)c.video_id, (long long)c.account_id, (long long)job_id);
-		errors.n = 1;
-		errors.v[0].field = "post_again";
-		snprintf(errors.v[0].text, sizeof(errors.v[0].text), "%s", jobs_refusal_text(rc));
-		c.duplicate_job = job_id;
-		rc = render_composer(req, &c, &f, &errors, 409);
-		composer_free(&c);
-		return rc;
-	}
-	if (rc == JOBS_TAKEN) {
-		/* the same form, submitted twice at once: the other request won */
-		composer_free(&c);
-		rc = existing_submission(req, f.submission_id);
-		return rc == 1 ? 0 : -1;
-	}
-	if (rc < 0) {
-		composer_free(&c);
-		return -1;
-	}
-	log_info("event=job_queued job_id=%lld video_id=%lld account_id=%lld mode=%s scheduled=%d",
-		 (long long)job_id, (long long)c.video_id, (long long)c.account_id, POST_MODE(&d.post), later);
-	snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)job_id);
-	redirect(req, 303, loc);
-	composer_free(&c);
-	return 0;
+	if (c.edit_job)
+		return submit_edit(req, &c, &d);
+	return submit_new(req, &c, &f, &d, (later || queue) ? instant : NULL, shown, later);
 }
