@@ -145,6 +145,10 @@ int64_t param_id(struct request *req, const char *name);
 /* Add key: val to a template context, skipping NULL and "" (so that a
  * {{#key}} section stays closed for a missing value). */
 void ctx_add_str(struct json_object *o, const char *key, const char *val);
+/* A context's value back (an account of accounts_for_page, say): the
+ * integer at key (0 when absent), and whether key is true (0 when absent). */
+int64_t ctx_int(struct json_object *o, const char *key);
+int ctx_flag(struct json_object *o, const char *key);
 /* One style for what pages print: sizes "1.2 MB" (decimal units, as
  * TikTok's limits are written), durations "0:05" (m:ss, h:mm:ss from an
  * hour), counts "1 job" / "3 jobs" (the singular and plural given). */

@@ -43,9 +43,10 @@
 
 static struct db_stmt q_video = { "composer_video",
 	"SELECT id, path, title, title_translation, expression, expression_translation,"
-	"       array_to_json(keywords)::text, ready, not_ready_reason, missing,"
-	"       coalesce(duration_ms, 0), size_bytes, width, height, fps, video_codec, container,"
-	"       array_to_string(frame_times_ms, ','), expression_start_ms, frames_source "
+	"       array_to_json(keywords)::text AS keywords, ready, not_ready_reason, missing,"
+	"       coalesce(duration_ms, 0) AS duration_ms, size_bytes, width, height, fps, video_codec,"
+	"       container, array_to_string(frame_times_ms, ',') AS frame_times, expression_start_ms,"
+	"       frames_source "
 	"FROM videos WHERE id = $1" };
 
 /* A scheduled job of the viewer's, to edit in this form before it starts. */
@@ -68,8 +69,8 @@ static struct db_stmt q_previous = { "composer_previous_jobs",
 	"SELECT id, state, post_url FROM upload_jobs "
 	"WHERE (video_id = $1 OR content_sha256 = (SELECT content_sha256 FROM videos WHERE id = $1))"
 	"  AND account_id = $2 AND user_id = $3 "
-	"  AND state IN ('queued', 'uploading', 'processing', 'published', 'inboxed') "
-	"ORDER BY (state IN ('published', 'inboxed')) DESC, id DESC LIMIT 1" };
+	"  AND state IN " JOBS_ACTIVE_OR_POSTED_SQL " "
+	"ORDER BY (state IN " JOBS_POSTED_SQL ") DESC, id DESC LIMIT 1" };
 
 /* "Edit and retry": an earlier job of the viewer's, of this video, whose
  * caption and settings the composer opens with. */
@@ -124,20 +125,6 @@ static int not_found(struct request *req)
 			    "There is no video with this number in the library.");
 }
 
-static int64_t json_int(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
-static int obj_bool(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
-}
-
 static const char *json_str(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -157,13 +144,13 @@ static int load_video(struct request *req, struct composer *c)
 	if (PQntuples(c->video) == 0)
 		return 1;
 	c->file_size = -1;
-	if (media_resolve(app.cfg.media_root, db_val(c->video, 0, 1), c->file_path) == 0 &&
+	if (media_resolve(app.cfg.media_root, db_get(c->video, 0, "path"), c->file_path) == 0 &&
 	    stat(c->file_path, &st) == 0)
 		c->file_size = st.st_size;
-	c->facts.video_missing = c->file_size < 0 || !strcmp(db_val(c->video, 0, 9), "t");
-	c->facts.video_ready = !strcmp(db_val(c->video, 0, 7), "t");
-	c->facts.not_ready_reason = db_val(c->video, 0, 8);
-	c->facts.duration_ms = db_ll(c->video, 0, 10);
+	c->facts.video_missing = c->file_size < 0 || !strcmp(db_get(c->video, 0, "missing"), "t");
+	c->facts.video_ready = !strcmp(db_get(c->video, 0, "ready"), "t");
+	c->facts.not_ready_reason = db_get(c->video, 0, "not_ready_reason");
+	c->facts.duration_ms = db_get_int(c->video, 0, "duration_ms");
 	return 0;
 }
 
@@ -177,19 +164,19 @@ static int choose_account(struct request *req, struct composer *c, int64_t wante
 		return -1;
 	for (int i = 0; i < c->naccounts; i++) {
 		struct json_object *a = json_object_array_get_idx(c->accounts, (size_t)i);
-		if (json_int(a, "id") == wanted || (!c->account && obj_bool(a, "connected")))
+		if (ctx_int(a, "id") == wanted || (!c->account && ctx_flag(a, "connected")))
 			c->account = a;
-		if (json_int(a, "id") == wanted)
+		if (ctx_int(a, "id") == wanted)
 			break;
 	}
 	if (!c->account)
 		return 0;
-	c->account_id = json_int(c->account, "id");
+	c->account_id = ctx_int(c->account, "id");
 	json_object_object_add(c->account, "selected", json_object_new_boolean(1));
 	c->pf = platform_for(json_str(c->account, "platform"));
 	if (!c->pf)
 		platform_refusal(json_str(c->account, "platform"), c->problem, sizeof(c->problem));
-	if (!obj_bool(c->account, "connected")) {
+	if (!ctx_flag(c->account, "connected")) {
 		const char *why = json_str(c->account, "status_reason");
 		c->reconnect = 1;
 		c->account_revoked = 1;
@@ -197,9 +184,9 @@ static int choose_account(struct request *req, struct composer *c, int64_t wante
 			 "it can post%s%s", why && *why ? ": " : ".", why && *why ? why : "");
 		return 0;
 	}
-	if (obj_bool(c->account, "can_direct"))
+	if (ctx_flag(c->account, "can_direct"))
 		c->scopes |= TT_SCOPE_VIDEO_PUBLISH;
-	if (obj_bool(c->account, "can_inbox"))
+	if (ctx_flag(c->account, "can_inbox"))
 		c->scopes |= TT_SCOPE_VIDEO_UPLOAD;
 	c->facts.scopes = c->scopes;
 	return 0;
@@ -242,10 +229,10 @@ static void add_bool(struct json_object *o, const char *key, int val)
 /* The prefilled caption from the video's LangFlix metadata. */
 static char *prefill_caption(struct composer *c)
 {
-	struct json_object *kw = json_tokener_parse(db_val(c->video, 0, 6) ? db_val(c->video, 0, 6) : "[]");
+	struct json_object *kw = json_tokener_parse(db_get(c->video, 0, "keywords") ? db_get(c->video, 0, "keywords") : "[]");
 	const char *words[64];
-	struct caption_meta m = { db_val(c->video, 0, 2), db_val(c->video, 0, 3), db_val(c->video, 0, 4),
-				  db_val(c->video, 0, 5), words, 0 };
+	struct caption_meta m = { db_get(c->video, 0, "title"), db_get(c->video, 0, "title_translation"), db_get(c->video, 0, "expression"),
+				  db_get(c->video, 0, "expression_translation"), words, 0 };
 	struct buf out = BUF_INIT;
 
 	if (kw && json_object_is_type(kw, json_type_array))
@@ -268,7 +255,7 @@ static void frames_context(struct composer *c, struct json_object *v, const stru
 			   int fresh)
 {
 	int64_t times[FRAMES_MAX], chosen = -1, ms;
-	const char *p = db_val(c->video, 0, 17);
+	const char *p = db_get(c->video, 0, "frame_times");
 	struct json_object *arr;
 	int n = 0, expr = -1, w = 0, h = 0, any = 0;
 	char src[96], t[32];
@@ -280,18 +267,18 @@ static void frames_context(struct composer *c, struct json_object *v, const stru
 	}
 	if (n < 2 || c->facts.video_missing)
 		return;
-	if (db_val(c->video, 0, 18))
-		expr = frames_nearest(times, n, strtoll(db_val(c->video, 0, 18), NULL, 10));
+	if (db_get(c->video, 0, "expression_start_ms"))
+		expr = frames_nearest(times, n, strtoll(db_get(c->video, 0, "expression_start_ms"), NULL, 10));
 	if (f->cover_ms && *f->cover_ms && parse_int64(f->cover_ms, 0, INT64_MAX, &ms) == 0)
 		chosen = ms;
 	else if (fresh && expr > 0)
 		chosen = times[expr];
-	if (db_val(c->video, 0, 12) && db_val(c->video, 0, 13))
-		frames_size(atoi(db_val(c->video, 0, 12)), atoi(db_val(c->video, 0, 13)), &w, &h);
+	if (db_get(c->video, 0, "width") && db_get(c->video, 0, "height"))
+		frames_size(atoi(db_get(c->video, 0, "width")), atoi(db_get(c->video, 0, "height")), &w, &h);
 	arr = json_object_new_array();
 	for (int i = 1; i < n; i++) {
 		struct json_object *o = json_object_new_object();
-		frames_url(c->video_id, i, db_val(c->video, 0, 19), src, sizeof(src));
+		frames_url(c->video_id, i, db_get(c->video, 0, "frames_source"), src, sizeof(src));
 		snprintf(t, sizeof(t), "%.1f s", (double)times[i] / 1000.0);
 		json_object_object_add(o, "ms", json_object_new_int64(times[i]));
 		ctx_add_str(o, "src", src);
@@ -309,7 +296,7 @@ static void frames_context(struct composer *c, struct json_object *v, const stru
 	add_bool(v, "has_frames", 1);
 	add_bool(v, "expression_frame", expr > 0);
 	add_bool(v, "cover_none", !any);
-	frames_url(c->video_id, 0, db_val(c->video, 0, 19), src, sizeof(src));
+	frames_url(c->video_id, 0, db_get(c->video, 0, "frames_source"), src, sizeof(src));
 	ctx_add_str(v, "poster", src);
 	if (w > 0) {
 		json_object_object_add(v, "poster_width", json_object_new_int(w));
@@ -325,11 +312,11 @@ static void video_context(struct composer *c, struct json_object *ctx, const str
 	char size[32];
 
 	json_object_object_add(v, "id", json_object_new_int64(c->video_id));
-	ctx_add_str(v, "path", db_val(r, 0, 1));
-	ctx_add_str(v, "title", db_val(r, 0, 2));
-	ctx_add_str(v, "title_translation", db_val(r, 0, 3));
-	ctx_add_str(v, "expression", db_val(r, 0, 4));
-	ctx_add_str(v, "expression_translation", db_val(r, 0, 5));
+	ctx_add_str(v, "path", db_get(r, 0, "path"));
+	ctx_add_str(v, "title", db_get(r, 0, "title"));
+	ctx_add_str(v, "title_translation", db_get(r, 0, "title_translation"));
+	ctx_add_str(v, "expression", db_get(r, 0, "expression"));
+	ctx_add_str(v, "expression_translation", db_get(r, 0, "expression_translation"));
 	add_bool(v, "missing", c->facts.video_missing);
 	if (c->facts.duration_ms > 0) {
 		char d[32];
@@ -342,13 +329,13 @@ static void video_context(struct composer *c, struct json_object *ctx, const str
 		ui_size(size, sizeof(size), c->file_size);
 		ctx_add_str(v, "size", size);
 	}
-	if (db_val(r, 0, 12) && db_val(r, 0, 13)) {
+	if (db_get(r, 0, "width") && db_get(r, 0, "height")) {
 		char dim[48];
-		snprintf(dim, sizeof(dim), "%s×%s", db_val(r, 0, 12), db_val(r, 0, 13));
+		snprintf(dim, sizeof(dim), "%s×%s", db_get(r, 0, "width"), db_get(r, 0, "height"));
 		ctx_add_str(v, "dimensions", dim);
 	}
-	ctx_add_str(v, "codec", db_val(r, 0, 15));
-	ctx_add_str(v, "container", db_val(r, 0, 16));
+	ctx_add_str(v, "codec", db_get(r, 0, "video_codec"));
+	ctx_add_str(v, "container", db_get(r, 0, "container"));
 	frames_context(c, v, f, fresh);
 	json_object_object_add(ctx, "video", v);
 }
@@ -422,21 +409,21 @@ static void warnings_context(struct request *req, struct composer *c, struct jso
 	r = db_query(page_of(req)->db, &q_previous,
 		     DB_PARAMS(DB_INT(c->video_id), DB_INT(c->account_id), DB_INT(page_of(req)->user_id)));
 	if (r && PQntuples(r) > 0) {
-		const char *state = db_val(r, 0, 1);
+		const char *state = db_get(r, 0, "state");
 		struct json_object *o = json_object_new_object();
 		if (!strcmp(state, "published") || !strcmp(state, "inboxed"))
 			snprintf(msg, sizeof(msg), "This video was already %s this account (job %s). "
 				 "Posting it again makes a second, separate post.",
 				 !strcmp(state, "published") ? "posted to" : "sent to the TikTok inbox of",
-				 db_val(r, 0, 0));
+				 db_get(r, 0, "id"));
 		else
 			snprintf(msg, sizeof(msg), "A post of this video to this account is already in progress "
-				 "or scheduled (job %s). Posting again makes a second post.", db_val(r, 0, 0));
+				 "or scheduled (job %s). Posting again makes a second post.", db_get(r, 0, "id"));
 		ctx_add_str(o, "text", msg);
-		ctx_add_str(o, "job_id", db_val(r, 0, 0));
+		ctx_add_str(o, "job_id", db_get(r, 0, "id"));
 		json_object_array_add(w, o);
 		/* the duplicate guard refuses a second post unless asked for */
-		ctx_add_str(ctx, "previous_job", db_val(r, 0, 0));
+		ctx_add_str(ctx, "previous_job", db_get(r, 0, "id"));
 	}
 	if (r)
 		PQclear(r);
@@ -525,18 +512,9 @@ static void errors_context(struct json_object *ctx, const struct post_violations
 }
 
 /* The whole page: status 200 (GET) or 422 (POST refused, with errors). */
-static int render_composer(struct request *req, struct composer *c, const struct post_form *f,
-			   const struct post_violations *errors, int status)
+/* The account, the creator as TikTok answered, and what stands in the way. */
+static void account_context(struct composer *c, struct json_object *ctx)
 {
-	struct json_object *ctx = page_context(req, "Post to TikTok"), *form, *inter, *pre;
-	struct post_violations preflight = { 0 };
-	int direct_possible = !!(c->scopes & TT_SCOPE_VIDEO_PUBLISH);
-	int inbox_possible = !!(c->scopes & TT_SCOPE_VIDEO_UPLOAD);
-	int direct = f->mode ? !strcmp(f->mode, "direct") : direct_possible;
-	int can_post, show_form, button_shown;
-	char *caption = NULL;
-
-	video_context(c, ctx, f, !errors);
 	json_object_object_add(ctx, "accounts", json_object_get(c->accounts));
 	add_bool(ctx, "several_accounts", c->naccounts > 1);
 	json_object_object_add(ctx, "account", json_object_get(c->account));
@@ -558,52 +536,57 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	add_bool(ctx, "reconnect", c->reconnect);
 	if (c->retry_after)
 		json_object_object_add(ctx, "retry_after", json_object_new_int(c->retry_after));
+}
 
-	/* pre-flight: the file and the creator, before any byte moves */
+/* Pre-flight: the file and the creator, before any byte moves. The
+ * number of failures. */
+static int preflight_context(struct composer *c, struct json_object *ctx, int direct)
+{
+	struct post_violations preflight = { 0 };
+	struct json_object *pre = json_object_new_array();
+
 	if (c->pf)
 		c->pf->preflight(&c->facts, direct, &preflight);
-	pre = json_object_new_array();
 	for (int i = 0; i < preflight.n; i++)
 		if (strcmp(preflight.v[i].field, "account") != 0)   /* cannot_post shown on its own */
 			json_object_array_add(pre, json_object_new_string(preflight.v[i].text));
 	add_bool(ctx, "has_preflight", json_object_array_length(pre) > 0);
 	json_object_object_add(ctx, "preflight_failures", pre);
+	return preflight.n;
+}
 
-	if (errors && errors->n)
-		errors_context(ctx, errors);
-	add_bool(ctx, "has_errors", errors && errors->n > 0);
+/* The caption: the form's, else the one made from the clip. */
+static void form_caption(struct composer *c, const struct post_form *f, struct json_object *form)
+{
+	char *caption = f->title ? NULL : prefill_caption(c);
+	const char *t = f->title ? f->title : caption;
+	long units = caption_utf16_len(t, strlen(t));
 
-	/* Post is offered only when TikTok said the creator can post (direct)
-	 * or the account can use the inbox, and the pre-flight passed */
-	show_form = c->have_creator || (!direct_possible && inbox_possible);
-	button_shown = show_form && !c->cannot_post && !c->problem[0];
-	can_post = button_shown && preflight.n == 0;
-	add_bool(ctx, "show_form", show_form);
-	add_bool(ctx, "button_shown", button_shown);
-	add_bool(ctx, "can_post", can_post);
-
-	form = json_object_new_object();
-	ctx_add_str(form, "submission_id", f->submission_id);
-	if (!f->title)
-		caption = prefill_caption(c);
 	/* always set, even empty: a missing key would fall through to the page title */
-	json_object_object_add(form, "title", json_object_new_string(f->title ? f->title : caption));
-	{
-		const char *t = f->title ? f->title : caption;
-		long units = caption_utf16_len(t, strlen(t));
-		json_object_object_add(form, "title_units", json_object_new_int64(units < 0 ? 0 : units));
-	}
+	json_object_object_add(form, "title", json_object_new_string(t));
+	json_object_object_add(form, "title_units", json_object_new_int64(units < 0 ? 0 : units));
 	free(caption);
 	json_object_object_add(form, "title_max", json_object_new_int(CAPTION_MAX_UTF16));
-	add_bool(form, "direct_possible", direct_possible && c->have_creator);
+}
+
+/* The post's settings: mode, privacy, interactions, disclosure, cover. */
+static void form_settings(struct composer *c, const struct post_form *f, struct json_object *form,
+			  int direct)
+{
+	int direct_possible = !!(c->scopes & TT_SCOPE_VIDEO_PUBLISH) && c->have_creator;
+	int inbox_possible = !!(c->scopes & TT_SCOPE_VIDEO_UPLOAD);
+	int64_t ms;
+
+	add_bool(form, "direct_possible", direct_possible);
 	add_bool(form, "inbox_possible", inbox_possible);
-	add_bool(form, "inbox_only", inbox_possible && !(direct_possible && c->have_creator));
-	add_bool(form, "direct", direct && direct_possible && c->have_creator);
-	add_bool(form, "inbox", !(direct && direct_possible && c->have_creator));
+	add_bool(form, "inbox_only", inbox_possible && !direct_possible);
+	add_bool(form, "direct", direct && direct_possible);
+	add_bool(form, "inbox", !(direct && direct_possible));
 	add_bool(form, "no_privacy", !f->privacy || !*f->privacy);
 	if (c->have_creator) {
+		struct json_object *inter = json_object_new_array();
+
 		json_object_object_add(form, "privacy_options", privacy_options(c, f));
-		inter = json_object_new_array();
 		interaction(inter, "allow_comment", "Comment", f->allow_comment, c->creator.comment_disabled);
 		interaction(inter, "allow_duet", "Duet", f->allow_duet, c->creator.duet_disabled);
 		interaction(inter, "allow_stitch", "Stitch", f->allow_stitch, c->creator.stitch_disabled);
@@ -621,14 +604,15 @@ static int render_composer(struct request *req, struct composer *c, const struct
 	add_bool(form, "disclose_missing", f->commercial && !f->brand_organic && !f->brand_content);
 	add_bool(form, "consent_branded", f->commercial && f->brand_content);
 	add_bool(form, "is_aigc", f->is_aigc);
-	{
-		/* back into a number input only as a number: anything else is
-		 * invalid there (the error above the field says what was wrong) */
-		int64_t ms;
-		if (f->cover_ms && parse_int64(f->cover_ms, 0, INT64_MAX, &ms) == 0)
-			ctx_add_str(form, "cover_ms", f->cover_ms);
-	}
-	/* when: now, or a time in the viewer's zone (not when editing a job) */
+	/* back into a number input only as a number: anything else is
+	 * invalid there (the error above the field says what was wrong) */
+	if (f->cover_ms && parse_int64(f->cover_ms, 0, INT64_MAX, &ms) == 0)
+		ctx_add_str(form, "cover_ms", f->cover_ms);
+}
+
+/* When: now, or a time in the viewer's zone (not when editing a job). */
+static void form_when(struct request *req, struct composer *c, struct json_object *form)
+{
 	if (c->edit_job) {
 		json_object_object_add(form, "edit_job", json_object_new_int64(c->edit_job));
 		ctx_add_str(form, "edit_run_at", c->edit_run_at);
@@ -642,6 +626,38 @@ static int render_composer(struct request *req, struct composer *c, const struct
 		ctx_add_str(form, "run_local", kv_get(&req->form, "run_local"));
 	}
 	ctx_add_str(form, "zone", page_tz(req));
+}
+
+static int render_composer(struct request *req, struct composer *c, const struct post_form *f,
+			   const struct post_violations *errors, int status)
+{
+	struct json_object *ctx = page_context(req, "Post to TikTok"), *form;
+	int direct_possible = !!(c->scopes & TT_SCOPE_VIDEO_PUBLISH);
+	int inbox_possible = !!(c->scopes & TT_SCOPE_VIDEO_UPLOAD);
+	int direct = f->mode ? !strcmp(f->mode, "direct") : direct_possible;
+	int can_post, show_form, button_shown, preflight_failures;
+
+	video_context(c, ctx, f, !errors);
+	account_context(c, ctx);
+	preflight_failures = preflight_context(c, ctx, direct);
+	if (errors && errors->n)
+		errors_context(ctx, errors);
+	add_bool(ctx, "has_errors", errors && errors->n > 0);
+
+	/* Post is offered only when TikTok said the creator can post (direct)
+	 * or the account can use the inbox, and the pre-flight passed */
+	show_form = c->have_creator || (!direct_possible && inbox_possible);
+	button_shown = show_form && !c->cannot_post && !c->problem[0];
+	can_post = button_shown && preflight_failures == 0;
+	add_bool(ctx, "show_form", show_form);
+	add_bool(ctx, "button_shown", button_shown);
+	add_bool(ctx, "can_post", can_post);
+
+	form = json_object_new_object();
+	ctx_add_str(form, "submission_id", f->submission_id);
+	form_caption(c, f, form);
+	form_settings(c, f, form, direct);
+	form_when(req, c, form);
 	if (c->duplicate_job)
 		json_object_object_add(ctx, "duplicate_job", json_object_new_int64(c->duplicate_job));
 	ctx_add_str(ctx, "music_url", MUSIC_URL);
@@ -850,13 +866,13 @@ static int existing_submission(struct request *req, const char *submission_id)
 		PQclear(r);
 		return 0;
 	}
-	if (db_ll(r, 0, 1) != pg->user_id) {
+	if (db_get_int(r, 0, "user_id") != pg->user_id) {
 		PQclear(r);
 		render_error(req, 409, "This form was already used",
 			     "Reload the composer and submit it again.");
 		return 1;
 	}
-	snprintf(loc, sizeof(loc), "/jobs/%lld", db_ll(r, 0, 0));
+	snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)db_get_int(r, 0, "id"));
 	PQclear(r);
 	log_info("event=composer_resubmit job_id=%s", loc + 6);
 	redirect(req, 303, loc);
@@ -943,14 +959,139 @@ static const char *normalise_newlines(struct request *req, const char *s)
 	return out;
 }
 
+/* Add one refusal (the caller left room for it). */
+static void add_refusal(struct post_violations *v, const char *field, const char *text)
+{
+	v->v[v->n].field = field;
+	snprintf(v->v[v->n].text, sizeof(v->v[0].text), "%s", text);
+	v->n++;
+}
+
+/* When the post goes: "later" at the viewer's time, or "queue" in the
+ * account's next free slot; *instant (and *shown) are filled, or a
+ * refusal is added. -1 on a database failure. */
+static int submit_when(struct request *req, const struct composer *c, const struct post_decision *d,
+		       int later, int queue, struct post_violations *errors, char instant[40],
+		       char shown[64])
+{
+	int rc;
+
+	if (later && !c->edit_job && errors->n < POST_RULES_MAX) {
+		/* the time, in the viewer's zone, as an instant computed in PostgreSQL */
+		rc = jobs_schedule_instant(page_of(req)->db, kv_get(&req->form, "run_local"), page_tz(req),
+					   instant, shown);
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			add_refusal(errors, "run_at", jobs_refusal_text(rc));
+	}
+	if (queue && !c->edit_job && errors->n < POST_RULES_MAX) {
+		/* "Add to queue": the account's next free slot, inside its caps (lib/plan.h) */
+		int64_t at;
+		const char *why;
+
+		rc = acctplan_next_slot(page_of(req)->db, c->account_id, d->post.direct, page_tz(req), &at,
+					shown, &why);
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			add_refusal(errors, "run_at", why ? why : "This account has no free posting slot.");
+		else
+			time_iso_utc(at, instant);
+	}
+	return 0;
+}
+
+/* TikTok's failure, said once and precisely, in place of the rules'
+ * general "could not be read". */
+static void account_problem(const struct composer *c, struct post_violations *errors)
+{
+	int k;
+
+	if (!c->problem[0])
+		return;
+	for (k = 0; k < errors->n && strcmp(errors->v[k].field, "account") != 0; k++)
+		;
+	if (k == errors->n && errors->n < POST_RULES_MAX)
+		errors->v[errors->n++].field = "account";
+	if (k < errors->n)
+		snprintf(errors->v[k].text, sizeof(errors->v[0].text), "%s", c->problem);
+}
+
+/* A scheduled post changed in place; frees c. */
+static int submit_edit(struct request *req, struct composer *c, const struct post_decision *d)
+{
+	const char *why = NULL;
+	int64_t id = c->edit_job;
+	char loc[48];
+	int rc;
+
+	rc = jobs_edit(page_of(req)->db, id, page_of(req)->user_id, &d->post, page_of(req)->user_name,
+		       &why);
+	composer_free(c);
+	if (rc == JOBS_REFUSED)
+		return render_error(req, 409, "This post can no longer be changed", why);
+	if (rc != 0)
+		return rc == JOBS_NOT_FOUND ? not_found(req) : -1;
+	snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)id);
+	redirect(req, 303, loc);
+	return 0;
+}
+
+/* The composer again, with one refusal. */
+static int refuse_one(struct request *req, struct composer *c, const struct post_form *f,
+		      const char *field, const char *text, int status)
+{
+	struct post_violations errors = { 0 };
+
+	add_refusal(&errors, field, text);
+	return render_composer(req, c, f, &errors, status);
+}
+
+/* A new job; frees c. */
+static int submit_new(struct request *req, struct composer *c, const struct post_form *f,
+		      const struct post_decision *d, const char *run_at, const char *shown, int later)
+{
+	int64_t job_id = 0;
+	char loc[48];
+	int rc = enqueue(req, c, d, run_at, shown, &job_id);
+
+	if (rc == JOBS_PAST || rc == JOBS_TOO_FAR) {
+		/* the time passed between the check and the insert: nothing was written */
+		rc = refuse_one(req, c, f, "run_at", jobs_refusal_text(rc), 422);
+	} else if (rc == JOBS_DUPLICATE) {
+		/* another tab or click queued this content for this account already */
+		log_info("event=composer_duplicate video_id=%lld account_id=%lld existing_job_id=%lld",
+			 (long long)c->video_id, (long long)c->account_id, (long long)job_id);
+		c->duplicate_job = job_id;
+		rc = refuse_one(req, c, f, "post_again", jobs_refusal_text(rc), 409);
+	} else if (rc == JOBS_TAKEN) {
+		/* the same form, submitted twice at once: the other request won */
+		composer_free(c);
+		rc = existing_submission(req, f->submission_id);
+		return rc == 1 ? 0 : -1;
+	} else if (rc < 0) {
+		rc = -1;
+	} else {
+		log_info("event=job_queued job_id=%lld video_id=%lld account_id=%lld mode=%s scheduled=%d",
+			 (long long)job_id, (long long)c->video_id, (long long)c->account_id,
+			 POST_MODE(&d->post), later);
+		snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)job_id);
+		redirect(req, 303, loc);
+		rc = 0;
+	}
+	composer_free(c);
+	return rc;
+}
+
 int page_composer_submit(struct request *req)
 {
 	struct composer c = { 0 };
 	struct post_form f = { 0 };
 	struct post_decision d;
 	struct post_violations errors = { 0 };
-	int64_t job_id = 0, account = -1;
-	char loc[48], instant[40] = "", shown[64] = "";
+	int64_t account = -1;
+	char instant[40] = "", shown[64] = "";
 	const char *when = kv_get(&req->form, "when");
 	int later = when && !strcmp(when, "later");
 	int queue = when && !strcmp(when, "queue");
@@ -978,60 +1119,16 @@ int page_composer_submit(struct request *req)
 		composer_free(&c);
 		return rc < 0 ? -1 : 0;
 	}
-	if (json_int(c.account, "id") != form_account(req)) {
-		errors.n = 1;
-		errors.v[0].field = "account";
-		snprintf(errors.v[0].text, sizeof(errors.v[0].text),
-			 "Choose one of your connected TikTok accounts to post to.");
-	}
+	if (ctx_int(c.account, "id") != form_account(req))
+		add_refusal(&errors, "account", "Choose one of your connected TikTok accounts to post to.");
 
 	if (c.pf)
 		c.pf->validate(&f, &c.facts, &d, &errors);
-	if (later && !c.edit_job && errors.n < POST_RULES_MAX) {
-		/* the time, in the viewer's zone, as an instant computed in PostgreSQL */
-		rc = jobs_schedule_instant(page_of(req)->db, kv_get(&req->form, "run_local"), page_tz(req),
-					   instant, shown);
-		if (rc < 0) {
-			composer_free(&c);
-			return -1;
-		}
-		if (rc > 0) {
-			errors.v[errors.n].field = "run_at";
-			snprintf(errors.v[errors.n].text, sizeof(errors.v[0].text), "%s", jobs_refusal_text(rc));
-			errors.n++;
-		}
+	if (submit_when(req, &c, &d, later, queue, &errors, instant, shown) < 0) {
+		composer_free(&c);
+		return -1;
 	}
-	if (queue && !c.edit_job && errors.n < POST_RULES_MAX) {
-		/* "Add to queue": the account's next free slot, inside its caps (lib/plan.h) */
-		int64_t at;
-		const char *why;
-
-		rc = acctplan_next_slot(page_of(req)->db, c.account_id, d.post.direct, page_tz(req), &at,
-					shown, &why);
-		if (rc < 0) {
-			composer_free(&c);
-			return -1;
-		}
-		if (rc > 0) {
-			errors.v[errors.n].field = "run_at";
-			snprintf(errors.v[errors.n].text, sizeof(errors.v[0].text), "%s", why ? why :
-				 "This account has no free posting slot.");
-			errors.n++;
-		} else {
-			time_iso_utc(at, instant);
-		}
-	}
-	if (c.problem[0]) {
-		/* TikTok's failure, said once and precisely, in place of the
-		 * rules' general "could not be read" */
-		int k;
-		for (k = 0; k < errors.n && strcmp(errors.v[k].field, "account") != 0; k++)
-			;
-		if (k == errors.n && errors.n < POST_RULES_MAX)
-			errors.v[errors.n++].field = "account";
-		if (k < errors.n)
-			snprintf(errors.v[k].text, sizeof(errors.v[0].text), "%s", c.problem);
-	}
+	account_problem(&c, &errors);
 	if (errors.n) {
 		log_info("event=composer_refused video_id=%lld account_id=%lld problems=%d first=%s",
 			 (long long)c.video_id, (long long)c.account_id, errors.n, log_quote(errors.v[0].field));
@@ -1039,56 +1136,7 @@ int page_composer_submit(struct request *req)
 		composer_free(&c);
 		return rc;
 	}
-
-	if (c.edit_job) {
-		const char *why = NULL;
-		rc = jobs_edit(page_of(req)->db, c.edit_job, page_of(req)->user_id, &d.post,
-			       page_of(req)->user_name, &why);
-		composer_free(&c);
-		if (rc == JOBS_REFUSED)
-			return render_error(req, 409, "This post can no longer be changed", why);
-		if (rc != 0)
-			return rc == JOBS_NOT_FOUND ? not_found(req) : -1;
-		snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)c.edit_job);
-		redirect(req, 303, loc);
-		return 0;
-	}
-	rc = enqueue(req, &c, &d, (later || queue) ? instant : NULL, shown, &job_id);
-	if (rc == JOBS_PAST || rc == JOBS_TOO_FAR) {
-		/* the time passed between the check and the insert: nothing was written */
-		errors.n = 1;
-		errors.v[0].field = "run_at";
-		snprintf(errors.v[0].text, sizeof(errors.v[0].text), "%s", jobs_refusal_text(rc));
-		rc = render_composer(req, &c, &f, &errors, 422);
-		composer_free(&c);
-		return rc;
-	}
-	if (rc == JOBS_DUPLICATE) {
-		/* another tab or click queued this content for this account already */
-		log_info("event=composer_duplicate video_id=%lld account_id=%lld existing_job_id=%lld",
-			 (long long)c.video_id, (long long)c.account_id, (long long)job_id);
-		errors.n = 1;
-		errors.v[0].field = "post_again";
-		snprintf(errors.v[0].text, sizeof(errors.v[0].text), "%s", jobs_refusal_text(rc));
-		c.duplicate_job = job_id;
-		rc = render_composer(req, &c, &f, &errors, 409);
-		composer_free(&c);
-		return rc;
-	}
-	if (rc == JOBS_TAKEN) {
-		/* the same form, submitted twice at once: the other request won */
-		composer_free(&c);
-		rc = existing_submission(req, f.submission_id);
-		return rc == 1 ? 0 : -1;
-	}
-	if (rc < 0) {
-		composer_free(&c);
-		return -1;
-	}
-	log_info("event=job_queued job_id=%lld video_id=%lld account_id=%lld mode=%s scheduled=%d",
-		 (long long)job_id, (long long)c.video_id, (long long)c.account_id, POST_MODE(&d.post), later);
-	snprintf(loc, sizeof(loc), "/jobs/%lld", (long long)job_id);
-	redirect(req, 303, loc);
-	composer_free(&c);
-	return 0;
+	if (c.edit_job)
+		return submit_edit(req, &c, &d);
+	return submit_new(req, &c, &f, &d, (later || queue) ? instant : NULL, shown, later);
 }

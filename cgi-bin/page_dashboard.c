@@ -35,7 +35,7 @@
  * by another user than the viewer: all that others may learn of a job. */
 #define POSTED_WHERE(who) \
 	"EXISTS (SELECT 1 FROM upload_jobs p WHERE p.video_id = v.id" who \
-	"        AND p.state IN ('published', 'inboxed'))"
+	"        AND p.state IN " JOBS_POSTED_SQL ")"
 #define POSTED_BY_ANYONE POSTED_WHERE("")
 #define POSTED_BY_OTHERS POSTED_WHERE(" AND p.user_id <> viewer.id")
 

@@ -25,43 +25,38 @@
 
 #define JOBS_PAGE_SIZE 25
 
-/* Column order of q_job; keep in step with the SELECT. */
-enum {
-	J_ID, J_STATE, J_MODE, J_BYTES_SENT, J_BYTES_TOTAL, J_CHUNK_SIZE, J_CHUNK_COUNT,
-	J_TIKTOK_STATUS, J_FAIL_REASON, J_PUBLISH_ID, J_POST_URL, J_UPDATED_ISO, J_VIDEO_ID,
-	J_VIDEO_TITLE, J_VIDEO_PATH, J_ACCOUNT_ID, J_ACCOUNT_NAME, J_ACCOUNT_USERNAME, J_PRIVACY,
-	J_TITLE, J_CREATED, J_FINISHED, J_LOCKED, J_WAITING, J_RUN_AT, J_ATTEMPTS, J_RETRY_ID,
-	J_RETRY_OF, J_ACCOUNT_STATUS, J_VIDEO_MISSING, J_SOURCE, J_STARTED, J_RUN_AT_LOCAL, J_POST_ID,
-	J_NOT_PUBLIC_SINCE, J_RESOLVE_ENDED, J_VIEWS,
-};
-
+/* Read by column name (lib/db.h): every computed column has its name. */
 static struct db_stmt q_job = { "job_of_user",
 	"SELECT j.id, j.state, j.mode, j.bytes_sent, j.bytes_total, j.chunk_size, j.chunk_count,"
 	"       j.tiktok_status, j.fail_reason, j.publish_id, j.post_url,"
-	"       to_char(j.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	"       j.video_id, v.title, v.path, j.account_id, a.display_name, a.username, j.privacy_level,"
-	"       j.title, " UI_TIME("j.created_at", "$3") ","
-	"       " UI_TIME("j.finished_at", "$3") ","
-	"       coalesce(j.locked_until > now(), false), j.run_at > now(),"
-	"       " UI_TIME("j.run_at", "$3") ", j.attempts,"
-	"       (SELECT r.id FROM upload_jobs r WHERE r.retry_of = j.id), j.retry_of,"
-	"       a.status, v.missing, j.source, j.started_at IS NOT NULL,"
-	"       to_char(j.run_at AT TIME ZONE $3, 'YYYY-MM-DD\"T\"HH24:MI'),"
-	"       j.post_id, to_char(j.no_longer_public_at, 'YYYY-MM-DD'),"
-	"       j.resolve_ended_at IS NOT NULL, c.views "
+	"       to_char(j.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS updated_iso,"
+	"       j.video_id, v.title AS video_title, v.path AS video_path, j.account_id,"
+	"       a.display_name AS account_name, a.username AS account_username,"
+	"       j.privacy_level AS privacy,"
+	"       j.title, " UI_TIME("j.created_at", "$3") " AS created,"
+	"       " UI_TIME("j.finished_at", "$3") " AS finished,"
+	"       coalesce(j.locked_until > now(), false) AS locked, j.run_at > now() AS waiting,"
+	"       " UI_TIME("j.run_at", "$3") " AS run_at, j.attempts,"
+	"       (SELECT r.id FROM upload_jobs r WHERE r.retry_of = j.id) AS retry_id, j.retry_of,"
+	"       a.status AS account_status, v.missing AS video_missing, j.source,"
+	"       j.started_at IS NOT NULL AS started,"
+	"       to_char(j.run_at AT TIME ZONE $3, 'YYYY-MM-DD\"T\"HH24:MI') AS run_at_local,"
+	"       j.post_id, to_char(j.no_longer_public_at, 'YYYY-MM-DD') AS not_public_since,"
+	"       j.resolve_ended_at IS NOT NULL AS resolve_ended, c.views "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
 	"LEFT JOIN clip_results c ON c.job_id = j.id "
 	"WHERE j.id = $1 AND j.user_id = $2" };
 
 static struct db_stmt q_events = { "job_events_of_job",
-	"SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	"       " UI_TIME("at", "$2") ", kind, message "
+	"SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS at_iso,"
+	"       " UI_TIME("at", "$2") " AS at, kind, message "
 	"FROM job_events WHERE job_id = $1 ORDER BY id" };
 
 static struct db_stmt q_jobs = { "jobs_of_user",
-	"SELECT j.id, j.state, j.mode, v.title, v.path, a.display_name,"
-	"       " UI_TIME("j.created_at", "$5") ", j.post_url, j.fail_reason, j.video_id,"
+	"SELECT j.id, j.state, j.mode, v.title AS video_title, v.path AS video_path,"
+	"       a.display_name AS account_name,"
+	"       " UI_TIME("j.created_at", "$5") " AS created, j.post_url, j.fail_reason, j.video_id,"
 	"       j.bytes_sent, j.bytes_total "
 	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
@@ -69,7 +64,7 @@ static struct db_stmt q_jobs = { "jobs_of_user",
 	"ORDER BY j.id DESC LIMIT $3 OFFSET $4" };
 
 static struct db_stmt q_jobs_count = { "jobs_of_user_count",
-	"SELECT count(*) FROM upload_jobs WHERE user_id = $1 AND ($2 = '' OR state = $2)" };
+	"SELECT count(*) AS n FROM upload_jobs WHERE user_id = $1 AND ($2 = '' OR state = $2)" };
 
 
 static void add_bool(struct json_object *o, const char *key, int v)
@@ -98,8 +93,8 @@ static PGresult *load_job(struct request *req, int64_t id)
  * which absorbs the remainder (tiktok-api.md §2.4). */
 static long long chunks_accepted(PGresult *r)
 {
-	long long sent = db_ll(r, 0, J_BYTES_SENT), total = db_ll(r, 0, J_BYTES_TOTAL);
-	long long size = db_ll(r, 0, J_CHUNK_SIZE), count = db_ll(r, 0, J_CHUNK_COUNT);
+	long long sent = db_get_int(r, 0, "bytes_sent"), total = db_get_int(r, 0, "bytes_total");
+	long long size = db_get_int(r, 0, "chunk_size"), count = db_get_int(r, 0, "chunk_count");
 	long long k;
 
 	if (size <= 0 || count <= 0)
@@ -117,11 +112,11 @@ enum fail_step { FAIL_BEFORE, FAIL_UPLOAD, FAIL_PROCESSING };
 
 static enum fail_step failed_step(PGresult *r)
 {
-	long long sent = db_ll(r, 0, J_BYTES_SENT), total = db_ll(r, 0, J_BYTES_TOTAL);
+	long long sent = db_get_int(r, 0, "bytes_sent"), total = db_get_int(r, 0, "bytes_total");
 
 	if (total > 0 && sent >= total)
 		return FAIL_PROCESSING;
-	if (!db_val(r, 0, J_PUBLISH_ID) && sent == 0)
+	if (!db_get(r, 0, "publish_id") && sent == 0)
 		return FAIL_BEFORE;
 	return FAIL_UPLOAD;
 }
@@ -130,16 +125,16 @@ static enum fail_step failed_step(PGresult *r)
  * state names. */
 static void stage_text(PGresult *r, struct buf *out)
 {
-	const char *state = db_val(r, 0, J_STATE), *st = db_val(r, 0, J_TIKTOK_STATUS);
+	const char *state = db_get(r, 0, "state"), *st = db_get(r, 0, "tiktok_status");
 	char sent[32], total[32];
 
-	ui_size(sent, sizeof(sent), db_ll(r, 0, J_BYTES_SENT));
-	ui_size(total, sizeof(total), db_ll(r, 0, J_BYTES_TOTAL));
+	ui_size(sent, sizeof(sent), db_get_int(r, 0, "bytes_sent"));
+	ui_size(total, sizeof(total), db_get_int(r, 0, "bytes_total"));
 	if (!strcmp(state, "queued")) {
-		if (is_true(db_val(r, 0, J_WAITING)) && !is_true(db_val(r, 0, J_STARTED)))
-			buf_printf(out, "Scheduled for %s.", db_val(r, 0, J_RUN_AT));
-		else if (is_true(db_val(r, 0, J_WAITING)))
-			buf_printf(out, "Waiting to try again at %s.", db_val(r, 0, J_RUN_AT));
+		if (is_true(db_get(r, 0, "waiting")) && !is_true(db_get(r, 0, "started")))
+			buf_printf(out, "Scheduled for %s.", db_get(r, 0, "run_at"));
+		else if (is_true(db_get(r, 0, "waiting")))
+			buf_printf(out, "Waiting to try again at %s.", db_get(r, 0, "run_at"));
 		else
 			buf_puts(out, "Waiting for its turn to upload.");
 	} else if (!strcmp(state, "uploading")) {
@@ -182,22 +177,22 @@ static struct json_object *events_json(struct request *req, int64_t id, PGresult
 		return NULL;
 	}
 	for (int i = 0; i < PQntuples(r); i++) {
-		const char *kind = db_val(r, i, 2);
+		const char *kind = db_get(r, i, "kind");
 		struct json_object *e;
 		struct buf text = BUF_INIT;
 
 		if (!strcmp(kind, "chunk") && chunks) {
 			nchunks++;
-			json_object_object_add(chunks, "at", json_object_new_string(db_val(r, i, 1)));
-			json_object_object_add(chunks, "at_iso", json_object_new_string(db_val(r, i, 0)));
+			json_object_object_add(chunks, "at", json_object_new_string(db_get(r, i, "at")));
+			json_object_object_add(chunks, "at_iso", json_object_new_string(db_get(r, i, "at_iso")));
 			continue;
 		}
 		e = json_object_new_object();
-		ctx_add_str(e, "at", db_val(r, i, 1));
-		ctx_add_str(e, "at_iso", db_val(r, i, 0));
+		ctx_add_str(e, "at", db_get(r, i, "at"));
+		ctx_add_str(e, "at_iso", db_get(r, i, "at_iso"));
 		ctx_add_str(e, "kind", kind);
 		ctx_add_str(e, "label", job_event_label(kind));
-		job_event_text(kind, db_val(r, i, 3), &text);
+		job_event_text(kind, db_get(r, i, "message"), &text);
 		json_object_object_add(e, "message", json_object_new_string(buf_cstr(&text)));
 		buf_free(&text);
 		json_object_array_add(arr, e);
@@ -211,10 +206,10 @@ static struct json_object *events_json(struct request *req, int64_t id, PGresult
 		char sent[32], total[32], parts[48];
 		struct buf text = BUF_INIT;
 
-		ui_size(sent, sizeof(sent), db_ll(job, 0, J_BYTES_SENT));
-		ui_size(total, sizeof(total), db_ll(job, 0, J_BYTES_TOTAL));
+		ui_size(sent, sizeof(sent), db_get_int(job, 0, "bytes_sent"));
+		ui_size(total, sizeof(total), db_get_int(job, 0, "bytes_total"));
 		ui_count(parts, sizeof(parts), nchunks, "part", "parts");
-		if (db_ll(job, 0, J_BYTES_TOTAL) > 0 && db_ll(job, 0, J_BYTES_SENT) >= db_ll(job, 0, J_BYTES_TOTAL))
+		if (db_get_int(job, 0, "bytes_total") > 0 && db_get_int(job, 0, "bytes_sent") >= db_get_int(job, 0, "bytes_total"))
 			buf_printf(&text, "Sent all %s of the video in %s.", total, parts);
 		else
 			buf_printf(&text, "Sent %s of %s (%s so far).", sent, total, parts);
@@ -228,7 +223,7 @@ static struct json_object *events_json(struct request *req, int64_t id, PGresult
  * and what to do, the post's link or why there is none, the next steps. */
 static void job_next_steps(PGresult *r, struct json_object *job, const char *privacy)
 {
-	const char *state = db_val(r, 0, J_STATE);
+	const char *state = db_get(r, 0, "state");
 	int failed = !strcmp(state, "failed"), done = !strcmp(state, "published") || !strcmp(state, "inboxed");
 
 	add_bool(job, "done", done);
@@ -251,7 +246,7 @@ static void job_next_steps(PGresult *r, struct json_object *job, const char *pri
 		}
 	}
 	/* an "Only me" post: TikTok announces the id of public posts only */
-	if (!strcmp(state, "published") && privacy && !strcmp(privacy, "SELF_ONLY") && !db_val(r, 0, J_POST_URL))
+	if (!strcmp(state, "published") && privacy && !strcmp(privacy, "SELF_ONLY") && !db_get(r, 0, "post_url"))
 		ctx_add_str(job, "no_link_why", "TikTok gives no link to a post that only you can see. "
 			    "Find it in the TikTok app, on your profile, under your private videos.");
 }
@@ -285,66 +280,66 @@ int page_job(struct request *req)
 		PQclear(r);
 		return -1;
 	}
-	state = db_val(r, 0, J_STATE);
+	state = db_get(r, 0, "state");
 	chunk = chunks_accepted(r);
 	ctx = page_context(req, "Upload job");
 	job = json_object_new_object();
 	json_object_object_add(job, "id", json_object_new_int64(id));
 	ctx_add_str(job, "state", state);
 	ctx_add_str(job, "state_label", job_state_label(state));
-	add_bool(job, "inbox", !strcmp(db_val(r, 0, J_MODE), "inbox"));
-	ctx_add_str(job, "video_id", db_val(r, 0, J_VIDEO_ID));
-	ctx_add_str(job, "video_title", db_val(r, 0, J_VIDEO_TITLE) ? db_val(r, 0, J_VIDEO_TITLE)
-								 : db_val(r, 0, J_VIDEO_PATH));
-	ctx_add_str(job, "account_name", db_val(r, 0, J_ACCOUNT_NAME));
-	ctx_add_str(job, "account_username", db_val(r, 0, J_ACCOUNT_USERNAME));
-	privacy = db_val(r, 0, J_PRIVACY);
+	add_bool(job, "inbox", !strcmp(db_get(r, 0, "mode"), "inbox"));
+	ctx_add_str(job, "video_id", db_get(r, 0, "video_id"));
+	ctx_add_str(job, "video_title", db_get(r, 0, "video_title") ? db_get(r, 0, "video_title")
+								 : db_get(r, 0, "video_path"));
+	ctx_add_str(job, "account_name", db_get(r, 0, "account_name"));
+	ctx_add_str(job, "account_username", db_get(r, 0, "account_username"));
+	privacy = db_get(r, 0, "privacy");
 	if (privacy) {
 		ctx_add_str(job, "privacy_label", tiktok_privacy_label(privacy));
 		add_bool(job, "private_post", strcmp(privacy, "PUBLIC_TO_EVERYONE") != 0);
 	}
-	ctx_add_str(job, "title", db_val(r, 0, J_TITLE));
-	ctx_add_str(job, "source_label", job_source_label(db_val(r, 0, J_SOURCE)));
-	add_bool(job, "pulled", !strcmp(db_val(r, 0, J_SOURCE), "PULL_FROM_URL"));
-	ctx_add_str(job, "created", db_val(r, 0, J_CREATED));
-	ctx_add_str(job, "finished", db_val(r, 0, J_FINISHED));
-	json_object_object_add(job, "bytes_sent", json_object_new_int64(db_ll(r, 0, J_BYTES_SENT)));
-	json_object_object_add(job, "bytes_total", json_object_new_int64(db_ll(r, 0, J_BYTES_TOTAL)));
-	json_object_object_add(job, "progress_max", json_object_new_int64(db_ll(r, 0, J_BYTES_TOTAL) > 0 ?
-									   db_ll(r, 0, J_BYTES_TOTAL) : 1));
+	ctx_add_str(job, "title", db_get(r, 0, "title"));
+	ctx_add_str(job, "source_label", job_source_label(db_get(r, 0, "source")));
+	add_bool(job, "pulled", !strcmp(db_get(r, 0, "source"), "PULL_FROM_URL"));
+	ctx_add_str(job, "created", db_get(r, 0, "created"));
+	ctx_add_str(job, "finished", db_get(r, 0, "finished"));
+	json_object_object_add(job, "bytes_sent", json_object_new_int64(db_get_int(r, 0, "bytes_sent")));
+	json_object_object_add(job, "bytes_total", json_object_new_int64(db_get_int(r, 0, "bytes_total")));
+	json_object_object_add(job, "progress_max", json_object_new_int64(db_get_int(r, 0, "bytes_total") > 0 ?
+									   db_get_int(r, 0, "bytes_total") : 1));
 	json_object_object_add(job, "progress_value", json_object_new_int64(
 		!strcmp(state, "processing") || !strcmp(state, "published") || !strcmp(state, "inboxed")
-			? (db_ll(r, 0, J_BYTES_TOTAL) > 0 ? db_ll(r, 0, J_BYTES_TOTAL) : 1)
-			: db_ll(r, 0, J_BYTES_SENT)));
+			? (db_get_int(r, 0, "bytes_total") > 0 ? db_get_int(r, 0, "bytes_total") : 1)
+			: db_get_int(r, 0, "bytes_sent")));
 	json_object_object_add(job, "chunk_index", json_object_new_int64(chunk));
-	json_object_object_add(job, "chunk_count", json_object_new_int64(db_ll(r, 0, J_CHUNK_COUNT)));
+	json_object_object_add(job, "chunk_count", json_object_new_int64(db_get_int(r, 0, "chunk_count")));
 	stage_text(r, &stage);
 	ctx_add_str(job, "stage", buf_cstr(&stage));
 	job_next_steps(r, job, privacy);
-	ctx_add_str(job, "tiktok_status", db_val(r, 0, J_TIKTOK_STATUS));
-	ctx_add_str(job, "fail_reason", db_val(r, 0, J_FAIL_REASON));
-	ctx_add_str(job, "post_url", db_val(r, 0, J_POST_URL));
+	ctx_add_str(job, "tiktok_status", db_get(r, 0, "tiktok_status"));
+	ctx_add_str(job, "fail_reason", db_get(r, 0, "fail_reason"));
+	ctx_add_str(job, "post_url", db_get(r, 0, "post_url"));
 	add_bool(job, "failed", !strcmp(state, "failed"));
 	add_bool(job, "published", !strcmp(state, "published"));
 	/* a public post whose id TikTok has not given yet (worker/resolve.c follows it) */
-	add_bool(job, "moderation", !strcmp(state, "published") && !db_val(r, 0, J_POST_ID) &&
+	add_bool(job, "moderation", !strcmp(state, "published") && !db_get(r, 0, "post_id") &&
 		 (!privacy || !strcmp(privacy, "PUBLIC_TO_EVERYONE")) &&
-		 !is_true(db_val(r, 0, J_RESOLVE_ENDED)));
-	ctx_add_str(job, "not_public_since", db_val(r, 0, J_NOT_PUBLIC_SINCE));
-	ctx_add_str(job, "views", db_val(r, 0, J_VIEWS));
+		 !is_true(db_get(r, 0, "resolve_ended")));
+	ctx_add_str(job, "not_public_since", db_get(r, 0, "not_public_since"));
+	ctx_add_str(job, "views", db_get(r, 0, "views"));
 	add_bool(job, "running", jobs_state_active(state));
-	add_bool(job, "can_cancel", jobs_cancel_allowed(state, is_true(db_val(r, 0, J_LOCKED))));
-	if (jobs_changeable(state, is_true(db_val(r, 0, J_STARTED)), is_true(db_val(r, 0, J_LOCKED)))) {
+	add_bool(job, "can_cancel", jobs_cancel_allowed(state, is_true(db_get(r, 0, "locked"))));
+	if (jobs_changeable(state, is_true(db_get(r, 0, "started")), is_true(db_get(r, 0, "locked")))) {
 		/* a post that has not started: its time and settings can change */
 		add_bool(job, "can_change", 1);
-		ctx_add_str(job, "run_at_shown", db_val(r, 0, J_RUN_AT));
-		ctx_add_str(job, "run_local", db_val(r, 0, J_RUN_AT_LOCAL));
+		ctx_add_str(job, "run_at_shown", db_get(r, 0, "run_at"));
+		ctx_add_str(job, "run_local", db_get(r, 0, "run_at_local"));
 		ctx_add_str(job, "zone", page_tz(req));
 	}
 	add_bool(job, "can_retry", jobs_repost_allowed(page_of(req)->db, id, &why) == 1);
 	ctx_add_str(job, "retry_note", why);
-	ctx_add_str(job, "retry_id", db_val(r, 0, J_RETRY_ID));
-	ctx_add_str(job, "retry_of", db_val(r, 0, J_RETRY_OF));
+	ctx_add_str(job, "retry_id", db_get(r, 0, "retry_id"));
+	ctx_add_str(job, "retry_of", db_get(r, 0, "retry_of"));
 	json_object_object_add(ctx, "job", job);
 	json_object_object_add(ctx, "events", events);
 	buf_free(&stage);
@@ -380,29 +375,29 @@ int page_job_api(struct request *req)
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64(id));
-	json_str_or_null(o, "state", db_val(r, 0, J_STATE));
-	json_str_or_null(o, "mode", db_val(r, 0, J_MODE));
-	json_object_object_add(o, "bytes_sent", json_object_new_int64(db_ll(r, 0, J_BYTES_SENT)));
-	json_object_object_add(o, "bytes_total", json_object_new_int64(db_ll(r, 0, J_BYTES_TOTAL)));
-	json_object_object_add(o, "chunk_size", db_val(r, 0, J_CHUNK_SIZE) ?
-				json_object_new_int64(db_ll(r, 0, J_CHUNK_SIZE)) : NULL);
-	json_object_object_add(o, "chunk_count", db_val(r, 0, J_CHUNK_COUNT) ?
-				json_object_new_int64(db_ll(r, 0, J_CHUNK_COUNT)) : NULL);
+	json_str_or_null(o, "state", db_get(r, 0, "state"));
+	json_str_or_null(o, "mode", db_get(r, 0, "mode"));
+	json_object_object_add(o, "bytes_sent", json_object_new_int64(db_get_int(r, 0, "bytes_sent")));
+	json_object_object_add(o, "bytes_total", json_object_new_int64(db_get_int(r, 0, "bytes_total")));
+	json_object_object_add(o, "chunk_size", db_get(r, 0, "chunk_size") ?
+				json_object_new_int64(db_get_int(r, 0, "chunk_size")) : NULL);
+	json_object_object_add(o, "chunk_count", db_get(r, 0, "chunk_count") ?
+				json_object_new_int64(db_get_int(r, 0, "chunk_count")) : NULL);
 	json_object_object_add(o, "chunk_index", json_object_new_int64(chunks_accepted(r)));
-	json_str_or_null(o, "tiktok_status", db_val(r, 0, J_TIKTOK_STATUS));
-	json_str_or_null(o, "fail_reason", db_val(r, 0, J_FAIL_REASON));
-	json_str_or_null(o, "publish_id", db_val(r, 0, J_PUBLISH_ID));
-	json_str_or_null(o, "post_url", db_val(r, 0, J_POST_URL));
-	json_str_or_null(o, "updated_at", db_val(r, 0, J_UPDATED_ISO));
+	json_str_or_null(o, "tiktok_status", db_get(r, 0, "tiktok_status"));
+	json_str_or_null(o, "fail_reason", db_get(r, 0, "fail_reason"));
+	json_str_or_null(o, "publish_id", db_get(r, 0, "publish_id"));
+	json_str_or_null(o, "post_url", db_get(r, 0, "post_url"));
+	json_str_or_null(o, "updated_at", db_get(r, 0, "updated_iso"));
 	json_object_object_add(o, "events", events);
 	{
 		/* the words the page shows, so the script needs no copy of them */
 		struct buf stage = BUF_INIT;
 		stage_text(r, &stage);
 		json_object_object_add(o, "stage", json_object_new_string(buf_cstr(&stage)));
-		json_object_object_add(o, "state_label", json_object_new_string(job_state_label(db_val(r, 0, J_STATE))));
+		json_object_object_add(o, "state_label", json_object_new_string(job_state_label(db_get(r, 0, "state"))));
 		json_object_object_add(o, "can_cancel", json_object_new_boolean(
-			jobs_cancel_allowed(db_val(r, 0, J_STATE), is_true(db_val(r, 0, J_LOCKED)))));
+			jobs_cancel_allowed(db_get(r, 0, "state"), is_true(db_get(r, 0, "locked")))));
 		buf_free(&stage);
 	}
 	PQclear(r);
@@ -444,7 +439,7 @@ int page_jobs(struct request *req)
 	c = db_query(pg->db, &q_jobs_count, DB_PARAMS(DB_INT(pg->user_id), DB_TEXT(state)));
 	if (!c)
 		return -1;
-	total = db_ll(c, 0, 0);
+	total = db_get_int(c, 0, "n");
 	PQclear(c);
 	r = db_query(pg->db, &q_jobs, DB_PARAMS(DB_INT(pg->user_id), DB_TEXT(state), DB_INT(JOBS_PAGE_SIZE),
 						 DB_INT((pageno - 1) * JOBS_PAGE_SIZE), DB_TEXT(page_tz(req))));
@@ -455,15 +450,15 @@ int page_jobs(struct request *req)
 	list = json_object_new_array();
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct json_object *j = json_object_new_object();
-		json_object_object_add(j, "id", json_object_new_int64(db_ll(r, i, 0)));
-		ctx_add_str(j, "state", db_val(r, i, 1));
-		ctx_add_str(j, "state_label", job_state_label(db_val(r, i, 1)));
-		add_bool(j, "inbox", !strcmp(db_val(r, i, 2), "inbox"));
-		ctx_add_str(j, "video_title", db_val(r, i, 3) ? db_val(r, i, 3) : db_val(r, i, 4));
-		ctx_add_str(j, "account_name", db_val(r, i, 5));
-		ctx_add_str(j, "created", db_val(r, i, 6));
-		ctx_add_str(j, "post_url", db_val(r, i, 7));
-		ctx_add_str(j, "fail_reason", db_val(r, i, 8));
+		json_object_object_add(j, "id", json_object_new_int64(db_get_int(r, i, "id")));
+		ctx_add_str(j, "state", db_get(r, i, "state"));
+		ctx_add_str(j, "state_label", job_state_label(db_get(r, i, "state")));
+		add_bool(j, "inbox", !strcmp(db_get(r, i, "mode"), "inbox"));
+		ctx_add_str(j, "video_title", db_get(r, i, "video_title") ? db_get(r, i, "video_title") : db_get(r, i, "video_path"));
+		ctx_add_str(j, "account_name", db_get(r, i, "account_name"));
+		ctx_add_str(j, "created", db_get(r, i, "created"));
+		ctx_add_str(j, "post_url", db_get(r, i, "post_url"));
+		ctx_add_str(j, "fail_reason", db_get(r, i, "fail_reason"));
 		json_object_array_add(list, j);
 	}
 	PQclear(r);

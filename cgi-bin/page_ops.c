@@ -18,6 +18,7 @@
  *                  against (nginx, FastCGI, a thread, the headers). Off, it
  *                  is the 404 page of any unknown address. */
 #include "app.h"
+#include "jobs.h"
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
@@ -40,7 +41,7 @@ static struct db_stmt q_leases = { "ops_worker_leases",
 	"GROUP BY 1 ORDER BY 1" };
 static struct db_stmt q_due = { "ops_queue_oldest_due",
 	"SELECT coalesce(extract(epoch FROM now() - min(run_at)), 0) AS waited FROM upload_jobs "
-	"WHERE state IN ('queued', 'uploading', 'processing') AND run_at <= now() "
+	"WHERE state IN " JOBS_ACTIVE_SQL " AND run_at <= now() "
 	"  AND (locked_until IS NULL OR locked_until < now())" };
 static struct db_stmt q_accounts = { "ops_accounts_by_status",
 	"SELECT s.status, count(a.id) AS accounts "

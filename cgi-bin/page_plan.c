@@ -198,20 +198,38 @@ static int render_settings(struct request *req, int64_t id, const struct acct_pl
 	return rc;
 }
 
-int page_account_plan(struct request *req)
+/* The plan of the viewer's account id into *p: 1 (acctplan_free it), or 0
+ * and *rc what the handler answers (the 404 page, or -1 on a database
+ * failure). */
+static int load_plan(struct request *req, int64_t id, struct acct_plan *p, int *rc)
 {
 	struct page *pg = page_of(req);
+	int found;
+
+	if (id < 0) {
+		*rc = render_error(req, 404, "Account not found", "There is no such TikTok account.");
+		return 0;
+	}
+	found = acctplan_load(pg->db, pg->user_id, id, p);
+	if (found < 0) {
+		*rc = -1;
+		return 0;
+	}
+	if (found > 0) {
+		*rc = render_error(req, 404, "Account not found", "You have no TikTok account with this number.");
+		return 0;
+	}
+	return 1;
+}
+
+int page_account_plan(struct request *req)
+{
 	int64_t id = param_id(req, "id");
 	struct acct_plan p;
 	int rc;
 
-	if (id < 0)
-		return render_error(req, 404, "Account not found", "There is no such TikTok account.");
-	rc = acctplan_load(pg->db, pg->user_id, id, &p);
-	if (rc < 0)
-		return -1;
-	if (rc > 0)
-		return render_error(req, 404, "Account not found", "You have no TikTok account with this number.");
+	if (!load_plan(req, id, &p, &rc))
+		return rc;
 	rc = render_settings(req, id, &p, NULL, NULL, NULL, kv_get(&req->query, "saved") != NULL);
 	acctplan_free(&p);
 	return rc;
@@ -228,13 +246,8 @@ int page_account_plan_save(struct request *req)
 	char err[400] = "", loc[64];
 	int rc;
 
-	if (id < 0)
-		return render_error(req, 404, "Account not found", "There is no such TikTok account.");
-	rc = acctplan_load(pg->db, pg->user_id, id, &p);
-	if (rc < 0)
-		return -1;
-	if (rc > 0)
-		return render_error(req, 404, "Account not found", "You have no TikTok account with this number.");
+	if (!load_plan(req, id, &p, &rc))
+		return rc;
 	free(p.caption_template);
 	p.caption_template = xstrdup(lf_only(req, kv_get(&req->form, "caption_template")));
 	snprintf(p.zone, sizeof(p.zone), "%s", zone ? zone : "");
@@ -350,20 +363,6 @@ static void batch_free(struct batch *b)
 	}
 }
 
-static int64_t json_int(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
-static int json_flag(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
-}
-
 /* The account of the user's connected ones (loaded once). */
 static struct pacct *account_of(struct request *req, struct batch *b, int64_t id)
 {
@@ -377,15 +376,15 @@ static struct pacct *account_of(struct request *req, struct batch *b, int64_t id
 	for (int i = 0; i < b->naccounts; i++) {
 		struct json_object *o = json_object_array_get_idx(b->accounts, (size_t)i);
 
-		if (json_int(o, "id") != id)
+		if (ctx_int(o, "id") != id)
 			continue;
 		a = &b->acc[b->nacc++];
 		memset(a, 0, sizeof(*a));
 		a->id = id;
 		a->json = o;
-		if (json_flag(o, "can_direct"))
+		if (ctx_flag(o, "can_direct"))
 			a->scopes |= TT_SCOPE_VIDEO_PUBLISH;
-		if (json_flag(o, "can_inbox"))
+		if (ctx_flag(o, "can_inbox"))
 			a->scopes |= TT_SCOPE_VIDEO_UPLOAD;
 		if (acctplan_load(page_of(req)->db, page_of(req)->user_id, id, &a->plan) == 0)
 			a->have_plan = 1;
@@ -468,18 +467,13 @@ static int row_checked(struct request *req, const struct prow *r, const char *na
 	return v && *v && strcmp(v, "0") != 0;
 }
 
-/* Everything the review page shows, from the request (GET: defaults;
- * POST: the form). */
-static int batch_build(struct request *req, struct batch *b, int from_form)
+/* The batch's videos (as asked), the viewer's connected accounts, and the
+ * batch's id (the form's, else a new one). */
+static int batch_load(struct request *req, struct batch *b, const struct kvlist *kv, int from_form)
 {
 	struct page *pg = page_of(req);
-	const struct kvlist *kv = from_form ? &req->form : &req->query;
 	struct buf ids = BUF_INIT;
-	int n, apply_all = from_form && !strcmp(kv_get(kv, "action") ? kv_get(kv, "action") : "", "apply_all");
-	const char *all_privacy = kv_get(kv, "privacy_all");
-	struct plan_account pa[16];
-	struct plan_row prow[PLAN_MAX_ROWS];
-	int np = 0, map[PLAN_MAX_ROWS];
+	int n;
 
 	if (batch_ids(req, kv, &ids, &n) < 0) {
 		buf_free(&ids);
@@ -496,73 +490,103 @@ static int batch_build(struct request *req, struct batch *b, int from_form)
 	if (strlen(b->batch_id) != 32 || strspn(b->batch_id, "0123456789abcdef") != 32)
 		if (crypto_random_hex(b->batch_id, 16) < 0)
 			return -1;
+	return 0;
+}
 
+/* The row's account: its choice in the form, else the language's
+ * default, else the only one. */
+static int row_account(struct request *req, struct batch *b, struct prow *r, int from_form)
+{
+	struct page *pg = page_of(req);
+	const char *v = from_form ? row_field(req, r, "account") : NULL;
+	int64_t aid = 0;
+
+	if (!v || parse_int64(v, 1, INT64_MAX, &aid) < 0) {
+		aid = acctplan_route(pg->db, pg->user_id, db_get_text(b->videos, r->vi, "language"));
+		if (aid < 0)
+			return -1;
+		if (aid == 0 && b->naccounts == 1)
+			aid = ctx_int(json_object_array_get_idx(b->accounts, 0), "id");
+	}
+	r->acc = aid > 0 ? account_of(req, b, aid) : NULL;
+	return 0;
+}
+
+/* The row's file as it is now (size, content hash) and what the rules
+ * need to know of the video. */
+static int row_file_facts(struct request *req, const PGresult *videos, struct prow *r)
+{
+	struct page *pg = page_of(req);
+	char path[PATH_MAX], sha[65];
+	struct stat st;
+	int i = r->vi;
+
+	r->size = -1;
+	if (media_resolve(app.cfg.media_root, db_get_text(videos, i, "path"), path) == 0 &&
+	    stat(path, &st) == 0)
+		r->size = st.st_size;
+	/* the duplicate guard goes by content: a row imported before
+	 * there were hashes gets its hash now (lib/library.h) */
+	if (library_video_hash(pg->db, r->video_id, r->size >= 0 ? path : NULL, sha) < 0)
+		return -1;
+	r->facts.video_missing = r->size < 0 || db_get_bool(videos, i, "missing");
+	r->facts.video_ready = db_get_bool(videos, i, "ready");
+	r->facts.not_ready_reason = db_get(videos, i, "not_ready_reason");
+	r->facts.duration_ms = db_get_int(videos, i, "duration_ms");
+	return 0;
+}
+
+/* The row's settings: explicit per row; "set for all rows" fills them. */
+static void row_settings(struct request *req, struct prow *r, int from_form, int apply_all)
+{
+	const char *all_privacy = kv_get(&req->form, "privacy_all");
+	const char *v;
+
+	r->form.privacy = from_form ? row_field(req, r, "privacy") : NULL;
+	r->form.allow_comment = from_form && row_checked(req, r, "allow_comment");
+	r->form.allow_duet = from_form && row_checked(req, r, "allow_duet");
+	r->form.allow_stitch = from_form && row_checked(req, r, "allow_stitch");
+	r->form.commercial = from_form && row_checked(req, r, "commercial");
+	r->form.brand_organic = from_form && row_checked(req, r, "brand_organic");
+	r->form.brand_content = from_form && row_checked(req, r, "brand_content");
+	r->form.is_aigc = from_form && row_checked(req, r, "is_aigc");
+	if (apply_all) {
+		if (all_privacy && *all_privacy)
+			r->form.privacy = all_privacy;
+		r->form.allow_comment = checked(req, "allow_comment_all");
+		r->form.allow_duet = checked(req, "allow_duet_all");
+		r->form.allow_stitch = checked(req, "allow_stitch_all");
+		r->form.commercial = checked(req, "commercial_all");
+		r->form.brand_organic = checked(req, "brand_organic_all");
+		r->form.brand_content = checked(req, "brand_content_all");
+		r->form.is_aigc = checked(req, "is_aigc_all");
+	}
+	r->form.mode = from_form ? row_field(req, r, "mode") : NULL;
+	v = from_form ? row_field(req, r, "caption") : NULL;
+	r->caption = v ? lf_only(req, v) : NULL;
+}
+
+/* One row per video, as the request says. */
+static int batch_rows(struct request *req, struct batch *b, int from_form, int apply_all)
+{
 	for (int i = 0; i < PQntuples(b->videos) && b->nrows < PLAN_MAX_ROWS; i++) {
 		struct prow *r = &b->rows[b->nrows++];
-		const char *v;
-		int64_t aid = 0;
-		char path[PATH_MAX];
-		struct stat st;
 
 		memset(r, 0, sizeof(*r));
 		r->vi = i;
 		r->video_id = db_get_int(b->videos, i, "id");
 		r->included = from_form ? row_checked(req, r, "include") : 1;
 		r->post_again = from_form && row_checked(req, r, "post_again");
-		/* the account: the row's choice, else the language's default, else the only one */
-		v = from_form ? row_field(req, r, "account") : NULL;
-		if (!v || parse_int64(v, 1, INT64_MAX, &aid) < 0) {
-			aid = acctplan_route(pg->db, pg->user_id, db_get_text(b->videos, i, "language"));
-			if (aid < 0)
-				return -1;
-			if (aid == 0 && b->naccounts == 1)
-				aid = json_int(json_object_array_get_idx(b->accounts, 0), "id");
-		}
-		r->acc = aid > 0 ? account_of(req, b, aid) : NULL;
-
-		r->size = -1;
-		if (media_resolve(app.cfg.media_root, db_get_text(b->videos, i, "path"), path) == 0 &&
-		    stat(path, &st) == 0)
-			r->size = st.st_size;
-		/* the duplicate guard goes by content: a row imported before
-		 * there were hashes gets its hash now (lib/library.h) */
-		{
-			char sha[65];
-
-			if (library_video_hash(pg->db, r->video_id, r->size >= 0 ? path : NULL, sha) < 0)
-				return -1;
-		}
-		r->facts.video_missing = r->size < 0 || db_get_bool(b->videos, i, "missing");
-		r->facts.video_ready = db_get_bool(b->videos, i, "ready");
-		r->facts.not_ready_reason = db_get(b->videos, i, "not_ready_reason");
-		r->facts.duration_ms = db_get_int(b->videos, i, "duration_ms");
-
-		/* the settings: explicit per row; "set for all rows" fills them */
-		r->form.privacy = from_form ? row_field(req, r, "privacy") : NULL;
-		r->form.allow_comment = from_form && row_checked(req, r, "allow_comment");
-		r->form.allow_duet = from_form && row_checked(req, r, "allow_duet");
-		r->form.allow_stitch = from_form && row_checked(req, r, "allow_stitch");
-		r->form.commercial = from_form && row_checked(req, r, "commercial");
-		r->form.brand_organic = from_form && row_checked(req, r, "brand_organic");
-		r->form.brand_content = from_form && row_checked(req, r, "brand_content");
-		r->form.is_aigc = from_form && row_checked(req, r, "is_aigc");
-		if (apply_all) {
-			if (all_privacy && *all_privacy)
-				r->form.privacy = all_privacy;
-			r->form.allow_comment = checked(req, "allow_comment_all");
-			r->form.allow_duet = checked(req, "allow_duet_all");
-			r->form.allow_stitch = checked(req, "allow_stitch_all");
-			r->form.commercial = checked(req, "commercial_all");
-			r->form.brand_organic = checked(req, "brand_organic_all");
-			r->form.brand_content = checked(req, "brand_content_all");
-			r->form.is_aigc = checked(req, "is_aigc_all");
-		}
-		r->form.mode = from_form ? row_field(req, r, "mode") : NULL;
-		v = from_form ? row_field(req, r, "caption") : NULL;
-		r->caption = v ? lf_only(req, v) : NULL;
+		if (row_account(req, b, r, from_form) < 0 || row_file_facts(req, b->videos, r) < 0)
+			return -1;
+		row_settings(req, r, from_form, apply_all);
 	}
+	return 0;
+}
 
-	/* per account, once: creator info, the planner's inputs */
+/* Per account, once: creator info, the planner's inputs. */
+static int batch_accounts(struct request *req, struct batch *b)
+{
 	for (int i = 0; i < b->nacc; i++) {
 		struct pacct *a = &b->acc[i];
 
@@ -574,59 +598,74 @@ static int batch_build(struct request *req, struct batch *b, int from_form)
 				return -1;
 			a->asked = 1;
 		}
-		if (acctplan_inputs(pg->db, a->id, ACCPLAN_HORIZON_DAYS, &a->in) < 0)
+		if (acctplan_inputs(page_of(req)->db, a->id, ACCPLAN_HORIZON_DAYS, &a->in) < 0)
 			return -1;
 		a->have_inputs = 1;
 	}
+	return 0;
+}
 
-	for (int i = 0; i < b->nrows; i++) {
-		struct prow *r = &b->rows[i];
-		struct pacct *a = r->acc;
-		int direct_ok;
+/* The row's caption from its account's template, unless the form gave one. */
+static void row_caption(struct request *req, const struct batch *b, struct prow *r)
+{
+	struct caption_fields f;
+	struct buf out = BUF_INIT;
 
-		if (!a)
-			continue;
-		direct_ok = (a->scopes & TT_SCOPE_VIDEO_PUBLISH) && a->cc.have_creator;
-		if (!r->form.mode || (strcmp(r->form.mode, "direct") && strcmp(r->form.mode, "inbox")))
-			r->form.mode = direct_ok ? "direct" : "inbox";
-		r->facts.scopes = a->scopes;
-		r->facts.creator = a->cc.have_creator ? &a->cc.creator : NULL;
-		r->facts.cannot_post = a->cc.cannot_post;
-		r->facts.cannot_post_text = a->cc.cannot_post_text;
-		if (!r->caption) {
-			struct caption_fields f;
-			struct buf out = BUF_INIT;
+	if (r->caption)
+		return;
+	fields_of(req, b->videos, r->vi, &f);
+	if (acctplan_caption(r->acc->have_plan ? r->acc->plan.caption_template : "", &f, &out,
+			     r->caption_err, sizeof(r->caption_err)) < 0)
+		buf_reset(&out);
+	r->caption = arena_strdup(&req->arena, buf_cstr(&out));
+	buf_free(&out);
+}
 
-			fields_of(req, b->videos, r->vi, &f);
-			if (acctplan_caption(a->have_plan ? a->plan.caption_template : "", &f, &out, r->caption_err,
-					     sizeof(r->caption_err)) < 0)
-				buf_reset(&out);
-			r->caption = arena_strdup(&req->arena, buf_cstr(&out));
-			buf_free(&out);
-		}
-		r->form.title = r->caption;
-		/* the duplicate guard (lib/jobs.c): one post per clip's content and
-		 * account unless "post again" */
-		{
-			int64_t existing;
-			int found = jobs_find_duplicate(pg->db, r->video_id, a->id, &existing);
-			PGresult *e;
+/* The duplicate guard (lib/jobs.c): one post per clip's content and
+ * account unless "post again"; the existing job and its state. */
+static int row_duplicate(struct request *req, struct prow *r)
+{
+	struct page *pg = page_of(req);
+	int64_t existing;
+	int found = jobs_find_duplicate(pg->db, r->video_id, r->acc->id, &existing);
+	PGresult *e;
 
-			if (found < 0)
-				return -1;
-			if (found) {
-				e = db_query(pg->db, &q_existing, DB_PARAMS(DB_INT(existing), DB_INT(pg->user_id)));
-				if (!e)
-					return -1;
-				r->existing_job = existing;
-				r->existing_state = arena_strdup(&req->arena,
-								 PQntuples(e) ? db_get_text(e, 0, "state") : "");
-				PQclear(e);
-			}
-		}
-	}
+	if (found <= 0)
+		return found;
+	e = db_query(pg->db, &q_existing, DB_PARAMS(DB_INT(existing), DB_INT(pg->user_id)));
+	if (!e)
+		return -1;
+	r->existing_job = existing;
+	r->existing_state = arena_strdup(&req->arena, PQntuples(e) ? db_get_text(e, 0, "state") : "");
+	PQclear(e);
+	return 0;
+}
 
-	/* the plan: rows in order, over each account's free slots and caps */
+/* What the row's account brings: the mode it allows, the creator's
+ * options, the caption, and whether it was posted there before. */
+static int row_for_account(struct request *req, struct batch *b, struct prow *r)
+{
+	struct pacct *a = r->acc;
+	int direct_ok = (a->scopes & TT_SCOPE_VIDEO_PUBLISH) && a->cc.have_creator;
+
+	if (!r->form.mode || (strcmp(r->form.mode, "direct") && strcmp(r->form.mode, "inbox")))
+		r->form.mode = direct_ok ? "direct" : "inbox";
+	r->facts.scopes = a->scopes;
+	r->facts.creator = a->cc.have_creator ? &a->cc.creator : NULL;
+	r->facts.cannot_post = a->cc.cannot_post;
+	r->facts.cannot_post_text = a->cc.cannot_post_text;
+	row_caption(req, b, r);
+	r->form.title = r->caption;
+	return row_duplicate(req, r) < 0 ? -1 : 0;
+}
+
+/* The plan: rows in order, over each account's free slots and caps. */
+static int batch_plan(struct batch *b)
+{
+	struct plan_account pa[16];
+	struct plan_row prow[PLAN_MAX_ROWS];
+	int np = 0, map[PLAN_MAX_ROWS];
+
 	for (int i = 0; i < b->nacc; i++)
 		pa[i] = b->acc[i].in.a;
 	for (int i = 0; i < b->nrows; i++) {
@@ -643,6 +682,22 @@ static int batch_build(struct request *req, struct batch *b, int from_form)
 	for (int k = 0; k < np; k++)
 		b->rows[map[k]].plan = prow[k];
 	return 0;
+}
+
+/* Everything the review page shows, from the request (GET: defaults;
+ * POST: the form). */
+static int batch_build(struct request *req, struct batch *b, int from_form)
+{
+	const struct kvlist *kv = from_form ? &req->form : &req->query;
+	int apply_all = from_form && !strcmp(kv_get(kv, "action") ? kv_get(kv, "action") : "", "apply_all");
+
+	if (batch_load(req, b, kv, from_form) < 0 || batch_rows(req, b, from_form, apply_all) < 0 ||
+	    batch_accounts(req, b) < 0)
+		return -1;
+	for (int i = 0; i < b->nrows; i++)
+		if (b->rows[i].acc && row_for_account(req, b, &b->rows[i]) < 0)
+			return -1;
+	return batch_plan(b);
 }
 
 static void add_err(struct post_violations *v, const char *field, const char *text)
@@ -722,144 +777,185 @@ static void interaction(struct json_object *arr, const char *name, const char *l
 	json_object_array_add(arr, o);
 }
 
-static int render_batch(struct request *req, struct batch *b, int status, int show_errors)
+/* What the review page counts over its rows. */
+struct batch_tally {
+	int planned, spilled, any_direct, any_branded;
+	struct json_object *days, *day;   /* the days with planned posts; the last one */
+	char last_day[16];
+	int day_count;
+};
+
+/* The row's account choice: every connected account, the row's selected. */
+static struct json_object *row_account_options(const struct batch *b, const struct prow *r)
 {
-	struct page *pg = page_of(req);
-	struct json_object *ctx = page_context(req, "Plan posts"), *rows = json_object_new_array();
-	struct json_object *days = json_object_new_array(), *accs = json_object_new_array();
-	struct buf ids = BUF_INIT;
-	char last_day[16] = "";
-	int planned = 0, spilled = 0, any_direct = 0, any_branded = 0;
-	struct json_object *day = NULL;
-	int day_count = 0;
+	struct json_object *opts = json_object_new_array();
 
-	for (int i = 0; i < b->nrows; i++) {
-		struct prow *r = &b->rows[i];
-		struct json_object *o = json_object_new_object(), *opts, *inter, *pre, *errs;
-		struct post_violations preflight = { 0 };
-		int direct = r->form.mode && !strcmp(r->form.mode, "direct");
-		const char *title = db_get(b->videos, r->vi, "title_translation");
-		long units;
+	for (int k = 0; k < b->naccounts; k++) {
+		struct json_object *a = json_object_array_get_idx(b->accounts, (size_t)k), *c, *nm;
 
-		buf_printf(&ids, "%s%lld", i ? "," : "", (long long)r->video_id);
-		json_object_object_add(o, "video_id", json_object_new_int64(r->video_id));
-		if (!title || !*title)
-			title = db_get(b->videos, r->vi, "expression");
-		if (!title || !*title)
-			title = db_get(b->videos, r->vi, "path");
-		ctx_add_str(o, "title", title);
-		ctx_add_str(o, "language", db_get(b->videos, r->vi, "language"));
-		add_bool(o, "included", r->included);
-		/* the account choice, per row */
-		opts = json_object_new_array();
-		for (int k = 0; k < b->naccounts; k++) {
-			struct json_object *a = json_object_array_get_idx(b->accounts, (size_t)k), *c;
-
-			c = json_object_new_object();
-			json_object_object_add(c, "id", json_object_new_int64(json_int(a, "id")));
-			{
-				struct json_object *nm;
-				if (json_object_object_get_ex(a, "name", &nm))
-					ctx_add_str(c, "name", json_object_get_string(nm));
-			}
-			add_bool(c, "selected", r->acc && r->acc->id == json_int(a, "id"));
-			json_object_array_add(opts, c);
-		}
-		json_object_object_add(o, "accounts", opts);
-		add_bool(o, "no_account", !r->acc);
-		if (r->acc) {
-			struct pacct *a = r->acc;
-			int direct_ok = (a->scopes & TT_SCOPE_VIDEO_PUBLISH) && a->cc.have_creator;
-
-			json_object_object_add(o, "caption", json_object_new_string(r->caption ? r->caption : ""));
-			units = caption_utf16_len(r->caption ? r->caption : "", strlen(r->caption ? r->caption : ""));
-			json_object_object_add(o, "caption_units", json_object_new_int64(units < 0 ? 0 : units));
-			add_bool(o, "direct_ok", direct_ok);
-			add_bool(o, "mode_choice", direct_ok && (a->scopes & TT_SCOPE_VIDEO_UPLOAD));
-			add_bool(o, "inbox_ok", !!(a->scopes & TT_SCOPE_VIDEO_UPLOAD));
-			add_bool(o, "direct", direct);
-			add_bool(o, "inbox", !direct);
-			if (direct && direct_ok) {
-				any_direct = 1;
-				json_object_object_add(o, "privacy_options", privacy_options(r));
-				add_bool(o, "no_privacy", !r->form.privacy || !*r->form.privacy);
-				inter = json_object_new_array();
-				interaction(inter, "allow_comment", "Comment", r->video_id, r->form.allow_comment,
-					    a->cc.creator.comment_disabled);
-				interaction(inter, "allow_duet", "Duet", r->video_id, r->form.allow_duet,
-					    a->cc.creator.duet_disabled);
-				interaction(inter, "allow_stitch", "Stitch", r->video_id, r->form.allow_stitch,
-					    a->cc.creator.stitch_disabled);
-				json_object_object_add(o, "interactions", inter);
-				add_bool(o, "commercial", r->form.commercial);
-				add_bool(o, "brand_organic", r->form.commercial && r->form.brand_organic);
-				add_bool(o, "brand_content", r->form.commercial && r->form.brand_content);
-				add_bool(o, "prompt_paid", r->form.commercial && r->form.brand_content);
-				add_bool(o, "prompt_promo", r->form.commercial && r->form.brand_organic &&
-					 !r->form.brand_content);
-				add_bool(o, "is_aigc", r->form.is_aigc);
-				ctx_add_str(o, "nickname", a->cc.creator.nickname);
-				if (r->form.commercial && r->form.brand_content)
-					any_branded = 1;
-			}
-			ctx_add_str(o, "account_problem", a->cc.cannot_post ? a->cc.cannot_post_text : a->cc.problem);
-			add_bool(o, "reconnect", a->cc.reconnect);
-		}
-		/* pre-flight: the file, the account, the caption */
-		post_rules_preflight(&r->facts, direct, &preflight);
-		pre = json_object_new_array();
-		for (int k = 0; k < preflight.n; k++)
-			json_object_array_add(pre, json_object_new_string(preflight.v[k].text));
-		if (r->caption_err[0])
-			json_object_array_add(pre, json_object_new_string(r->caption_err));
-		add_bool(o, "preflight_ok", json_object_array_length(pre) == 0 && r->acc);
-		json_object_object_add(o, "preflight", pre);
-		if (r->existing_job) {
-			char w[300];
-			snprintf(w, sizeof(w), "This clip is already %s this account (job %lld): it is left out "
-				 "unless you tick \"Post again\".",
-				 !strcmp(r->existing_state, "published") ? "posted to" :
-				 !strcmp(r->existing_state, "inboxed") ? "in the TikTok inbox of" : "planned for",
-				 (long long)r->existing_job);
-			ctx_add_str(o, "duplicate", w);
-			json_object_object_add(o, "duplicate_job", json_object_new_int64(r->existing_job));
-			add_bool(o, "post_again", r->post_again);
-		}
-		if (r->plan.at) {
-			PGresult *t = db_query(pg->db, &q_shown_time, DB_PARAMS(DB_INT(r->plan.at), DB_TEXT(page_tz(req))));
-			if (!t)
-				return -1;
-			ctx_add_str(o, "slot", db_get_text(t, 0, "shown"));
-			if (strcmp(last_day, db_get_text(t, 0, "day"))) {
-				if (day)
-					json_object_object_add(day, "count", json_object_new_int(day_count));
-				day = json_object_new_object();
-				ctx_add_str(day, "day", db_get_text(t, 0, "day"));
-				json_object_array_add(days, day);
-				snprintf(last_day, sizeof(last_day), "%s", db_get_text(t, 0, "day"));
-				day_count = 0;
-			}
-			day_count++;
-			PQclear(t);
-			planned++;
-		}
-		if (r->included && r->acc && (!r->existing_job || r->post_again)) {
-			if (r->plan.reason != PLAN_NEXT_SLOT) {
-				ctx_add_str(o, "spill", plan_reason_text(r->plan.reason));
-				spilled++;
-			}
-		}
-		if (show_errors && r->errs.n) {
-			errs = json_object_new_array();
-			for (int k = 0; k < r->errs.n; k++)
-				json_object_array_add(errs, json_object_new_string(r->errs.v[k].text));
-			json_object_object_add(o, "errors", errs);
-		}
-		json_object_array_add(rows, o);
+		c = json_object_new_object();
+		json_object_object_add(c, "id", json_object_new_int64(ctx_int(a, "id")));
+		if (json_object_object_get_ex(a, "name", &nm))
+			ctx_add_str(c, "name", json_object_get_string(nm));
+		add_bool(c, "selected", r->acc && r->acc->id == ctx_int(a, "id"));
+		json_object_array_add(opts, c);
 	}
-	if (day)
-		json_object_object_add(day, "count", json_object_new_int(day_count));
-	/* the accounts in the batch with their caps */
+	return opts;
+}
+
+/* A direct post's settings against the creator's options. */
+static void row_direct_settings(struct json_object *o, const struct prow *r, struct batch_tally *t)
+{
+	const struct pacct *a = r->acc;
+	struct json_object *inter = json_object_new_array();
+
+	t->any_direct = 1;
+	json_object_object_add(o, "privacy_options", privacy_options(r));
+	add_bool(o, "no_privacy", !r->form.privacy || !*r->form.privacy);
+	interaction(inter, "allow_comment", "Comment", r->video_id, r->form.allow_comment,
+		    a->cc.creator.comment_disabled);
+	interaction(inter, "allow_duet", "Duet", r->video_id, r->form.allow_duet,
+		    a->cc.creator.duet_disabled);
+	interaction(inter, "allow_stitch", "Stitch", r->video_id, r->form.allow_stitch,
+		    a->cc.creator.stitch_disabled);
+	json_object_object_add(o, "interactions", inter);
+	add_bool(o, "commercial", r->form.commercial);
+	add_bool(o, "brand_organic", r->form.commercial && r->form.brand_organic);
+	add_bool(o, "brand_content", r->form.commercial && r->form.brand_content);
+	add_bool(o, "prompt_paid", r->form.commercial && r->form.brand_content);
+	add_bool(o, "prompt_promo", r->form.commercial && r->form.brand_organic &&
+		 !r->form.brand_content);
+	add_bool(o, "is_aigc", r->form.is_aigc);
+	ctx_add_str(o, "nickname", a->cc.creator.nickname);
+	if (r->form.commercial && r->form.brand_content)
+		t->any_branded = 1;
+}
+
+/* The row's caption, its modes and settings on its chosen account. */
+static void row_account_context(struct json_object *o, const struct prow *r, int direct,
+				struct batch_tally *t)
+{
+	const struct pacct *a = r->acc;
+	int direct_ok = (a->scopes & TT_SCOPE_VIDEO_PUBLISH) && a->cc.have_creator;
+	const char *caption = r->caption ? r->caption : "";
+	long units = caption_utf16_len(caption, strlen(caption));
+
+	json_object_object_add(o, "caption", json_object_new_string(caption));
+	json_object_object_add(o, "caption_units", json_object_new_int64(units < 0 ? 0 : units));
+	add_bool(o, "direct_ok", direct_ok);
+	add_bool(o, "mode_choice", direct_ok && (a->scopes & TT_SCOPE_VIDEO_UPLOAD));
+	add_bool(o, "inbox_ok", !!(a->scopes & TT_SCOPE_VIDEO_UPLOAD));
+	add_bool(o, "direct", direct);
+	add_bool(o, "inbox", !direct);
+	if (direct && direct_ok)
+		row_direct_settings(o, r, t);
+	ctx_add_str(o, "account_problem", a->cc.cannot_post ? a->cc.cannot_post_text : a->cc.problem);
+	add_bool(o, "reconnect", a->cc.reconnect);
+}
+
+/* Pre-flight: the file, the account, the caption. */
+static void row_preflight(struct json_object *o, const struct prow *r, int direct)
+{
+	struct post_violations preflight = { 0 };
+	struct json_object *pre = json_object_new_array();
+
+	post_rules_preflight(&r->facts, direct, &preflight);
+	for (int k = 0; k < preflight.n; k++)
+		json_object_array_add(pre, json_object_new_string(preflight.v[k].text));
+	if (r->caption_err[0])
+		json_object_array_add(pre, json_object_new_string(r->caption_err));
+	add_bool(o, "preflight_ok", json_object_array_length(pre) == 0 && r->acc);
+	json_object_object_add(o, "preflight", pre);
+}
+
+static void row_duplicate_context(struct json_object *o, const struct prow *r)
+{
+	char w[300];
+
+	if (!r->existing_job)
+		return;
+	snprintf(w, sizeof(w), "This clip is already %s this account (job %lld): it is left out "
+		 "unless you tick \"Post again\".",
+		 !strcmp(r->existing_state, "published") ? "posted to" :
+		 !strcmp(r->existing_state, "inboxed") ? "in the TikTok inbox of" : "planned for",
+		 (long long)r->existing_job);
+	ctx_add_str(o, "duplicate", w);
+	json_object_object_add(o, "duplicate_job", json_object_new_int64(r->existing_job));
+	add_bool(o, "post_again", r->post_again);
+}
+
+/* The row's planned slot in the viewer's zone, counted under its day. */
+static int row_slot(struct request *req, struct json_object *o, const struct prow *r,
+		    struct batch_tally *t)
+{
+	PGresult *q;
+	const char *day;
+
+	if (!r->plan.at)
+		return 0;
+	q = db_query(page_of(req)->db, &q_shown_time, DB_PARAMS(DB_INT(r->plan.at), DB_TEXT(page_tz(req))));
+	if (!q)
+		return -1;
+	ctx_add_str(o, "slot", db_get_text(q, 0, "shown"));
+	day = db_get_text(q, 0, "day");
+	if (strcmp(t->last_day, day)) {
+		if (t->day)
+			json_object_object_add(t->day, "count", json_object_new_int(t->day_count));
+		t->day = json_object_new_object();
+		ctx_add_str(t->day, "day", day);
+		json_object_array_add(t->days, t->day);
+		snprintf(t->last_day, sizeof(t->last_day), "%s", day);
+		t->day_count = 0;
+	}
+	t->day_count++;
+	PQclear(q);
+	t->planned++;
+	return 0;
+}
+
+/* One row of the review page. */
+static int render_row(struct request *req, const struct batch *b, const struct prow *r, int show_errors,
+		      struct json_object *o, struct batch_tally *t)
+{
+	int direct = r->form.mode && !strcmp(r->form.mode, "direct");
+	const char *title = db_get(b->videos, r->vi, "title_translation");
+
+	json_object_object_add(o, "video_id", json_object_new_int64(r->video_id));
+	if (!title || !*title)
+		title = db_get(b->videos, r->vi, "expression");
+	if (!title || !*title)
+		title = db_get(b->videos, r->vi, "path");
+	ctx_add_str(o, "title", title);
+	ctx_add_str(o, "language", db_get(b->videos, r->vi, "language"));
+	add_bool(o, "included", r->included);
+	json_object_object_add(o, "accounts", row_account_options(b, r));
+	add_bool(o, "no_account", !r->acc);
+	if (r->acc)
+		row_account_context(o, r, direct, t);
+	row_preflight(o, r, direct);
+	row_duplicate_context(o, r);
+	if (row_slot(req, o, r, t) < 0)
+		return -1;
+	if (r->included && r->acc && (!r->existing_job || r->post_again) &&
+	    r->plan.reason != PLAN_NEXT_SLOT) {
+		ctx_add_str(o, "spill", plan_reason_text(r->plan.reason));
+		t->spilled++;
+	}
+	if (show_errors && r->errs.n) {
+		struct json_object *errs = json_object_new_array();
+
+		for (int k = 0; k < r->errs.n; k++)
+			json_object_array_add(errs, json_object_new_string(r->errs.v[k].text));
+		json_object_object_add(o, "errors", errs);
+	}
+	return 0;
+}
+
+/* The accounts in the batch with their caps. */
+static struct json_object *batch_accounts_context(const struct batch *b)
+{
+	struct json_object *accs = json_object_new_array();
+
 	for (int i = 0; i < b->nacc; i++) {
 		struct json_object *o = json_object_new_object(), *nm;
 
@@ -872,14 +968,33 @@ static int render_batch(struct request *req, struct batch *b, int status, int sh
 		ctx_add_str(o, "zone", b->acc[i].in.zone);
 		json_object_array_add(accs, o);
 	}
+	return accs;
+}
+
+static int render_batch(struct request *req, struct batch *b, int status, int show_errors)
+{
+	struct json_object *ctx = page_context(req, "Plan posts"), *rows = json_object_new_array();
+	struct batch_tally t = { .days = json_object_new_array() };
+	struct buf ids = BUF_INIT;
+
+	for (int i = 0; i < b->nrows; i++) {
+		struct json_object *o = json_object_new_object();
+
+		buf_printf(&ids, "%s%lld", i ? "," : "", (long long)b->rows[i].video_id);
+		if (render_row(req, b, &b->rows[i], show_errors, o, &t) < 0)
+			return -1;
+		json_object_array_add(rows, o);
+	}
+	if (t.day)
+		json_object_object_add(t.day, "count", json_object_new_int(t.day_count));
 	json_object_object_add(ctx, "rows", rows);
-	json_object_object_add(ctx, "days", days);
-	json_object_object_add(ctx, "batch_accounts", accs);
+	json_object_object_add(ctx, "days", t.days);
+	json_object_object_add(ctx, "batch_accounts", batch_accounts_context(b));
 	add_bool(ctx, "has_rows", b->nrows > 0);
-	add_bool(ctx, "any_direct", any_direct);
-	add_bool(ctx, "any_branded", any_branded);
-	json_object_object_add(ctx, "planned", json_object_new_int(planned));
-	json_object_object_add(ctx, "spilled", json_object_new_int(spilled));
+	add_bool(ctx, "any_direct", t.any_direct);
+	add_bool(ctx, "any_branded", t.any_branded);
+	json_object_object_add(ctx, "planned", json_object_new_int(t.planned));
+	json_object_object_add(ctx, "spilled", json_object_new_int(t.spilled));
 	ctx_add_str(ctx, "videos", buf_cstr(&ids));
 	ctx_add_str(ctx, "batch_id", b->batch_id);
 	ctx_add_str(ctx, "zone", page_tz(req));

@@ -39,6 +39,20 @@ void ctx_add_str(struct json_object *o, const char *key, const char *val)
 		json_object_object_add(o, key, json_object_new_string(val));
 }
 
+int64_t ctx_int(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+int ctx_flag(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
 /* ---- one style for numbers in words ---- */
 
 void ui_size(char *out, size_t n, long long bytes)

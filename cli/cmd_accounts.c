@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "arena.h"
 #include "db.h"
+#include "jobs.h"
 
 #include <stdio.h>
 
@@ -15,7 +16,7 @@ static struct db_stmt q_accounts = { "cli_accounts",
 	"       coalesce(to_char(a.access_expires_at, 'YYYY-MM-DD HH24:MI'), '-') AS access_until,"
 	"       coalesce(to_char(a.refresh_expires_at, 'YYYY-MM-DD'), '-') AS refresh_until,"
 	"       (SELECT count(*) FROM upload_jobs j WHERE j.account_id = a.id"
-	"          AND j.state IN ('queued', 'uploading', 'processing')) AS active,"
+	"          AND j.state IN " JOBS_ACTIVE_SQL ") AS active,"
 	"       (SELECT count(*) FROM upload_jobs j WHERE j.account_id = a.id"
 	"          AND j.state = 'published') AS published,"
 	"       (SELECT count(*) FROM upload_jobs j WHERE j.account_id = a.id"

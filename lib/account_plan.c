@@ -2,6 +2,7 @@
 #include "account_plan.h"
 
 #include "caption.h"
+#include "jobs.h"
 #include "ratelimit.h"
 #include "template.h"
 #include "util.h"
@@ -548,7 +549,7 @@ static const struct db_stmt q_direct_times = { "acctplan_direct_times",
 	"SELECT extract(epoch FROM max(e.at))::bigint AS t FROM upload_jobs j" \
 	"  JOIN job_events e ON e.job_id = j.id AND e.kind = 'init'" \
 	" WHERE j.account_id = $1 AND j.mode = 'inbox'" \
-	"   AND j.state IN ('uploading', 'processing', 'inboxed')" \
+	"   AND j.state IN " JOBS_DRAFT_PENDING_SQL \
 	" GROUP BY j.id HAVING max(e.at) > now() - make_interval(secs => $2::int)"
 static const struct db_stmt q_draft_times = { "acctplan_draft_times",
 	PENDING_DRAFTS_SQL " UNION ALL "

@@ -329,21 +329,6 @@ long long db_command(struct db *db, const struct db_stmt *st, int n, const struc
 	return rows;
 }
 
-PGresult *db_run(struct db *db, const struct db_stmt *st, int n, const char *const *params)
-{
-	return run_text(db, st, n, params);
-}
-
-int db_exec(struct db *db, const struct db_stmt *st, int n, const char *const *params)
-{
-	PGresult *r = db_run(db, st, n, params);
-
-	if (!r)
-		return -1;
-	PQclear(r);
-	return 0;
-}
-
 static PGresult *run_plain(struct db *db, const char *sql, const char *what)
 {
 	db->sqlstate[0] = '\0';
@@ -487,16 +472,3 @@ int db_is_null(const PGresult *r, int row, const char *col)
 	return db_get(r, row, col) == NULL;
 }
 
-const char *db_val(const PGresult *r, int row, int col)
-{
-	if (PQgetisnull(r, row, col))
-		return NULL;
-	return PQgetvalue(r, row, col);
-}
-
-long long db_ll(const PGresult *r, int row, int col)
-{
-	if (PQgetisnull(r, row, col))
-		return 0;
-	return strtoll(PQgetvalue(r, row, col), NULL, 10);
-}

@@ -150,11 +150,4 @@ int64_t db_get_int(const PGresult *r, int row, const char *col);      /* 0 for N
 int db_get_bool(const PGresult *r, int row, const char *col);         /* 1 for true */
 int db_is_null(const PGresult *r, int row, const char *col);
 
-/* ---- older forms, kept while the last callers move to the ones above ---
- * Text parameters (db_run/db_exec) and column indexes (db_val/db_ll). */
-PGresult *db_run(struct db *db, const struct db_stmt *st, int n, const char *const *params);
-int db_exec(struct db *db, const struct db_stmt *st, int n, const char *const *params);
-const char *db_val(const PGresult *r, int row, int col);  /* NULL for SQL NULL */
-long long db_ll(const PGresult *r, int row, int col);     /* 0 for NULL */
-
 #endif

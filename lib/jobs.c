@@ -108,7 +108,7 @@ static struct db_stmt q_submission = { "jobs_submission_taken",
 static struct db_stmt q_duplicate = { "jobs_find_duplicate",
 	"SELECT j.id FROM upload_jobs j JOIN videos v ON j.content_sha256 = " JOBS_CONTENT_KEY("v") " "
 	"WHERE v.id = $1 AND j.account_id = $2 AND NOT j.repost "
-	"  AND j.state IN ('queued', 'uploading', 'processing', 'published', 'inboxed') "
+	"  AND j.state IN " JOBS_ACTIVE_OR_POSTED_SQL " "
 	"ORDER BY j.id LIMIT 1" };
 
 /* The video's hash became known (import, or lazily before a post): its
@@ -121,7 +121,7 @@ static struct db_stmt q_rekey = { "jobs_content_known",
 	"WHERE j.content_sha256 = 'video:' || $1::bigint"
 	"  AND NOT EXISTS (SELECT 1 FROM upload_jobs o WHERE o.account_id = j.account_id"
 	"                  AND o.content_sha256 = $2 AND NOT o.repost"
-	"                  AND o.state IN ('queued', 'uploading', 'processing', 'published', 'inboxed'))" };
+	"                  AND o.state IN " JOBS_ACTIVE_OR_POSTED_SQL ")" };
 
 int jobs_content_known(struct db *db, int64_t video_id, const char *sha)
 {
@@ -974,7 +974,7 @@ static struct db_stmt q_public = { "jobs_public",
 	"        locked_by = NULL, locked_until = NULL, finished_at = coalesce(j.finished_at, now()),"
 	"        updated_at = now()"
 	"  WHERE j.publish_id = $1"
-	"    AND (j.state IN " JOBS_ACTIVE_SQL " OR j.state IN ('published', 'inboxed'))"
+	"    AND j.state IN " JOBS_ACTIVE_OR_POSTED_SQL
 	"    AND (j.state <> 'published' OR j.post_id IS DISTINCT FROM $2"
 	"         OR j.no_longer_public_at IS NOT NULL)"
 	"  RETURNING j.id, j.post_url) "

@@ -192,19 +192,108 @@ static const char *metric_code(const struct tiktok_result *res)
 	}
 }
 
+/* The request's address, limits and answer sink. */
+static void call_options(CURL *curl, const struct tiktok_client *c, const char *endpoint,
+			 const char *query, long limit_ms, struct buf *url, struct sink *sink)
+{
+	tiktok_api_url(c, endpoint, url);
+	if (query)
+		buf_printf(url, "?%s", query);
+	curl_easy_setopt(curl, CURLOPT_URL, buf_cstr(url));
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);           /* threads: no SIGALRM */
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+			 limit_ms < CONNECT_TIMEOUT_SEC * 1000L ? limit_ms : CONNECT_TIMEOUT_SEC * 1000L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, limit_ms);
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);     /* an API answer, never a redirect */
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "LangFlix-Publisher/1");
+}
+
+/* The method, headers (h is scratch, wiped by the caller) and body; the
+ * header list to free. */
+static struct curl_slist *call_request(CURL *curl, const char *method, const char *bearer,
+				       const char *content_type, const char *body, struct buf *h)
+{
+	struct curl_slist *hdrs = curl_slist_append(NULL, "Accept: application/json");
+
+	if (bearer) {
+		buf_printf(h, "Authorization: Bearer %s", bearer);
+		hdrs = curl_slist_append(hdrs, buf_cstr(h));
+		OPENSSL_cleanse(h->data, h->len);
+	}
+	if (body) {
+		buf_reset(h);
+		buf_printf(h, "Content-Type: %s", content_type ? content_type : "application/json");
+		hdrs = curl_slist_append(hdrs, buf_cstr(h));
+		hdrs = curl_slist_append(hdrs, "Cache-Control: no-cache");
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
+		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	else if (!strcmp(method, "POST") && !body)
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	return hdrs;
+}
+
+/* What the transfer's end (cc) and the answer in sink mean, into out. 0
+ * when TikTok answered (OK or an API error), -1 otherwise. */
+static int call_answer(CURLcode cc, struct sink *sink, struct tiktok_result *out)
+{
+	if (cc != CURLE_OK && !sink->overflow) {
+		out->outcome = TT_NETWORK;
+		out->http_status = 0;
+		out->slow = waiting_max && cc == CURLE_OPERATION_TIMEDOUT;
+		str_copy(out->message, sizeof(out->message), curl_easy_strerror(cc));
+		return -1;
+	}
+	if (sink->overflow) {
+		out->outcome = TT_MALFORMED;
+		return -1;
+	}
+	if (empty_body(&sink->b))
+		out->json = json_object_new_object();   /* revoke may answer with nothing */
+	else
+		out->json = parse_json(sink->b.data, sink->b.len);
+	if (!out->json) {
+		/* a gateway's error page (5xx, not JSON) means TikTok was not
+		 * reached; anything else that is not JSON is a broken answer */
+		out->outcome = out->http_status >= 500 ? TT_NETWORK : TT_MALFORMED;
+		if (out->outcome == TT_NETWORK)
+			snprintf(out->message, sizeof(out->message), "HTTP %ld without a TikTok answer",
+				 out->http_status);
+		return -1;
+	}
+	tiktok_parse_error(out->json, out);
+	if (out->http_status < 200 || out->http_status >= 300 ||
+	    (out->error[0] && strcmp(out->error, "ok") != 0)) {
+		out->outcome = TT_API;
+		if (!out->error[0])
+			snprintf(out->error, sizeof(out->error), "http_%ld", out->http_status);
+	} else {
+		out->outcome = TT_OK;
+	}
+	return 0;
+}
+
 int tiktok_call(const struct tiktok_client *c, const char *method, const char *endpoint,
 		const char *query, const char *bearer, const char *content_type, const char *body,
 		struct tiktok_result *out)
 {
 	struct sink sink = { BUF_INIT, 0 };
-	struct curl_slist *hdrs = NULL;
+	struct curl_slist *hdrs;
 	struct buf h = BUF_INIT, url = BUF_INIT;
-	long timeout_sec = c->timeout_sec;
+	long limit_ms = call_timeout_ms(c->timeout_sec);
 	CURL *curl;
 	CURLcode cc;
-	int rc = -1;
-
-	long limit_ms = call_timeout_ms(timeout_sec);
+	int rc;
 
 	tiktok_result_free(out);
 	tiktok_result_init(out);
@@ -222,81 +311,14 @@ int tiktok_call(const struct tiktok_client *c, const char *method, const char *e
 		str_copy(out->message, sizeof(out->message), "could not start an HTTP client");
 		return -1;
 	}
-	tiktok_api_url(c, endpoint, &url);
-	if (query)
-		buf_printf(&url, "?%s", query);
-	curl_easy_setopt(curl, CURLOPT_URL, buf_cstr(&url));
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);           /* threads: no SIGALRM */
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-			 limit_ms < CONNECT_TIMEOUT_SEC * 1000L ? limit_ms : CONNECT_TIMEOUT_SEC * 1000L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, limit_ms);
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);     /* an API answer, never a redirect */
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "LangFlix-Publisher/1");
-	hdrs = curl_slist_append(hdrs, "Accept: application/json");
-	if (bearer) {
-		buf_printf(&h, "Authorization: Bearer %s", bearer);
-		hdrs = curl_slist_append(hdrs, buf_cstr(&h));
-		OPENSSL_cleanse(h.data, h.len);
-	}
-	if (body) {
-		buf_reset(&h);
-		buf_printf(&h, "Content-Type: %s", content_type ? content_type : "application/json");
-		hdrs = curl_slist_append(hdrs, buf_cstr(&h));
-		hdrs = curl_slist_append(hdrs, "Cache-Control: no-cache");
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
-		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-	else if (!strcmp(method, "POST") && !body)
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	call_options(curl, c, endpoint, query, limit_ms, &url, &sink);
+	hdrs = call_request(curl, method, bearer, content_type, body, &h);
 
 	cc = curl_easy_perform(curl);
 	waiting_leave();
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->http_status);
-	if (cc != CURLE_OK && !sink.overflow) {
-		out->outcome = TT_NETWORK;
-		out->http_status = 0;
-		out->slow = waiting_max && cc == CURLE_OPERATION_TIMEDOUT;
-		str_copy(out->message, sizeof(out->message), curl_easy_strerror(cc));
-		goto done;
-	}
-	if (sink.overflow) {
-		out->outcome = TT_MALFORMED;
-		goto done;
-	}
-	if (empty_body(&sink.b))
-		out->json = json_object_new_object();   /* revoke may answer with nothing */
-	else
-		out->json = parse_json(sink.b.data, sink.b.len);
-	if (!out->json) {
-		/* a gateway's error page (5xx, not JSON) means TikTok was not
-		 * reached; anything else that is not JSON is a broken answer */
-		out->outcome = out->http_status >= 500 ? TT_NETWORK : TT_MALFORMED;
-		if (out->outcome == TT_NETWORK)
-			snprintf(out->message, sizeof(out->message), "HTTP %ld without a TikTok answer",
-				 out->http_status);
-		goto done;
-	}
-	tiktok_parse_error(out->json, out);
-	if (out->http_status < 200 || out->http_status >= 300 ||
-	    (out->error[0] && strcmp(out->error, "ok") != 0)) {
-		out->outcome = TT_API;
-		if (!out->error[0])
-			snprintf(out->error, sizeof(out->error), "http_%ld", out->http_status);
-	} else {
-		out->outcome = TT_OK;
-	}
-	rc = 0;
-done:
+	rc = call_answer(cc, &sink, out);
+
 	if (h.data)
 		OPENSSL_cleanse(h.data, h.cap);
 	buf_free(&h);

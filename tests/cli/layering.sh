@@ -9,7 +9,10 @@
 #     uses; file A depends on file B when A uses a symbol B defines (a call,
 #     or a global it reads); any loop in that graph fails, named;
 #   * lib/jobs.c is the only writer of upload_jobs and job_events (product
-#     code, tests, scripts; migrations in sql/ may).
+#     code, tests, scripts; migrations in sql/ may);
+#   * no file of lib/ cgi-bin/ worker/ cli/ spells a list of job states in
+#     SQL (IN ('queued', 'uploading', ...)): lib/jobs.h names them
+#     (JOBS_ACTIVE_SQL, JOBS_POSTED_SQL, ...).
 #
 # Before checking the tree it checks itself on a tiny fabricated folder (two
 # objects that call each other, two headers that include each other, a file
@@ -108,6 +111,16 @@ job_writers()
 		grep -v '^lib/jobs\.c:'
 }
 
+# state_lists DIR... — the lines that spell an SQL IN list of two or more
+# job states, outside lib/jobs.h.
+state_lists()
+{
+	local st="'(queued|uploading|processing|published|inboxed|failed|cancelled)'"
+	grep -rnE "IN[[:space:]]*\\([[:space:]]*$st[[:space:]]*,[[:space:]]*$st" \
+		--include='*.c' --include='*.h' "$@" 2>/dev/null |
+		grep -v '^lib/jobs\.h:'
+}
+
 # ---- the check checks itself: a fabricated folder with one of each fault --
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -156,6 +169,15 @@ fi
 printf 'static const char *q = "UPDATE %s SET state = $1";\n' upload_jobs >"$tmp/tests/t.c"
 printf 'static const char *q = "insert into %s (job_id) values ($1)";\n' job_events >"$tmp/lib/x.c"
 printf 'static const char *q = "SELECT state FROM %s";\n' upload_jobs >"$tmp/lib/reader.c"
+printf 'static const char *q = "WHERE state IN (%s, %s)";\n' "'queued'" "'uploading'" >"$tmp/lib/states.c"
+printf 'static const char *q = "WHERE state = %s";\n' "'queued'" >"$tmp/lib/one_state.c"
+out=$(cd "$tmp" && state_lists lib)
+if [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q '^lib/states.c:' <<<"$out"; then
+	pass "self-check: a fabricated list of job states in SQL is found, one state is not"
+else
+	fail "self-check: the state lists' grep found: $out"
+fi
+rm "$tmp/lib/states.c" "$tmp/lib/one_state.c"
 out=$(cd "$tmp" && job_writers lib tests)
 if [ "$(wc -l <<<"$out")" -eq 2 ] && grep -q '^tests/t.c:' <<<"$out" && grep -q '^lib/x.c:' <<<"$out"; then
 	pass "self-check: fabricated writers of upload_jobs/job_events are found, a reader is not"
@@ -178,6 +200,14 @@ if [ -z "$out" ]; then
 	pass "only lib/jobs.c writes upload_jobs and job_events"
 else
 	fail "upload_jobs/job_events written outside lib/jobs.c (go through lib/jobs.h):"
+	sed 's/^/  /' <<<"$out"
+fi
+
+out=$(state_lists lib cgi-bin worker cli)
+if [ -z "$out" ]; then
+	pass "no SQL outside lib/jobs.h spells a list of job states"
+else
+	fail "lists of job states spelled in SQL (use JOBS_*_SQL of lib/jobs.h):"
 	sed 's/^/  /' <<<"$out"
 fi
 

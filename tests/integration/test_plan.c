@@ -253,6 +253,18 @@ static void settings_refuse_bad_input(void **state)
 	snprintf(acc, sizeof(acc), "/accounts/%lld/plan", es);
 	assert_int_equal(tc_get(b2.c, acc, &r), 0);
 	assert_int_equal(r.status, 404);
+	t_contains(r.body.data, "You have no TikTok account with this number.");
+	tresp_free(&r);
+	/* nor saved, and nothing of the owner's plan changes */
+	assert_int_equal(save_plan(&b2, es, "Sun 07:00", "UTC", "de", "", 3, 0, &r), 404);
+	t_contains(r.body.data, "You have no TikTok account with this number.");
+	tresp_free(&r);
+	assert_int_equal(tc_get(a.c, acc, &r), 0);
+	t_contains(r.body.data, "es, es-mx");
+	tresp_free(&r);
+	/* a number that is no account's id */
+	assert_int_equal(tc_get(b2.c, "/accounts/0/plan", &r), 0);
+	assert_int_equal(r.status, 404);
 	tresp_free(&r);
 	actor_free(&b2);
 	actor_free(&a);
