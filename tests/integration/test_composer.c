@@ -41,23 +41,6 @@ struct actor {
 	struct tclient *c;
 };
 
-static void login(struct actor *a)
-{
-	struct tresp r;
-	char *csrf, *body;
-
-	assert_int_equal(tc_get(a->c, "/login", &r), 0);
-	csrf = tc_extract_csrf(r.body.data);
-	assert_non_null(csrf);
-	tresp_free(&r);
-	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, a->name);
-	assert_int_equal(tc_post_form(a->c, "/login", body, &r), 0);
-	assert_int_equal(r.status, 303);
-	tresp_free(&r);
-	free(body);
-	free(csrf);
-}
-
 /* A logged-in user; with `profile` (emulator username) also a connected
  * TikTok account, granted `scopes` (NULL: all that the app asks for). */
 static void actor_new(struct actor *a, const char *profile, const char *scopes)
@@ -67,16 +50,13 @@ static void actor_new(struct actor *a, const char *profile, const char *scopes)
 	struct tclient *emu;
 	struct tresp r;
 	struct buf b = BUF_INIT;
+	long long uid;
 
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "comp%d_%d", (int)getpid(), ++seq);
-	assert_int_equal(t_user_add(a->name, PASSWORD), 0);
-	id = t_db_value(dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ a->name });
-	assert_non_null(id);
-	snprintf(a->id, sizeof(a->id), "%s", id);
-	free(id);
-	a->c = tc_new();
-	login(a);
+	a->c = t_user_signed_in(a->name, PASSWORD, &uid);
+	assert_true(uid > 0);
+	snprintf(a->id, sizeof(a->id), "%lld", uid);
 	if (!profile)
 		return;
 
@@ -154,22 +134,6 @@ static long long video_new(const char *title, long long duration_ms)
 
 /* ---- the form ---- */
 
-/* The value of the hidden input `name` in html (malloc'd) or NULL. */
-static char *hidden(const char *html, const char *name)
-{
-	char *needle = t_printf("name=\"%s\" value=\"", name);
-	const char *p = strstr(html, needle), *e;
-	char *v = NULL;
-
-	if (p) {
-		p += strlen(needle);
-		e = strchr(p, '"');
-		v = xstrndup(p, (size_t)(e - p));
-	}
-	free(needle);
-	return v;
-}
-
 struct composer_form {
 	char *csrf, *submission_id, *account;
 	long long video;
@@ -183,9 +147,9 @@ static void form_get(struct actor *a, long long video, struct composer_form *f, 
 	assert_int_equal(tc_get(a->c, path, r), 0);
 	assert_int_equal(r->status, 200);
 	f->video = video;
-	f->csrf = hidden(r->body.data, "csrf");
-	f->submission_id = hidden(r->body.data, "submission_id");
-	f->account = hidden(r->body.data, "account");
+	f->csrf = t_hidden_input(r->body.data, "csrf");
+	f->submission_id = t_hidden_input(r->body.data, "submission_id");
+	f->account = t_hidden_input(r->body.data, "account");
 }
 
 static void form_free(struct composer_form *f)
@@ -737,18 +701,6 @@ static long long job_insert(struct actor *a, long long video, const char *state,
 		.tiktok_status = reached ? "FAILED" : NULL });
 }
 
-static char *page_csrf(struct actor *a)
-{
-	struct tresp r;
-	char *csrf;
-
-	assert_int_equal(tc_get(a->c, "/jobs", &r), 0);
-	csrf = tc_extract_csrf(r.body.data);
-	assert_non_null(csrf);
-	tresp_free(&r);
-	return csrf;
-}
-
 static void cancel_only_queued_and_unclaimed(void **state)
 {
 	struct actor a;
@@ -767,7 +719,7 @@ static void cancel_only_queued_and_unclaimed(void **state)
 	t_contains(r.body.data, "Waiting to try again at");
 	tresp_free(&r);
 
-	csrf = page_csrf(&a);
+	csrf = t_page_csrf(a.c, "/jobs");
 	body = t_printf("csrf=%s", csrf);
 	snprintf(path, sizeof(path), "/jobs/%lld/cancel", job);
 	/* CSRF first */
@@ -832,7 +784,7 @@ static void retry_makes_one_new_job_when_safe(void **state)
 	t_lacks(r.body.data, "/cancel\"");
 	tresp_free(&r);
 
-	csrf = page_csrf(&a);
+	csrf = t_page_csrf(a.c, "/jobs");
 	body = t_printf("csrf=%s", csrf);
 	snprintf(path, sizeof(path), "/jobs/%lld/retry", job);
 	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);

@@ -27,23 +27,6 @@ static char dir[128];             /* under the media root */
 static char *import_out;
 static char *vid, *broken_vid;
 
-static void login(struct tclient *c, const char *name)
-{
-	struct tresp r;
-	char *csrf, *body;
-
-	assert_int_equal(tc_get(c, "/login", &r), 0);
-	csrf = tc_extract_csrf(r.body.data);
-	assert_non_null(csrf);
-	tresp_free(&r);
-	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, name);
-	assert_int_equal(tc_post_form(c, "/login", body, &r), 0);
-	assert_int_equal(r.status, 303);
-	tresp_free(&r);
-	free(body);
-	free(csrf);
-}
-
 /* hollow.mp4: a clip whose index (moov, first: faststart) is whole but
  * whose picture data (mdat) is cut off: it probes as a video, it cannot
  * be decoded. */
@@ -118,10 +101,7 @@ static int setup(void **state)
 		return -1;
 	}
 	snprintf(name, sizeof(name), "frames%d", (int)getpid());
-	if (t_user_add(name, PASSWORD) != 0)
-		return -1;
-	client = tc_new();
-	login(client, name);
+	client = t_user_signed_in(name, PASSWORD, NULL);
 	return 0;
 }
 

@@ -138,36 +138,14 @@ struct user {
 	struct tclient *c;
 };
 
-static void login(struct tclient *c, const char *name)
-{
-	struct tresp r;
-	char *csrf, *body;
-
-	assert_int_equal(tc_get(c, "/login", &r), 0);
-	assert_int_equal(r.status, 200);
-	csrf = tc_extract_csrf(r.body.data);
-	assert_non_null(csrf);
-	tresp_free(&r);
-	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, name);
-	assert_int_equal(tc_post_form(c, "/login", body, &r), 0);
-	assert_int_equal(r.status, 303);
-	tresp_free(&r);
-	free(body);
-	free(csrf);
-}
-
 static void user_new(struct user *u)
 {
-	char *id;
+	long long id;
 
 	snprintf(u->name, sizeof(u->name), "oauth%d_%d", (int)getpid(), ++seq);
-	assert_int_equal(t_user_add(u->name, PASSWORD), 0);
-	id = t_db_value(dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ u->name });
-	assert_non_null(id);
-	snprintf(u->id, sizeof(u->id), "%s", id);
-	free(id);
-	u->c = tc_new();
-	login(u->c, u->name);
+	u->c = t_user_signed_in(u->name, PASSWORD, &id);
+	assert_true(id > 0);
+	snprintf(u->id, sizeof(u->id), "%lld", id);
 }
 
 static void user_free(struct user *u)
@@ -634,7 +612,7 @@ static void other_session_refused(void **state)
 	/* the same dashboard user, signed in a second time in another browser */
 	other = u;
 	other.c = tc_new();
-	login(other.c, u.name);
+	t_sign_in(other.c, u.name, PASSWORD);
 	auth = begin(&u, video);
 	cb = consent(auth, &cs);
 	calls = token_calls();
