@@ -93,9 +93,8 @@ static void search_is_indexed(void **state)
 static void search_finds_each_column(void **state)
 {
 	char name[64], *id, *shown;
-	struct tclient *c = tc_new();
+	struct tclient *c;
 	struct tresp r;
-	char *csrf, *body;
 	static const char *const finds[] = {
 		"/?q=QUOKKA+title", "/?q=quokka+translation", "/?q=QUOKKA-EXPR", "/?q=quokka-meaning",
 		"/?q=Quokka+Show", "/?q=quokka-path", "/?q=quokka+keyword",
@@ -103,16 +102,7 @@ static void search_finds_each_column(void **state)
 
 	(void)state;
 	snprintf(name, sizeof(name), "libdata%d", (int)getpid());
-	assert_int_equal(t_user_add(name, "library-data-password"), 0);
-	assert_int_equal(tc_get(c, "/login", &r), 0);
-	csrf = tc_extract_csrf(r.body.data);
-	tresp_free(&r);
-	body = t_printf("csrf=%s&name=%s&password=library-data-password", csrf, name);
-	assert_int_equal(tc_post_form(c, "/login", body, &r), 0);
-	assert_int_equal(r.status, 303);
-	tresp_free(&r);
-	free(body);
-	free(csrf);
+	c = t_user_signed_in(name, "library-data-password", NULL);
 	id = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, title_translation, expression,"
 		" expression_translation, show_name, keywords, ready) VALUES ('lib/quokka-path.mp4', 1, 0,"
 		" 'Quokka title', 'Quokka translation', 'quokka-expr', 'quokka-meaning', 'quokka show',"
