@@ -25,8 +25,6 @@
 #define A_POST_URL "https://www.tiktok.com/@alice_secret_handle/video/7300000000000000777"
 #define A_REASON "Alice private failure reason"
 
-static PGconn *dbc;
-
 struct user {
 	char name[64];
 	char *id;
@@ -52,7 +50,7 @@ static void user_free(struct user *u)
 /* A video row (the library import is tested elsewhere); returns its id. */
 static char *video_new(const char *path, const char *title)
 {
-	char *id = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
+	char *id = t_db_value(t_dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
 				   "VALUES ($1, 1000, 0, $2, true) RETURNING id",
 			      2, (const char *[]){ path, title });
 	assert_non_null(id);
@@ -125,7 +123,7 @@ static void others_see_only_that_a_video_was_posted(void **state)
 	(void)state;
 	user_new(&a, "a");
 	user_new(&b, "b");
-	acc = t_db_value(dbc, "INSERT INTO tiktok_accounts (user_id, open_id, display_name, username) "
+	acc = t_db_value(t_dbc, "INSERT INTO tiktok_accounts (user_id, open_id, display_name, username) "
 			      "VALUES ($1, 'priv-open-id', '" A_ACCOUNT_NAME "', '" A_USERNAME "') RETURNING id",
 			 1, (const char *[]){ a.id });
 	v_posted = video_new("priv/posted.mp4", "Privzebra posted clip");
@@ -228,24 +226,10 @@ static void others_see_only_that_a_video_was_posted(void **state)
 	user_free(&b);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	dbc = t_db();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	PQfinish(dbc);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(others_see_only_that_a_video_was_posted),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, t_db_setup, t_db_teardown);
 }

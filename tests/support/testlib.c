@@ -440,6 +440,24 @@ char *t_db_value(PGconn *db, const char *sql, int nparams, const char *const *pa
 	return v;
 }
 
+PGconn *t_dbc;
+
+int t_db_setup(void **state)
+{
+	(void)state;
+	t_dbc = t_db();
+	return 0;
+}
+
+int t_db_teardown(void **state)
+{
+	(void)state;
+	if (t_dbc)
+		PQfinish(t_dbc);
+	t_dbc = NULL;
+	return 0;
+}
+
 struct db *t_jobs_db(void)
 {
 	static struct db db;

@@ -102,6 +102,12 @@ char *t_db_value(PGconn *db, const char *sql, int nparams, const char *const *pa
 /* The number in the first column of the first row, -1 when there is no row
  * (fails the test on an SQL error). */
 long long t_db_num(PGconn *db, const char *sql, int nparams, const char *const *params);
+/* The test binary's connection to LF_DB_URL, opened by t_db_setup and
+ * closed by t_db_teardown (cmocka setup and teardown functions, or called
+ * from a file's own). */
+extern PGconn *t_dbc;
+int t_db_setup(void **state);
+int t_db_teardown(void **state);
 /* The test's own connection through the product's db layer (lib/db.h),
  * for changing jobs through lib/jobs.h, the only writer of upload_jobs:
  * opened on first use, kept for the test binary's life. */
