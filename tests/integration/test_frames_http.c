@@ -21,7 +21,6 @@
 
 #define PASSWORD "frames-test-password"
 
-static PGconn *dbc;
 static struct tclient *client;    /* signed in */
 static char dir[128];             /* under the media root */
 static char *import_out;
@@ -68,8 +67,7 @@ static int setup(void **state)
 	char name[64];
 	const char *media = t_env("LF_MEDIA");
 
-	(void)state;
-	dbc = t_db();
+	t_db_setup(state);
 	snprintf(dir, sizeof(dir), "frames-test-%d", (int)getpid());
 	/* a 4 s portrait clip with its sidecar, and a file that is not a video */
 	if (t_sh("mkdir -p '%s/%s' && ffmpeg -nostdin -hide_banner -loglevel error -y "
@@ -87,9 +85,9 @@ static int setup(void **state)
 	vid = t_printf("%s/clip.mp4", dir);
 	broken_vid = t_printf("%s/broken.mp4", dir);
 	{
-		char *id = t_db_value(dbc, "SELECT id FROM videos WHERE path = $1", 1,
+		char *id = t_db_value(t_dbc, "SELECT id FROM videos WHERE path = $1", 1,
 				      (const char *[]){ vid });
-		char *bid = t_db_value(dbc, "SELECT id FROM videos WHERE path = $1", 1,
+		char *bid = t_db_value(t_dbc, "SELECT id FROM videos WHERE path = $1", 1,
 				       (const char *[]){ broken_vid });
 		free(vid);
 		free(broken_vid);
@@ -112,8 +110,7 @@ static int teardown(void **state)
 	free(import_out);
 	free(vid);
 	free(broken_vid);
-	PQfinish(dbc);
-	return 0;
+	return t_db_teardown(state);
 }
 
 static void import_makes_pictures(void **state)
@@ -121,7 +118,7 @@ static void import_makes_pictures(void **state)
 	char *times, *path;
 
 	(void)state;
-	times = t_db_value(dbc, "SELECT frame_times_ms::text FROM videos WHERE id = $1", 1,
+	times = t_db_value(t_dbc, "SELECT frame_times_ms::text FROM videos WHERE id = $1", 1,
 			   (const char *[]){ vid });
 	assert_non_null(times);
 	/* the poster at the sidecar's moment, then the middles of 8 half-second slices */
@@ -134,7 +131,7 @@ static void import_makes_pictures(void **state)
 	}
 	/* the broken file: no pictures, and said so (it did not even probe) */
 	t_contains(import_out, "broken.mp4");
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM videos WHERE id = $1 AND frame_times_ms IS NULL",
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM videos WHERE id = $1 AND frame_times_ms IS NULL",
 				  1, (const char *[]){ broken_vid }), 1);
 	/* the hollow one probes, but has no picture to decode: a warning in
 	 * words, the reason on the row, no pictures, and the import goes on */
@@ -143,7 +140,7 @@ static void import_makes_pictures(void **state)
 		t_contains(import_out, line);
 		free(line);
 		path = t_printf("%s/hollow.mp4", dir);
-		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM videos WHERE path = $1 AND frame_times_ms IS NULL"
+		assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM videos WHERE path = $1 AND frame_times_ms IS NULL"
 					  " AND frames_error <> '' AND probe_error IS NULL", 1, (const char *[]){ path }), 1);
 		free(path);
 	}
@@ -151,13 +148,13 @@ static void import_makes_pictures(void **state)
 	/* an unchanged file is not decoded again; the pictures stay */
 	{
 		char *out = NULL;
-		char *before = t_db_value(dbc, "SELECT frames_source FROM videos WHERE id = $1", 1,
+		char *before = t_db_value(t_dbc, "SELECT frames_source FROM videos WHERE id = $1", 1,
 					  (const char *[]){ vid });
 		assert_int_equal(t_sh_output(&out, "'%s/langflix' -c '%s' import '%s/%s'", t_env("LF_BIN"),
 					     t_env("LF_CONFIG"), t_env("LF_MEDIA"), dir), 0);
 		t_contains(out, "unchanged");
 		t_lacks(out, "no preview pictures");
-		char *after = t_db_value(dbc, "SELECT frames_source FROM videos WHERE id = $1", 1,
+		char *after = t_db_value(t_dbc, "SELECT frames_source FROM videos WHERE id = $1", 1,
 					 (const char *[]){ vid });
 		assert_string_equal(before, after);
 		free(before);

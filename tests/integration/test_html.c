@@ -18,7 +18,6 @@
 
 #define PASSWORD "html-test-password"
 
-static PGconn *dbc;
 static struct tclient *client;
 static char *job_id;
 static char user_name[64];
@@ -167,12 +166,11 @@ static int setup(void **state)
 	char name[64], *vid;
 	long long uid;
 
-	(void)state;
-	dbc = t_db();
+	t_db_setup(state);
 	snprintf(name, sizeof(name), "html%d", (int)getpid());
 	snprintf(user_name, sizeof(user_name), "%s", name);
 	client = t_user_signed_in(name, PASSWORD, &uid);
-	vid = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
+	vid = t_db_value(t_dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
 			      "VALUES ('html/clip.mp4', 1000, 0, 'Htmlzebra clip', true) RETURNING id", 0, NULL);
 	/* a finished job: the stack's worker leaves it alone */
 	job_id = t_printf("%lld", t_job(&(struct job_fixture){ .user_id = uid,
@@ -186,8 +184,7 @@ static int teardown(void **state)
 	(void)state;
 	tc_free(client);
 	free(job_id);
-	PQfinish(dbc);
-	return 0;
+	return t_db_teardown(state);
 }
 
 int main(void)

@@ -23,7 +23,6 @@
 
 #define PASSWORD "job-page-test-password"
 
-static PGconn *dbc;
 static struct tclient *client;
 static long long user_id, video_id;
 
@@ -218,11 +217,10 @@ static int setup(void **state)
 	char name[64], *vid;
 	long long uid;
 
-	(void)state;
-	dbc = t_db();
+	t_db_setup(state);
 	snprintf(name, sizeof(name), "jobwords%d", (int)getpid());
 	client = t_user_signed_in(name, PASSWORD, &uid);
-	vid = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
+	vid = t_db_value(t_dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
 			      "VALUES ('jobwords/clip.mp4', 2000, 0, 'Words clip', true) RETURNING id", 0, NULL);
 	user_id = uid;
 	video_id = atoll(vid);
@@ -234,8 +232,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	tc_free(client);
-	PQfinish(dbc);
-	return 0;
+	return t_db_teardown(state);
 }
 
 int main(void)
