@@ -29,7 +29,6 @@
 
 #define PASSWORD "composer-test-password"
 
-static PGconn *dbc;
 static int seq;
 
 /* ---- actors ---- */
@@ -41,23 +40,6 @@ struct actor {
 	struct tclient *c;
 };
 
-static void login(struct actor *a)
-{
-	struct tresp r;
-	char *csrf, *body;
-
-	assert_int_equal(tc_get(a->c, "/login", &r), 0);
-	csrf = tc_extract_csrf(r.body.data);
-	assert_non_null(csrf);
-	tresp_free(&r);
-	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, a->name);
-	assert_int_equal(tc_post_form(a->c, "/login", body, &r), 0);
-	assert_int_equal(r.status, 303);
-	tresp_free(&r);
-	free(body);
-	free(csrf);
-}
-
 /* A logged-in user; with `profile` (emulator username) also a connected
  * TikTok account, granted `scopes` (NULL: all that the app asks for). */
 static void actor_new(struct actor *a, const char *profile, const char *scopes)
@@ -67,16 +49,13 @@ static void actor_new(struct actor *a, const char *profile, const char *scopes)
 	struct tclient *emu;
 	struct tresp r;
 	struct buf b = BUF_INIT;
+	long long uid;
 
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "comp%d_%d", (int)getpid(), ++seq);
-	assert_int_equal(t_user_add(a->name, PASSWORD), 0);
-	id = t_db_value(dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ a->name });
-	assert_non_null(id);
-	snprintf(a->id, sizeof(a->id), "%s", id);
-	free(id);
-	a->c = tc_new();
-	login(a);
+	a->c = t_user_signed_in(a->name, PASSWORD, &uid);
+	assert_true(uid > 0);
+	snprintf(a->id, sizeof(a->id), "%lld", uid);
 	if (!profile)
 		return;
 
@@ -110,7 +89,7 @@ static void actor_new(struct actor *a, const char *profile, const char *scopes)
 	assert_int_equal(r.status, 303);
 	tresp_free(&r);
 	free(form);
-	id = t_db_value(dbc, "SELECT max(id) FROM tiktok_accounts WHERE user_id = $1 AND status = 'connected'", 1,
+	id = t_db_value(t_dbc, "SELECT max(id) FROM tiktok_accounts WHERE user_id = $1 AND status = 'connected'", 1,
 		 (const char *[]){ a->id });
 	assert_non_null(id);
 	snprintf(a->account, sizeof(a->account), "%s", id);
@@ -141,7 +120,7 @@ static long long video_new(const char *title, long long duration_ms)
 	free(path);
 	snprintf(size, sizeof(size), "%d", bytes);
 	snprintf(dur, sizeof(dur), "%lld", duration_ms);
-	id = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, title_translation, expression,"
+	id = t_db_value(t_dbc, "INSERT INTO videos (path, size_bytes, mtime, title, title_translation, expression,"
 		 " expression_translation, keywords, duration_ms, width, height, fps, video_codec,"
 		 " container, ready) VALUES ($1, $2, 0, $3, 'Traducción del título', 'break the ice',"
 		 " 'romper el hielo', '{small talk,business English}', $4, 720, 1280, 30, 'h264', 'mp4', true)"
@@ -153,22 +132,6 @@ static long long video_new(const char *title, long long duration_ms)
 }
 
 /* ---- the form ---- */
-
-/* The value of the hidden input `name` in html (malloc'd) or NULL. */
-static char *hidden(const char *html, const char *name)
-{
-	char *needle = t_printf("name=\"%s\" value=\"", name);
-	const char *p = strstr(html, needle), *e;
-	char *v = NULL;
-
-	if (p) {
-		p += strlen(needle);
-		e = strchr(p, '"');
-		v = xstrndup(p, (size_t)(e - p));
-	}
-	free(needle);
-	return v;
-}
 
 struct composer_form {
 	char *csrf, *submission_id, *account;
@@ -183,9 +146,9 @@ static void form_get(struct actor *a, long long video, struct composer_form *f, 
 	assert_int_equal(tc_get(a->c, path, r), 0);
 	assert_int_equal(r->status, 200);
 	f->video = video;
-	f->csrf = hidden(r->body.data, "csrf");
-	f->submission_id = hidden(r->body.data, "submission_id");
-	f->account = hidden(r->body.data, "account");
+	f->csrf = t_hidden_input(r->body.data, "csrf");
+	f->submission_id = t_hidden_input(r->body.data, "submission_id");
+	f->account = t_hidden_input(r->body.data, "account");
 }
 
 static void form_free(struct composer_form *f)
@@ -208,7 +171,7 @@ static void form_post(struct actor *a, const struct composer_form *f, const char
 
 static long long jobs_of(struct actor *a)
 {
-	return t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a->id });
+	return t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a->id });
 }
 
 /* The job id from a 303 to /jobs/{id}. */
@@ -295,7 +258,7 @@ static void composer_follows_guidelines_on_render(void **state)
 	assert_string_equal(f.account, a.account);
 	tresp_free(&r);
 	/* creator_info was asked (and counted) on each render */
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_calls WHERE account_id = $1 AND endpoint = 'creator_info'",
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM tiktok_calls WHERE account_id = $1 AND endpoint = 'creator_info'",
 				1, (const char *[]){ a.account }), 1);
 	/* a new form, a new one-time id */
 	{
@@ -338,11 +301,11 @@ static void private_profile_greys_interactions(void **state)
 		long long job = job_from_redirect(&r);
 		char jid[24];
 		snprintf(jid, sizeof(jid), "%lld", job);
-		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND NOT disable_comment"
+		assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND NOT disable_comment"
 					" AND disable_duet AND disable_stitch AND privacy_level = 'FOLLOWER_OF_CREATOR'",
 					1, (const char *[]){ jid }), 1);
 		{
-			char *m = t_db_value(dbc, "SELECT message FROM job_events WHERE job_id = $1 AND kind = 'queued'", 1,
+			char *m = t_db_value(t_dbc, "SELECT message FROM job_events WHERE job_id = $1 AND kind = 'queued'", 1,
 				      (const char *[]){ jid });
 			assert_non_null(m);
 			t_contains(m, "Duet and Stitch stay off");
@@ -481,12 +444,12 @@ static void valid_post_queues_one_job(void **state)
 	tresp_free(&r2);
 	tresp_free(&r);
 	assert_int_equal(jobs_of(&a), 1);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE submission_id = $1", 1,
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE submission_id = $1", 1,
 				(const char *[]){ f.submission_id }), 1);
 
 	snprintf(jid, sizeof(jid), "%lld", job);
 	snprintf(vid, sizeof(vid), "%lld", video);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND video_id = $2 AND account_id = $3"
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND video_id = $2 AND account_id = $3"
 				" AND user_id = $4 AND mode = 'direct' AND title = E'Line one\\nLine two'"
 				" AND privacy_level = 'MUTUAL_FOLLOW_FRIENDS' AND disable_comment AND disable_duet"
 				" AND NOT disable_stitch AND brand_organic AND brand_content AND is_aigc"
@@ -494,12 +457,12 @@ static void valid_post_queues_one_job(void **state)
 				4, (const char *[]){ jid, vid, a.account, a.id }), 1);
 	/* the first event says what was asked; the worker may already be on it */
 	{
-		char *k = t_db_value(dbc, "SELECT kind FROM job_events WHERE job_id = $1 ORDER BY id LIMIT 1", 1,
+		char *k = t_db_value(t_dbc, "SELECT kind FROM job_events WHERE job_id = $1 ORDER BY id LIMIT 1", 1,
 			      (const char *[]){ jid });
 		assert_string_equal(k, "queued");
 		free(k);
 	}
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state IN"
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state IN"
 				" ('queued','uploading','processing','published','failed')", 1,
 				(const char *[]){ jid }), 1);
 
@@ -571,7 +534,7 @@ static void cover_picker_sends_the_chosen_frame(void **state)
 	(void)state;
 	snprintf(vid, sizeof(vid), "%lld", video);
 	/* as `langflix import` leaves a clip of 8 s whose expression is at 4.1 s */
-	free(t_db_value(dbc, "UPDATE videos SET frame_times_ms = '{4100,500,1500,2500,3500,4500,5500,6500,7500}',"
+	free(t_db_value(t_dbc, "UPDATE videos SET frame_times_ms = '{4100,500,1500,2500,3500,4500,5500,6500,7500}',"
 			     " frames_source = '4096:0:4100', expression_start_ms = 4100 WHERE id = $1 RETURNING id",
 			1, (const char *[]){ vid }));
 	actor_new(&a, "composer.public", NULL);
@@ -611,7 +574,7 @@ static void cover_picker_sends_the_chosen_frame(void **state)
 	tresp_free(&r);
 	free(body);
 	s = t_printf("%lld", job);
-	assert_int_equal(t_db_num(dbc, "SELECT cover_timestamp_ms FROM upload_jobs WHERE id = $1", 1,
+	assert_int_equal(t_db_num(t_dbc, "SELECT cover_timestamp_ms FROM upload_jobs WHERE id = $1", 1,
 				  (const char *[]){ s }), 2500);
 	free(s);
 	/* what TikTok's init body carried (the emulator's record) */
@@ -737,18 +700,6 @@ static long long job_insert(struct actor *a, long long video, const char *state,
 		.tiktok_status = reached ? "FAILED" : NULL });
 }
 
-static char *page_csrf(struct actor *a)
-{
-	struct tresp r;
-	char *csrf;
-
-	assert_int_equal(tc_get(a->c, "/jobs", &r), 0);
-	csrf = tc_extract_csrf(r.body.data);
-	assert_non_null(csrf);
-	tresp_free(&r);
-	return csrf;
-}
-
 static void cancel_only_queued_and_unclaimed(void **state)
 {
 	struct actor a;
@@ -767,7 +718,7 @@ static void cancel_only_queued_and_unclaimed(void **state)
 	t_contains(r.body.data, "Waiting to try again at");
 	tresp_free(&r);
 
-	csrf = page_csrf(&a);
+	csrf = t_page_csrf(a.c, "/jobs");
 	body = t_printf("csrf=%s", csrf);
 	snprintf(path, sizeof(path), "/jobs/%lld/cancel", job);
 	/* CSRF first */
@@ -777,9 +728,9 @@ static void cancel_only_queued_and_unclaimed(void **state)
 	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
 	assert_int_equal(r.status, 303);
 	tresp_free(&r);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'cancelled'"
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'cancelled'"
 				" AND finished_at IS NOT NULL", 1, (const char *[]){ jid }), 1);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'cancelled'", 1,
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'cancelled'", 1,
 				(const char *[]){ jid }), 1);
 	/* twice: nothing more to cancel */
 	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
@@ -793,7 +744,7 @@ static void cancel_only_queued_and_unclaimed(void **state)
 	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
 	assert_int_equal(r.status, 409);
 	tresp_free(&r);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'queued'", 1,
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'queued'", 1,
 				(const char *[]){ jid }), 1);
 	t_job_set(&(struct job_fixture){ .job_id = locked, .state = "cancelled" });
 
@@ -832,7 +783,7 @@ static void retry_makes_one_new_job_when_safe(void **state)
 	t_lacks(r.body.data, "/cancel\"");
 	tresp_free(&r);
 
-	csrf = page_csrf(&a);
+	csrf = t_page_csrf(a.c, "/jobs");
 	body = t_printf("csrf=%s", csrf);
 	snprintf(path, sizeof(path), "/jobs/%lld/retry", job);
 	assert_int_equal(tc_post_form(a.c, path, body, &r), 0);
@@ -844,9 +795,9 @@ static void retry_makes_one_new_job_when_safe(void **state)
 	assert_int_equal(job_from_redirect(&r), newjob);
 	tresp_free(&r);
 	snprintf(jid, sizeof(jid), "%lld", job);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE retry_of = $1 AND privacy_level = 'SELF_ONLY'"
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE retry_of = $1 AND privacy_level = 'SELF_ONLY'"
 				" AND title = 'inserted'", 1, (const char *[]){ jid }), 1);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'retry'", 1,
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'retry'", 1,
 				(const char *[]){ jid }), 1);
 
 	/* the whole file reached TikTok: a retry could post twice, so none */
@@ -982,7 +933,7 @@ static void inbox_only_account(void **state)
 	t_contains(r.body.data, "id=\"post-button\">Post</button>");
 	tresp_free(&r);
 	/* no creator_info without video.publish */
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_calls WHERE account_id = $1", 1,
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM tiktok_calls WHERE account_id = $1", 1,
 				(const char *[]){ a.account }), 0);
 	/* direct is refused for this account */
 	form_post(&a, &f, "mode=direct&title=x&privacy=SELF_ONLY", &r);
@@ -993,7 +944,7 @@ static void inbox_only_account(void **state)
 	job = job_from_redirect(&r);
 	tresp_free(&r);
 	snprintf(jid, sizeof(jid), "%lld", job);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND mode = 'inbox'"
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND mode = 'inbox'"
 				" AND privacy_level IS NULL AND title = 'draft'", 1, (const char *[]){ jid }), 1);
 	form_free(&f);
 	actor_free(&a);
@@ -1113,7 +1064,7 @@ static void preflight_and_quota_block_post(void **state)
 	form_free(&f);
 	/* a file TikTok would refuse, and then a file that is gone */
 	snprintf(vid, sizeof(vid), "%lld", bad);
-	free(t_db_value(dbc, "UPDATE videos SET ready = false, not_ready_reason = 'frame rate 12 fps is below 23 fps'"
+	free(t_db_value(t_dbc, "UPDATE videos SET ready = false, not_ready_reason = 'frame rate 12 fps is below 23 fps'"
 		 " WHERE id = $1 RETURNING id", 1, (const char *[]){ vid }));
 	form_get(&a, bad, &f, &r);
 	t_contains(r.body.data, "TikTok would not accept this file as it is: frame rate 12 fps is below 23 fps.");
@@ -1121,7 +1072,7 @@ static void preflight_and_quota_block_post(void **state)
 	tresp_free(&r);
 	form_free(&f);
 	{
-		char *rel = t_db_value(dbc, "SELECT path FROM videos WHERE id = $1", 1, (const char *[]){ vid });
+		char *rel = t_db_value(t_dbc, "SELECT path FROM videos WHERE id = $1", 1, (const char *[]){ vid });
 		char *full = t_printf("%s/%s", t_env("LF_MEDIA"), rel);
 		assert_int_equal(unlink(full), 0);
 		free(full);
@@ -1134,7 +1085,7 @@ static void preflight_and_quota_block_post(void **state)
 	assert_int_equal(jobs_of(&a), 0);
 
 	/* our share of creator_info calls spent: say so, offer a reload, no Post */
-	free(t_db_value(dbc, "INSERT INTO tiktok_calls (account_id, endpoint) SELECT $1, 'creator_info'"
+	free(t_db_value(t_dbc, "INSERT INTO tiktok_calls (account_id, endpoint) SELECT $1, 'creator_info'"
 		 " FROM generate_series(1, 20) RETURNING account_id", 1, (const char *[]){ a.account }));
 	snprintf(path, sizeof(path), "/videos/%lld/tiktok", too_long);
 	assert_int_equal(tc_get(a.c, path, &r), 0);
@@ -1165,16 +1116,8 @@ static void emulator_profiles(void)
 
 static int setup(void **state)
 {
-	(void)state;
-	dbc = t_db();
+	t_db_setup(state);
 	emulator_profiles();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	PQfinish(dbc);
 	return 0;
 }
 
@@ -1198,5 +1141,5 @@ int main(void)
 		cmocka_unit_test(markup_is_escaped),
 		cmocka_unit_test(preflight_and_quota_block_post),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, t_db_teardown);
 }

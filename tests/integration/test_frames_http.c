@@ -21,28 +21,10 @@
 
 #define PASSWORD "frames-test-password"
 
-static PGconn *dbc;
 static struct tclient *client;    /* signed in */
 static char dir[128];             /* under the media root */
 static char *import_out;
 static char *vid, *broken_vid;
-
-static void login(struct tclient *c, const char *name)
-{
-	struct tresp r;
-	char *csrf, *body;
-
-	assert_int_equal(tc_get(c, "/login", &r), 0);
-	csrf = tc_extract_csrf(r.body.data);
-	assert_non_null(csrf);
-	tresp_free(&r);
-	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, name);
-	assert_int_equal(tc_post_form(c, "/login", body, &r), 0);
-	assert_int_equal(r.status, 303);
-	tresp_free(&r);
-	free(body);
-	free(csrf);
-}
 
 /* hollow.mp4: a clip whose index (moov, first: faststart) is whole but
  * whose picture data (mdat) is cut off: it probes as a video, it cannot
@@ -85,8 +67,7 @@ static int setup(void **state)
 	char name[64];
 	const char *media = t_env("LF_MEDIA");
 
-	(void)state;
-	dbc = t_db();
+	t_db_setup(state);
 	snprintf(dir, sizeof(dir), "frames-test-%d", (int)getpid());
 	/* a 4 s portrait clip with its sidecar, and a file that is not a video */
 	if (t_sh("mkdir -p '%s/%s' && ffmpeg -nostdin -hide_banner -loglevel error -y "
@@ -104,9 +85,9 @@ static int setup(void **state)
 	vid = t_printf("%s/clip.mp4", dir);
 	broken_vid = t_printf("%s/broken.mp4", dir);
 	{
-		char *id = t_db_value(dbc, "SELECT id FROM videos WHERE path = $1", 1,
+		char *id = t_db_value(t_dbc, "SELECT id FROM videos WHERE path = $1", 1,
 				      (const char *[]){ vid });
-		char *bid = t_db_value(dbc, "SELECT id FROM videos WHERE path = $1", 1,
+		char *bid = t_db_value(t_dbc, "SELECT id FROM videos WHERE path = $1", 1,
 				       (const char *[]){ broken_vid });
 		free(vid);
 		free(broken_vid);
@@ -118,10 +99,7 @@ static int setup(void **state)
 		return -1;
 	}
 	snprintf(name, sizeof(name), "frames%d", (int)getpid());
-	if (t_user_add(name, PASSWORD) != 0)
-		return -1;
-	client = tc_new();
-	login(client, name);
+	client = t_user_signed_in(name, PASSWORD, NULL);
 	return 0;
 }
 
@@ -132,8 +110,7 @@ static int teardown(void **state)
 	free(import_out);
 	free(vid);
 	free(broken_vid);
-	PQfinish(dbc);
-	return 0;
+	return t_db_teardown(state);
 }
 
 static void import_makes_pictures(void **state)
@@ -141,7 +118,7 @@ static void import_makes_pictures(void **state)
 	char *times, *path;
 
 	(void)state;
-	times = t_db_value(dbc, "SELECT frame_times_ms::text FROM videos WHERE id = $1", 1,
+	times = t_db_value(t_dbc, "SELECT frame_times_ms::text FROM videos WHERE id = $1", 1,
 			   (const char *[]){ vid });
 	assert_non_null(times);
 	/* the poster at the sidecar's moment, then the middles of 8 half-second slices */
@@ -154,7 +131,7 @@ static void import_makes_pictures(void **state)
 	}
 	/* the broken file: no pictures, and said so (it did not even probe) */
 	t_contains(import_out, "broken.mp4");
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM videos WHERE id = $1 AND frame_times_ms IS NULL",
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM videos WHERE id = $1 AND frame_times_ms IS NULL",
 				  1, (const char *[]){ broken_vid }), 1);
 	/* the hollow one probes, but has no picture to decode: a warning in
 	 * words, the reason on the row, no pictures, and the import goes on */
@@ -163,7 +140,7 @@ static void import_makes_pictures(void **state)
 		t_contains(import_out, line);
 		free(line);
 		path = t_printf("%s/hollow.mp4", dir);
-		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM videos WHERE path = $1 AND frame_times_ms IS NULL"
+		assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM videos WHERE path = $1 AND frame_times_ms IS NULL"
 					  " AND frames_error <> '' AND probe_error IS NULL", 1, (const char *[]){ path }), 1);
 		free(path);
 	}
@@ -171,13 +148,13 @@ static void import_makes_pictures(void **state)
 	/* an unchanged file is not decoded again; the pictures stay */
 	{
 		char *out = NULL;
-		char *before = t_db_value(dbc, "SELECT frames_source FROM videos WHERE id = $1", 1,
+		char *before = t_db_value(t_dbc, "SELECT frames_source FROM videos WHERE id = $1", 1,
 					  (const char *[]){ vid });
 		assert_int_equal(t_sh_output(&out, "'%s/langflix' -c '%s' import '%s/%s'", t_env("LF_BIN"),
 					     t_env("LF_CONFIG"), t_env("LF_MEDIA"), dir), 0);
 		t_contains(out, "unchanged");
 		t_lacks(out, "no preview pictures");
-		char *after = t_db_value(dbc, "SELECT frames_source FROM videos WHERE id = $1", 1,
+		char *after = t_db_value(t_dbc, "SELECT frames_source FROM videos WHERE id = $1", 1,
 					 (const char *[]){ vid });
 		assert_string_equal(before, after);
 		free(before);

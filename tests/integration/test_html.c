@@ -18,7 +18,6 @@
 
 #define PASSWORD "html-test-password"
 
-static PGconn *dbc;
 static struct tclient *client;
 static char *job_id;
 static char user_name[64];
@@ -144,17 +143,9 @@ static void sign_out_says_so(void **state)
 	assert_int_equal(tc_get(c, "/login", &r), 0);
 	finished_look(r.body.data, "/login", 0);
 	assert_null(strstr(r.body.data, "You are signed out"));
-	csrf = tc_extract_csrf(r.body.data);
 	tresp_free(&r);
-	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, user_name);
-	assert_int_equal(tc_post_form(c, "/login", body, &r), 0);
-	assert_int_equal(r.status, 303);
-	tresp_free(&r);
-	free(body);
-	free(csrf);
-	assert_int_equal(tc_get(c, "/jobs", &r), 0);
-	csrf = tc_extract_csrf(r.body.data);
-	tresp_free(&r);
+	t_sign_in(c, user_name, PASSWORD);
+	csrf = t_page_csrf(c, "/jobs");
 	body = t_printf("csrf=%s", csrf);
 	assert_int_equal(tc_post_form(c, "/logout", body, &r), 0);
 	assert_int_equal(r.status, 303);
@@ -172,34 +163,19 @@ static void sign_out_says_so(void **state)
 
 static int setup(void **state)
 {
-	char name[64], *uid, *vid, *csrf, *body;
-	struct tresp r;
+	char name[64], *vid;
+	long long uid;
 
-	(void)state;
-	dbc = t_db();
+	t_db_setup(state);
 	snprintf(name, sizeof(name), "html%d", (int)getpid());
 	snprintf(user_name, sizeof(user_name), "%s", name);
-	if (t_user_add(name, PASSWORD) != 0)
-		return -1;
-	uid = t_db_value(dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ name });
-	vid = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
+	client = t_user_signed_in(name, PASSWORD, &uid);
+	vid = t_db_value(t_dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
 			      "VALUES ('html/clip.mp4', 1000, 0, 'Htmlzebra clip', true) RETURNING id", 0, NULL);
 	/* a finished job: the stack's worker leaves it alone */
-	job_id = t_printf("%lld", t_job(&(struct job_fixture){ .user_id = atoll(uid),
+	job_id = t_printf("%lld", t_job(&(struct job_fixture){ .user_id = uid,
 				.video_id = atoll(vid), .state = "failed", .fail_reason = "A reason" }));
-	free(uid);
 	free(vid);
-	client = tc_new();
-	if (tc_get(client, "/login", &r) != 0)
-		return -1;
-	csrf = tc_extract_csrf(r.body.data);
-	tresp_free(&r);
-	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, name);
-	if (tc_post_form(client, "/login", body, &r) != 0 || r.status != 303)
-		return -1;
-	tresp_free(&r);
-	free(body);
-	free(csrf);
 	return job_id ? 0 : -1;
 }
 
@@ -208,8 +184,7 @@ static int teardown(void **state)
 	(void)state;
 	tc_free(client);
 	free(job_id);
-	PQfinish(dbc);
-	return 0;
+	return t_db_teardown(state);
 }
 
 int main(void)

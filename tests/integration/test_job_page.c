@@ -23,7 +23,6 @@
 
 #define PASSWORD "job-page-test-password"
 
-static PGconn *dbc;
 static struct tclient *client;
 static long long user_id, video_id;
 
@@ -215,32 +214,17 @@ static void a_finished_post_shows_the_next_steps(void **state)
 
 static int setup(void **state)
 {
-	char name[64], *uid, *vid, *csrf, *body;
-	struct tresp r;
+	char name[64], *vid;
+	long long uid;
 
-	(void)state;
-	dbc = t_db();
+	t_db_setup(state);
 	snprintf(name, sizeof(name), "jobwords%d", (int)getpid());
-	if (t_user_add(name, PASSWORD) != 0)
-		return -1;
-	uid = t_db_value(dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ name });
-	vid = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
+	client = t_user_signed_in(name, PASSWORD, &uid);
+	vid = t_db_value(t_dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
 			      "VALUES ('jobwords/clip.mp4', 2000, 0, 'Words clip', true) RETURNING id", 0, NULL);
-	user_id = atoll(uid);
+	user_id = uid;
 	video_id = atoll(vid);
-	free(uid);
 	free(vid);
-	client = tc_new();
-	if (tc_get(client, "/login", &r) != 0)
-		return -1;
-	csrf = tc_extract_csrf(r.body.data);
-	tresp_free(&r);
-	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, name);
-	if (tc_post_form(client, "/login", body, &r) != 0 || r.status != 303)
-		return -1;
-	tresp_free(&r);
-	free(body);
-	free(csrf);
 	return 0;
 }
 
@@ -248,8 +232,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	tc_free(client);
-	PQfinish(dbc);
-	return 0;
+	return t_db_teardown(state);
 }
 
 int main(void)

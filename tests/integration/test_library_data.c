@@ -18,24 +18,22 @@
 #include <string.h>
 #include <unistd.h>
 
-static PGconn *dbc;
-
 static void exec_ok(const char *sql)
 {
-	PGresult *r = PQexec(dbc, sql);
+	PGresult *r = PQexec(t_dbc, sql);
 
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(dbc));
+		fail_msg("%s: %s", sql, PQerrorMessage(t_dbc));
 	PQclear(r);
 }
 
 static void counts_match_reality(void)
 {
-	long long total = t_db_num(dbc, "SELECT total FROM video_counts", 0, NULL);
-	long long ready = t_db_num(dbc, "SELECT ready FROM video_counts", 0, NULL);
+	long long total = t_db_num(t_dbc, "SELECT total FROM video_counts", 0, NULL);
+	long long ready = t_db_num(t_dbc, "SELECT ready FROM video_counts", 0, NULL);
 
-	assert_int_equal(total, t_db_num(dbc, "SELECT count(*) FROM videos", 0, NULL));
-	assert_int_equal(ready, t_db_num(dbc, "SELECT count(*) FROM videos WHERE ready AND NOT missing",
+	assert_int_equal(total, t_db_num(t_dbc, "SELECT count(*) FROM videos", 0, NULL));
+	assert_int_equal(ready, t_db_num(t_dbc, "SELECT count(*) FROM videos WHERE ready AND NOT missing",
 					 0, NULL));
 }
 
@@ -45,21 +43,21 @@ static void counts_follow_every_write(void **state)
 
 	(void)state;
 	counts_match_reality();
-	total0 = t_db_num(dbc, "SELECT total FROM video_counts", 0, NULL);
-	ready0 = t_db_num(dbc, "SELECT ready FROM video_counts", 0, NULL);
+	total0 = t_db_num(t_dbc, "SELECT total FROM video_counts", 0, NULL);
+	ready0 = t_db_num(t_dbc, "SELECT ready FROM video_counts", 0, NULL);
 	exec_ok("INSERT INTO videos (path, size_bytes, mtime, ready) VALUES"
 		" ('counts/a.mp4', 1, 0, true), ('counts/b.mp4', 1, 0, true), ('counts/c.mp4', 1, 0, false)");
-	assert_int_equal(t_db_num(dbc, "SELECT total FROM video_counts", 0, NULL), total0 + 3);
-	assert_int_equal(t_db_num(dbc, "SELECT ready FROM video_counts", 0, NULL), ready0 + 2);
+	assert_int_equal(t_db_num(t_dbc, "SELECT total FROM video_counts", 0, NULL), total0 + 3);
+	assert_int_equal(t_db_num(t_dbc, "SELECT ready FROM video_counts", 0, NULL), ready0 + 2);
 	exec_ok("UPDATE videos SET ready = false WHERE path = 'counts/a.mp4'");
 	exec_ok("UPDATE videos SET ready = true WHERE path = 'counts/c.mp4'");
 	exec_ok("UPDATE videos SET missing = true WHERE path = 'counts/b.mp4'");
 	exec_ok("UPDATE videos SET title = 'renamed' WHERE path LIKE 'counts/%'");   /* no change */
-	assert_int_equal(t_db_num(dbc, "SELECT ready FROM video_counts", 0, NULL), ready0 + 1);
+	assert_int_equal(t_db_num(t_dbc, "SELECT ready FROM video_counts", 0, NULL), ready0 + 1);
 	counts_match_reality();
 	exec_ok("DELETE FROM videos WHERE path IN ('counts/b.mp4', 'counts/c.mp4')");
-	assert_int_equal(t_db_num(dbc, "SELECT total FROM video_counts", 0, NULL), total0 + 1);
-	assert_int_equal(t_db_num(dbc, "SELECT ready FROM video_counts", 0, NULL), ready0);
+	assert_int_equal(t_db_num(t_dbc, "SELECT total FROM video_counts", 0, NULL), total0 + 1);
+	assert_int_equal(t_db_num(t_dbc, "SELECT ready FROM video_counts", 0, NULL), ready0);
 	/* a rolled-back write leaves the numbers as they were */
 	exec_ok("BEGIN");
 	exec_ok("INSERT INTO videos (path, size_bytes, mtime, ready) VALUES ('counts/d.mp4', 1, 0, true)");
@@ -76,7 +74,7 @@ static void search_is_indexed(void **state)
 
 	(void)state;
 	exec_ok("SET enable_seqscan = off");
-	r = PQexec(dbc, "EXPLAIN SELECT count(*) FROM videos v WHERE videos_search_text(v.title,"
+	r = PQexec(t_dbc, "EXPLAIN SELECT count(*) FROM videos v WHERE videos_search_text(v.title,"
 			" v.title_translation, v.expression, v.expression_translation, v.show_name, v.path,"
 			" v.keywords) ILIKE '%harvey%'");
 	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
@@ -93,9 +91,8 @@ static void search_is_indexed(void **state)
 static void search_finds_each_column(void **state)
 {
 	char name[64], *id, *shown;
-	struct tclient *c = tc_new();
+	struct tclient *c;
 	struct tresp r;
-	char *csrf, *body;
 	static const char *const finds[] = {
 		"/?q=QUOKKA+title", "/?q=quokka+translation", "/?q=QUOKKA-EXPR", "/?q=quokka-meaning",
 		"/?q=Quokka+Show", "/?q=quokka-path", "/?q=quokka+keyword",
@@ -103,17 +100,8 @@ static void search_finds_each_column(void **state)
 
 	(void)state;
 	snprintf(name, sizeof(name), "libdata%d", (int)getpid());
-	assert_int_equal(t_user_add(name, "library-data-password"), 0);
-	assert_int_equal(tc_get(c, "/login", &r), 0);
-	csrf = tc_extract_csrf(r.body.data);
-	tresp_free(&r);
-	body = t_printf("csrf=%s&name=%s&password=library-data-password", csrf, name);
-	assert_int_equal(tc_post_form(c, "/login", body, &r), 0);
-	assert_int_equal(r.status, 303);
-	tresp_free(&r);
-	free(body);
-	free(csrf);
-	id = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, title_translation, expression,"
+	c = t_user_signed_in(name, "library-data-password", NULL);
+	id = t_db_value(t_dbc, "INSERT INTO videos (path, size_bytes, mtime, title, title_translation, expression,"
 		" expression_translation, show_name, keywords, ready) VALUES ('lib/quokka-path.mp4', 1, 0,"
 		" 'Quokka title', 'Quokka translation', 'quokka-expr', 'quokka-meaning', 'quokka show',"
 		" '{quokka keyword,other}', true) RETURNING id", 0, NULL);
@@ -154,20 +142,6 @@ static void search_finds_each_column(void **state)
 	free(id);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	dbc = t_db();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	PQfinish(dbc);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,5 +149,5 @@ int main(void)
 		cmocka_unit_test(search_is_indexed),
 		cmocka_unit_test(search_finds_each_column),
 	};
-	return cmocka_run_group_tests_name("library_data", tests, setup, teardown);
+	return cmocka_run_group_tests_name("library_data", tests, t_db_setup, t_db_teardown);
 }

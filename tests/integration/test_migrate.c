@@ -27,7 +27,6 @@
 #include "buf.h"
 #include "util.h"
 
-static PGconn *dbc;
 static int seq;
 
 struct mig {
@@ -47,10 +46,10 @@ static double now_sec(void)
 
 static void run_sql(const char *sql)
 {
-	PGresult *r = PQexec(dbc, sql);
+	PGresult *r = PQexec(t_dbc, sql);
 
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(dbc));
+		fail_msg("%s: %s", sql, PQerrorMessage(t_dbc));
 	PQclear(r);
 }
 
@@ -122,7 +121,7 @@ static int mig_run(struct mig *m, const char *env)
 static long long recorded(struct mig *m, const char *version)
 {
 	char *sql = t_printf("SELECT count(*) FROM %s.schema_migrations WHERE version = $1", m->schema);
-	long long n = t_db_num(dbc, sql, 1, (const char *[]){ version });
+	long long n = t_db_num(t_dbc, sql, 1, (const char *[]){ version });
 
 	free(sql);
 	return n;
@@ -130,7 +129,7 @@ static long long recorded(struct mig *m, const char *version)
 
 static long long index_count(struct mig *m, const char *name)
 {
-	return t_db_num(dbc, "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND indexname = $2",
+	return t_db_num(t_dbc, "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND indexname = $2",
 			2, (const char *[]){ m->schema, name });
 }
 
@@ -215,16 +214,8 @@ static void statement_timeout(void **state)
 
 static int setup(void **state)
 {
-	(void)state;
-	dbc = t_db();
+	t_db_setup(state);
 	run_sql("SET client_min_messages = warning");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	PQfinish(dbc);
 	return 0;
 }
 
@@ -235,5 +226,5 @@ int main(void)
 		cmocka_unit_test(lock_timeout),
 		cmocka_unit_test(statement_timeout),
 	};
-	return cmocka_run_group_tests_name("migrate", tests, setup, teardown);
+	return cmocka_run_group_tests_name("migrate", tests, setup, t_db_teardown);
 }

@@ -128,8 +128,6 @@ static char *attr_value(const char *tag, const char *attr)
 	return v;
 }
 
-static PGconn *dbc;
-
 /* ---- the actors: a logged-in dashboard user, the emulator ---- */
 
 struct user {
@@ -138,36 +136,14 @@ struct user {
 	struct tclient *c;
 };
 
-static void login(struct tclient *c, const char *name)
-{
-	struct tresp r;
-	char *csrf, *body;
-
-	assert_int_equal(tc_get(c, "/login", &r), 0);
-	assert_int_equal(r.status, 200);
-	csrf = tc_extract_csrf(r.body.data);
-	assert_non_null(csrf);
-	tresp_free(&r);
-	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, name);
-	assert_int_equal(tc_post_form(c, "/login", body, &r), 0);
-	assert_int_equal(r.status, 303);
-	tresp_free(&r);
-	free(body);
-	free(csrf);
-}
-
 static void user_new(struct user *u)
 {
-	char *id;
+	long long id;
 
 	snprintf(u->name, sizeof(u->name), "oauth%d_%d", (int)getpid(), ++seq);
-	assert_int_equal(t_user_add(u->name, PASSWORD), 0);
-	id = t_db_value(dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ u->name });
-	assert_non_null(id);
-	snprintf(u->id, sizeof(u->id), "%s", id);
-	free(id);
-	u->c = tc_new();
-	login(u->c, u->name);
+	u->c = t_user_signed_in(u->name, PASSWORD, &id);
+	assert_true(id > 0);
+	snprintf(u->id, sizeof(u->id), "%lld", id);
 }
 
 static void user_free(struct user *u)
@@ -181,7 +157,7 @@ static long long video_new(void)
 	long long v;
 
 	snprintf(path, sizeof(path), "oauth-test/%d-%d.mp4", (int)getpid(), ++seq);
-	id = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
+	id = t_db_value(t_dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
 		 "VALUES ($1, 1000, 0, 'OAuth test clip', true) RETURNING id", 1,
 		 (const char *[]){ path });
 	assert_non_null(id);
@@ -387,7 +363,7 @@ static void callback(struct user *u, const char *cb, struct tresp *r)
 
 static long long accounts_of(struct user *u)
 {
-	return t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1 AND status <> 'disconnected'",
+	return t_db_num(t_dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1 AND status <> 'disconnected'",
 			1, (const char *[]){ u->id });
 }
 
@@ -409,7 +385,7 @@ static long long connect_through(struct user *u, long long video, struct consent
 	tresp_free(&r);
 	free(auth);
 	free(cb);
-	id = t_db_value(dbc, "SELECT max(id) FROM tiktok_accounts WHERE user_id = $1 AND status = 'connected'", 1,
+	id = t_db_value(t_dbc, "SELECT max(id) FROM tiktok_accounts WHERE user_id = $1 AND status = 'connected'", 1,
 		 (const char *[]){ u->id });
 	assert_non_null(id);
 	account = atoll(id);
@@ -433,15 +409,15 @@ static void happy_path_lands_on_composer(void **state)
 	auth = begin(&u, video);
 	/* PKCE off by default (TikTok's web flow has none): no challenge, no verifier */
 	t_lacks(auth, "code_challenge");
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM oauth_states WHERE user_id = $1 "
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM oauth_states WHERE user_id = $1 "
 				  "AND code_verifier IS NULL", 1, (const char *[]){ u.id }), 1);
 	/* the state is stored hashed only */
 	{
 		char *st = query_param(auth, "state");
-		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM oauth_states WHERE state_hash = $1", 1,
+		assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM oauth_states WHERE state_hash = $1", 1,
 					  (const char *[]){ st }), 0);
 		crypto_sha256_hex(st, strlen(st), hex);
-		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM oauth_states WHERE state_hash = $1 "
+		assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM oauth_states WHERE state_hash = $1 "
 					  "AND used_at IS NULL AND expires_at > now() + interval '9 minutes' "
 					  "AND expires_at <= now() + interval '10 minutes'", 1,
 					  (const char *[]){ hex }), 1);
@@ -451,7 +427,7 @@ static void happy_path_lands_on_composer(void **state)
 	callback(&u, cb, &r);
 	assert_int_equal(r.status, 303);
 	snprintf(path, sizeof(path), "/videos/%lld/tiktok?account_id=%lld&connected=1", video,
-		 t_db_num(dbc, "SELECT max(id) FROM tiktok_accounts WHERE user_id = $1", 1,
+		 t_db_num(t_dbc, "SELECT max(id) FROM tiktok_accounts WHERE user_id = $1", 1,
 			  (const char *[]){ u.id }));
 	assert_string_equal(tresp_header(&r, "Location"), path);
 	tresp_free(&r);
@@ -491,7 +467,7 @@ static void happy_path_lands_on_composer(void **state)
 
 	account = accounts_of(&u);
 	assert_int_equal(account, 1);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1 AND "
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1 AND "
 				  "scopes = 'user.info.basic,video.publish,video.upload,video.list' AND "
 				  "access_expires_at > now() + interval '1 hour' AND "
 				  "refresh_expires_at > now() + interval '30 days' AND "
@@ -575,7 +551,7 @@ static void expired_state_refused(void **state)
 	auth = begin(&u, video);
 	st = query_param(auth, "state");
 	crypto_sha256_hex(st, strlen(st), hex);
-	free(t_db_value(dbc, "UPDATE oauth_states SET expires_at = now() - interval '1 second' "
+	free(t_db_value(t_dbc, "UPDATE oauth_states SET expires_at = now() - interval '1 second' "
 		 "WHERE state_hash = $1 RETURNING 1", 1, (const char *[]){ hex }));
 	cb = consent(auth, &cs);
 	calls = token_calls();
@@ -634,7 +610,7 @@ static void other_session_refused(void **state)
 	/* the same dashboard user, signed in a second time in another browser */
 	other = u;
 	other.c = tc_new();
-	login(other.c, u.name);
+	t_sign_in(other.c, u.name, PASSWORD);
 	auth = begin(&u, video);
 	cb = consent(auth, &cs);
 	calls = token_calls();
@@ -688,7 +664,7 @@ static void pkce_on_when_switched_on(void **state)
 	auth = begin(&u, video);
 	challenge = query_param(auth, "code_challenge");
 	assert_non_null(challenge);
-	verifier = t_db_value(dbc, "SELECT code_verifier FROM oauth_states WHERE user_id = $1", 1,
+	verifier = t_db_value(t_dbc, "SELECT code_verifier FROM oauth_states WHERE user_id = $1", 1,
 			      (const char *[]){ u.id });
 	assert_non_null(verifier);
 	assert_true(strlen(verifier) >= 43 && strlen(verifier) <= 128);
@@ -713,7 +689,7 @@ static void pkce_on_when_switched_on(void **state)
 	auth = begin(&u, video);
 	st = query_param(auth, "state");
 	crypto_sha256_hex(st, strlen(st), hex);
-	free(t_db_value(dbc, "UPDATE oauth_states SET code_verifier = NULL WHERE state_hash = $1 RETURNING 1", 1,
+	free(t_db_value(t_dbc, "UPDATE oauth_states SET code_verifier = NULL WHERE state_hash = $1 RETURNING 1", 1,
 			(const char *[]){ hex }));
 	cb = consent(auth, &cs);
 	callback(&u, cb, &r);
@@ -826,7 +802,7 @@ static void broken_answers_fail_cleanly(void **state)
 	assert_non_null(strstr(r.body.data, "TikTok could not be reached"));
 	tresp_free(&r);
 	assert_int_equal(accounts_of(&u), 0);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1", 1,
 				  (const char *[]){ u.id }), 0);
 	free(auth);
 	free(cb);
@@ -844,7 +820,7 @@ static void missing_scopes_connect_with_note(void **state)
 	(void)state;
 	user_new(&u);
 	connect_through(&u, video, &cs);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1 "
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM tiktok_accounts WHERE user_id = $1 "
 				  "AND scopes = 'user.info.basic,video.upload'", 1,
 				  (const char *[]){ u.id }), 1);
 	snprintf(path, sizeof(path), "/videos/%lld/tiktok", video);
@@ -936,7 +912,7 @@ static char *open_sealed(long long account, const char *column)
 
 	snprintf(sid, sizeof(sid), "%lld", account);
 	sql = t_printf("SELECT %s FROM tiktok_accounts WHERE id = $1", column);
-	sealed = t_db_value(dbc, sql, 1, (const char *[]){ sid });
+	sealed = t_db_value(t_dbc, sql, 1, (const char *[]){ sid });
 	free(sql);
 	assert_non_null(sealed);
 	snprintf(ad, sizeof(ad), "tiktok_account:%lld", account);
@@ -983,7 +959,7 @@ static void refresh_rotates_once_under_concurrency(void **state)
 	}
 
 	/* nine minutes left (< 10): two refreshers at once */
-	free(t_db_value(dbc, "UPDATE tiktok_accounts SET access_expires_at = now() + interval '9 minutes' "
+	free(t_db_value(t_dbc, "UPDATE tiktok_accounts SET access_expires_at = now() + interval '9 minutes' "
 		 "WHERE id = $1 RETURNING 1", 1, (const char *[]){ sid }));
 	dead_before = violations("dead_refresh_token_reused");
 	all_before = violations(NULL);
@@ -1010,7 +986,7 @@ static void refresh_rotates_once_under_concurrency(void **state)
 	new_refresh = open_sealed(account, "refresh_token_sealed");
 	assert_string_not_equal(new_refresh, old_refresh);
 	remember_secret(new_refresh);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND "
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND "
 				  "status = 'connected' AND access_expires_at > now() + interval '1 hour'",
 				  1, (const char *[]){ sid }), 1);
 	/* TikTok saw no dead refresh token, nor anything else wrong */
@@ -1048,7 +1024,7 @@ static void dead_refresh_token_needs_reconnect(void **state)
 	user_new(&u);
 	account = connect_through(&u, video, &cs);
 	snprintf(sid, sizeof(sid), "%lld", account);
-	open_id = t_db_value(dbc, "SELECT open_id FROM tiktok_accounts WHERE id = $1", 1, (const char *[]){ sid });
+	open_id = t_db_value(t_dbc, "SELECT open_id FROM tiktok_accounts WHERE id = $1", 1, (const char *[]){ sid });
 	/* the user removes the app on TikTok's side, and the access token runs out */
 	e = tc_new_base(t_env("LF_EMU_URL"));
 	body = t_printf("{\"open_id\":\"%s\"}", open_id);
@@ -1058,7 +1034,7 @@ static void dead_refresh_token_needs_reconnect(void **state)
 	assert_int_equal(r.status, 200);
 	tresp_free(&r);
 	tc_free(e);
-	free(t_db_value(dbc, "UPDATE tiktok_accounts SET access_expires_at = now() WHERE id = $1 RETURNING 1", 1,
+	free(t_db_value(t_dbc, "UPDATE tiktok_accounts SET access_expires_at = now() WHERE id = $1 RETURNING 1", 1,
 		 (const char *[]){ sid }));
 
 	db_init(&db, t_env("LF_DB_URL"));
@@ -1071,7 +1047,7 @@ static void dead_refresh_token_needs_reconnect(void **state)
 		assert_int_equal(token_calls(), calls);
 	}
 	db_close(&db);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND "
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND "
 				  "status = 'needs_reconnect' AND status_reason <> ''", 1,
 				  (const char *[]){ sid }), 1);
 	/* the dashboard says so and offers Reconnect */
@@ -1095,7 +1071,7 @@ static void dead_refresh_token_needs_reconnect(void **state)
 	tresp_free(&r);
 	/* reconnecting the same TikTok account brings the same row back */
 	assert_int_equal(connect_through(&u, video, &cs), account);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND "
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND "
 				  "status = 'connected' AND status_reason IS NULL", 1,
 				  (const char *[]){ sid }), 1);
 	free(open_id);
@@ -1165,7 +1141,7 @@ static void disconnect_revokes_and_fails_queued_jobs(void **state)
 		free(body);
 		free(sc);
 	}
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND status = 'connected' "
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND status = 'connected' "
 				  "AND access_token_sealed IS NOT NULL", 1, (const char *[]){ sid }), 1);
 
 	st = emu_state();
@@ -1183,14 +1159,14 @@ static void disconnect_revokes_and_fails_queued_jobs(void **state)
 	assert_int_equal(emu_count(st, "calls", "path", "/v2/oauth/revoke/", NULL), revokes + 1);
 	json_object_put(st);
 	/* the tokens are gone, the account is disconnected */
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND status = 'disconnected' "
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM tiktok_accounts WHERE id = $1 AND status = 'disconnected' "
 				  "AND access_token_sealed IS NULL AND refresh_token_sealed IS NULL "
 				  "AND access_expires_at IS NULL", 1, (const char *[]){ sid }), 1);
 	/* the queued job failed with a reason, and its history says so */
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'failed' "
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'failed' "
 				  "AND fail_reason LIKE '%disconnected%' AND finished_at IS NOT NULL", 1,
 				  (const char *[]){ job }), 1);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'failed' "
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'failed' "
 				  "AND message LIKE '%disconnected%'", 1, (const char *[]){ job }), 1);
 	/* gone from the dashboard */
 	assert_int_equal(tc_get(u.c, "/", &r), 0);
@@ -1215,13 +1191,13 @@ static void rekey_reseals_everything(void **state)
 
 	(void)state;
 	load_config();
-	id = t_db_value(dbc, "SELECT min(id) FROM tiktok_accounts WHERE access_token_sealed IS NOT NULL", 0, NULL);
+	id = t_db_value(t_dbc, "SELECT min(id) FROM tiktok_accounts WHERE access_token_sealed IS NOT NULL", 0, NULL);
 	assert_non_null(id);
 	assert_int_equal(crypto_random_hex(hex, 32), 0);
 	assert_int_equal(config_parse_key32(hex, newkey), 0);
 	assert_int_equal(t_sh("printf '%%s\\n' '%s' | '%s/langflix' -c '%s' rekey >/dev/null", hex,
 			      t_env("LF_BIN"), t_env("LF_CONFIG")), 0);
-	sealed = t_db_value(dbc, "SELECT access_token_sealed FROM tiktok_accounts WHERE id = $1", 1,
+	sealed = t_db_value(t_dbc, "SELECT access_token_sealed FROM tiktok_accounts WHERE id = $1", 1,
 		     (const char *[]){ id });
 	snprintf(ad, sizeof(ad), "tiktok_account:%s", id);
 	assert_int_equal(crypto_open(newkey, ad, sealed, &plain), 0);
@@ -1240,7 +1216,7 @@ static void rekey_reseals_everything(void **state)
 		assert_int_equal(t_sh("printf '%%s\\n' '%s' | LANGFLIX_SECRET_KEY='%s' '%s/langflix' -c '%s' "
 				      "rekey >/dev/null", oldhex, hex, t_env("LF_BIN"), t_env("LF_CONFIG")), 0);
 	}
-	sealed = t_db_value(dbc, "SELECT access_token_sealed FROM tiktok_accounts WHERE id = $1", 1,
+	sealed = t_db_value(t_dbc, "SELECT access_token_sealed FROM tiktok_accounts WHERE id = $1", 1,
 		     (const char *[]){ id });
 	buf_reset(&plain);
 	assert_int_equal(crypto_open(cfg.secret_key.bytes, ad, sealed, &plain), 0);
@@ -1257,7 +1233,7 @@ static void no_plaintext_tokens_anywhere(void **state)
 	(void)state;
 	load_config();
 	assert_true(seen.n >= 5);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM tiktok_accounts t WHERE t::text LIKE '%act.%' "
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM tiktok_accounts t WHERE t::text LIKE '%act.%' "
 				  "OR t::text LIKE '%rft.%'", 0, NULL), 0);
 	/* the whole database, dumped (outside log/) */
 	dump = t_printf("%s/oauth-test-dump.sql", t_env("LF_VAR"));
@@ -1278,22 +1254,14 @@ static void no_plaintext_tokens_anywhere(void **state)
 	free(dump);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	dbc = t_db();
-	return 0;
-}
-
 static int teardown(void **state)
 {
 	(void)state;
-	PQfinish(dbc);
 	for (int i = 0; i < seen.n; i++)
 		free(seen.items[i]);
 	if (cfg_loaded)
 		config_free(&cfg);
-	return 0;
+	return t_db_teardown(state);
 }
 
 int main(void)
@@ -1317,5 +1285,5 @@ int main(void)
 		cmocka_unit_test(pkce_error_names_the_setting),
 		cmocka_unit_test_setup_teardown(pkce_on_when_switched_on, pkce_on, pkce_back_to_default),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, t_db_setup, teardown);
 }

@@ -24,13 +24,12 @@
 
 #define PASSWORD "ops-test-password"
 
-static PGconn *dbc;
 static char tag[17];
 static int seq;
 
 static char *q1(const char *sql, int n, const char *const *params)
 {
-	return t_db_value(dbc, sql, n, params);
+	return t_db_value(t_dbc, sql, n, params);
 }
 
 static long long qn(const char *sql, int n, const char *const *params)
@@ -44,16 +43,8 @@ static long long qn(const char *sql, int n, const char *const *params)
 
 static int setup_all(void **state)
 {
-	(void)state;
-	dbc = t_db();
+	t_db_setup(state);
 	assert_int_equal(crypto_random_hex(tag, 8), 0);
-	return 0;
-}
-
-static int teardown_all(void **state)
-{
-	(void)state;
-	PQfinish(dbc);
 	return 0;
 }
 
@@ -151,7 +142,7 @@ static struct tclient *logged_in_with_account(struct tconn *tc)
 	tconn_connect("5f0c2a8e-1b7d-4c3e-9a61-000000000001", "user.info.basic,video.publish,video.upload", tc);
 	/* move the account to the user that can log in */
 	snprintf(uid, sizeof(uid), "%lld", tc->user_id);
-	PQclear(PQexecParams(dbc, "UPDATE users SET password_hash = (SELECT password_hash FROM users "
+	PQclear(PQexecParams(t_dbc, "UPDATE users SET password_hash = (SELECT password_hash FROM users "
 			     "WHERE name = $2) WHERE id = $1", 2, NULL, (const char *[]){ uid, name },
 			     NULL, NULL, 0));
 	{
@@ -296,8 +287,8 @@ static void healthz_follows_the_database(void **state)
 	free(m);
 	tc_free(c);
 	/* the test's own connection died with the server */
-	PQfinish(dbc);
-	dbc = t_db();
+	PQfinish(t_dbc);
+	t_dbc = t_db();
 }
 
 /* A PostgreSQL restart closes every idle connection of the app's threads.
@@ -318,10 +309,10 @@ static void pages_survive_a_database_restart(void **state)
 		assert_int_equal(r.status, 200);
 		tresp_free(&r);
 	}
-	PQfinish(dbc);
+	PQfinish(t_dbc);
 	assert_int_equal(t_sh("'%s' pg-stop >/dev/null 2>&1", t_env("LF_STACK")), 0);
 	assert_int_equal(t_sh("'%s' pg-start >/dev/null 2>&1", t_env("LF_STACK")), 0);
-	dbc = t_db();   /* pg-start returned once the server accepts connections */
+	t_dbc = t_db();   /* pg-start returned once the server accepts connections */
 	for (int i = 0; i < 40; i++) {
 		assert_int_equal(tc_get(user, "/", &r), 0);
 		if (r.status != 200)
@@ -523,7 +514,7 @@ static void cli_accounts_lists_status_without_tokens(void **state)
 
 	(void)state;
 	make_fixture(&fx);
-	PQclear(PQexecParams(dbc, "UPDATE tiktok_accounts SET status = 'needs_reconnect', status_reason = "
+	PQclear(PQexecParams(t_dbc, "UPDATE tiktok_accounts SET status = 'needs_reconnect', status_reason = "
 			     "'TikTok withdrew access.', access_token_sealed = 'SEALED-SECRET' WHERE id = $1",
 			     1, NULL, (const char *[]){ fx.aid }, NULL, NULL, 0));
 	assert_int_equal(cli(&out, "accounts"), 0);
@@ -555,7 +546,7 @@ static void cli_strips_control_characters_from_tiktok_text(void **state)
 
 	(void)state;
 	make_fixture(&fx);
-	PQclear(PQexecParams(dbc, "UPDATE tiktok_accounts SET display_name = E'Ev\\x1b[2Jil\\x1b]0;pwned\\x07', "
+	PQclear(PQexecParams(t_dbc, "UPDATE tiktok_accounts SET display_name = E'Ev\\x1b[2Jil\\x1b]0;pwned\\x07', "
 			     "username = E'user\\r\\nFAKE 999 connected', status_reason = E'gone\\u009b31m red', "
 			     "status = 'needs_reconnect' WHERE id = $1",
 			     1, NULL, (const char *[]){ fx.aid }, NULL, NULL, 0));
@@ -592,7 +583,7 @@ static void cli_prune_deletes_only_old_finished_rows(void **state)
 	t_job_set(&(struct job_fixture){ .job_id = atoll(old_running), .created_ago_sec = 50 * DAY });
 	assert_int_equal(jobs_event(t_jobs_db(), atoll(old_done), "published", "x"), 0);
 	crypto_sha256_hex(tag, strlen(tag), sha);
-	PQclear(PQexecParams(dbc, "INSERT INTO webhook_events (body_sha256, event, body, received_at) "
+	PQclear(PQexecParams(t_dbc, "INSERT INTO webhook_events (body_sha256, event, body, received_at) "
 			     "VALUES ($1, 'x', '{}', now() - interval '40 days')", 1, NULL,
 			     (const char *[]){ sha }, NULL, NULL, 0));
 
@@ -680,5 +671,5 @@ int main(void)
 		cmocka_unit_test(healthz_follows_the_database),
 		cmocka_unit_test(pages_survive_a_database_restart),
 	};
-	return cmocka_run_group_tests(tests, setup_all, teardown_all);
+	return cmocka_run_group_tests(tests, setup_all, t_db_teardown);
 }

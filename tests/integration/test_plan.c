@@ -60,34 +60,18 @@ struct actor {
 
 static void actor_new(struct actor *a)
 {
-	struct tresp r;
-	char *id, *csrf, *body;
+	long long uid;
+	char *csrf;
 
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "plan%d_%d", (int)getpid(), ++seq);
-	assert_int_equal(t_user_add(a->name, PASSWORD), 0);
-	id = t_db_value(dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ a->name });
-	assert_non_null(id);
-	snprintf(a->id, sizeof(a->id), "%s", id);
-	free(id);
-	a->c = tc_new();
-	assert_int_equal(tc_get(a->c, "/login", &r), 0);
-	csrf = tc_extract_csrf(r.body.data);
-	assert_non_null(csrf);
-	tresp_free(&r);
-	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, a->name);
-	assert_int_equal(tc_post_form(a->c, "/login", body, &r), 0);
-	assert_int_equal(r.status, 303);
-	tresp_free(&r);
-	free(body);
-	free(csrf);
+	a->c = t_user_signed_in(a->name, PASSWORD, &uid);
+	assert_true(uid > 0);
+	snprintf(a->id, sizeof(a->id), "%lld", uid);
 	/* the session's token, from any page */
-	assert_int_equal(tc_get(a->c, "/", &r), 0);
-	csrf = tc_extract_csrf(r.body.data);
-	assert_non_null(csrf);
+	csrf = t_page_csrf(a->c, "/");
 	snprintf(a->csrf, sizeof(a->csrf), "%s", csrf);
 	free(csrf);
-	tresp_free(&r);
 }
 
 /* Connect the emulator profile through the app's own flow; our account id. */

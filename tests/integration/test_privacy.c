@@ -25,8 +25,6 @@
 #define A_POST_URL "https://www.tiktok.com/@alice_secret_handle/video/7300000000000000777"
 #define A_REASON "Alice private failure reason"
 
-static PGconn *dbc;
-
 struct user {
 	char name[64];
 	char *id;
@@ -35,24 +33,12 @@ struct user {
 
 static void user_new(struct user *u, const char *tag)
 {
-	struct tresp r;
-	char *csrf, *body;
+	long long uid;
 
 	snprintf(u->name, sizeof(u->name), "priv%s%d", tag, (int)getpid());
-	assert_int_equal(t_user_add(u->name, PASSWORD), 0);
-	u->id = t_db_value(dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ u->name });
-	assert_non_null(u->id);
-	u->c = tc_new();
-	assert_int_equal(tc_get(u->c, "/login", &r), 0);
-	csrf = tc_extract_csrf(r.body.data);
-	assert_non_null(csrf);
-	tresp_free(&r);
-	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, u->name);
-	assert_int_equal(tc_post_form(u->c, "/login", body, &r), 0);
-	assert_int_equal(r.status, 303);
-	tresp_free(&r);
-	free(body);
-	free(csrf);
+	u->c = t_user_signed_in(u->name, PASSWORD, &uid);
+	assert_true(uid > 0);
+	u->id = t_printf("%lld", uid);
 }
 
 static void user_free(struct user *u)
@@ -64,7 +50,7 @@ static void user_free(struct user *u)
 /* A video row (the library import is tested elsewhere); returns its id. */
 static char *video_new(const char *path, const char *title)
 {
-	char *id = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
+	char *id = t_db_value(t_dbc, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
 				   "VALUES ($1, 1000, 0, $2, true) RETURNING id",
 			      2, (const char *[]){ path, title });
 	assert_non_null(id);
@@ -137,7 +123,7 @@ static void others_see_only_that_a_video_was_posted(void **state)
 	(void)state;
 	user_new(&a, "a");
 	user_new(&b, "b");
-	acc = t_db_value(dbc, "INSERT INTO tiktok_accounts (user_id, open_id, display_name, username) "
+	acc = t_db_value(t_dbc, "INSERT INTO tiktok_accounts (user_id, open_id, display_name, username) "
 			      "VALUES ($1, 'priv-open-id', '" A_ACCOUNT_NAME "', '" A_USERNAME "') RETURNING id",
 			 1, (const char *[]){ a.id });
 	v_posted = video_new("priv/posted.mp4", "Privzebra posted clip");
@@ -240,24 +226,10 @@ static void others_see_only_that_a_video_was_posted(void **state)
 	user_free(&b);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	dbc = t_db();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	PQfinish(dbc);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(others_see_only_that_a_video_was_posted),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, t_db_setup, t_db_teardown);
 }

@@ -64,26 +64,9 @@ struct user {
 
 static void user_new(struct user *u)
 {
-	struct tresp r;
-	char *csrf, *body, *id;
-
 	snprintf(u->name, sizeof(u->name), "res%d_%d", (int)getpid(), ++seq);
-	assert_int_equal(t_user_add(u->name, PASSWORD), 0);
-	id = t_db_value(dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ u->name });
-	assert_non_null(id);
-	u->id = atoll(id);
-	free(id);
-	u->c = tc_new();
-	assert_int_equal(tc_get(u->c, "/login", &r), 0);
-	csrf = tc_extract_csrf(r.body.data);
-	assert_non_null(csrf);
-	tresp_free(&r);
-	body = t_printf("csrf=%s&name=%s&password=" PASSWORD "&next=%%2F", csrf, u->name);
-	assert_int_equal(tc_post_form(u->c, "/login", body, &r), 0);
-	assert_int_equal(r.status, 303);
-	tresp_free(&r);
-	free(body);
-	free(csrf);
+	u->c = t_user_signed_in(u->name, PASSWORD, &u->id);
+	assert_true(u->id > 0);
 }
 
 static void user_free(struct user *u)

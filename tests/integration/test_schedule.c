@@ -33,7 +33,6 @@
 
 #define PASSWORD "schedule-test-password"
 
-static PGconn *dbc;
 static int seq;
 
 /* A dashboard user, signed in (with the browser's zone when tz != NULL),
@@ -53,7 +52,7 @@ static void actor_new(struct actor *a, const char *browser_tz)
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "sched%d_%d", (int)getpid(), ++seq);
 	assert_int_equal(t_user_add(a->name, PASSWORD), 0);
-	id = t_db_value(dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ a->name });
+	id = t_db_value(t_dbc, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ a->name });
 	assert_non_null(id);
 	snprintf(a->id, sizeof(a->id), "%s", id);
 	free(id);
@@ -84,7 +83,7 @@ static long long clip_new_sha(char sha[65])
 	wt_file(4096, rel, sizeof(rel));
 	if (sha)
 		wt_sha256(rel, sha);
-	return wt_video(dbc, rel, 4096, 10000);
+	return wt_video(t_dbc, rel, 4096, 10000);
 }
 
 static long long clip_new(void)
@@ -111,7 +110,7 @@ static int emu_posts_of(const char *sha)
  * input sends it ("2026-12-03T18:30:05"), computed by PostgreSQL (malloc'd). */
 static char *local_in(const char *tz, const char *offset)
 {
-	char *v = t_db_value(dbc, "SELECT to_char((now() + $2::interval) AT TIME ZONE $1,"
+	char *v = t_db_value(t_dbc, "SELECT to_char((now() + $2::interval) AT TIME ZONE $1,"
 				  " 'YYYY-MM-DD\"T\"HH24:MI:SS')", 2, (const char *[]){ tz, offset });
 	assert_non_null(v);
 	return v;
@@ -212,7 +211,7 @@ static long long schedule(struct actor *a, long long video, const char *local)
 
 static long long user_jobs(struct actor *a)
 {
-	return t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a->id });
+	return t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1, (const char *[]){ a->id });
 }
 
 /* POST a form to path with the page's CSRF token; the response in r. */
@@ -234,7 +233,7 @@ static void post_with_csrf(struct actor *a, const char *csrf_page, const char *p
 
 static char *user_tz(struct actor *a)
 {
-	return t_db_value(dbc, "SELECT time_zone FROM users WHERE id = $1", 1, (const char *[]){ a->id });
+	return t_db_value(t_dbc, "SELECT time_zone FROM users WHERE id = $1", 1, (const char *[]){ a->id });
 }
 
 /* The CSRF token of a page the actor can see. */
@@ -356,36 +355,36 @@ static void scheduled_post_starts_on_time(void **state)
 	snprintf(jid, sizeof(jid), "%lld", job);
 
 	/* run_at is the Madrid wall-clock time, as an instant */
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'queued'"
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND state = 'queued'"
 				" AND run_at = ($2::timestamp AT TIME ZONE 'Europe/Madrid') AND run_at > now()",
 				2, (const char *[]){ jid, local }), 1);
-	wt_assert_state(dbc, job, "published", 60);
+	wt_assert_state(t_dbc, job, "published", 60);
 
 	/* it started no earlier than its time and within 2 s of it: the claim
 	 * (started_at) and its first entry after 'queued'. (run_at itself moves
 	 * on while TikTok processes: status polls are rescheduled claims.) */
-	ok = t_db_value(dbc, "SELECT format('%s %s', j.started_at >= t AND j.started_at < t + interval '2 s',"
+	ok = t_db_value(t_dbc, "SELECT format('%s %s', j.started_at >= t AND j.started_at < t + interval '2 s',"
 			     " (SELECT min(e.at) FROM job_events e WHERE e.job_id = j.id AND e.kind <> 'queued')"
 			     "   BETWEEN t AND t + interval '2 s')"
 			     " FROM upload_jobs j, (SELECT $2::timestamp AT TIME ZONE 'Europe/Madrid' AS t) x"
 			     " WHERE id = $1", 2, (const char *[]){ jid, local });
-	tl = wt_timeline(dbc, job);
+	tl = wt_timeline(t_dbc, job);
 	if (strcmp(ok, "t t") != 0) {
-		char *d = t_db_value(dbc, "SELECT format('due %s started_at %s', $2::timestamp AT TIME ZONE"
+		char *d = t_db_value(t_dbc, "SELECT format('due %s started_at %s', $2::timestamp AT TIME ZONE"
 				     " 'Europe/Madrid', started_at) FROM upload_jobs WHERE id = $1", 2,
 				     (const char *[]){ jid, local });
 		fail_msg("started off time (%s): %s\n%s", ok, d, tl);
 	}
 	/* how late, for the record (make bench holds timing figures) */
 	{
-		char *late = t_db_value(dbc, "SELECT round(extract(epoch FROM started_at - ($2::timestamp AT TIME"
+		char *late = t_db_value(t_dbc, "SELECT round(extract(epoch FROM started_at - ($2::timestamp AT TIME"
 					" ZONE 'Europe/Madrid')) * 1000) FROM upload_jobs WHERE id = $1", 2,
 					(const char *[]){ jid, local });
 		print_message("scheduled post started %s ms after its time\n", late);
 		free(late);
 	}
 	/* at posting time the worker asked creator_info again */
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM job_events e JOIN upload_jobs j ON j.id = e.job_id"
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM job_events e JOIN upload_jobs j ON j.id = e.job_id"
 				" WHERE j.id = $1 AND e.kind = 'creator_info'"
 				" AND e.at >= ($2::timestamp AT TIME ZONE 'Europe/Madrid')",
 				2, (const char *[]){ jid, local }), 1);
@@ -473,12 +472,12 @@ static void move_edit_cancel_until_started(void **state)
 	post_with_csrf(&a, "/settings", path, buf_cstr(&f), &r);
 	assert_int_equal(r.status, 303);
 	tresp_free(&r);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1"
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1"
 				" AND run_at = ($2::timestamp AT TIME ZONE 'America/New_York')",
 				2, (const char *[]){ jid, local }), 1);
-	assert_int_equal(wt_events(dbc, job, "moved", NULL), 1);
+	assert_int_equal(wt_events(t_dbc, job, "moved", NULL), 1);
 	free(local);
-	before = wt_col(dbc, job, "run_at");
+	before = wt_col(t_dbc, job, "run_at");
 	buf_reset(&f);
 	local = local_in("America/New_York", "-5 minutes");
 	buf_puts(&f, "run_local=");
@@ -487,7 +486,7 @@ static void move_edit_cancel_until_started(void **state)
 	assert_int_equal(r.status, 422);
 	t_contains(r.body.data, "That time has already passed.");
 	tresp_free(&r);
-	after = wt_col(dbc, job, "run_at");
+	after = wt_col(t_dbc, job, "run_at");
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
@@ -512,10 +511,10 @@ static void move_edit_cancel_until_started(void **state)
 	assert_int_equal(job_from_redirect(&r), job);
 	tresp_free(&r);
 	tab_close(&t);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND NOT disable_comment"
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1 AND NOT disable_comment"
 				" AND title = 'A new caption'"
 				" AND state = 'queued'", 1, (const char *[]){ jid }), 1);
-	assert_int_equal(wt_events(dbc, job, "edited", NULL), 1);
+	assert_int_equal(wt_events(t_dbc, job, "edited", NULL), 1);
 	assert_int_equal(user_jobs(&a), 1);
 
 	/* cancel works before it starts */
@@ -524,7 +523,7 @@ static void move_edit_cancel_until_started(void **state)
 	post_with_csrf(&a, "/settings", path, NULL, &r);
 	assert_int_equal(r.status, 303);
 	tresp_free(&r);
-	before = wt_col(dbc, job, "state");
+	before = wt_col(t_dbc, job, "state");
 	assert_string_equal(before, "cancelled");
 	free(before);
 
@@ -548,7 +547,7 @@ static void move_edit_cancel_until_started(void **state)
 	local = local_in("America/New_York", "2 seconds");
 	job = schedule(&a, clip_new(), local);
 	free(local);
-	wt_assert_state(dbc, job, "published", 60);
+	wt_assert_state(t_dbc, job, "published", 60);
 	free(path);
 	path = t_printf("/jobs/%lld/move", job);
 	buf_reset(&f);
@@ -561,7 +560,7 @@ static void move_edit_cancel_until_started(void **state)
 	tresp_free(&r);
 	free(local);
 	{
-		char *vs = wt_col(dbc, job, "video_id");
+		char *vs = wt_col(t_dbc, job, "video_id");
 		char *p2 = t_printf("/videos/%s/tiktok?job=%lld", vs, job);
 		free(vs);
 		assert_int_equal(tc_get(a.c, p2, &r), 0);
@@ -603,7 +602,7 @@ static void two_tabs_make_one_post(void **state)
 	job = job_from_redirect(&r);
 	tresp_free(&r);
 	/* the hash was computed on the way (the row had none) */
-	stored = t_db_value(dbc, "SELECT content_sha256 FROM videos WHERE id = $1", 1, (const char *[]){ vid });
+	stored = t_db_value(t_dbc, "SELECT content_sha256 FROM videos WHERE id = $1", 1, (const char *[]){ vid });
 	assert_string_equal(stored, sha);
 	free(stored);
 
@@ -618,7 +617,7 @@ static void two_tabs_make_one_post(void **state)
 	tresp_free(&r);
 	assert_int_equal(user_jobs(&a), 1);
 
-	wt_assert_state(dbc, job, "published", 60);
+	wt_assert_state(t_dbc, job, "published", 60);
 	assert_int_equal(emu_posts_of(sha), 1);
 
 	/* after it is posted, a third tab is refused too ... */
@@ -632,9 +631,9 @@ static void two_tabs_make_one_post(void **state)
 	again = job_from_redirect(&r);
 	tresp_free(&r);
 	assert_true(again != job);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE video_id = $1 AND repost", 1,
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE video_id = $1 AND repost", 1,
 				(const char *[]){ vid }), 1);
-	wt_assert_state(dbc, again, "published", 60);
+	wt_assert_state(t_dbc, again, "published", 60);
 	assert_int_equal(emu_posts_of(sha), 2);
 	tab_close(&t1);
 	tab_close(&t2);
@@ -658,17 +657,17 @@ static void unhashed_rows_are_guarded(void **state)
 	actor_new(&a, NULL);
 	actor_connect(&a);
 	wt_file(4096, rel, sizeof(rel));
-	v1 = wt_video(dbc, rel, 4096, 10000);
+	v1 = wt_video(t_dbc, rel, 4096, 10000);
 	/* the same bytes under another name: another row, the same content */
 	copy_rel = t_printf("%s.copy.mp4", rel);
 	assert_int_equal(t_sh("cp '%s/%s' '%s/%s'", t_env("LF_MEDIA"), rel, t_env("LF_MEDIA"), copy_rel), 0);
-	v2 = wt_video(dbc, copy_rel, 4096, 10000);
+	v2 = wt_video(t_dbc, copy_rel, 4096, 10000);
 	n.user_id = atoll(a.id);
 	n.account_id = a.acc.account_id;
 	n.video_id = v1;
 	n.submission_id = "unhashed-1";
 	/* due in two days: no worker takes it meanwhile */
-	n.run_at = later_iso = t_db_value(dbc, "SELECT to_char((now() + interval '2 days') AT TIME ZONE 'UTC',"
+	n.run_at = later_iso = t_db_value(t_dbc, "SELECT to_char((now() + interval '2 days') AT TIME ZONE 'UTC',"
 					  " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", 0, NULL);
 	assert_int_equal(jobs_enqueue(db, &n, &id1), 0);
 	n.submission_id = "unhashed-2";
@@ -711,20 +710,20 @@ static void import_hashes_the_content(void **state)
 	assert_int_equal(t_sh_output(&out, "'%s/langflix' -c '%s' import '%s'", t_env("LF_BIN"), t_env("LF_CONFIG"),
 				     dir), 0);
 	free(out);
-	got = t_db_value(dbc, "SELECT coalesce(content_sha256, '') FROM videos WHERE path = $1", 1,
+	got = t_db_value(t_dbc, "SELECT coalesce(content_sha256, '') FROM videos WHERE path = $1", 1,
 			 (const char *[]){ rel });
 	assert_non_null(got);
 	assert_string_equal(got, sha);
 	free(got);
 	/* forget it, as an old row would be, and import again */
-	got = t_db_value(dbc, "UPDATE videos SET content_sha256 = NULL WHERE path = $1 RETURNING id", 1,
+	got = t_db_value(t_dbc, "UPDATE videos SET content_sha256 = NULL WHERE path = $1 RETURNING id", 1,
 			 (const char *[]){ rel });
 	assert_non_null(got);
 	free(got);
 	assert_int_equal(t_sh_output(&out, "'%s/langflix' -c '%s' import '%s'", t_env("LF_BIN"), t_env("LF_CONFIG"),
 				     dir), 0);
 	free(out);
-	got = t_db_value(dbc, "SELECT coalesce(content_sha256, '') FROM videos WHERE path = $1", 1,
+	got = t_db_value(t_dbc, "SELECT coalesce(content_sha256, '') FROM videos WHERE path = $1", 1,
 			 (const char *[]){ rel });
 	assert_string_equal(got, sha);
 	free(got);
@@ -753,7 +752,7 @@ static void batch_rows_meet_the_guard(void **state)
 	/* the import path gives every row its hash; here, the lazy one */
 	assert_int_equal(library_video_hash(db, v1, NULL, s1), 1);
 	{
-		char *rel = t_db_value(dbc, "SELECT path FROM videos WHERE id = $1", 1, (const char *[]){ vs });
+		char *rel = t_db_value(t_dbc, "SELECT path FROM videos WHERE id = $1", 1, (const char *[]){ vs });
 		char *real = t_printf("%s/%s", t_env("LF_MEDIA"), rel);
 		assert_int_equal(library_video_hash(db, v1, real, s1), 0);
 		assert_string_equal(s1, sha);
@@ -767,7 +766,7 @@ static void batch_rows_meet_the_guard(void **state)
 	n.run_at = "2099-01-01T00:00:00Z";
 	assert_int_equal(jobs_enqueue(db, &n, &id1), JOBS_TOO_FAR);
 	{
-		char *later = t_db_value(dbc, "SELECT to_char((now() + interval '2 days') AT TIME ZONE 'UTC',"
+		char *later = t_db_value(t_dbc, "SELECT to_char((now() + interval '2 days') AT TIME ZONE 'UTC',"
 					 " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", 0, NULL);
 		n.run_at = later;
 		assert_int_equal(jobs_enqueue(db, &n, &id1), 0);
@@ -788,7 +787,7 @@ static void batch_rows_meet_the_guard(void **state)
 		assert_int_equal(db_commit(db), 0);
 		free(later);
 	}
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1,
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE user_id = $1", 1,
 				(const char *[]){ a.id }), 2);
 	/* cancelled, the content is free again */
 	{
@@ -837,7 +836,7 @@ static char *iso_in(long long job, const char *tz)
 	char jid[24], *v;
 
 	snprintf(jid, sizeof(jid), "%lld", job);
-	v = t_db_value(dbc, "SELECT to_char(j.run_at AT TIME ZONE $2, 'YYYY-MM-DD\"T\"HH24:MI:SS') ||"
+	v = t_db_value(t_dbc, "SELECT to_char(j.run_at AT TIME ZONE $2, 'YYYY-MM-DD\"T\"HH24:MI:SS') ||"
 			    " CASE WHEN z.utc_offset < interval '0' THEN '-' ELSE '+' END ||"
 			    " to_char(abs(extract(epoch FROM z.utc_offset)) * interval '1 second', 'HH24:MI')"
 			    " FROM upload_jobs j, pg_timezone_names z WHERE j.id = $1 AND z.name = $2",
@@ -879,7 +878,7 @@ static void schedule_page_and_api(void **state)
 	s = t_printf("id=\"move-%lld\"", ja);
 	t_contains(r.body.data, s);
 	free(s);
-	s = t_db_value(dbc, "SELECT lf_user_time(run_at, 'Europe/Madrid') FROM upload_jobs WHERE id = $1", 1,
+	s = t_db_value(t_dbc, "SELECT lf_user_time(run_at, 'Europe/Madrid') FROM upload_jobs WHERE id = $1", 1,
 		       (const char *[]){ jas });
 	assert_true(strstr(s, " CET") || strstr(s, " CEST"));
 	t_contains(r.body.data, s);
@@ -919,7 +918,7 @@ static void schedule_page_and_api(void **state)
 	free(csrf);
 	assert_int_equal(tc_get(a.c, "/schedule", &r), 0);
 	t_contains(r.body.data, "<strong>Asia/Tokyo</strong>");
-	s = t_db_value(dbc, "SELECT lf_user_time(run_at, 'Asia/Tokyo') FROM upload_jobs WHERE id = $1", 1,
+	s = t_db_value(t_dbc, "SELECT lf_user_time(run_at, 'Asia/Tokyo') FROM upload_jobs WHERE id = $1", 1,
 		       (const char *[]){ jas });
 	t_contains(s, " JST");
 	t_contains(r.body.data, s);
@@ -943,7 +942,7 @@ static void schedule_page_and_api(void **state)
 		assert_int_equal(r.status, 303);
 		assert_string_equal(tresp_header(&r, "Location"), "/schedule");
 		tresp_free(&r);
-		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1"
+		assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE id = $1"
 					" AND run_at = ($2::timestamp AT TIME ZONE 'Asia/Tokyo')", 2,
 					(const char *[]){ jas, local }), 1);
 		free(local);
@@ -958,16 +957,8 @@ static int setup(void **state)
 {
 	static const char *const mine[] = { SCHED_PROFILE };
 
-	(void)state;
-	dbc = t_db();
+	t_db_setup(state);
 	tconn_emulator_profiles(mine, 1);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	PQfinish(dbc);
 	return 0;
 }
 
@@ -985,5 +976,5 @@ int main(void)
 		cmocka_unit_test(import_hashes_the_content),
 		cmocka_unit_test(schedule_page_and_api),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, t_db_teardown);
 }

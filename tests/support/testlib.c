@@ -359,11 +359,14 @@ void tc_clear_cookies(struct tclient *c)
 /* ---- pages ------------------------------------------------------------------------ */
 
 /* Finds the tag holding name="csrf" and returns its value="..." attribute. */
-char *tc_extract_csrf(const char *html)
+char *t_hidden_input(const char *html, const char *name)
 {
+	char *needle = t_printf("name=\"%s\"", name);
 	const char *p = html, *tag, *end, *v, *q;
+	size_t n = strlen(needle);
+	char *found = NULL;
 
-	while (html && (p = strstr(p, "name=\"csrf\"")) != NULL) {
+	while (!found && html && (p = strstr(p, needle)) != NULL) {
 		tag = p;
 		while (tag > html && *tag != '<')
 			tag--;
@@ -373,13 +376,36 @@ char *tc_extract_csrf(const char *html)
 				if (v > tag && !isspace((unsigned char)v[-1]))
 					continue;   /* e.g. data-value= */
 				q = strchr(v + 7, '"');
-				if (q && q < end)
-					return xstrndup(v + 7, (size_t)(q - v - 7));
+				if (q && q < end) {
+					found = xstrndup(v + 7, (size_t)(q - v - 7));
+					break;
+				}
 			}
 		}
-		p += 11;
+		p += n;
 	}
-	return NULL;
+	free(needle);
+	return found;
+}
+
+char *tc_extract_csrf(const char *html)
+{
+	return t_hidden_input(html, "csrf");
+}
+
+char *t_page_csrf(struct tclient *c, const char *path)
+{
+	struct tresp r;
+	char *csrf;
+
+	assert_int_equal(tc_get(c, path, &r), 0);
+	if (r.status != 200)
+		fail_msg("GET %s -> %ld, not 200", path, r.status);
+	csrf = tc_extract_csrf(r.body.data);
+	if (!csrf)
+		fail_msg("GET %s: the page has no CSRF token", path);
+	tresp_free(&r);
+	return csrf;
 }
 
 /* ---- database ----------------------------------------------------------------------- */
@@ -412,6 +438,24 @@ char *t_db_value(PGconn *db, const char *sql, int nparams, const char *const *pa
 		v = xstrdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return v;
+}
+
+PGconn *t_dbc;
+
+int t_db_setup(void **state)
+{
+	(void)state;
+	t_dbc = t_db();
+	return 0;
+}
+
+int t_db_teardown(void **state)
+{
+	(void)state;
+	if (t_dbc)
+		PQfinish(t_dbc);
+	t_dbc = NULL;
+	return 0;
 }
 
 struct db *t_jobs_db(void)
@@ -510,6 +554,31 @@ long long t_login(struct tclient *c, const char *name, const char *password, con
 	buf_free(&body);
 	free(csrf);
 	return st;
+}
+
+void t_sign_in(struct tclient *c, const char *name, const char *password)
+{
+	long long st = t_login(c, name, password, "next=%2F");
+
+	if (st != 303)
+		fail_msg("signing in as %s: %lld, not 303", name, st);
+}
+
+struct tclient *t_user_signed_in(const char *name, const char *password, long long *user_id)
+{
+	struct tclient *c;
+
+	if (t_user_add(name, password) != 0)
+		fail_msg("langflix user add %s failed", name);
+	if (user_id) {
+		PGconn *db = t_db();
+
+		*user_id = t_db_num(db, "SELECT id FROM users WHERE name = $1", 1, (const char *[]){ name });
+		PQfinish(db);
+	}
+	c = tc_new();
+	t_sign_in(c, name, password);
+	return c;
 }
 
 long long t_db_num(PGconn *db, const char *sql, int nparams, const char *const *params)

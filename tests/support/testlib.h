@@ -79,6 +79,11 @@ void tresp_free(struct tresp *r);      /* safe to call twice */
 /* The value of <input ... name="csrf" ... value="..."> in html (malloc'd,
  * caller frees) or NULL when there is none. */
 char *tc_extract_csrf(const char *html);
+/* The same for the input (a hidden one, mostly) called name. */
+char *t_hidden_input(const char *html, const char *name);
+/* GET path (200, or the test fails) and the CSRF token of its form
+ * (malloc'd; a page without one fails the test). */
+char *t_page_csrf(struct tclient *c, const char *path);
 
 /* Run a shell command (printf-style) with system(); returns its exit status,
  * 128+N when killed by signal N, -1 when it could not run. */
@@ -97,6 +102,12 @@ char *t_db_value(PGconn *db, const char *sql, int nparams, const char *const *pa
 /* The number in the first column of the first row, -1 when there is no row
  * (fails the test on an SQL error). */
 long long t_db_num(PGconn *db, const char *sql, int nparams, const char *const *params);
+/* The test binary's connection to LF_DB_URL, opened by t_db_setup and
+ * closed by t_db_teardown (cmocka setup and teardown functions, or called
+ * from a file's own). */
+extern PGconn *t_dbc;
+int t_db_setup(void **state);
+int t_db_teardown(void **state);
 /* The test's own connection through the product's db layer (lib/db.h),
  * for changing jobs through lib/jobs.h, the only writer of upload_jobs:
  * opened on first use, kept for the test binary's life. */
@@ -121,6 +132,13 @@ int t_user_add(const char *name, const char *password);
  * status of the POST (303 when signed in); fails the test on a transport
  * error or a form without a CSRF token. */
 long long t_login(struct tclient *c, const char *name, const char *password, const char *extra);
+/* Sign c in anew as name/password through the login form, next=/
+ * (t_login); fails the test unless the site answers 303. */
+void t_sign_in(struct tclient *c, const char *name, const char *password);
+/* A new dashboard user (t_user_add) and a new client signed in as it
+ * (t_sign_in; tc_free it); the user's id in *user_id unless NULL. Fails
+ * the test when a step fails. */
+struct tclient *t_user_signed_in(const char *name, const char *password, long long *user_id);
 /* Restart the stack's app with settings ("key = value" lines) after the
  * stack's own configuration, or with that configuration alone (NULL); waits
  * until the site answers again. 0, or -1 when it did not come back. */
