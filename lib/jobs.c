@@ -716,8 +716,8 @@ static struct db_stmt q_reinit = { "jobs_reinit",
 static struct db_stmt q_event = { "jobs_event",
 	"INSERT INTO job_events (job_id, kind, message) VALUES ($1, $2, $3)" };
 static struct db_stmt q_next_due = { "jobs_next_due",
-	"SELECT greatest(extract(epoch FROM min(greatest(run_at, coalesce(locked_until, run_at)))"
-	"                                    - now()), 0) AS secs "
+	"SELECT extract(epoch FROM min(greatest(run_at, coalesce(locked_until, run_at))) - now())"
+	"       AS secs "
 	"FROM upload_jobs WHERE state IN " JOBS_ACTIVE_SQL };
 
 #define CLAIM_MAX_EXTRA 8
@@ -810,17 +810,29 @@ int jobs_event(struct db *db, int64_t job_id, const char *kind, const char *mess
 		< 0 ? -1 : 0;
 }
 
-double jobs_next_due(struct db *db)
+/* The seconds in column "secs" of a next-due query: -1 when it is NULL
+ * (nothing waits) or the query failed, 0 when it is already due. The clamp
+ * is done here and not with greatest() in SQL, because greatest() ignores a
+ * NULL and would turn "nothing waits" into "due now": an idle worker then
+ * woke every 50 ms. */
+static double due_secs(PGresult *r)
 {
-	PGresult *r = db_query(db, &q_next_due, 0, NULL);
-	double secs = -1;
+	double secs;
 
 	if (!r)
 		return -1;
-	if (!db_is_null(r, 0, "secs"))
-		secs = strtod(db_get(r, 0, "secs"), NULL);
+	if (PQntuples(r) < 1 || db_is_null(r, 0, "secs")) {
+		PQclear(r);
+		return -1;
+	}
+	secs = strtod(db_get(r, 0, "secs"), NULL);
 	PQclear(r);
-	return secs;
+	return secs < 0 ? 0 : secs;
+}
+
+double jobs_next_due(struct db *db)
+{
+	return due_secs(db_query(db, &q_next_due, 0, NULL));
 }
 
 int jobs_notify(struct db *db)
@@ -1053,9 +1065,9 @@ static struct db_stmt q_resolve_take = { "jobs_resolve_take",
 	"          j.resolve_polls AS polls,"
 	"          extract(epoch FROM now() - coalesce(j.finished_at, j.updated_at))::bigint AS age" };
 static struct db_stmt q_resolve_next_due = { "jobs_resolve_next_due",
-	"SELECT greatest(extract(epoch FROM min(CASE WHEN resolve_next_at IS NULL"
+	"SELECT extract(epoch FROM min(CASE WHEN resolve_next_at IS NULL"
 	"           THEN finished_at + make_interval(secs => $1::double precision)"
-	"           ELSE resolve_next_at END) - now()), 0) AS secs "
+	"           ELSE resolve_next_at END) - now()) AS secs "
 	"FROM upload_jobs WHERE " RESOLVE_FOLLOWED };
 static struct db_stmt q_resolve_later = { "jobs_resolve_later",
 	"UPDATE upload_jobs SET resolve_next_at = now() + make_interval(secs => $2::double precision),"
@@ -1104,15 +1116,7 @@ int jobs_resolve_take(struct db *db, double first_sec, int hold_sec, int max, st
 
 double jobs_resolve_next_due(struct db *db, double first_sec)
 {
-	PGresult *r = db_query(db, &q_resolve_next_due, DB_PARAMS(DB_DOUBLE(first_sec)));
-	double secs = -1;
-
-	if (!r)
-		return -1;
-	if (db_get(r, 0, "secs"))
-		secs = strtod(db_get(r, 0, "secs"), NULL);
-	PQclear(r);
-	return secs;
+	return due_secs(db_query(db, &q_resolve_next_due, DB_PARAMS(DB_DOUBLE(first_sec))));
 }
 
 int jobs_resolve_later(struct db *db, int64_t job_id, double delay_sec, int polled)

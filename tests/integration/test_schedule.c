@@ -340,6 +340,37 @@ static void zone_setting_is_kept(void **state)
 
 /* ---- scheduled posts ---- */
 
+/* When nothing waits, the worker's next wake-up is "none" (-1), not "now":
+ * the queries ran greatest(NULL, 0), which is 0, and an idle worker woke
+ * every 50 ms. A private connection sees its own empty temporary
+ * upload_jobs (temporary tables come first in the search path), so the
+ * shared queue of the other tests does not matter; its rows are made
+ * through lib/jobs.c like every other job. */
+static void idle_queue_means_no_wake_up(void **state)
+{
+	struct db db;
+	struct job_fixture later = { .user_id = 1, .video_id = 1, .run_in_sec = 3600 };
+	struct job_fixture overdue = { .user_id = 1, .video_id = 1, .run_in_sec = -30, .scheduled = 1 };
+	int64_t id;
+	double secs;
+
+	(void)state;
+	db_init(&db, t_env("LF_DB_URL"));
+	assert_int_equal(db_ensure(&db), 0);
+	assert_int_equal(db_simple(&db, "CREATE TEMPORARY TABLE upload_jobs"
+				   " (LIKE public.upload_jobs INCLUDING DEFAULTS)"), 0);
+	assert_true(jobs_next_due(&db) == -1);
+	assert_true(jobs_resolve_next_due(&db, 60) == -1);
+
+	assert_int_equal(jobs_fixture(&db, &later, &id), 0);
+	secs = jobs_next_due(&db);
+	assert_true(secs > 3590 && secs <= 3600);
+
+	assert_int_equal(jobs_fixture(&db, &overdue, &id), 0);
+	assert_true(jobs_next_due(&db) == 0);
+	db_close(&db);
+}
+
 static void scheduled_post_starts_on_time(void **state)
 {
 	struct actor a;
@@ -967,6 +998,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(zone_defaults_to_utc_then_browser),
 		cmocka_unit_test(zone_setting_is_kept),
+		cmocka_unit_test(idle_queue_means_no_wake_up),
 		cmocka_unit_test(scheduled_post_starts_on_time),
 		cmocka_unit_test(past_or_far_time_is_refused),
 		cmocka_unit_test(move_edit_cancel_until_started),
