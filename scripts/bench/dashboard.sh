@@ -14,6 +14,7 @@
 #                dashboard p99 while 8 searches run at once, beside the same
 #                page unloaded and the static file under the same load
 #   job          the job page and /api/jobs/{id} beside static files of their bytes
+#                and the transport floor of the same size
 #
 # Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 64),
 # BENCH_SIZES (default "100 10000 100000").
@@ -112,7 +113,7 @@ for n in $SIZES; do
 	row "  nginx static file, same bytes" "$s_rps" "$s_mean" "$s_p99" "$s_bad" \
 		"app/static $(ratio "$a_rps" "$s_rps") (>= 0.25, aim 0.35)"
 	row "  transport floor, same bytes" "$f_rps" "$f_mean" "$f_p99" "$f_bad" \
-		"app/floor $(ratio "$a_rps" "$f_rps") (>= 0.8)"
+		"app/floor $(ratio "$a_rps" "$f_rps") (>= 0.8), floor/static $(ratio "$f_rps" "$s_rps")"
 done
 first=${SIZES%% *}
 last=${SIZES##* }
@@ -153,8 +154,11 @@ for path in "/jobs/$job" "/api/jobs/$job"; do
 	bytes=$(wc -c <"$ROOT/static/$STATIC_NAME")
 	read -r a_rps a_mean a_p99 a_bad < <(wrk_run "$base$path" "$cookie")
 	read -r s_rps s_mean s_p99 s_bad < <(wrk_run "$base/static/$STATIC_NAME")
+	read -r f_rps f_mean f_p99 f_bad < <(wrk_run "$base/_bench/floor?bytes=$bytes" "$cookie")
 	row "app $path ($bytes B)" "$a_rps" "$a_mean" "$a_p99" "$a_bad" ""
 	row "  nginx static file, same bytes" "$s_rps" "$s_mean" "$s_p99" "$s_bad" \
 		"app/static $(ratio "$a_rps" "$s_rps") (>= 0.4)"
+	row "  transport floor, same bytes" "$f_rps" "$f_mean" "$f_p99" "$f_bad" \
+		"floor/static $(ratio "$f_rps" "$s_rps"), app/floor $(ratio "$a_rps" "$f_rps")"
 done
 echo "(nginx worker_processes $(awk '$1 == "worker_processes" { sub(";", "", $2); print $2 }' "$LF_VAR/nginx.conf"), app threads $(awk -F' *= *' '$1 == "threads" { print $2 }' "$LF_CONFIG" | tail -1), wrk -t2, PostgreSQL: all on the same $(nproc)-core machine)"
