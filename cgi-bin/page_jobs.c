@@ -82,11 +82,24 @@ static int job_not_found(struct request *req)
 	return render_error(req, 404, "Job not found", "You have no upload job with this number.");
 }
 
-static PGresult *load_job(struct request *req, int64_t id)
+/* The job (none when it is not the user's) and its events, in one round
+ * trip: 0, or -1 with nothing to clear. The events are read only when the
+ * job row says the job is the user's. */
+static int load_job(struct request *req, int64_t id, PGresult **job, PGresult **events)
 {
 	struct page *pg = page_of(req);
+	const struct db_param jp[] = { DB_INT(id), DB_INT(pg->user_id), DB_TEXT(page_tz(req)) };
+	const struct db_param ep[] = { DB_INT(id), DB_TEXT(page_tz(req)) };
+	struct db_call calls[2] = {
+		{ .st = &q_job, .n = 3, .p = jp },
+		{ .st = &q_events, .n = 2, .p = ep },
+	};
 
-	return db_query(pg->db, &q_job, DB_PARAMS(DB_INT(id), DB_INT(pg->user_id), DB_TEXT(page_tz(req))));
+	if (db_pipeline(pg->db, calls, 2) < 0)
+		return -1;
+	*job = calls[0].r;
+	*events = calls[1].r;
+	return 0;
 }
 
 /* Chunks TikTok accepted: every chunk is chunk_size bytes except the last,
@@ -165,17 +178,11 @@ static void stage_text(PGresult *r, struct buf *out)
 /* The timeline in words (ui.c's table): the parts of the file sent fold
  * into one line, at the place of the first part, with the time of the
  * last. */
-static struct json_object *events_json(struct request *req, int64_t id, PGresult *job)
+static struct json_object *events_json(PGresult *r, PGresult *job)
 {
 	struct json_object *arr = json_object_new_array(), *chunks = NULL;
 	long long nchunks = 0;
-	PGresult *r;
 
-	r = db_query(page_of(req)->db, &q_events, DB_PARAMS(DB_INT(id), DB_TEXT(page_tz(req))));
-	if (!r) {
-		json_object_put(arr);
-		return NULL;
-	}
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *kind = db_get(r, i, "kind");
 		struct json_object *e;
@@ -201,7 +208,6 @@ static struct json_object *events_json(struct request *req, int64_t id, PGresult
 			nchunks = 1;
 		}
 	}
-	PQclear(r);
 	if (chunks) {
 		char sent[32], total[32], parts[48];
 		struct buf text = BUF_INIT;
@@ -263,23 +269,20 @@ int page_job(struct request *req)
 	struct buf stage = BUF_INIT;
 	const char *state, *why = NULL, *privacy;
 	long long chunk;
-	PGresult *r;
+	PGresult *r, *er;
 	int rc;
 
 	if (id < 0)
 		return job_not_found(req);
-	r = load_job(req, id);
-	if (!r)
+	if (load_job(req, id, &r, &er) < 0)
 		return -1;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
+		PQclear(er);
 		return job_not_found(req);
 	}
-	events = events_json(req, id, r);
-	if (!events) {
-		PQclear(r);
-		return -1;
-	}
+	events = events_json(er, r);
+	PQclear(er);
 	state = db_get(r, 0, "state");
 	chunk = chunks_accepted(r);
 	ctx = page_context(req, "Upload job");
@@ -357,22 +360,20 @@ int page_job_api(struct request *req)
 {
 	int64_t id = job_id_param(req);
 	struct json_object *o, *events;
-	PGresult *r;
+	PGresult *r, *er;
 
 	req_header(req, "Content-Type: application/json; charset=utf-8");
 	if (id < 0)
 		goto not_found;
-	if (!(r = load_job(req, id)))
+	if (load_job(req, id, &r, &er) < 0)
 		return -1;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
+		PQclear(er);
 		goto not_found;
 	}
-	events = events_json(req, id, r);
-	if (!events) {
-		PQclear(r);
-		return -1;
-	}
+	events = events_json(er, r);
+	PQclear(er);
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64(id));
 	json_str_or_null(o, "state", db_get(r, 0, "state"));

@@ -1,9 +1,16 @@
 /* server.h — a threaded FastCGI server and the request it hands to handlers.
  *
  * Both FastCGI programs (the app in cgi-bin/ and the TikTok emulator in
- * emulator/) run on this: N threads each accept on one shared socket, each
- * thread owns its per-thread state (a database connection, say) and one
- * request arena that is reset after every request.
+ * emulator/) run on this: N threads share one epoll set holding the
+ * listening socket and the web server's idle kept-alive connections; a
+ * thread takes whichever is ready, serves the request(s) that arrived on it
+ * and hands the connection back, so an idle connection holds no thread.
+ * Each thread owns its per-thread state (a database connection, say) and
+ * one request arena that is reset after every request.
+ *
+ * The FastCGI records are read and written here (server.c), not by libfcgi:
+ * a request arrives in one or a few reads, an answer leaves in one writev of
+ * STDOUT records of at most 65,535 bytes and the END_REQUEST record.
  *
  * A handler fills req->status, adds headers with req_header() and writes
  * the body into req->out; server.c sends it all when the handler returns.
@@ -11,15 +18,16 @@
 #ifndef LF_SERVER_H
 #define LF_SERVER_H
 
-#include <fcgiapp.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "arena.h"
 #include "buf.h"
 #include "http.h"
 
+struct server_conn;
+
 struct request {
-	FCGX_Request fx;
+	struct server_conn *conn;    /* the FastCGI connection it arrived on (server.c) */
 	struct arena arena;
 	char id[17];                 /* request id for logs and error pages */
 
@@ -68,7 +76,9 @@ int req_read_body(struct request *req, size_t max);
 int req_parse_form(struct request *req, size_t max);
 /* Stream the body: returns bytes read (0 at the end), -1 on error. */
 long req_read(struct request *req, void *dst, size_t n);
-/* Send status and headers now; afterwards write the body with req_write_raw. */
+/* Start a streamed answer: status and headers, then the body in pieces with
+ * req_write_raw (they leave in records as about 64 KiB gather, and the rest
+ * when the handler returns). */
 void req_send_headers(struct request *req);
 int req_write_raw(struct request *req, const void *p, size_t n);
 
@@ -108,5 +118,8 @@ struct server_opts {
 int server_run(const struct server_opts *opts);
 /* Ask the server to stop (async-signal-safe). */
 void server_stop(void);
+/* Connections accepted since the start (the web server's pool of kept
+ * connections makes this far smaller than the requests served). */
+unsigned long server_connections_accepted(void);
 
 #endif

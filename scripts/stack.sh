@@ -18,6 +18,8 @@
 #                               regenerate nginx.conf.example (or check it is current)
 #   scripts/stack.sh site-rules STATIC MEDIA SOCKET [SSO_CHECK_URL]
 #                               print the site rules (tests' own nginx; SSO on with a URL)
+#   scripts/stack.sh app-upstream SOCKET
+#                               print the app's upstream block (http context; tests' own nginx)
 #
 # Environment (all optional):
 #   LF_VAR        state folder (default ./var): config, keys, cluster, sockets, logs
@@ -488,8 +490,10 @@ render() # TEMPLATE KEY=VALUE... — replace each @KEY@; refuse leftovers
 	printf '%s\n' "$text"
 }
 
-# STATIC_ROOT MEDIA_ROOT FRAMES_ROOT APP_SOCKET STATIC_EXPIRES EXTRA_HEADERS LOCATION_LIMITS
-# [SSO_CHECK_URL]. The "#sso" lines become active with an SSO check URL, else
+# STATIC_ROOT MEDIA_ROOT FRAMES_ROOT APP_PASS STATIC_EXPIRES EXTRA_HEADERS LOCATION_LIMITS
+# [SSO_CHECK_URL]. APP_PASS is fastcgi_pass's target: langflix_app (the
+# upstream of app_upstream, with its pool of kept connections) or
+# unix:SOCKET. The "#sso" lines become active with an SSO check URL, else
 # they stay comments (with the example's placeholder URL).
 site_rules()
 {
@@ -498,9 +502,15 @@ site_rules()
 		sso_sed='s/^\( *\)#sso /\1/'
 	fi
 	render "$ROOT/scripts/nginx/langflix-site.conf" \
-		"STATIC_ROOT=$1" "MEDIA_ROOT=$2" "FRAMES_ROOT=$3" "APP_SOCKET=$4" "STATIC_EXPIRES=$5" \
+		"STATIC_ROOT=$1" "MEDIA_ROOT=$2" "FRAMES_ROOT=$3" "APP_PASS=$4" "STATIC_EXPIRES=$5" \
 		"EXTRA_HEADERS=$6" "LOCATION_LIMITS=$7" \
 		"SSO_CHECK_URL=${sso_url:-http://127.0.0.1:9091/check}" | sed "$sso_sed"
+}
+
+# The upstream block for the app at SOCKET (http context).
+app_upstream()
+{
+	render "$ROOT/scripts/nginx/app-upstream.conf.in" "APP_SOCKET=$1"
 }
 
 # The site rules for a test's own nginx: STATIC_ROOT MEDIA_ROOT APP_SOCKET [SSO_CHECK_URL]
@@ -508,7 +518,7 @@ cmd_site_rules()
 {
 	[ $# -ge 3 ] || die "usage: stack.sh site-rules STATIC_ROOT MEDIA_ROOT APP_SOCKET [SSO_CHECK_URL]"
 	# the frames folder: LF_FRAMES, else "frames" next to the media folder
-	site_rules "$1" "$2" "${LF_FRAMES:-$(dirname "$2")/frames}" "$3" 5m "            # (test)" \
+	site_rules "$1" "$2" "${LF_FRAMES:-$(dirname "$2")/frames}" "unix:$3" 5m "            # (test)" \
 		"            # (test)" "${4:-}"
 }
 
@@ -523,7 +533,7 @@ write_nginx_config()
 	else
 		user_line="# not started by root: the workers run as $(id -un)"
 	fi
-	rules=$(site_rules "$ROOT/static" "$MEDIA" "$VAR/frames" "$APP_SOCKET" "5m" \
+	rules=$(site_rules "$ROOT/static" "$MEDIA" "$VAR/frames" langflix_app "5m" \
 		"            # (HSTS: production only)" \
 		"            # (rate limits: production only, see nginx.conf.example)")
 	mkdir -p "$VAR/nginx"
@@ -535,7 +545,7 @@ write_nginx_config()
 	fi
 	render "$ROOT/scripts/nginx/dev.conf.in" "USER_LINE=$user_line" "VAR=$VAR" \
 		"RUN=$RUN" "LOG=$LOG" "PORT=$PORT" "EMULATOR_SERVER=$emu_server" \
-		"SITE_RULES=$rules" >"$VAR/nginx.conf.tmp"
+		"APP_UPSTREAM=$(app_upstream "$APP_SOCKET")" "SITE_RULES=$rules" >"$VAR/nginx.conf.tmp"
 	mv "$VAR/nginx.conf.tmp" "$VAR/nginx.conf"
 	nginx -q -t -p "$VAR" -c "$VAR/nginx.conf" -e "$LOG/nginx-error.log" ||
 		die "the generated $VAR/nginx.conf is invalid"
@@ -545,10 +555,11 @@ render_example()
 {
 	local rules
 	rules=$(site_rules /usr/local/share/langflix/static /var/lib/langflix/media \
-		/var/lib/langflix/frames /run/langflix/app.sock 7d \
+		/var/lib/langflix/frames langflix_app 7d \
 		'            add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;' \
 		'            limit_req zone=langflix_auth burst=10 nodelay;')
-	render "$ROOT/scripts/nginx/production.conf.in" "SITE_RULES=$rules"
+	render "$ROOT/scripts/nginx/production.conf.in" \
+		"APP_UPSTREAM=$(app_upstream /run/langflix/app.sock)" "SITE_RULES=$rules"
 }
 
 cmd_example()
@@ -886,6 +897,7 @@ main()
 		;;
 	example) cmd_example "$@" ;;
 	site-rules) cmd_site_rules "$@" ;;
+	app-upstream) [ $# -eq 1 ] || die "usage: stack.sh app-upstream SOCKET"; app_upstream "$1" ;;
 	demo-password) cmd_demo_password ;;
 	_supervise) supervise_main "$@" ;;
 	*)

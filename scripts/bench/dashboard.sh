@@ -18,6 +18,7 @@
 #                once, beside the same page unloaded and the static file
 #                under the same load
 #   job          the job page and /api/jobs/{id} beside static files of their bytes
+#                and the transport floor of the same size
 #
 # Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 64),
 # BENCH_SIZES (default "100 10000 100000").
@@ -152,7 +153,8 @@ for n in $SIZES; do
 	OFF_RPS[$n]=$o_rps
 	row "$n videos ($bytes B page)" "" "" "" "" ""
 	row "  nginx static file, same bytes" "$s_rps" "$s_mean" "$s_p99" "$s_bad" "(reference)"
-	row "  transport floor, same bytes" "$f_rps" "$f_mean" "$f_p99" "$f_bad" "(reference)"
+	row "  transport floor, same bytes" "$f_rps" "$f_mean" "$f_p99" "$f_bad" \
+		"(reference) floor/static $(ratio "$f_rps" "$s_rps")"
 	row "  app, page cache off" "$o_rps" "$o_mean" "$o_p99" "$o_bad" \
 		"app/static $(ratio "$o_rps" "$s_rps") (>= 0.25, aim 0.35), app/floor $(ratio "$o_rps" "$f_rps") (>= 0.8)"
 	row "  app, page cache on" "$a_rps" "$a_mean" "$a_p99" "$a_bad" \
@@ -197,8 +199,11 @@ for path in "/jobs/$job" "/api/jobs/$job"; do
 	bytes=$(wc -c <"$ROOT/static/$STATIC_NAME")
 	read -r a_rps a_mean a_p99 a_bad < <(wrk_run "$base$path" "$cookie")
 	read -r s_rps s_mean s_p99 s_bad < <(wrk_run "$base/static/$STATIC_NAME")
+	read -r f_rps f_mean f_p99 f_bad < <(wrk_run "$base/_bench/floor?bytes=$bytes" "$cookie")
 	row "app $path ($bytes B)" "$a_rps" "$a_mean" "$a_p99" "$a_bad" ""
 	row "  nginx static file, same bytes" "$s_rps" "$s_mean" "$s_p99" "$s_bad" \
 		"app/static $(ratio "$a_rps" "$s_rps") (>= 0.4)"
+	row "  transport floor, same bytes" "$f_rps" "$f_mean" "$f_p99" "$f_bad" \
+		"floor/static $(ratio "$f_rps" "$s_rps"), app/floor $(ratio "$a_rps" "$f_rps")"
 done
 echo "(nginx worker_processes $(awk '$1 == "worker_processes" { sub(";", "", $2); print $2 }' "$LF_VAR/nginx.conf"), app threads $(awk -F' *= *' '$1 == "threads" { print $2 }' "$LF_CONFIG" | tail -1), wrk -t2, PostgreSQL: all on the same $(nproc)-core machine)"
