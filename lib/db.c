@@ -148,11 +148,6 @@ static PGresult *run_text_planned(struct db *db, const struct db_stmt *st, int n
 		       st->name);
 }
 
-static PGresult *run_text(struct db *db, const struct db_stmt *st, int n, const char *const *params)
-{
-	return run_text_planned(db, st, n, params, 0);
-}
-
 /* Typed parameters as libpq's text parameters (numbers formatted into
  * nums). -1 when there are too many. */
 static int params_text(struct db *db, const struct db_stmt *st, int n, const struct db_param *p,
