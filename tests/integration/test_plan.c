@@ -35,7 +35,6 @@
 
 #define PASSWORD "plan-test-password"
 
-static PGconn *dbc;
 static int seq;
 
 static const char *const profiles[] = {
@@ -107,10 +106,10 @@ static long long connect(struct actor *a, const char *profile, const char *scope
 	assert_int_equal(r.status, 303);
 	tresp_free(&r);
 	free(cb);
-	id = t_db_value(dbc, "SELECT a.id FROM tiktok_accounts a WHERE a.user_id = $1 AND a.username = $2"
+	id = t_db_value(t_dbc, "SELECT a.id FROM tiktok_accounts a WHERE a.user_id = $1 AND a.username = $2"
 		 " AND a.status = 'connected'", 2, (const char *[]){ a->id, profile });
 	if (!id)   /* user.info.basic alone gives no username: the newest account */
-		id = t_db_value(dbc, "SELECT max(id) FROM tiktok_accounts WHERE user_id = $1", 1,
+		id = t_db_value(t_dbc, "SELECT max(id) FROM tiktok_accounts WHERE user_id = $1", 1,
 				(const char *[]){ a->id });
 	assert_non_null(id);
 	v = atoll(id);
@@ -141,7 +140,7 @@ static long long video_new(const char *lang, const char *expression)
 		fputc(i & 0xff, f);
 	fclose(f);
 	free(path);
-	id = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, title, expression,"
+	id = t_db_value(t_dbc, "INSERT INTO videos (path, size_bytes, mtime, title, expression,"
 		 " expression_translation, keywords, language, duration_ms, width, height, fps, video_codec,"
 		 " container, ready) VALUES ($1, 4096, 0, 'Suits', $2, 'to break the ice',"
 		 " '{small talk,business English}', $3, 20000, 720, 1280, 30, 'h264', 'mp4', true)"
@@ -178,7 +177,7 @@ static long save_plan(struct actor *a, long long acc, const char *slots, const c
 
 static long long num(const char *sql, int n, const char *const *p)
 {
-	return t_db_num(dbc, sql, n, p);
+	return t_db_num(t_dbc, sql, n, p);
 }
 
 /* ---- settings, routing, the review ---- */
@@ -463,7 +462,7 @@ static void forty_clips_plan_inside_the_cap_and_reach_tiktok_in_order(void **sta
 	tresp_free(&r);
 
 	/* 40 jobs, in the batch's order, 2 a day, never more than the cap in any 24 h */
-	res = PQexecParams(dbc, "SELECT id, extract(epoch FROM run_at)::bigint, video_id,"
+	res = PQexecParams(t_dbc, "SELECT id, extract(epoch FROM run_at)::bigint, video_id,"
 			   "  extract(hour FROM run_at AT TIME ZONE 'Europe/Madrid') FROM upload_jobs"
 			   " WHERE account_id = $1 AND state = 'queued' ORDER BY run_at", 1, NULL,
 			   (const char *[]){ acc }, NULL, NULL, 0);
@@ -582,7 +581,7 @@ static void eight_drafts_leave_three_waiting(void **state)
 
 	/* all due now: the worker sends 5 drafts and holds 3 */
 	{
-		PGresult *res = PQexecParams(dbc, "SELECT id FROM upload_jobs WHERE account_id = $1 ORDER BY run_at",
+		PGresult *res = PQexecParams(t_dbc, "SELECT id FROM upload_jobs WHERE account_id = $1 ORDER BY run_at",
 					     1, NULL, (const char *[]){ sacc }, NULL, NULL, 0);
 		for (int i = 0; i < PQntuples(res); i++) {
 			struct job_fixture f = { .job_id = atoll(PQgetvalue(res, i, 0)), .state = "queued",
@@ -639,7 +638,7 @@ static void madrid_slot_stays_at_nine_across_dst(void **state)
 	assert_int_equal(save_plan(&a, acc, "daily 09:00", "Europe/Madrid", "", "", 15, 0, &r), 303);
 	tresp_free(&r);
 	/* the fortnight around the end of summer time (25 October 2026) */
-	res = PQexecParams(dbc, "SELECT to_char(at AT TIME ZONE 'Europe/Madrid', 'HH24:MI'),"
+	res = PQexecParams(t_dbc, "SELECT to_char(at AT TIME ZONE 'Europe/Madrid', 'HH24:MI'),"
 			   "  to_char(at AT TIME ZONE 'UTC', 'HH24:MI') FROM"
 			   "  plan_slot_instants($1, '2026-10-18 12:00+00', 14) ORDER BY at", 1, NULL,
 			   (const char *[]){ sacc }, NULL, NULL, 0);
@@ -652,7 +651,7 @@ static void madrid_slot_stays_at_nine_across_dst(void **state)
 	}
 	PQclear(res);
 	/* and spring forward (29 March 2026) */
-	res = PQexecParams(dbc, "SELECT to_char(at AT TIME ZONE 'Europe/Madrid', 'HH24:MI') FROM"
+	res = PQexecParams(t_dbc, "SELECT to_char(at AT TIME ZONE 'Europe/Madrid', 'HH24:MI') FROM"
 			   "  plan_slot_instants($1, '2026-03-25 12:00+00', 7)", 1, NULL,
 			   (const char *[]){ sacc }, NULL, NULL, 0);
 	for (int i = 0; i < PQntuples(res); i++)
@@ -708,7 +707,7 @@ static void account_at_risk_before_its_slot(void **state)
 			     " WHERE j.account_id = $1 AND e.kind = 'at_risk' AND e.message LIKE '%at risk%'", 1,
 			     (const char *[]){ sacc }), 1);
 	{
-		char *jid = t_db_value(dbc, "SELECT id FROM upload_jobs WHERE account_id = $1", 1,
+		char *jid = t_db_value(t_dbc, "SELECT id FROM upload_jobs WHERE account_id = $1", 1,
 				       (const char *[]){ sacc });
 		char *path = t_printf("/jobs/%s", jid);
 
@@ -776,9 +775,9 @@ static void add_to_queue_takes_the_next_free_slot(void **state)
 		fail_msg("add to queue: %ld %.1500s", r.status, r.body.data);
 	tresp_free(&r);
 	/* the job waits for the account's first free slot */
-	want = t_db_value(dbc, "SELECT min(at)::text FROM plan_slot_instants($1, now(), 2)", 1,
+	want = t_db_value(t_dbc, "SELECT min(at)::text FROM plan_slot_instants($1, now(), 2)", 1,
 			  (const char *[]){ sacc });
-	got = t_db_value(dbc, "SELECT run_at::text FROM upload_jobs WHERE account_id = $1", 1,
+	got = t_db_value(t_dbc, "SELECT run_at::text FROM upload_jobs WHERE account_id = $1", 1,
 			 (const char *[]){ sacc });
 	assert_non_null(want);
 	assert_non_null(got);
@@ -793,10 +792,7 @@ static void add_to_queue_takes_the_next_free_slot(void **state)
 
 static int setup(void **state)
 {
-	(void)state;
-	dbc = PQconnectdb(t_env("LF_DB_URL"));
-	if (PQstatus(dbc) != CONNECTION_OK)
-		return -1;
+	t_db_setup(state);
 	tconn_emulator_profiles(profiles, sizeof(profiles) / sizeof(profiles[0]));
 	/* TikTok's minute as short as ours (ours keeps a second of margin) */
 	emu_post("/_emulator/config", "{\"processing_delay_ms\": 100, \"rate_window_sec\": 2}");
@@ -813,8 +809,7 @@ static int teardown(void **state)
 	(void)state;
 	t_app_restart(NULL);
 	worker_restart();
-	PQfinish(dbc);
-	return 0;
+	return t_db_teardown(state);
 }
 
 int main(void)

@@ -40,7 +40,6 @@
 #define PASSWORD "results-test-password-1"
 #define ALL_SCOPES WT_SCOPES ",video.list"
 
-static PGconn *dbc;
 static int seq;
 
 /* A worker of the test's own: one slot, polls every second, and a
@@ -96,7 +95,7 @@ static long long post_clip(const struct tconn *acc, const char *privacy, const c
 	char rel[256];
 
 	wt_file(j.bytes_total, rel, sizeof(rel));
-	return wt_enqueue(dbc, acc, wt_video(dbc, rel, j.bytes_total, 10000), &j);
+	return wt_enqueue(t_dbc, acc, wt_video(t_dbc, rel, j.bytes_total, 10000), &j);
 }
 
 /* Wait until the job's column is not empty; its value (malloc'd, "" on timeout). */
@@ -106,7 +105,7 @@ static char *wait_col(long long job, const char *col, int timeout_s)
 	char *v;
 
 	for (;;) {
-		v = wt_col(dbc, job, col);
+		v = wt_col(t_dbc, job, col);
 		if (*v || now_mono() > until)
 			return v;
 		free(v);
@@ -165,7 +164,7 @@ static void done_with(const struct tconn *acc)
 
 static int events_of(long long job, const char *kind)
 {
-	return wt_events(dbc, job, kind, NULL);
+	return wt_events(t_dbc, job, kind, NULL);
 }
 
 /* ---- post ids that arrive late ---- */
@@ -192,9 +191,9 @@ static void late_id_arrives_three_polls_later(void **state)
 	tconn_connect_user(u.id, WT_PUBLIC, WT_SCOPES, &acc);
 	w = worker(1000);
 	job = post_clip(&acc, "PUBLIC_TO_EVERYONE", NULL);
-	wt_assert_state(dbc, job, "published", 60);
+	wt_assert_state(t_dbc, job, "published", 60);
 	before = emu_calls(&emu, STATUS_PATH, 60000, &most, NULL);
-	post_id = wt_col(dbc, job, "post_id");
+	post_id = wt_col(t_dbc, job, "post_id");
 	assert_string_equal(post_id, "");
 	free(post_id);
 	path = t_printf("/jobs/%lld", job);
@@ -206,26 +205,26 @@ static void late_id_arrives_three_polls_later(void **state)
 
 	post_id = wait_col(job, "post_id", 30);
 	if (!*post_id)
-		fail_msg("no post id after 30 s:\n%s", wt_timeline(dbc, job));
-	pub = wt_col(dbc, job, "publish_id");
+		fail_msg("no post id after 30 s:\n%s", wt_timeline(t_dbc, job));
+	pub = wt_col(t_dbc, job, "publish_id");
 	s = emu_state(&emu);
 	p = emu_state_post(s, pub);
 	assert_string_equal(emu_str(p, "post_id"), post_id);
 	assert_int_equal(json_object_get_int(emu_get(p, "id_polls")), 3);
 	json_object_put(s);
-	url = wt_col(dbc, job, "post_url");
+	url = wt_col(t_dbc, job, "post_url");
 	want = t_printf("https://www.tiktok.com/@lena.public/video/%s", post_id);
 	assert_string_equal(url, want);
 	/* the worker's polls of this publish: two that saw [] (counted on the
 	 * job), then the one that saw the id (which ended the following) */
-	polls = wt_col(dbc, job, "resolve_polls");
+	polls = wt_col(t_dbc, job, "resolve_polls");
 	assert_string_equal(polls, "2");
 	free(polls);
 	after = emu_calls(&emu, STATUS_PATH, 60000, &most, &refused);
 	assert_true(after - before >= 3);
 	/* five more schedule minutes: nothing more to ask */
 	sleep(5);
-	polls = wt_col(dbc, job, "resolve_polls");
+	polls = wt_col(t_dbc, job, "resolve_polls");
 	assert_string_equal(polls, "2");
 	free(polls);
 	s = emu_state(&emu);
@@ -274,23 +273,23 @@ static void webhook_id_wins_over_polling(void **state)
 	tconn_connect(WT_PUBLIC, WT_SCOPES, &acc);
 	w = worker(1000);
 	job = post_clip(&acc, "PUBLIC_TO_EVERYONE", NULL);
-	wt_assert_state(dbc, job, "published", 60);
+	wt_assert_state(t_dbc, job, "published", 60);
 	post_id = wait_col(job, "post_id", 30);
 	assert_true(*post_id);
-	pub = wt_col(dbc, job, "publish_id");
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM webhook_events WHERE publish_id = $1 AND "
+	pub = wt_col(t_dbc, job, "publish_id");
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM webhook_events WHERE publish_id = $1 AND "
 				  "event = 'post.publish.publicly_available' AND result = 'applied'", 1,
 				  (const char *[]){ pub }), 1);
-	at_id = atoi(polls = wt_col(dbc, job, "resolve_polls"));
+	at_id = atoi(polls = wt_col(t_dbc, job, "resolve_polls"));
 	free(polls);
 	sleep(4);
-	later = atoi(polls = wt_col(dbc, job, "resolve_polls"));
+	later = atoi(polls = wt_col(t_dbc, job, "resolve_polls"));
 	free(polls);
 	assert_true(later <= at_id + 1);   /* at most a poll that was under way */
 	emu_calls(&emu, STATUS_PATH, 60000, &most, &refused);
 	assert_int_equal(refused, 0);
 	if (events_of(job, "public") != 1)
-		fail_msg("the id was recorded %d times:\n%s", events_of(job, "public"), wt_timeline(dbc, job));
+		fail_msg("the id was recorded %d times:\n%s", events_of(job, "public"), wt_timeline(t_dbc, job));
 	emu_assert_no_violations(&emu);
 	wt_worker_stop(w);
 	stop_following(job);
@@ -345,7 +344,7 @@ static void clips_elsewhere(struct emu_ctx *e, const struct tconn *acc, struct c
 			continue;
 		snprintf(c[k].publish_id, sizeof(c[k].publish_id), "%s", emu_str(p, "publish_id"));
 		snprintf(c[k].post_id, sizeof(c[k].post_id), "%s", emu_str(p, "post_id"));
-		if (t_db_num(dbc, "SELECT count(*) FROM upload_jobs WHERE publish_id = $1", 1,
+		if (t_db_num(t_dbc, "SELECT count(*) FROM upload_jobs WHERE publish_id = $1", 1,
 			     (const char *[]){ c[k].publish_id }) > 0)
 			continue;   /* an earlier test's */
 		c[k].show = k % 3;
@@ -353,7 +352,7 @@ static void clips_elsewhere(struct emu_ctx *e, const struct tconn *acc, struct c
 		c[k].lang = k % 2;
 		snprintf(path, sizeof(path), "results-tests/%d-%d-%d.mp4", (int)getpid(), ++seq, k);
 		snprintf(title, sizeof(title), "clip %d", k);
-		vid = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, ready, title, show_name,"
+		vid = t_db_value(t_dbc, "INSERT INTO videos (path, size_bytes, mtime, ready, title, show_name,"
 				      " expression, learn_language) VALUES ($1, 1000, 0, true, $2, $3, $4, $5)"
 				      " RETURNING id", 5,
 				 (const char *[]){ path, title, shows[c[k].show],
@@ -380,7 +379,7 @@ static long long readings_min(const struct tconn *acc, const char *agg)
 
 	snprintf(uid, sizeof(uid), "%lld", acc->account_id);
 	sql = t_printf("SELECT coalesce(%s(readings), 0) FROM clip_results WHERE account_id = $1", agg);
-	v = t_db_num(dbc, sql, 1, (const char *[]){ uid });
+	v = t_db_num(t_dbc, sql, 1, (const char *[]){ uid });
 	free(sql);
 	return v;
 }
@@ -480,9 +479,9 @@ static void counts_of_45_clips_in_3_calls_a_round(void **state)
 	assert_int_equal(refused, 0);
 	/* every reading is kept, and the counts grew with TikTok's clock */
 	snprintf(aid, sizeof(aid), "%lld", acc.account_id);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM clip_readings r JOIN clip_results c USING (job_id)"
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM clip_readings r JOIN clip_results c USING (job_id)"
 				  " WHERE c.account_id = $1", 1, (const char *[]){ aid }), N_CLIPS * rounds);
-	assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM clip_results c WHERE c.account_id = $1 AND"
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM clip_results c WHERE c.account_id = $1 AND"
 				  " c.views > (SELECT min(r.views) FROM clip_readings r WHERE r.job_id = c.job_id)",
 				  1, (const char *[]){ aid }), N_CLIPS);
 
@@ -578,12 +577,12 @@ static void removed_posts_are_marked_and_counted(void **state)
 	tconn_connect_user(u.id, WT_PUBLIC, ALL_SCOPES, &acc);
 	w = worker(50);
 	job = post_clip(&acc, "PUBLIC_TO_EVERYONE", NULL);
-	wt_assert_state(dbc, job, "published", 60);
+	wt_assert_state(t_dbc, job, "published", 60);
 	free(wait_col(job, "post_id", 30));
 	clips_elsewhere(&emu, &acc, c, 1, 1);
 	wait_readings(&acc, 1, 30);
 	/* TikTok takes our post down: its webhook */
-	pub = wt_col(dbc, job, "publish_id");
+	pub = wt_col(t_dbc, job, "publish_id");
 	body = t_printf("{\"publish_id\":\"%s\"}", pub);
 	emu_ctl(&emu, "/_emulator/post/remove", body);
 	free(body);
@@ -596,7 +595,7 @@ static void removed_posts_are_marked_and_counted(void **state)
 	free(since);
 	since = wait_col(c[0].job, "no_longer_public_at", 30);
 	if (!*since)
-		fail_msg("the post the Display API left out was not marked:\n%s", wt_timeline(dbc, c[0].job));
+		fail_msg("the post the Display API left out was not marked:\n%s", wt_timeline(t_dbc, c[0].job));
 	free(since);
 	wt_worker_stop(w);
 	assert_int_equal(events_of(job, "not_public"), 1);
@@ -867,7 +866,7 @@ static void posted_draft_leaves_the_list_and_joins_the_results(void **state)
 	tconn_connect_user(u.id, WT_PUBLIC, ALL_SCOPES, &acc);
 	w = worker(200);
 	job = post_clip(&acc, NULL, "inbox");
-	wt_assert_state(dbc, job, "inboxed", 60);
+	wt_assert_state(t_dbc, job, "inboxed", 60);
 	/* the plan's count of pending drafts (held at 5) sees it... */
 	assert_int_equal(acctplan_pending_drafts(t_jobs_db(), acc.account_id), 1);
 	html = page(&u, "/drafts");
@@ -876,14 +875,14 @@ static void posted_draft_leaves_the_list_and_joins_the_results(void **state)
 	t_contains(html, "results clip #langflix</textarea>");
 	t_contains(html, "readonly");
 	free(html);
-	pub = wt_col(dbc, job, "publish_id");
+	pub = wt_col(t_dbc, job, "publish_id");
 	body = t_printf("{\"publish_id\":\"%s\",\"privacy_level\":\"PUBLIC_TO_EVERYONE\"}", pub);
 	emu_ctl(&emu, "/_emulator/inbox/publish", body);
 	free(body);
 	post_id = wait_col(job, "post_id", 30);
 	if (!*post_id)
-		fail_msg("the posted draft got no post id:\n%s", wt_timeline(dbc, job));
-	wt_assert_state(dbc, job, "published", 5);
+		fail_msg("the posted draft got no post id:\n%s", wt_timeline(t_dbc, job));
+	wt_assert_state(t_dbc, job, "published", 5);
 	assert_int_equal(acctplan_pending_drafts(t_jobs_db(), acc.account_id), 0);   /* ...no more */
 	wait_readings(&acc, 1, 30);
 	wt_worker_stop(w);
@@ -908,13 +907,12 @@ static int setup_all(void **state)
 {
 	PGresult *r;
 
-	(void)state;
-	dbc = t_db();
+	t_db_setup(state);
 	wt_pause_stack_worker();
 	/* the accounts of the test binaries before this one (their tokens died
 	 * with the emulator's resets) would keep this binary's worker busy and
 	 * its call counts mixed: they are nobody's to read or poll any more */
-	r = PQexec(dbc, "SELECT id FROM tiktok_accounts WHERE status = 'connected'");
+	r = PQexec(t_dbc, "SELECT id FROM tiktok_accounts WHERE status = 'connected'");
 	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
 	for (int i = 0; i < PQntuples(r); i++)
 		assert_int_equal(accounts_mark_reconnect(t_jobs_db(), atoll(PQgetvalue(r, i, 0)),
@@ -927,8 +925,7 @@ static int teardown_all(void **state)
 {
 	(void)state;
 	wt_resume_stack_worker();
-	PQfinish(dbc);
-	return 0;
+	return t_db_teardown(state);
 }
 
 int main(void)

@@ -107,23 +107,6 @@ static void expect_failed_with(long long job, const char *words)
 	free(why);
 }
 
-static void login_viewer(struct tclient *c)
-{
-	struct tresp r;
-	char *csrf, *body;
-
-	assert_int_equal(tc_get(c, "/login", &r), 0);
-	csrf = tc_extract_csrf(r.body.data);
-	assert_non_null(csrf);
-	tresp_free(&r);
-	body = t_printf("csrf=%s&name=pullviewer&password=" VIEWER_PW "&next=%%2F", csrf);
-	assert_int_equal(tc_post_form(c, "/login", body, &r), 0);
-	assert_int_equal(r.status, 303);
-	tresp_free(&r);
-	free(body);
-	free(csrf);
-}
-
 static void pulled_post_sends_no_bytes_through_the_worker(void **state)
 {
 	const long long size = 6 * 1000 * 1000 + 17;
@@ -169,7 +152,7 @@ static void pulled_post_sends_no_bytes_through_the_worker(void **state)
 	free(st);
 	/* the job page says which way the file went */
 	c = tc_new();
-	login_viewer(c);
+	t_sign_in(c, "pullviewer", VIEWER_PW);
 	path = t_printf("/jobs/%lld", job);
 	assert_int_equal(tc_get(c, path, &r), 0);
 	assert_int_equal(r.status, 200);
