@@ -508,9 +508,9 @@ static void counts_of_45_clips_in_3_calls_a_round(void **state)
 	{
 		char uid[24];
 		snprintf(uid, sizeof(uid), "%lld", u.id);
-		assert_int_equal(t_db_num(dbc, "SELECT count(*) FROM result_rollups_state WHERE user_id = $1"
+		assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM result_rollups_state WHERE user_id = $1"
 					  " AND NOT stale", 1, (const char *[]){ uid }), 1);
-		assert_int_equal(t_db_num(dbc, "SELECT views FROM result_rollups WHERE user_id = $1 AND dim = 4",
+		assert_int_equal(t_db_num(t_dbc, "SELECT views FROM result_rollups WHERE user_id = $1 AND dim = 4",
 					  1, (const char *[]){ uid }), total);
 	}
 	/* the clip's card on the dashboard shows its views (the newest video) */
@@ -629,7 +629,7 @@ static long long rollup_clip(const struct tconn *acc, const char *show, long lon
 	snprintf(path, sizeof(path), "results-rollups/%d-%d.mp4", (int)getpid(), ++seq);
 	snprintf(post, sizeof(post), "76%08d%09d", (int)getpid() % 100000000, seq);
 	snprintf(pub, n, "v_pub_rollup~%d~%d", (int)getpid(), seq);
-	vid = t_db_value(dbc, "INSERT INTO videos (path, size_bytes, mtime, ready, title, show_name,"
+	vid = t_db_value(t_dbc, "INSERT INTO videos (path, size_bytes, mtime, ready, title, show_name,"
 			      " expression, learn_language) VALUES ($1, 1000, 0, true, $1, $2, 'kept', 'es')"
 			      " RETURNING id", 2, (const char *[]){ path, show });
 	assert_non_null(vid);
@@ -655,7 +655,7 @@ static char *rollups_stale(long long user)
 	char uid[24], *v;
 
 	snprintf(uid, sizeof(uid), "%lld", user);
-	v = t_db_value(dbc, "SELECT CASE WHEN stale THEN 't' ELSE 'f' END FROM result_rollups_state"
+	v = t_db_value(t_dbc, "SELECT CASE WHEN stale THEN 't' ELSE 'f' END FROM result_rollups_state"
 			    " WHERE user_id = $1", 1, (const char *[]){ uid });
 	return v ? v : strdup("");
 }
@@ -698,10 +698,10 @@ static void rollups_show_a_change_on_the_next_request(void **state)
 	assert_stale(u.id, "f");
 	/* kept: another request with nothing changed does not recompute */
 	snprintf(uid, sizeof(uid), "%lld", u.id);
-	at1 = t_db_value(dbc, "SELECT refreshed_at::text FROM result_rollups_state WHERE user_id = $1", 1,
+	at1 = t_db_value(t_dbc, "SELECT refreshed_at::text FROM result_rollups_state WHERE user_id = $1", 1,
 			 (const char *[]){ uid });
 	free(page(&u, "/results"));
-	at2 = t_db_value(dbc, "SELECT refreshed_at::text FROM result_rollups_state WHERE user_id = $1", 1,
+	at2 = t_db_value(t_dbc, "SELECT refreshed_at::text FROM result_rollups_state WHERE user_id = $1", 1,
 			 (const char *[]){ uid });
 	assert_non_null(at1);
 	assert_non_null(at2);
@@ -728,7 +728,7 @@ static void rollups_show_a_change_on_the_next_request(void **state)
 
 	/* the first clip's video moves to another show (the library's import) */
 	snprintf(uid, sizeof(uid), "%lld", video1);
-	free(t_db_value(dbc, "UPDATE videos SET show_name = $2 WHERE id = $1 RETURNING id", 2,
+	free(t_db_value(t_dbc, "UPDATE videos SET show_name = $2 WHERE id = $1 RETURNING id", 2,
 			(const char *[]){ uid, show_b }));
 	html = page(&u, "/results");
 	assert_int_equal(rollup_attr(html, "show", show_a, "data-views"), 300);
@@ -758,7 +758,7 @@ static void rollups_refresh_only_when_stale_and_never_wait(void **state)
 	assert_int_equal(results_rollups_fresh(t_jobs_db(), a1.user_id), 1);
 	assert_int_equal(results_rollups_fresh(t_jobs_db(), a1.user_id), 0);
 	snprintf(uid, sizeof(uid), "%lld", a1.user_id);
-	assert_int_equal(t_db_num(dbc, "SELECT views FROM result_rollups WHERE user_id = $1 AND dim = 2", 1,
+	assert_int_equal(t_db_num(t_dbc, "SELECT views FROM result_rollups WHERE user_id = $1 AND dim = 2", 1,
 				  (const char *[]){ uid }), 70);
 	reading(job1, 90);
 	reading(job2, 40);
@@ -770,13 +770,13 @@ static void rollups_refresh_only_when_stale_and_never_wait(void **state)
 	assert_int_equal(results_rollups_fresh(&other, a2.user_id), 1);
 	assert_true(results_rollups_fresh_all(t_jobs_db()) >= 1);
 	assert_stale(a1.user_id, "f");
-	assert_int_equal(t_db_num(dbc, "SELECT views FROM result_rollups WHERE user_id = $1 AND dim = 2", 1,
+	assert_int_equal(t_db_num(t_dbc, "SELECT views FROM result_rollups WHERE user_id = $1 AND dim = 2", 1,
 				  (const char *[]){ uid }), 90);
 	assert_stale(a2.user_id, "t");   /* not yet committed: left alone */
 	assert_int_equal(db_commit(&other), 0);
 	assert_stale(a2.user_id, "f");
 	snprintf(uid, sizeof(uid), "%lld", a2.user_id);
-	assert_int_equal(t_db_num(dbc, "SELECT views FROM result_rollups WHERE user_id = $1 AND dim = 2", 1,
+	assert_int_equal(t_db_num(t_dbc, "SELECT views FROM result_rollups WHERE user_id = $1 AND dim = 2", 1,
 				  (const char *[]){ uid }), 40);
 	db_close(&other);
 	done_with(&a1);
