@@ -68,43 +68,108 @@ static int slot_cmp(const void *a, const void *b)
 	return x->minute - y->minute;
 }
 
+/* What a line has said so far. */
+struct line_state {
+	int prev_day;                /* the last day named, 0 before one */
+	int range;                   /* a dash after it waits for the last day */
+	int any_day;
+};
+
+/* The bytes of a dash at line[i]: 1 for "-", 3 for an en dash (as in
+ * Mon–Fri), 0 when there is none. */
+static size_t dash_at(const char *line, size_t i, size_t len)
+{
+	if (line[i] == '-')
+		return 1;
+	if (i + 2 < len && (unsigned char)line[i] == 0xE2 && (unsigned char)line[i + 1] == 0x80 &&
+	    (unsigned char)line[i + 2] == 0x93)
+		return 3;
+	return 0;
+}
+
+/* Days from the last one named to d (Fri-Mon wraps over the weekend). */
+static void mark_range(int days[8], int from, int d)
+{
+	for (int k = from;; k = k % 7 + 1) {
+		days[k] = 1;
+		if (k == d)
+			break;
+	}
+}
+
+/* One word of a line (w, n bytes): a time, "daily", or a day. 0, or -1
+ * with err. */
+static int parse_word(const char *w, size_t n, int lineno, struct line_state *st, int days[8],
+		      int *times, int *ntimes, char *err, size_t errlen)
+{
+	int shown = (int)(n > 20 ? 20 : n), d, t;
+
+	if ((t = time_of(w, n)) >= 0) {
+		if (!st->any_day) {
+			snprintf(err, errlen, "Line %d: name the days before the times, as in "
+				 "\"Mon-Fri 18:30\".", lineno);
+			return -1;
+		}
+		if (st->range) {
+			snprintf(err, errlen, "Line %d: a day range needs a last day, as in Mon-Fri.", lineno);
+			return -1;
+		}
+		if (*ntimes < 24)
+			times[(*ntimes)++] = t;
+		return 0;
+	}
+	if (*ntimes) {
+		snprintf(err, errlen, "Line %d: \"%.*s\" is not a time (HH:MM, 24-hour, e.g. 18:30).",
+			 lineno, shown, w);
+		return -1;
+	}
+	if (n == 5 && !strncasecmp(w, "daily", 5)) {
+		for (int k = 1; k <= 7; k++)
+			days[k] = 1;
+		st->any_day = 1;
+		st->prev_day = 7;
+		return 0;
+	}
+	d = day_of(w, n);
+	if (!d) {
+		snprintf(err, errlen, "Line %d: \"%.*s\" is not a day (Mon, Tue, … Sun) or a time "
+			 "(HH:MM).", lineno, shown, w);
+		return -1;
+	}
+	if (st->range) {
+		mark_range(days, st->prev_day, d);
+		st->range = 0;
+	}
+	days[d] = 1;
+	st->any_day = 1;
+	st->prev_day = d;
+	return 0;
+}
+
 /* One line: fills days[1..7] and the times; 0, or -1 with err. */
 static int parse_line(const char *line, size_t len, int lineno, int days[8], int *times, int *ntimes,
 		      char *err, size_t errlen)
 {
-	size_t i = 0;
-	int prev_day = 0, range = 0, any_day = 0;
+	struct line_state st = { 0 };
+	size_t i = 0, dash;
 
 	*ntimes = 0;
 	memset(days, 0, 8 * sizeof(int));
 	while (i < len) {
 		size_t start;
-		int d, t;
 
 		if (line[i] == ' ' || line[i] == '\t' || line[i] == ',') {
 			i++;
 			continue;
 		}
-		if (line[i] == '-') {
-			if (!prev_day || *ntimes) {
-				snprintf(err, errlen, "Line %d: a \"-\" belongs between two days, as in Mon-Fri.",
-					 lineno);
+		if ((dash = dash_at(line, i, len))) {
+			if (!st.prev_day || *ntimes) {
+				snprintf(err, errlen, "Line %d: a %s belongs between two days, as in Mon-Fri.",
+					 lineno, dash == 1 ? "\"-\"" : "dash");
 				return -1;
 			}
-			range = 1;
-			i++;
-			continue;
-		}
-		/* an en dash, as in Mon–Fri */
-		if (i + 2 < len && (unsigned char)line[i] == 0xE2 && (unsigned char)line[i + 1] == 0x80 &&
-		    (unsigned char)line[i + 2] == 0x93) {
-			if (!prev_day || *ntimes) {
-				snprintf(err, errlen, "Line %d: a dash belongs between two days, as in Mon-Fri.",
-					 lineno);
-				return -1;
-			}
-			range = 1;
-			i += 3;
+			st.range = 1;
+			i += dash;
 			continue;
 		}
 		start = i;
@@ -116,56 +181,14 @@ static int parse_line(const char *line, size_t len, int lineno, int days[8], int
 				 (int)(len - start > 20 ? 20 : len - start), line + start);
 			return -1;
 		}
-		if ((t = time_of(line + start, i - start)) >= 0) {
-			if (!any_day) {
-				snprintf(err, errlen, "Line %d: name the days before the times, as in "
-					 "\"Mon-Fri 18:30\".", lineno);
-				return -1;
-			}
-			if (range) {
-				snprintf(err, errlen, "Line %d: a day range needs a last day, as in Mon-Fri.",
-					 lineno);
-				return -1;
-			}
-			if (*ntimes < 24)
-				times[(*ntimes)++] = t;
-			continue;
-		}
-		if (*ntimes) {
-			snprintf(err, errlen, "Line %d: \"%.*s\" is not a time (HH:MM, 24-hour, e.g. 18:30).",
-				 lineno, (int)(i - start > 20 ? 20 : i - start), line + start);
+		if (parse_word(line + start, i - start, lineno, &st, days, times, ntimes, err, errlen) < 0)
 			return -1;
-		}
-		if (i - start == 5 && !strncasecmp(line + start, "daily", 5)) {
-			for (int k = 1; k <= 7; k++)
-				days[k] = 1;
-			any_day = 1;
-			prev_day = 7;
-			continue;
-		}
-		d = day_of(line + start, i - start);
-		if (!d) {
-			snprintf(err, errlen, "Line %d: \"%.*s\" is not a day (Mon, Tue, … Sun) or a time "
-				 "(HH:MM).", lineno, (int)(i - start > 20 ? 20 : i - start), line + start);
-			return -1;
-		}
-		if (range) {
-			for (int k = prev_day;; k = k % 7 + 1) {   /* Fri-Mon wraps over the weekend */
-				days[k] = 1;
-				if (k == d)
-					break;
-			}
-			range = 0;
-		}
-		days[d] = 1;
-		any_day = 1;
-		prev_day = d;
 	}
-	if (range) {
+	if (st.range) {
 		snprintf(err, errlen, "Line %d: a day range needs a last day, as in Mon-Fri.", lineno);
 		return -1;
 	}
-	if (any_day && !*ntimes) {
+	if (st.any_day && !*ntimes) {
 		snprintf(err, errlen, "Line %d: add at least one time (HH:MM) after the days.", lineno);
 		return -1;
 	}

@@ -64,6 +64,15 @@ static void slots_refused_with_line(void **state)
 	assert_int_equal(acctplan_parse_slots("18:30", s, ACCPLAN_MAX_SLOTS, &n, err, sizeof(err)), -1);
 	assert_int_equal(acctplan_parse_slots("Mon-", s, ACCPLAN_MAX_SLOTS, &n, err, sizeof(err)), -1);
 	assert_int_equal(acctplan_parse_slots("Tue", s, ACCPLAN_MAX_SLOTS, &n, err, sizeof(err)), -1);
+	/* a dash with no day before it, in either spelling, said as written */
+	assert_int_equal(acctplan_parse_slots("-Mon 10:00", s, ACCPLAN_MAX_SLOTS, &n, err, sizeof(err)), -1);
+	assert_string_equal(err, "Line 1: a \"-\" belongs between two days, as in Mon-Fri.");
+	assert_int_equal(acctplan_parse_slots("Mon 10:00 \xE2\x80\x93" "Fri", s, ACCPLAN_MAX_SLOTS, &n, err,
+					      sizeof(err)), -1);
+	assert_string_equal(err, "Line 1: a dash belongs between two days, as in Mon-Fri.");
+	assert_int_equal(acctplan_parse_slots("Mon-Fri 10:00 noon", s, ACCPLAN_MAX_SLOTS, &n, err,
+					      sizeof(err)), -1);
+	assert_string_equal(err, "Line 1: \"noon\" is not a time (HH:MM, 24-hour, e.g. 18:30).");
 	assert_int_equal(acctplan_parse_slots("daily 1:00 2:00 3:00", s, 20, &n, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "At most 20"));
 }
