@@ -78,11 +78,6 @@ static char *dup_or_empty(const char *s)
 	return xstrdup(s ? s : "");
 }
 
-static void copy(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
 /* ---- the row ---- */
 
 static int load(struct jobctx *j)
@@ -96,9 +91,9 @@ static int load(struct jobctx *j)
 		j->lease_lost = 1;
 		return -1;
 	}
-	copy(j->state, sizeof(j->state), db_get(r, 0, "state"));
+	str_copy(j->state, sizeof(j->state), db_get(r, 0, "state"));
 	j->title = dup_or_empty(db_get(r, 0, "title"));
-	copy(j->privacy, sizeof(j->privacy), db_get(r, 0, "privacy_level"));
+	str_copy(j->privacy, sizeof(j->privacy), db_get(r, 0, "privacy_level"));
 	j->post = (struct post_settings){
 		.direct = strcmp(j->q.mode, "inbox") != 0, .title = j->title,
 		.privacy_level = j->privacy, .disable_comment = db_get_bool(r, 0, "disable_comment"),
@@ -111,10 +106,10 @@ static int load(struct jobctx *j)
 	j->upload_url = dup_or_empty(db_get(r, 0, "upload_url"));
 	j->chunk_size = db_get_int(r, 0, "chunk_size");
 	j->chunk_count = db_get_int(r, 0, "chunk_count");
-	copy(j->tiktok_status, sizeof(j->tiktok_status), db_get(r, 0, "tiktok_status"));
+	str_copy(j->tiktok_status, sizeof(j->tiktok_status), db_get(r, 0, "tiktok_status"));
 	j->status_polls = (int)db_get_int(r, 0, "status_polls");
 	j->reinits = (int)db_get_int(r, 0, "reinits");
-	copy(j->username, sizeof(j->username), db_get(r, 0, "username"));
+	str_copy(j->username, sizeof(j->username), db_get(r, 0, "username"));
 	j->video_path = dup_or_empty(db_get(r, 0, "path"));
 	j->duration_ms = db_get_int(r, 0, "duration_ms");
 	j->processing_sec = db_get_int(r, 0, "processing_sec");
@@ -395,7 +390,7 @@ static int check_creator(struct jobctx *j)
 		return rc;
 	}
 	tiktok_result_free(&res);
-	copy(j->username, sizeof(j->username), cr.username);
+	str_copy(j->username, sizeof(j->username), cr.username);
 	if (!tiktok_creator_has_privacy(&cr, j->privacy))
 		return job_fail(j, NULL, tiktok_error_lookup("privacy_level_option_mismatch")->reason);
 	if (cr.max_duration_sec > 0 && j->duration_ms > (int64_t)cr.max_duration_sec * 1000) {
@@ -440,7 +435,7 @@ static int commit_pull(struct jobctx *j, const struct tiktok_init *in)
 	if (j->lease_lost || held(j, jobs_pull_started(&j->claim, in->publish_id, j->username, msg),
 				  "pull_started") < 0)
 		return -1;
-	copy(j->q.publish_id, sizeof(j->q.publish_id), in->publish_id);
+	str_copy(j->q.publish_id, sizeof(j->q.publish_id), in->publish_id);
 	return 0;
 }
 
@@ -462,7 +457,7 @@ static int commit_init(struct jobctx *j, const struct tiktok_init *in, const str
 	j->upload_url = xstrdup(in->upload_url);
 	j->chunk_size = src->chunk_size;
 	j->chunk_count = src->chunk_count;
-	copy(j->q.publish_id, sizeof(j->q.publish_id), in->publish_id);
+	str_copy(j->q.publish_id, sizeof(j->q.publish_id), in->publish_id);
 	j->last_extend = now_mono();
 	return 0;
 }
@@ -672,7 +667,7 @@ static int record_status(struct jobctx *j, const struct tiktok_status *st)
 		return -1;
 	if (strcmp(j->tiktok_status, st->status) != 0)
 		job_event(j, "status", "TikTok status: %s.", st->status);
-	copy(j->tiktok_status, sizeof(j->tiktok_status), st->status);
+	str_copy(j->tiktok_status, sizeof(j->tiktok_status), st->status);
 	j->status_polls++;
 	return 0;
 }
