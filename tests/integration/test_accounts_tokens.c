@@ -192,19 +192,29 @@ static void refresh_token_past_its_end_asks_for_a_reconnect(void **state)
 static void refresh_token_tiktok_refuses_asks_for_a_reconnect(void **state)
 {
 	struct tconn tc;
-	struct tiktok_client c;
-	struct tiktok_result res;
-	char *token;
+	struct tclient *emu = tc_new_base(t_env("LF_EMU_URL"));
+	struct tresp r;
+	char *token, *body;
 
 	(void)state;
 	tconn_connect(WT_PUBLIC, SCOPES, &tc);
 	assert_int_equal(access_token(tc.account_id, &token), ACC_OK);
-	/* the user revokes the grant at TikTok: its refresh token dies with it */
-	accounts_client(tconn_config(), &c);
-	tiktok_result_init(&res);
-	assert_int_equal(tiktok_revoke(&c, token, &res), 0);
-	tiktok_result_free(&res);
 	free(token);
+	/* The grant dies at TikTok: both of the account's tokens stop working.
+	 * Silently, through the emulator's control, and not by a revoke: a
+	 * revoke also sends authorization.removed, whose webhook could mark the
+	 * account (in its own words) before the refresh below is refused, and
+	 * this test is about the refusal. */
+	body = t_printf("{\"open_id\":\"%s\",\"kind\":\"both\"}", tc.open_id);
+	tresp_init(&r);
+	assert_int_equal(tc_request(emu, "POST", "/_emulator/expire_tokens",
+				    (const char *const[]){ "Content-Type: application/json", NULL },
+				    body, strlen(body), &r), 0);
+	assert_int_equal(r.status, 200);
+	t_contains(buf_cstr(&r.body), "\"expired_tokens\"");
+	tresp_free(&r);
+	free(body);
+	tc_free(emu);
 	account_sql(tc.account_id, "access_expires_at = now() - interval '1 minute'");
 	assert_int_equal(access_token(tc.account_id, &token), ACC_RECONNECT);
 	account_is(tc.account_id, "status", "needs_reconnect");
