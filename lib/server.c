@@ -50,7 +50,12 @@ struct thread_arg {
 #define IN_CAP (2 * REC_MAX)
 #define PARAMS_MAX (1 << 20)          /* nginx sends a few KiB */
 #define STREAM_FLUSH (64 << 10)       /* streamed output leaves in pieces of this */
-#define DRAIN_MAX (1 << 20)           /* unread body skipped to keep the connection */
+/* Unread body skipped after the answer, to keep the connection or close it
+ * cleanly. Above nginx's client_max_body_size (2m in the site's rules):
+ * closing with a refused body still unread makes the close a reset, and
+ * nginx, still sending that body, then loses the answer (a 502 instead of
+ * the 413 the handler wrote). */
+#define DRAIN_MAX (8 << 20)
 
 /* One thread's connection state: the socket it serves now and the buffers
  * it reuses from request to request. */
