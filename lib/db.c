@@ -467,3 +467,18 @@ int db_is_null(const PGresult *r, int row, const char *col)
 	return db_get(r, row, col) == NULL;
 }
 
+double db_take_wait(PGresult *r, const char *col)
+{
+	double secs = -1;
+
+	if (!r)
+		return -1;
+	if (PQntuples(r) > 0 && !db_is_null(r, 0, col)) {
+		secs = strtod(db_get(r, 0, col), NULL);
+		if (secs < 0)
+			secs = 0;
+	}
+	PQclear(r);
+	return secs;
+}
+

@@ -149,5 +149,11 @@ const char *db_get_text(const PGresult *r, int row, const char *col); /* "" for 
 int64_t db_get_int(const PGresult *r, int row, const char *col);      /* 0 for NULL */
 int db_get_bool(const PGresult *r, int row, const char *col);         /* 1 for true */
 int db_is_null(const PGresult *r, int row, const char *col);
+/* A wait in seconds from column col of r's first row, for "when is the
+ * next one due" queries: 0 when it is already past, -1 when r is NULL (the
+ * query failed), has no row, or the value is NULL (nothing waits). Clears r.
+ * The clamp belongs here and not in SQL: greatest(NULL, 0) is 0, which
+ * would read "nothing waits" as "due now". */
+double db_take_wait(PGresult *r, const char *col);
 
 #endif

@@ -810,29 +810,9 @@ int jobs_event(struct db *db, int64_t job_id, const char *kind, const char *mess
 		< 0 ? -1 : 0;
 }
 
-/* The seconds in column "secs" of a next-due query: -1 when it is NULL
- * (nothing waits) or the query failed, 0 when it is already due. The clamp
- * is done here and not with greatest() in SQL, because greatest() ignores a
- * NULL and would turn "nothing waits" into "due now": an idle worker then
- * woke every 50 ms. */
-static double due_secs(PGresult *r)
-{
-	double secs;
-
-	if (!r)
-		return -1;
-	if (PQntuples(r) < 1 || db_is_null(r, 0, "secs")) {
-		PQclear(r);
-		return -1;
-	}
-	secs = strtod(db_get(r, 0, "secs"), NULL);
-	PQclear(r);
-	return secs < 0 ? 0 : secs;
-}
-
 double jobs_next_due(struct db *db)
 {
-	return due_secs(db_query(db, &q_next_due, 0, NULL));
+	return db_take_wait(db_query(db, &q_next_due, 0, NULL), "secs");
 }
 
 int jobs_notify(struct db *db)
@@ -1116,7 +1096,7 @@ int jobs_resolve_take(struct db *db, double first_sec, int hold_sec, int max, st
 
 double jobs_resolve_next_due(struct db *db, double first_sec)
 {
-	return due_secs(db_query(db, &q_resolve_next_due, DB_PARAMS(DB_DOUBLE(first_sec))));
+	return db_take_wait(db_query(db, &q_resolve_next_due, DB_PARAMS(DB_DOUBLE(first_sec))), "secs");
 }
 
 int jobs_resolve_later(struct db *db, int64_t job_id, double delay_sec, int polled)

@@ -104,18 +104,7 @@ int results_take_round(struct db *db, double minute_sec, int hold_sec, struct re
 
 double results_next_due(struct db *db)
 {
-	PGresult *r = db_query(db, &q_next_due, 0, NULL);
-	double secs = -1;
-
-	if (!r)
-		return -1;
-	if (PQntuples(r) == 1 && db_get(r, 0, "secs")) {
-		secs = strtod(db_get(r, 0, "secs"), NULL);
-		if (secs < 0)
-			secs = 0;
-	}
-	PQclear(r);
-	return secs;
+	return db_take_wait(db_query(db, &q_next_due, 0, NULL), "secs");
 }
 
 int results_record(struct db *db, int64_t job_id, int64_t views, int64_t likes, int64_t comments,
