@@ -30,8 +30,7 @@
 static struct db_stmt q_ping = { "ops_ping", "SELECT 1" };
 static struct db_stmt q_jobs = { "ops_jobs_by_state",
 	"SELECT s.state, count(j.id) AS jobs, coalesce(sum(j.bytes_sent), 0) AS bytes_sent "
-	"FROM unnest(ARRAY['queued','uploading','processing','published','inboxed','failed',"
-	"                  'cancelled']) AS s(state) "
+	"FROM unnest(" JOBS_EVERY_STATE_ARRAY_SQL ") AS s(state) "
 	"LEFT JOIN upload_jobs j ON j.state = s.state GROUP BY s.state ORDER BY s.state" };
 /* worker_id is host:pid:slot; a live lease is a busy slot */
 static struct db_stmt q_leases = { "ops_worker_leases",

@@ -26,16 +26,20 @@
 /* The states a job can still move out of: the one place that names them.
  * JOBS_ACTIVE_SQL is the same list for SQL text. The other lists of
  * states that SQL needs are here too, so no query spells one (the
- * layering check, tests/cli/layering.sh, refuses an IN list of states
- * anywhere else):
+ * layering check, tests/cli/layering.sh, refuses an IN list or an ARRAY
+ * of states anywhere else):
  *   JOBS_POSTED_SQL            at TikTok: published, or a draft in the inbox
  *   JOBS_ACTIVE_OR_POSTED_SQL  both: what the duplicate guard counts (sql/032)
  *   JOBS_DRAFT_PENDING_SQL     an inbox draft TikTok may still hold pending:
- *                              started, or in the inbox */
+ *                              started, or in the inbox
+ *   JOBS_EVERY_STATE_ARRAY_SQL every state, as an SQL array: a count per
+ *                              state that shows 0 for a state with no job */
 #define JOBS_ACTIVE_SQL "('queued', 'uploading', 'processing')"
 #define JOBS_POSTED_SQL "('published', 'inboxed')"
 #define JOBS_ACTIVE_OR_POSTED_SQL "('queued', 'uploading', 'processing', 'published', 'inboxed')"
 #define JOBS_DRAFT_PENDING_SQL "('uploading', 'processing', 'inboxed')"
+#define JOBS_EVERY_STATE_ARRAY_SQL \
+	"ARRAY['queued', 'uploading', 'processing', 'published', 'inboxed', 'failed', 'cancelled']"
 int jobs_state_active(const char *state);
 
 /* The NOTIFY channel the workers LISTEN on. */

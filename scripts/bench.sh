@@ -24,6 +24,7 @@
 # Environment: BENCH_SECONDS (wrk duration, default 10), BENCH_CONNECTIONS
 # (default 64), BENCH_WORKER (the bench_worker binary, default
 # build/bench/bench_worker), BENCH_JOB (bench_job, default build/bench/bench_job), BENCH_QUEUE_JOBS (default 2000),
+# BENCH_ROUNDS (default 3: the dashboard and job rows run in turn, median shown),
 # BENCH_UPLOAD_SIZES (bytes, default "30000000 1000000000"), BENCH_KEEP=1
 # keeps the stack's folder.
 set -euo pipefail

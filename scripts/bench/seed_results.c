@@ -19,9 +19,9 @@
 
 static const struct db_stmt q_user = { "seed_user", "SELECT id FROM users WHERE name = $1" };
 static const struct db_stmt q_account = { "seed_account",
-	"INSERT INTO tiktok_accounts (user_id, open_id, display_name, username, scopes)"
+	"INSERT INTO tiktok_accounts (user_id, open_id, display_name, username, scopes, status)"
 	" VALUES ($1, 'bench-open-id', 'Bench account', 'bench.account',"
-	"         'user.info.basic,video.publish,video.upload,video.list')"
+	"         'user.info.basic,video.publish,video.upload,video.list', 'disconnected')"
 	" ON CONFLICT (user_id, platform, open_id) DO UPDATE SET status = 'disconnected' RETURNING id" };
 static const struct db_stmt q_videos = { "seed_videos",
 	"INSERT INTO videos (path, size_bytes, mtime, ready, title, expression, show_name, learn_language)"

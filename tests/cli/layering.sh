@@ -11,8 +11,8 @@
 #   * lib/jobs.c is the only writer of upload_jobs and job_events (product
 #     code, tests, scripts; migrations in sql/ may);
 #   * no file of lib/ cgi-bin/ worker/ cli/ spells a list of job states in
-#     SQL (IN ('queued', 'uploading', ...)): lib/jobs.h names them
-#     (JOBS_ACTIVE_SQL, JOBS_POSTED_SQL, ...).
+#     SQL (IN ('queued', 'uploading', ...) or ARRAY['queued', ...]):
+#     lib/jobs.h names them (JOBS_ACTIVE_SQL, JOBS_EVERY_STATE_ARRAY_SQL, ...).
 #
 # Before checking the tree it checks itself on a tiny fabricated folder (two
 # objects that call each other, two headers that include each other, a file
@@ -111,12 +111,12 @@ job_writers()
 		grep -v '^lib/jobs\.c:'
 }
 
-# state_lists DIR... — the lines that spell an SQL IN list of two or more
-# job states, outside lib/jobs.h.
+# state_lists DIR... — the lines that spell an SQL IN list or ARRAY of two
+# or more job states, outside lib/jobs.h.
 state_lists()
 {
 	local st="'(queued|uploading|processing|published|inboxed|failed|cancelled)'"
-	grep -rnE "IN[[:space:]]*\\([[:space:]]*$st[[:space:]]*,[[:space:]]*$st" \
+	grep -rniE "(IN[[:space:]]*\\(|ARRAY[[:space:]]*\\[)[[:space:]]*$st[[:space:]]*,[[:space:]]*$st" \
 		--include='*.c' --include='*.h' "$@" 2>/dev/null |
 		grep -v '^lib/jobs\.h:'
 }
@@ -170,14 +170,15 @@ printf 'static const char *q = "UPDATE %s SET state = $1";\n' upload_jobs >"$tmp
 printf 'static const char *q = "insert into %s (job_id) values ($1)";\n' job_events >"$tmp/lib/x.c"
 printf 'static const char *q = "SELECT state FROM %s";\n' upload_jobs >"$tmp/lib/reader.c"
 printf 'static const char *q = "WHERE state IN (%s, %s)";\n' "'queued'" "'uploading'" >"$tmp/lib/states.c"
+printf 'static const char *q = "unnest(array[%s,%s])";\n' "'failed'" "'cancelled'" >"$tmp/lib/array.c"
 printf 'static const char *q = "WHERE state = %s";\n' "'queued'" >"$tmp/lib/one_state.c"
 out=$(cd "$tmp" && state_lists lib)
-if [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q '^lib/states.c:' <<<"$out"; then
-	pass "self-check: a fabricated list of job states in SQL is found, one state is not"
+if [ "$(wc -l <<<"$out")" -eq 2 ] && grep -q '^lib/states.c:' <<<"$out" && grep -q '^lib/array.c:' <<<"$out"; then
+	pass "self-check: fabricated lists of job states in SQL (IN and ARRAY) are found, one state is not"
 else
 	fail "self-check: the state lists' grep found: $out"
 fi
-rm "$tmp/lib/states.c" "$tmp/lib/one_state.c"
+rm "$tmp/lib/states.c" "$tmp/lib/array.c" "$tmp/lib/one_state.c"
 out=$(cd "$tmp" && job_writers lib tests)
 if [ "$(wc -l <<<"$out")" -eq 2 ] && grep -q '^tests/t.c:' <<<"$out" && grep -q '^lib/x.c:' <<<"$out"; then
 	pass "self-check: fabricated writers of upload_jobs/job_events are found, a reader is not"
