@@ -339,7 +339,7 @@ int page_job(struct request *req)
 		ctx_add_str(job, "run_local", db_get(r, 0, "run_at_local"));
 		ctx_add_str(job, "zone", page_tz(req));
 	}
-	add_bool(job, "can_retry", jobs_repost_allowed(page_of(req)->db, id, &why) == 1);
+	add_bool(job, "can_retry", jobs_repost_allowed(page_of(req)->db, id, state, &why) == 1);
 	ctx_add_str(job, "retry_note", why);
 	ctx_add_str(job, "retry_id", db_get(r, 0, "retry_id"));
 	ctx_add_str(job, "retry_of", db_get(r, 0, "retry_of"));
