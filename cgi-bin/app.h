@@ -19,6 +19,11 @@ enum {
 	R_NODB  = 1 << 2,   /* works without the database (static answers) */
 	R_NOREFERRER = 1 << 3, /* Referrer-Policy: no-referrer (URLs carrying codes) */
 	R_RAWBODY = 1 << 4,  /* POST body read raw by the handler (req_read_body), not as a form */
+	/* GET only: the handler loads the session itself, in the round trip of
+	 * its own statements (session_load_with), and answers
+	 * page_login_required when nobody is signed in (R_LOGIN is then its
+	 * duty: dispatch neither loads the session nor checks the login) */
+	R_OWN_SESSION = 1 << 5,
 };
 
 /* Process-wide, read-only after start-up. */
@@ -51,6 +56,9 @@ static inline struct page *page_of(struct request *req) { return req->ctx; }
 
 /* dispatch.c */
 void app_handle(struct request *req);
+/* The answer to a visitor who is not signed in on an R_LOGIN route: the
+ * login page, with the way back for a GET. Returns 0. */
+int page_login_required(struct request *req);
 extern const struct route app_routes[];
 extern const size_t app_nroutes;
 
@@ -66,6 +74,25 @@ struct json_object *page_context(struct request *req, const char *title);
 
 /* session.c */
 int session_load(struct request *req);
+/* For R_OWN_SESSION routes: the session lookup and the page's own
+ * statements (at most SESSION_MAX_CALLS) in one round trip, filling pg as
+ * session_load does. The statements cannot know the user beforehand: they
+ * read the viewer only through SQL on the session hash (SESSION_VIEWER),
+ * which this writes into *hash, a parameter of their own arrays, before
+ * they run. When the cookie alone cannot say who it is (no well-formed
+ * session cookie, trust_remote_user on) session_load runs first and the
+ * statements after it. 0: the statements ran for the signed-in user
+ * (calls[i].r, the caller clears them); 1: nobody is signed in (no result
+ * to clear): answer page_login_required; -1: database error. */
+#define SESSION_MAX_CALLS 4
+int session_load_with(struct request *req, struct db_call *calls, int ncalls, struct db_param *hash);
+/* A CTE "viewer (user_id, tz)" for such a statement: the user of the live
+ * session whose hash is parameter p (the rule of session_load's lookup),
+ * with page_tz's zone. No live session: no row, so nothing joined to it. */
+#define SESSION_VIEWER(p) \
+	"viewer AS (SELECT s.user_id, coalesce(nullif(u.time_zone, ''), 'UTC') AS tz" \
+	" FROM sessions s JOIN users u ON u.id = s.user_id" \
+	" WHERE s.id_hash = " p " AND s.expires_at > now())"
 /* A fresh session for the user (a new identifier, a new CSRF token); the
  * request carries it from now on (user_id, user_name, csrf). */
 int session_create(struct request *req, int64_t user_id, const char *user_name);

@@ -1,7 +1,9 @@
 /* dispatch.c — the one route table, and the checks every request passes
  * before its handler runs: route (404/405), database (503), session,
  * login (R_LOGIN), body limits and CSRF (R_CSRF). Routes with R_RAWBODY
- * read their body themselves (req_read_body) instead of as a form. */
+ * read their body themselves (req_read_body) instead of as a form; routes
+ * with R_OWN_SESSION load the session in their own round trip
+ * (session_load_with) and check the login themselves. */
 #include "app.h"
 #include "escape.h"
 #include "log.h"
@@ -17,8 +19,9 @@ const struct route app_routes[] = {
 	{ "GET",  "/videos/{id}/tiktok",  page_composer,     R_LOGIN,          "composer" },
 	{ "POST", "/videos/{id}/tiktok",  page_composer_submit, R_LOGIN | R_CSRF, "composer_submit" },
 	{ "GET",  "/jobs",                page_jobs,         R_LOGIN,          "jobs" },
-	{ "GET",  "/jobs/{id}",           page_job,          R_LOGIN,          "job" },
-	{ "GET",  "/api/jobs/{id}",       page_job_api,      R_LOGIN,          "job_api" },
+	/* polled every two seconds: the session and the job in one round trip */
+	{ "GET",  "/jobs/{id}",           page_job,          R_LOGIN | R_OWN_SESSION, "job" },
+	{ "GET",  "/api/jobs/{id}",       page_job_api,      R_LOGIN | R_OWN_SESSION, "job_api" },
 	{ "POST", "/jobs/{id}/retry",     page_job_retry,    R_LOGIN | R_CSRF, "job_retry" },
 	{ "POST", "/jobs/{id}/cancel",    page_job_cancel,   R_LOGIN | R_CSRF, "job_cancel" },
 	{ "GET",  "/results",             page_results,      R_LOGIN,          "results" },
@@ -74,7 +77,7 @@ static void security_headers(struct request *req, unsigned flags)
 }
 
 /* A login redirect for GET keeps where the user wanted to go. */
-static void redirect_to_login(struct request *req)
+int page_login_required(struct request *req)
 {
 	struct buf loc = BUF_INIT;
 
@@ -92,6 +95,7 @@ static void redirect_to_login(struct request *req)
 	}
 	redirect(req, 303, buf_cstr(&loc));
 	buf_free(&loc);
+	return 0;
 }
 
 static int check_post_body(struct request *req)
@@ -152,13 +156,13 @@ void app_handle(struct request *req)
 			database_down(req);
 			return;
 		}
-		if (session_load(req) < 0) {
+		if (!(rt->flags & R_OWN_SESSION) && session_load(req) < 0) {
 			database_down(req);
 			return;
 		}
 	}
-	if ((rt->flags & R_LOGIN) && !pg->user_id) {
-		redirect_to_login(req);
+	if ((rt->flags & R_LOGIN) && !(rt->flags & R_OWN_SESSION) && !pg->user_id) {
+		page_login_required(req);
 		return;
 	}
 	if (!strcmp(req->method, "POST") && !(rt->flags & R_RAWBODY)) {

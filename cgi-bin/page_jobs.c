@@ -25,33 +25,41 @@
 
 #define JOBS_PAGE_SIZE 25
 
-/* Read by column name (lib/db.h): every computed column has its name. */
-static struct db_stmt q_job = { "job_of_user",
+/* Read by column name (lib/db.h): every computed column has its name.
+ * The job page and its API load the session in the same round trip
+ * (R_OWN_SESSION): both statements take the session hash ($2) and see the
+ * job only when it is the viewer's, times in the viewer's zone. */
+static struct db_stmt q_job = { "job_of_session",
+	"WITH " SESSION_VIEWER("$2") " "
 	"SELECT j.id, j.state, j.mode, j.bytes_sent, j.bytes_total, j.chunk_size, j.chunk_count,"
 	"       j.tiktok_status, j.fail_reason, j.publish_id, j.post_url,"
 	"       to_char(j.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS updated_iso,"
 	"       j.video_id, v.title AS video_title, v.path AS video_path, j.account_id,"
 	"       a.display_name AS account_name, a.username AS account_username,"
 	"       j.privacy_level AS privacy,"
-	"       j.title, " UI_TIME("j.created_at", "$3") " AS created,"
-	"       " UI_TIME("j.finished_at", "$3") " AS finished,"
+	"       j.title, " UI_TIME("j.created_at", "w.tz") " AS created,"
+	"       " UI_TIME("j.finished_at", "w.tz") " AS finished,"
 	"       coalesce(j.locked_until > now(), false) AS locked, j.run_at > now() AS waiting,"
-	"       " UI_TIME("j.run_at", "$3") " AS run_at, j.attempts,"
+	"       " UI_TIME("j.run_at", "w.tz") " AS run_at, j.attempts,"
 	"       (SELECT r.id FROM upload_jobs r WHERE r.retry_of = j.id) AS retry_id, j.retry_of,"
 	"       a.status AS account_status, v.missing AS video_missing, j.source,"
 	"       j.started_at IS NOT NULL AS started,"
-	"       to_char(j.run_at AT TIME ZONE $3, 'YYYY-MM-DD\"T\"HH24:MI') AS run_at_local,"
+	"       to_char(j.run_at AT TIME ZONE w.tz, 'YYYY-MM-DD\"T\"HH24:MI') AS run_at_local,"
 	"       j.post_id, to_char(j.no_longer_public_at, 'YYYY-MM-DD') AS not_public_since,"
 	"       j.resolve_ended_at IS NOT NULL AS resolve_ended, c.views "
-	"FROM upload_jobs j JOIN videos v ON v.id = j.video_id "
+	"FROM viewer w JOIN upload_jobs j ON j.user_id = w.user_id "
+	"JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
 	"LEFT JOIN clip_results c ON c.job_id = j.id "
-	"WHERE j.id = $1 AND j.user_id = $2" };
+	"WHERE j.id = $1" };
 
-static struct db_stmt q_events = { "job_events_of_job",
-	"SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS at_iso,"
-	"       " UI_TIME("at", "$2") " AS at, kind, message "
-	"FROM job_events WHERE job_id = $1 ORDER BY id" };
+static struct db_stmt q_events = { "job_events_of_session",
+	"WITH " SESSION_VIEWER("$2") " "
+	"SELECT to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS at_iso,"
+	"       " UI_TIME("e.at", "w.tz") " AS at, e.kind, e.message "
+	"FROM viewer w JOIN upload_jobs j ON j.user_id = w.user_id "
+	"JOIN job_events e ON e.job_id = j.id "
+	"WHERE j.id = $1 ORDER BY e.id" };
 
 static struct db_stmt q_jobs = { "jobs_of_user",
 	"SELECT j.id, j.state, j.mode, v.title AS video_title, v.path AS video_path,"
@@ -82,21 +90,20 @@ static int job_not_found(struct request *req)
 	return render_error(req, 404, "Job not found", "You have no upload job with this number.");
 }
 
-/* The job (none when it is not the user's) and its events, in one round
- * trip: 0, or -1 with nothing to clear. The events are read only when the
- * job row says the job is the user's. */
+/* The session, the job (none when it is not the viewer's) and its
+ * events, in one round trip (session_load_with): 0 with both results; 1
+ * nobody is signed in; -1 database error (1 and -1: nothing to clear). */
 static int load_job(struct request *req, int64_t id, PGresult **job, PGresult **events)
 {
-	struct page *pg = page_of(req);
-	const struct db_param jp[] = { DB_INT(id), DB_INT(pg->user_id), DB_TEXT(page_tz(req)) };
-	const struct db_param ep[] = { DB_INT(id), DB_TEXT(page_tz(req)) };
+	struct db_param p[2] = { DB_INT(id), DB_NULL };   /* p[1]: the session hash */
 	struct db_call calls[2] = {
-		{ .st = &q_job, .n = 3, .p = jp },
-		{ .st = &q_events, .n = 2, .p = ep },
+		{ .st = &q_job, .n = 2, .p = p },
+		{ .st = &q_events, .n = 2, .p = p },
 	};
+	int rc = session_load_with(req, calls, 2, &p[1]);
 
-	if (db_pipeline(pg->db, calls, 2) < 0)
-		return -1;
+	if (rc != 0)
+		return rc;
 	*job = calls[0].r;
 	*events = calls[1].r;
 	return 0;
@@ -175,54 +182,163 @@ static void stage_text(PGresult *r, struct buf *out)
 	}
 }
 
+/* One line of a job's timeline, as the page and the API show it. */
+struct timeline_line {
+	const char *at, *at_iso, *kind, *label, *message;
+};
+
 /* The timeline in words (ui.c's table): the parts of the file sent fold
  * into one line, at the place of the first part, with the time of the
- * last. */
-static struct json_object *events_json(PGresult *r, PGresult *job)
+ * last. The lines (in the request's arena; they point into r, which must
+ * outlive them) and their number. */
+static size_t job_timeline(struct request *req, PGresult *r, PGresult *job, struct timeline_line **out)
 {
-	struct json_object *arr = json_object_new_array(), *chunks = NULL;
+	struct timeline_line *lines = arena_alloc(&req->arena, sizeof(*lines) * (size_t)(PQntuples(r) + 1));
+	struct timeline_line *chunks = NULL;
 	long long nchunks = 0;
+	size_t n = 0;
 
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *kind = db_get(r, i, "kind");
-		struct json_object *e;
 		struct buf text = BUF_INIT;
 
 		if (!strcmp(kind, "chunk") && chunks) {
 			nchunks++;
-			json_object_object_add(chunks, "at", json_object_new_string(db_get(r, i, "at")));
-			json_object_object_add(chunks, "at_iso", json_object_new_string(db_get(r, i, "at_iso")));
+			chunks->at = db_get(r, i, "at");
+			chunks->at_iso = db_get(r, i, "at_iso");
 			continue;
 		}
-		e = json_object_new_object();
-		ctx_add_str(e, "at", db_get(r, i, "at"));
-		ctx_add_str(e, "at_iso", db_get(r, i, "at_iso"));
-		ctx_add_str(e, "kind", kind);
-		ctx_add_str(e, "label", job_event_label(kind));
 		job_event_text(kind, db_get(r, i, "message"), &text);
-		json_object_object_add(e, "message", json_object_new_string(buf_cstr(&text)));
+		lines[n] = (struct timeline_line){ .at = db_get(r, i, "at"), .at_iso = db_get(r, i, "at_iso"),
+			.kind = kind, .label = job_event_label(kind),
+			.message = arena_strdup(&req->arena, buf_cstr(&text)) };
 		buf_free(&text);
-		json_object_array_add(arr, e);
 		if (!strcmp(kind, "chunk")) {
-			chunks = e;
+			chunks = &lines[n];
 			nchunks = 1;
 		}
+		n++;
 	}
 	if (chunks) {
-		char sent[32], total[32], parts[48];
-		struct buf text = BUF_INIT;
+		long long sent = db_get_int(job, 0, "bytes_sent"), total = db_get_int(job, 0, "bytes_total");
+		char sent_s[32], total_s[32], parts[48];
 
-		ui_size(sent, sizeof(sent), db_get_int(job, 0, "bytes_sent"));
-		ui_size(total, sizeof(total), db_get_int(job, 0, "bytes_total"));
+		ui_size(sent_s, sizeof(sent_s), sent);
+		ui_size(total_s, sizeof(total_s), total);
 		ui_count(parts, sizeof(parts), nchunks, "part", "parts");
-		if (db_get_int(job, 0, "bytes_total") > 0 && db_get_int(job, 0, "bytes_sent") >= db_get_int(job, 0, "bytes_total"))
-			buf_printf(&text, "Sent all %s of the video in %s.", total, parts);
+		if (total > 0 && sent >= total)
+			chunks->message = arena_printf(&req->arena, "Sent all %s of the video in %s.", total_s, parts);
 		else
-			buf_printf(&text, "Sent %s of %s (%s so far).", sent, total, parts);
-		json_object_object_add(chunks, "message", json_object_new_string(buf_cstr(&text)));
-		buf_free(&text);
+			chunks->message = arena_printf(&req->arena, "Sent %s of %s (%s so far).", sent_s, total_s, parts);
+	}
+	*out = lines;
+	return n;
+}
+
+/* The timeline for the page's template (ctx_add_str: an empty value is
+ * no key). */
+static struct json_object *events_json(const struct timeline_line *lines, size_t n)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_new_object();
+
+		ctx_add_str(e, "at", lines[i].at);
+		ctx_add_str(e, "at_iso", lines[i].at_iso);
+		ctx_add_str(e, "kind", lines[i].kind);
+		ctx_add_str(e, "label", lines[i].label);
+		json_object_object_add(e, "message", json_object_new_string(lines[i].message));
+		json_object_array_add(arr, e);
 	}
 	return arr;
+}
+
+/* ---- JSON written straight into the answer (/api/jobs/{id}) ----
+ * One object at a time: jw_open, members (keys are the code's own
+ * words, written as they are), jw_close. */
+struct json_out {
+	struct buf *out;
+	int members;             /* written so far in the open object */
+};
+
+static void jw_open(struct json_out *j)
+{
+	buf_putc(j->out, '{');
+	j->members = 0;
+}
+
+static void jw_close(struct json_out *j)
+{
+	buf_putc(j->out, '}');
+}
+
+static void jw_key(struct json_out *j, const char *key)
+{
+	buf_printf(j->out, "%s\"%s\":", j->members++ ? "," : "", key);
+}
+
+/* a string, or null for NULL */
+static void jw_str(struct json_out *j, const char *key, const char *v)
+{
+	jw_key(j, key);
+	if (!v) {
+		buf_puts(j->out, "null");
+		return;
+	}
+	buf_putc(j->out, '"');
+	json_escape(j->out, v);
+	buf_putc(j->out, '"');
+}
+
+/* the events' keys follow ctx_add_str's rule: an empty value is no key */
+static void jw_str_nonempty(struct json_out *j, const char *key, const char *v)
+{
+	if (v && *v)
+		jw_str(j, key, v);
+}
+
+static void jw_int(struct json_out *j, const char *key, long long v)
+{
+	jw_key(j, key);
+	buf_printf(j->out, "%lld", v);
+}
+
+/* column col of r's first row: a number, or null for SQL NULL */
+static void jw_int_col(struct json_out *j, const char *key, PGresult *r, const char *col)
+{
+	if (db_is_null(r, 0, col)) {
+		jw_key(j, key);
+		buf_puts(j->out, "null");
+	} else {
+		jw_int(j, key, db_get_int(r, 0, col));
+	}
+}
+
+static void jw_bool(struct json_out *j, const char *key, int v)
+{
+	jw_key(j, key);
+	buf_puts(j->out, v ? "true" : "false");
+}
+
+static void events_write_json(struct json_out *j, const struct timeline_line *lines, size_t n)
+{
+	struct json_out e = { .out = j->out };
+
+	jw_key(j, "events");
+	buf_putc(j->out, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_putc(j->out, ',');
+		jw_open(&e);
+		jw_str_nonempty(&e, "at", lines[i].at);
+		jw_str_nonempty(&e, "at_iso", lines[i].at_iso);
+		jw_str_nonempty(&e, "kind", lines[i].kind);
+		jw_str_nonempty(&e, "label", lines[i].label);
+		jw_str(&e, "message", lines[i].message);
+		jw_close(&e);
+	}
+	buf_putc(j->out, ']');
 }
 
 /* What the page says after the end, and the buttons: which step failed
@@ -266,22 +382,27 @@ int page_job(struct request *req)
 {
 	int64_t id = job_id_param(req);
 	struct json_object *ctx, *job, *events;
+	struct timeline_line *lines;
 	struct buf stage = BUF_INIT;
 	const char *state, *why = NULL, *privacy;
 	long long chunk;
+	size_t nlines;
 	PGresult *r, *er;
 	int rc;
 
-	if (id < 0)
-		return job_not_found(req);
-	if (load_job(req, id, &r, &er) < 0)
+	/* a malformed id (-1) finds no job, once the session said who asks */
+	rc = load_job(req, id, &r, &er);
+	if (rc < 0)
 		return -1;
+	if (rc == 1)
+		return page_login_required(req);
 	if (PQntuples(r) == 0) {
 		PQclear(r);
 		PQclear(er);
 		return job_not_found(req);
 	}
-	events = events_json(er, r);
+	nlines = job_timeline(req, er, r, &lines);
+	events = events_json(lines, nlines);
 	PQclear(er);
 	state = db_get(r, 0, "state");
 	chunk = chunks_accepted(r);
@@ -339,7 +460,7 @@ int page_job(struct request *req)
 		ctx_add_str(job, "run_local", db_get(r, 0, "run_at_local"));
 		ctx_add_str(job, "zone", page_tz(req));
 	}
-	add_bool(job, "can_retry", jobs_repost_allowed(page_of(req)->db, id, &why) == 1);
+	add_bool(job, "can_retry", jobs_repost_allowed(page_of(req)->db, id, state, &why) == 1);
 	ctx_add_str(job, "retry_note", why);
 	ctx_add_str(job, "retry_id", db_get(r, 0, "retry_id"));
 	ctx_add_str(job, "retry_of", db_get(r, 0, "retry_of"));
@@ -351,66 +472,67 @@ int page_job(struct request *req)
 	return rc;
 }
 
-static void json_str_or_null(struct json_object *o, const char *key, const char *v)
+/* The JSON static/progress.js polls: the same keys, values and types as
+ * the page's data, written straight into the answer. */
+static void job_write_json(struct json_out *j, int64_t id, PGresult *r, const struct timeline_line *lines,
+			   size_t nlines)
 {
-	json_object_object_add(o, key, v ? json_object_new_string(v) : NULL);
+	const char *state = db_get(r, 0, "state");
+	struct buf stage = BUF_INIT;
+
+	jw_open(j);
+	jw_int(j, "id", id);
+	jw_str(j, "state", state);
+	jw_str(j, "mode", db_get(r, 0, "mode"));
+	jw_int(j, "bytes_sent", db_get_int(r, 0, "bytes_sent"));
+	jw_int(j, "bytes_total", db_get_int(r, 0, "bytes_total"));
+	jw_int_col(j, "chunk_size", r, "chunk_size");
+	jw_int_col(j, "chunk_count", r, "chunk_count");
+	jw_int(j, "chunk_index", chunks_accepted(r));
+	jw_str(j, "tiktok_status", db_get(r, 0, "tiktok_status"));
+	jw_str(j, "fail_reason", db_get(r, 0, "fail_reason"));
+	jw_str(j, "publish_id", db_get(r, 0, "publish_id"));
+	jw_str(j, "post_url", db_get(r, 0, "post_url"));
+	jw_str(j, "updated_at", db_get(r, 0, "updated_iso"));
+	events_write_json(j, lines, nlines);
+	/* the words the page shows, so the script needs no copy of them */
+	stage_text(r, &stage);
+	jw_str(j, "stage", buf_cstr(&stage));
+	jw_str(j, "state_label", job_state_label(state));
+	jw_bool(j, "can_cancel", jobs_cancel_allowed(state, is_true(db_get(r, 0, "locked"))));
+	jw_close(j);
+	buf_free(&stage);
 }
 
 int page_job_api(struct request *req)
 {
 	int64_t id = job_id_param(req);
-	struct json_object *o, *events;
+	struct json_out j = { .out = &req->out };
+	struct timeline_line *lines;
+	size_t nlines;
 	PGresult *r, *er;
+	int rc;
 
-	req_header(req, "Content-Type: application/json; charset=utf-8");
-	if (id < 0)
-		goto not_found;
-	if (load_job(req, id, &r, &er) < 0)
+	/* a malformed id (-1) finds no job, once the session said who asks */
+	rc = load_job(req, id, &r, &er);
+	if (rc < 0)
 		return -1;
+	if (rc == 1)
+		return page_login_required(req);
+	req_header(req, "Content-Type: application/json; charset=utf-8");
+	buf_reset(&req->out);
 	if (PQntuples(r) == 0) {
 		PQclear(r);
 		PQclear(er);
-		goto not_found;
+		req->status = 404;
+		buf_puts(&req->out, "{\"error\":\"not_found\"}");
+		return 0;
 	}
-	events = events_json(er, r);
+	nlines = job_timeline(req, er, r, &lines);
+	job_write_json(&j, id, r, lines, nlines);
 	PQclear(er);
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_int64(id));
-	json_str_or_null(o, "state", db_get(r, 0, "state"));
-	json_str_or_null(o, "mode", db_get(r, 0, "mode"));
-	json_object_object_add(o, "bytes_sent", json_object_new_int64(db_get_int(r, 0, "bytes_sent")));
-	json_object_object_add(o, "bytes_total", json_object_new_int64(db_get_int(r, 0, "bytes_total")));
-	json_object_object_add(o, "chunk_size", db_get(r, 0, "chunk_size") ?
-				json_object_new_int64(db_get_int(r, 0, "chunk_size")) : NULL);
-	json_object_object_add(o, "chunk_count", db_get(r, 0, "chunk_count") ?
-				json_object_new_int64(db_get_int(r, 0, "chunk_count")) : NULL);
-	json_object_object_add(o, "chunk_index", json_object_new_int64(chunks_accepted(r)));
-	json_str_or_null(o, "tiktok_status", db_get(r, 0, "tiktok_status"));
-	json_str_or_null(o, "fail_reason", db_get(r, 0, "fail_reason"));
-	json_str_or_null(o, "publish_id", db_get(r, 0, "publish_id"));
-	json_str_or_null(o, "post_url", db_get(r, 0, "post_url"));
-	json_str_or_null(o, "updated_at", db_get(r, 0, "updated_iso"));
-	json_object_object_add(o, "events", events);
-	{
-		/* the words the page shows, so the script needs no copy of them */
-		struct buf stage = BUF_INIT;
-		stage_text(r, &stage);
-		json_object_object_add(o, "stage", json_object_new_string(buf_cstr(&stage)));
-		json_object_object_add(o, "state_label", json_object_new_string(job_state_label(db_get(r, 0, "state"))));
-		json_object_object_add(o, "can_cancel", json_object_new_boolean(
-			jobs_cancel_allowed(db_get(r, 0, "state"), is_true(db_get(r, 0, "locked")))));
-		buf_free(&stage);
-	}
 	PQclear(r);
 	req->status = 200;
-	buf_reset(&req->out);
-	buf_puts(&req->out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	return 0;
-not_found:
-	req->status = 404;
-	buf_reset(&req->out);
-	buf_puts(&req->out, "{\"error\":\"not_found\"}");
 	return 0;
 }
 

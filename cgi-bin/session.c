@@ -153,30 +153,30 @@ static int session_from_remote_user(struct request *req, const char *name)
 	return session_create(req, id, name);
 }
 
-int session_load(struct request *req)
+/* pg from a session_by_hash result: the signed-in user, when r has the
+ * session's row. */
+static void session_take(struct request *req, PGresult *r, const char *hash)
 {
 	struct page *pg = page_of(req);
-	const char *cookie = get_cookie(req, SESSION_COOKIE);
-	const char *sso = trusted_remote_user(req);
-	char hash[65];
-	PGresult *r;
 
-	if (valid_token(cookie)) {
-		crypto_sha256_hex(cookie, strlen(cookie), hash);
-		r = db_query(pg->db, &q_session_by_hash, DB_PARAMS(DB_TEXT(hash)));
-		if (!r)
-			return -1;
-		if (PQntuples(r) == 1) {
-			pg->user_id = db_get_int(r, 0, "user_id");
-			pg->user_name = arena_strdup(&req->arena, db_get(r, 0, "name"));
-			pg->csrf = arena_strdup(&req->arena, db_get(r, 0, "csrf_token"));
-			pg->session_hash = arena_strdup(&req->arena, hash);
-			pg->user_tz = arena_strdup(&req->arena, db_get_text(r, 0, "time_zone"));
-			pg->page_generation = db_get_int(r, 0, "page_generation");
-			pg->page_generation_known = 1;
-		}
-		PQclear(r);
-	}
+	if (PQntuples(r) != 1)
+		return;
+	pg->user_id = db_get_int(r, 0, "user_id");
+	pg->user_name = arena_strdup(&req->arena, db_get(r, 0, "name"));
+	pg->csrf = arena_strdup(&req->arena, db_get(r, 0, "csrf_token"));
+	pg->session_hash = arena_strdup(&req->arena, hash);
+	pg->user_tz = arena_strdup(&req->arena, db_get_text(r, 0, "time_zone"));
+	pg->page_generation = db_get_int(r, 0, "page_generation");
+	pg->page_generation_known = 1;
+}
+
+/* After the lookup: single sign-on, and the anonymous visitor's
+ * pre-session token. */
+static int session_rules(struct request *req)
+{
+	struct page *pg = page_of(req);
+	const char *sso = trusted_remote_user(req);
+
 	if (pg->user_id && sso && strcmp(sso, pg->user_name) != 0) {
 		/* the single sign-on user changed: the old session is not theirs */
 		session_destroy(req);
@@ -197,6 +197,71 @@ int session_load(struct request *req)
 		}
 	}
 	return 0;
+}
+
+int session_load(struct request *req)
+{
+	const char *cookie = get_cookie(req, SESSION_COOKIE);
+	char hash[65];
+	PGresult *r;
+
+	if (valid_token(cookie)) {
+		crypto_sha256_hex(cookie, strlen(cookie), hash);
+		r = db_query(page_of(req)->db, &q_session_by_hash, DB_PARAMS(DB_TEXT(hash)));
+		if (!r)
+			return -1;
+		session_take(req, r, hash);
+		PQclear(r);
+	}
+	return session_rules(req);
+}
+
+/* The page's statements after session_load (two round trips): when the
+ * cookie alone cannot say whose page it is (single sign-on may sign the
+ * visitor in or out; no well-formed cookie). */
+static int session_load_then(struct request *req, struct db_call *calls, int ncalls,
+			     struct db_param *hash)
+{
+	struct page *pg = page_of(req);
+
+	if (session_load(req) < 0)
+		return -1;
+	if (!pg->user_id)
+		return 1;
+	*hash = DB_TEXT(pg->session_hash);
+	return db_pipeline(pg->db, calls, ncalls) < 0 ? -1 : 0;
+}
+
+int session_load_with(struct request *req, struct db_call *calls, int ncalls, struct db_param *hash)
+{
+	struct page *pg = page_of(req);
+	const char *cookie = get_cookie(req, SESSION_COOKIE);
+	struct db_call all[1 + SESSION_MAX_CALLS];
+	char *h = arena_alloc(&req->arena, 65);
+	struct db_param by_hash[1];
+	int rc;
+
+	if (app.cfg.trust_remote_user || !valid_token(cookie) || ncalls > SESSION_MAX_CALLS)
+		return session_load_then(req, calls, ncalls, hash);
+	crypto_sha256_hex(cookie, strlen(cookie), h);
+	*hash = DB_TEXT(h);
+	by_hash[0] = DB_TEXT(h);
+	all[0] = (struct db_call){ .st = &q_session_by_hash, .n = 1, .p = by_hash };
+	memcpy(all + 1, calls, sizeof(*calls) * (size_t)ncalls);
+	if (db_pipeline(pg->db, all, 1 + ncalls) < 0)
+		return -1;
+	session_take(req, all[0].r, h);
+	PQclear(all[0].r);
+	memcpy(calls, all + 1, sizeof(*calls) * (size_t)ncalls);
+	if (pg->user_id)
+		return 0;
+	/* no live session: the statements found nothing of anyone's */
+	for (int i = 0; i < ncalls; i++) {
+		PQclear(calls[i].r);
+		calls[i].r = NULL;
+	}
+	rc = session_rules(req);
+	return rc < 0 ? -1 : 1;
 }
 
 int session_create(struct request *req, int64_t user_id, const char *user_name)

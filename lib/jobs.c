@@ -434,13 +434,17 @@ static PGresult *repost_facts(struct db *db, int64_t job_id, int64_t user_id, in
 	return r;
 }
 
-int jobs_repost_allowed(struct db *db, int64_t job_id, const char **why)
+int jobs_repost_allowed(struct db *db, int64_t job_id, const char *state, const char **why)
 {
 	int64_t existing;
 	int failed;
-	PGresult *r = repost_facts(db, job_id, 0, &(int){ 0 });
+	PGresult *r;
 
 	*why = NULL;
+	/* a job that did not fail needs no explanation, nor a round trip */
+	if (strcmp(state, "failed") != 0)
+		return 0;
+	r = repost_facts(db, job_id, 0, &(int){ 0 });
 	if (!r)
 		return -1;
 	failed = !strcmp(db_get_text(r, 0, "state"), "failed");

@@ -149,8 +149,10 @@ int jobs_changeable(const char *state, int started, int locked);
 int jobs_repost(struct db *db, int64_t job_id, int64_t user_id, const char *who, int64_t *new_id,
 		const char **why);
 /* Whether jobs_repost would be allowed (for the job page's button): 1, or
- * 0 with *why (NULL when it simply is not a failed job). -1 on error. */
-int jobs_repost_allowed(struct db *db, int64_t job_id, const char **why);
+ * 0 with *why (NULL when it simply is not a failed job). -1 on error.
+ * state: the job's, as the page read it; only a failed job is asked about
+ * (jobs_repost checks again anyway). */
+int jobs_repost_allowed(struct db *db, int64_t job_id, const char *state, const char **why);
 
 /* Cancel a queued job that no worker holds (bytes on their way are never
  * abandoned); a scheduled one included, until it starts. user_id 0 = an operator. 0; JOBS_NOT_FOUND; JOBS_REFUSED with

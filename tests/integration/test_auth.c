@@ -439,6 +439,53 @@ static void sso_user_change_replaces_the_session(void **state)
 	free(bob);
 }
 
+/* With single sign-on the job page and its API follow the SSO user, not
+ * the cookie alone (they load the session in their own round trip only
+ * when the cookie can say who it is): the first request signs the user in,
+ * and after a change of SSO user the old user's job is a 404. */
+static void sso_user_change_applies_to_the_job_page_and_api(void **state)
+{
+	char *alice = new_user("alice"), *bob = new_user("bob"), *kv, *path_a, *path_b;
+	struct tclient *c = sso_client(alice);
+	PGconn *db = t_db();
+	long long video, job_a, job_b;
+	char *v;
+
+	(void)state;
+	v = t_db_value(db, "INSERT INTO videos (path, size_bytes, mtime, title, ready) "
+			   "VALUES ('auth-sso/' || $1 || '.mp4', 2000, 0, 'SSO clip', true) RETURNING id",
+		       1, (const char *[]){ alice });
+	video = atoll(v);
+	free(v);
+	job_a = t_job(&(struct job_fixture){ .user_id = t_db_num(db, "SELECT id FROM users WHERE name = $1", 1,
+								(const char *[]){ alice }),
+		.video_id = video, .state = "failed", .fail_reason = "Alice's SSO reason" });
+	job_b = t_job(&(struct job_fixture){ .user_id = t_db_num(db, "SELECT id FROM users WHERE name = $1", 1,
+								(const char *[]){ bob }),
+		.video_id = video, .state = "failed", .fail_reason = "Bob's SSO reason" });
+	path_a = t_printf("/api/jobs/%lld", job_a);
+	path_b = t_printf("/api/jobs/%lld", job_b);
+	/* no session yet: the SSO user's first request is already theirs */
+	assert_int_equal(get_status(c, path_a), 200);
+	assert_int_equal(get_status(c, path_a), 200);
+	assert_int_equal(get_status(c, path_b), 404);
+	kv = t_printf("test_sso=%s", bob);
+	tc_set_cookie(c, kv);
+	free(kv);
+	/* alice's session cookie, bob's SSO: bob's view */
+	assert_int_equal(get_status(c, path_a), 404);
+	assert_int_equal(get_status(c, path_b), 200);
+	free(path_a);
+	path_a = t_printf("/jobs/%lld", job_a);
+	assert_int_equal(get_status(c, path_a), 404);
+	PQfinish(db);
+	tc_free(c);
+	free(path_a);
+	free(path_b);
+	free(alice);
+	free(bob);
+}
+
 /* ---- 12: trusted proxies, HTTPS, __Host- cookies ------------------------- */
 
 static void forwarded_proto_counts_only_from_a_trusted_proxy(void **state)
@@ -928,6 +975,7 @@ int main(void)
 		cmocka_unit_test(sso_unknown_user_and_no_sso_session),
 		cmocka_unit_test(sso_forged_basic_header_changes_nothing),
 		cmocka_unit_test(sso_user_change_replaces_the_session),
+		cmocka_unit_test(sso_user_change_applies_to_the_job_page_and_api),
 		cmocka_unit_test(forwarded_proto_counts_only_from_a_trusted_proxy),
 		cmocka_unit_test(forwarded_proto_ignored_without_trusted_proxies),
 		cmocka_unit_test(forwarded_for_is_the_client_only_from_a_trusted_proxy),
