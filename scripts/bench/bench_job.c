@@ -1,7 +1,10 @@
 /* bench_job.c — one job for the dashboard benchmark's job page
  * (scripts/bench/dashboard.sh), made through lib/jobs.c like every other
  * job: the row by the fixture writer (state processing, every byte at
- * TikTok) and its timeline by jobs_event. lib/jobs.c stays the only code
+ * TikTok, held by a worker of no host for an hour, as a job a worker is
+ * following is: the stack's own worker leaves it alone, so the pages
+ * measured are those of the job the progress bar polls, not of a job the
+ * worker failed meanwhile) and its timeline by jobs_event. lib/jobs.c stays the only code
  * that writes upload_jobs and job_events.
  *
  *   bench_job USER_ID VIDEO_ID   (database: LF_DB_URL)   prints the job id
@@ -42,7 +45,8 @@ int main(int argc, char **argv)
 			.state = "processing", .title = "How Harvey breaks the ice #Suits",
 			.privacy_level = "SELF_ONLY", .publish_id = "v_pub_bench",
 			.tiktok_status = "PROCESSING_UPLOAD", .bytes_sent = 8000000,
-			.bytes_total = 8000000 }, &id) < 0)
+			.bytes_total = 8000000, .locked_by = "bench-host:1:0",
+			.lock_sec = 3600 }, &id) < 0)
 		goto out;
 	for (size_t i = 0; i < sizeof(timeline) / sizeof(timeline[0]); i++)
 		if (jobs_event(&db, id, timeline[i][0], timeline[i][1]) < 0)
