@@ -2,8 +2,10 @@
  * scanning (issue 14, issue 15 item 9):
  *   - video_counts (sql/013) stays exact through inserts, updates of ready
  *     and missing, and deletes: it always equals a real count;
- *   - the search expression the dashboard uses is served by the pg_trgm
- *     index (sql/012), and searching finds a video by any of its seven
+ *   - the search expression (sql/012) and the stored lowercased search
+ *     text the dashboard matches (sql/053) are served by their pg_trgm
+ *     indexes, the stored text matches exactly what ILIKE over the
+ *     expression matches, and searching finds a video by any of its seven
  *     columns, case-insensitively, but never across two columns. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -67,25 +69,70 @@ static void counts_follow_every_write(void **state)
 	counts_match_reality();
 }
 
+/* The plan of SQL as one text. */
+static void explain(const char *sql, struct buf *plan)
+{
+	PGresult *r = PQexec(t_dbc, sql);
+
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	for (int i = 0; i < PQntuples(r); i++) {
+		buf_puts(plan, PQgetvalue(r, i, 0));
+		buf_putc(plan, '\n');
+	}
+	PQclear(r);
+}
+
 static void search_is_indexed(void **state)
 {
-	PGresult *r;
-	struct buf plan = BUF_INIT;
+	struct buf plan = BUF_INIT, lower_plan = BUF_INIT;
 
 	(void)state;
 	exec_ok("SET enable_seqscan = off");
-	r = PQexec(t_dbc, "EXPLAIN SELECT count(*) FROM videos v WHERE videos_search_text(v.title,"
-			" v.title_translation, v.expression, v.expression_translation, v.show_name, v.path,"
-			" v.keywords) ILIKE '%harvey%'");
-	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
-	for (int i = 0; i < PQntuples(r); i++) {
-		buf_puts(&plan, PQgetvalue(r, i, 0));
-		buf_putc(&plan, '\n');
-	}
-	PQclear(r);
+	explain("EXPLAIN SELECT count(*) FROM videos v WHERE videos_search_text(v.title,"
+		" v.title_translation, v.expression, v.expression_translation, v.show_name, v.path,"
+		" v.keywords) ILIKE '%harvey%'", &plan);
+	explain("EXPLAIN SELECT count(*) FROM videos v WHERE v.search_lower LIKE lower('%Harvey%'::text)",
+		&lower_plan);
 	exec_ok("RESET enable_seqscan");
 	t_contains(plan.data, "videos_search_trgm_idx");
+	t_contains(lower_plan.data, "videos_search_lower_trgm_idx");
 	buf_free(&plan);
+	buf_free(&lower_plan);
+}
+
+/* The stored text (sql/053) matches what ILIKE over the expression matches,
+ * for letters whose lower case is another length in bytes, escaped % _ and
+ * \, and columns that are NULL or empty; and it follows an update. */
+static void search_text_matches_as_ilike(void **state)
+{
+	static const char *const patterns[] = {
+		"%İstanbul%", "%istanbul%", "%CÓMO%", "%ΣΟΦΊΑ%", "%σοφία%", "%STRASSE%", "%straße%",
+		"%100\\%%", "%a\\_b%", "%back\\\\slash%", "%Å%", "%å%", "%ǅ%", "%ǆ%", "%k%",
+		"%\n%", "%%", "%clip%",
+	};
+	(void)state;
+	exec_ok("INSERT INTO videos (path, size_bytes, mtime, title, title_translation, expression,"
+		" expression_translation, show_name, keywords, ready) VALUES"
+		" ('eq/1.mp4', 1, 0, 'İstanbul CÓMO', NULL, 'ΣΟΦΊΑ', '', 'Straße', '{100%,a_b}', true),"
+		" ('eq/2.mp4', 1, 0, 'istanbul cómo', 'σοφία', NULL, 'STRASSE', NULL, ARRAY['aXb', 'back\\slash'], true),"
+		" ('eq/3.mp4', 1, 0, 'Å ǅ', 'K', 'clip', NULL, NULL, '{}', false)");
+	for (size_t i = 0; i < sizeof(patterns) / sizeof(*patterns); i++) {
+		const char *p[] = { patterns[i] };
+		long long ilike = t_db_num(t_dbc, "SELECT count(*) FROM videos v WHERE v.path LIKE 'eq/%' AND"
+				" videos_search_text(v.title, v.title_translation, v.expression,"
+				" v.expression_translation, v.show_name, v.path, v.keywords) ILIKE $1", 1, p);
+		long long lower = t_db_num(t_dbc, "SELECT count(*) FROM videos v WHERE v.path LIKE 'eq/%' AND"
+				" v.search_lower LIKE lower($1::text)", 1, p);
+		if (ilike != lower)
+			fail_msg("pattern %s: ILIKE %lld, stored %lld", patterns[i], ilike, lower);
+	}
+	/* the stored text follows an update of a searched column */
+	exec_ok("UPDATE videos SET title = 'Renamed' WHERE path LIKE 'eq/%'");
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM videos WHERE path LIKE 'eq/%'"
+				  " AND search_lower LIKE lower('%RENAMED%')", 0, NULL), 3);
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM videos WHERE path LIKE 'eq/%'"
+				  " AND search_lower LIKE lower('%cómo%')", 0, NULL), 0);
+	exec_ok("DELETE FROM videos WHERE path LIKE 'eq/%'");
 }
 
 static void search_finds_each_column(void **state)
@@ -147,6 +194,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(counts_follow_every_write),
 		cmocka_unit_test(search_is_indexed),
+		cmocka_unit_test(search_text_matches_as_ilike),
 		cmocka_unit_test(search_finds_each_column),
 	};
 	return cmocka_run_group_tests_name("library_data", tests, t_db_setup, t_db_teardown);
