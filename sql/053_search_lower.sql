@@ -16,6 +16,9 @@
 -- transaction (first line) so the index is built CONCURRENTLY afterwards;
 -- safe to run again. sql/012's index stays: the plan page's search
 -- (cgi-bin/page_plan.c) still matches the expression.
+--
+-- A later change of videos_search_text must recompute the column (drop and
+-- add it again): PostgreSQL does not follow a function's body.
 
 ALTER TABLE videos ADD COLUMN IF NOT EXISTS search_lower text GENERATED ALWAYS AS
     (lower(videos_search_text(title, title_translation, expression, expression_translation,
