@@ -13,12 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-/* Search: the seven searched columns as one text, indexed by pg_trgm
- * (sql/012), which serves ILIKE '%term%'. The expression must stay exactly
- * the index's for the planner to use the index. */
-#define SEARCH_TEXT \
-	"videos_search_text(v.title, v.title_translation, v.expression, v.expression_translation," \
-	"                   v.show_name, v.path, v.keywords)"
+/* Search: the seven searched columns as one lowercased text, stored and
+ * indexed by pg_trgm (sql/053), which serves LIKE '%term%'. lower() of the
+ * pattern makes it the ILIKE of before, to the row (see sql/053), without
+ * joining and lowercasing the columns again for every row. */
+#define SEARCH_MATCHES(param) "v.search_lower LIKE lower(" param "::text) AND "
 
 /* The viewer: a one-row relation "viewer" (viewer.id is users.id), so the
  * filters' conditions name the viewer the same way in every statement. */
@@ -39,9 +38,9 @@
 #define POSTED_BY_ANYONE POSTED_WHERE("")
 #define POSTED_BY_OTHERS POSTED_WHERE(" AND p.user_id <> viewer.id")
 
-/* One page of videos with the viewer's latest job of each and whether
- * another user posted it; $1 limit, $2 offset, $3 the viewer, $4 the pattern. */
-#define ROWS_SQL(where) \
+/* What the page shows of each video: the viewer's latest job of it, whether
+ * another user posted it, and the library's numbers; $3 the viewer. */
+#define ROW_COLUMNS \
 	"SELECT v.id, v.path, v.size_bytes, v.duration_ms, v.width, v.height, v.fps," \
 	"       v.video_codec, v.container, v.expression, v.expression_translation, v.title," \
 	"       v.title_translation, array_to_string(v.keywords, E'\\x1f') AS keywords, v.language," \
@@ -50,15 +49,26 @@
 	"       j.state AS job_state, j.post_url, j.fail_reason, j.id AS job_id, j.views AS job_views," \
 	"       " POSTED_BY_OTHERS " AS posted_by_other," \
 	"       (SELECT total FROM video_counts) AS library_total," \
-	"       (SELECT ready FROM video_counts) AS library_ready " \
-	"FROM videos v " VIEWER("$3") "LEFT JOIN LATERAL " VIEWERS_LATEST_JOB " j ON true " \
-	"WHERE " where " ORDER BY v.id DESC LIMIT $1 OFFSET $2"
-/* The videos a search or filter matches, counted up to a cap ($1 the cap,
- * $2 the viewer, $3 the pattern): a term that every video matches would
- * otherwise cost a recheck of every row on every view, the stall of issue
- * 15 item 9. */
-#define COUNT_SQL(where) \
-	"SELECT count(*) AS matches FROM (SELECT 1 FROM videos v " VIEWER("$2") "WHERE " where " LIMIT $1) s"
+	"       (SELECT ready FROM video_counts) AS library_ready"
+#define ROW_JOINS VIEWER("$3") "LEFT JOIN LATERAL " VIEWERS_LATEST_JOB " j ON true "
+
+/* One page of videos ($1 limit, $2 offset), when the counts table says how
+ * many match. */
+#define ROWS_SQL(where) \
+	ROW_COLUMNS " FROM videos v " ROW_JOINS "WHERE " where " ORDER BY v.id DESC LIMIT $1 OFFSET $2"
+
+/* One page of the matches of a search or filter and how many match, counted
+ * up to a cap ($4; $5 the pattern), from one scan: the newest matches up to
+ * the cap, or to the page's end when that is further, each found once; the
+ * page's rows are read from those. Counting without a cap would cost a
+ * recheck of every row for a term every video matches, on every view (the
+ * stall of issue 15 item 9). */
+#define PAGED_MATCHES_SQL(where) \
+	"WITH matches AS MATERIALIZED (SELECT v.id FROM videos v " VIEWER("$3") "WHERE " where \
+	"  ORDER BY v.id DESC LIMIT greatest($4::bigint, $1::bigint + $2::bigint)) " \
+	ROW_COLUMNS ", (SELECT count(*) FROM matches) AS matches " \
+	"FROM (SELECT id FROM matches ORDER BY id DESC LIMIT $1 OFFSET $2) page" \
+	"     JOIN videos v ON v.id = page.id " ROW_JOINS "ORDER BY v.id DESC"
 #define MATCHES_COUNTED 1000     /* "More than 1000 matching" past it */
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -67,18 +77,17 @@
  * with "$1 = '' OR ...": a generic plan of that could use no index. The
  * searches are planned for each term (db_call's plan_each_call): a rare
  * term wants the trigram index, a term every video matches wants the id
- * order and stops at the page; the one generic plan that a prepared
+ * order and stops at the cap; the one generic plan that a prepared
  * statement settles on after five calls is slow for one of them. */
 struct filter {
 	const char *name, *label;
-	struct db_stmt rows, rows_search, count, count_search;
+	struct db_stmt rows, paged, paged_search;
 };
 
 #define FILTER(name, label, cond) { name, label, \
 	{ "dashboard_rows_" name, ROWS_SQL(cond) }, \
-	{ "dashboard_rows_q_" name, ROWS_SQL(SEARCH_TEXT " ILIKE $4 AND " cond) }, \
-	{ "dashboard_count_" name, COUNT_SQL(cond) }, \
-	{ "dashboard_count_q_" name, COUNT_SQL(SEARCH_TEXT " ILIKE $3 AND " cond) } }
+	{ "dashboard_paged_" name, PAGED_MATCHES_SQL(cond) }, \
+	{ "dashboard_paged_q_" name, PAGED_MATCHES_SQL(SEARCH_MATCHES("$5") cond) } }
 
 static const struct filter filters[] = {
 	FILTER("all", "All", "true"),
@@ -544,8 +553,8 @@ int page_dashboard(struct request *req)
 	struct json_object *ctx, *accounts;
 	struct rows_ctx rows;
 	struct tmpl_value root;
-	PGresult *r, *t, *accounts_r, *count_r = NULL;
-	int n, naccounts = 0, rc;
+	PGresult *r, *accounts_r;
+	int n, naccounts = 0, rc, counted;
 
 	if (page_cache_serve(req))
 		return 0;
@@ -556,38 +565,35 @@ int page_dashboard(struct request *req)
 	pattern = search_pattern(req, q);
 	if (kv_get(&req->query, "page") && parse_int64(kv_get(&req->query, "page"), 1, 1000000, &page) < 0)
 		page = 1;
-	/* the page's rows, the accounts and the count of matches in one round
-	 * trip (after the session's): the rows carry the library's numbers */
+	/* the page's rows and the accounts in one round trip (after the
+	 * session's): the rows carry the library's numbers, and the count of
+	 * matches when the counts table does not say it */
+	counted = !counts_table_says(f, pattern);
 	{
-		const struct db_param params[] = { DB_INT(size), DB_INT((page - 1) * size),
-						   DB_INT(pg->user_id), DB_TEXT(pattern) };
-		const struct db_param count_params[] = { DB_INT(MATCHES_COUNTED + 1), DB_INT(pg->user_id),
-							 DB_TEXT(pattern) };
-		struct db_call calls[3] = {
-			{ .st = *pattern ? &f->rows_search : &f->rows, .n = *pattern ? 4 : 3, .p = params,
-			  .plan_each_call = *pattern != '\0' },
+		const struct db_param params[] = { DB_INT(size), DB_INT((page - 1) * size), DB_INT(pg->user_id),
+						   DB_INT(MATCHES_COUNTED + 1), DB_TEXT(pattern) };
+		struct db_call calls[2] = {
+			{ .st = !counted ? &f->rows : *pattern ? &f->paged_search : &f->paged,
+			  .n = !counted ? 3 : *pattern ? 5 : 4, .p = params, .plan_each_call = *pattern != '\0' },
 			accounts_call(req, 0),
-			{ .st = *pattern ? &f->count_search : &f->count, .n = *pattern ? 3 : 2, .p = count_params,
-			  .plan_each_call = *pattern != '\0' },
 		};
-		int ncalls = counts_table_says(f, pattern) ? 2 : 3;
-		if (db_pipeline(pg->db, calls, ncalls) < 0)
+		if (db_pipeline(pg->db, calls, 2) < 0)
 			return -1;
 		r = calls[0].r;
 		accounts_r = calls[1].r;
-		if (ncalls == 3)
-			count_r = calls[2].r;
 	}
 	if (PQntuples(r) > 0) {
-		/* the rows carry the library's numbers: no round trip for them */
 		total = db_get_int(r, 0, "library_total");
 		ready = db_get_int(r, 0, "library_ready");
+		if (counted)
+			matches = db_get_int(r, 0, "matches");
 	} else {
-		t = db_query(pg->db, &q_library_counts, 0, NULL);
+		/* no rows: the library's numbers asked for; the count of matches
+		 * is never shown without rows (templates/dashboard.mustache) */
+		PGresult *t = db_query(pg->db, &q_library_counts, 0, NULL);
 		if (!t) {
 			PQclear(r);
 			PQclear(accounts_r);
-			PQclear(count_r);
 			return -1;
 		}
 		if (PQntuples(t) == 1) {
@@ -596,14 +602,10 @@ int page_dashboard(struct request *req)
 		}
 		PQclear(t);
 	}
+	if (!counted)
+		matches = matches_from_counts(f, total, ready);
 	expires = accounts_expiry(accounts_r);
 	accounts = accounts_from_result(accounts_r, &naccounts);
-	if (count_r) {
-		matches = db_get_int(count_r, 0, "matches");
-		PQclear(count_r);
-	} else {
-		matches = matches_from_counts(f, total, ready);
-	}
 	ctx = page_context(req, "Library");
 	json_object_object_add(ctx, "accounts", accounts);
 	json_object_object_add(ctx, "has_accounts", json_object_new_boolean(naccounts > 0));
