@@ -166,6 +166,18 @@ int page_schedule_api(struct request *req);     /* GET /api/schedule */
  * that instant, "2026-03-29T09:00:00+02:00" (lf_iso_time, sql/033). */
 #define UI_ISO_TIME(ts, tz_param) "lf_iso_time(" ts ", " tz_param ")"
 const char *page_tz(struct request *req);
+/* Search, for the dashboard and the plan's "everything the search matches":
+ * a term of at most UI_SEARCH_MAX bytes (a longer one searches nothing, as
+ * no term); its control characters as spaces (the searched text joins its
+ * columns with line breaks, so a term never matches across two of them);
+ * the LIKE pattern of the term ("%term%", with % _ \ taken literally; ""
+ * for no term), matched by UI_SEARCH_MATCHES against the stored lowercased
+ * search text (sql/053), which a pg_trgm index serves: lower() of the
+ * pattern makes it the ILIKE of the term, to the row. */
+#define UI_SEARCH_MAX 200
+void ui_search_term_clean(char *q);
+const char *ui_search_pattern(struct request *req, const char *q);
+#define UI_SEARCH_MATCHES(alias, param) alias ".search_lower LIKE lower(" param "::text)"
 /* The positive id in route parameter or query value `name`; -1 when absent
  * or not a positive id. */
 int64_t param_id(struct request *req, const char *name);

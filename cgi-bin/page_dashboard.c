@@ -14,10 +14,9 @@
 #include <time.h>
 
 /* Search: the seven searched columns as one lowercased text, stored and
- * indexed by pg_trgm (sql/053), which serves LIKE '%term%'. lower() of the
- * pattern makes it the ILIKE of before, to the row (see sql/053), without
- * joining and lowercasing the columns again for every row. */
-#define SEARCH_MATCHES(param) "v.search_lower LIKE lower(" param "::text) AND "
+ * indexed by pg_trgm (sql/053; ui.c's rule), without joining and
+ * lowercasing the columns again for every row. */
+#define SEARCH_MATCHES(param) UI_SEARCH_MATCHES("v", param) " AND "
 
 /* The viewer: a one-row relation "viewer" (viewer.id is users.id), so the
  * filters' conditions name the viewer the same way in every statement. */
@@ -102,35 +101,6 @@ static const struct filter filters[] = {
  * view. The page's rows carry them too; this is for a page without rows. */
 static const struct db_stmt q_library_counts = { "dashboard_counts",
 	"SELECT total, ready FROM video_counts" };
-
-/* Control characters become spaces: the search text joins its columns
- * with line breaks, so a term never matches across two of them. */
-static void search_term_clean(char *q)
-{
-	for (; *q; q++)
-		if ((unsigned char)*q < 0x20 || *q == 0x7f)
-			*q = ' ';
-}
-
-/* ILIKE pattern for a search term, with % _ \ taken literally. */
-static const char *search_pattern(struct request *req, const char *q)
-{
-	struct buf b = BUF_INIT;
-	const char *out;
-
-	if (!q || !*q)
-		return "";
-	buf_putc(&b, '%');
-	for (; *q; q++) {
-		if (*q == '%' || *q == '_' || *q == '\\')
-			buf_putc(&b, '\\');
-		buf_putc(&b, *q);
-	}
-	buf_putc(&b, '%');
-	out = arena_strdup(&req->arena, buf_cstr(&b));
-	buf_free(&b);
-	return out;
-}
 
 /* ---- the page's rows as a template context (template.h) ----
  * The template reads each video straight from the PGresult: no json-c tree
@@ -558,11 +528,11 @@ int page_dashboard(struct request *req)
 
 	if (page_cache_serve(req))
 		return 0;
-	if (q && strlen(q) > 200)
+	if (q && strlen(q) > UI_SEARCH_MAX)
 		q = NULL;
 	if (q)
-		search_term_clean(q);
-	pattern = search_pattern(req, q);
+		ui_search_term_clean(q);
+	pattern = ui_search_pattern(req, q);
 	if (kv_get(&req->query, "page") && parse_int64(kv_get(&req->query, "page"), 1, 1000000, &page) < 0)
 		page = 1;
 	/* the page's rows and the accounts in one round trip (after the

@@ -294,8 +294,7 @@ static const struct db_stmt q_videos = { "plan_videos",
 	"FROM videos WHERE id = ANY($1::bigint[]) ORDER BY array_position($1::bigint[], id)" };
 static const struct db_stmt q_matching = { "plan_matching_videos",
 	"SELECT id FROM videos v WHERE NOT v.missing AND v.ready AND ($1 = '' OR "
-	"  videos_search_text(v.title, v.title_translation, v.expression, v.expression_translation,"
-	"                     v.show_name, v.path, v.keywords) ILIKE $1) ORDER BY v.id DESC LIMIT $2" };
+	"  " UI_SEARCH_MATCHES("v", "$1") ") ORDER BY v.id DESC LIMIT $2" };
 /* the state of the job the duplicate guard found (jobs_find_duplicate):
  * only the viewer's own job says which; another user's says nothing */
 static const struct db_stmt q_existing = { "plan_existing_state",
@@ -404,21 +403,10 @@ static int batch_ids(struct request *req, const struct kvlist *kv, struct buf *a
 	*n = 0;
 	buf_putc(arr, '{');
 	if (kv_get(kv, "all")) {
-		const char *q = kv_get(kv, "q");
-		struct buf pat = BUF_INIT;
+		const char *pattern = ui_search_pattern(req, kv_get(kv, "q"));
 		PGresult *r;
 
-		if (q && *q && strlen(q) <= 200) {
-			buf_putc(&pat, '%');
-			for (; *q; q++) {
-				if (*q == '%' || *q == '_' || *q == '\\')
-					buf_putc(&pat, '\\');
-				buf_putc(&pat, (unsigned char)*q < 0x20 ? ' ' : *q);
-			}
-			buf_putc(&pat, '%');
-		}
-		r = db_query(pg->db, &q_matching, DB_PARAMS(DB_TEXT(buf_cstr(&pat)), DB_INT(PLAN_MAX_ROWS)));
-		buf_free(&pat);
+		r = db_query(pg->db, &q_matching, DB_PARAMS(DB_TEXT(pattern), DB_INT(PLAN_MAX_ROWS)));
 		if (!r)
 			return -1;
 		for (int i = 0; i < PQntuples(r); i++)

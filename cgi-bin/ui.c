@@ -402,3 +402,29 @@ out:
 	accounts_wipe(&token);
 	return 0;
 }
+
+void ui_search_term_clean(char *q)
+{
+	for (; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			*q = ' ';
+}
+
+const char *ui_search_pattern(struct request *req, const char *q)
+{
+	struct buf b = BUF_INIT;
+	const char *out;
+
+	if (!q || !*q || strlen(q) > UI_SEARCH_MAX)
+		return "";
+	buf_putc(&b, '%');
+	for (; *q; q++) {
+		if (*q == '%' || *q == '_' || *q == '\\')
+			buf_putc(&b, '\\');
+		buf_putc(&b, (unsigned char)*q < 0x20 || *q == 0x7f ? ' ' : *q);
+	}
+	buf_putc(&b, '%');
+	out = arena_strdup(&req->arena, buf_cstr(&b));
+	buf_free(&b);
+	return out;
+}

@@ -14,8 +14,8 @@
 -- Adding a stored generated column rewrites videos: at 100,000 videos that
 -- holds its lock for about 3 s (pages wait, none fail). Runs outside a
 -- transaction (first line) so the index is built CONCURRENTLY afterwards;
--- safe to run again. sql/012's index stays: the plan page's search
--- (cgi-bin/page_plan.c) still matches the expression.
+-- safe to run again. sql/012's index stayed for the plan page's search
+-- until sql/054 moved that search here too and dropped it.
 --
 -- A later change of videos_search_text must recompute the column (drop and
 -- add it again): PostgreSQL does not follow a function's body.

@@ -85,21 +85,21 @@ static void explain(const char *sql, struct buf *plan)
 	PQclear(r);
 }
 
+/* The search (the dashboard's and the plan's: UI_SEARCH_MATCHES) is served
+ * by the one trigram index on the stored text; sql/054 dropped the index
+ * on the expression that nothing matches any more. */
 static void search_is_indexed(void **state)
 {
-	struct buf plan = BUF_INIT, lower_plan = BUF_INIT;
+	struct buf lower_plan = BUF_INIT;
 
 	(void)state;
 	exec_ok("SET enable_seqscan = off");
-	explain("EXPLAIN SELECT count(*) FROM videos v WHERE videos_search_text(v.title,"
-		" v.title_translation, v.expression, v.expression_translation, v.show_name, v.path,"
-		" v.keywords) ILIKE '%harvey%'", &plan);
 	explain("EXPLAIN SELECT count(*) FROM videos v WHERE v.search_lower LIKE lower('%Harvey%'::text)",
 		&lower_plan);
 	exec_ok("RESET enable_seqscan");
-	t_contains(plan.data, "videos_search_trgm_idx");
 	t_contains(lower_plan.data, "videos_search_lower_trgm_idx");
-	buf_free(&plan);
+	assert_int_equal(t_db_num(t_dbc, "SELECT count(*) FROM pg_indexes WHERE tablename = 'videos'"
+				  " AND indexdef LIKE '%gin_trgm_ops%'", 0, NULL), 1);
 	buf_free(&lower_plan);
 }
 

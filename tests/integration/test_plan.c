@@ -22,6 +22,7 @@
 #include "tiktok_connect.h"
 
 #include <json-c/json.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -790,6 +791,55 @@ static void add_to_queue_takes_the_next_free_slot(void **state)
 	actor_free(&a);
 }
 
+/* ?all=1&q=term: every ready video the search matches (the dashboard's
+ * rule: any case, % taken literally), newest first, and nothing else. */
+static void batch_of_everything_the_search_matches(void **state)
+{
+	struct actor a;
+	struct tresp r;
+	char term[64], *path, *want, *hidden;
+	long long v[5];
+
+	(void)state;
+	actor_new(&a);
+	snprintf(term, sizeof(term), "Wombat%d", (int)getpid());
+	{
+		static const char *const shapes[5] = { "%s kept", "the %s, TOO", "%s not ready",
+							"unrelated clip", "%s 100%% sure" };
+		for (int i = 0; i < 5; i++) {
+			char expr[128];
+			snprintf(expr, sizeof(expr), shapes[i], term);
+			v[i] = video_new("es", expr);
+		}
+	}
+	{
+		char sid[24];
+		snprintf(sid, sizeof(sid), "%lld", v[2]);
+		assert_int_equal(t_db_num(t_dbc, "WITH u AS (UPDATE videos SET ready = false WHERE id = $1"
+					  " RETURNING 1) SELECT count(*) FROM u", 1, (const char *[]){ sid }), 1);
+	}
+	/* upper case finds the term in any case; a literal % only where it is */
+	path = t_printf("/plan?all=1&q=%s", term);
+	for (char *c = path + strlen("/plan?all=1&q="); *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	want = t_printf("name=\"videos\" value=\"%lld,%lld,%lld\"", v[4], v[1], v[0]);
+	t_contains(r.body.data, want);
+	tresp_free(&r);
+	free(want);
+	free(path);
+	path = t_printf("/plan?all=1&q=%s+100%%25", term);
+	assert_int_equal(tc_get(a.c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	hidden = t_printf("name=\"videos\" value=\"%lld\"", v[4]);
+	t_contains(r.body.data, hidden);
+	tresp_free(&r);
+	free(hidden);
+	free(path);
+	actor_free(&a);
+}
+
 static int setup(void **state)
 {
 	t_db_setup(state);
@@ -822,6 +872,7 @@ int main(void)
 		cmocka_unit_test(eight_drafts_leave_three_waiting),
 		cmocka_unit_test(account_at_risk_before_its_slot),
 		cmocka_unit_test(add_to_queue_takes_the_next_free_slot),
+		cmocka_unit_test(batch_of_everything_the_search_matches),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
