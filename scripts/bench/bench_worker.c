@@ -214,6 +214,12 @@ static double curl_put_seconds(const struct tconn *acc, const char *rel, const c
 	return secs;
 }
 
+/* The workers of the run going on: a failed assertion leaves the run
+ * before stop_workers, and the group's teardown stops them then (else they
+ * outlive the bench, retrying a database that is gone). */
+static pid_t live_workers[8];
+static int nlive_workers;
+
 static void upload_one_size(long long size, int reps)
 {
 	static const char *const env[] = { "LANGFLIX_WORKER_SLOTS=1", "LANGFLIX_WORKER_STATUS_POLL_SEC=1", NULL };
@@ -232,8 +238,12 @@ static void upload_one_size(long long size, int reps)
 	pattern_file(size, blocksz, rel, sizeof(rel), block, sizeof(block));
 	video = wt_video(dbc, rel, size, 20000);
 	w = wt_worker_start(env);
+	live_workers[0] = w;
+	nlive_workers = 1;
 	for (int r = 0; r < reps; r++) {
-		struct wt_job j = { .mode = "inbox", .bytes_total = size };
+		/* the same clip again to the same account: on purpose, a repost
+		 * (else the duplicate guard of sql/032 refuses the second rep) */
+		struct wt_job j = { .mode = "inbox", .bytes_total = size, .repost = r > 0 };
 		long long job = wt_enqueue(dbc, &acc, video, &j);
 		double ws, js, cs;
 		int puts;
@@ -254,6 +264,7 @@ static void upload_one_size(long long size, int reps)
 	}
 	kb = wt_peak_rss_kb(w);
 	wt_worker_stop(w);
+	nlive_workers = 0;
 	emu_assert_no_violations(&emu);
 	if (size >= 1000000000LL)
 		snprintf(label, sizeof(label), "%.0f GB, %lld chunks", size / 1e9, (long long)count);
@@ -406,12 +417,6 @@ static int count_where(const char *tag, const char *cond)
 	free(v);
 	return n;
 }
-
-/* The workers of the run going on: a failed assertion leaves the run
- * before stop_workers, and the group's teardown stops them then (else they
- * outlive the bench, retrying a database that is gone). */
-static pid_t live_workers[8];
-static int nlive_workers;
 
 /* procs worker processes of `slots` slots; poll_ms 0: the configured poll. */
 static void start_workers(pid_t *w, int procs, int slots, int poll_ms)
