@@ -220,6 +220,12 @@ static double curl_put_seconds(const struct tconn *acc, const char *rel, const c
 static pid_t live_workers[8];
 static int nlive_workers;
 
+static void workers_track(pid_t w)
+{
+	if (nlive_workers < (int)(sizeof(live_workers) / sizeof(live_workers[0])))
+		live_workers[nlive_workers++] = w;
+}
+
 static void upload_one_size(long long size, int reps)
 {
 	static const char *const env[] = { "LANGFLIX_WORKER_SLOTS=1", "LANGFLIX_WORKER_STATUS_POLL_SEC=1", NULL };
@@ -238,8 +244,7 @@ static void upload_one_size(long long size, int reps)
 	pattern_file(size, blocksz, rel, sizeof(rel), block, sizeof(block));
 	video = wt_video(dbc, rel, size, 20000);
 	w = wt_worker_start(env);
-	live_workers[0] = w;
-	nlive_workers = 1;
+	workers_track(w);
 	for (int r = 0; r < reps; r++) {
 		/* the same clip again to the same account: on purpose, a repost
 		 * (else the duplicate guard of sql/032 refuses the second rep) */
@@ -429,8 +434,7 @@ static void start_workers(pid_t *w, int procs, int slots, int poll_ms)
 	snprintf(pollenv, sizeof(pollenv), "LANGFLIX_WORKER_POLL_MS=%d", poll_ms);
 	for (int i = 0; i < procs; i++) {
 		w[i] = wt_worker_start(env);
-		if (nlive_workers < (int)(sizeof(live_workers) / sizeof(live_workers[0])))
-			live_workers[nlive_workers++] = w[i];
+		workers_track(w[i]);
 	}
 	usleep(800 * 1000);   /* connected and listening */
 }

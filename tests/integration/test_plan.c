@@ -798,15 +798,16 @@ static void batch_of_everything_the_search_matches(void **state)
 	struct actor a;
 	struct tresp r;
 	char term[64], *path, *want, *hidden;
-	long long v[5];
+	long long v[6];
 
 	(void)state;
 	actor_new(&a);
 	snprintf(term, sizeof(term), "Wombat%d", (int)getpid());
 	{
-		static const char *const shapes[5] = { "%s kept", "the %s, TOO", "%s not ready",
-							"unrelated clip", "%s 100%% sure" };
-		for (int i = 0; i < 5; i++) {
+		/* v[5]: what "term 100%" would match if its % were a wildcard */
+		static const char *const shapes[6] = { "%s kept", "the %s, TOO", "%s not ready",
+							"unrelated clip", "%s 100%% sure", "%s 1000 points" };
+		for (int i = 0; i < 6; i++) {
 			char expr[128];
 			snprintf(expr, sizeof(expr), shapes[i], term);
 			v[i] = video_new("es", expr);
@@ -824,7 +825,7 @@ static void batch_of_everything_the_search_matches(void **state)
 		*c = (char)toupper((unsigned char)*c);
 	assert_int_equal(tc_get(a.c, path, &r), 0);
 	assert_int_equal(r.status, 200);
-	want = t_printf("name=\"videos\" value=\"%lld,%lld,%lld\"", v[4], v[1], v[0]);
+	want = t_printf("name=\"videos\" value=\"%lld,%lld,%lld,%lld\"", v[5], v[4], v[1], v[0]);
 	t_contains(r.body.data, want);
 	tresp_free(&r);
 	free(want);
@@ -840,10 +841,10 @@ static void batch_of_everything_the_search_matches(void **state)
 	/* the library is shared by the later files' tests: a search for "%"
 	 * there must still find nothing (test_security) */
 	{
-		char ids[128];
-		snprintf(ids, sizeof(ids), "{%lld,%lld,%lld,%lld,%lld}", v[0], v[1], v[2], v[3], v[4]);
+		char ids[160];
+		snprintf(ids, sizeof(ids), "{%lld,%lld,%lld,%lld,%lld,%lld}", v[0], v[1], v[2], v[3], v[4], v[5]);
 		assert_int_equal(t_db_num(t_dbc, "WITH d AS (DELETE FROM videos WHERE id = ANY($1::bigint[])"
-					  " RETURNING 1) SELECT count(*) FROM d", 1, (const char *[]){ ids }), 5);
+					  " RETURNING 1) SELECT count(*) FROM d", 1, (const char *[]){ ids }), 6);
 	}
 	actor_free(&a);
 }
