@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fastcgi.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -381,6 +382,23 @@ static void idle_kept_connections_hold_no_thread(void **state)
 
 /* ---- through nginx ---- */
 
+/* A loopback port nothing listens on now, as the kernel picks one (a fixed
+ * port from the pid could be another program's, and nginx then does not
+ * start). */
+static int free_loopback_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
 static int start_nginx(void)
 {
 	char cmd[2048], conf[160], url[64];
@@ -389,7 +407,9 @@ static int start_nginx(void)
 	if (system("command -v nginx >/dev/null 2>&1") != 0)
 		return -1;
 	snprintf(conf, sizeof(conf), "%s/nginx.conf", dir);
-	nginx_port = 20000 + (int)(getpid() % 20000);
+	nginx_port = free_loopback_port();
+	if (nginx_port < 0)
+		return -1;
 	f = fopen(conf, "w");
 	if (!f)
 		return -1;
