@@ -12,6 +12,10 @@
 #include "template.h"
 #include "tiktok_creator.h"
 
+/* The media types of the answers the app writes itself. */
+#define CONTENT_HTML "text/html; charset=utf-8"
+#define CONTENT_JSON "application/json; charset=utf-8"
+
 /* Route flags, enforced centrally in dispatch.c before a handler runs. */
 enum {
 	R_LOGIN = 1 << 0,   /* needs a logged-in user; otherwise 303 to /login */
@@ -79,13 +83,17 @@ int session_load(struct request *req);
  * session_load does. The statements cannot know the user beforehand: they
  * read the viewer only through SQL on the session hash (SESSION_VIEWER),
  * which this writes into *hash, a parameter of their own arrays, before
- * they run. When the cookie alone cannot say who it is (no well-formed
- * session cookie, trust_remote_user on) session_load runs first and the
- * statements after it. 0: the statements ran for the signed-in user
- * (calls[i].r, the caller clears them); 1: nobody is signed in (no result
- * to clear): answer page_login_required; -1: database error. */
+ * they run. cookie_hash is session_cookie_hash(req): the hash of the
+ * session cookie when the cookie alone says who it is, NULL when it cannot
+ * (no well-formed session cookie, trust_remote_user on); then
+ * session_load runs first and the statements after it. 0: the statements
+ * ran for the signed-in user (calls[i].r, the caller clears them); 1:
+ * nobody is signed in (no result to clear): answer page_login_required;
+ * -1: database error. */
 #define SESSION_MAX_CALLS 4
-int session_load_with(struct request *req, struct db_call *calls, int ncalls, struct db_param *hash);
+const char *session_cookie_hash(struct request *req);
+int session_load_with(struct request *req, const char *cookie_hash, struct db_call *calls, int ncalls,
+		      struct db_param *hash);
 /* A CTE "viewer (user_id, tz)" for such a statement: the user of the live
  * session whose hash is parameter p (the rule of session_load's lookup),
  * with page_tz's zone. No live session: no row, so nothing joined to it. */
@@ -93,6 +101,13 @@ int session_load_with(struct request *req, struct db_call *calls, int ncalls, st
 	"viewer AS (SELECT s.user_id, coalesce(nullif(u.time_zone, ''), 'UTC') AS tz" \
 	" FROM sessions s JOIN users u ON u.id = s.user_id" \
 	" WHERE s.id_hash = " p " AND s.expires_at > now())"
+/* What the pages of the user whose id is the SQL expression u show: the
+ * sum of their counters (sql/051); counters only go up, so a changed sum
+ * means a changed page. */
+#define PAGE_GENERATION_OF(u) \
+	"(SELECT coalesce(sum(g.gen), 0) FROM page_generations g" \
+	" WHERE (g.scope = 'user' AND g.user_id = " u ")" \
+	" OR (g.scope IN ('library', 'posted') AND g.user_id = 0))"
 /* A fresh session for the user (a new identifier, a new CSRF token); the
  * request carries it from now on (user_id, user_name, csrf). */
 int session_create(struct request *req, int64_t user_id, const char *user_name);
@@ -104,18 +119,33 @@ int csrf_check(struct request *req);
  * 1 not a zone PostgreSQL knows (nothing changed), -1 database error. */
 int session_set_time_zone(struct request *req, const char *tz, int chosen);
 
-/* page_cache.c — rendered pages kept per session while exact: an entry is
- * used only for the same session, query string and page generation (any
- * change to what the page shows bumps it, sql/051), and never past its
- * expiry (a time on the page that changes what it says). Process-wide, one
- * mutex; page_cache_entries entries (0: off). The answer says
+/* page_cache.c — rendered answers kept per session while exact: an entry
+ * is used only for the same session, path and query string, and the same
+ * version (the caller's words for what the answer showed: a change to any
+ * of it changes them, e.g. the page generation of sql/051), and never past
+ * its expiry (a time on the page that changes what it says). Process-wide,
+ * one mutex; page_cache_entries entries (0: off). The answer says
  * X-Page-Cache: hit or miss.
- * page_cache_serve: 1 when the cached page was put in req (status, headers,
- * body, this request's id in place of the one it was rendered with), 0
- * otherwise. page_cache_store: keep the page just rendered into req, until
- * expires (unix seconds; 0 = no time on the page). */
-int page_cache_serve(struct request *req);
-void page_cache_store(struct request *req, int64_t expires);
+ * page_cache_serve: 1 when the answer kept for the signed-in session with
+ * this version was put in req (status, headers, body, this request's id in
+ * place of the one it was rendered with), 0 otherwise.
+ * page_cache_copy: the answer kept for the session whose hash is given,
+ * with that version (NULL: whatever version it has), copied into kept
+ * (body, version) before the caller knows whether it is still exact: 1
+ * found, 0 none. page_cache_answer puts it in req as page_cache_serve does.
+ * page_cache_store: keep the answer just rendered into req (a 200 for the
+ * signed-in session), until expires (unix seconds; 0 = no time in it). */
+struct page_kept {
+	struct buf body;
+	const char *version;         /* in the request's arena */
+	const char *content_type;
+};
+int page_cache_serve(struct request *req, const char *version);
+int page_cache_copy(struct request *req, const char *session_hash, const char *version,
+		    struct page_kept *kept);
+void page_cache_answer(struct request *req, struct page_kept *kept);
+void page_cache_store(struct request *req, const char *content_type, const char *version,
+		      int64_t expires);
 
 /* Handlers (one file per page group). */
 int page_login_form(struct request *req);

@@ -1,10 +1,10 @@
-/* page_cache.c — rendered pages kept while exact (app.h says the rules).
+/* page_cache.c — rendered answers kept while exact (app.h says the rules).
  *
  * One table for the process behind one mutex: the threads share what they
  * rendered, and a hit holds the lock only to copy the body. Entries are
- * found by (session hash, query string) in a chained hash table and kept in
- * least-recently-used order; an entry of another page generation or past
- * its expiry is a miss, and the fresh render takes its place.
+ * found by (session hash, path and query string) in a chained hash table
+ * and kept in least-recently-used order; an entry of another version or
+ * past its expiry is a miss, and the fresh render takes its place.
  *
  * The body is stored in pieces around the request id it was rendered with
  * (the footer names the request), so a hit is byte for byte the page a
@@ -20,9 +20,10 @@
 struct pc_entry {
 	struct pc_entry *hnext;          /* hash chain */
 	struct pc_entry *prev, *next;    /* LRU list: head is the most recent */
-	char *key;                       /* session hash "\n" query string */
+	char *key;                       /* session hash "\n" path "?" query string */
 	uint64_t hash;
-	int64_t generation;
+	char *version;                   /* what the answer showed (the caller's words) */
+	const char *content_type;        /* a static string */
 	int64_t expires;                 /* unix seconds; 0: none */
 	char *body;                      /* without the request ids */
 	size_t len;
@@ -51,15 +52,13 @@ static int enabled(void)
 	return app.cfg.page_cache_entries > 0;
 }
 
-/* The entry's key for this request, or NULL when the page is not cacheable
- * (no session looked up with its generation). */
-static char *request_key(struct request *req)
+/* The entry's key for this request in the session whose hash is given,
+ * or NULL when there is none to keep or look for. */
+static char *request_key(struct request *req, const char *session_hash)
 {
-	struct page *pg = page_of(req);
-
-	if (!enabled() || !pg || !pg->user_id || !pg->session_hash || !pg->page_generation_known)
+	if (!enabled() || !session_hash)
 		return NULL;
-	return arena_printf(&req->arena, "%s\n%s", pg->session_hash,
+	return arena_printf(&req->arena, "%s\n%s?%s", session_hash, req->path,
 			    req->query_string ? req->query_string : "");
 }
 
@@ -98,6 +97,7 @@ static struct pc_entry *find(const char *key, uint64_t h)
 static void entry_free(struct pc_entry *e)
 {
 	free(e->key);
+	free(e->version);
 	free(e->body);
 	free(e->cuts);
 	free(e);
@@ -116,14 +116,15 @@ static void drop(struct pc_entry *e)
 	entry_free(e);
 }
 
-static int usable(const struct pc_entry *e, int64_t generation, int64_t now)
+static int usable(const struct pc_entry *e, const char *version, int64_t now)
 {
-	return e->generation == generation && (e->expires == 0 || now < e->expires);
+	return (!version || !strcmp(e->version, version)) && (e->expires == 0 || now < e->expires);
 }
 
-int page_cache_serve(struct request *req)
+int page_cache_copy(struct request *req, const char *session_hash, const char *version,
+		    struct page_kept *kept)
 {
-	char *key = request_key(req);
+	char *key = request_key(req, session_hash);
 	uint64_t h;
 	struct pc_entry *e;
 	size_t at = 0, idlen = strlen(req->id);
@@ -133,24 +134,46 @@ int page_cache_serve(struct request *req)
 	h = key_hash(key);
 	pthread_mutex_lock(&lock);
 	e = find(key, h);
-	if (!e || !usable(e, page_of(req)->page_generation, (int64_t)time(NULL))) {
+	if (!e || !usable(e, version, (int64_t)time(NULL))) {
 		pthread_mutex_unlock(&lock);
 		return 0;
 	}
 	lru_unlink(e);
 	lru_push_front(e);
-	buf_reset(&req->out);
+	buf_reset(&kept->body);
 	for (size_t i = 0; i < e->ncuts; i++) {
-		buf_append(&req->out, e->body + at, e->cuts[i] - at);
-		buf_append(&req->out, req->id, idlen);
+		buf_append(&kept->body, e->body + at, e->cuts[i] - at);
+		buf_append(&kept->body, req->id, idlen);
 		at = e->cuts[i];
 	}
-	buf_append(&req->out, e->body + at, e->len - at);
+	buf_append(&kept->body, e->body + at, e->len - at);
+	kept->version = arena_strdup(&req->arena, e->version);
+	kept->content_type = e->content_type;
 	pthread_mutex_unlock(&lock);
-	req->status = 200;
-	req_header(req, "Content-Type: text/html; charset=utf-8");
-	req_header(req, "X-Page-Cache: hit");
 	return 1;
+}
+
+void page_cache_answer(struct request *req, struct page_kept *kept)
+{
+	struct buf spent = req->out;
+
+	req->out = kept->body;
+	kept->body = spent;
+	buf_reset(&kept->body);
+	req->status = 200;
+	req_header(req, "Content-Type: %s", kept->content_type);
+	req_header(req, "X-Page-Cache: hit");
+}
+
+int page_cache_serve(struct request *req, const char *version)
+{
+	struct page_kept kept = { .body = BUF_INIT };
+	int hit = version && page_cache_copy(req, page_of(req)->session_hash, version, &kept);
+
+	if (hit)
+		page_cache_answer(req, &kept);
+	buf_free(&kept.body);
+	return hit;
 }
 
 /* The body without its request ids, and where they were. */
@@ -175,9 +198,11 @@ static void split_body(struct request *req, struct pc_entry *e)
 	e->body = buf_detach(&b);
 }
 
-void page_cache_store(struct request *req, int64_t expires)
+void page_cache_store(struct request *req, const char *content_type, const char *version,
+		      int64_t expires)
 {
-	char *key = request_key(req);
+	struct page *pg = page_of(req);
+	char *key = pg->user_id && version ? request_key(req, pg->session_hash) : NULL;
 	struct pc_entry *e, *old;
 
 	if (!key)
@@ -188,7 +213,8 @@ void page_cache_store(struct request *req, int64_t expires)
 	e = xcalloc(1, sizeof(*e));
 	e->key = xstrdup(key);
 	e->hash = key_hash(key);
-	e->generation = page_of(req)->page_generation;
+	e->version = xstrdup(version);
+	e->content_type = content_type;
 	e->expires = expires;
 	split_body(req, e);     /* outside the lock: the copy is the slow part */
 	pthread_mutex_lock(&lock);
@@ -196,13 +222,10 @@ void page_cache_store(struct request *req, int64_t expires)
 		nbuckets = (size_t)app.cfg.page_cache_entries * 2 + 1;
 		buckets = xcalloc(nbuckets, sizeof(*buckets));
 	}
+	/* The last render wins. An older one may replace a newer: that is a
+	 * miss later, never a wrong answer, since a hit needs the version the
+	 * database has then. */
 	old = find(e->key, e->hash);
-	if (old && old->generation > e->generation) {
-		/* a newer page got there first: keep it */
-		pthread_mutex_unlock(&lock);
-		entry_free(e);
-		return;
-	}
 	if (old)
 		drop(old);
 	while (nentries >= (size_t)app.cfg.page_cache_entries && lru_tail)

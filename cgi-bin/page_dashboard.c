@@ -525,8 +525,11 @@ int page_dashboard(struct request *req)
 	struct tmpl_value root;
 	PGresult *r, *accounts_r;
 	int n, naccounts = 0, rc, counted;
+	/* what the page shows, as of the session lookup (sql/051) */
+	const char *version = pg->page_generation_known
+		? arena_printf(&req->arena, "%lld", (long long)pg->page_generation) : NULL;
 
-	if (page_cache_serve(req))
+	if (page_cache_serve(req, version))
 		return 0;
 	if (q && strlen(q) > UI_SEARCH_MAX)
 		q = NULL;
@@ -603,6 +606,6 @@ int page_dashboard(struct request *req)
 	json_object_put(ctx);
 	PQclear(r);
 	if (rc == 0)
-		page_cache_store(req, expires);
+		page_cache_store(req, CONTENT_HTML, version, expires);
 	return rc;
 }

@@ -12,7 +12,11 @@
  * only when TikTok never received the whole file for the failed job (no
  * chance of a second post), the account is still connected and the file
  * is still there. Cancel works only while the job is queued and no worker
- * holds it. */
+ * holds it.
+ *
+ * The page and the API are kept rendered (page_cache.c) while the job's
+ * version is the same, so the poll of an unchanged job asks the database
+ * for the session and that version only (load_job). */
 #include "app.h"
 #include "escape.h"
 #include "log.h"
@@ -27,8 +31,19 @@
 
 /* Read by column name (lib/db.h): every computed column has its name.
  * The job page and its API load the session in the same round trip
- * (R_OWN_SESSION): both statements take the session hash ($2) and see the
+ * (R_OWN_SESSION): the statements take the session hash ($2) and see the
  * job only when it is the viewer's, times in the viewer's zone. */
+
+/* What an answer kept rendered (page_cache.c) depends on, beyond the
+ * viewer's page generation (the video, the account, the post's views, a
+ * retry made, the zone: sql/051): the job row's own version (xmin changes
+ * with every update of the row, and only then), its last event, and the
+ * two facts that change with the clock alone (a worker's lease running
+ * out, the time to run coming). */
+#define JOB_VERSION \
+	"concat_ws(':', j.xmin, coalesce((SELECT max(e.id) FROM job_events e WHERE e.job_id = j.id), 0)," \
+	" coalesce(j.locked_until > now(), false), coalesce(j.run_at > now(), false))"
+
 static struct db_stmt q_job = { "job_of_session",
 	"WITH " SESSION_VIEWER("$2") " "
 	"SELECT j.id, j.state, j.mode, j.bytes_sent, j.bytes_total, j.chunk_size, j.chunk_count,"
@@ -46,7 +61,8 @@ static struct db_stmt q_job = { "job_of_session",
 	"       j.started_at IS NOT NULL AS started,"
 	"       to_char(j.run_at AT TIME ZONE w.tz, 'YYYY-MM-DD\"T\"HH24:MI') AS run_at_local,"
 	"       j.post_id, to_char(j.no_longer_public_at, 'YYYY-MM-DD') AS not_public_since,"
-	"       j.resolve_ended_at IS NOT NULL AS resolve_ended, c.views "
+	"       j.resolve_ended_at IS NOT NULL AS resolve_ended, c.views,"
+	"       " JOB_VERSION " AS job_version "
 	"FROM viewer w JOIN upload_jobs j ON j.user_id = w.user_id "
 	"JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
@@ -60,6 +76,12 @@ static struct db_stmt q_events = { "job_events_of_session",
 	"FROM viewer w JOIN upload_jobs j ON j.user_id = w.user_id "
 	"JOIN job_events e ON e.job_id = j.id "
 	"WHERE j.id = $1 ORDER BY e.id" };
+
+/* The job's version alone: all a poll of an unchanged job asks. */
+static struct db_stmt q_job_version = { "job_version_of_session",
+	"WITH " SESSION_VIEWER("$2") " "
+	"SELECT " JOB_VERSION " AS job_version "
+	"FROM viewer w JOIN upload_jobs j ON j.user_id = w.user_id WHERE j.id = $1" };
 
 static struct db_stmt q_jobs = { "jobs_of_user",
 	"SELECT j.id, j.state, j.mode, v.title AS video_title, v.path AS video_path,"
@@ -90,20 +112,55 @@ static int job_not_found(struct request *req)
 	return render_error(req, 404, "Job not found", "You have no upload job with this number.");
 }
 
-/* The session, the job (none when it is not the viewer's) and its
- * events, in one round trip (session_load_with): 0 with both results; 1
- * nobody is signed in; -1 database error (1 and -1: nothing to clear). */
-static int load_job(struct request *req, int64_t id, PGresult **job, PGresult **events)
+/* The version of an answer rendered from the job's row now, or read from
+ * q_job_version: the viewer's page generation and the job's own. */
+static const char *answer_version(struct request *req, PGresult *r)
 {
+	struct page *pg = page_of(req);
+
+	if (!pg->page_generation_known)
+		return NULL;
+	return arena_printf(&req->arena, "%lld:%s", (long long)pg->page_generation,
+			    db_get_text(r, 0, "job_version"));
+}
+
+/* The session, then either the job's version alone (an answer is kept for
+ * this page: kept) or the job (no row when it is not the viewer's) and its
+ * events, in one round trip (session_load_with). A kept answer that is no
+ * longer exact costs a second round trip, for the job and its events. 2:
+ * the kept answer is still exact; 0: *job and *events hold the results; 1:
+ * nobody is signed in; -1: database error (2, 1 and -1: nothing to
+ * clear). */
+static int load_job(struct request *req, int64_t id, struct page_kept *kept, PGresult **job,
+		    PGresult **events)
+{
+	const char *cookie_hash = session_cookie_hash(req), *now;
 	struct db_param p[2] = { DB_INT(id), DB_NULL };   /* p[1]: the session hash */
 	struct db_call calls[2] = {
 		{ .st = &q_job, .n = 2, .p = p },
 		{ .st = &q_events, .n = 2, .p = p },
 	};
-	int rc = session_load_with(req, calls, 2, &p[1]);
+	struct db_call version = { .st = &q_job_version, .n = 2, .p = p };
+	int rc, exact;
 
-	if (rc != 0)
-		return rc;
+	kept->version = NULL;
+	if (cookie_hash && page_cache_copy(req, cookie_hash, NULL, kept)) {
+		rc = session_load_with(req, cookie_hash, &version, 1, &p[1]);
+		if (rc != 0)
+			return rc;
+		now = PQntuples(version.r) == 1 ? answer_version(req, version.r) : NULL;
+		exact = now && !strcmp(now, kept->version);
+		PQclear(version.r);
+		if (exact)
+			return 2;
+		/* changed, or gone: the job as it is now (p[1] is set) */
+		if (db_pipeline(page_of(req)->db, calls, 2) < 0)
+			return -1;
+	} else {
+		rc = session_load_with(req, cookie_hash, calls, 2, &p[1]);
+		if (rc != 0)
+			return rc;
+	}
 	*job = calls[0].r;
 	*events = calls[1].r;
 	return 0;
@@ -378,33 +435,23 @@ static int64_t job_id_param(struct request *req)
 	return param_id(req, "id");
 }
 
-int page_job(struct request *req)
+/* The job page from its statements' results: 1 done and the page may be
+ * kept, 0 done and it may not (a failed job: the Retry button depends on
+ * more than the job's version), -1 error. */
+static int job_page_render(struct request *req, int64_t id, PGresult *r, PGresult *er)
 {
-	int64_t id = job_id_param(req);
 	struct json_object *ctx, *job, *events;
 	struct timeline_line *lines;
 	struct buf stage = BUF_INIT;
 	const char *state, *why = NULL, *privacy;
 	long long chunk;
 	size_t nlines;
-	PGresult *r, *er;
-	int rc;
+	int rc, keep;
 
-	/* a malformed id (-1) finds no job, once the session said who asks */
-	rc = load_job(req, id, &r, &er);
-	if (rc < 0)
-		return -1;
-	if (rc == 1)
-		return page_login_required(req);
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		PQclear(er);
-		return job_not_found(req);
-	}
 	nlines = job_timeline(req, er, r, &lines);
 	events = events_json(lines, nlines);
-	PQclear(er);
 	state = db_get(r, 0, "state");
+	keep = strcmp(state, "failed") != 0;
 	chunk = chunks_accepted(r);
 	ctx = page_context(req, "Upload job");
 	job = json_object_new_object();
@@ -467,9 +514,8 @@ int page_job(struct request *req)
 	json_object_object_add(ctx, "job", job);
 	json_object_object_add(ctx, "events", events);
 	buf_free(&stage);
-	PQclear(r);
 	rc = render_page(req, 200, "job", ctx);
-	return rc;
+	return rc < 0 ? -1 : keep;
 }
 
 /* The JSON static/progress.js polls: the same keys, values and types as
@@ -504,36 +550,82 @@ static void job_write_json(struct json_out *j, int64_t id, PGresult *r, const st
 	buf_free(&stage);
 }
 
-int page_job_api(struct request *req)
+static int job_api_not_found(struct request *req)
 {
-	int64_t id = job_id_param(req);
+	req_header(req, "Content-Type: " CONTENT_JSON);
+	buf_reset(&req->out);
+	req->status = 404;
+	buf_puts(&req->out, "{\"error\":\"not_found\"}");
+	return 0;
+}
+
+/* The API's answer from the statements' results: 1 (it may be kept). */
+static int job_api_render(struct request *req, int64_t id, PGresult *r, PGresult *er)
+{
 	struct json_out j = { .out = &req->out };
 	struct timeline_line *lines;
-	size_t nlines;
+	size_t nlines = job_timeline(req, er, r, &lines);
+
+	req_header(req, "Content-Type: " CONTENT_JSON);
+	buf_reset(&req->out);
+	job_write_json(&j, id, r, lines, nlines);
+	req->status = 200;
+	return 1;
+}
+
+/* What the job page and its API share: the session and the job in one
+ * round trip, the login page or the 404 of a job that is not the viewer's,
+ * and the answer kept while the job's version is the same. */
+struct job_view {
+	const char *content_type;
+	int (*not_found)(struct request *req);
+	int (*render)(struct request *req, int64_t id, PGresult *job, PGresult *events);
+};
+
+static int job_answer(struct request *req, const struct job_view *view)
+{
+	int64_t id = job_id_param(req);
+	struct page_kept kept = { .body = BUF_INIT };
+	const char *version;
 	PGresult *r, *er;
 	int rc;
 
 	/* a malformed id (-1) finds no job, once the session said who asks */
-	rc = load_job(req, id, &r, &er);
-	if (rc < 0)
-		return -1;
-	if (rc == 1)
-		return page_login_required(req);
-	req_header(req, "Content-Type: application/json; charset=utf-8");
-	buf_reset(&req->out);
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		PQclear(er);
-		req->status = 404;
-		buf_puts(&req->out, "{\"error\":\"not_found\"}");
+	rc = load_job(req, id, &kept, &r, &er);
+	if (rc == 2)
+		page_cache_answer(req, &kept);
+	buf_free(&kept.body);
+	if (rc == 2)
 		return 0;
+	if (rc != 0)
+		return rc < 0 ? -1 : page_login_required(req);
+	if (PQntuples(r) == 0) {
+		rc = view->not_found(req);
+	} else {
+		version = answer_version(req, r);
+		rc = view->render(req, id, r, er);
+		if (rc == 1 && version)
+			page_cache_store(req, view->content_type, version, 0);
+		rc = rc < 0 ? -1 : 0;
 	}
-	nlines = job_timeline(req, er, r, &lines);
-	job_write_json(&j, id, r, lines, nlines);
-	PQclear(er);
 	PQclear(r);
-	req->status = 200;
-	return 0;
+	PQclear(er);
+	return rc;
+}
+
+int page_job(struct request *req)
+{
+	static const struct job_view page = { CONTENT_HTML, job_not_found, job_page_render };
+
+	return job_answer(req, &page);
+}
+
+int page_job_api(struct request *req)
+{
+	static const struct job_view api = { CONTENT_JSON, job_api_not_found,
+					     job_api_render };
+
+	return job_answer(req, &api);
 }
 
 int page_jobs(struct request *req)

@@ -162,6 +162,6 @@ int page_bench_floor(struct request *req)
 	req->out.len = (size_t)n;
 	req->out.data[n] = '\0';
 	req->status = 200;
-	req_header(req, "Content-Type: text/html; charset=utf-8");
+	req_header(req, "Content-Type: " CONTENT_HTML);
 	return 0;
 }

@@ -187,7 +187,7 @@ int page_schedule_api(struct request *req)
 	}
 	PQclear(r);
 	req->status = 200;
-	req_header(req, "Content-Type: application/json; charset=utf-8");
+	req_header(req, "Content-Type: " CONTENT_JSON);
 	buf_reset(&req->out);
 	buf_puts(&req->out, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
 	json_object_put(arr);

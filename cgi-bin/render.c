@@ -39,7 +39,7 @@ int render_page_value(struct request *req, int status, const char *name, const s
 		return -1;
 	}
 	req->status = status;
-	req_header(req, "Content-Type: text/html; charset=utf-8");
+	req_header(req, "Content-Type: " CONTENT_HTML);
 	return 0;
 }
 

@@ -25,9 +25,7 @@
  * page only while it is unchanged. */
 static struct db_stmt q_session_by_hash = { "session_by_hash",
 	"SELECT s.user_id, u.name, s.csrf_token, u.time_zone,"
-	"       (SELECT coalesce(sum(g.gen), 0) FROM page_generations g"
-	"         WHERE (g.scope = 'user' AND g.user_id = s.user_id)"
-	"            OR (g.scope IN ('library', 'posted') AND g.user_id = 0)) AS page_generation "
+	"       " PAGE_GENERATION_OF("s.user_id") " AS page_generation "
 	"FROM sessions s JOIN users u ON u.id = s.user_id "
 	"WHERE s.id_hash = $1 AND s.expires_at > now()" };
 static struct db_stmt q_session_insert = { "session_insert",
@@ -232,25 +230,35 @@ static int session_load_then(struct request *req, struct db_call *calls, int nca
 	return db_pipeline(pg->db, calls, ncalls) < 0 ? -1 : 0;
 }
 
-int session_load_with(struct request *req, struct db_call *calls, int ncalls, struct db_param *hash)
+const char *session_cookie_hash(struct request *req)
+{
+	const char *cookie = get_cookie(req, SESSION_COOKIE);
+	char *h;
+
+	if (app.cfg.trust_remote_user || !valid_token(cookie))
+		return NULL;
+	h = arena_alloc(&req->arena, 65);
+	crypto_sha256_hex(cookie, strlen(cookie), h);
+	return h;
+}
+
+int session_load_with(struct request *req, const char *cookie_hash, struct db_call *calls, int ncalls,
+		      struct db_param *hash)
 {
 	struct page *pg = page_of(req);
-	const char *cookie = get_cookie(req, SESSION_COOKIE);
 	struct db_call all[1 + SESSION_MAX_CALLS];
-	char *h = arena_alloc(&req->arena, 65);
 	struct db_param by_hash[1];
 	int rc;
 
-	if (app.cfg.trust_remote_user || !valid_token(cookie) || ncalls > SESSION_MAX_CALLS)
+	if (!cookie_hash || ncalls > SESSION_MAX_CALLS)
 		return session_load_then(req, calls, ncalls, hash);
-	crypto_sha256_hex(cookie, strlen(cookie), h);
-	*hash = DB_TEXT(h);
-	by_hash[0] = DB_TEXT(h);
+	*hash = DB_TEXT(cookie_hash);
+	by_hash[0] = DB_TEXT(cookie_hash);
 	all[0] = (struct db_call){ .st = &q_session_by_hash, .n = 1, .p = by_hash };
 	memcpy(all + 1, calls, sizeof(*calls) * (size_t)ncalls);
 	if (db_pipeline(pg->db, all, 1 + ncalls) < 0)
 		return -1;
-	session_take(req, all[0].r, h);
+	session_take(req, all[0].r, cookie_hash);
 	PQclear(all[0].r);
 	memcpy(calls, all + 1, sizeof(*calls) * (size_t)ncalls);
 	if (pg->user_id)

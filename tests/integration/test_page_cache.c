@@ -4,7 +4,11 @@
  * page shows — a new video, a new job, another user's post, an account, a
  * logout, the clock reaching a re-consent date — shows on the very next
  * request; users never get each other's pages; page_cache_entries = 0
- * turns it off. Jobs are made through lib/jobs.c (t_job). */
+ * turns it off. The job page and its API (polled by every progress bar)
+ * are kept the same way, while the job's version is the same: a change to
+ * the job, a new event, a lease or a wait running out, the video, the
+ * account, the zone, the job gone: each shows on the next poll. Jobs are
+ * made and changed through lib/jobs.c (t_job, t_job_set, jobs_event). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "jobs.h"
 #include "testlib.h"
 
 #define PASSWORD "correct-horse-battery"
@@ -405,6 +410,261 @@ static void cache_off_serves_every_page_fresh(void **state)
 	PQfinish(db);
 }
 
+/* ---- the job page and /api/jobs/{id} ---- */
+
+/* GET path as u: want_status, and the cache's word as want (NULL: none). */
+static void job_answer(struct user *u, const char *path, long want_status, const char *want, struct tresp *r)
+{
+	const char *h;
+
+	assert_int_equal(tc_get(u->c, path, r), 0);
+	if (r->status != want_status)
+		fail_msg("%s: HTTP %ld, not %ld", path, r->status, want_status);
+	h = tresp_header(r, "X-Page-Cache");
+	if (!want)
+		assert_null(h);
+	else if (!h || strcmp(h, want) != 0)
+		fail_msg("%s: X-Page-Cache %s, not %s", path, h ? h : "(none)", want);
+}
+
+/* Poll path twice: the second is a hit, so the next poll shows whether a
+ * change in between was seen. */
+static void job_primed(struct user *u, const char *path)
+{
+	struct tresp r;
+
+	assert_int_equal(tc_get(u->c, path, &r), 0);
+	assert_int_equal(r.status, 200);
+	tresp_free(&r);
+	job_answer(u, path, 200, "hit", &r);
+	tresp_free(&r);
+}
+
+/* Poll both paths (primed), make the change, and expect a miss on each
+ * whose answer then contains want (NULL: no check). */
+struct job_paths {
+	const char *api, *page;
+};
+
+static void changed(struct user *u, const struct job_paths *p, const char *api_says, const char *page_says)
+{
+	struct tresp r;
+
+	job_answer(u, p->api, 200, "miss", &r);
+	if (api_says)
+		t_contains(r.body.data, api_says);
+	tresp_free(&r);
+	job_answer(u, p->page, 200, "miss", &r);
+	if (page_says)
+		t_contains(r.body.data, page_says);
+	tresp_free(&r);
+}
+
+static void both_primed(struct user *u, const struct job_paths *p)
+{
+	job_primed(u, p->api);
+	job_primed(u, p->page);
+}
+
+static void job_event(long long job, const char *kind, const char *message)
+{
+	if (jobs_event(t_jobs_db(), job, kind, message) < 0)
+		fail_msg("jobs_event: %s", t_jobs_db()->err);
+}
+
+static void a_polled_job_is_a_byte_identical_hit(void **state)
+{
+	PGconn *db = t_db();
+	struct user u;
+	struct tresp a, b;
+	long long v, job;
+	char *api, *page_path, *ida, *idb, *want;
+
+	(void)state;
+	user_new(&u, db);
+	v = video_new(db, "pcjob", "same");
+	job = t_job(&(struct job_fixture){ .user_id = u.id, .video_id = v, .state = "queued",
+					   .run_in_sec = 3600, .bytes_total = 1000 });
+	job_event(job, "queued", "pcjob waiting");
+	api = t_printf("/api/jobs/%lld", job);
+	page_path = t_printf("/jobs/%lld", job);
+	job_answer(&u, api, 200, "miss", &a);
+	job_answer(&u, api, 200, "hit", &b);
+	assert_int_equal(a.body.len, b.body.len);
+	assert_memory_equal(a.body.data, b.body.data, a.body.len);
+	assert_string_equal(tresp_header(&b, "Content-Type"), tresp_header(&a, "Content-Type"));
+	t_contains(tresp_header(&b, "Content-Type"), "application/json");
+	tresp_free(&a);
+	tresp_free(&b);
+	/* the page: its own entry, naming its own request */
+	job_answer(&u, page_path, 200, "miss", &a);
+	job_answer(&u, page_path, 200, "hit", &b);
+	ida = footer_id(a.body.data);
+	idb = footer_id(b.body.data);
+	assert_string_not_equal(ida, idb);
+	want = replaced(a.body.data, ida, idb);
+	assert_int_equal(b.body.len, strlen(want));
+	assert_memory_equal(b.body.data, want, b.body.len);
+	t_contains(tresp_header(&b, "Content-Type"), "text/html");
+	free(want);
+	free(ida);
+	free(idb);
+	tresp_free(&a);
+	tresp_free(&b);
+	free(api);
+	free(page_path);
+	user_free(&u);
+	PQfinish(db);
+}
+
+static void every_change_to_a_job_shows_on_the_next_poll(void **state)
+{
+	PGconn *db = t_db();
+	struct user u, other;
+	struct tresp r;
+	struct job_paths p;
+	long long v, job;
+	char *uid, *vid, *acc, *sub, *s;
+
+	(void)state;
+	user_new(&u, db);
+	user_new(&other, db);
+	uid = t_printf("%lld", u.id);
+	v = video_new(db, "pcjobs", "clip");
+	vid = t_printf("%lld", v);
+	sub = t_printf("pcjobchange-%d", (int)getpid());
+	/* no account yet: the stack's worker checks accounts, and a change it
+	 * made would bump the page generation and hide what the clock steps
+	 * below test */
+	job = t_job(&(struct job_fixture){ .user_id = u.id, .video_id = v, .submission_id = sub,
+					   .state = "queued", .run_in_sec = 3600, .bytes_total = 1000 });
+	p.api = t_printf("/api/jobs/%lld", job);
+	p.page = t_printf("/jobs/%lld", job);
+
+	/* a new event */
+	both_primed(&u, &p);
+	job_event(job, "queued", "pcjob first note");
+	changed(&u, &p, "pcjob first note", "pcjob first note");
+
+	/* the job's row (through lib/jobs.c) */
+	both_primed(&u, &p);
+	t_job_set(&(struct job_fixture){ .job_id = job, .state = "uploading", .locked_by = "pc-worker",
+					 .lock_sec = 600 });
+	changed(&u, &p, "\"state\":\"uploading\"", "Sent 0 bytes of 1 kB.");
+
+	/* the worker's progress: a write that changes no state, no page of
+	 * the library */
+	both_primed(&u, &p);
+	assert_int_equal(jobs_progress(&(struct job_claim){ .db = t_jobs_db(), .id = job,
+							    .worker_id = "pc-worker", .lease_sec = 600 }, 600), 0);
+	changed(&u, &p, "\"bytes_sent\":600", "Sent 600 bytes of 1 kB.");
+
+	/* a worker's lease running out, with no write: Cancel comes back */
+	t_job_set(&(struct job_fixture){ .job_id = job, .state = "queued", .locked_by = "pc-worker",
+					 .lock_sec = 2 });
+	changed(&u, &p, "\"can_cancel\":false", NULL);
+	job_primed(&u, p.api);
+	sleep(3);
+	changed(&u, &p, "\"can_cancel\":true", "id=\"cancel-form\"");
+
+	/* the time to run coming, with no write (held, so that the stack's
+	 * worker leaves it alone once it is due) */
+	t_job_set(&(struct job_fixture){ .job_id = job, .state = "queued", .run_in_sec = 2,
+					 .move_run_at = 1, .locked_by = "pc-worker", .lock_sec = 600 });
+	changed(&u, &p, "Waiting to try again at", "Waiting to try again at");
+	both_primed(&u, &p);
+	sleep(3);
+	changed(&u, &p, "Waiting for its turn to upload.", "Waiting for its turn to upload.");
+
+	/* the video, the zone, the account */
+	both_primed(&u, &p);
+	sql(db, "UPDATE videos SET title = 'Clip pcjobs renamed' WHERE id = $1", 1, (const char *[]){ vid });
+	changed(&u, &p, NULL, "Clip pcjobs renamed");
+	both_primed(&u, &p);
+	sql(db, "UPDATE users SET time_zone = 'Asia/Tokyo' WHERE id = $1", 1, (const char *[]){ uid });
+	changed(&u, &p, " JST", " JST");
+	acc = t_db_value(db, "INSERT INTO tiktok_accounts (user_id, open_id, display_name, scopes) "
+			     "VALUES ($1, 'pc-job-open-id', 'PC Job Account', 'video.publish,video.upload') "
+			     "RETURNING id", 1, (const char *[]){ uid });
+	assert_non_null(acc);
+	{
+		long long held = t_job(&(struct job_fixture){ .user_id = u.id, .video_id = v,
+			.account_id = atoll(acc), .state = "uploading", .bytes_total = 1000,
+			.locked_by = "pc-worker", .lock_sec = 600 });
+		struct job_paths h = { t_printf("/api/jobs/%lld", held), t_printf("/jobs/%lld", held) };
+
+		both_primed(&u, &h);
+		sql(db, "UPDATE tiktok_accounts SET display_name = 'PC Job Renamed' WHERE id = $1", 1,
+		    (const char *[]){ acc });
+		changed(&u, &h, NULL, "PC Job Renamed");
+		free((char *)h.api);
+		free((char *)h.page);
+	}
+
+	/* another user never gets it, kept or not */
+	job_answer(&other, p.api, 404, NULL, &r);
+	t_lacks(r.body.data, "pcjob first note");
+	tresp_free(&r);
+	job_answer(&other, p.page, 404, NULL, &r);
+	t_lacks(r.body.data, "pcjob first note");
+	tresp_free(&r);
+
+	/* the job gone: the 404 of a job that does not exist */
+	both_primed(&u, &p);
+	assert_int_equal(jobs_fixture_forget(t_jobs_db(), sub), 1);
+	job_answer(&u, p.api, 404, NULL, &r);
+	tresp_free(&r);
+	job_answer(&u, p.page, 404, NULL, &r);
+	t_lacks(r.body.data, "pcjob first note");
+	tresp_free(&r);
+
+	s = (char *)p.api;
+	free(s);
+	s = (char *)p.page;
+	free(s);
+	free(sub);
+	free(acc);
+	free(vid);
+	free(uid);
+	user_free(&u);
+	user_free(&other);
+	PQfinish(db);
+}
+
+/* A failed job's page says whether Retry is possible, which depends on
+ * more than the job (the file, the other jobs): it is rendered every time.
+ * Its API answer is kept. */
+static void a_failed_jobs_page_is_never_kept(void **state)
+{
+	PGconn *db = t_db();
+	struct user u;
+	struct tresp r;
+	long long v, job;
+	char *api, *page_path;
+
+	(void)state;
+	user_new(&u, db);
+	v = video_new(db, "pcjobfail", "clip");
+	job = t_job(&(struct job_fixture){ .user_id = u.id, .video_id = v, .state = "failed",
+					   .bytes_total = 1000, .fail_reason = "pcjobfail reason" });
+	api = t_printf("/api/jobs/%lld", job);
+	page_path = t_printf("/jobs/%lld", job);
+	for (int i = 0; i < 2; i++) {
+		job_answer(&u, page_path, 200, NULL, &r);
+		t_contains(r.body.data, "pcjobfail reason");
+		tresp_free(&r);
+	}
+	job_answer(&u, api, 200, "miss", &r);
+	tresp_free(&r);
+	job_answer(&u, api, 200, "hit", &r);
+	t_contains(r.body.data, "pcjobfail reason");
+	tresp_free(&r);
+	free(api);
+	free(page_path);
+	user_free(&u);
+	PQfinish(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +672,9 @@ int main(void)
 		cmocka_unit_test(every_change_shows_on_the_next_request),
 		cmocka_unit_test(users_never_see_each_others_pages),
 		cmocka_unit_test(a_kept_page_expires_with_the_time_on_it),
+		cmocka_unit_test(a_polled_job_is_a_byte_identical_hit),
+		cmocka_unit_test(every_change_to_a_job_shows_on_the_next_poll),
+		cmocka_unit_test(a_failed_jobs_page_is_never_kept),
 		cmocka_unit_test(cache_off_serves_every_page_fresh),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
