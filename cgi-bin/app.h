@@ -101,13 +101,6 @@ int session_load_with(struct request *req, const char *cookie_hash, struct db_ca
 	"viewer AS (SELECT s.user_id, coalesce(nullif(u.time_zone, ''), 'UTC') AS tz" \
 	" FROM sessions s JOIN users u ON u.id = s.user_id" \
 	" WHERE s.id_hash = " p " AND s.expires_at > now())"
-/* What the pages of the user whose id is the SQL expression u show: the
- * sum of their counters (sql/051); counters only go up, so a changed sum
- * means a changed page. */
-#define PAGE_GENERATION_OF(u) \
-	"(SELECT coalesce(sum(g.gen), 0) FROM page_generations g" \
-	" WHERE (g.scope = 'user' AND g.user_id = " u ")" \
-	" OR (g.scope IN ('library', 'posted') AND g.user_id = 0))"
 /* A fresh session for the user (a new identifier, a new CSRF token); the
  * request carries it from now on (user_id, user_name, csrf). */
 int session_create(struct request *req, int64_t user_id, const char *user_name);

@@ -25,7 +25,9 @@
  * page only while it is unchanged. */
 static struct db_stmt q_session_by_hash = { "session_by_hash",
 	"SELECT s.user_id, u.name, s.csrf_token, u.time_zone,"
-	"       " PAGE_GENERATION_OF("s.user_id") " AS page_generation "
+	"       (SELECT coalesce(sum(g.gen), 0) FROM page_generations g"
+	"         WHERE (g.scope = 'user' AND g.user_id = s.user_id)"
+	"            OR (g.scope IN ('library', 'posted') AND g.user_id = 0)) AS page_generation "
 	"FROM sessions s JOIN users u ON u.id = s.user_id "
 	"WHERE s.id_hash = $1 AND s.expires_at > now()" };
 static struct db_stmt q_session_insert = { "session_insert",

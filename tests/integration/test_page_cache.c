@@ -524,7 +524,7 @@ static void every_change_to_a_job_shows_on_the_next_poll(void **state)
 	struct tresp r;
 	struct job_paths p;
 	long long v, job;
-	char *uid, *vid, *acc, *sub, *s;
+	char *uid, *vid, *acc, *sub;
 
 	(void)state;
 	user_new(&u, db);
@@ -618,10 +618,8 @@ static void every_change_to_a_job_shows_on_the_next_poll(void **state)
 	t_lacks(r.body.data, "pcjob first note");
 	tresp_free(&r);
 
-	s = (char *)p.api;
-	free(s);
-	s = (char *)p.page;
-	free(s);
+	free((char *)p.api);
+	free((char *)p.page);
 	free(sub);
 	free(acc);
 	free(vid);
