@@ -28,6 +28,9 @@ enum {
 	 * page_login_required when nobody is signed in (R_LOGIN is then its
 	 * duty: dispatch neither loads the session nor checks the login) */
 	R_OWN_SESSION = 1 << 5,
+	/* GET only: an answer the page cache keeps; a trusted one is sent
+	 * before anything else is asked (page_cache_serve_heard) */
+	R_KEPT = 1 << 6,
 };
 
 /* Process-wide, read-only after start-up. */
@@ -54,6 +57,13 @@ struct page {
 	int64_t page_generation;     /* what the user's pages show, as of the
 	                              * session lookup (sql/051) */
 	int page_generation_known;   /* set by that lookup only */
+	/* for the page cache's trust (page_cache.c): the notifications heard
+	 * and now_mono() before the request's first statement, and for how
+	 * long after that what the statements read holds by the clock (the
+	 * session's expiry, and the page's own times: page_holds); 0: no trust */
+	uint64_t heard_seq;
+	double read_at;
+	int64_t holds_ms;
 };
 
 static inline struct page *page_of(struct request *req) { return req->ctx; }
@@ -118,7 +128,8 @@ int session_set_time_zone(struct request *req, const char *tz, int chosen);
  * of it changes them, e.g. the page generation of sql/051), and never past
  * its expiry (a time on the page that changes what it says). Process-wide,
  * one mutex; page_cache_entries entries (0: off). The answer says
- * X-Page-Cache: hit or miss.
+ * X-Page-Cache: heard (a trusted entry, sent with no statement), hit (an
+ * entry whose version was checked) or miss.
  * page_cache_serve: 1 when the answer kept for the signed-in session with
  * this version was put in req (status, headers, body, this request's id in
  * place of the one it was rendered with), 0 otherwise.
@@ -132,6 +143,7 @@ struct page_kept {
 	struct buf body;
 	const char *version;         /* in the request's arena */
 	const char *content_type;
+	int heard;                   /* trusted: sent with no statement */
 };
 int page_cache_serve(struct request *req, const char *version);
 int page_cache_copy(struct request *req, const char *session_hash, const char *version,
@@ -139,6 +151,36 @@ int page_cache_copy(struct request *req, const char *session_hash, const char *v
 void page_cache_answer(struct request *req, struct page_kept *kept);
 void page_cache_store(struct request *req, const char *content_type, const char *version,
 		      int64_t expires);
+/* Trust without statements (page_listen.c tells what changed).
+ * page_cache_serve_heard: 1 when the request was answered from a trusted
+ * entry, after page_listen_sync; 0: go on as without it.
+ * page_cache_trust: the entry kept for this request with this version is
+ * the database's now (its version was just read): trust it, as
+ * page_cache_serve does on a hit and page_cache_store on a render, when
+ * nothing was heard since the request's first statement.
+ * page_cache_heard: a notification for user_id's pages (0: anyone's).
+ * page_holds: what the page read changes by the clock in ms (a lease, a
+ * run time; negative: never); trust ends then. */
+int page_cache_serve_heard(struct request *req);
+void page_cache_trust(struct request *req, const char *session_hash, const char *version);
+uint64_t page_cache_heard_seq(void);
+void page_cache_heard(int64_t user_id);
+static inline void page_holds(struct request *req, int64_t ms)
+{
+	struct page *pg = req->ctx;
+
+	if (ms >= 0 && ms < pg->holds_ms)
+		pg->holds_ms = ms;
+}
+
+/* page_listen.c — the notifications of sql/055, heard by a thread of the
+ * process on a connection of its own (page_cache_listen). page_listen_sync:
+ * 1 when every change committed before the call has been heard (a round
+ * trip shared by the requests waiting at once), 0 when that cannot be said
+ * now (not listening, or too slow): ask the database. */
+int page_listen_start(void);
+void page_listen_stop(void);
+int page_listen_sync(void);
 
 /* Handlers (one file per page group). */
 int page_login_form(struct request *req);

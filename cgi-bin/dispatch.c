@@ -3,7 +3,9 @@
  * login (R_LOGIN), body limits and CSRF (R_CSRF). Routes with R_RAWBODY
  * read their body themselves (req_read_body) instead of as a form; routes
  * with R_OWN_SESSION load the session in their own round trip
- * (session_load_with) and check the login themselves. */
+ * (session_load_with) and check the login themselves. Routes with R_KEPT
+ * are answered from the page cache, before all of that, when it holds an
+ * answer trusted without statements (page_cache_serve_heard). */
 #include "app.h"
 #include "escape.h"
 #include "log.h"
@@ -12,7 +14,7 @@
 #include <string.h>
 
 const struct route app_routes[] = {
-	{ "GET",  "/",                    page_dashboard,    R_LOGIN,          "dashboard" },
+	{ "GET",  "/",                    page_dashboard,    R_LOGIN | R_KEPT, "dashboard" },
 	{ "GET",  "/login",               page_login_form,   0,                "login_form" },
 	{ "POST", "/login",               page_login_submit, R_CSRF,           "login" },
 	{ "POST", "/logout",              page_logout,       R_LOGIN | R_CSRF, "logout" },
@@ -20,8 +22,8 @@ const struct route app_routes[] = {
 	{ "POST", "/videos/{id}/tiktok",  page_composer_submit, R_LOGIN | R_CSRF, "composer_submit" },
 	{ "GET",  "/jobs",                page_jobs,         R_LOGIN,          "jobs" },
 	/* polled every two seconds: the session and the job in one round trip */
-	{ "GET",  "/jobs/{id}",           page_job,          R_LOGIN | R_OWN_SESSION, "job" },
-	{ "GET",  "/api/jobs/{id}",       page_job_api,      R_LOGIN | R_OWN_SESSION, "job_api" },
+	{ "GET",  "/jobs/{id}",           page_job,          R_LOGIN | R_OWN_SESSION | R_KEPT, "job" },
+	{ "GET",  "/api/jobs/{id}",       page_job_api,      R_LOGIN | R_OWN_SESSION | R_KEPT, "job_api" },
 	{ "POST", "/jobs/{id}/retry",     page_job_retry,    R_LOGIN | R_CSRF, "job_retry" },
 	{ "POST", "/jobs/{id}/cancel",    page_job_cancel,   R_LOGIN | R_CSRF, "job_cancel" },
 	{ "GET",  "/results",             page_results,      R_LOGIN,          "results" },
@@ -136,6 +138,9 @@ void app_handle(struct request *req)
 
 	req->ctx = pg;
 	pg->db = &ts->db;
+	/* before any statement: what the page cache may trust (page_cache.c) */
+	pg->heard_seq = page_cache_heard_seq();
+	pg->read_at = now_mono();
 
 	rc = router_match(app_routes, app_nroutes, req, &rt);
 	security_headers(req, rc == 0 ? rt->flags : 0);
@@ -150,6 +155,8 @@ void app_handle(struct request *req)
 		return;
 	}
 	req->route = rt;
+	if ((rt->flags & R_KEPT) && page_cache_serve_heard(req))
+		return;
 
 	if (!(rt->flags & R_NODB)) {
 		if (db_ensure(pg->db) < 0) {

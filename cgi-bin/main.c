@@ -82,7 +82,10 @@ int main(int argc, char **argv)
 	opts.handle = app_handle;
 	opts.after = after_request;
 	log_info("event=app_start memory_protected=%d", process_memory_protected());
+	if (page_listen_start() < 0)
+		log_warn("event=page_listen_not_started");  /* kept pages are checked instead */
 	rc = server_run(&opts);
+	page_listen_stop();
 	tmpl_set_free(app.templates);
 	config_free(&app.cfg);
 	return rc < 0 ? 1 : 0;

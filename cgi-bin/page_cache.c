@@ -8,7 +8,20 @@
  *
  * The body is stored in pieces around the request id it was rendered with
  * (the footer names the request), so a hit is byte for byte the page a
- * render would give for this request, with its own id. */
+ * render would give for this request, with its own id.
+ *
+ * An entry is trusted when the database is known to have told of every
+ * change to it since it was read (page_listen.c): then a request is
+ * answered with no statement (page_cache_serve_heard). Notifications are
+ * numbered as they are heard; each one marks its user's slot (one of
+ * HEARD_SLOTS, by user id: users that share a slot only distrust each
+ * other more often) or, for everyone's pages, all slots at once. Trust is
+ * given only when nothing was heard for the entry's user between the first
+ * statement of the request that read it and the moment it is given, holds
+ * until something is, and ends by itself when a time the entry's
+ * statements named comes (the session's expiry, a lease running out:
+ * holds_ms). An entry not trusted is used as before, after its version was
+ * checked in the database. */
 #include "app.h"
 #include "util.h"
 
@@ -29,12 +42,20 @@ struct pc_entry {
 	size_t len;
 	size_t *cuts;                    /* where the request id goes, ascending */
 	size_t ncuts;
+	int64_t user_id;                 /* the session's user */
+	int trusted;                     /* may be answered with no statement */
+	uint64_t trusted_at;             /* ... while nothing was heard for its user since */
+	double trust_until;              /* ... and until then (now_mono() seconds) */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pc_entry **buckets;
 static size_t nbuckets, nentries;
 static struct pc_entry *lru_head, *lru_tail;
+#define HEARD_SLOTS 1024
+static uint64_t heard_seq;                  /* notifications heard (and reconnections) */
+static uint64_t heard_all;                  /* the last for everyone's pages */
+static uint64_t heard_user[HEARD_SLOTS];    /* the last for a slot's users */
 
 static uint64_t key_hash(const char *s)
 {
@@ -121,23 +142,37 @@ static int usable(const struct pc_entry *e, const char *version, int64_t now)
 	return (!version || !strcmp(e->version, version)) && (e->expires == 0 || now < e->expires);
 }
 
-int page_cache_copy(struct request *req, const char *session_hash, const char *version,
-		    struct page_kept *kept)
+/* The number of the last notification heard for user_id's pages (the
+ * lock held). */
+static uint64_t last_heard(int64_t user_id)
 {
-	char *key = request_key(req, session_hash);
-	uint64_t h;
-	struct pc_entry *e;
+	uint64_t u = heard_user[(uint64_t)user_id % HEARD_SLOTS];
+
+	return u > heard_all ? u : heard_all;
+}
+
+/* Trust for what this request read, when nothing was heard for its user
+ * since its first statement (the lock held). */
+static void trust(struct pc_entry *e, const struct page *pg)
+{
+	if (last_heard(pg->user_id) <= pg->heard_seq && pg->holds_ms > 0) {
+		e->trusted = 1;
+		e->trusted_at = heard_seq;
+		e->trust_until = pg->read_at + (double)pg->holds_ms / 1000.0;
+	}
+}
+
+static int trusted_now(const struct pc_entry *e)
+{
+	return e->trusted && last_heard(e->user_id) <= e->trusted_at && now_mono() < e->trust_until &&
+	       usable(e, NULL, (int64_t)time(NULL));
+}
+
+/* The entry's answer for this request into kept (the lock held). */
+static void copy_out(struct request *req, struct pc_entry *e, struct page_kept *kept)
+{
 	size_t at = 0, idlen = strlen(req->id);
 
-	if (!key)
-		return 0;
-	h = key_hash(key);
-	pthread_mutex_lock(&lock);
-	e = find(key, h);
-	if (!e || !usable(e, version, (int64_t)time(NULL))) {
-		pthread_mutex_unlock(&lock);
-		return 0;
-	}
 	lru_unlink(e);
 	lru_push_front(e);
 	buf_reset(&kept->body);
@@ -149,8 +184,98 @@ int page_cache_copy(struct request *req, const char *session_hash, const char *v
 	buf_append(&kept->body, e->body + at, e->len - at);
 	kept->version = arena_strdup(&req->arena, e->version);
 	kept->content_type = e->content_type;
+	kept->heard = 0;
+}
+
+int page_cache_copy(struct request *req, const char *session_hash, const char *version,
+		    struct page_kept *kept)
+{
+	char *key = request_key(req, session_hash);
+	uint64_t h;
+	struct pc_entry *e;
+
+	if (!key)
+		return 0;
+	h = key_hash(key);
+	pthread_mutex_lock(&lock);
+	e = find(key, h);
+	if (!e || !usable(e, version, (int64_t)time(NULL))) {
+		pthread_mutex_unlock(&lock);
+		return 0;
+	}
+	copy_out(req, e, kept);
+	if (version)
+		trust(e, page_of(req));    /* the caller's version is the database's */
 	pthread_mutex_unlock(&lock);
 	return 1;
+}
+
+void page_cache_trust(struct request *req, const char *session_hash, const char *version)
+{
+	char *key = request_key(req, session_hash);
+	struct pc_entry *e;
+
+	if (!key)
+		return;
+	pthread_mutex_lock(&lock);
+	e = find(key, key_hash(key));
+	if (e && !strcmp(e->version, version))
+		trust(e, page_of(req));
+	pthread_mutex_unlock(&lock);
+}
+
+int page_cache_serve_heard(struct request *req)
+{
+	char *key = request_key(req, session_cookie_hash(req));
+	struct page_kept kept = { .body = BUF_INIT };
+	struct pc_entry *e;
+	uint64_t h;
+	int hit;
+
+	if (!key)
+		return 0;
+	h = key_hash(key);
+	pthread_mutex_lock(&lock);
+	e = find(key, h);
+	hit = e && trusted_now(e);
+	pthread_mutex_unlock(&lock);
+	/* every change committed before this request came in is heard by now
+	 * (page_listen.c), so a trusted entry is the database's answer */
+	if (!hit || !page_listen_sync())
+		return 0;
+	pthread_mutex_lock(&lock);
+	e = find(key, h);
+	hit = e && trusted_now(e);
+	if (hit) {
+		copy_out(req, e, &kept);
+		kept.heard = 1;
+	}
+	pthread_mutex_unlock(&lock);
+	if (hit)
+		page_cache_answer(req, &kept);
+	buf_free(&kept.body);
+	return hit;
+}
+
+uint64_t page_cache_heard_seq(void)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&lock);
+	n = heard_seq;
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+void page_cache_heard(int64_t user_id)
+{
+	pthread_mutex_lock(&lock);
+	heard_seq++;
+	if (user_id == 0)
+		heard_all = heard_seq;
+	else
+		heard_user[(uint64_t)user_id % HEARD_SLOTS] = heard_seq;
+	pthread_mutex_unlock(&lock);
 }
 
 void page_cache_answer(struct request *req, struct page_kept *kept)
@@ -162,7 +287,7 @@ void page_cache_answer(struct request *req, struct page_kept *kept)
 	buf_reset(&kept->body);
 	req->status = 200;
 	req_header(req, "Content-Type: %s", kept->content_type);
-	req_header(req, "X-Page-Cache: hit");
+	req_header(req, "X-Page-Cache: %s", kept->heard ? "heard" : "hit");
 }
 
 int page_cache_serve(struct request *req, const char *version)
@@ -216,6 +341,7 @@ void page_cache_store(struct request *req, const char *content_type, const char 
 	e->version = xstrdup(version);
 	e->content_type = content_type;
 	e->expires = expires;
+	e->user_id = pg->user_id;
 	split_body(req, e);     /* outside the lock: the copy is the slow part */
 	pthread_mutex_lock(&lock);
 	if (!buckets) {
@@ -230,6 +356,7 @@ void page_cache_store(struct request *req, const char *content_type, const char 
 		drop(old);
 	while (nentries >= (size_t)app.cfg.page_cache_entries && lru_tail)
 		drop(lru_tail);
+	trust(e, pg);
 	e->hnext = buckets[e->hash % nbuckets];
 	buckets[e->hash % nbuckets] = e;
 	lru_push_front(e);

@@ -43,6 +43,11 @@
 #define JOB_VERSION \
 	"concat_ws(':', j.xmin, coalesce((SELECT max(e.id) FROM job_events e WHERE e.job_id = j.id), 0)," \
 	" coalesce(j.locked_until > now(), false), coalesce(j.run_at > now(), false))"
+/* In how many ms the first of those two facts turns (NULL: neither will),
+ * for the page cache's trust (page_holds). */
+#define JOB_TURNS_IN_MS \
+	"floor(1000 * extract(epoch FROM least(CASE WHEN j.locked_until > now() THEN j.locked_until - now() END," \
+	" CASE WHEN j.run_at > now() THEN j.run_at - now() END)))::bigint"
 
 static struct db_stmt q_job = { "job_of_session",
 	"WITH " SESSION_VIEWER("$2") " "
@@ -62,7 +67,7 @@ static struct db_stmt q_job = { "job_of_session",
 	"       to_char(j.run_at AT TIME ZONE w.tz, 'YYYY-MM-DD\"T\"HH24:MI') AS run_at_local,"
 	"       j.post_id, to_char(j.no_longer_public_at, 'YYYY-MM-DD') AS not_public_since,"
 	"       j.resolve_ended_at IS NOT NULL AS resolve_ended, c.views,"
-	"       " JOB_VERSION " AS job_version "
+	"       " JOB_VERSION " AS job_version, " JOB_TURNS_IN_MS " AS turns_in_ms "
 	"FROM viewer w JOIN upload_jobs j ON j.user_id = w.user_id "
 	"JOIN videos v ON v.id = j.video_id "
 	"LEFT JOIN tiktok_accounts a ON a.id = j.account_id "
@@ -80,7 +85,7 @@ static struct db_stmt q_events = { "job_events_of_session",
 /* The job's version alone: all a poll of an unchanged job asks. */
 static struct db_stmt q_job_version = { "job_version_of_session",
 	"WITH " SESSION_VIEWER("$2") " "
-	"SELECT " JOB_VERSION " AS job_version "
+	"SELECT " JOB_VERSION " AS job_version, " JOB_TURNS_IN_MS " AS turns_in_ms "
 	"FROM viewer w JOIN upload_jobs j ON j.user_id = w.user_id WHERE j.id = $1" };
 
 static struct db_stmt q_jobs = { "jobs_of_user",
@@ -113,13 +118,15 @@ static int job_not_found(struct request *req)
 }
 
 /* The version of an answer rendered from the job's row now, or read from
- * q_job_version: the viewer's page generation and the job's own. */
+ * q_job_version: the viewer's page generation and the job's own. The
+ * row's clock facts also bound the page cache's trust (page_holds). */
 static const char *answer_version(struct request *req, PGresult *r)
 {
 	struct page *pg = page_of(req);
 
 	if (!pg->page_generation_known)
 		return NULL;
+	page_holds(req, db_is_null(r, 0, "turns_in_ms") ? -1 : db_get_int(r, 0, "turns_in_ms"));
 	return arena_printf(&req->arena, "%lld:%s", (long long)pg->page_generation,
 			    db_get_text(r, 0, "job_version"));
 }
@@ -151,8 +158,10 @@ static int load_job(struct request *req, int64_t id, struct page_kept *kept, PGr
 		now = PQntuples(version.r) == 1 ? answer_version(req, version.r) : NULL;
 		exact = now && !strcmp(now, kept->version);
 		PQclear(version.r);
-		if (exact)
+		if (exact) {
+			page_cache_trust(req, cookie_hash, kept->version);
 			return 2;
+		}
 		/* changed, or gone: the job as it is now (p[1] is set) */
 		if (db_pipeline(page_of(req)->db, calls, 2) < 0)
 			return -1;

@@ -22,12 +22,14 @@
 
 /* page_generation: the sum of the counters of what the user's pages show
  * (sql/051), in the same round trip; the page cache (page_cache.c) keeps a
- * page only while it is unchanged. */
+ * page only while it is unchanged. expires_in_ms: a duration, not an
+ * instant, so that the app's clock need not agree with the database's. */
 static struct db_stmt q_session_by_hash = { "session_by_hash",
 	"SELECT s.user_id, u.name, s.csrf_token, u.time_zone,"
 	"       (SELECT coalesce(sum(g.gen), 0) FROM page_generations g"
 	"         WHERE (g.scope = 'user' AND g.user_id = s.user_id)"
-	"            OR (g.scope IN ('library', 'posted') AND g.user_id = 0)) AS page_generation "
+	"            OR (g.scope IN ('library', 'posted') AND g.user_id = 0)) AS page_generation,"
+	"       floor(1000 * extract(epoch FROM s.expires_at - now()))::bigint AS expires_in_ms "
 	"FROM sessions s JOIN users u ON u.id = s.user_id "
 	"WHERE s.id_hash = $1 AND s.expires_at > now()" };
 static struct db_stmt q_session_insert = { "session_insert",
@@ -168,6 +170,7 @@ static void session_take(struct request *req, PGresult *r, const char *hash)
 	pg->user_tz = arena_strdup(&req->arena, db_get_text(r, 0, "time_zone"));
 	pg->page_generation = db_get_int(r, 0, "page_generation");
 	pg->page_generation_known = 1;
+	pg->holds_ms = db_get_int(r, 0, "expires_in_ms");
 }
 
 /* After the lookup: single sign-on, and the anonymous visitor's
@@ -338,6 +341,7 @@ void session_destroy(struct request *req)
 	pg->csrf = NULL;
 	pg->user_tz = NULL;
 	pg->page_generation_known = 0;
+	pg->holds_ms = 0;
 }
 
 int csrf_check(struct request *req)

@@ -58,6 +58,9 @@ static const struct setting settings[] = {
 	{ "worker_health_recheck_sec", C_INT, O(worker_health_recheck_sec), 1, 86400, "900", 0 },
 	{ "page_size",            C_INT,   O(page_size),            1, 500,  "50", 0 },
 	{ "page_cache_entries",   C_INT,   O(page_cache_entries),   0, 100000, "128", 0 },
+	{ "page_cache_listen",    C_BOOL,  O(page_cache_listen),    0, 1,    "true", 0 },
+	/* empty: database_url; a session of its own (not pgbouncer's transaction mode) */
+	{ "page_cache_listen_url", C_STR,  O(page_cache_listen_url), 0, 4096, "", 1 },
 	{ "migrate_lock_timeout_ms", C_INT, O(migrate_lock_timeout_ms), 0, 3600000, "5000", 0 },
 	{ "migrate_statement_timeout_ms", C_INT, O(migrate_statement_timeout_ms), 0, 86400000, "1800000", 0 },
 	{ "tiktok_page_timeout_ms", C_INT, O(tiktok_page_timeout_ms), 100, 30000, "4000", 0 },

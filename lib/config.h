@@ -87,6 +87,8 @@ struct config {
 	int64_t worker_health_recheck_sec; /* and again at most this often */
 	int64_t page_size;
 	int64_t page_cache_entries;     /* rendered pages the app keeps (cgi-bin/page_cache.c); 0 = off */
+	int64_t page_cache_listen;      /* answer kept pages on the database's notifications (cgi-bin/page_listen.c) */
+	char *page_cache_listen_url;    /* where the listener connects; empty: database_url */
 	int64_t migrate_lock_timeout_ms;      /* `langflix migrate`: wait this long for a lock, then fail */
 	int64_t migrate_statement_timeout_ms; /* and this long for one statement; 0 = no limit */
 	int64_t tiktok_page_timeout_ms;       /* a TikTok call made while a page waits: its deadline */
