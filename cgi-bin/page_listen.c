@@ -18,9 +18,7 @@
  * been applied (the listener applies what it read before it counts the sync
  * done). The requests waiting at the same time share one sync, so under
  * load a hit costs a fraction of the cheapest round trip there is instead
- * of the statements of its version. A request that finds no sync on the
- * wire sends one itself; the listener reads every answer and sends the
- * next sync that requests came to wait for meanwhile.
+ * of the statements of its version.
  *
  * Not listening (no connection yet, the database restarted, a sync not
  * answered in SYNC_DEAD_MS): every kept page is distrusted at once
@@ -50,19 +48,13 @@
 #define RETRY_MIN_MS 100
 #define RETRY_MAX_MS 5000
 
-/* Everything below is under mu, the connection included: a request sends
- * its sync on it itself, and the listener reads from it. */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t synced;      /* CLOCK_MONOTONIC */
-static PGconn *conn;               /* the listening connection, while listening */
-static int listening;              /* LISTEN holds on conn */
-static int broken;                 /* a request found conn failed: the listener reconnects */
+static int listening;              /* LISTEN holds on the connection */
 static int stopping;
 static uint64_t sent, answered;    /* syncs sent, and the last one answered */
 static uint64_t wanted;            /* the highest sync a request waits for */
 static int in_flight;              /* a sync is on the wire */
-static int flush_pending;          /* ... but not all of it written yet */
-static double sync_sent_at;        /* now_mono() when it was sent */
 static int wake_pipe[2] = { -1, -1 };
 static pthread_t thread;
 static int started;
@@ -88,60 +80,30 @@ static void wake_listener(void)
 	(void)n;   /* a full pipe already wakes it */
 }
 
-/* Put a sync on the wire now (mu held, listening, none in flight): 0 sent,
- * 1 sent but not all written (the listener writes the rest when the
- * socket takes it), -1 the connection failed. */
-static int send_sync(void)
-{
-	if (!PQsendQuery(conn, ""))
-		return -1;
-	sent++;
-	in_flight = 1;
-	sync_sent_at = now_mono();
-	switch (PQflush(conn)) {
-	case 0:
-		flush_pending = 0;
-		return 0;
-	case 1:
-		flush_pending = 1;
-		return 1;
-	default:
-		return -1;
-	}
-}
-
 int page_listen_sync(void)
 {
 	struct timespec until = deadline_in(SYNC_WAIT_MS);
 	uint64_t mine;
-	int ok, rc = 0;
+	int ok, wake = 0;
 
 	if (!started)
 		return 0;
 	pthread_mutex_lock(&mu);
-	if (!listening || broken) {
+	if (!listening) {
 		pthread_mutex_unlock(&mu);
 		return 0;
 	}
 	/* a sync sent after now: the one on the wire may have been sent
-	 * before this request came in. With none on the wire, this thread
-	 * sends it (handing it to the listener would cost a thread switch
-	 * per sync); otherwise the listener sends the next one as soon as
-	 * that one is answered. */
+	 * before this request came in */
 	mine = sent + 1;
-	if (!in_flight)
-		rc = send_sync();
-	else if (mine > wanted)
+	if (mine > wanted) {
 		wanted = mine;
-	if (rc < 0)
-		broken = 1;
-	if (rc != 0) {
-		pthread_mutex_unlock(&mu);
-		wake_listener();      /* to write the rest, or to reconnect */
-		if (rc < 0)
-			return 0;
-		pthread_mutex_lock(&mu);
+		wake = !in_flight;
 	}
+	pthread_mutex_unlock(&mu);
+	if (wake)
+		wake_listener();
+	pthread_mutex_lock(&mu);
 	while (listening && answered < mine)
 		if (pthread_cond_timedwait(&synced, &mu, &until) == ETIMEDOUT)
 			break;
@@ -160,14 +122,11 @@ static void heard(const char *payload)
 	page_cache_heard(user);
 }
 
-static void set_listening(PGconn *c)
+static void set_listening(int on)
 {
 	pthread_mutex_lock(&mu);
-	conn = c;
-	listening = c != NULL;
-	broken = 0;
+	listening = on;
 	in_flight = 0;
-	flush_pending = 0;
 	answered = sent;       /* nobody waits for a sync that will not come */
 	pthread_cond_broadcast(&synced);
 	pthread_mutex_unlock(&mu);
@@ -197,37 +156,32 @@ static PGconn *connect_and_listen(void)
 		return NULL;
 	}
 	PQclear(r);
-	/* a request thread sends its sync under mu: it must never block
-	 * there on a socket that does not take it */
-	if (PQsetnonblocking(c, 1) != 0) {
-		log_warn("event=page_listen_refused err=%s", log_quote(PQerrorMessage(c)));
-		PQfinish(c);
-		return NULL;
-	}
 	return c;
 }
 
-/* Read what arrived (mu held): the notifications first, then the sync's
- * answer, so that a sync counts as done only once what came before it is
- * applied. 0, or -1 when the connection failed. */
-static int take_input(void)
+/* Read what arrived: the notifications first, then the sync's answer, so
+ * that a sync counts as done only once what came before it is applied.
+ * 0, or -1 when the connection failed. */
+static int take_input(PGconn *c)
 {
 	PGnotify *n;
 	PGresult *r;
 
-	if (!PQconsumeInput(conn))
+	if (!PQconsumeInput(c))
 		return -1;
-	(void)PQisBusy(conn);     /* parses what was read, notifications included */
-	while ((n = PQnotifies(conn)) != NULL) {
+	(void)PQisBusy(c);     /* parses what was read, notifications included */
+	while ((n = PQnotifies(c)) != NULL) {
 		heard(n->extra);
 		PQfreemem(n);
 	}
-	while (in_flight && !PQisBusy(conn)) {
-		r = PQgetResult(conn);
+	while (in_flight && !PQisBusy(c)) {
+		r = PQgetResult(c);
 		if (!r) {
+			pthread_mutex_lock(&mu);
 			answered = sent;     /* the one on the wire */
 			in_flight = 0;
 			pthread_cond_broadcast(&synced);
+			pthread_mutex_unlock(&mu);
 			break;
 		}
 		if (PQresultStatus(r) != PGRES_EMPTY_QUERY) {
@@ -239,6 +193,25 @@ static int take_input(void)
 	return 0;
 }
 
+/* A sync when a request waits for one and none is on the wire. */
+static int send_sync(PGconn *c)
+{
+	int go;
+
+	pthread_mutex_lock(&mu);
+	go = !in_flight && wanted > sent;
+	pthread_mutex_unlock(&mu);
+	if (!go)
+		return 0;
+	if (!PQsendQuery(c, ""))
+		return -1;
+	pthread_mutex_lock(&mu);
+	sent++;
+	in_flight = 1;
+	pthread_mutex_unlock(&mu);
+	return 0;
+}
+
 static void drain_wake_pipe(void)
 {
 	char b[64];
@@ -247,61 +220,43 @@ static void drain_wake_pipe(void)
 		;
 }
 
-/* One turn on the connection after poll (mu held): finish writing a sync,
- * read what came, send the sync requests wait for. 0, or -1 when the
- * connection failed. */
-static int serve_turn(short revents)
-{
-	if (broken)
-		return -1;
-	if (flush_pending && (revents & POLLOUT)) {
-		int rc = PQflush(conn);
-		if (rc < 0)
-			return -1;
-		flush_pending = rc == 1;
-	}
-	if ((revents & (POLLIN | POLLERR | POLLHUP)) && take_input() < 0)
-		return -1;
-	if (!in_flight && wanted > sent && send_sync() < 0)
-		return -1;
-	return 0;
-}
-
 /* Serve one connection until it fails or the process stops. */
 static void listen_on(PGconn *c)
 {
-	int sock = PQsocket(c);
+	double sync_since = 0;
 
 	/* what was kept before may have changed unheard */
 	page_cache_heard(0);
-	set_listening(c);
+	set_listening(1);
 	log_info("event=page_listen_on");
 	for (;;) {
-		struct pollfd fds[2] = { { sock, POLLIN, 0 }, { wake_pipe[0], POLLIN, 0 } };
-		int failed, silent;
+		struct pollfd fds[2] = { { PQsocket(c), POLLIN, 0 }, { wake_pipe[0], POLLIN, 0 } };
+		int was_in_flight;
 
 		if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
 			break;
 		pthread_mutex_lock(&mu);
-		if (flush_pending)
-			fds[0].events |= POLLOUT;
+		was_in_flight = in_flight;
 		pthread_mutex_unlock(&mu);
+		if (send_sync(c) < 0)
+			break;
+		if (!was_in_flight)
+			sync_since = now_mono();
 		if (poll(fds, 2, 500) < 0 && errno != EINTR)
 			break;
 		if (fds[1].revents)
 			drain_wake_pipe();
-		pthread_mutex_lock(&mu);
-		failed = serve_turn(fds[0].revents) < 0;
-		silent = !failed && in_flight && (now_mono() - sync_sent_at) * 1000.0 > SYNC_DEAD_MS;
-		pthread_mutex_unlock(&mu);
-		if (failed)
+		if (fds[0].revents && take_input(c) < 0)
 			break;
-		if (silent) {
+		pthread_mutex_lock(&mu);
+		was_in_flight = in_flight;
+		pthread_mutex_unlock(&mu);
+		if (was_in_flight && (now_mono() - sync_since) * 1000.0 > SYNC_DEAD_MS) {
 			log_warn("event=page_listen_silent ms=%d", SYNC_DEAD_MS);
 			break;
 		}
 	}
-	set_listening(NULL);
+	set_listening(0);
 	page_cache_heard(0);
 	if (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
 		log_warn("event=page_listen_lost err=%s", log_quote(PQerrorMessage(c)));
