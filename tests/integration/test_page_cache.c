@@ -182,7 +182,7 @@ static void second_request_is_a_byte_identical_hit(void **state)
 /* Ask until the page is sent with no statement (heard: page_listen.c), so
  * that the next request shows whether the change in between was heard.
  * Until the listener has applied every notification that came after a
- * render (someone else's, or a test's 50,000 on a sanitized build), the
+ * render (someone else's, or the 50,000 of a test on a slow machine), the
  * cache rightly refuses to trust it and answers a checked hit; so ask for
  * up to five seconds, not a number of times. */
 static void primed(struct user *u, const char *path)
